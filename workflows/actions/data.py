@@ -1,0 +1,235 @@
+"""Database actions: create, change and delete things."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from .. import data_types
+from ..engine.values_types import FileValue, ThingList
+from ..exceptions import WorkflowError
+from .registry import ActionType, ConfigError, ConfigField, FieldKind, register
+
+_PARAM_THING = re.compile(r"^\{\{-?\s*params\.([A-Za-z_][A-Za-z0-9_]*)\s*-?\}\}$")
+
+
+def _model_of(raw: Any, ctx: Any) -> type[models.Model] | None:
+    """The data type of ``{{ params.x }}`` when x is a thing parameter, for save-time checks."""
+    if not isinstance(raw, str):
+        return None
+    match = _PARAM_THING.match(raw.strip())
+    if not match:
+        return None
+    spec = next((p for p in ctx.parameters if p.key == match.group(1)), None)
+    if spec is None or spec.type != "thing":
+        return None
+    return data_types.get_model(spec.data_type)
+
+
+def check_field_names(model: type[models.Model], names: Iterable[str], key: str) -> None:
+    allowed = data_types.field_names(model) - {model._meta.pk.name}
+    unknown = [n for n in names if n not in allowed]
+    if unknown:
+        raise ConfigError(
+            key,
+            f"{model._meta.label} has no field {unknown[0]!r} "
+            f"(fields: {', '.join(sorted(allowed))})",
+        )
+
+
+def _as_things(value: Any, key: str) -> list[models.Model]:
+    if value is None:
+        return []
+    if isinstance(value, models.Model):
+        value = [value]
+    if isinstance(value, ThingList):
+        value = list(value)
+    if not isinstance(value, list | tuple):
+        raise WorkflowError(f"{key}: expected a thing or a list of things, got {type(value).__name__}")
+    for item in value:
+        if not data_types.is_thing(item):
+            raise WorkflowError(f"{key}: {item!r} is not a thing of an allowed data type")
+    return list(value)
+
+
+def _one_thing(value: Any, key: str) -> models.Model | None:
+    things = _as_things(value, key)
+    if len(things) > 1:
+        raise WorkflowError(f"{key}: expected one thing, got a list of {len(things)}")
+    return things[0] if things else None
+
+
+def apply_fields(thing: models.Model, values: Mapping[str, Any]) -> list[tuple[Any, Any]]:
+    """Set field values on ``thing``; return many-to-many values to set after saving."""
+    model = type(thing)
+    check_field_names(model, values, "fields")
+    later = []
+    for name, value in values.items():
+        f = model._meta.get_field(name)
+        if isinstance(value, FileValue):
+            value = value.url
+        if f.many_to_many:
+            later.append((f, _as_things(value, name)))
+        elif f.is_relation:
+            if value is None or isinstance(value, models.Model):
+                setattr(thing, f.name, value)
+            else:
+                setattr(thing, f.attname, value)
+        else:
+            setattr(thing, f.attname, value)
+    return later
+
+
+def save_thing(thing: models.Model, many_to_many: list[tuple[Any, Any]]) -> None:
+    """Validate like a model form would (which field, what was wrong), then save."""
+    try:
+        thing.full_clean()
+    except ValidationError as exc:
+        raise WorkflowError(_validation_message(thing, exc)) from None
+    thing.save()
+    for f, things in many_to_many:
+        getattr(thing, f.name).set(things)
+
+
+def _validation_message(thing: models.Model, exc: ValidationError) -> str:
+    label = thing._meta.label
+    if hasattr(exc, "message_dict"):
+        parts = [f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items()]
+        return f"invalid {label}: " + "; ".join(parts)
+    return f"invalid {label}: {' '.join(exc.messages)}"
+
+
+@register
+class CreateThing(ActionType):
+    name = "create_thing"
+    label = "Create a new thing"
+    family = "data"
+    description = "Creates a thing of a data type; later steps get the new thing."
+    example = """- id: order
+  type: create_thing
+  data_type: examples.Order
+  fields: {customer: "{{ params.customer }}", total: "{{ params.total }}", status: new}"""
+    fields = (
+        ConfigField("data_type", FieldKind.DATA_TYPE, help_text="The data type to create.", example="examples.Order"),
+        ConfigField(
+            "fields",
+            FieldKind.MAPPING,
+            required=False,
+            help_text="Field values, one per line as name: value.",
+            example='status: new\ntotal: "{{ params.total }}"',
+        ),
+    )
+
+    def check(self, config: dict[str, Any], ctx: Any) -> None:
+        model = data_types.get_model(config["data_type"])
+        check_field_names(model, config.get("fields") or {}, "fields")
+
+    def execute(self, inputs: dict[str, Any], run: Any) -> models.Model:
+        model = data_types.get_model(inputs["data_type"])
+        thing = model()
+        later = apply_fields(thing, inputs.get("fields") or {})
+        save_thing(thing, later)
+        return thing
+
+
+@register
+class MakeChanges(ActionType):
+    name = "make_changes"
+    label = "Make changes to a thing"
+    family = "data"
+    description = "Changes fields of one thing; later steps get the changed thing."
+    example = """- type: make_changes
+  thing: "{{ params.order }}"
+  changes: {status: paid, paid_at: "{{ now }}"}"""
+    fields = (
+        ConfigField("thing", help_text="The thing to change.", example="{{ params.order }}"),
+        ConfigField(
+            "changes",
+            FieldKind.MAPPING,
+            help_text="New field values, one per line as name: value.",
+            example="status: paid",
+        ),
+    )
+
+    def check(self, config: dict[str, Any], ctx: Any) -> None:
+        model = _model_of(config.get("thing"), ctx)
+        if model is not None:
+            check_field_names(model, config.get("changes") or {}, "changes")
+
+    def execute(self, inputs: dict[str, Any], run: Any) -> models.Model:
+        thing = _one_thing(inputs["thing"], "thing")
+        if thing is None:
+            raise WorkflowError("thing: there is no thing to change (the value is empty)")
+        later = apply_fields(thing, inputs["changes"])
+        save_thing(thing, later)
+        return thing
+
+
+@register
+class MakeChangesToList(ActionType):
+    name = "make_changes_to_list"
+    label = "Make changes to a list of things"
+    family = "data"
+    description = "Applies the same changes to every thing of a list; later steps get the list."
+    example = """- type: make_changes_to_list
+  list: "{{ search('examples.Order', status='new') }}"
+  changes: {status: cancelled}"""
+    fields = (
+        ConfigField("list", help_text="The things to change.", example="{{ search('examples.Order', status='new') }}"),
+        ConfigField("changes", FieldKind.MAPPING, help_text="New field values, name: value per line.", example="status: cancelled"),
+    )
+
+    def execute(self, inputs: dict[str, Any], run: Any) -> list[models.Model]:
+        things = _as_things(inputs["list"], "list")
+        for thing in things:
+            later = apply_fields(thing, inputs["changes"])
+            save_thing(thing, later)
+        return things
+
+
+@register
+class DeleteThing(ActionType):
+    name = "delete_thing"
+    label = "Delete a thing"
+    family = "data"
+    description = "Deletes one thing; later steps get the number deleted (0 or 1)."
+    example = """- type: delete_thing
+  thing: "{{ params.code }}\""""
+    fields = (ConfigField("thing", help_text="The thing to delete.", example="{{ params.code }}"),)
+
+    def execute(self, inputs: dict[str, Any], run: Any) -> int:
+        thing = _one_thing(inputs["thing"], "thing")
+        if thing is None or thing.pk is None:
+            return 0
+        return _delete([thing])
+
+
+@register
+class DeleteList(ActionType):
+    name = "delete_list"
+    label = "Delete a list of things"
+    family = "data"
+    description = "Deletes every thing of a list; later steps get the number deleted."
+    example = """- type: delete_list
+  list: "{{ search('examples.VerificationCode', created_at__lt=now - minutes(15)) }}\""""
+    fields = (ConfigField("list", help_text="The things to delete.", example="{{ search('examples.VerificationCode', verified=true) }}"),)
+
+    def execute(self, inputs: dict[str, Any], run: Any) -> int:
+        return _delete(_as_things(inputs["list"], "list"))
+
+
+def _delete(things: list[models.Model]) -> int:
+    """Delete things through the ORM (signals fire); count only the things themselves."""
+    by_model: dict[type[models.Model], list[Any]] = {}
+    for thing in things:
+        if thing.pk is not None:
+            by_model.setdefault(type(thing), []).append(thing.pk)
+    deleted = 0
+    for model, pks in by_model.items():
+        _, per_model = model._default_manager.filter(pk__in=pks).delete()
+        deleted += per_model.get(model._meta.label, 0)
+    return deleted

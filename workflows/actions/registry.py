@@ -1,0 +1,121 @@
+"""The action registry: every action type is one class registered here by name.
+
+The admin's per-type forms, definition validation (admin and import alike), the engine
+and the docs all read ``ActionType.fields``; nothing elsewhere branches on an action's
+type name. Adding an action is one new class with ``@register``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from ..engine.compiler import CompileContext
+    from ..engine.context import RunContext
+
+
+class FieldKind:
+    """How a config key is written and compiled."""
+
+    VALUE = "value"  # any value; strings may hold {{ expressions }}; dicts/lists recurse
+    TEXT = "text"  # text with {{ }} parts; the result is turned into a string
+    MAPPING = "mapping"  # {name: value, ...}, each value dynamic
+    DATA_TYPE = "data_type"  # a literal data type label, e.g. examples.Order
+    WORKFLOW = "workflow"  # a literal workflow name
+    CHOICE = "choice"  # one literal of ``choices``
+    NUMBER = "number"  # a number, or an expression giving one
+
+
+@dataclass(frozen=True)
+class ConfigField:
+    key: str
+    kind: str = FieldKind.VALUE
+    required: bool = True
+    label: str = ""
+    help_text: str = ""
+    example: str = ""
+    choices: tuple[str, ...] = ()
+    default: Any = None
+    multiline: bool = False
+    #: names this field's expressions may use besides the usual scope (``item``, ``index``)
+    extra_names: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def title(self) -> str:
+        return self.label or self.key.replace("_", " ")
+
+
+class ConfigError(Exception):
+    """A problem with one key of an action's configuration, found at save time."""
+
+    def __init__(self, key: str | None, message: str):
+        super().__init__(message)
+        self.key = key
+        self.message = message
+
+
+class ActionType:
+    """Base class: declare ``name``, ``fields`` and implement ``execute``."""
+
+    name: ClassVar[str]
+    label: ClassVar[str]
+    description: ClassVar[str] = ""
+    #: a YAML example shown in the admin and the docs
+    example: ClassVar[str] = ""
+    fields: ClassVar[tuple[ConfigField, ...]] = ()
+    #: True for actions after which the workflow stops (return_data, terminate)
+    ends_run: ClassVar[bool] = False
+    #: family, for grouping in the admin and the docs
+    family: ClassVar[str] = "other"
+
+    def check(self, config: dict[str, Any], ctx: CompileContext) -> None:
+        """Checks beyond each field's own (e.g. field names of a data type).
+
+        ``config`` holds the raw (uncompiled) values; raise ``ConfigError``.
+        """
+
+    def execute(self, inputs: dict[str, Any], run: RunContext) -> Any:
+        """Do the work with resolved ``inputs``; the return value is ``steps.<id>``."""
+        raise NotImplementedError
+
+    def field(self, key: str) -> ConfigField:
+        for f in self.fields:
+            if f.key == key:
+                return f
+        raise KeyError(key)
+
+
+_REGISTRY: dict[str, ActionType] = {}
+
+#: keys every action has besides its own fields
+COMMON_KEYS = ("id", "type", "label", "only_when")
+
+
+def register(cls: type[ActionType]) -> type[ActionType]:
+    """Class decorator adding an action type; a second type with the same name is refused."""
+    if cls.name in _REGISTRY:
+        raise ValueError(f"action type {cls.name!r} is already registered")
+    clash = {f.key for f in cls.fields} & set(COMMON_KEYS)
+    if clash:
+        raise ValueError(f"action type {cls.name!r} uses reserved keys {sorted(clash)}")
+    _REGISTRY[cls.name] = cls()
+    return cls
+
+
+def get(name: str) -> ActionType:
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise KeyError(
+            f"unknown action type {name!r}; known: {', '.join(sorted(_REGISTRY))}"
+        ) from None
+
+
+def all_types() -> Iterator[ActionType]:
+    return iter(sorted(_REGISTRY.values(), key=lambda a: (a.family, a.name)))
+
+
+def names() -> list[str]:
+    return sorted(_REGISTRY)

@@ -1,0 +1,1 @@
+"""The workflow editor, the Runs log and API keys in the Django admin."""

@@ -1,0 +1,1 @@
+"""The Workflow API (DRF): authentication, parameter extraction, views, error shape."""

@@ -1,0 +1,95 @@
+"""Every API error in one JSON shape: ``{"status": "error", "code", "message", ...}``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+
+from ..exceptions import WorkflowError
+
+logger = logging.getLogger("workflows.api")
+
+_DRF_CODES: list[tuple[type[Exception], str]] = [
+    (exceptions.NotAuthenticated, "UNAUTHENTICATED"),
+    (exceptions.AuthenticationFailed, "UNAUTHENTICATED"),
+    (exceptions.PermissionDenied, "FORBIDDEN"),
+    (exceptions.NotFound, "NOT_FOUND"),
+    (exceptions.MethodNotAllowed, "METHOD_NOT_ALLOWED"),
+    (exceptions.NotAcceptable, "NOT_ACCEPTABLE"),
+    (exceptions.UnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE"),
+    (exceptions.Throttled, "TOO_MANY_REQUESTS"),
+    (exceptions.ParseError, "INVALID_REQUEST"),
+    (exceptions.ValidationError, "INVALID_REQUEST"),
+]
+
+
+class PayloadTooLarge(WorkflowError):
+    code = "PAYLOAD_TOO_LARGE"
+    http_status = 413
+
+
+def error_body(code: str, message: str, *, parameter: str | None = None, run: Any = None) -> dict:
+    body: dict[str, Any] = {"status": "error", "code": code, "message": message}
+    if parameter:
+        body["parameter"] = parameter
+    if run is not None:
+        body["run"] = str(run)
+    return body
+
+
+def error_response(error: WorkflowError, *, run: Any = None, http_status: int | None = None) -> Response:
+    response = Response(
+        error_body(error.code, error.message, parameter=error.parameter, run=run),
+        status=http_status or error.http_status,
+    )
+    if run is not None:
+        response["X-Run-Id"] = str(run)
+    return response
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+    """DRF's EXCEPTION_HANDLER: workflow errors, DRF errors and crashes alike."""
+    if isinstance(exc, WorkflowError):
+        return error_response(exc)
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            error_body("PAYLOAD_TOO_LARGE", "the request body is too large"),
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(str(exc) or "not found")
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or "permission denied")
+    if isinstance(exc, exceptions.APIException):
+        code = next((c for cls, c in _DRF_CODES if isinstance(exc, cls)), None)
+        code = code or str(getattr(exc, "default_code", "error")).upper()
+        response = Response(error_body(code, _message(exc)), status=exc.status_code)
+        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+            response["Retry-After"] = str(int(exc.wait) + 1)
+        auth_header = getattr(exc, "auth_header", None)
+        if auth_header:
+            response["WWW-Authenticate"] = auth_header
+        return response
+    logger.exception("unhandled error in %s", context.get("view"))
+    return Response(
+        error_body("SERVER_ERROR", "internal server error"),
+        status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+    )
+
+
+def _message(exc: exceptions.APIException) -> str:
+    detail = exc.detail
+    if isinstance(detail, dict):
+        return "; ".join(f"{k}: {_flatten(v)}" for k, v in detail.items())
+    return _flatten(detail)
+
+
+def _flatten(detail: Any) -> str:
+    if isinstance(detail, list):
+        return " ".join(_flatten(d) for d in detail)
+    return str(detail)

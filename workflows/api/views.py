@@ -1,0 +1,112 @@
+"""The Workflow API: ``/api/1.1/wf/<name>`` and ``/api/1.1/runs/<id>``.
+
+Views only translate HTTP to the engine and back; what a workflow does lives in the engine,
+who may call it in ``access``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .. import engine, selectors
+from ..choices import ConditionNotMet, RunSource, RunStatus
+from ..engine.cache import get_compiled
+from ..engine.serialize import to_log
+from ..exceptions import Unauthenticated
+from ..models import Run
+from .access import require_access
+from .errors import PayloadTooLarge, error_response
+from .params import request_params
+
+
+class _LimitedBodyView(APIView):
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if limit is not None and length > limit:
+            raise PayloadTooLarge(f"the request body is {length:,} bytes; the limit is {limit:,}")
+        super().initial(request, *args, **kwargs)
+
+
+class WorkflowView(_LimitedBodyView):
+    """Run an exposed API workflow; answers in Bubble's shape."""
+
+    def get(self, request: Request, name: str) -> Response:
+        return self._run(request, name)
+
+    def post(self, request: Request, name: str) -> Response:
+        return self._run(request, name)
+
+    def _run(self, request: Request, name: str) -> Response:
+        workflow = selectors.exposed_workflow(name)
+        require_access(workflow.auth, request.user)
+        compiled = get_compiled(workflow)
+        raw = request_params(request.data, request.query_params, request.FILES, compiled.parameters)
+        result = engine.run(compiled, raw, request.user, source=RunSource.API)
+        if result.run.status == RunStatus.CONDITION_NOT_MET:
+            if compiled.condition_not_met == ConditionNotMet.OK_200:
+                return _success({}, result.run.pk)
+            return error_response(result.error, run=result.run.pk)
+        if result.error is not None:
+            return error_response(result.error, run=result.run.pk)
+        return _success(result.response or {}, result.run.pk)
+
+
+class RunView(APIView):
+    """A run the caller made: status, result and each step."""
+
+    def get(self, request: Request, run_id: Any) -> Response:
+        if not request.user.is_authenticated:
+            raise Unauthenticated("send 'Authorization: Bearer <key>' to read your runs")
+        run = selectors.run_for_caller(run_id, request.user)
+        return Response({"status": "success", "response": run_payload(run)})
+
+
+def _success(data: Any, run_id: Any) -> Response:
+    response = Response({"status": "success", "response": data})
+    response["X-Run-Id"] = str(run_id)
+    return response
+
+
+def run_payload(run: Run) -> dict[str, Any]:
+    return {
+        "id": str(run.pk),
+        "workflow": run.workflow_name,
+        "status": run.status,
+        "source": run.source,
+        "depth": run.depth,
+        "parent": str(run.parent_id) if run.parent_id else None,
+        "started_at": run.started_at.isoformat(),
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "duration_ms": run.duration_ms,
+        "params": run.params,
+        "result": to_log(run.result),
+        "error": (
+            {"code": run.error_code, "message": run.error_message, "parameter": run.error_parameter or None}
+            if run.error_code
+            else None
+        ),
+        "steps": [
+            {
+                "position": step.position,
+                "id": step.step_id or None,
+                "type": step.action_type,
+                "label": step.label,
+                "status": step.status,
+                "condition_result": step.condition_result,
+                "inputs": step.inputs,
+                "output": step.output,
+                "error": step.error or None,
+                "duration_ms": step.duration_ms,
+            }
+            for step in run.steps.all()
+        ],
+    }

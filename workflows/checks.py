@@ -1,0 +1,40 @@
+"""System checks for misconfiguration (``manage.py check`` shows them)."""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.core.checks import Error, Warning, register
+
+from . import conf
+
+
+@register()
+def check_data_types(app_configs, **kwargs):
+    problems = []
+    for label in conf.get("DATA_TYPES"):
+        try:
+            apps.get_model(label)
+        except (LookupError, ValueError):
+            problems.append(
+                Error(
+                    f"BUBBLE_DATA_TYPES names {label!r}, which is not an installed model.",
+                    hint="Use app_label.ModelName, comma-separated, e.g. auth.User,shop.Order.",
+                    id="workflows.E001",
+                )
+            )
+    return problems
+
+
+@register()
+def check_settings(app_configs, **kwargs):
+    problems = []
+    if not isinstance(conf.get("SETTINGS"), dict):
+        problems.append(
+            Error(
+                "BUBBLE_SETTINGS must be a JSON object of names to values.",
+                id="workflows.E002",
+            )
+        )
+    if conf.get("MAX_DEPTH") < 1:
+        problems.append(Warning("BUBBLE_MAX_DEPTH below 1 refuses every nested run.", id="workflows.W001"))
+    return problems

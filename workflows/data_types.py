@@ -1,0 +1,126 @@
+"""Data types: the Django models an operator lets workflows touch (``BUBBLE_DATA_TYPES``).
+
+Everything that turns a data type label into a model, lists a model's fields, or turns a
+thing into plain data goes through here, so hidden fields (``password``) stay hidden.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import uuid
+from functools import lru_cache
+from typing import Any
+
+from django.apps import apps
+from django.db import models
+
+from . import conf
+from .exceptions import WorkflowError
+
+
+class UnknownDataType(WorkflowError):
+    code = "INVALID_DATA_TYPE"
+    http_status = 400
+
+
+@lru_cache(maxsize=1)
+def _allowed() -> dict[str, type[models.Model]]:
+    allowed: dict[str, type[models.Model]] = {}
+    for label in conf.get("DATA_TYPES"):
+        try:
+            model = apps.get_model(label)
+        except (LookupError, ValueError):
+            continue  # reported by the system check workflows.E001
+        allowed[model._meta.label_lower] = model
+    return allowed
+
+
+def clear_cache() -> None:
+    _allowed.cache_clear()
+
+
+def allowed_labels() -> list[str]:
+    """Allowed data types as "app_label.ModelName", sorted."""
+    return sorted(m._meta.label for m in _allowed().values())
+
+
+def get_model(label: str) -> type[models.Model]:
+    """The model for a data type label, refusing anything not allowed."""
+    model = _allowed().get(str(label).lower())
+    if model is None:
+        raise UnknownDataType(
+            f"unknown data type {label!r}; allowed: {', '.join(allowed_labels()) or 'none'}"
+        )
+    return model
+
+
+def is_thing(value: Any) -> bool:
+    return isinstance(value, models.Model) and value._meta.label_lower in _allowed()
+
+
+def label_of(model_or_thing: Any) -> str:
+    return model_or_thing._meta.label
+
+
+def hidden_field_names() -> frozenset[str]:
+    return frozenset(conf.get("HIDDEN_FIELDS"))
+
+
+def visible_fields(model: type[models.Model]) -> list[models.Field]:
+    """Concrete fields a workflow may read or write (foreign keys included)."""
+    hidden = hidden_field_names()
+    return [f for f in model._meta.concrete_fields if f.name not in hidden]
+
+
+def field_names(model: type[models.Model]) -> set[str]:
+    """Names usable in ``fields``/``changes``: concrete fields and many-to-many fields."""
+    hidden = hidden_field_names()
+    names = {f.name for f in visible_fields(model)}
+    names |= {f.name for f in model._meta.many_to_many if f.name not in hidden}
+    return names
+
+
+def readable_attributes(model: type[models.Model]) -> set[str]:
+    """Attributes an expression may read on a thing: fields, ``pk``/``id`` and relations."""
+    hidden = hidden_field_names()
+    names = field_names(model) | {"pk", "id"}
+    for rel in model._meta.related_objects:
+        accessor = rel.get_accessor_name()
+        if accessor and not accessor.startswith("_"):
+            names.add(accessor)
+    for f in visible_fields(model):
+        if f.is_relation:
+            names.add(f.attname)  # e.g. customer_id
+    return names - hidden
+
+
+def plain(value: Any) -> Any:
+    """A scalar JSON can carry (dates as ISO 8601, decimals as numbers)."""
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, models.fields.files.FieldFile):
+        return value.url if value else None
+    return value
+
+
+def thing_to_dict(thing: models.Model) -> dict[str, Any]:
+    """A thing in Bubble's Data API shape: ``_id``, ``_type`` and its visible fields."""
+    data: dict[str, Any] = {"_id": plain(thing.pk), "_type": thing._meta.label}
+    for f in visible_fields(type(thing)):
+        if f.primary_key:
+            continue
+        if f.is_relation:
+            data[f.name] = plain(getattr(thing, f.attname))
+        else:
+            data[f.name] = plain(getattr(thing, f.attname))
+    return data
+
+
+def thing_reference(thing: models.Model) -> dict[str, Any]:
+    """A compact pointer to a thing for run logs: type, id and its text."""
+    return {"_type": thing._meta.label, "_id": plain(thing.pk), "_display": str(thing)[:200]}

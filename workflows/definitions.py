@@ -1,0 +1,153 @@
+"""Workflow definitions as data: model rows ⇄ the SPEC §2 dict, and saving a definition.
+
+``workflow_definition`` is what export writes and what the engine compiles;
+``save_definition`` is how import (and anything else that writes a whole workflow) stores
+one, after ``compile_definition`` has validated it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+
+from .actions import registry
+from .choices import AuthMode, WorkflowKind
+from .models import Action, Parameter, Workflow
+
+WORKFLOW_DEFAULTS: dict[str, Any] = {
+    "description": "",
+    "expose": False,
+    "auth": AuthMode.USER.value,
+    "ignore_privacy": False,
+    "only_when": "",
+    "condition_not_met": 400,
+    "timeout": 300,
+}
+
+
+def workflow_definition(workflow: Workflow) -> dict[str, Any]:
+    """The SPEC §2 mapping for a saved workflow (parameters and actions in order)."""
+    d: dict[str, Any] = {"name": workflow.name, "kind": workflow.kind}
+    if workflow.description:
+        d["description"] = workflow.description
+    d["expose"] = workflow.expose
+    d["auth"] = workflow.auth
+    d["ignore_privacy"] = workflow.ignore_privacy
+    if workflow.only_when:
+        d["only_when"] = workflow.only_when
+    d["condition_not_met"] = workflow.condition_not_met
+    d["timeout"] = workflow.timeout
+    if workflow.kind == WorkflowKind.TRIGGER:
+        d["data_type"] = workflow.data_type
+        d["on"] = list(workflow.trigger_on or [])
+    if workflow.schedule:
+        d["schedule"] = workflow.schedule
+    d["parameters"] = [parameter_definition(p) for p in workflow.parameters.all()]
+    d["actions"] = [action_definition(a) for a in workflow.actions.all()]
+    return d
+
+
+def parameter_definition(p: Parameter) -> dict[str, Any]:
+    d: dict[str, Any] = {"key": p.key, "type": p.type}
+    if p.data_type:
+        d["data_type"] = p.data_type
+    if p.is_list:
+        d["list"] = True
+    if p.optional:
+        d["optional"] = True
+    if p.default is not None:
+        d["default"] = p.default
+    if p.description:
+        d["description"] = p.description
+    return d
+
+
+def action_definition(a: Action) -> dict[str, Any]:
+    d: dict[str, Any] = {}
+    if a.step_id:
+        d["id"] = a.step_id
+    d["type"] = a.type
+    if a.label:
+        d["label"] = a.label
+    if a.only_when:
+        d["only_when"] = a.only_when
+    d.update(a.config or {})
+    return d
+
+
+def normalized(definition: Mapping[str, Any]) -> dict[str, Any]:
+    """A definition with defaults filled in, for comparing two definitions."""
+    d = {**WORKFLOW_DEFAULTS, **definition}
+    d["parameters"] = [
+        {"list": False, "optional": False, "data_type": "", "description": "", "default": None, **p}
+        for p in (d.get("parameters") or [])
+    ]
+    d["actions"] = [{"id": "", "label": "", "only_when": "", **a} for a in (d.get("actions") or [])]
+    d.setdefault("data_type", "")
+    d.setdefault("on", [])
+    d.setdefault("schedule", None)
+    return d
+
+
+@transaction.atomic
+def save_definition(definition: Mapping[str, Any]) -> tuple[Workflow, bool]:
+    """Create or replace the workflow named in ``definition`` (already validated).
+
+    Returns ``(workflow, changed)``; a definition equal to the stored one writes nothing.
+    """
+    existing = Workflow.objects.filter(name=definition["name"]).first()
+    if existing is not None and normalized(workflow_definition(existing)) == normalized(definition):
+        return existing, False
+    d = normalized(definition)
+    fields = {
+        "kind": d.get("kind") or WorkflowKind.API,
+        "description": d["description"] or "",
+        "expose": d["expose"],
+        "auth": d["auth"],
+        "ignore_privacy": d["ignore_privacy"],
+        "only_when": d["only_when"] or "",
+        "condition_not_met": d["condition_not_met"],
+        "timeout": d["timeout"],
+        "data_type": d["data_type"] or "",
+        "trigger_on": list(d["on"] or []),
+        "schedule": d["schedule"],
+    }
+    if existing is None:
+        workflow = Workflow.objects.create(name=definition["name"], **fields)
+    else:
+        workflow = existing
+        for key, value in fields.items():
+            setattr(workflow, key, value)
+        workflow.save()
+        workflow.parameters.all().delete()
+        workflow.actions.all().delete()
+    Parameter.objects.bulk_create(
+        Parameter(
+            workflow=workflow,
+            position=i,
+            key=p["key"],
+            type=p.get("type") or "text",
+            data_type=p["data_type"] or "",
+            is_list=p["list"],
+            optional=p["optional"],
+            default=p["default"],
+            description=p["description"] or "",
+        )
+        for i, p in enumerate(d["parameters"])
+    )
+    Action.objects.bulk_create(
+        Action(
+            workflow=workflow,
+            position=i,
+            step_id=a["id"] or "",
+            type=a["type"],
+            label=a["label"] or "",
+            only_when=a["only_when"] or "",
+            config={k: v for k, v in a.items() if k not in registry.COMMON_KEYS},
+        )
+        for i, a in enumerate(d["actions"])
+    )
+    workflow.bump_revision()
+    return workflow, True

@@ -1,0 +1,462 @@
+"""Definition (the SPEC §2 dict) → ``CompiledWorkflow``, validating everything on the way.
+
+This is the single validator: the admin, ``import_workflows`` and the engine's cache all
+call ``compile_definition``. It reports every problem at once as ``Issue``s with a path
+(``("actions", 2, "to")``) so each caller can point at the field at fault.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import data_types
+from ..actions import registry
+from ..actions.registry import ActionType, ConfigError, ConfigField, FieldKind
+from ..choices import AuthMode, ConditionNotMet, ParameterType, TriggerEvent, WorkflowKind
+from ..exceptions import DefinitionError, Issue, WorkflowError
+from .expressions import Expression, ScopeSpec, compile_condition, compile_template, is_dynamic
+from .params import ParamSpec, coerce_value
+from .values import Const, Dynamic, MapValue, Value, compile_any, compile_text
+
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
+KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
+
+WORKFLOW_KEYS = (
+    "name",
+    "kind",
+    "description",
+    "expose",
+    "auth",
+    "ignore_privacy",
+    "only_when",
+    "condition_not_met",
+    "timeout",
+    "data_type",
+    "on",
+    "schedule",
+    "parameters",
+    "actions",
+)
+PARAMETER_KEYS = ("key", "type", "data_type", "list", "optional", "default", "description")
+TRIGGER_NAMES = frozenset({"thing", "thing_before"})
+
+#: Validators for a workflow's ``schedule`` key, set by the scheduler app when it loads.
+schedule_validators: list[Callable[[Any], None]] = []
+
+
+@dataclass(frozen=True)
+class WorkflowInfo:
+    """What other workflows need to know about one: its kind and parameters."""
+
+    name: str
+    kind: str
+    parameters: tuple[ParamSpec, ...] = ()
+
+
+class Catalog:
+    """Looks up other workflows by name (for trigger_custom_event, schedule_workflow)."""
+
+    def __init__(self, overlay: Mapping[str, WorkflowInfo] | None = None):
+        self.overlay = dict(overlay or {})
+
+    def get(self, name: str) -> WorkflowInfo | None:
+        if name in self.overlay:
+            return self.overlay[name]
+        return self._from_database(name)
+
+    def _from_database(self, name: str) -> WorkflowInfo | None:
+        from ..models import Workflow
+
+        workflow = Workflow.objects.filter(name=name).prefetch_related("parameters").first()
+        if workflow is None:
+            return None
+        return WorkflowInfo(
+            workflow.name,
+            workflow.kind,
+            tuple(param_spec_from_model(p) for p in workflow.parameters.all()),
+        )
+
+
+def param_spec_from_model(p: Any) -> ParamSpec:
+    return ParamSpec(
+        key=p.key,
+        type=p.type,
+        data_type=p.data_type,
+        is_list=p.is_list,
+        optional=p.optional,
+        default=p.default,
+        description=p.description,
+    )
+
+
+@dataclass
+class CompiledAction:
+    position: int
+    step_id: str | None
+    action: ActionType
+    label: str
+    condition: Expression | None
+    config: dict[str, Value]
+
+    @property
+    def type(self) -> str:
+        return self.action.name
+
+    @property
+    def title(self) -> str:
+        return self.label or self.step_id or self.action.label
+
+    def resolve(self, scope: Mapping[str, Any]) -> dict[str, Any]:
+        return {key: value.resolve(scope) for key, value in self.config.items()}
+
+
+@dataclass
+class CompiledWorkflow:
+    name: str
+    kind: str
+    description: str = ""
+    expose: bool = False
+    auth: str = AuthMode.USER
+    ignore_privacy: bool = False
+    condition: Expression | None = None
+    condition_not_met: int = 400
+    timeout: int = 300
+    data_type: str = ""
+    trigger_on: tuple[str, ...] = ()
+    schedule: Any = None
+    parameters: tuple[ParamSpec, ...] = ()
+    actions: tuple[CompiledAction, ...] = ()
+    pk: int | None = None
+    revision: int = 0
+    version: tuple[Any, ...] = ()
+
+    @property
+    def info(self) -> WorkflowInfo:
+        return WorkflowInfo(self.name, self.kind, self.parameters)
+
+    def parameter(self, key: str) -> ParamSpec | None:
+        return next((p for p in self.parameters if p.key == key), None)
+
+
+@dataclass
+class CompileContext:
+    """Handed to ``ActionType.check``: the catalog and what the workflow declares."""
+
+    catalog: Catalog
+    workflow_name: str
+    kind: str
+    parameters: tuple[ParamSpec, ...] = ()
+    issues: list[Issue] = field(default_factory=list)
+
+    def workflow_info(self, name: str) -> WorkflowInfo | None:
+        """Another workflow, or this one (a workflow may schedule itself)."""
+        if name == self.workflow_name:
+            return WorkflowInfo(self.workflow_name, self.kind, self.parameters)
+        return self.catalog.get(name)
+
+
+def compile_definition(definition: Mapping[str, Any], *, catalog: Catalog | None = None) -> CompiledWorkflow:
+    """Validate and compile one workflow definition; raise ``DefinitionError`` listing issues."""
+    catalog = catalog or Catalog()
+    issues: list[Issue] = []
+    d = definition if isinstance(definition, Mapping) else {}
+    if not isinstance(definition, Mapping):
+        raise DefinitionError([Issue((), "a workflow must be a mapping of keys to values")])
+
+    def problem(path: tuple[str | int, ...], message: str) -> None:
+        issues.append(Issue(path, message))
+
+    for key in d:
+        if key not in WORKFLOW_KEYS:
+            problem((key,), f"unknown key (workflow keys: {', '.join(WORKFLOW_KEYS)})")
+
+    name = d.get("name")
+    if not isinstance(name, str) or not NAME_RE.match(name):
+        problem(("name",), "required; letters, digits, '-' and '_' (URL-safe), at most 100")
+        name = str(name or "?")
+    kind = _choice(d, "kind", WorkflowKind.values, WorkflowKind.API, problem)
+    auth = _choice(d, "auth", AuthMode.values, AuthMode.USER, problem)
+    expose = _bool(d, "expose", False, problem)
+    if expose and kind != WorkflowKind.API:
+        problem(("expose",), f"only API workflows can be exposed, not a {kind}")
+    ignore_privacy = _bool(d, "ignore_privacy", False, problem)
+    condition_not_met = d.get("condition_not_met", 400)
+    if condition_not_met not in ConditionNotMet.values:
+        problem(("condition_not_met",), "must be 400 or 200")
+        condition_not_met = 400
+    timeout = d.get("timeout", 300)
+    if isinstance(timeout, bool) or not isinstance(timeout, int) or not 1 <= timeout <= 3600:
+        problem(("timeout",), "must be a whole number of seconds from 1 to 3600")
+        timeout = 300
+    description = d.get("description") or ""
+    if not isinstance(description, str):
+        problem(("description",), "must be text")
+        description = ""
+
+    data_type, trigger_on = _trigger(d, kind, problem)
+    schedule = d.get("schedule")
+    if schedule is not None:
+        for validate in schedule_validators:
+            try:
+                validate(schedule)
+            except (ValueError, TypeError) as exc:
+                problem(("schedule",), str(exc))
+
+    extra = TRIGGER_NAMES if kind == WorkflowKind.TRIGGER else frozenset()
+    parameters = _parameters(d.get("parameters") or [], problem)
+    param_keys = frozenset(p.key for p in parameters)
+
+    condition = None
+    only_when = d.get("only_when") or ""
+    if only_when:
+        condition = _condition(only_when, ScopeSpec(param_keys, (), extra), ("only_when",), problem)
+
+    ctx = CompileContext(catalog, name, kind, parameters)
+    actions = _actions(d.get("actions") or [], param_keys, extra, ctx, problem)
+
+    if issues:
+        raise DefinitionError(issues, workflow=name)
+    return CompiledWorkflow(
+        name=name,
+        kind=kind,
+        description=description,
+        expose=expose,
+        auth=auth,
+        ignore_privacy=ignore_privacy,
+        condition=condition,
+        condition_not_met=condition_not_met,
+        timeout=timeout,
+        data_type=data_type,
+        trigger_on=trigger_on,
+        schedule=schedule,
+        parameters=parameters,
+        actions=actions,
+    )
+
+
+def _choice(d: Mapping[str, Any], key: str, values: list[str], default: str, problem) -> str:
+    value = d.get(key, default)
+    if value in (None, ""):
+        return default
+    if value not in values:
+        problem((key,), f"must be one of {', '.join(values)}, not {value!r}")
+        return default
+    return value
+
+
+def _bool(d: Mapping[str, Any], key: str, default: bool, problem) -> bool:
+    value = d.get(key, default)
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        problem((key,), f"must be true or false, not {value!r}")
+        return default
+    return value
+
+
+def _trigger(d: Mapping[str, Any], kind: str, problem) -> tuple[str, tuple[str, ...]]:
+    data_type = d.get("data_type") or ""
+    on = d.get("on") or []
+    if isinstance(on, str):
+        on = [on]
+    if kind != WorkflowKind.TRIGGER:
+        if data_type or on:
+            problem(("data_type" if data_type else "on",), "only database triggers watch a data type")
+        return "", ()
+    if not data_type:
+        problem(("data_type",), "a database trigger needs the data type it watches")
+    else:
+        try:
+            data_type = data_types.label_of(data_types.get_model(data_type))
+        except WorkflowError as exc:
+            problem(("data_type",), exc.message)
+    events = tuple(on) if isinstance(on, list | tuple) else ()
+    bad = [e for e in events if e not in TriggerEvent.values]
+    if not events or bad:
+        problem(("on",), "a list of one or more of create, update, delete")
+    return data_type, tuple(dict.fromkeys(events))
+
+
+def _parameters(raw: Any, problem) -> tuple[ParamSpec, ...]:
+    if not isinstance(raw, list):
+        problem(("parameters",), "must be a list")
+        return ()
+    specs: list[ParamSpec] = []
+    seen: set[str] = set()
+    for i, p in enumerate(raw):
+        where = ("parameters", i)
+        if not isinstance(p, Mapping):
+            problem(where, "each parameter is a mapping with at least key and type")
+            continue
+        for key in p:
+            if key not in PARAMETER_KEYS:
+                problem((*where, key), f"unknown key (parameter keys: {', '.join(PARAMETER_KEYS)})")
+        key = p.get("key")
+        if not isinstance(key, str) or not KEY_RE.match(key):
+            problem((*where, "key"), "required; letters, digits and _, not starting with a digit")
+            continue
+        if key in seen:
+            problem((*where, "key"), f"duplicate parameter {key!r}")
+            continue
+        seen.add(key)
+        ptype = p.get("type", ParameterType.TEXT)
+        if ptype not in ParameterType.values:
+            problem((*where, "type"), f"must be one of {', '.join(ParameterType.values)}")
+            continue
+        data_type = p.get("data_type") or ""
+        if ptype == ParameterType.THING:
+            try:
+                data_type = data_types.label_of(data_types.get_model(data_type))
+            except WorkflowError as exc:
+                problem((*where, "data_type"), exc.message if data_type else "required for type thing")
+                continue
+        elif data_type:
+            problem((*where, "data_type"), "only parameters of type thing have a data type")
+        flags = {}
+        for flag in ("list", "optional"):
+            flags[flag] = p.get(flag, False)
+            if not isinstance(flags[flag], bool):
+                problem((*where, flag), "must be true or false")
+                flags[flag] = False
+        spec = ParamSpec(
+            key=key,
+            type=ptype,
+            data_type=data_type,
+            is_list=flags["list"],
+            optional=flags["optional"],
+            default=p.get("default"),
+            description=str(p.get("description") or ""),
+        )
+        if spec.default is not None and spec.type != ParameterType.THING:
+            try:
+                coerce_value(spec, spec.default)
+            except WorkflowError as exc:
+                problem((*where, "default"), exc.message)
+        specs.append(spec)
+    return tuple(specs)
+
+
+def _condition(source: Any, spec: ScopeSpec, where: tuple, problem) -> Expression | None:
+    if not isinstance(source, str):
+        problem(where, "must be an expression (text)")
+        return None
+    try:
+        return compile_condition(source, spec)
+    except WorkflowError as exc:
+        problem(where, exc.message)
+        return None
+
+
+def _actions(raw: Any, params: frozenset[str], extra: frozenset[str], ctx: CompileContext, problem):
+    if not isinstance(raw, list):
+        problem(("actions",), "must be a list")
+        return ()
+    compiled: list[CompiledAction] = []
+    step_ids: list[str | None] = []
+    for i, a in enumerate(raw):
+        where: tuple[str | int, ...] = ("actions", i)
+        if not isinstance(a, Mapping):
+            problem(where, "each action is a mapping with at least a type")
+            step_ids.append(None)
+            continue
+        step_id = a.get("id") or None
+        if step_id is not None and (not isinstance(step_id, str) or not KEY_RE.match(step_id)):
+            problem((*where, "id"), "letters, digits and _, not starting with a digit")
+            step_id = None
+        elif step_id is not None and step_id in step_ids:
+            problem((*where, "id"), f"another step already has the id {step_id!r}")
+        try:
+            action = registry.get(a.get("type"))
+        except KeyError as exc:
+            problem((*where, "type"), str(exc.args[0]))
+            step_ids.append(step_id)
+            continue
+        spec = ScopeSpec(params, tuple(step_ids), extra)
+        condition = None
+        if a.get("only_when"):
+            condition = _condition(a["only_when"], spec, (*where, "only_when"), problem)
+        label = a.get("label") or ""
+        if not isinstance(label, str):
+            problem((*where, "label"), "must be text")
+            label = ""
+        config = _config(action, a, spec, where, problem, ctx)
+        compiled.append(CompiledAction(i, step_id, action, label, condition, config))
+        step_ids.append(step_id)
+    return tuple(compiled)
+
+
+def _config(action: ActionType, raw: Mapping[str, Any], spec: ScopeSpec, where, problem, ctx):
+    known = {f.key for f in action.fields}
+    for key in raw:
+        if key not in known and key not in registry.COMMON_KEYS:
+            problem(
+                (*where, key),
+                f"{action.name} has no key {key!r} (its keys: {', '.join(sorted(known)) or 'none'})",
+            )
+    config: dict[str, Value] = {}
+    plain: dict[str, Any] = {}
+    ok = True
+    for f in action.fields:
+        value = raw.get(f.key)
+        if value is None or value == "" or value == {}:
+            if f.required:
+                problem((*where, f.key), f"required by {action.name}")
+                ok = False
+            elif f.default is not None:
+                config[f.key] = Const(f.default)
+                plain[f.key] = f.default
+            continue
+        field_spec = ScopeSpec(spec.params, spec.steps, spec.extra | f.extra_names)
+        try:
+            config[f.key] = compile_field(f, value, field_spec, ctx)
+            plain[f.key] = value
+        except (WorkflowError, ConfigError, TypeError, ValueError) as exc:
+            problem((*where, f.key), getattr(exc, "message", None) or str(exc))
+            ok = False
+    if ok:
+        try:
+            action.check(plain, ctx)
+        except ConfigError as exc:
+            problem((*where, exc.key) if exc.key else where, exc.message)
+    return config
+
+
+def compile_field(f: ConfigField, value: Any, spec: ScopeSpec, ctx: CompileContext) -> Value:
+    """Compile one config value according to its field kind."""
+    if f.kind == FieldKind.VALUE:
+        return compile_any(value, spec)
+    if f.kind == FieldKind.TEXT:
+        return compile_text(value, spec)
+    if f.kind == FieldKind.MAPPING:
+        if not isinstance(value, Mapping):
+            raise ConfigError(f.key, "must be a mapping of names to values (name: value)")
+        for key in value:
+            if not isinstance(key, str) or not key:
+                raise ConfigError(f.key, f"names must be text, not {key!r}")
+        compiled = compile_any(value, spec)
+        assert isinstance(compiled, MapValue)
+        return compiled
+    if f.kind == FieldKind.DATA_TYPE:
+        if not isinstance(value, str) or is_dynamic(value):
+            raise ConfigError(f.key, "must be a data type name such as examples.Order")
+        return Const(data_types.label_of(data_types.get_model(value)))
+    if f.kind == FieldKind.WORKFLOW:
+        if not isinstance(value, str) or is_dynamic(value):
+            raise ConfigError(f.key, "must be the name of a workflow")
+        if ctx.workflow_info(value) is None:
+            raise ConfigError(f.key, f"no workflow named {value!r}")
+        return Const(value)
+    if f.kind == FieldKind.CHOICE:
+        if value not in f.choices:
+            raise ConfigError(f.key, f"must be one of {', '.join(map(str, f.choices))}")
+        return Const(value)
+    if f.kind == FieldKind.NUMBER:
+        if isinstance(value, str) and is_dynamic(value):
+            return Dynamic(compile_template(value, spec))
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f.key, "must be a number or an expression giving one")
+        return Const(value)
+    raise ValueError(f"unknown field kind {f.kind!r}")

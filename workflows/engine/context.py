@@ -1,0 +1,116 @@
+"""The state of one run as actions see it: scope for expressions, data access, steps."""
+
+from __future__ import annotations
+
+import datetime
+import time
+from dataclasses import dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+
+from .. import conf, data_types
+from ..exceptions import RunTimeout
+from .expressions import SEARCH_OPTIONS, search_lookup
+from .functions import FUNCTIONS, expression_function
+from .values_types import Namespace, Steps, ThingList
+
+if TYPE_CHECKING:
+    from ..models import Run
+    from .compiler import CompiledWorkflow
+    from .runner import Recorder
+
+
+class DataAccess:
+    """Where every read of things starts, so privacy rules have one place to apply.
+
+    Today it hands out each model's full queryset; the privacy-rules issue filters here.
+    """
+
+    def __init__(self, actor: Any, *, ignore_privacy: bool):
+        self.actor = actor
+        self.ignore_privacy = ignore_privacy
+
+    def queryset(self, model: type[models.Model]) -> models.QuerySet:
+        return model._default_manager.all()
+
+
+@dataclass
+class RunContext:
+    workflow: CompiledWorkflow
+    run: Run
+    actor: Any
+    params: dict[str, Any]
+    recorder: Recorder
+    depth: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+    now: datetime.datetime = field(default_factory=lambda: datetime.datetime.now(datetime.timezone.utc))
+    deadline: float = 0.0
+    steps: Steps = field(default_factory=Steps)
+    response: Any = None
+    ended: bool = False
+    current_step: Any = None  # the StepRun being executed (email reports delivery on it)
+    data: DataAccess = field(init=False)
+    _scope: dict[str, Any] | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.data = DataAccess(self.actor, ignore_privacy=self.workflow.ignore_privacy)
+        if not self.deadline:
+            self.deadline = time.monotonic() + self.workflow.timeout
+
+    @property
+    def scope(self) -> dict[str, Any]:
+        """The names expressions see; built once per run (``steps`` fills in as it goes)."""
+        if self._scope is None:
+            scope: dict[str, Any] = {
+                "params": Namespace(self.params, "parameter"),
+                "steps": self.steps,
+                "current_user": self.actor,
+                "now": self.now,
+                "settings": Namespace(conf.get("SETTINGS"), "setting"),
+            }
+            for name, fn in FUNCTIONS.items():
+                scope[name] = partial(fn.func, self) if fn.needs_context else fn.func
+            scope.update(self.extra)
+            self._scope = scope
+        return self._scope
+
+    def remaining(self) -> float:
+        """Seconds left before the workflow's timeout; raises once it has passed."""
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise RunTimeout(
+                f"the workflow ran longer than its timeout of {self.workflow.timeout} s"
+            )
+        return left
+
+
+@expression_function("search", needs_context=True)
+def search(ctx: RunContext, data_type: str, **filters: Any) -> ThingList:
+    """Things of a data type matching field filters: ``search('examples.Order', status='paid',
+    total__gt=10, sort_by='created_at', descending=true, limit=20)``."""
+    model = data_types.get_model(data_type)
+    options = {k: filters.pop(k) for k in list(filters) if k in SEARCH_OPTIONS}
+    lookups = {search_lookup(model, key): _filter_value(value) for key, value in filters.items()}
+    queryset = ctx.data.queryset(model).filter(**lookups)
+    sort_by = options.get("sort_by")
+    if sort_by:
+        search_lookup(model, str(sort_by))
+        queryset = queryset.order_by(("-" if options.get("descending") else "") + str(sort_by))
+    elif options.get("descending"):
+        queryset = queryset.order_by("-pk")
+    else:
+        queryset = queryset.order_by(*(model._meta.ordering or ["pk"]))
+    limit = options.get("limit")
+    if limit is not None:
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+            raise ValueError("limit must be a whole number")
+        queryset = queryset[: min(limit, conf.get("SEARCH_LIMIT"))]
+    return ThingList(queryset)
+
+
+def _filter_value(value: Any) -> Any:
+    if isinstance(value, ThingList):
+        return list(value)
+    return value

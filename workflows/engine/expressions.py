@@ -1,0 +1,298 @@
+"""Compiling and evaluating expressions: ``only_when`` conditions and dynamic values.
+
+Two forms, both Jinja2 syntax run in ``sandbox.environment``:
+
+* a bare expression (``only_when``): ``params.order.total > 0``;
+* a value with ``{{ }}`` parts: exactly one ``{{ expr }}`` gives the native value (a thing, a
+  number, a list); anything else renders to text. ``{% %}`` statements are refused, so
+  no expression can loop.
+
+Compilation checks names statically against a ``ScopeSpec`` (known parameters, earlier
+steps, extra names such as ``thing``), so typos fail when the workflow is saved, not when
+it runs. Compiled code is cached by source text: each distinct expression is compiled once
+per process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import Template, nodes
+from jinja2.environment import TemplateExpression
+from jinja2.exceptions import TemplateSyntaxError
+from jinja2.parser import Parser
+from jinja2.runtime import Undefined
+
+from .. import conf, data_types
+from ..exceptions import ExpressionError, WorkflowError
+from .functions import FUNCTIONS
+from .limits import check_size, time_budget
+from .sandbox import environment
+
+#: Names every expression may use, besides registered functions.
+CORE_NAMES = frozenset({"params", "steps", "current_user", "now", "settings", "range", "dict"})
+
+#: Keyword arguments of ``search()`` that are not field filters.
+SEARCH_OPTIONS = frozenset({"sort_by", "descending", "limit"})
+SEARCH_LOOKUPS = frozenset(
+    "exact iexact contains icontains startswith istartswith endswith iendswith "
+    "gt gte lt lte in isnull".split()
+)
+
+
+@dataclass(frozen=True)
+class ScopeSpec:
+    """What an expression may refer to at its place in a workflow."""
+
+    params: frozenset[str] | None = None  # None: parameters are not checked
+    steps: tuple[str | None, ...] | None = None  # ids of the steps before this one
+    extra: frozenset[str] = field(default_factory=frozenset)  # thing, item, index, ...
+
+    def names(self) -> frozenset[str]:
+        return CORE_NAMES | frozenset(FUNCTIONS) | self.extra
+
+
+class Expression:
+    """A compiled expression; ``evaluate(scope)`` runs it in the sandbox."""
+
+    __slots__ = ("source", "native", "_compiled")
+
+    def __init__(self, source: str, native: bool, compiled: TemplateExpression | Template):
+        self.source = source
+        self.native = native
+        self._compiled = compiled
+
+    def evaluate(self, scope: Mapping[str, Any]) -> Any:
+        with time_budget():
+            try:
+                if self.native:
+                    value = self._compiled(**scope)
+                    if isinstance(value, Undefined):
+                        value._fail_with_undefined_error()
+                    return value
+                text = self._compiled.render(scope)
+                check_size(len(text), "text")
+                return text
+            except WorkflowError:
+                raise
+            except RecursionError:
+                raise ExpressionError(f"{self.source!r}: too deeply nested") from None
+            except Exception as exc:  # the sandbox's refusals and ordinary errors alike
+                raise ExpressionError(f"{_describe(exc)} in {self.source!r}") from exc
+
+    def __repr__(self) -> str:
+        return f"Expression({self.source!r})"
+
+
+def _describe(exc: Exception) -> str:
+    message = str(exc) or type(exc).__name__
+    if type(exc).__name__ in ("SecurityError",):
+        return f"refused by the sandbox: {message}"
+    if type(exc).__name__ in ("UndefinedError",):
+        return message
+    return f"{type(exc).__name__}: {message}"
+
+
+# --- compiling ---------------------------------------------------------------------------
+
+
+def compile_condition(source: str, spec: ScopeSpec) -> Expression:
+    """Compile a bare expression such as ``params.order.total > 0``."""
+    source = _check_length(source.strip())
+    if "{{" in source or "{%" in source:
+        raise ExpressionError(
+            f"write conditions without braces: {source!r} (e.g. params.total > 0)"
+        )
+    expr = _parse_expression(source)
+    _check_references(expr, spec, source)
+    return Expression(source, True, _compile_native(source))
+
+
+def compile_template(source: str, spec: ScopeSpec) -> Expression:
+    """Compile a value with ``{{ }}`` parts: one ``{{ expr }}`` alone is a native value."""
+    _check_length(source)
+    template = _parse_template(source)
+    _check_references(template, spec, source)
+    single = _single_expression(template, source)
+    if single is not None:
+        return Expression(source, True, _compile_native(single))
+    return Expression(source, False, _compile_text(source))
+
+
+def is_dynamic(value: Any) -> bool:
+    return isinstance(value, str) and ("{{" in value or "{%" in value)
+
+
+def _check_length(source: str) -> str:
+    limit = conf.get("MAX_EXPRESSION_LENGTH")
+    if len(source) > limit:
+        raise ExpressionError(f"expression is {len(source):,} characters long; the limit is {limit:,}")
+    return source
+
+
+def _parse_expression(source: str) -> nodes.Expr:
+    try:
+        parser = Parser(environment, source, state="variable")
+        expr = parser.parse_expression()
+        if not parser.stream.eos:
+            raise TemplateSyntaxError("unexpected text after the expression", 1)
+    except TemplateSyntaxError as exc:
+        raise ExpressionError(f"syntax error in {source!r}: {exc.message}") from None
+    except RecursionError:
+        raise ExpressionError(f"expression is too deeply nested: {source[:80]!r}") from None
+    return expr
+
+
+def _parse_template(source: str) -> nodes.Template:
+    try:
+        template = environment.parse(source)
+    except TemplateSyntaxError as exc:
+        raise ExpressionError(f"syntax error in {source!r}: {exc.message}") from None
+    except RecursionError:
+        raise ExpressionError(f"expression is too deeply nested: {source[:80]!r}") from None
+    for node in template.body:
+        if not isinstance(node, nodes.Output):
+            raise ExpressionError(
+                f"{{% %}} statements are not allowed in {source!r}; use {{{{ }}}} expressions "
+                "(conditions go in 'only when')"
+            )
+    return template
+
+
+def _single_expression(template: nodes.Template, source: str) -> str | None:
+    """The inner source when the text is exactly one ``{{ expr }}``, else None."""
+    stripped = source.strip()
+    if len(template.body) != 1 or not (stripped.startswith("{{") and stripped.endswith("}}")):
+        return None
+    parts = template.body[0].nodes
+    if len(parts) != 1 or isinstance(parts[0], nodes.TemplateData):
+        return None
+    return stripped[2:-2].strip().lstrip("-+").rstrip("-+").strip()
+
+
+@lru_cache(maxsize=4096)
+def _compile_native(source: str) -> TemplateExpression:
+    expr = _parse_expression(source)
+    body = [nodes.Assign(nodes.Name("result", "store"), expr, lineno=1)]
+    template = nodes.Template(body, lineno=1)
+    template.set_environment(environment)
+    return TemplateExpression(environment.from_string(template), undefined_to_none=False)
+
+
+@lru_cache(maxsize=4096)
+def _compile_text(source: str) -> Template:
+    return environment.from_string(source)
+
+
+# --- static checks -----------------------------------------------------------------------
+
+
+def _check_references(tree: nodes.Node, spec: ScopeSpec, source: str) -> None:
+    allowed = spec.names()
+    for name in tree.find_all(nodes.Name):
+        if name.ctx == "load" and name.name not in allowed:
+            raise ExpressionError(
+                f"unknown name {name.name!r} in {source!r} "
+                f"(available: {', '.join(sorted(allowed - {'range', 'dict'}))})"
+            )
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        target = node.node
+        if not isinstance(target, nodes.Name):
+            continue
+        key = _static_key(node)
+        if key is None:
+            continue
+        if target.name == "params":
+            _check_param(key, spec, source)
+        elif target.name == "steps":
+            _check_step(key, spec, source)
+        elif target.name == "settings":
+            _check_setting(key, source)
+    for call in tree.find_all(nodes.Call):
+        if isinstance(call.node, nodes.Name) and call.node.name == "search":
+            _check_search(call, source)
+
+
+def _static_key(node: nodes.Getattr | nodes.Getitem) -> str | int | None:
+    if isinstance(node, nodes.Getattr):
+        return node.attr
+    if isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str | int):
+        return node.arg.value
+    return None
+
+
+def _check_param(key: str | int, spec: ScopeSpec, source: str) -> None:
+    if spec.params is None or key in spec.params:
+        return
+    known = ", ".join(sorted(spec.params)) or "none"
+    raise ExpressionError(f"unknown parameter {key!r} in {source!r} (parameters: {known})")
+
+
+def _check_step(key: str | int, spec: ScopeSpec, source: str) -> None:
+    if spec.steps is None:
+        return
+    if isinstance(key, int):
+        if not 0 <= key < len(spec.steps):
+            raise ExpressionError(
+                f"steps[{key}] in {source!r} does not refer to a step that runs before this "
+                f"one ({len(spec.steps)} step(s) run before it, numbered from 0)"
+            )
+        return
+    if key not in spec.steps:
+        known = ", ".join(s for s in spec.steps if s) or "none"
+        raise ExpressionError(
+            f"unknown step {key!r} in {source!r}: no earlier step has that id "
+            f"(earlier steps with an id: {known})"
+        )
+
+
+def _check_setting(key: str | int, source: str) -> None:
+    known = conf.get("SETTINGS")
+    if key not in known:
+        raise ExpressionError(
+            f"unknown setting {key!r} in {source!r} (settings: {', '.join(sorted(known)) or 'none'})"
+        )
+
+
+def _check_search(call: nodes.Call, source: str) -> None:
+    if not call.args or not isinstance(call.args[0], nodes.Const):
+        raise ExpressionError(
+            f"search() needs the data type as its first argument, e.g. "
+            f"search('examples.Order', status='paid'), in {source!r}"
+        )
+    try:
+        model = data_types.get_model(call.args[0].value)
+    except WorkflowError as exc:
+        raise ExpressionError(f"{exc.message} in {source!r}") from None
+    for kwarg in call.kwargs:
+        if kwarg.key in SEARCH_OPTIONS:
+            continue
+        try:
+            search_lookup(model, kwarg.key)
+        except ExpressionError as exc:
+            raise ExpressionError(f"{exc.message} in {source!r}") from None
+
+
+def search_lookup(model: Any, key: str) -> str:
+    """Check a ``search()`` filter like ``customer__email__iexact``; return the ORM lookup."""
+    parts = key.split("__")
+    lookup = parts[-1] if len(parts) > 1 and parts[-1] in SEARCH_LOOKUPS else None
+    path = parts[:-1] if lookup else parts
+    current = model
+    for i, part in enumerate(path):
+        names = data_types.field_names(current) | {"pk", "id"}
+        if part not in names:
+            raise ExpressionError(
+                f"{current._meta.label} has no field {part!r} (search filter {key!r})"
+            )
+        if part in ("pk", "id"):
+            continue
+        f = current._meta.get_field(part)
+        if f.is_relation and f.related_model is not None:
+            current = f.related_model
+        elif i != len(path) - 1:
+            raise ExpressionError(f"{part!r} is not a relation (search filter {key!r})")
+    return key

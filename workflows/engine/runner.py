@@ -1,0 +1,293 @@
+"""Running a compiled workflow: one transaction, one ``Run`` row, one ``StepRun`` per action.
+
+``run()`` is the only way a workflow executes, whatever started it. The ``Run`` row is
+written before any work (a crash leaves evidence); the actions' database work, the steps
+and the final status then commit together in one transaction, or roll back together, after
+which the failure is written on its own. Custom events called with
+``trigger_custom_event`` run inside their caller's transaction and are logged as child
+runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from .. import conf
+from ..choices import RunSource, RunStatus, StepStatus, WorkflowKind
+from ..exceptions import (
+    ActionFailed,
+    ConditionNotMet,
+    DepthExceeded,
+    WorkflowError,
+    WorkflowNotFound,
+)
+from ..models import Run, StepRun, Workflow
+from .cache import get_compiled
+from .compiler import CompiledAction, CompiledWorkflow
+from .context import RunContext
+from .params import coerce_params
+from .serialize import to_log, to_response
+
+logger = logging.getLogger("workflows.engine")
+
+
+@dataclass
+class RunResult:
+    run: Run
+    response: Any = None  # JSON-ready data from return_data, or None
+    error: WorkflowError | None = None
+
+    @property
+    def status(self) -> str:
+        return self.run.status
+
+    @property
+    def ok(self) -> bool:
+        return self.run.status == RunStatus.SUCCEEDED
+
+
+@dataclass
+class Recorder:
+    """The rows of one top-level run and its custom-event children, written at the end."""
+
+    children: list[Run] = field(default_factory=list)
+    steps: list[StepRun] = field(default_factory=list)
+
+    def write(self, root: Run) -> None:
+        if self.children:
+            Run.objects.bulk_create(self.children)
+        if self.steps:
+            StepRun.objects.bulk_create(self.steps)
+        root.save(
+            update_fields=[
+                "status",
+                "result",
+                "error_code",
+                "error_message",
+                "error_parameter",
+                "finished_at",
+                "duration_ms",
+            ]
+        )
+
+
+def run(
+    workflow: Workflow | CompiledWorkflow,
+    params: Mapping[str, Any] | None = None,
+    actor: Any = None,
+    *,
+    source: str = RunSource.CLI,
+    extra: Mapping[str, Any] | None = None,
+    parent: Run | None = None,
+    depth: int = 0,
+) -> RunResult:
+    """Run a workflow as ``actor`` (None: anonymous) and return its result.
+
+    Parameter errors (missing, invalid, unknown thing) raise before any run exists;
+    everything after is captured in the returned ``RunResult`` and the run log.
+    """
+    compiled = get_compiled(workflow) if isinstance(workflow, Workflow) else workflow
+    values = coerce_params(compiled.parameters, params or {})
+    run_row = Run.objects.create(
+        workflow_id=compiled.pk,
+        workflow_name=compiled.name,
+        workflow_revision=compiled.revision,
+        source=source,
+        status=RunStatus.RUNNING,
+        actor=_user(actor),
+        parent=parent,
+        depth=depth,
+        params=to_log(values),
+    )
+    recorder = Recorder()
+    ctx = RunContext(compiled, run_row, _user(actor), values, recorder, depth, dict(extra or {}))
+    started = time.perf_counter()
+    error: WorkflowError | None = None
+    response = None
+    try:
+        if depth > conf.get("MAX_DEPTH"):
+            raise DepthExceeded(
+                f"runs nested deeper than BUBBLE_MAX_DEPTH ({conf.get('MAX_DEPTH')}) are refused"
+            )
+        with transaction.atomic():
+            _execute(ctx)
+            response = to_response(ctx.response)
+            _finish(run_row, started, ctx, response)
+            recorder.write(run_row)
+    except WorkflowError as exc:
+        error = exc
+    except Exception as exc:  # a bug or an outage: still logged, never a silent 500
+        logger.exception("workflow %s crashed", compiled.name)
+        error = ActionFailed(f"internal error: {type(exc).__name__}: {exc}")
+    if error is not None:
+        response = None
+        _fail(run_row, started, error, recorder)
+    elif run_row.status == RunStatus.CONDITION_NOT_MET:
+        error = ConditionNotMet(f"the condition of workflow {compiled.name!r} is not met")
+    return RunResult(run_row, response, error)
+
+
+def run_custom_event(ctx: RunContext, name: str, params: Mapping[str, Any]) -> Any:
+    """Run custom event ``name`` inside the caller's run and transaction; its returned data."""
+    workflow = Workflow.objects.filter(name=name, kind=WorkflowKind.CUSTOM_EVENT).first()
+    if workflow is None:
+        raise WorkflowNotFound(f"no custom event named {name!r}")
+    compiled = get_compiled(workflow)
+    depth = ctx.depth + 1
+    if depth > conf.get("MAX_DEPTH"):
+        raise DepthExceeded(
+            f"custom event {name!r} would run at depth {depth}, beyond BUBBLE_MAX_DEPTH "
+            f"({conf.get('MAX_DEPTH')})"
+        )
+    values = coerce_params(compiled.parameters, params)
+    child = Run(
+        workflow_id=compiled.pk,
+        workflow_name=compiled.name,
+        workflow_revision=compiled.revision,
+        source=RunSource.CUSTOM_EVENT,
+        status=RunStatus.RUNNING,
+        actor=ctx.actor,
+        parent=ctx.run,
+        depth=depth,
+        params=to_log(values),
+    )
+    ctx.recorder.children.append(child)
+    child_ctx = RunContext(
+        compiled, child, ctx.actor, values, ctx.recorder, depth, deadline=ctx.deadline
+    )
+    started = time.perf_counter()
+    try:
+        _execute(child_ctx)
+        response = to_response(child_ctx.response)
+    except WorkflowError as exc:
+        _mark_failed(child, started, exc)
+        raise
+    _finish(child, started, child_ctx, response)
+    return child_ctx.response
+
+
+def _execute(ctx: RunContext) -> None:
+    workflow = ctx.workflow
+    if workflow.condition is not None and not _truthy(workflow.condition.evaluate(ctx.scope)):
+        ctx.run.status = RunStatus.CONDITION_NOT_MET
+        for action in workflow.actions:
+            _record_not_run(ctx, action)
+        return
+    for index, action in enumerate(workflow.actions):
+        if ctx.ended:
+            _record_not_run(ctx, action)
+            continue
+        try:
+            _execute_action(ctx, action)
+        except WorkflowError as exc:
+            for later in workflow.actions[index + 1 :]:
+                _record_not_run(ctx, later)
+            raise _step_error(action, exc) from exc
+    ctx.run.status = RunStatus.SUCCEEDED
+
+
+def _execute_action(ctx: RunContext, action: CompiledAction) -> None:
+    step = StepRun(
+        run=ctx.run,
+        position=action.position,
+        step_id=action.step_id or "",
+        action_type=action.type,
+        label=action.label,
+        started_at=timezone.now(),
+    )
+    started = time.perf_counter()
+    ctx.recorder.steps.append(step)
+    ctx.current_step = step
+    try:
+        ctx.remaining()
+        if action.condition is not None:
+            step.condition_result = _truthy(action.condition.evaluate(ctx.scope))
+            if not step.condition_result:
+                step.status = StepStatus.SKIPPED
+                ctx.steps.record(action.step_id, None)
+                return
+        inputs = action.resolve(ctx.scope)
+        step.inputs = to_log(inputs)
+        output = action.action.execute(inputs, ctx)
+        step.output = to_log(output)
+        step.status = StepStatus.SUCCEEDED
+        ctx.steps.record(action.step_id, output)
+        if action.action.ends_run:
+            ctx.ended = True
+    except WorkflowError as exc:
+        step.status = StepStatus.FAILED
+        step.error = exc.message
+        raise
+    except Exception as exc:
+        step.status = StepStatus.FAILED
+        step.error = f"{type(exc).__name__}: {exc}"
+        raise ActionFailed(step.error) from exc
+    finally:
+        step.duration_ms = (time.perf_counter() - started) * 1000
+
+
+def _record_not_run(ctx: RunContext, action: CompiledAction) -> None:
+    ctx.recorder.steps.append(
+        StepRun(
+            run=ctx.run,
+            position=action.position,
+            step_id=action.step_id or "",
+            action_type=action.type,
+            label=action.label,
+            status=StepStatus.NOT_RUN,
+        )
+    )
+
+
+def _step_error(action: CompiledAction, exc: WorkflowError) -> WorkflowError:
+    """The run's error: which step failed and why, keeping a specific code (TIMEOUT...)."""
+    error = ActionFailed(
+        f"step {action.position + 1} ({action.title}) failed: {exc.message}",
+        parameter=exc.parameter,
+    )
+    if exc.code not in ("WORKFLOW_ERROR", "EXPRESSION_ERROR"):
+        error.code = exc.code
+    return error
+
+
+def _finish(run_row: Run, started: float, ctx: RunContext, response: Any) -> None:
+    if run_row.status == RunStatus.RUNNING:
+        run_row.status = RunStatus.SUCCEEDED
+    run_row.result = to_log(ctx.response) if ctx.response is not None else None
+    run_row.finished_at = timezone.now()
+    run_row.duration_ms = (time.perf_counter() - started) * 1000
+
+
+def _mark_failed(run_row: Run, started: float, error: WorkflowError) -> None:
+    run_row.status = RunStatus.FAILED
+    run_row.result = None
+    run_row.error_code = error.code
+    run_row.error_message = error.message[:10_000]
+    run_row.error_parameter = error.parameter or ""
+    run_row.finished_at = timezone.now()
+    run_row.duration_ms = (time.perf_counter() - started) * 1000
+
+
+def _fail(run_row: Run, started: float, error: WorkflowError, recorder: Recorder) -> None:
+    """After the transaction rolled back: write the failure and every step that ran."""
+    _mark_failed(run_row, started, error)
+    with transaction.atomic():
+        recorder.write(run_row)
+
+
+def _truthy(value: Any) -> bool:
+    return bool(value)
+
+
+def _user(actor: Any) -> Any:
+    """None for anonymous users, so ``current_user`` is None when nobody is logged in."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return None
+    return actor

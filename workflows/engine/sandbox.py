@@ -1,0 +1,176 @@
+"""The Jinja2 sandbox every expression runs in.
+
+Built on ``ImmutableSandboxedEnvironment`` (no dunder access, no mutation of lists and
+dicts) with ``StrictUndefined``, and tightened further:
+
+* only registered functions and filters exist (``functions.py``), no ``lipsum``/``cycler``;
+* ``*``, ``**``, ``+`` and ``%`` are intercepted so no expression can build a huge string,
+  list or number, and ``%`` formatting of strings is refused;
+* methods are callable only from a short allowlist per type (``str.format``,
+  ``str.join``, ``str.center``, ``int.to_bytes`` and friends are not on it);
+* on a thing (a model instance) only its visible fields and relations are readable, never
+  its methods (``save``, ``delete``) or hidden fields (``password``); related managers come
+  back as lists;
+* every attribute access, call and filter checks a wall-clock deadline.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import models
+from jinja2 import StrictUndefined
+from jinja2.exceptions import SecurityError, UndefinedError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from .. import data_types
+from .functions import FILTERS
+from .limits import check_deadline, check_size
+from .values_types import FileValue, Namespace, ThingList
+
+_SAFE_METHODS: dict[type, frozenset[str]] = {
+    str: frozenset(
+        "lower upper title capitalize casefold swapcase strip lstrip rstrip startswith "
+        "endswith split rsplit splitlines partition rpartition find rfind count index "
+        "isdigit isnumeric isdecimal isalpha isalnum islower isupper isspace istitle "
+        "removeprefix removesuffix".split()
+    ),
+    list: frozenset({"count", "index"}),
+    tuple: frozenset({"count", "index"}),
+    dict: frozenset({"get", "keys", "values", "items"}),
+    datetime.datetime: frozenset(
+        "date time weekday isoweekday isoformat timestamp replace isocalendar".split()
+    ),
+    datetime.date: frozenset("weekday isoweekday isoformat replace isocalendar".split()),
+    datetime.timedelta: frozenset({"total_seconds"}),
+}
+
+_SEQUENCES = (str, list, tuple)
+_MAX_INT_BITS = 1_000_000
+
+
+def _safe_methods_for(obj: Any) -> frozenset[str]:
+    for cls in type(obj).__mro__:
+        if cls in _SAFE_METHODS:
+            return _SAFE_METHODS[cls]
+    return frozenset()
+
+
+def _finalize(value: Any) -> Any:
+    """How values print inside text: nothing for None, ISO 8601 for dates."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    return value
+
+
+class SandboxEnvironment(ImmutableSandboxedEnvironment):
+    intercepted_binops = frozenset({"*", "**", "+", "%"})
+
+    def __init__(self) -> None:
+        super().__init__(
+            undefined=StrictUndefined,
+            autoescape=False,
+            finalize=_finalize,
+            cache_size=0,
+            auto_reload=False,
+        )
+        # Only the curated names exist; Jinja's lipsum/cycler/joiner/namespace do not.
+        range_func = self.globals["range"]
+        self.globals.clear()
+        self.globals.update({"range": range_func, "dict": dict})
+        self.filters = dict(FILTERS)
+
+    # --- operators -----------------------------------------------------------------------
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        check_deadline()
+        if operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                if isinstance(seq, _SEQUENCES) and isinstance(times, int):
+                    check_size(len(seq) * max(times, 0), "repetition")
+            if isinstance(left, int) and isinstance(right, int):
+                if left.bit_length() + right.bit_length() > _MAX_INT_BITS:
+                    raise SecurityError("number too large")
+        elif operator == "**":
+            if isinstance(left, int) and isinstance(right, int) and right > 0:
+                if max(left.bit_length(), 1) * right > _MAX_INT_BITS:
+                    raise SecurityError("power too large")
+        elif operator == "+":
+            if isinstance(left, _SEQUENCES) and isinstance(right, _SEQUENCES):
+                check_size(len(left) + len(right), "concatenation")
+        elif operator == "%" and isinstance(left, str | bytes):
+            raise SecurityError("'%' formatting of text is not available; use ~ to join text")
+        return self.binop_table[operator](left, right)
+
+    # --- attributes ----------------------------------------------------------------------
+
+    def wrap_str_format(self, value: Any) -> None:
+        # str.format / format_map are refused outright (see is_safe_attribute), so the
+        # sandbox's own wrapping of them is not needed.
+        return None
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        if not super().is_safe_attribute(obj, attr, value):
+            return False
+        if isinstance(obj, models.Model):
+            return attr in data_types.readable_attributes(type(obj))
+        if isinstance(obj, Namespace | ThingList | FileValue):
+            return not callable(value)
+        if callable(value):
+            return attr in _safe_methods_for(obj)
+        return True
+
+    def is_safe_callable(self, obj: Any) -> bool:
+        if not super().is_safe_callable(obj):
+            return False
+        owner = getattr(obj, "__self__", None)
+        if isinstance(owner, models.Model | models.QuerySet | models.Manager):
+            return False
+        return True
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        check_deadline()
+        if isinstance(obj, models.Model):
+            return self._thing_attribute(obj, attribute)
+        return _wrap(super().getattr(obj, attribute))
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        check_deadline()
+        if isinstance(obj, models.Model) and isinstance(argument, str):
+            return self._thing_attribute(obj, argument)
+        return _wrap(super().getitem(obj, argument))
+
+    def _thing_attribute(self, thing: models.Model, name: str) -> Any:
+        if name not in data_types.readable_attributes(type(thing)):
+            return self.undefined(
+                f"{thing._meta.label} has no readable field {name!r}",
+                obj=thing,
+                name=name,
+                exc=SecurityError if name.startswith("_") else UndefinedError,
+            )
+        try:
+            value = getattr(thing, name)
+        except ObjectDoesNotExist:
+            return None
+        return _wrap(value)
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        check_deadline()
+        return _wrap(super().call(__context, __obj, *args, **kwargs))
+
+
+def _wrap(value: Any) -> Any:
+    """Related managers and querysets reach expressions as lists of things."""
+    if isinstance(value, models.Manager):
+        return ThingList(value.all())
+    if isinstance(value, models.QuerySet):
+        return ThingList(value)
+    return value
+
+
+# One environment for the whole process: it is immutable once built and thread-safe.
+environment = SandboxEnvironment()

@@ -1,0 +1,115 @@
+"""One root exception carrying the REST contract's error code and HTTP status.
+
+Views map any ``WorkflowError`` to the JSON error shape in one place
+(``workflows.api.errors``); the engine raises these and nothing HTTP-specific.
+"""
+
+from __future__ import annotations
+
+
+class WorkflowError(Exception):
+    code = "WORKFLOW_ERROR"
+    http_status = 500
+
+    def __init__(self, message: str, *, parameter: str | None = None, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.parameter = parameter
+        if code:
+            self.code = code
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class Issue:
+    """One problem in a definition: where (a path such as ``("actions", 2, "to")``) and what."""
+
+    __slots__ = ("path", "message")
+
+    def __init__(self, path: tuple[str | int, ...], message: str):
+        self.path = path
+        self.message = message
+
+    @property
+    def where(self) -> str:
+        out = ""
+        for part in self.path:
+            out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        return out
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" if self.path else self.message
+
+    def __repr__(self) -> str:
+        return f"Issue({self.path!r}, {self.message!r})"
+
+
+class DefinitionError(WorkflowError):
+    """A workflow definition is invalid; ``issues`` says where and what, all at once."""
+
+    code = "INVALID_DEFINITION"
+    http_status = 400
+
+    def __init__(self, issues: list[Issue], *, workflow: str | None = None):
+        self.issues = issues
+        self.workflow = workflow
+        prefix = f"workflow {workflow!r}: " if workflow else ""
+        super().__init__(prefix + "; ".join(str(i) for i in issues))
+
+
+class ExpressionError(WorkflowError):
+    """An expression failed to compile or to evaluate (including sandbox refusals)."""
+
+    code = "EXPRESSION_ERROR"
+
+
+class MissingParameter(WorkflowError):
+    code = "MISSING_PARAMETER"
+    http_status = 400
+
+
+class InvalidParameter(WorkflowError):
+    code = "INVALID_PARAMETER"
+    http_status = 400
+
+
+class ThingNotFound(WorkflowError):
+    """A ``thing`` parameter names an id that does not exist (400, like Bubble's API)."""
+
+    code = "NOT_FOUND"
+    http_status = 400
+
+
+class WorkflowNotFound(WorkflowError):
+    code = "NOT_FOUND"
+    http_status = 404
+
+
+class Unauthenticated(WorkflowError):
+    code = "UNAUTHENTICATED"
+    http_status = 401
+
+
+class Forbidden(WorkflowError):
+    code = "FORBIDDEN"
+    http_status = 403
+
+
+class ConditionNotMet(WorkflowError):
+    code = "CONDITION_NOT_MET"
+    http_status = 400
+
+
+class ActionFailed(WorkflowError):
+    """An action raised while running; the run is rolled back and logged as failed."""
+
+    code = "WORKFLOW_ERROR"
+
+
+class RunTimeout(WorkflowError):
+    code = "TIMEOUT"
+
+
+class DepthExceeded(WorkflowError):
+    code = "MAX_DEPTH_EXCEEDED"

@@ -1,0 +1,281 @@
+"""Workflow definitions (Workflow, Parameter, Action), API keys, and the run log.
+
+Definitions are plain rows; their meaning (validation, compilation) lives in
+``workflows.definitions`` and ``workflows.engine``. ``Workflow.revision`` increases on every
+change to a workflow or its parameters and actions, so caches of compiled workflows (and
+of the OpenAPI schema) key on ``(pk, revision)`` and never serve a stale definition.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F
+from django.utils import timezone
+from rest_framework_api_key.models import AbstractAPIKey
+
+from .choices import (
+    AuthMode,
+    ConditionNotMet,
+    ParameterType,
+    RunSource,
+    RunStatus,
+    StepStatus,
+    WorkflowKind,
+)
+
+IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
+identifier_validator = RegexValidator(
+    IDENTIFIER, "Use letters, digits and underscores, not starting with a digit."
+)
+workflow_name_validator = RegexValidator(
+    r"^[A-Za-z0-9][A-Za-z0-9_-]*$",
+    "Use letters, digits, '-' and '_' (URL-safe), starting with a letter or digit.",
+)
+
+
+class Workflow(models.Model):
+    """A backend workflow: an API workflow, a custom event or a database trigger."""
+
+    name = models.CharField(
+        max_length=100,
+        unique=True,
+        validators=[workflow_name_validator],
+        help_text="URL-safe name; an exposed API workflow answers at /api/1.1/wf/<name>.",
+    )
+    kind = models.CharField(max_length=20, choices=WorkflowKind.choices, default=WorkflowKind.API)
+    description = models.TextField(blank=True)
+    expose = models.BooleanField(
+        "expose as a public API workflow",
+        default=False,
+        help_text="Only exposed API workflows can be called over REST.",
+    )
+    auth = models.CharField(
+        "authentication",
+        max_length=10,
+        choices=AuthMode.choices,
+        default=AuthMode.USER,
+        help_text="Who may call it over REST.",
+    )
+    ignore_privacy = models.BooleanField(
+        "ignore privacy rules", default=False, help_text="Run with access to all data."
+    )
+    only_when = models.TextField(
+        blank=True,
+        help_text="Run only when this expression is true, e.g. <code>params.order.total &gt; 0"
+        "</code>. Otherwise no action runs and the caller gets CONDITION_NOT_MET.",
+    )
+    condition_not_met = models.PositiveSmallIntegerField(
+        "when the condition is not met",
+        choices=ConditionNotMet.choices,
+        default=ConditionNotMet.ERROR_400,
+    )
+    timeout = models.PositiveIntegerField(
+        "timeout (seconds)",
+        default=300,
+        validators=[MinValueValidator(1), MaxValueValidator(3600)],
+        help_text="A run still going after this long fails with TIMEOUT (Bubble's limit: 300).",
+    )
+    # Database triggers (kind=trigger): the data type watched and the changes that fire.
+    data_type = models.CharField(
+        max_length=100, blank=True, help_text="Triggers: the data type watched (app.Model)."
+    )
+    trigger_on = models.JSONField(
+        "fires on",
+        default=list,
+        blank=True,
+        help_text='Triggers: a list of "create", "update", "delete".',
+    )
+    # Recurring schedule: {"cron": "0 3 * * *"} or {"every": "1 day", "start": ISO8601}.
+    schedule = models.JSONField(null=True, blank=True)
+    revision = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        permissions = [("run_workflow", "Can run workflows from the admin")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def bump_revision(self) -> None:
+        """Mark the definition changed so compiled copies (and schemas) are rebuilt."""
+        Workflow.objects.filter(pk=self.pk).update(
+            revision=F("revision") + 1, updated_at=timezone.now()
+        )
+        self.refresh_from_db(fields=["revision", "updated_at"])
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None and not kwargs.get("force_insert"):
+            self.revision = F("revision") + 1
+        super().save(*args, **kwargs)
+        if self.pk is not None:
+            self.refresh_from_db(fields=["revision"])
+
+
+class _WorkflowPart(models.Model):
+    """A parameter or action: saving or deleting one changes its workflow's revision."""
+
+    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "id"]
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        self.workflow.bump_revision()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        if Workflow.objects.filter(pk=self.workflow_id).exists():
+            self.workflow.bump_revision()
+        return result
+
+
+class Parameter(_WorkflowPart):
+    """A typed input of a workflow (Bubble's "key" and "type of content")."""
+
+    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="parameters")
+    key = models.CharField(max_length=100, validators=[identifier_validator])
+    type = models.CharField(max_length=10, choices=ParameterType.choices, default="text")
+    data_type = models.CharField(
+        max_length=100, blank=True, help_text="For type thing: the data type (app.Model)."
+    )
+    is_list = models.BooleanField("is a list", default=False)
+    optional = models.BooleanField(default=False)
+    default = models.JSONField(
+        null=True, blank=True, help_text="Used when the parameter is not sent (JSON)."
+    )
+    description = models.TextField(blank=True)
+
+    class Meta(_WorkflowPart.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["workflow", "key"], name="unique_parameter_key")
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class Action(_WorkflowPart):
+    """One step of a workflow; ``config`` holds the keys of its action type."""
+
+    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="actions")
+    step_id = models.CharField(
+        "id",
+        max_length=100,
+        blank=True,
+        validators=[identifier_validator],
+        help_text="Optional; later steps read its result as steps.&lt;id&gt;.",
+    )
+    type = models.CharField(max_length=50)
+    label = models.CharField(max_length=200, blank=True)
+    only_when = models.TextField(
+        blank=True, help_text="Skip this action unless the expression is true."
+    )
+    config = models.JSONField(default=dict, blank=True)
+
+    class Meta(_WorkflowPart.Meta):
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workflow", "step_id"],
+                condition=~models.Q(step_id=""),
+                name="unique_action_step_id",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.label or self.step_id or self.type
+
+
+class ApiKey(AbstractAPIKey):
+    """A bearer key belonging to a user; runs made with it run as that user.
+
+    Hashing, prefix lookup, revocation and expiry come from djangorestframework-api-key.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys"
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta(AbstractAPIKey.Meta):
+        verbose_name = "API key"
+        verbose_name_plural = "API keys"
+
+
+class Run(models.Model):
+    """One execution of a workflow, whatever started it; written before any work."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    workflow = models.ForeignKey(
+        Workflow, on_delete=models.SET_NULL, null=True, blank=True, related_name="runs"
+    )
+    workflow_name = models.CharField(max_length=100)
+    workflow_revision = models.PositiveIntegerField(default=0)
+    source = models.CharField(max_length=20, choices=RunSource.choices, default=RunSource.API)
+    status = models.CharField(max_length=20, choices=RunStatus.choices, default=RunStatus.RUNNING)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="workflow_runs",
+        help_text="The user the run ran as (none: anonymous).",
+    )
+    parent = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children"
+    )
+    depth = models.PositiveSmallIntegerField(default=0)
+    params = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(null=True, blank=True)
+    error_code = models.CharField(max_length=50, blank=True)
+    error_message = models.TextField(blank=True)
+    error_parameter = models.CharField(max_length=100, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration_ms = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [
+            models.Index(fields=["-started_at"], name="run_started_idx"),
+            models.Index(fields=["workflow", "-started_at"], name="run_workflow_started_idx"),
+            models.Index(fields=["status", "-started_at"], name="run_status_started_idx"),
+            models.Index(fields=["actor", "-started_at"], name="run_actor_started_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.workflow_name} {self.started_at:%Y-%m-%d %H:%M:%S} ({self.status})"
+
+
+class StepRun(models.Model):
+    """What one action did in a run: condition, resolved inputs, output, error, time."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveIntegerField()
+    step_id = models.CharField(max_length=100, blank=True)
+    action_type = models.CharField(max_length=50)
+    label = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=20, choices=StepStatus.choices)
+    condition_result = models.BooleanField(null=True, blank=True)
+    inputs = models.JSONField(null=True, blank=True)
+    output = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    duration_ms = models.FloatField(default=0)
+
+    class Meta:
+        ordering = ["run", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "position"], name="unique_step_position")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.label or self.step_id or self.action_type}"

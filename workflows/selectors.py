@@ -1,0 +1,29 @@
+"""Reads: which workflows and runs a caller may see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .choices import WorkflowKind
+from .exceptions import WorkflowNotFound
+from .models import Run, Workflow
+
+
+def exposed_workflow(name: str) -> Workflow:
+    """The exposed API workflow called ``name``; anything else is NOT_FOUND."""
+    workflow = Workflow.objects.filter(name=name, kind=WorkflowKind.API, expose=True).first()
+    if workflow is None:
+        raise WorkflowNotFound(f"no exposed API workflow named {name!r}")
+    return workflow
+
+
+def run_for_caller(run_id: Any, user: Any) -> Run:
+    """A run the caller made (NOT_FOUND otherwise, so others' runs are not revealed)."""
+    run = (
+        Run.objects.filter(pk=run_id, actor=user).prefetch_related("steps").first()
+        if getattr(user, "is_authenticated", False)
+        else None
+    )
+    if run is None:
+        raise WorkflowNotFound(f"no run {run_id} made by you")
+    return run
