@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -72,6 +73,8 @@ def apply_fields(thing: models.Model, values: Mapping[str, Any]) -> list[tuple[A
         f = model._meta.get_field(name)
         if isinstance(value, FileValue):
             value = value.url
+        if isinstance(value, float) and isinstance(f, models.DecimalField):
+            value = Decimal(str(value))  # 9.99, not 9.9900000000000002131628...
         if f.many_to_many:
             later.append((f, _as_things(value, name)))
         elif f.is_relation:

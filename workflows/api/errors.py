@@ -49,6 +49,8 @@ def error_response(error: WorkflowError, *, run: Any = None, http_status: int | 
     )
     if run is not None:
         response["X-Run-Id"] = str(run)
+    if response.status_code == 401:
+        response["WWW-Authenticate"] = 'Bearer realm="api"'
     return response
 
 

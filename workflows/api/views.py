@@ -17,7 +17,7 @@ from .. import engine, selectors
 from ..choices import ConditionNotMet, RunSource, RunStatus
 from ..engine.cache import get_compiled
 from ..engine.serialize import to_log
-from ..exceptions import Unauthenticated
+from ..exceptions import Unauthenticated, WorkflowNotFound
 from ..models import Run
 from .access import require_access
 from .errors import PayloadTooLarge, error_response
@@ -68,6 +68,17 @@ class RunView(APIView):
             raise Unauthenticated("send 'Authorization: Bearer <key>' to read your runs")
         run = selectors.run_for_caller(run_id, request.user)
         return Response({"status": "success", "response": run_payload(run)})
+
+
+class NotFoundView(APIView):
+    """Unknown paths under /api/1.1/, in the API's JSON error shape."""
+
+    authentication_classes: list = []
+
+    def handle(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        raise WorkflowNotFound(f"nothing at {request.path}")
+
+    get = post = put = patch = delete = handle
 
 
 def _success(data: Any, run_id: Any) -> Response:

@@ -72,6 +72,8 @@ class Expression:
                     value = self._compiled(**scope)
                     if isinstance(value, Undefined):
                         value._fail_with_undefined_error()
+                    if isinstance(value, str | list | tuple):
+                        check_size(len(value), "result")
                     return value
                 text = self._compiled.render(scope)
                 check_size(len(text), "text")
@@ -116,7 +118,7 @@ def compile_template(source: str, spec: ScopeSpec) -> Expression:
     _check_length(source)
     template = _parse_template(source)
     _check_references(template, spec, source)
-    single = _single_expression(template, source)
+    single = _single_expression(source)
     if single is not None:
         return Expression(source, True, _compile_native(single))
     return Expression(source, False, _compile_text(source))
@@ -162,10 +164,14 @@ def _parse_template(source: str) -> nodes.Template:
     return template
 
 
-def _single_expression(template: nodes.Template, source: str) -> str | None:
-    """The inner source when the text is exactly one ``{{ expr }}``, else None."""
+def _single_expression(source: str) -> str | None:
+    """The inner source when the text is exactly one ``{{ expr }}`` (give or take
+    surrounding whitespace), else None."""
     stripped = source.strip()
-    if len(template.body) != 1 or not (stripped.startswith("{{") and stripped.endswith("}}")):
+    if not (stripped.startswith("{{") and stripped.endswith("}}")):
+        return None
+    template = _parse_template(stripped)
+    if len(template.body) != 1:
         return None
     parts = template.body[0].nodes
     if len(parts) != 1 or isinstance(parts[0], nodes.TemplateData):

@@ -92,8 +92,8 @@ class ThingList:
         self._queryset = queryset
         self._cache: list[models.Model] | None = None
 
-    @property
-    def queryset(self) -> models.QuerySet:
+    def as_queryset(self) -> models.QuerySet:
+        """For Python callers; a method, so expressions cannot reach it."""
         return self._queryset
 
     def _items(self) -> list[models.Model]:

@@ -1,0 +1,99 @@
+"""create_thing, make_changes, make_changes_to_list, delete_thing, delete_list."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from examples.models import Customer, Order
+from workflows import engine
+from workflows.exceptions import DefinitionError
+
+ORDER = [{"key": "order", "type": "thing", "data_type": "examples.Order"}]
+
+
+def test_create_thing_returns_the_new_thing(make_workflow, customer, user):
+    wf = make_workflow(
+        parameters=[{"key": "customer", "type": "thing", "data_type": "examples.Customer"}, {"key": "total", "type": "number"}],
+        actions=[
+            {"id": "new", "type": "create_thing", "data_type": "examples.Order",
+             "fields": {"customer": "{{ params.customer }}", "total": "{{ params.total }}"}},
+            {"type": "return_data", "data": {"order": "{{ steps.new }}"}},
+        ],
+    )
+    result = engine.run(wf, {"customer": customer.pk, "total": "9.99"}, user)
+    assert result.ok, result.error
+    order = Order.objects.get()
+    assert order.total == Decimal("9.99") and order.customer == customer
+    assert result.response["order"]["_id"] == order.pk
+    assert result.response["order"]["total"] == 9.99
+
+
+def test_create_thing_accepts_a_foreign_key_id(make_workflow, customer, user):
+    wf = make_workflow(actions=[{"type": "create_thing", "data_type": "examples.Order",
+                                 "fields": {"customer": customer.pk, "total": 1}}])
+    assert engine.run(wf, {}, user).ok
+    assert Order.objects.get().customer == customer
+
+
+def test_create_thing_validation_error_names_the_field(make_workflow, user):
+    wf = make_workflow(actions=[{"type": "create_thing", "data_type": "examples.Customer",
+                                 "fields": {"name": "X", "email": "not-an-email"}}])
+    result = engine.run(wf, {}, user)
+    assert "email" in result.error.message and "valid email" in result.error.message
+    assert not Customer.objects.exists()
+
+
+def test_unknown_or_hidden_fields_are_refused_at_save_time(make_workflow):
+    with pytest.raises(DefinitionError, match="has no field 'colour'"):
+        make_workflow(actions=[{"type": "create_thing", "data_type": "examples.Order", "fields": {"colour": "red"}}])
+    with pytest.raises(DefinitionError, match="has no field 'password'"):
+        make_workflow(actions=[{"type": "create_thing", "data_type": "auth.User", "fields": {"password": "x"}}])
+    with pytest.raises(DefinitionError, match="has no field 'colour'"):
+        make_workflow(parameters=ORDER, actions=[{"type": "make_changes", "thing": "{{ params.order }}", "changes": {"colour": "red"}}])
+    with pytest.raises(DefinitionError, match="unknown data type"):
+        make_workflow(actions=[{"type": "create_thing", "data_type": "auth.Permission"}])
+
+
+def test_make_changes(make_workflow, order, user):
+    wf = make_workflow(parameters=ORDER, actions=[
+        {"type": "make_changes", "thing": "{{ params.order }}", "changes": {"status": "paid", "paid_at": "{{ now }}"}}])
+    assert engine.run(wf, {"order": order.pk}, user).ok
+    order.refresh_from_db()
+    assert order.status == "paid" and order.paid_at is not None
+
+
+def test_make_changes_refuses_an_empty_thing(make_workflow, user):
+    wf = make_workflow(parameters=[{"key": "order", "type": "thing", "data_type": "examples.Order", "optional": True}],
+                       actions=[{"type": "make_changes", "thing": "{{ params.order }}", "changes": {"status": "paid"}}])
+    assert "no thing to change" in engine.run(wf, {}, user).error.message
+
+
+def test_make_changes_to_list(make_workflow, customer, user):
+    for total in (1, 2, 3):
+        Order.objects.create(customer=customer, total=total)
+    wf = make_workflow(actions=[
+        {"id": "changed", "type": "make_changes_to_list",
+         "list": "{{ search('examples.Order', total__lt=3) }}", "changes": {"status": "cancelled"}},
+        {"type": "return_data", "data": {"n": "{{ steps.changed|length }}"}},
+    ])
+    result = engine.run(wf, {}, user)
+    assert result.response == {"n": 2}
+    assert sorted(Order.objects.values_list("status", flat=True)) == ["cancelled", "cancelled", "new"]
+
+
+def test_delete_thing_and_delete_list_count_what_they_deleted(make_workflow, customer, user):
+    orders = [Order.objects.create(customer=customer, total=t) for t in (1, 2, 3)]
+    wf = make_workflow(
+        parameters=ORDER,
+        actions=[
+            {"id": "one", "type": "delete_thing", "thing": "{{ params.order }}"},
+            {"id": "many", "type": "delete_list", "list": "{{ search('examples.Order') }}"},
+            {"id": "none", "type": "delete_list", "list": "{{ search('examples.Order') }}"},
+            {"type": "return_data", "data": {"one": "{{ steps.one }}", "many": "{{ steps.many }}", "none": "{{ steps.none }}"}},
+        ],
+    )
+    result = engine.run(wf, {"order": orders[0].pk}, user)
+    assert result.response == {"one": 1, "many": 2, "none": 0}
+    assert Customer.objects.filter(pk=customer.pk).exists()  # cascades are not counted or caused upward

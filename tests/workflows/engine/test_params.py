@@ -1,0 +1,152 @@
+"""Parameter coercion: every type, lists, optional/default, and each error code."""
+
+from __future__ import annotations
+
+import base64
+import datetime
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from examples.models import Order
+from workflows.engine.params import ParamSpec, coerce_params
+from workflows.engine.values_types import FileValue
+from workflows.exceptions import InvalidParameter, MissingParameter, ThingNotFound
+
+UTC = datetime.timezone.utc
+
+
+def one(spec: ParamSpec, value):
+    return coerce_params([spec], {spec.key: value})[spec.key]
+
+
+def test_text():
+    spec = ParamSpec("t", "text")
+    assert one(spec, "hi") == "hi"
+    assert one(spec, 5) == "5"
+    assert one(spec, "") == ""
+    with pytest.raises(InvalidParameter, match="expected text"):
+        one(spec, {"a": 1})
+
+
+@pytest.mark.parametrize(("raw", "value"), [(3, 3), (2.5, 2.5), ("7", 7), (" 1.5 ", 1.5), ("-2", -2)])
+def test_number(raw, value):
+    assert one(ParamSpec("n", "number"), raw) == value
+
+
+@pytest.mark.parametrize("raw", ["abc", True, [1], "nan", "inf"])
+def test_number_refuses(raw):
+    with pytest.raises(InvalidParameter) as err:
+        one(ParamSpec("n", "number"), raw)
+    assert err.value.parameter == "n"
+    assert err.value.code == "INVALID_PARAMETER"
+
+
+@pytest.mark.parametrize(("raw", "value"), [(True, True), ("yes", True), ("false", False), ("0", False), (1, True)])
+def test_yes_no(raw, value):
+    assert one(ParamSpec("b", "yes_no"), raw) is value
+
+
+def test_yes_no_refuses_other_text():
+    with pytest.raises(InvalidParameter, match="expected yes/no"):
+        one(ParamSpec("b", "yes_no"), "maybe")
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        ("2026-05-01T10:00:00Z", datetime.datetime(2026, 5, 1, 10, tzinfo=UTC)),
+        ("2026-05-01T12:00:00+02:00", datetime.datetime(2026, 5, 1, 10, tzinfo=UTC)),
+        ("2026-05-01", datetime.datetime(2026, 5, 1, tzinfo=UTC)),
+        (1777629600000, datetime.datetime(2026, 5, 1, 10, tzinfo=UTC)),
+        ("1777629600000", datetime.datetime(2026, 5, 1, 10, tzinfo=UTC)),
+    ],
+)
+def test_date_accepts_iso_8601_and_epoch_milliseconds(raw, value):
+    assert one(ParamSpec("d", "date"), raw) == value
+
+
+def test_date_refuses_garbage():
+    with pytest.raises(InvalidParameter, match="ISO 8601"):
+        one(ParamSpec("d", "date"), "next tuesday")
+
+
+def test_thing_arrives_as_the_object(order):
+    assert one(ParamSpec("order", "thing", "examples.Order"), order.pk) == order
+    assert one(ParamSpec("order", "thing", "examples.Order"), str(order.pk)) == order
+    assert one(ParamSpec("order", "thing", "examples.Order"), order) == order
+
+
+def test_missing_thing_is_not_found_naming_the_key(db):
+    with pytest.raises(ThingNotFound) as err:
+        one(ParamSpec("order", "thing", "examples.Order"), 999)
+    assert err.value.code == "NOT_FOUND"
+    assert err.value.parameter == "order"
+
+
+def test_malformed_thing_id_is_invalid(db):
+    with pytest.raises(InvalidParameter, match="not a valid examples.Order id"):
+        one(ParamSpec("order", "thing", "examples.Order"), "abc")
+
+
+def test_thing_of_another_type_is_invalid(order, user):
+    with pytest.raises(InvalidParameter, match="expected a examples.Order"):
+        one(ParamSpec("order", "thing", "examples.Order"), user)
+
+
+def test_list_of_things_in_one_query_keeps_order(customer, django_assert_num_queries):
+    a = Order.objects.create(customer=customer, total=1)
+    b = Order.objects.create(customer=customer, total=2)
+    spec = ParamSpec("orders", "thing", "examples.Order", is_list=True)
+    with django_assert_num_queries(1):
+        assert one(spec, [b.pk, a.pk]) == [b, a]
+
+
+def test_list_error_names_the_item(db):
+    spec = ParamSpec("n", "number", is_list=True)
+    with pytest.raises(InvalidParameter, match=r"'n\[1\]'"):
+        one(spec, [1, "x"])
+    assert one(spec, "[1, 2]") == [1, 2]
+    assert one(spec, 3) == [3]
+
+
+def test_single_value_refuses_a_list():
+    with pytest.raises(InvalidParameter, match="not a list"):
+        one(ParamSpec("t", "text"), ["a", "b"])
+
+
+def test_missing_required_parameter():
+    with pytest.raises(MissingParameter) as err:
+        coerce_params([ParamSpec("email")], {})
+    assert err.value.parameter == "email"
+    assert err.value.code == "MISSING_PARAMETER"
+
+
+def test_optional_and_default():
+    specs = [
+        ParamSpec("a", "text", optional=True),
+        ParamSpec("b", "number", default=5),
+        ParamSpec("c", "text", is_list=True, optional=True),
+        ParamSpec("d", "number", optional=True),
+    ]
+    assert coerce_params(specs, {"d": ""}) == {"a": None, "b": 5, "c": [], "d": None}
+
+
+def test_unknown_keys_are_ignored():
+    assert coerce_params([ParamSpec("a")], {"a": "x", "zzz": 1}) == {"a": "x"}
+
+
+def test_file_from_url_upload_and_base64(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    spec = ParamSpec("f", "file")
+    assert one(spec, "https://cdn.example.com/a/report.pdf?x=1").name == "report.pdf"
+    uploaded = one(spec, SimpleUploadedFile("hello.txt", b"hello", content_type="text/plain"))
+    assert isinstance(uploaded, FileValue) and uploaded.size == 5
+    stored = list(tmp_path.rglob("hello.txt"))
+    assert stored and stored[0].read_bytes() == b"hello"
+    encoded = one(spec, {"filename": "b.txt", "contents": base64.b64encode(b"abc").decode()})
+    assert encoded.size == 3
+    with pytest.raises(InvalidParameter, match="base64"):
+        one(spec, {"filename": "b.txt", "contents": "***"})
+    with pytest.raises(InvalidParameter, match="http"):
+        one(spec, "ftp://example.com/x")
