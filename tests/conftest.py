@@ -12,9 +12,9 @@ from rest_framework.test import APIClient
 
 from examples.models import Customer, Order
 from workflows import data_types
+from workflows.definitions import save_definition
 from workflows.engine import cache
 from workflows.engine.compiler import compile_definition
-from workflows.definitions import save_definition
 from workflows.models import Workflow
 from workflows.services import api_key_create
 
@@ -72,7 +72,15 @@ def api() -> APIClient:
 def call(api) -> Callable[..., Any]:
     """POST (or GET) /api/1.1/wf/<name> with an optional key; returns the response."""
 
-    def do(name: str, data: Any = None, *, key: str | None = None, method: str = "post", fmt: str = "json", **extra):
+    def do(
+        name: str,
+        data: Any = None,
+        *,
+        key: str | None = None,
+        method: str = "post",
+        fmt: str = "json",
+        **extra,
+    ):
         headers = {"HTTP_AUTHORIZATION": f"Bearer {key}"} if key else {}
         url = f"/api/1.1/wf/{name}"
         if method == "get":

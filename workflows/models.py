@@ -102,19 +102,19 @@ class Workflow(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def bump_revision(self) -> None:
-        """Mark the definition changed so compiled copies (and schemas) are rebuilt."""
-        Workflow.objects.filter(pk=self.pk).update(
-            revision=F("revision") + 1, updated_at=timezone.now()
-        )
-        self.refresh_from_db(fields=["revision", "updated_at"])
-
     def save(self, *args, **kwargs) -> None:
         if self.pk is not None and not kwargs.get("force_insert"):
             self.revision = F("revision") + 1
         super().save(*args, **kwargs)
         if self.pk is not None:
             self.refresh_from_db(fields=["revision"])
+
+    def bump_revision(self) -> None:
+        """Mark the definition changed so compiled copies (and schemas) are rebuilt."""
+        Workflow.objects.filter(pk=self.pk).update(
+            revision=F("revision") + 1, updated_at=timezone.now()
+        )
+        self.refresh_from_db(fields=["revision", "updated_at"])
 
 
 class _WorkflowPart(models.Model):

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -50,7 +50,9 @@ def _as_things(value: Any, key: str) -> list[models.Model]:
     if isinstance(value, ThingList):
         value = list(value)
     if not isinstance(value, list | tuple):
-        raise WorkflowError(f"{key}: expected a thing or a list of things, got {type(value).__name__}")
+        raise WorkflowError(
+            f"{key}: expected a thing or a list of things, got {type(value).__name__}"
+        )
     for item in value:
         if not data_types.is_thing(item):
             raise WorkflowError(f"{key}: {item!r} is not a thing of an allowed data type")
@@ -117,7 +119,12 @@ class CreateThing(ActionType):
   data_type: examples.Order
   fields: {customer: "{{ params.customer }}", total: "{{ params.total }}", status: new}"""
     fields = (
-        ConfigField("data_type", FieldKind.DATA_TYPE, help_text="The data type to create.", example="examples.Order"),
+        ConfigField(
+            "data_type",
+            FieldKind.DATA_TYPE,
+            help_text="The data type to create.",
+            example="examples.Order",
+        ),
         ConfigField(
             "fields",
             FieldKind.MAPPING,
@@ -182,8 +189,17 @@ class MakeChangesToList(ActionType):
   list: "{{ search('examples.Order', status='new') }}"
   changes: {status: cancelled}"""
     fields = (
-        ConfigField("list", help_text="The things to change.", example="{{ search('examples.Order', status='new') }}"),
-        ConfigField("changes", FieldKind.MAPPING, help_text="New field values, name: value per line.", example="status: cancelled"),
+        ConfigField(
+            "list",
+            help_text="The things to change.",
+            example="{{ search('examples.Order', status='new') }}",
+        ),
+        ConfigField(
+            "changes",
+            FieldKind.MAPPING,
+            help_text="New field values, name: value per line.",
+            example="status: cancelled",
+        ),
     )
 
     def execute(self, inputs: dict[str, Any], run: Any) -> list[models.Model]:
@@ -219,7 +235,13 @@ class DeleteList(ActionType):
     description = "Deletes every thing of a list; later steps get the number deleted."
     example = """- type: delete_list
   list: "{{ search('examples.VerificationCode', created_at__lt=now - minutes(15)) }}\""""
-    fields = (ConfigField("list", help_text="The things to delete.", example="{{ search('examples.VerificationCode', verified=true) }}"),)
+    fields = (
+        ConfigField(
+            "list",
+            help_text="The things to delete.",
+            example="{{ search('examples.VerificationCode', verified=true) }}",
+        ),
+    )
 
     def execute(self, inputs: dict[str, Any], run: Any) -> int:
         return _delete(_as_things(inputs["list"], "list"))

@@ -66,10 +66,26 @@ class SendEmail(ActionType):
   subject: "Order {{ params.order.id }} confirmed"
   body: "Thanks {{ params.order.customer.name }}!\""""
     fields = (
-        ConfigField("to", help_text="An address, several separated by commas, a user or a list of them.", example="{{ params.user.email }}"),
+        ConfigField(
+            "to",
+            help_text="An address, several separated by commas, a user or a list of them.",
+            example="{{ params.user.email }}",
+        ),
         ConfigField("subject", FieldKind.TEXT, example="Your code is {{ steps.code.code }}"),
-        ConfigField("body", FieldKind.TEXT, multiline=True, help_text="Plain-text body.", example="Hello {{ params.user.first_name }},"),
-        ConfigField("html", FieldKind.TEXT, required=False, multiline=True, help_text="Optional HTML body, sent as an alternative."),
+        ConfigField(
+            "body",
+            FieldKind.TEXT,
+            multiline=True,
+            help_text="Plain-text body.",
+            example="Hello {{ params.user.first_name }},",
+        ),
+        ConfigField(
+            "html",
+            FieldKind.TEXT,
+            required=False,
+            multiline=True,
+            help_text="Optional HTML body, sent as an alternative.",
+        ),
         ConfigField("cc", required=False, help_text="Copy to (same forms as 'to')."),
         ConfigField("reply_to", required=False, help_text="Reply-to address(es)."),
     )

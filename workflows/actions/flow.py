@@ -23,12 +23,12 @@ def check_target_params(target: Any, given: dict[str, Any], key: str = "params")
                 f"(its parameters: {', '.join(known) or 'none'})",
             )
     missing = [
-        p.key for p in target.parameters if not p.optional and p.default is None and p.key not in given
+        p.key
+        for p in target.parameters
+        if not p.optional and p.default is None and p.key not in given
     ]
     if missing:
-        raise ConfigError(
-            key, f"workflow {target.name!r} needs parameter(s) {', '.join(missing)}"
-        )
+        raise ConfigError(key, f"workflow {target.name!r} needs parameter(s) {', '.join(missing)}")
 
 
 @register
@@ -46,7 +46,12 @@ class TriggerCustomEvent(ActionType):
   params: {order: "{{ params.order }}"}"""
     fields = (
         ConfigField("workflow", FieldKind.WORKFLOW, help_text="A workflow of kind custom event."),
-        ConfigField("params", FieldKind.MAPPING, required=False, help_text="Its parameters, name: value per line."),
+        ConfigField(
+            "params",
+            FieldKind.MAPPING,
+            required=False,
+            help_text="Its parameters, name: value per line.",
+        ),
     )
 
     def check(self, config: dict[str, Any], ctx: Any) -> None:
@@ -74,7 +79,11 @@ class ReturnData(ActionType):
     example = """- type: return_data
   data: {order: "{{ params.order.id }}", status: "{{ steps.paid.status }}"}"""
     fields = (
-        ConfigField("data", help_text="A mapping of keys to values.", example='ok: true\norder: "{{ params.order.id }}"'),
+        ConfigField(
+            "data",
+            help_text="A mapping of keys to values.",
+            example='ok: true\norder: "{{ params.order.id }}"',
+        ),
     )
 
     def check(self, config: dict[str, Any], ctx: Any) -> None:
@@ -85,7 +94,9 @@ class ReturnData(ActionType):
     def execute(self, inputs: dict[str, Any], run: Any) -> None:
         data = inputs["data"]
         if not isinstance(data, dict):
-            raise WorkflowError(f"data: must be a mapping of keys to values, got {type(data).__name__}")
+            raise WorkflowError(
+                f"data: must be a mapping of keys to values, got {type(data).__name__}"
+            )
         run.response = data
         return None
 
@@ -109,13 +120,21 @@ class Log(ActionType):
     name = "log"
     label = "Write to the log"
     family = "flow"
-    description = "Writes a message to the run log (and the server log); later steps get the message."
+    description = (
+        "Writes a message to the run log (and the server log); later steps get the message."
+    )
     example = """- type: log
   message: "Order {{ params.order.id }} paid"
   level: info"""
     fields = (
         ConfigField("message", FieldKind.TEXT, multiline=True),
-        ConfigField("level", FieldKind.CHOICE, required=False, choices=("debug", "info", "warning", "error"), default="info"),
+        ConfigField(
+            "level",
+            FieldKind.CHOICE,
+            required=False,
+            choices=("debug", "info", "warning", "error"),
+            default="info",
+        ),
     )
 
     def execute(self, inputs: dict[str, Any], run: Any) -> str:

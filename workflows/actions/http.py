@@ -51,19 +51,43 @@ class HttpRequest(ActionType):
   json: {amount: "{{ params.order.total }}"}"""
     fields = (
         ConfigField("method", FieldKind.CHOICE, required=False, choices=METHODS, default="GET"),
-        ConfigField("url", FieldKind.TEXT, help_text="An http(s) URL.", example="https://api.example.com/items/{{ params.id }}"),
-        ConfigField("headers", FieldKind.MAPPING, required=False, help_text="Header: value per line."),
-        ConfigField("query", FieldKind.MAPPING, required=False, help_text="Query-string parameters."),
+        ConfigField(
+            "url",
+            FieldKind.TEXT,
+            help_text="An http(s) URL.",
+            example="https://api.example.com/items/{{ params.id }}",
+        ),
+        ConfigField(
+            "headers", FieldKind.MAPPING, required=False, help_text="Header: value per line."
+        ),
+        ConfigField(
+            "query", FieldKind.MAPPING, required=False, help_text="Query-string parameters."
+        ),
         ConfigField("json", required=False, help_text="A JSON body (a mapping or a list)."),
-        ConfigField("body", FieldKind.TEXT, required=False, multiline=True, help_text="A raw text body (instead of json)."),
-        ConfigField("timeout", FieldKind.NUMBER, required=False, help_text="Seconds (capped by the workflow's own timeout)."),
+        ConfigField(
+            "body",
+            FieldKind.TEXT,
+            required=False,
+            multiline=True,
+            help_text="A raw text body (instead of json).",
+        ),
+        ConfigField(
+            "timeout",
+            FieldKind.NUMBER,
+            required=False,
+            help_text="Seconds (capped by the workflow's own timeout).",
+        ),
     )
 
     def check(self, config: dict[str, Any], ctx: Any) -> None:
         if config.get("json") is not None and config.get("body") not in (None, ""):
             raise ConfigError("body", "give either json or body, not both")
         url = config.get("url")
-        if isinstance(url, str) and "{{" not in url and not url.lower().startswith(("http://", "https://")):
+        if (
+            isinstance(url, str)
+            and "{{" not in url
+            and not url.lower().startswith(("http://", "https://"))
+        ):
             raise ConfigError("url", "must start with http:// or https://")
 
     def execute(self, inputs: dict[str, Any], run: Any) -> dict[str, Any]:
@@ -78,7 +102,9 @@ class HttpRequest(ActionType):
                 raise WorkflowError("timeout: must be a number of seconds") from None
         timeout = max(0.1, min(limit, run.remaining()))
         headers = {str(k): str(v) for k, v in (inputs.get("headers") or {}).items()}
-        query = {str(k): "" if v is None else str(v) for k, v in (inputs.get("query") or {}).items()}
+        query = {
+            str(k): "" if v is None else str(v) for k, v in (inputs.get("query") or {}).items()
+        }
         kwargs: dict[str, Any] = {"headers": headers, "params": query}
         if inputs.get("json") is not None:
             kwargs["json"] = inputs["json"]

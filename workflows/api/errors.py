@@ -42,7 +42,9 @@ def error_body(code: str, message: str, *, parameter: str | None = None, run: An
     return body
 
 
-def error_response(error: WorkflowError, *, run: Any = None, http_status: int | None = None) -> Response:
+def error_response(
+    error: WorkflowError, *, run: Any = None, http_status: int | None = None
+) -> Response:
     response = Response(
         error_body(error.code, error.message, parameter=error.parameter, run=run),
         status=http_status or error.http_status,

@@ -11,7 +11,9 @@ from ..engine.params import ParamSpec
 from ..exceptions import InvalidParameter
 
 
-def request_params(data: Any, query: QueryDict, files: Any, specs: Sequence[ParamSpec]) -> dict[str, Any]:
+def request_params(
+    data: Any, query: QueryDict, files: Any, specs: Sequence[ParamSpec]
+) -> dict[str, Any]:
     """Raw values per declared key; the body wins over the query string."""
     raw: dict[str, Any] = {}
     _merge(raw, query, specs)

@@ -101,7 +101,11 @@ def run_payload(run: Run) -> dict[str, Any]:
         "params": run.params,
         "result": to_log(run.result),
         "error": (
-            {"code": run.error_code, "message": run.error_message, "parameter": run.error_parameter or None}
+            {
+                "code": run.error_code,
+                "message": run.error_message,
+                "parameter": run.error_parameter or None,
+            }
             if run.error_code
             else None
         ),

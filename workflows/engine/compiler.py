@@ -158,7 +158,9 @@ class CompileContext:
         return self.catalog.get(name)
 
 
-def compile_definition(definition: Mapping[str, Any], *, catalog: Catalog | None = None) -> CompiledWorkflow:
+def compile_definition(
+    definition: Mapping[str, Any], *, catalog: Catalog | None = None
+) -> CompiledWorkflow:
     """Validate and compile one workflow definition; raise ``DefinitionError`` listing issues."""
     catalog = catalog or Catalog()
     issues: list[Issue] = []
@@ -264,7 +266,9 @@ def _trigger(d: Mapping[str, Any], kind: str, problem) -> tuple[str, tuple[str, 
         on = [on]
     if kind != WorkflowKind.TRIGGER:
         if data_type or on:
-            problem(("data_type" if data_type else "on",), "only database triggers watch a data type")
+            problem(
+                ("data_type" if data_type else "on",), "only database triggers watch a data type"
+            )
         return "", ()
     if not data_type:
         problem(("data_type",), "a database trigger needs the data type it watches")
@@ -311,7 +315,9 @@ def _parameters(raw: Any, problem) -> tuple[ParamSpec, ...]:
             try:
                 data_type = data_types.label_of(data_types.get_model(data_type))
             except WorkflowError as exc:
-                problem((*where, "data_type"), exc.message if data_type else "required for type thing")
+                problem(
+                    (*where, "data_type"), exc.message if data_type else "required for type thing"
+                )
                 continue
         elif data_type:
             problem((*where, "data_type"), "only parameters of type thing have a data type")
@@ -394,7 +400,8 @@ def _config(action: ActionType, raw: Mapping[str, Any], spec: ScopeSpec, where, 
         if key not in known and key not in registry.COMMON_KEYS:
             problem(
                 (*where, key),
-                f"{action.name} has no key {key!r} (its keys: {', '.join(sorted(known)) or 'none'})",
+                f"{action.name} has no key {key!r} "
+                f"(its keys: {', '.join(sorted(known)) or 'none'})",
             )
     config: dict[str, Value] = {}
     plain: dict[str, Any] = {}

@@ -45,7 +45,9 @@ class RunContext:
     recorder: Recorder
     depth: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
-    now: datetime.datetime = field(default_factory=lambda: datetime.datetime.now(datetime.timezone.utc))
+    now: datetime.datetime = field(
+        default_factory=lambda: datetime.datetime.now(datetime.timezone.utc)
+    )
     deadline: float = 0.0
     steps: Steps = field(default_factory=Steps)
     response: Any = None

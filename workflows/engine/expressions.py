@@ -131,7 +131,9 @@ def is_dynamic(value: Any) -> bool:
 def _check_length(source: str) -> str:
     limit = conf.get("MAX_EXPRESSION_LENGTH")
     if len(source) > limit:
-        raise ExpressionError(f"expression is {len(source):,} characters long; the limit is {limit:,}")
+        raise ExpressionError(
+            f"expression is {len(source):,} characters long; the limit is {limit:,}"
+        )
     return source
 
 
@@ -259,7 +261,8 @@ def _check_setting(key: str | int, source: str) -> None:
     known = conf.get("SETTINGS")
     if key not in known:
         raise ExpressionError(
-            f"unknown setting {key!r} in {source!r} (settings: {', '.join(sorted(known)) or 'none'})"
+            f"unknown setting {key!r} in {source!r} "
+            f"(settings: {', '.join(sorted(known)) or 'none'})"
         )
 
 

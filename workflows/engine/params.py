@@ -197,7 +197,9 @@ def _date(value: Any) -> datetime.datetime:
             except ValueError:
                 result = None
             if result is None:
-                raise _Invalid(f"expected an ISO 8601 date or epoch milliseconds, got {text[:60]!r}")
+                raise _Invalid(
+                    f"expected an ISO 8601 date or epoch milliseconds, got {text[:60]!r}"
+                )
     else:
         raise _Invalid(f"expected a date, got {_kind(value)}")
     if timezone.is_naive(result):
@@ -242,9 +244,7 @@ def _file(value: Any) -> FileValue:
 def _store(name: str, content: Any, size: int | None, content_type: str | None) -> FileValue:
     safe = re.sub(r"[^A-Za-z0-9._-]", "_", name.rsplit("/", 1)[-1])[:100] or "file"
     path = default_storage.save(f"uploads/{uuid.uuid4().hex}/{safe}", content)
-    return FileValue(
-        url=default_storage.url(path), name=safe, size=size, content_type=content_type
-    )
+    return FileValue(url=default_storage.url(path), name=safe, size=size, content_type=content_type)
 
 
 def _things(spec: ParamSpec, values: list[Any]) -> list[models.Model]:
@@ -267,15 +267,15 @@ def _things(spec: ParamSpec, values: list[Any]) -> list[models.Model]:
             value = value["_id"]
         if isinstance(value, bool) or not isinstance(value, str | int | uuid.UUID):
             raise InvalidParameter(
-                f"parameter {where!r}: expected the id of a {model._meta.label}, got {_kind(value)}",
+                f"parameter {where!r}: expected the id of a {model._meta.label}, "
+                f"got {_kind(value)}",
                 parameter=spec.key,
             )
         try:
             ids.append(pk_field.to_python(value.strip() if isinstance(value, str) else value))
         except ValidationError:
             raise InvalidParameter(
-                f"parameter {where!r}: {str(value)[:60]!r} is not a valid "
-                f"{model._meta.label} id",
+                f"parameter {where!r}: {str(value)[:60]!r} is not a valid {model._meta.label} id",
                 parameter=spec.key,
             ) from None
     wanted = [v for v in ids if not isinstance(v, models.Model)]

@@ -92,13 +92,13 @@ class SandboxEnvironment(ImmutableSandboxedEnvironment):
             for seq, times in ((left, right), (right, left)):
                 if isinstance(seq, _SEQUENCES) and isinstance(times, int):
                     check_size(len(seq) * max(times, 0), "repetition")
-            if isinstance(left, int) and isinstance(right, int):
-                if left.bit_length() + right.bit_length() > _MAX_INT_BITS:
-                    raise SecurityError("number too large")
+            both_ints = isinstance(left, int) and isinstance(right, int)
+            if both_ints and left.bit_length() + right.bit_length() > _MAX_INT_BITS:
+                raise SecurityError("number too large")
         elif operator == "**":
-            if isinstance(left, int) and isinstance(right, int) and right > 0:
-                if max(left.bit_length(), 1) * right > _MAX_INT_BITS:
-                    raise SecurityError("power too large")
+            both_ints = isinstance(left, int) and isinstance(right, int)
+            if both_ints and right > 0 and max(left.bit_length(), 1) * right > _MAX_INT_BITS:
+                raise SecurityError("power too large")
         elif operator == "+":
             if isinstance(left, _SEQUENCES) and isinstance(right, _SEQUENCES):
                 check_size(len(left) + len(right), "concatenation")
@@ -128,9 +128,7 @@ class SandboxEnvironment(ImmutableSandboxedEnvironment):
         if not super().is_safe_callable(obj):
             return False
         owner = getattr(obj, "__self__", None)
-        if isinstance(owner, models.Model | models.QuerySet | models.Manager):
-            return False
-        return True
+        return not isinstance(owner, models.Model | models.QuerySet | models.Manager)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         check_deadline()

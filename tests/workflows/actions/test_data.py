@@ -15,10 +15,17 @@ ORDER = [{"key": "order", "type": "thing", "data_type": "examples.Order"}]
 
 def test_create_thing_returns_the_new_thing(make_workflow, customer, user):
     wf = make_workflow(
-        parameters=[{"key": "customer", "type": "thing", "data_type": "examples.Customer"}, {"key": "total", "type": "number"}],
+        parameters=[
+            {"key": "customer", "type": "thing", "data_type": "examples.Customer"},
+            {"key": "total", "type": "number"},
+        ],
         actions=[
-            {"id": "new", "type": "create_thing", "data_type": "examples.Order",
-             "fields": {"customer": "{{ params.customer }}", "total": "{{ params.total }}"}},
+            {
+                "id": "new",
+                "type": "create_thing",
+                "data_type": "examples.Order",
+                "fields": {"customer": "{{ params.customer }}", "total": "{{ params.total }}"},
+            },
             {"type": "return_data", "data": {"order": "{{ steps.new }}"}},
         ],
     )
@@ -31,15 +38,29 @@ def test_create_thing_returns_the_new_thing(make_workflow, customer, user):
 
 
 def test_create_thing_accepts_a_foreign_key_id(make_workflow, customer, user):
-    wf = make_workflow(actions=[{"type": "create_thing", "data_type": "examples.Order",
-                                 "fields": {"customer": customer.pk, "total": 1}}])
+    wf = make_workflow(
+        actions=[
+            {
+                "type": "create_thing",
+                "data_type": "examples.Order",
+                "fields": {"customer": customer.pk, "total": 1},
+            }
+        ]
+    )
     assert engine.run(wf, {}, user).ok
     assert Order.objects.get().customer == customer
 
 
 def test_create_thing_validation_error_names_the_field(make_workflow, user):
-    wf = make_workflow(actions=[{"type": "create_thing", "data_type": "examples.Customer",
-                                 "fields": {"name": "X", "email": "not-an-email"}}])
+    wf = make_workflow(
+        actions=[
+            {
+                "type": "create_thing",
+                "data_type": "examples.Customer",
+                "fields": {"name": "X", "email": "not-an-email"},
+            }
+        ]
+    )
     result = engine.run(wf, {}, user)
     assert "email" in result.error.message and "valid email" in result.error.message
     assert not Customer.objects.exists()
@@ -47,40 +68,81 @@ def test_create_thing_validation_error_names_the_field(make_workflow, user):
 
 def test_unknown_or_hidden_fields_are_refused_at_save_time(make_workflow):
     with pytest.raises(DefinitionError, match="has no field 'colour'"):
-        make_workflow(actions=[{"type": "create_thing", "data_type": "examples.Order", "fields": {"colour": "red"}}])
+        make_workflow(
+            actions=[
+                {"type": "create_thing", "data_type": "examples.Order", "fields": {"colour": "red"}}
+            ]
+        )
     with pytest.raises(DefinitionError, match="has no field 'password'"):
-        make_workflow(actions=[{"type": "create_thing", "data_type": "auth.User", "fields": {"password": "x"}}])
+        make_workflow(
+            actions=[
+                {"type": "create_thing", "data_type": "auth.User", "fields": {"password": "x"}}
+            ]
+        )
     with pytest.raises(DefinitionError, match="has no field 'colour'"):
-        make_workflow(parameters=ORDER, actions=[{"type": "make_changes", "thing": "{{ params.order }}", "changes": {"colour": "red"}}])
+        make_workflow(
+            parameters=ORDER,
+            actions=[
+                {
+                    "type": "make_changes",
+                    "thing": "{{ params.order }}",
+                    "changes": {"colour": "red"},
+                }
+            ],
+        )
     with pytest.raises(DefinitionError, match="unknown data type"):
         make_workflow(actions=[{"type": "create_thing", "data_type": "auth.Permission"}])
 
 
 def test_make_changes(make_workflow, order, user):
-    wf = make_workflow(parameters=ORDER, actions=[
-        {"type": "make_changes", "thing": "{{ params.order }}", "changes": {"status": "paid", "paid_at": "{{ now }}"}}])
+    wf = make_workflow(
+        parameters=ORDER,
+        actions=[
+            {
+                "type": "make_changes",
+                "thing": "{{ params.order }}",
+                "changes": {"status": "paid", "paid_at": "{{ now }}"},
+            }
+        ],
+    )
     assert engine.run(wf, {"order": order.pk}, user).ok
     order.refresh_from_db()
     assert order.status == "paid" and order.paid_at is not None
 
 
 def test_make_changes_refuses_an_empty_thing(make_workflow, user):
-    wf = make_workflow(parameters=[{"key": "order", "type": "thing", "data_type": "examples.Order", "optional": True}],
-                       actions=[{"type": "make_changes", "thing": "{{ params.order }}", "changes": {"status": "paid"}}])
+    wf = make_workflow(
+        parameters=[
+            {"key": "order", "type": "thing", "data_type": "examples.Order", "optional": True}
+        ],
+        actions=[
+            {"type": "make_changes", "thing": "{{ params.order }}", "changes": {"status": "paid"}}
+        ],
+    )
     assert "no thing to change" in engine.run(wf, {}, user).error.message
 
 
 def test_make_changes_to_list(make_workflow, customer, user):
     for total in (1, 2, 3):
         Order.objects.create(customer=customer, total=total)
-    wf = make_workflow(actions=[
-        {"id": "changed", "type": "make_changes_to_list",
-         "list": "{{ search('examples.Order', total__lt=3) }}", "changes": {"status": "cancelled"}},
-        {"type": "return_data", "data": {"n": "{{ steps.changed|length }}"}},
-    ])
+    wf = make_workflow(
+        actions=[
+            {
+                "id": "changed",
+                "type": "make_changes_to_list",
+                "list": "{{ search('examples.Order', total__lt=3) }}",
+                "changes": {"status": "cancelled"},
+            },
+            {"type": "return_data", "data": {"n": "{{ steps.changed|length }}"}},
+        ]
+    )
     result = engine.run(wf, {}, user)
     assert result.response == {"n": 2}
-    assert sorted(Order.objects.values_list("status", flat=True)) == ["cancelled", "cancelled", "new"]
+    assert sorted(Order.objects.values_list("status", flat=True)) == [
+        "cancelled",
+        "cancelled",
+        "new",
+    ]
 
 
 def test_delete_thing_and_delete_list_count_what_they_deleted(make_workflow, customer, user):
@@ -91,9 +153,18 @@ def test_delete_thing_and_delete_list_count_what_they_deleted(make_workflow, cus
             {"id": "one", "type": "delete_thing", "thing": "{{ params.order }}"},
             {"id": "many", "type": "delete_list", "list": "{{ search('examples.Order') }}"},
             {"id": "none", "type": "delete_list", "list": "{{ search('examples.Order') }}"},
-            {"type": "return_data", "data": {"one": "{{ steps.one }}", "many": "{{ steps.many }}", "none": "{{ steps.none }}"}},
+            {
+                "type": "return_data",
+                "data": {
+                    "one": "{{ steps.one }}",
+                    "many": "{{ steps.many }}",
+                    "none": "{{ steps.none }}",
+                },
+            },
         ],
     )
     result = engine.run(wf, {"order": orders[0].pk}, user)
     assert result.response == {"one": 1, "many": 2, "none": 0}
-    assert Customer.objects.filter(pk=customer.pk).exists()  # cascades are not counted or caused upward
+    assert Customer.objects.filter(
+        pk=customer.pk
+    ).exists()  # cascades are not counted or caused upward

@@ -19,27 +19,39 @@ def test_custom_event_target_must_exist_and_be_a_custom_event(make_workflow):
 
 
 def test_custom_event_parameters_are_checked(make_workflow):
-    make_workflow("ce", kind="custom_event", parameters=[{"key": "x", "type": "number"}], actions=[])
+    make_workflow(
+        "ce", kind="custom_event", parameters=[{"key": "x", "type": "number"}], actions=[]
+    )
     with pytest.raises(DefinitionError, match="needs parameter"):
         make_workflow(actions=[{"type": "trigger_custom_event", "workflow": "ce"}])
     with pytest.raises(DefinitionError, match="has no parameter 'y'"):
-        make_workflow(actions=[{"type": "trigger_custom_event", "workflow": "ce", "params": {"x": 1, "y": 2}}])
+        make_workflow(
+            actions=[{"type": "trigger_custom_event", "workflow": "ce", "params": {"x": 1, "y": 2}}]
+        )
 
 
 def test_custom_event_parameter_error_fails_the_step(make_workflow, user):
-    make_workflow("ce", kind="custom_event", parameters=[{"key": "x", "type": "number"}],
-                  actions=[{"type": "return_data", "data": {"double": "{{ params.x * 2 }}"}}])
-    wf = make_workflow(actions=[{"type": "trigger_custom_event", "workflow": "ce", "params": {"x": "abc"}}])
+    make_workflow(
+        "ce",
+        kind="custom_event",
+        parameters=[{"key": "x", "type": "number"}],
+        actions=[{"type": "return_data", "data": {"double": "{{ params.x * 2 }}"}}],
+    )
+    wf = make_workflow(
+        actions=[{"type": "trigger_custom_event", "workflow": "ce", "params": {"x": "abc"}}]
+    )
     result = engine.run(wf, {}, user)
     assert result.error.code == "INVALID_PARAMETER" and result.error.parameter == "x"
 
 
 def test_custom_event_without_return_gives_nothing(make_workflow, user):
     make_workflow("quiet", kind="custom_event", actions=[{"type": "log", "message": "hi"}])
-    wf = make_workflow(actions=[
-        {"id": "q", "type": "trigger_custom_event", "workflow": "quiet"},
-        {"type": "return_data", "data": {"q": "{{ steps.q }}"}},
-    ])
+    wf = make_workflow(
+        actions=[
+            {"id": "q", "type": "trigger_custom_event", "workflow": "quiet"},
+            {"type": "return_data", "data": {"q": "{{ steps.q }}"}},
+        ]
+    )
     assert engine.run(wf, {}, user).response == {"q": None}
 
 
@@ -51,8 +63,12 @@ def test_return_data_must_be_a_mapping(make_workflow, user):
 
 
 def test_log_writes_the_message(make_workflow, user, caplog):
-    wf = make_workflow(actions=[{"id": "l", "type": "log", "message": "hello {{ 1 + 1 }}", "level": "warning"},
-                                {"type": "return_data", "data": {"m": "{{ steps.l }}"}}])
+    wf = make_workflow(
+        actions=[
+            {"id": "l", "type": "log", "message": "hello {{ 1 + 1 }}", "level": "warning"},
+            {"type": "return_data", "data": {"m": "{{ steps.l }}"}},
+        ]
+    )
     with caplog.at_level(logging.WARNING, logger="workflows.run"):
         result = engine.run(wf, {}, user)
     assert result.response == {"m": "hello 2"}

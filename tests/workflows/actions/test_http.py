@@ -14,14 +14,33 @@ from workflows.exceptions import DefinitionError
 
 def test_response_is_available_to_later_steps(make_workflow, user, httpserver):
     httpserver.expect_request(
-        "/items", method="POST", json={"n": 2}, query_string="q=x", headers={"Authorization": "Bearer s3cret"}
+        "/items",
+        method="POST",
+        json={"n": 2},
+        query_string="q=x",
+        headers={"Authorization": "Bearer s3cret"},
     ).respond_with_json({"id": 7}, status=201, headers={"X-Thing": "yes"})
-    wf = make_workflow(actions=[
-        {"id": "call", "type": "http_request", "method": "POST", "url": httpserver.url_for("/items"),
-         "headers": {"Authorization": "Bearer s3cret"}, "query": {"q": "x"}, "json": {"n": "{{ 1 + 1 }}"}},
-        {"type": "return_data", "data": {"status": "{{ steps.call.status }}", "id": "{{ steps.call.json.id }}",
-                                         "header": "{{ steps.call.headers['x-thing'] }}"}},
-    ])
+    wf = make_workflow(
+        actions=[
+            {
+                "id": "call",
+                "type": "http_request",
+                "method": "POST",
+                "url": httpserver.url_for("/items"),
+                "headers": {"Authorization": "Bearer s3cret"},
+                "query": {"q": "x"},
+                "json": {"n": "{{ 1 + 1 }}"},
+            },
+            {
+                "type": "return_data",
+                "data": {
+                    "status": "{{ steps.call.status }}",
+                    "id": "{{ steps.call.json.id }}",
+                    "header": "{{ steps.call.headers['x-thing'] }}",
+                },
+            },
+        ]
+    )
     result = engine.run(wf, {}, user)
     assert result.response == {"status": 201, "id": 7, "header": "yes"}
     step = result.run.steps.first()
@@ -31,10 +50,15 @@ def test_response_is_available_to_later_steps(make_workflow, user, httpserver):
 
 def test_error_status_does_not_fail_the_step(make_workflow, user, httpserver):
     httpserver.expect_request("/missing").respond_with_data("nope", status=404)
-    wf = make_workflow(actions=[
-        {"id": "call", "type": "http_request", "url": httpserver.url_for("/missing")},
-        {"type": "return_data", "data": {"status": "{{ steps.call.status }}", "text": "{{ steps.call.text }}"}},
-    ])
+    wf = make_workflow(
+        actions=[
+            {"id": "call", "type": "http_request", "url": httpserver.url_for("/missing")},
+            {
+                "type": "return_data",
+                "data": {"status": "{{ steps.call.status }}", "text": "{{ steps.call.text }}"},
+            },
+        ]
+    )
     assert engine.run(wf, {}, user).response == {"status": 404, "text": "nope"}
 
 
@@ -44,7 +68,9 @@ def test_timeout_fails_the_step(make_workflow, user, httpserver):
         return Response("late")
 
     httpserver.expect_request("/slow").respond_with_handler(slow)
-    wf = make_workflow(actions=[{"type": "http_request", "url": httpserver.url_for("/slow"), "timeout": 0.3}])
+    wf = make_workflow(
+        actions=[{"type": "http_request", "url": httpserver.url_for("/slow"), "timeout": 0.3}]
+    )
     result = engine.run(wf, {}, user)
     assert "timed out" in result.error.message
 
@@ -67,4 +93,6 @@ def test_configuration_is_checked_at_save_time(make_workflow):
     with pytest.raises(DefinitionError, match="must be one of GET"):
         make_workflow(actions=[{"type": "http_request", "url": "https://x.io", "method": "TRACE"}])
     with pytest.raises(DefinitionError, match="either json or body"):
-        make_workflow(actions=[{"type": "http_request", "url": "https://x.io", "json": {"a": 1}, "body": "x"}])
+        make_workflow(
+            actions=[{"type": "http_request", "url": "https://x.io", "json": {"a": 1}, "body": "x"}]
+        )

@@ -10,7 +10,12 @@ from django.utils import timezone
 from workflows.models import ApiKey, Run
 from workflows.services import api_key_create, api_key_revoke
 
-WHO = [{"type": "return_data", "data": {"user": "{{ current_user.username if current_user else 'anonymous' }}"}}]
+WHO = [
+    {
+        "type": "return_data",
+        "data": {"user": "{{ current_user.username if current_user else 'anonymous' }}"},
+    }
+]
 
 
 @pytest.fixture

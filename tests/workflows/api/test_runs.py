@@ -9,10 +9,15 @@ import pytest
 
 @pytest.fixture
 def run_id(call, make_workflow, key):
-    make_workflow("two-steps", expose=True, auth="user", actions=[
-        {"id": "hello", "type": "log", "message": "hi"},
-        {"type": "return_data", "data": {"ok": True}},
-    ])
+    make_workflow(
+        "two-steps",
+        expose=True,
+        auth="user",
+        actions=[
+            {"id": "hello", "type": "log", "message": "hi"},
+            {"type": "return_data", "data": {"ok": True}},
+        ],
+    )
     return call("two-steps", key=key)["X-Run-Id"]
 
 
@@ -22,12 +27,16 @@ def test_caller_reads_its_run_with_steps(api, run_id, key):
     assert run["id"] == run_id and run["status"] == "succeeded" and run["workflow"] == "two-steps"
     assert run["result"] == {"ok": True} and run["error"] is None
     assert [(s["id"], s["type"], s["status"]) for s in run["steps"]] == [
-        ("hello", "log", "succeeded"), (None, "return_data", "succeeded")]
+        ("hello", "log", "succeeded"),
+        (None, "return_data", "succeeded"),
+    ]
     assert run["steps"][0]["output"] == "hi"
 
 
 def test_another_users_run_is_not_found(api, run_id, other_user, make_key):
-    response = api.get(f"/api/1.1/runs/{run_id}", HTTP_AUTHORIZATION=f"Bearer {make_key(other_user)}")
+    response = api.get(
+        f"/api/1.1/runs/{run_id}", HTTP_AUTHORIZATION=f"Bearer {make_key(other_user)}"
+    )
     assert (response.status_code, response.json()["code"]) == (404, "NOT_FOUND")
 
 

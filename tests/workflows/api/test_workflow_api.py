@@ -25,27 +25,58 @@ def echo(make_workflow):
             {"key": "tags", "type": "text", "list": True, "optional": True},
             {"key": "when", "type": "date", "optional": True},
         ],
-        actions=[{"type": "return_data", "data": {
-            "name": "{{ params.name }}", "n": "{{ params.n }}", "flag": "{{ params.flag }}",
-            "tags": "{{ params.tags }}", "when": "{{ params.when }}"}}],
+        actions=[
+            {
+                "type": "return_data",
+                "data": {
+                    "name": "{{ params.name }}",
+                    "n": "{{ params.n }}",
+                    "flag": "{{ params.flag }}",
+                    "tags": "{{ params.tags }}",
+                    "when": "{{ params.when }}",
+                },
+            }
+        ],
     )
 
 
 def test_json_body(call, echo):
-    response = call("echo", {"name": "Ann", "n": 2, "flag": True, "tags": ["a", "b"], "when": 1777629600000})
+    response = call(
+        "echo", {"name": "Ann", "n": 2, "flag": True, "tags": ["a", "b"], "when": 1777629600000}
+    )
     assert response.status_code == 200
-    assert response.json() == {"status": "success", "response": {
-        "name": "Ann", "n": 2, "flag": True, "tags": ["a", "b"], "when": "2026-05-01T10:00:00+00:00"}}
+    assert response.json() == {
+        "status": "success",
+        "response": {
+            "name": "Ann",
+            "n": 2,
+            "flag": True,
+            "tags": ["a", "b"],
+            "when": "2026-05-01T10:00:00+00:00",
+        },
+    }
     assert Run.objects.filter(pk=response["X-Run-Id"]).exists()
 
 
 def test_form_body(call, echo):
-    response = call("echo", {"name": "Ann", "n": "2.5", "flag": "yes", "tags": ["a", "b"]}, fmt="multipart")
-    assert response.json()["response"] == {"name": "Ann", "n": 2.5, "flag": True, "tags": ["a", "b"], "when": None}
+    response = call(
+        "echo", {"name": "Ann", "n": "2.5", "flag": "yes", "tags": ["a", "b"]}, fmt="multipart"
+    )
+    assert response.json()["response"] == {
+        "name": "Ann",
+        "n": 2.5,
+        "flag": True,
+        "tags": ["a", "b"],
+        "when": None,
+    }
 
 
 def test_url_encoded_form(api, echo):
-    response = api.post("/api/1.1/wf/echo", "name=Ann&tags=x&tags=y", content_type="application/x-www-form-urlencoded")
+    response = api.post(
+        "/api/1.1/wf/echo",
+        "name=Ann&tags=x&tags=y",
+        content_type="application/x-www-form-urlencoded",
+    )
     assert response.json()["response"]["tags"] == ["x", "y"]
 
 
@@ -61,16 +92,41 @@ def test_body_wins_over_query_string(api, echo):
 
 
 def test_thing_parameter_arrives_as_the_object(call, make_workflow, order):
-    make_workflow("total", expose=True, auth="none", parameters=[ORDER],
-                  actions=[{"type": "return_data", "data": {"total": "{{ params.order.total }}",
-                                                            "customer": "{{ params.order.customer.name }}"}}])
-    assert call("total", {"order": order.pk}).json()["response"] == {"total": 12.5, "customer": "Ann"}
+    make_workflow(
+        "total",
+        expose=True,
+        auth="none",
+        parameters=[ORDER],
+        actions=[
+            {
+                "type": "return_data",
+                "data": {
+                    "total": "{{ params.order.total }}",
+                    "customer": "{{ params.order.customer.name }}",
+                },
+            }
+        ],
+    )
+    assert call("total", {"order": order.pk}).json()["response"] == {
+        "total": 12.5,
+        "customer": "Ann",
+    }
 
 
 def test_file_upload(call, make_workflow, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    make_workflow("upload", expose=True, auth="none", parameters=[{"key": "doc", "type": "file"}],
-                  actions=[{"type": "return_data", "data": {"name": "{{ params.doc.name }}", "size": "{{ params.doc.size }}"}}])
+    make_workflow(
+        "upload",
+        expose=True,
+        auth="none",
+        parameters=[{"key": "doc", "type": "file"}],
+        actions=[
+            {
+                "type": "return_data",
+                "data": {"name": "{{ params.doc.name }}", "size": "{{ params.doc.size }}"},
+            }
+        ],
+    )
     response = call("upload", {"doc": SimpleUploadedFile("a.txt", b"12345")}, fmt="multipart")
     assert response.json()["response"] == {"name": "a.txt", "size": 5}
 
@@ -108,21 +164,34 @@ def test_unknown_and_unexposed_workflows_are_not_found(call, make_workflow, db):
 
 
 def test_condition_not_met(call, make_workflow, db):
-    make_workflow("cond", expose=True, auth="none", parameters=[{"key": "n", "type": "number"}],
-                  only_when="params.n > 0", actions=[{"type": "return_data", "data": {"ok": True}}])
+    make_workflow(
+        "cond",
+        expose=True,
+        auth="none",
+        parameters=[{"key": "n", "type": "number"}],
+        only_when="params.n > 0",
+        actions=[{"type": "return_data", "data": {"ok": True}}],
+    )
     body = error(call("cond", {"n": 0}), 400, "CONDITION_NOT_MET")
     assert Run.objects.get(pk=body["run"]).status == "condition_not_met"
     assert call("cond", {"n": 1}).json() == {"status": "success", "response": {"ok": True}}
 
 
 def test_condition_not_met_can_answer_200(call, make_workflow, db):
-    make_workflow("cond200", expose=True, auth="none", only_when="false", condition_not_met=200, actions=[])
+    make_workflow(
+        "cond200", expose=True, auth="none", only_when="false", condition_not_met=200, actions=[]
+    )
     response = call("cond200")
     assert response.status_code == 200 and response.json() == {"status": "success", "response": {}}
 
 
 def test_failing_workflow_names_the_run(call, make_workflow, db):
-    make_workflow("fails", expose=True, auth="none", actions=[{"type": "return_data", "data": {"x": "{{ 1 / 0 }}"}}])
+    make_workflow(
+        "fails",
+        expose=True,
+        auth="none",
+        actions=[{"type": "return_data", "data": {"x": "{{ 1 / 0 }}"}}],
+    )
     body = error(call("fails"), 500, "WORKFLOW_ERROR")
     assert "ZeroDivisionError" in body["message"]
     assert Run.objects.get(pk=body["run"]).status == "failed"
@@ -135,14 +204,24 @@ def test_no_return_data_gives_an_empty_response(call, make_workflow, db):
 
 def test_oversized_body_is_413(api, echo, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
-    response = api.post("/api/1.1/wf/echo", json.dumps({"name": "x" * 5000}), content_type="application/json")
+    response = api.post(
+        "/api/1.1/wf/echo", json.dumps({"name": "x" * 5000}), content_type="application/json"
+    )
     error(response, 413, "PAYLOAD_TOO_LARGE")
     assert not Run.objects.exists()
 
 
 def test_malformed_json_is_400(api, echo):
-    error(api.post("/api/1.1/wf/echo", "{not json", content_type="application/json"), 400, "INVALID_REQUEST")
-    error(api.post("/api/1.1/wf/echo", "[1, 2]", content_type="application/json"), 400, "INVALID_PARAMETER")
+    error(
+        api.post("/api/1.1/wf/echo", "{not json", content_type="application/json"),
+        400,
+        "INVALID_REQUEST",
+    )
+    error(
+        api.post("/api/1.1/wf/echo", "[1, 2]", content_type="application/json"),
+        400,
+        "INVALID_PARAMETER",
+    )
 
 
 def test_other_methods_are_405(api, echo):

@@ -29,7 +29,9 @@ def test_text():
         one(spec, {"a": 1})
 
 
-@pytest.mark.parametrize(("raw", "value"), [(3, 3), (2.5, 2.5), ("7", 7), (" 1.5 ", 1.5), ("-2", -2)])
+@pytest.mark.parametrize(
+    ("raw", "value"), [(3, 3), (2.5, 2.5), ("7", 7), (" 1.5 ", 1.5), ("-2", -2)]
+)
 def test_number(raw, value):
     assert one(ParamSpec("n", "number"), raw) == value
 
@@ -42,7 +44,9 @@ def test_number_refuses(raw):
     assert err.value.code == "INVALID_PARAMETER"
 
 
-@pytest.mark.parametrize(("raw", "value"), [(True, True), ("yes", True), ("false", False), ("0", False), (1, True)])
+@pytest.mark.parametrize(
+    ("raw", "value"), [(True, True), ("yes", True), ("false", False), ("0", False), (1, True)]
+)
 def test_yes_no(raw, value):
     assert one(ParamSpec("b", "yes_no"), raw) is value
 

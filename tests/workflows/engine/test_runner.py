@@ -17,7 +17,12 @@ def test_every_action_gets_a_step_with_inputs_and_output(make_workflow, order, u
     wf = make_workflow(
         parameters=ORDER_PARAM,
         actions=[
-            {"id": "paid", "type": "make_changes", "thing": "{{ params.order }}", "changes": {"status": "paid"}},
+            {
+                "id": "paid",
+                "type": "make_changes",
+                "thing": "{{ params.order }}",
+                "changes": {"status": "paid"},
+            },
             {"type": "log", "message": "skipped", "only_when": "params.order.total > 1000"},
             {"type": "return_data", "data": {"status": "{{ steps.paid.status }}"}},
         ],
@@ -27,11 +32,17 @@ def test_every_action_gets_a_step_with_inputs_and_output(make_workflow, order, u
     run = Run.objects.get(pk=result.run.pk)
     assert run.status == RunStatus.SUCCEEDED and run.actor == user and run.finished_at
     steps = list(run.steps.all())
-    assert [s.status for s in steps] == [StepStatus.SUCCEEDED, StepStatus.SKIPPED, StepStatus.SUCCEEDED]
+    assert [s.status for s in steps] == [
+        StepStatus.SUCCEEDED,
+        StepStatus.SKIPPED,
+        StepStatus.SUCCEEDED,
+    ]
     assert steps[0].inputs["changes"] == {"status": "paid"}
     assert steps[0].output["_id"] == order.pk
     assert steps[1].condition_result is False
-    assert run.params == {"order": {"_type": "examples.Order", "_id": order.pk, "_display": str(order)}}
+    assert run.params == {
+        "order": {"_type": "examples.Order", "_id": order.pk, "_display": str(order)}
+    }
 
 
 def test_a_failing_step_rolls_back_every_database_action(make_workflow, order, user):
@@ -39,8 +50,16 @@ def test_a_failing_step_rolls_back_every_database_action(make_workflow, order, u
         parameters=ORDER_PARAM,
         actions=[
             {"type": "make_changes", "thing": "{{ params.order }}", "changes": {"status": "paid"}},
-            {"type": "create_thing", "data_type": "examples.Customer", "fields": {"name": "New", "email": "n@example.com"}},
-            {"type": "make_changes", "thing": "{{ params.order }}", "changes": {"total": "not a number"}},
+            {
+                "type": "create_thing",
+                "data_type": "examples.Customer",
+                "fields": {"name": "New", "email": "n@example.com"},
+            },
+            {
+                "type": "make_changes",
+                "thing": "{{ params.order }}",
+                "changes": {"total": "not a number"},
+            },
             {"type": "log", "message": "never"},
         ],
     )
@@ -67,7 +86,9 @@ def test_workflow_condition_not_met_runs_nothing(make_workflow, order, user):
     wf = make_workflow(
         parameters=ORDER_PARAM,
         only_when="params.order.total > 0",
-        actions=[{"type": "make_changes", "thing": "{{ params.order }}", "changes": {"status": "paid"}}],
+        actions=[
+            {"type": "make_changes", "thing": "{{ params.order }}", "changes": {"status": "paid"}}
+        ],
     )
     result = engine.run(wf, {"order": order.pk}, user)
     assert result.run.status == RunStatus.CONDITION_NOT_MET
@@ -83,7 +104,11 @@ def test_terminate_ends_the_run_and_keeps_earlier_work(make_workflow, order, use
         actions=[
             {"type": "make_changes", "thing": "{{ params.order }}", "changes": {"status": "paid"}},
             {"type": "terminate", "only_when": "params.order.status == 'paid'"},
-            {"type": "make_changes", "thing": "{{ params.order }}", "changes": {"status": "shipped"}},
+            {
+                "type": "make_changes",
+                "thing": "{{ params.order }}",
+                "changes": {"status": "shipped"},
+            },
         ],
     )
     result = engine.run(wf, {"order": order.pk}, user)
@@ -117,13 +142,21 @@ def test_custom_event_runs_inside_the_caller_and_returns_data(make_workflow, ord
         parameters=ORDER_PARAM,
         actions=[
             {"type": "make_changes", "thing": "{{ params.order }}", "changes": {"note": "seen"}},
-            {"type": "return_data", "data": {"text": "Order {{ params.order.id }}: {{ params.order.total }}"}},
+            {
+                "type": "return_data",
+                "data": {"text": "Order {{ params.order.id }}: {{ params.order.total }}"},
+            },
         ],
     )
     wf = make_workflow(
         parameters=ORDER_PARAM,
         actions=[
-            {"id": "s", "type": "trigger_custom_event", "workflow": "summary", "params": {"order": "{{ params.order }}"}},
+            {
+                "id": "s",
+                "type": "trigger_custom_event",
+                "workflow": "summary",
+                "params": {"order": "{{ params.order }}"},
+            },
             {"type": "return_data", "data": {"summary": "{{ steps.s.text }}"}},
         ],
     )
@@ -134,21 +167,35 @@ def test_custom_event_runs_inside_the_caller_and_returns_data(make_workflow, ord
     assert child.steps.count() == 2
 
 
-def test_a_failing_custom_event_rolls_back_its_caller_and_both_are_logged(make_workflow, order, user):
+def test_a_failing_custom_event_rolls_back_its_caller_and_both_are_logged(
+    make_workflow, order, user
+):
     make_workflow(
         "breaks",
         kind="custom_event",
         parameters=ORDER_PARAM,
         actions=[
-            {"type": "make_changes", "thing": "{{ params.order }}", "changes": {"note": "from child"}},
-            {"type": "make_changes", "thing": "{{ params.order }}", "changes": {"status": "bogus-status"}},
+            {
+                "type": "make_changes",
+                "thing": "{{ params.order }}",
+                "changes": {"note": "from child"},
+            },
+            {
+                "type": "make_changes",
+                "thing": "{{ params.order }}",
+                "changes": {"status": "bogus-status"},
+            },
         ],
     )
     wf = make_workflow(
         parameters=ORDER_PARAM,
         actions=[
             {"type": "make_changes", "thing": "{{ params.order }}", "changes": {"status": "paid"}},
-            {"type": "trigger_custom_event", "workflow": "breaks", "params": {"order": "{{ params.order }}"}},
+            {
+                "type": "trigger_custom_event",
+                "workflow": "breaks",
+                "params": {"order": "{{ params.order }}"},
+            },
         ],
     )
     result = engine.run(wf, {"order": order.pk}, user)
@@ -174,7 +221,9 @@ def test_recursion_stops_at_the_depth_limit(make_workflow, user, settings):
 
 
 def test_timeout_between_actions(make_workflow, user, monkeypatch):
-    wf = make_workflow(timeout=1, actions=[{"type": "log", "message": "a"}, {"type": "log", "message": "b"}])
+    wf = make_workflow(
+        timeout=1, actions=[{"type": "log", "message": "a"}, {"type": "log", "message": "b"}]
+    )
     clock = iter([0.0, 0.5, 5.0, 5.0, 5.0, 5.0])
     monkeypatch.setattr("workflows.engine.context.time.monotonic", lambda: next(clock, 9.0))
     result = engine.run(wf, {}, user)
@@ -201,7 +250,9 @@ def test_anonymous_runs_have_no_current_user(make_workflow):
     ],
 )
 def test_things_expose_fields_not_methods_or_hidden_fields(make_workflow, order, user, expression):
-    wf = make_workflow(parameters=ORDER_PARAM, actions=[{"type": "return_data", "data": {"x": expression}}])
+    wf = make_workflow(
+        parameters=ORDER_PARAM, actions=[{"type": "return_data", "data": {"x": expression}}]
+    )
     result = engine.run(wf, {"order": order.pk}, user)
     assert not result.ok
     assert Order.objects.filter(pk=order.pk).exists()
@@ -218,11 +269,18 @@ def test_related_things_and_search_come_back_as_lists(make_workflow, order, cust
                     "customer": "{{ params.order.customer.name }}",
                     "orders": "{{ params.order.customer.orders.count }}",
                     "paid": "{{ search('examples.Order', status='paid').count }}",
-                    "totals": "{{ search('examples.Order', sort_by='total')|map(attribute='total')|map('string')|join(',') }}",
+                    "totals": "{{ search('examples.Order', sort_by='total')"
+                    "|map(attribute='total')|map('string')|join(',') }}",
                     "first": "{{ search('examples.Order', total__gt=5).first.id }}",
                 },
             }
         ],
     )
     result = engine.run(wf, {"order": order.pk}, user)
-    assert result.response == {"customer": "Ann", "orders": 2, "paid": 1, "totals": "3.00,12.50", "first": order.pk}
+    assert result.response == {
+        "customer": "Ann",
+        "orders": 2,
+        "paid": 1,
+        "totals": "3.00,12.50",
+        "first": order.pk,
+    }
