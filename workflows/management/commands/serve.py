@@ -21,10 +21,17 @@ class Command(BaseCommand):
     def handle(self, *args, port: int, host: str, workers: int, **options):
         manage = [sys.executable, "manage.py"]
         web = [
-            sys.executable, "-m", "gunicorn", "bubble_backend.wsgi",
-            "--bind", f"{host}:{port}",
-            "--workers", str(workers),
-            "--access-logfile", "-",
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "bubble_backend.wsgi",
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            str(workers),
+            "--access-logfile",
+            "-",
+            "--no-control-socket",  # several servers on one machine must not share one
         ]
         children = [
             subprocess.Popen(web),  # noqa: S603 - fixed argv
