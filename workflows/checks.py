@@ -36,5 +36,7 @@ def check_settings(app_configs, **kwargs):
             )
         )
     if conf.get("MAX_DEPTH") < 1:
-        problems.append(Warning("BUBBLE_MAX_DEPTH below 1 refuses every nested run.", id="workflows.W001"))
+        problems.append(
+            Warning("BUBBLE_MAX_DEPTH below 1 refuses every nested run.", id="workflows.W001")
+        )
     return problems

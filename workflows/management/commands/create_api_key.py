@@ -18,7 +18,5 @@ class Command(BaseCommand):
         except User.DoesNotExist:
             raise CommandError(f"no user named {username!r}") from None
         api_key, key = api_key_create(user=user, name=name or "cli")
-        self.stderr.write(
-            f"API key {api_key.prefix} for {username} — shown once, store it safely:"
-        )
+        self.stderr.write(f"API key {api_key.prefix} for {username} — shown once, store it safely:")
         self.stdout.write(key)
