@@ -91,11 +91,17 @@ class RunContext:
 @expression_function("search", needs_context=True)
 def search(ctx: RunContext, data_type: str, **filters: Any) -> ThingList:
     """Things of a data type matching field filters: ``search('examples.Order', status='paid',
-    total__gt=10, sort_by='created_at', descending=true, limit=20)``."""
+    total__gt=10, sort_by='created_at', descending=true, limit=20)``.
+
+    ``lock=true`` locks the rows found until the run commits (``SELECT ... FOR UPDATE``), so
+    two runs reading and then changing the same thing (a counter) take turns.
+    """
     model = data_types.get_model(data_type)
     options = {k: filters.pop(k) for k in list(filters) if k in SEARCH_OPTIONS}
     lookups = {search_lookup(model, key): _filter_value(value) for key, value in filters.items()}
     queryset = ctx.data.queryset(model).filter(**lookups)
+    if options.get("lock"):
+        queryset = queryset.select_for_update()
     sort_by = options.get("sort_by")
     if sort_by:
         search_lookup(model, str(sort_by))

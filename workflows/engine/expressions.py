@@ -36,7 +36,7 @@ from .sandbox import environment
 CORE_NAMES = frozenset({"params", "steps", "current_user", "now", "settings", "range", "dict"})
 
 #: Keyword arguments of ``search()`` that are not field filters.
-SEARCH_OPTIONS = frozenset({"sort_by", "descending", "limit"})
+SEARCH_OPTIONS = frozenset({"sort_by", "descending", "limit", "lock"})
 SEARCH_LOOKUPS = frozenset(
     "exact iexact contains icontains startswith istartswith endswith iendswith "
     "gt gte lt lte in isnull".split()

@@ -284,3 +284,45 @@ def test_related_things_and_search_come_back_as_lists(make_workflow, order, cust
         "totals": "3.00,12.50",
         "first": order.pk,
     }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_search_lock_serialises_concurrent_read_modify_write(make_workflow, customer, user):
+    """Two runs incrementing one counter through search(lock=true) never lose an update."""
+    import threading
+
+    from django.db import connection
+
+    if not connection.features.has_select_for_update:
+        pytest.skip(f"{connection.vendor} serialises writers itself; no row locks to test")
+    order = Order.objects.create(customer=customer, total=0)
+    bump = make_workflow(
+        "bump",
+        parameters=ORDER_PARAM,
+        actions=[
+            {"id": "o", "type": "log",
+             "message": "{{ search('examples.Order', pk=params.order.id, lock=true).first.total }}"},
+            {"type": "make_changes", "thing": "{{ params.order }}",
+             "changes": {"total": "{{ steps.o|float + 1 }}"}},
+        ],
+    )
+    errors = []
+
+    def worker():
+        try:
+            for _ in range(5):
+                result = engine.run(bump, {"order": order.pk}, user)
+                assert result.ok, result.error
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    order.refresh_from_db()
+    assert order.total == 10

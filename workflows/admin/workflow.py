@@ -1,0 +1,166 @@
+"""The backend workflow editor: a workflow, its parameters and its ordered actions.
+
+Nothing is saved unless the whole edited workflow compiles (see ``definition_check``);
+positions are renumbered 0..n-1 on save, and every save changes the workflow's revision
+(``Workflow.save`` and the parts' ``save``/``delete`` do that), so compiled copies are
+rebuilt.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+
+from ..models import Action, Parameter, Workflow
+from .definition_check import DefinitionCheck, DefinitionFormSet
+from .display import pretty_json
+from .forms import ActionForm, ParameterForm, WorkflowForm, action_fieldsets, action_form_class
+from .run_now import RUNNABLE_KINDS, RunNowMixin
+
+
+class ParameterFormSet(DefinitionFormSet):
+    part = "parameters"
+
+
+class ActionFormSet(DefinitionFormSet):
+    part = "actions"
+
+
+class WorkflowPartInline(admin.options.InlineModelAdmin):
+    """Parameters and actions are the workflow's definition: its permissions govern them."""
+
+    extra = 1
+    ordering = ("position", "id")
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.has_perm("workflows.view_workflow") or self.has_change_permission(
+            request, obj
+        )
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is None:
+            return request.user.has_perm("workflows.add_workflow") or request.user.has_perm(
+                "workflows.change_workflow"
+            )
+        return request.user.has_perm("workflows.change_workflow")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_change_permission(request, obj)
+
+
+class ParameterInline(WorkflowPartInline, admin.TabularInline):
+    model = Parameter
+    form = ParameterForm
+    formset = ParameterFormSet
+    fields = (
+        "key",
+        "type",
+        "data_type",
+        "is_list",
+        "optional",
+        "default",
+        "description",
+        "position",
+    )
+
+
+class ActionInline(WorkflowPartInline, admin.StackedInline):
+    """One form per action: common keys, then a fieldset per action type (see forms)."""
+
+    model = Action
+    form = ActionForm
+    formset = ActionFormSet
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        return action_fieldsets()
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        kwargs.setdefault("form", action_form_class())
+        return super().get_formset(request, obj, **kwargs)
+
+
+@admin.register(Workflow)
+class WorkflowAdmin(RunNowMixin, admin.ModelAdmin):
+    form = WorkflowForm
+    list_display = ("name", "kind", "expose", "auth", "updated_at")
+    list_filter = ("kind", "expose", "auth")
+    search_fields = ("name", "description")
+    readonly_fields = ("schedule_display", "revision", "created_at", "updated_at")
+    inlines = (ParameterInline, ActionInline)
+    fieldsets = (
+        (None, {"fields": ("name", "kind", "description")}),
+        (
+            "Only when",
+            {
+                "fields": ("only_when",),
+                "description": "Run only when this condition is true (a bare expression).",
+            },
+        ),
+        (
+            "API settings",
+            {"fields": ("expose", "auth", "condition_not_met", "timeout", "ignore_privacy")},
+        ),
+        (
+            "Database trigger",
+            {
+                "fields": ("data_type", "trigger_on"),
+                "classes": ("collapse", "workflow-trigger-settings"),
+                "description": "For workflows of kind database trigger only.",
+            },
+        ),
+        (
+            "Recurring schedule",
+            {"fields": ("schedule_display",), "classes": ("collapse",)},
+        ),
+        (
+            "Revision",
+            {"fields": ("revision", "created_at", "updated_at"), "classes": ("collapse",)},
+        ),
+    )
+
+    class Media:
+        js = ("workflows/workflow_editor.js",)
+        css = {"all": ("workflows/workflow_editor.css",)}
+
+    @admin.display(description="schedule")
+    def schedule_display(self, obj: Workflow) -> Any:
+        return pretty_json(obj.schedule)
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs):
+        """The main form, tied to this request's ``DefinitionCheck`` (see definition_check)."""
+        form = super().get_form(request, obj, change, **kwargs)
+        return type(form.__name__, (form,), {"definition_check": DefinitionCheck.of(request)})
+
+    def get_formset_kwargs(
+        self, request: HttpRequest, obj: Any, inline: Any, prefix: str
+    ) -> dict[str, Any]:
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if issubclass(inline.formset, DefinitionFormSet):
+            kwargs["definition_check"] = DefinitionCheck.of(request)
+        return kwargs
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if isinstance(formset, DefinitionFormSet):
+            formset.save_in_order()
+        else:
+            super().save_formset(request, form, formset, change)
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        extra_context = dict(extra_context or {})
+        obj = self.get_object(request, unquote(object_id))
+        if obj is not None and obj.kind in RUNNABLE_KINDS and self.can_run(request, obj):
+            extra_context["run_now_url"] = reverse("admin:workflows_workflow_run", args=[obj.pk])
+        return super().change_view(request, object_id, form_url, extra_context)

@@ -1,0 +1,44 @@
+"""``manage.py export_workflows [-o FILE] [--format yaml|json] [NAME ...]``: SPEC §2 file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from workflows import yaml_loader
+from workflows.definitions import export_definitions
+from workflows.exceptions import WorkflowError
+
+
+class Command(BaseCommand):
+    help = (
+        "Write workflows as a YAML (or JSON) file that import_workflows reads back: all "
+        "of them, or the ones named. To standard output unless -o is given."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("names", nargs="*", metavar="NAME", help="Workflows to export.")
+        parser.add_argument("-o", "--output", metavar="FILE", help="Write to FILE.")
+        parser.add_argument(
+            "--format",
+            choices=("yaml", "json"),
+            help="Default: json for a FILE ending in .json, else yaml.",
+        )
+
+    def handle(self, *args: Any, names: list[str], output: str | None, **options: Any) -> None:
+        fmt = options["format"] or (
+            "json" if output and output.lower().endswith(".json") else "yaml"
+        )
+        try:
+            document = export_definitions(names)
+        except WorkflowError as exc:
+            raise CommandError(exc.message) from None
+        text = yaml_loader.dump_json(document) if fmt == "json" else yaml_loader.dump_yaml(document)
+        if not output:
+            self.stdout.write(text, ending="")
+            return
+        Path(output).write_text(text, encoding="utf-8")
+        count = len(document["workflows"])
+        self.stderr.write(f"Exported {count} workflow{'s' * (count != 1)} to {output}.")

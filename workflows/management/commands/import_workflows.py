@@ -1,0 +1,36 @@
+"""``manage.py import_workflows FILE... [--dry-run]``: all-or-nothing, idempotent import."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from workflows.definitions import ImportRefused, import_definitions
+
+
+class Command(BaseCommand):
+    help = (
+        "Create or update workflows from YAML or JSON files (SPEC §2). Everything is "
+        "validated first; any problem changes nothing. Importing the same file twice "
+        "changes nothing the second time."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("files", nargs="+", metavar="FILE")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Validate and report; write nothing."
+        )
+
+    def handle(self, *args: Any, files: list[str], dry_run: bool, **options: Any) -> None:
+        try:
+            report = import_definitions(files, dry_run=dry_run)
+        except ImportRefused as exc:
+            count = len(exc.problems)
+            raise CommandError(
+                f"{exc.message}\n{count} problem{'s' * (count != 1)}; nothing was imported."
+            ) from None
+        width = max((len(r.status) for r in report.results), default=0)
+        for result in report.results:
+            self.stdout.write(f"{result.status:<{width}}  {result.name}  ({result.file})")
+        self.stdout.write(report.summary() + ".")
