@@ -16,7 +16,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from workflows.definitions import ImportReport, import_definitions
+from workflows.transfer import ImportReport, import_definitions
 
 from .models import Customer, Order, Profile
 

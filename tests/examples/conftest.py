@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from examples.services import example_workflow_files
-from workflows.definitions import import_definitions
+from workflows.transfer import import_definitions
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from examples.services import examples_load
-from workflows.definitions import ImportRefused, ImportStatus
+from workflows.transfer import ImportRefused, ImportStatus
 
 
 class Command(BaseCommand):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from workflows.definitions import ImportStatus, WorkflowFile, import_definitions
+from workflows.transfer import ImportStatus, WorkflowFile, import_definitions
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "import-export.md"
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from workflows import yaml_loader
-from workflows.definitions import (
+from workflows.transfer import (
     ImportRefused,
     ImportStatus,
     WorkflowFile,

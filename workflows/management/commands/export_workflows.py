@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from workflows import yaml_loader
-from workflows.definitions import export_definitions
+from workflows.transfer import export_definitions
 from workflows.exceptions import WorkflowError
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from workflows.definitions import ImportRefused, import_definitions
+from workflows.transfer import ImportRefused, import_definitions
 
 
 class Command(BaseCommand):

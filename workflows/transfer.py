@@ -1,0 +1,331 @@
+"""Export and import of workflow files (SPEC §2): the services behind ``export_workflows``,
+``import_workflows`` and ``load_examples`` (the commands only call them and print).
+
+A file is ``{version: 1, workflows: [...], privacy_rules: [...]}`` or a bare list of
+workflows. Import is all-or-nothing: every file is read and every workflow validated
+(against the others in the same files) before anything is written, in one transaction.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+
+from . import yaml_loader
+from .definitions import normalized, save_definition, workflow_definition
+from .engine.compiler import Catalog, WorkflowInfo, compile_definition
+from .engine.params import ParamSpec
+from .exceptions import DefinitionError, Issue, WorkflowError, WorkflowNotFound
+from .models import Workflow
+from .yaml_loader import LineMap
+
+FILE_VERSION = 1
+FILE_KEYS = ("version", "workflows", "privacy_rules")
+
+
+class ImportStatus:
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    KEPT = "kept"  # exists and differs, left alone (``keep_existing``)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason an import was refused, printed as ``file:line: workflow 'x', where: what``."""
+
+    file: str
+    line: int | None
+    message: str
+    workflow: str | None = None
+    where: str = ""
+
+    def __str__(self) -> str:
+        location = f"{self.file}:{self.line}" if self.line else self.file
+        subject = [f"workflow {self.workflow!r}"] if self.workflow else []
+        if self.where:
+            subject.append(self.where)
+        if not subject:
+            return f"{location}: {self.message}"
+        return f"{location}: {', '.join(subject)}: {self.message}"
+
+
+class ImportRefused(WorkflowError):
+    """The files cannot be imported; nothing was written. ``problems`` lists every reason."""
+
+    code = "INVALID_DEFINITION"
+    http_status = 400
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class WorkflowFile:
+    """A file's contents given directly (tests, the admin), instead of a path to read."""
+
+    name: str
+    text: str
+
+
+@dataclass
+class _Source:
+    """One workflow definition as read, and how to point at its lines."""
+
+    definition: Any
+    file: str
+    lines: LineMap
+    prefix: tuple[str | int, ...]
+
+    @property
+    def name(self) -> str | None:
+        d = self.definition
+        name = d.get("name") if isinstance(d, Mapping) else None
+        return name if isinstance(name, str) and name else None
+
+    def problem(self, path: tuple[str | int, ...], message: str) -> Problem:
+        return Problem(
+            self.file,
+            self.lines.line((*self.prefix, *path)),
+            message,
+            workflow=self.name or f"#{self.prefix[-1] + 1}",
+            where=Issue(path, "").where,
+        )
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    name: str
+    status: str
+    file: str
+
+
+@dataclass
+class ImportReport:
+    results: list[ImportResult] = field(default_factory=list)
+    dry_run: bool = False
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.results if r.status == status)
+
+    @property
+    def changed(self) -> bool:
+        return any(r.status in (ImportStatus.CREATED, ImportStatus.UPDATED) for r in self.results)
+
+    def summary(self) -> str:
+        statuses = (ImportStatus.CREATED, ImportStatus.UPDATED, ImportStatus.UNCHANGED)
+        parts = [f"{self.count(s)} {s}" for s in statuses]
+        if self.count(ImportStatus.KEPT):
+            parts.append(f"{self.count(ImportStatus.KEPT)} kept as edited")
+        return ", ".join(parts) + (" (dry run: nothing written)" if self.dry_run else "")
+
+
+def export_definitions(names: Sequence[str] = ()) -> dict[str, Any]:
+    """The SPEC §2 document for the named workflows (all when none are named), by name."""
+    workflows = Workflow.objects.prefetch_related("parameters", "actions").order_by("name")
+    if names:
+        workflows = workflows.filter(name__in=names)
+        missing = sorted(set(names) - {w.name for w in workflows})
+        if missing:
+            raise WorkflowNotFound(f"no workflow named {', '.join(map(repr, missing))}")
+    return {"version": FILE_VERSION, "workflows": [workflow_definition(w) for w in workflows]}
+
+
+def import_definitions(
+    files: Iterable[str | os.PathLike[str] | WorkflowFile],
+    *,
+    dry_run: bool = False,
+    keep_existing: bool = False,
+) -> ImportReport:
+    """Validate every workflow of ``files`` together, then save them all or none.
+
+    Workflows in the files may refer to each other (in any order); the others they refer to
+    must exist already. With ``keep_existing`` a workflow that exists and differs is left
+    as it is (``load_examples`` must not undo a builder's edits). Raises ``ImportRefused``.
+    """
+    sources: list[_Source] = []
+    problems: list[Problem] = []
+    for file in files:
+        read, found = _read_file(file)
+        sources += read
+        problems += found
+    problems += _duplicate_names(sources)
+    with transaction.atomic():
+        stored = _stored_definitions({s.name for s in sources if s.name})
+        statuses = {id(s): _status(s, stored) for s in sources}
+        if keep_existing:
+            statuses = {
+                key: ImportStatus.KEPT if status == ImportStatus.UPDATED else status
+                for key, status in statuses.items()
+            }
+        to_save = [s for s in sources if statuses[id(s)] != ImportStatus.KEPT]
+        overlay = {s.name: _info(s.definition) for s in to_save if s.name}
+        catalog = Catalog(overlay=overlay)
+        for source in to_save:
+            problems += _validate(source, catalog)
+        updated = {n for n in overlay if stored.get(n) is not None}
+        problems += _broken_dependents(stored_names=updated, in_files=set(overlay), catalog=catalog)
+        if problems:
+            raise ImportRefused(problems)
+        if not dry_run:
+            for source in to_save:
+                if statuses[id(source)] != ImportStatus.UNCHANGED:
+                    save_definition(source.definition)
+    results = [ImportResult(s.name or "?", statuses[id(s)], s.file) for s in sources]
+    return ImportReport(results, dry_run=dry_run)
+
+
+def _read_file(file: str | os.PathLike[str] | WorkflowFile) -> tuple[list[_Source], list[Problem]]:
+    if isinstance(file, WorkflowFile):
+        name, text = file.name, file.text
+    else:
+        name = os.fspath(file)
+        try:
+            text = Path(name).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            return [], [Problem(name, None, f"cannot read the file: {exc}")]
+    suffix = Path(name).suffix.lower()
+    as_json = suffix == ".json" or (
+        suffix not in (".yaml", ".yml") and text.lstrip()[:1] in ("{", "[")
+    )
+    try:
+        data, lines = yaml_loader.load(text, json_syntax=as_json)
+    except yaml_loader.FileFormatError as exc:
+        return [], [Problem(name, exc.line, exc.message)]
+    return _document_sources(data, name, lines)
+
+
+def _document_sources(data: Any, file: str, lines: LineMap) -> tuple[list[_Source], list[Problem]]:
+    """The workflows of a parsed document, or why the document's shape is wrong."""
+    if isinstance(data, list):
+        return [_Source(d, file, lines, (i,)) for i, d in enumerate(data)], []
+    if not isinstance(data, Mapping):
+        shape = "{version: 1, workflows: [...]} or a list of workflows"
+        return [], [Problem(file, lines.line(()), f"expected {shape}")]
+    problems = [
+        Problem(file, lines.line((key,)), f"unknown key {key!r} (keys: {', '.join(FILE_KEYS)})")
+        for key in data
+        if key not in FILE_KEYS
+    ]
+    if data.get("version", FILE_VERSION) != FILE_VERSION:
+        message = f"version {data['version']!r} is not supported (this version reads 1)"
+        problems.append(Problem(file, lines.line(("version",)), message))
+    if data.get("privacy_rules"):
+        problems.append(
+            Problem(
+                file,
+                lines.line(("privacy_rules",)),
+                "privacy rules cannot be imported yet (they arrive with privacy rules "
+                "themselves); nothing was imported, so no data is left unprotected by mistake. "
+                "Import the workflows without them.",
+            )
+        )
+    workflows = data.get("workflows")
+    if workflows is None:
+        workflows = []
+    elif not isinstance(workflows, list):
+        problems.append(Problem(file, lines.line(("workflows",)), "workflows must be a list"))
+        workflows = []
+    sources = [_Source(d, file, lines, ("workflows", i)) for i, d in enumerate(workflows)]
+    return sources, problems
+
+
+def _duplicate_names(sources: list[_Source]) -> list[Problem]:
+    first: dict[str, _Source] = {}
+    problems = []
+    for source in sources:
+        if source.name is None:
+            continue
+        if source.name in first:
+            earlier = first[source.name]
+            at = earlier.lines.line(earlier.prefix)
+            problems.append(
+                source.problem(
+                    ("name",),
+                    f"a workflow of this name is also defined at {earlier.file}:{at}",
+                )
+            )
+        else:
+            first[source.name] = source
+    return problems
+
+
+def _stored_definitions(names: set[str]) -> dict[str, dict[str, Any]]:
+    workflows = Workflow.objects.filter(name__in=names).prefetch_related("parameters", "actions")
+    return {w.name: workflow_definition(w) for w in workflows}
+
+
+def _status(source: _Source, stored: Mapping[str, dict[str, Any]]) -> str:
+    current = stored.get(source.name or "")
+    if current is None:
+        return ImportStatus.CREATED
+    try:
+        same = normalized(current) == normalized(source.definition)
+    except (AttributeError, TypeError, ValueError):
+        same = False  # malformed; validation says how
+    return ImportStatus.UNCHANGED if same else ImportStatus.UPDATED
+
+
+def _info(definition: Any) -> WorkflowInfo:
+    """What other workflows of the files see of this one (checked fully on its own)."""
+    params = []
+    raw = definition.get("parameters")
+    for p in raw if isinstance(raw, list) else []:
+        if isinstance(p, Mapping) and isinstance(p.get("key"), str):
+            params.append(
+                ParamSpec(
+                    key=p["key"],
+                    type=p.get("type") or "text",
+                    data_type=p.get("data_type") or "",
+                    is_list=p.get("list") is True,
+                    optional=p.get("optional") is True,
+                    default=p.get("default"),
+                )
+            )
+    return WorkflowInfo(definition["name"], definition.get("kind") or "api", tuple(params))
+
+
+def _validate(source: _Source, catalog: Catalog) -> list[Problem]:
+    try:
+        compile_definition(source.definition, catalog=catalog)
+    except DefinitionError as exc:
+        return [source.problem(issue.path, issue.message) for issue in exc.issues]
+    except WorkflowError as exc:
+        return [source.problem((), exc.message)]
+    return []
+
+
+def _broken_dependents(*, stored_names: set[str], in_files: set[str], catalog: Catalog):
+    """Stored workflows outside the files that a changed workflow would break (its
+    parameters or kind changed under a ``trigger_custom_event``, say)."""
+    if not stored_names:
+        return []
+    problems = []
+    others = Workflow.objects.exclude(name__in=in_files).prefetch_related("parameters", "actions")
+    for workflow in others:
+        definition = workflow_definition(workflow)
+        try:
+            compile_definition(definition)
+        except WorkflowError:
+            continue  # already invalid: not this import's doing
+        try:
+            compile_definition(definition, catalog=catalog)
+        except DefinitionError as exc:
+            for issue in exc.issues:
+                problems.append(
+                    Problem(
+                        "(stored)",
+                        None,
+                        f"{issue.message} (this stored workflow is not in the files and "
+                        "would stop working)",
+                        workflow=workflow.name,
+                        where=issue.where,
+                    )
+                )
+    return problems
