@@ -105,26 +105,7 @@ class RunAdmin(ReadOnlyMixin, admin.ModelAdmin):
         ("Parameters and result", {"fields": ("params_display", "result_display")}),
         ("Error", {"fields": ("error_code", "error_message", "error_parameter")}),
     )
-    readonly_fields = (
-        "id",
-        "workflow_link",
-        "workflow_name",
-        "workflow_revision",
-        "source",
-        "status",
-        "actor",
-        "depth",
-        "parent_link",
-        "children_links",
-        "started_at",
-        "finished_at",
-        "duration_ms",
-        "params_display",
-        "result_display",
-        "error_code",
-        "error_message",
-        "error_parameter",
-    )
+    readonly_fields = tuple(f for _, options in fieldsets for f in options["fields"])
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         actions = super().get_actions(request)

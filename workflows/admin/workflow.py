@@ -59,16 +59,7 @@ class ParameterInline(WorkflowPartInline, admin.TabularInline):
     model = Parameter
     form = ParameterForm
     formset = ParameterFormSet
-    fields = (
-        "key",
-        "type",
-        "data_type",
-        "is_list",
-        "optional",
-        "default",
-        "description",
-        "position",
-    )
+    fields = ParameterForm.Meta.fields
 
 
 class ActionInline(WorkflowPartInline, admin.StackedInline):
