@@ -149,15 +149,25 @@ REST_FRAMEWORK = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("BUBBLE_MAX_BODY_SIZE", default=10 * 1024 * 1024)
 
 # --- django-q2 ------------------------------------------------------------------------
+# The scheduler hands due runs to django-q2; it keeps its own record of every run, so
+# django-q2 neither retries (max_attempts 1) nor stores results (tasks are sent save=False).
+# timeout: above the longest workflow timeout (3600 s); retry must exceed timeout.
 Q_CLUSTER = {
     "name": "bubble",
     "workers": env.int("Q_WORKERS", default=2),
-    "timeout": 330,
-    "retry": 360,
-    "orm": "default",
+    "timeout": 3700,
+    "retry": 3800,
+    "max_attempts": 1,
+    "ack_failures": True,
+    "poll": 0.1,
     "catch_up": False,
     "sync": env.bool("Q_SYNC", default=False),
 }
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL  # django-q2's Redis broker
+else:
+    Q_CLUSTER["orm"] = "default"  # zero set-up: the database is the queue
 
 # --- bubble-backend -------------------------------------------------------------------
 # Read through workflows.conf.bubble_settings(); defaults live there.

@@ -7,5 +7,6 @@ from django.views.generic import RedirectView
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
-    path("api/1.1/", include("workflows.api.urls")),
+    path("api/1.1/", include("scheduler.api.urls")),
+    path("api/1.1/", include("workflows.api.urls")),  # last: it ends with a JSON 404
 ]

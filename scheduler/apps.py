@@ -5,3 +5,14 @@ class SchedulerConfig(AppConfig):
     name = "scheduler"
     verbose_name = "Scheduler"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from workflows.engine import compiler
+
+        from . import actions, signals, triggers  # noqa: F401  (registers actions)
+        from .frequency import validate_schedule
+
+        if validate_schedule not in compiler.schedule_validators:
+            compiler.schedule_validators.append(validate_schedule)
+        triggers.connect()
+        signals.connect()

@@ -40,6 +40,10 @@ def clear_cache() -> None:
     _allowed.cache_clear()
 
 
+def allowed_models() -> list[type[models.Model]]:
+    return list(dict.fromkeys(_allowed().values()))
+
+
 def allowed_labels() -> list[str]:
     """Allowed data types as "app_label.ModelName", sorted."""
     return sorted(m._meta.label for m in _allowed().values())

@@ -24,6 +24,9 @@ WORKFLOW_DEFAULTS: dict[str, Any] = {
     "only_when": "",
     "condition_not_met": 400,
     "timeout": 300,
+    "retries": 0,
+    "retry_delay": 60,
+    "missed_after": None,
 }
 
 
@@ -39,6 +42,11 @@ def workflow_definition(workflow: Workflow) -> dict[str, Any]:
         d["only_when"] = workflow.only_when
     d["condition_not_met"] = workflow.condition_not_met
     d["timeout"] = workflow.timeout
+    if workflow.retries:
+        d["retries"] = workflow.retries
+        d["retry_delay"] = workflow.retry_delay
+    if workflow.missed_after is not None:
+        d["missed_after"] = workflow.missed_after
     if workflow.kind == WorkflowKind.TRIGGER:
         d["data_type"] = workflow.data_type
         d["on"] = list(workflow.trigger_on or [])
@@ -129,6 +137,9 @@ def save_definition(definition: Mapping[str, Any]) -> tuple[Workflow, bool]:
         "only_when": d["only_when"] or "",
         "condition_not_met": d["condition_not_met"],
         "timeout": d["timeout"],
+        "retries": d["retries"],
+        "retry_delay": d["retry_delay"],
+        "missed_after": d["missed_after"],
         "data_type": d["data_type"] or "",
         "trigger_on": list(d["on"] or []),
         "schedule": d["schedule"],

@@ -79,6 +79,26 @@ class Workflow(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(3600)],
         help_text="A run still going after this long fails with TIMEOUT (Bubble's limit: 300).",
     )
+    # Scheduled runs of this workflow (scheduler): retries, backoff and lateness tolerance.
+    retries = models.PositiveSmallIntegerField(
+        default=0,
+        validators=[MaxValueValidator(10)],
+        help_text="Scheduled runs that fail are tried again this many times (0 to 10).",
+    )
+    retry_delay = models.PositiveIntegerField(
+        "retry delay (seconds)",
+        default=60,
+        validators=[MinValueValidator(1), MaxValueValidator(86400)],
+        help_text="Wait before the first retry; doubled before each further retry.",
+    )
+    missed_after = models.PositiveIntegerField(
+        "missed after (seconds)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="A scheduled run found this late (the scheduler was down) is marked missed "
+        "instead of run. Empty: late runs always run.",
+    )
     # Database triggers (kind=trigger): the data type watched and the changes that fire.
     data_type = models.CharField(
         max_length=100, blank=True, help_text="Triggers: the data type watched (app.Model)."

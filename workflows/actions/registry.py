@@ -41,6 +41,9 @@ class ConfigField:
     multiline: bool = False
     #: names this field's expressions may use besides the usual scope (``item``, ``index``)
     extra_names: frozenset[str] = field(default_factory=frozenset)
+    #: resolved by the action itself, once per item with ``extra_names`` in scope: the
+    #: action receives a ``PerItem`` instead of a value
+    per_item: bool = False
 
     @property
     def title(self) -> str:

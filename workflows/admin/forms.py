@@ -98,12 +98,18 @@ class WorkflowForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text="Triggers: the changes that fire it.",
     )
+    schedule = BlankNullJSONField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
+        help_text='Run on a schedule, as JSON: {"cron": "0 3 * * *"} or '
+        '{"every": "1 day", "start": "2026-01-01T03:00:00Z", "end": null}. Empty: no schedule.',
+    )
     #: set per request by ``WorkflowAdmin.get_form``
     definition_check: ClassVar[DefinitionCheck | None] = None
 
     class Meta:
         model = Workflow
-        fields = (  # schedule: shown read-only until the scheduler edits it
+        fields = (
             "name",
             "kind",
             "description",
@@ -113,8 +119,12 @@ class WorkflowForm(forms.ModelForm):
             "only_when",
             "condition_not_met",
             "timeout",
+            "retries",
+            "retry_delay",
+            "missed_after",
             "data_type",
             "trigger_on",
+            "schedule",
         )
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3, "cols": 80}),
@@ -149,11 +159,14 @@ class WorkflowForm(forms.ModelForm):
             d["only_when"] = cd["only_when"]
         d["condition_not_met"] = cd.get("condition_not_met")
         d["timeout"] = cd.get("timeout")
+        for key in ("retries", "retry_delay", "missed_after"):
+            if cd.get(key) is not None:
+                d[key] = cd[key]
         if cd.get("kind") == WorkflowKind.TRIGGER:
             d["data_type"] = cd.get("data_type") or ""
             d["on"] = list(cd.get("trigger_on") or [])
-        if self.instance.schedule:
-            d["schedule"] = self.instance.schedule
+        if cd.get("schedule"):
+            d["schedule"] = cd["schedule"]
         return d
 
 

@@ -17,7 +17,6 @@ from django.urls import reverse
 
 from ..models import Action, Parameter, Workflow
 from .definition_check import DefinitionCheck, DefinitionFormSet
-from .display import pretty_json
 from .forms import ActionForm, ParameterForm, WorkflowForm, action_fieldsets, action_form_class
 from .run_now import RUNNABLE_KINDS, RunNowMixin
 
@@ -83,7 +82,7 @@ class WorkflowAdmin(RunNowMixin, admin.ModelAdmin):
     list_display = ("name", "kind", "expose", "auth", "updated_at")
     list_filter = ("kind", "expose", "auth")
     search_fields = ("name", "description")
-    readonly_fields = ("schedule_display", "revision", "created_at", "updated_at")
+    readonly_fields = ("revision", "created_at", "updated_at")
     inlines = (ParameterInline, ActionInline)
     fieldsets = (
         (None, {"fields": ("name", "kind", "description")}),
@@ -107,8 +106,11 @@ class WorkflowAdmin(RunNowMixin, admin.ModelAdmin):
             },
         ),
         (
-            "Recurring schedule",
-            {"fields": ("schedule_display",), "classes": ("collapse",)},
+            "Scheduling",
+            {
+                "fields": ("schedule", "retries", "retry_delay", "missed_after"),
+                "description": "When it runs by itself, and how scheduled runs retry.",
+            },
         ),
         (
             "Revision",
@@ -119,10 +121,6 @@ class WorkflowAdmin(RunNowMixin, admin.ModelAdmin):
     class Media:
         js = ("workflows/workflow_editor.js",)
         css = {"all": ("workflows/workflow_editor.css",)}
-
-    @admin.display(description="schedule")
-    def schedule_display(self, obj: Workflow) -> Any:
-        return pretty_json(obj.schedule)
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs):
         """The main form, tied to this request's ``DefinitionCheck`` (see definition_check)."""

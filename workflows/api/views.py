@@ -24,7 +24,9 @@ from .errors import PayloadTooLarge, error_response
 from .params import request_params
 
 
-class _LimitedBodyView(APIView):
+class LimitedBodyView(APIView):
+    """Refuses bodies over DATA_UPLOAD_MAX_MEMORY_SIZE with 413 before parsing them."""
+
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -36,7 +38,7 @@ class _LimitedBodyView(APIView):
         super().initial(request, *args, **kwargs)
 
 
-class WorkflowView(_LimitedBodyView):
+class WorkflowView(LimitedBodyView):
     """Run an exposed API workflow; answers in Bubble's shape."""
 
     def get(self, request: Request, name: str) -> Response:

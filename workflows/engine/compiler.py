@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from .. import data_types
@@ -19,7 +20,7 @@ from ..choices import AuthMode, ConditionNotMet, ParameterType, TriggerEvent, Wo
 from ..exceptions import DefinitionError, Issue, WorkflowError
 from .expressions import Expression, ScopeSpec, compile_condition, compile_template, is_dynamic
 from .params import ParamSpec, coerce_value
-from .values import Const, Dynamic, MapValue, Value, compile_any, compile_text
+from .values import Const, Dynamic, MapValue, PerItem, Value, compile_any, compile_text
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
 KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
@@ -34,6 +35,9 @@ WORKFLOW_KEYS = (
     "only_when",
     "condition_not_met",
     "timeout",
+    "retries",
+    "retry_delay",
+    "missed_after",
     "data_type",
     "on",
     "schedule",
@@ -43,8 +47,9 @@ WORKFLOW_KEYS = (
 PARAMETER_KEYS = ("key", "type", "data_type", "list", "optional", "default", "description")
 TRIGGER_NAMES = frozenset({"thing", "thing_before"})
 
-#: Validators for a workflow's ``schedule`` key, set by the scheduler app when it loads.
-schedule_validators: list[Callable[[Any], None]] = []
+#: Validators for a workflow's ``schedule`` key, called with the schedule and the
+#: workflow's parameters; set by the scheduler app when it loads.
+schedule_validators: list[Callable[[Any, tuple[ParamSpec, ...]], None]] = []
 
 
 @dataclass(frozen=True)
@@ -109,8 +114,16 @@ class CompiledAction:
     def title(self) -> str:
         return self.label or self.step_id or self.action.label
 
+    @cached_property
+    def per_item_keys(self) -> frozenset[str]:
+        return frozenset(f.key for f in self.action.fields if f.per_item)
+
     def resolve(self, scope: Mapping[str, Any]) -> dict[str, Any]:
-        return {key: value.resolve(scope) for key, value in self.config.items()}
+        later = self.per_item_keys
+        return {
+            key: PerItem(value, scope) if key in later else value.resolve(scope)
+            for key, value in self.config.items()
+        }
 
 
 @dataclass
@@ -124,6 +137,9 @@ class CompiledWorkflow:
     condition: Expression | None = None
     condition_not_met: int = 400
     timeout: int = 300
+    retries: int = 0
+    retry_delay: int = 60
+    missed_after: int | None = None
     data_type: str = ""
     trigger_on: tuple[str, ...] = ()
     schedule: Any = None
@@ -193,22 +209,29 @@ def compile_definition(
     if isinstance(timeout, bool) or not isinstance(timeout, int) or not 1 <= timeout <= 3600:
         problem(("timeout",), "must be a whole number of seconds from 1 to 3600")
         timeout = 300
+    retries = _whole(d, "retries", 0, 0, 10, problem)
+    retry_delay = _whole(d, "retry_delay", 60, 1, 86400, problem)
+    missed_after = _whole(d, "missed_after", None, 1, 10**9, problem)
     description = d.get("description") or ""
     if not isinstance(description, str):
         problem(("description",), "must be text")
         description = ""
 
     data_type, trigger_on = _trigger(d, kind, problem)
-    schedule = d.get("schedule")
-    if schedule is not None:
-        for validate in schedule_validators:
-            try:
-                validate(schedule)
-            except (ValueError, TypeError) as exc:
-                problem(("schedule",), str(exc))
-
     extra = TRIGGER_NAMES if kind == WorkflowKind.TRIGGER else frozenset()
     parameters = _parameters(d.get("parameters") or [], problem)
+
+    schedule = d.get("schedule")
+    if schedule is not None:
+        if kind != WorkflowKind.API:
+            problem(("schedule",), f"only API workflows run on a schedule, not a {kind}")
+        for validate in schedule_validators:
+            try:
+                validate(schedule, parameters)
+            except (ValueError, TypeError) as exc:
+                problem(("schedule",), str(exc))
+            except WorkflowError as exc:
+                problem(("schedule", "params"), exc.message)
     param_keys = frozenset(p.key for p in parameters)
 
     condition = None
@@ -231,6 +254,9 @@ def compile_definition(
         condition=condition,
         condition_not_met=condition_not_met,
         timeout=timeout,
+        retries=retries,
+        retry_delay=retry_delay,
+        missed_after=missed_after,
         data_type=data_type,
         trigger_on=trigger_on,
         schedule=schedule,
@@ -245,6 +271,18 @@ def _choice(d: Mapping[str, Any], key: str, values: list[str], default: str, pro
         return default
     if value not in values:
         problem((key,), f"must be one of {', '.join(values)}, not {value!r}")
+        return default
+    return value
+
+
+def _whole(
+    d: Mapping[str, Any], key: str, default: int | None, low: int, high: int, problem
+) -> int | None:
+    value = d.get(key, default)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        problem((key,), f"must be a whole number from {low} to {high}")
         return default
     return value
 

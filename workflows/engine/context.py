@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -53,11 +56,16 @@ class RunContext:
     response: Any = None
     ended: bool = False
     current_step: Any = None  # the StepRun being executed (email reports delivery on it)
+    #: set by whoever started the run (a scheduled run with ignore_privacy) on top of the
+    #: workflow's own setting
+    force_ignore_privacy: bool = False
     data: DataAccess = field(init=False)
     _scope: dict[str, Any] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.data = DataAccess(self.actor, ignore_privacy=self.workflow.ignore_privacy)
+        self.data = DataAccess(
+            self.actor, ignore_privacy=self.workflow.ignore_privacy or self.force_ignore_privacy
+        )
         if not self.deadline:
             self.deadline = time.monotonic() + self.workflow.timeout
 
@@ -86,6 +94,24 @@ class RunContext:
                 f"the workflow ran longer than its timeout of {self.workflow.timeout} s"
             )
         return left
+
+
+_current: ContextVar[RunContext | None] = ContextVar("bubble_current_run", default=None)
+
+
+def current_run() -> RunContext | None:
+    """The run executing in this thread, if any: lets code that reacts to its changes (the
+    scheduler's database triggers) know which run, user and depth caused them."""
+    return _current.get()
+
+
+@contextmanager
+def running(ctx: RunContext) -> Iterator[RunContext]:
+    token = _current.set(ctx)
+    try:
+        yield ctx
+    finally:
+        _current.reset(token)
 
 
 @expression_function("search", needs_context=True)

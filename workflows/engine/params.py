@@ -237,8 +237,22 @@ def _file(value: Any) -> FileValue:
             name = str(value.get("filename") or "file")
             return _store(name, ContentFile(raw), len(raw), value.get("content_type"))
         if "url" in value:
-            return _file(value["url"])
+            return _file_reference(value)
     raise _Invalid(f"expected a file, got {_kind(value)}")
+
+
+def _file_reference(value: Mapping[str, Any]) -> FileValue:
+    """``{url, name, ...}``: a file stored here earlier (a scheduled run's parameter) or a URL."""
+    url = str(value["url"]).strip()
+    if url.startswith(default_storage.url("uploads/")) and ".." not in url:
+        size = value.get("size")
+        return FileValue(
+            url=url,
+            name=str(value.get("name") or url.rsplit("/", 1)[-1]),
+            size=size if isinstance(size, int) and not isinstance(size, bool) else None,
+            content_type=str(value["content_type"]) if value.get("content_type") else None,
+        )
+    return _file(url)
 
 
 def _store(name: str, content: Any, size: int | None, content_type: str | None) -> FileValue:

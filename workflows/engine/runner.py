@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,7 +31,7 @@ from ..exceptions import (
 from ..models import Run, StepRun, Workflow
 from .cache import get_compiled
 from .compiler import CompiledAction, CompiledWorkflow
-from .context import RunContext
+from .context import RunContext, running
 from .params import coerce_params
 from .serialize import to_log, to_response
 
@@ -87,14 +87,31 @@ def run(
     extra: Mapping[str, Any] | None = None,
     parent: Run | None = None,
     depth: int = 0,
+    ignore_privacy: bool = False,
+    log_rejected: bool = False,
+    on_start: Callable[[Run], None] | None = None,
+    before_commit: Callable[[Run], None] | None = None,
 ) -> RunResult:
     """Run a workflow as ``actor`` (None: anonymous) and return its result.
 
-    Parameter errors (missing, invalid, unknown thing) raise before any run exists;
-    everything after is captured in the returned ``RunResult`` and the run log.
+    Parameter errors (missing, invalid, unknown thing) raise before any run exists, unless
+    ``log_rejected`` asks for a failed ``Run`` instead (runs nobody waits for: scheduled,
+    triggered), so the log still says what happened. Everything after is captured in the
+    returned ``RunResult`` and the run log.
+
+    ``on_start(run)`` is called once the ``Run`` row exists; ``before_commit(run)`` inside
+    the run's transaction after its actions succeeded, so a caller's own bookkeeping (the
+    scheduler's "succeeded") commits together with the run's effects or not at all. If it
+    raises, the run fails and its effects roll back.
     """
     compiled = get_compiled(workflow) if isinstance(workflow, Workflow) else workflow
-    values = coerce_params(compiled.parameters, params or {})
+    rejected: WorkflowError | None = None
+    try:
+        values = coerce_params(compiled.parameters, params or {})
+    except WorkflowError as exc:
+        if not log_rejected:
+            raise
+        values, rejected = dict(params or {}), exc
     run_row = Run.objects.create(
         workflow_id=compiled.pk,
         workflow_name=compiled.name,
@@ -106,8 +123,22 @@ def run(
         depth=depth,
         params=to_log(values),
     )
+    if on_start is not None:
+        on_start(run_row)
     recorder = Recorder()
-    ctx = RunContext(compiled, run_row, _user(actor), values, recorder, depth, dict(extra or {}))
+    if rejected is not None:
+        _fail(run_row, time.perf_counter(), rejected, recorder)
+        return RunResult(run_row, None, rejected)
+    ctx = RunContext(
+        compiled,
+        run_row,
+        _user(actor),
+        values,
+        recorder,
+        depth,
+        dict(extra or {}),
+        force_ignore_privacy=ignore_privacy,
+    )
     started = time.perf_counter()
     error: WorkflowError | None = None
     response = None
@@ -116,10 +147,12 @@ def run(
             raise DepthExceeded(
                 f"runs nested deeper than BUBBLE_MAX_DEPTH ({conf.get('MAX_DEPTH')}) are refused"
             )
-        with transaction.atomic():
+        with transaction.atomic(), running(ctx):
             _execute(ctx)
             response = to_response(ctx.response)
             _finish(run_row, started, ctx, response)
+            if before_commit is not None:
+                before_commit(run_row)
             recorder.write(run_row)
     except WorkflowError as exc:
         error = exc
@@ -164,7 +197,8 @@ def run_custom_event(ctx: RunContext, name: str, params: Mapping[str, Any]) -> A
     )
     started = time.perf_counter()
     try:
-        _execute(child_ctx)
+        with running(child_ctx):
+            _execute(child_ctx)
         response = to_response(child_ctx.response)
     except WorkflowError as exc:
         _mark_failed(child, started, exc)

@@ -72,6 +72,27 @@ class ListValue(Value):
         return [value.resolve(scope) for value in self.items]
 
 
+class PerItem:
+    """A config value an action resolves itself, once per item (schedule on a list).
+
+    It reuses one scope dict, changing only the per-item names, so a list of 100,000 items
+    does not copy the run's scope 100,000 times.
+    """
+
+    __slots__ = ("value", "scope")
+
+    def __init__(self, value: Value, scope: Mapping[str, Any]):
+        self.value = value
+        self.scope = dict(scope)
+
+    def resolve(self, **names: Any) -> Any:
+        self.scope.update(names)
+        return self.value.resolve(self.scope)
+
+    def __str__(self) -> str:
+        return "(resolved for each item)"
+
+
 def compile_any(raw: Any, spec: ScopeSpec) -> Value:
     """Compile JSON with expressions anywhere in its strings."""
     if isinstance(raw, str):

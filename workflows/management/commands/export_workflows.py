@@ -8,8 +8,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from workflows import yaml_loader
-from workflows.transfer import export_definitions
 from workflows.exceptions import WorkflowError
+from workflows.transfer import export_definitions
 
 
 class Command(BaseCommand):

@@ -9,7 +9,8 @@ from django.core.management.base import BaseCommand
 
 class Command(BaseCommand):
     help = (
-        "Start the web server (gunicorn) and a django-q2 cluster together, for one machine. "
+        "Start the web server (gunicorn) and the scheduler (django-q2 cluster + dispatcher) "
+        "together, for one machine. "
         "Stops both when either stops or on Ctrl-C."
     )
 
@@ -35,7 +36,7 @@ class Command(BaseCommand):
         ]
         children = [
             subprocess.Popen(web),  # noqa: S603 - fixed argv
-            subprocess.Popen([*manage, "qcluster"]),  # noqa: S603
+            subprocess.Popen([*manage, "run_scheduler"]),  # noqa: S603
         ]
         base = f"http://{host}:{port}"
         self.stdout.write(

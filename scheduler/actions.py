@@ -1,0 +1,330 @@
+"""The scheduler's actions, registered into the workflows action registry.
+
+``schedule_workflow``, ``schedule_workflow_on_list``, ``cancel_scheduled``,
+``cancel_scheduled_list``, ``schedule_recurring`` and ``cancel_recurring``: each writes in
+the calling run's transaction, so a run that fails later leaves nothing scheduled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import models
+
+from workflows.actions.flow import check_target_params
+from workflows.actions.registry import ActionType, ConfigError, ConfigField, FieldKind, register
+from workflows.choices import WorkflowKind
+from workflows.engine.values import PerItem
+from workflows.engine.values_types import Namespace, ThingList
+from workflows.exceptions import InvalidParameter
+
+from . import services
+from .frequency import parse_frequency
+from .models import RecurringEvent, ScheduledRun
+
+_ITEM_NAMES = frozenset({"item", "index"})
+
+
+def _check_schedulable(config: dict[str, Any], ctx: Any, *, params_key: str = "params") -> None:
+    target = ctx.workflow_info(config["workflow"])
+    if target.kind != WorkflowKind.API:
+        raise ConfigError(
+            "workflow", f"{target.name!r} is a {target.kind}; only API workflows can be scheduled"
+        )
+    params = config.get(params_key) or {}
+    if not isinstance(params, Mapping):
+        raise ConfigError(params_key, "must be a mapping of parameter names to values")
+    check_target_params(target, params, params_key)
+
+
+def scheduled_value(row: ScheduledRun) -> Namespace:
+    """What ``steps.<id>`` holds for a scheduled run: ``.id``, ``.due_at``, ``.status``."""
+    return Namespace(
+        {
+            "id": str(row.pk),
+            "due_at": row.due_at,
+            "status": row.status,
+            "workflow": row.workflow.name,
+        },
+        "field of the scheduled run",
+    )
+
+
+@register
+class ScheduleWorkflow(ActionType):
+    name = "schedule_workflow"
+    label = "Schedule an API workflow"
+    family = "scheduler"
+    description = (
+        "Schedules an API workflow to run later (a time in the past runs at once), as the "
+        "current user. Later steps get the scheduled run: .id, .due_at, .status."
+    )
+    example = """- id: review
+  type: schedule_workflow
+  workflow: send-review-request
+  at: "{{ now + days(7) }}"
+  params: {order: "{{ params.order }}"}"""
+    fields = (
+        ConfigField("workflow", FieldKind.WORKFLOW, help_text="An API workflow."),
+        ConfigField(
+            "at",
+            required=False,
+            help_text="When: a date, ISO 8601 text or epoch milliseconds. Empty: now.",
+            example="{{ now + days(7) }}",
+        ),
+        ConfigField("params", FieldKind.MAPPING, required=False, help_text="Its parameters."),
+        ConfigField(
+            "ignore_privacy",
+            required=False,
+            default=False,
+            help_text="true: run it ignoring privacy rules, whatever its own setting.",
+        ),
+    )
+
+    def check(self, config: dict[str, Any], ctx: Any) -> None:
+        _check_schedulable(config, ctx)
+        if not isinstance(config.get("ignore_privacy", False), bool):
+            raise ConfigError("ignore_privacy", "must be true or false")
+
+    def execute(self, inputs: dict[str, Any], run: Any) -> Namespace:
+        workflow = services.schedulable_workflow(inputs["workflow"])
+        row = services.schedule(
+            workflow,
+            inputs.get("params") or {},
+            inputs.get("at"),
+            actor=run.actor,
+            scheduled_by=run.run,
+            depth=run.depth + 1,
+            ignore_privacy=bool(inputs.get("ignore_privacy")),
+        )
+        return scheduled_value(row)
+
+
+@register
+class ScheduleWorkflowOnList(ActionType):
+    name = "schedule_workflow_on_list"
+    label = "Schedule an API workflow on a list of things"
+    family = "scheduler"
+    description = (
+        "Schedules one run per item of a list, the N-th at start + N × interval. Its "
+        "parameters may use item (the item) and index (its position, from 0). Later steps "
+        "get {count, ids}."
+    )
+    example = """- id: batch
+  type: schedule_workflow_on_list
+  list: "{{ search('examples.Customer', is_active=true) }}"
+  workflow: send-newsletter
+  params: {customer: "{{ item }}"}
+  interval: 5"""
+    fields = (
+        ConfigField(
+            "list", help_text="A list of things (or of values).", example="{{ search(...) }}"
+        ),
+        ConfigField("workflow", FieldKind.WORKFLOW, help_text="An API workflow."),
+        ConfigField(
+            "params",
+            FieldKind.MAPPING,
+            required=False,
+            help_text="Its parameters; item and index are the current item and its position.",
+            extra_names=_ITEM_NAMES,
+            per_item=True,
+        ),
+        ConfigField("at", required=False, help_text="When the first runs. Empty: now."),
+        ConfigField(
+            "interval",
+            FieldKind.NUMBER,
+            required=False,
+            default=0,
+            help_text="Seconds between one item's run and the next (0: all at once).",
+        ),
+    )
+
+    def check(self, config: dict[str, Any], ctx: Any) -> None:
+        _check_schedulable(config, ctx)
+
+    def execute(self, inputs: dict[str, Any], run: Any) -> dict[str, Any]:
+        workflow = services.schedulable_workflow(inputs["workflow"])
+        items = inputs.get("list")
+        if isinstance(items, ThingList):
+            items = list(items)
+        if items is None:
+            items = []
+        if not isinstance(items, list | tuple):
+            raise InvalidParameter(f"list: expected a list, got {type(items).__name__}")
+        params = inputs.get("params")
+
+        def params_for(item: Any, index: int) -> Mapping[str, Any]:
+            if isinstance(params, PerItem):
+                return params.resolve(item=item, index=index)
+            return {}
+
+        rows = services.schedule_on_list(
+            workflow,
+            items,
+            params_for,
+            at=inputs.get("at"),
+            interval=inputs.get("interval") or 0,
+            actor=run.actor,
+            scheduled_by=run.run,
+            depth=run.depth + 1,
+        )
+        return {"count": len(rows), "ids": [str(r.pk) for r in rows]}
+
+
+def _ids(value: Any, key: str) -> list[str]:
+    """Scheduled-run ids from ids, scheduled runs, or {count, ids} of an on-a-list step."""
+    if value is None:
+        return []
+    if isinstance(value, Mapping | Namespace) and "ids" in value:
+        value = value["ids"]
+    if not isinstance(value, list | tuple):
+        value = [value]
+    ids = []
+    for item in value:
+        if isinstance(item, Namespace | Mapping) and "id" in item:
+            item = item["id"]
+        if isinstance(item, ScheduledRun):
+            item = item.pk
+        if not isinstance(item, str) or not item:
+            raise InvalidParameter(f"{key}: expected scheduled run ids, got {item!r}")
+        ids.append(item)
+    return ids
+
+
+def _valid_uuids(ids: list[str]) -> list[str]:
+    import uuid
+
+    valid = []
+    for i in ids:
+        try:
+            valid.append(str(uuid.UUID(i)))
+        except ValueError:
+            continue  # not an id of ours: nothing to cancel
+    return valid
+
+
+@register
+class CancelScheduled(ActionType):
+    name = "cancel_scheduled"
+    label = "Cancel a scheduled API workflow"
+    family = "scheduler"
+    description = (
+        "Cancels a scheduled run that has not started; later steps get the number cancelled "
+        "(0 if it had already run or was cancelled)."
+    )
+    example = """- type: cancel_scheduled
+  run: "{{ params.code.scheduled_delete }}\""""
+    fields = (ConfigField("run", help_text="The scheduled run's id (or steps.<id>)."),)
+
+    def execute(self, inputs: dict[str, Any], run: Any) -> int:
+        return services.cancel(_valid_uuids(_ids(inputs["run"], "run")))
+
+
+@register
+class CancelScheduledList(ActionType):
+    name = "cancel_scheduled_list"
+    label = "Cancel a list of scheduled API workflows"
+    family = "scheduler"
+    description = "Cancels every scheduled run listed that has not started; the number cancelled."
+    example = """- type: cancel_scheduled_list
+  runs: "{{ steps.batch.ids }}\""""
+    fields = (ConfigField("runs", help_text="Ids of scheduled runs (or an on-a-list step)."),)
+
+    def execute(self, inputs: dict[str, Any], run: Any) -> int:
+        return services.cancel(_valid_uuids(_ids(inputs["runs"], "runs")))
+
+
+def _thing(value: Any) -> models.Model:
+    if not isinstance(value, models.Model):
+        raise InvalidParameter(f"thing: expected a thing, got {type(value).__name__}")
+    return value
+
+
+@register
+class ScheduleRecurring(ActionType):
+    name = "schedule_recurring"
+    label = "Schedule a recurring event"
+    family = "scheduler"
+    description = (
+        "Runs an API workflow again and again for a thing: a cron expression or every N "
+        "minutes/hours/days/weeks/months/quarters/years, from start (default now) until end. "
+        "A thing has one recurring event per workflow: scheduling again replaces it."
+    )
+    example = """- type: schedule_recurring
+  workflow: daily-cleanup
+  thing: "{{ current_user }}"
+  frequency: every 1 day
+  start: "{{ now + hours(1) }}\""""
+    fields = (
+        ConfigField("workflow", FieldKind.WORKFLOW, help_text="An API workflow."),
+        ConfigField("thing", help_text="The thing it is bound to.", example="{{ current_user }}"),
+        ConfigField(
+            "frequency",
+            help_text="A cron expression ('0 3 * * *') or 'every N units'.",
+            example="every 1 day",
+        ),
+        ConfigField("start", required=False, help_text="The first run. Empty: now."),
+        ConfigField("end", required=False, help_text="No run after this. Empty: never ends."),
+        ConfigField("params", FieldKind.MAPPING, required=False, help_text="Its parameters."),
+    )
+
+    def check(self, config: dict[str, Any], ctx: Any) -> None:
+        _check_schedulable(config, ctx)
+        frequency = config.get("frequency")
+        if isinstance(frequency, str) and "{{" not in frequency:
+            try:
+                parse_frequency(frequency)
+            except ValueError as exc:
+                raise ConfigError("frequency", str(exc)) from None
+
+    def execute(self, inputs: dict[str, Any], run: Any) -> Namespace:
+        workflow = services.schedulable_workflow(inputs["workflow"])
+        event = services.start_recurring(
+            workflow,
+            inputs["frequency"],
+            thing=_thing(inputs["thing"]),
+            start=inputs.get("start"),
+            end=inputs.get("end"),
+            params=inputs.get("params") or {},
+            actor=run.actor,
+            created_by=run.run,
+            depth=run.depth + 1,
+        )
+        return recurring_value(event)
+
+
+def recurring_value(event: RecurringEvent) -> Namespace:
+    upcoming = event.occurrences.order_by("-due_at").first()
+    return Namespace(
+        {
+            "id": event.pk,
+            "workflow": event.workflow.name,
+            "frequency": str(parse_frequency(event.frequency)),
+            "start": event.start,
+            "end": event.end,
+            "next_run": str(upcoming.pk) if upcoming else None,
+            "next_due_at": upcoming.due_at if upcoming else None,
+        },
+        "field of the recurring event",
+    )
+
+
+@register
+class CancelRecurring(ActionType):
+    name = "cancel_recurring"
+    label = "Cancel a recurring event"
+    family = "scheduler"
+    description = "Stops a thing's recurring event of a workflow; the number stopped (0 or 1)."
+    example = """- type: cancel_recurring
+  workflow: daily-cleanup
+  thing: "{{ current_user }}\""""
+    fields = (
+        ConfigField("workflow", FieldKind.WORKFLOW, help_text="The recurring API workflow."),
+        ConfigField("thing", help_text="The thing it is bound to."),
+    )
+
+    def execute(self, inputs: dict[str, Any], run: Any) -> int:
+        workflow = services.schedulable_workflow(inputs["workflow"])
+        data_type, thing_id = services.thing_key(_thing(inputs["thing"]))
+        return services.stop_recurring(workflow, data_type, thing_id)

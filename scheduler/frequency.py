@@ -1,0 +1,162 @@
+"""Recurrence: a cron expression or "every N units", and its N-th occurrence.
+
+Occurrence N is computed from the start, never from the previous run, so lateness does not
+accumulate (no drift): every N minutes/hours/days/weeks is ``start + N × period``; months,
+quarters and years step by calendar months from the start (dateutil's ``relativedelta``,
+so "every month" from Jan 31 gives Feb 28, Mar 31...); cron occurrences come from croniter,
+evaluated in the project's time zone.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from croniter import croniter
+from dateutil.relativedelta import relativedelta
+from django.utils import timezone
+
+from workflows.engine.params import ParamSpec, coerce_params, parse_date
+
+UNITS = ("minute", "hour", "day", "week", "month", "quarter", "year")
+_EVERY = re.compile(r"^\s*(?:every\s+)?(\d+)?\s*(" + "|".join(UNITS) + r")s?\s*$", re.I)
+_FIXED = {
+    "minute": datetime.timedelta(minutes=1),
+    "hour": datetime.timedelta(hours=1),
+    "day": datetime.timedelta(days=1),
+    "week": datetime.timedelta(weeks=1),
+}
+_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+_TICK = datetime.timedelta(microseconds=1)
+
+
+@dataclass(frozen=True)
+class Frequency:
+    """Either ``cron`` or ``count`` × ``unit``."""
+
+    cron: str = ""
+    count: int = 0
+    unit: str = ""
+
+    def __str__(self) -> str:
+        if self.cron:
+            return f"cron {self.cron}"
+        return f"every {self.count} {self.unit}{'s' if self.count != 1 else ''}"
+
+    def as_json(self) -> dict[str, Any]:
+        return {"cron": self.cron} if self.cron else {"every": f"{self.count} {self.unit}"}
+
+    def first_at_or_after(
+        self, start: datetime.datetime, moment: datetime.datetime
+    ) -> datetime.datetime:
+        """The first due time at or after ``moment`` (and ``start``).
+
+        For every-N schedules that is ``start + k × period`` for the smallest such k, so
+        occurrences stay on the grid laid by ``start`` however late the previous one ran.
+        """
+        moment = max(moment, start)
+        if self.cron:
+            local = timezone.localtime(moment)
+            return croniter(self.cron, local - _TICK).get_next(datetime.datetime)
+        if self.unit in _FIXED:
+            period = _FIXED[self.unit] * self.count
+            k = -(-(moment - start) // period)  # ceiling division of timedeltas
+            return start + period * k
+        months = _MONTHS[self.unit] * self.count
+        delta = relativedelta(moment, start)
+        k = max(0, (delta.years * 12 + delta.months) // months)
+        while start + relativedelta(months=months * k) < moment:
+            k += 1
+        return start + relativedelta(months=months * k)
+
+    def first_after(self, start: datetime.datetime, moment: datetime.datetime) -> datetime.datetime:
+        """The first due time strictly after ``moment``."""
+        return self.first_at_or_after(start, moment + _TICK)
+
+
+def parse_frequency(value: Any) -> Frequency:
+    """``"0 3 * * *"``, ``"every 2 weeks"``, ``"1 day"``, ``{"cron": ...}`` or ``{"every": ...}``.
+
+    Raises ``ValueError`` saying what is wrong.
+    """
+    if isinstance(value, Frequency):
+        return value
+    if isinstance(value, dict):
+        if "cron" in value:
+            value = value["cron"]
+            if not isinstance(value, str):
+                raise ValueError("cron must be text such as '0 3 * * *'")
+            return _cron(value)
+        if "every" in value:
+            value = value["every"]
+        else:
+            raise ValueError("a frequency is {cron: '...'} or {every: 'N units'}")
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(
+            "a frequency is a cron expression ('0 3 * * *') or 'every N units' "
+            f"({', '.join(UNITS)})"
+        )
+    match = _EVERY.match(value)
+    if match:
+        count = int(match.group(1) or 1)
+        if not 1 <= count <= 10_000:
+            raise ValueError("every N units: N must be from 1 to 10000")
+        return Frequency(count=count, unit=match.group(2).lower())
+    return _cron(value)
+
+
+def _cron(text: str) -> Frequency:
+    text = " ".join(text.split())
+    if len(text.split(" ")) != 5 or not croniter.is_valid(text):
+        raise ValueError(
+            f"{text!r} is neither 'every N units' ({', '.join(UNITS)}) nor a valid "
+            "five-field cron expression (minute hour day month weekday)"
+        )
+    try:
+        croniter(text, timezone.now(), max_years_between_matches=50).get_next(datetime.datetime)
+    except Exception as exc:  # croniter raises its own CroniterBadDateError and others
+        raise ValueError(f"cron {text!r} never fires: {exc}") from None
+    return Frequency(cron=text)
+
+
+def parse_moment(value: Any, name: str) -> datetime.datetime | None:
+    """An optional ISO 8601 / epoch-ms moment (schedule start and end)."""
+    if value in (None, ""):
+        return None
+    try:
+        return parse_date(value)
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from None
+
+
+def validate_schedule(schedule: Any, parameters: Sequence[ParamSpec] = ()) -> None:
+    """A workflow's ``schedule`` key: ``{cron | every, start?, end?, params?}``.
+
+    Its ``params`` are coerced against the workflow's parameters, so a schedule that could
+    never run is refused when the workflow is saved.
+    """
+    if not isinstance(schedule, dict):
+        raise ValueError("schedule must be a mapping such as {cron: '0 3 * * *'}")
+    unknown = set(schedule) - {"cron", "every", "start", "end", "params"}
+    if unknown:
+        raise ValueError(
+            f"unknown schedule key(s) {', '.join(sorted(unknown))} "
+            "(keys: cron or every, start, end, params)"
+        )
+    if ("cron" in schedule) == ("every" in schedule):
+        raise ValueError("a schedule has exactly one of cron and every")
+    parse_frequency(schedule)
+    start = parse_moment(schedule.get("start"), "start")
+    end = parse_moment(schedule.get("end"), "end")
+    if start and end and end <= start:
+        raise ValueError("end must be after start")
+    params = schedule.get("params") or {}
+    if not isinstance(params, dict):
+        raise ValueError("params must be a mapping of parameter names to values")
+    unknown = set(params) - {p.key for p in parameters}
+    if unknown:
+        raise ValueError(f"params: the workflow has no parameter {sorted(unknown)[0]!r}")
+    coerce_params(parameters, params)

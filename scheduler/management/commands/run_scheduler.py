@@ -1,0 +1,50 @@
+"""``python manage.py run_scheduler``: the whole execution side on one machine.
+
+Starts a django-q2 cluster (the workers) and the scheduler's dispatcher (due runs → the
+queue, lost runs → back to due). Run one per machine, as many machines as you like: claims
+are atomic, so they share the work without running anything twice.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import connections
+
+
+class Command(BaseCommand):
+    help = "Start a django-q2 cluster and the scheduler's dispatcher (Ctrl-C stops both)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--no-cluster",
+            action="store_true",
+            help="Only the dispatcher (run `manage.py qcluster` separately for the workers).",
+        )
+
+    def handle(self, *args: Any, no_cluster: bool = False, **options: Any) -> None:
+        from django_q.cluster import Cluster
+
+        from scheduler.dispatch import run_forever
+
+        stop = threading.Event()
+        cluster = None
+        if not no_cluster:
+            connections.close_all()  # the cluster forks: children must not share sockets
+            cluster = Cluster()
+            cluster.start()
+
+        def request_stop(*_: Any) -> None:
+            stop.set()
+
+        signal.signal(signal.SIGTERM, request_stop)
+        signal.signal(signal.SIGINT, request_stop)
+        self.stdout.write("scheduler running: dispatcher" + ("" if no_cluster else " + cluster"))
+        try:
+            run_forever(stop)
+        finally:
+            if cluster is not None:
+                cluster.stop()

@@ -1,0 +1,197 @@
+"""Scheduled runs, recurring events and pauses: when workflows run, not how.
+
+A ``ScheduledRun`` is one future execution. Its life:
+
+    scheduled ──dispatcher──▶ queued ──worker──▶ running ──▶ succeeded | failed
+        │                       │                   └──(retry)──▶ scheduled
+        └──────── cancelled ◀───┘        scheduled ──(too late)──▶ missed
+
+Every arrow is a guarded UPDATE (``WHERE status = <from>``), so two dispatchers, a
+duplicate django-q2 delivery or a cancel racing a worker can never both win.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from workflows.models import Run, Workflow
+
+
+class Status(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    QUEUED = "queued", "Queued (handed to a worker)"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+    MISSED = "missed", "Missed (too late to run)"
+
+
+#: statuses a run can still be cancelled from
+CANCELLABLE = (Status.SCHEDULED, Status.QUEUED)
+#: statuses a run ends in
+FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED, Status.MISSED)
+
+
+class Origin(models.TextChoices):
+    ACTION = "action", "schedule_workflow"
+    LIST = "list", "schedule_workflow_on_list"
+    API = "api", "REST /schedule"
+    ADMIN = "admin", "Admin"
+    RECURRING = "recurring", "Recurring event"
+    TRIGGER = "trigger", "Database trigger"
+
+
+class ScheduledRun(models.Model):
+    """One execution of a workflow due at ``due_at``, run by django-q2 when due."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="scheduled_runs")
+    params = models.JSONField(
+        default=dict, blank=True, help_text="Parameters as stored: things by id."
+    )
+    #: names besides params a run sees (a trigger's thing and thing_before), as stored
+    context = models.JSONField(default=dict, blank=True)
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SCHEDULED)
+    origin = models.CharField(max_length=20, choices=Origin.choices, default=Origin.ACTION)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="scheduled_workflow_runs",
+        help_text="The user the run runs as: whoever scheduled it (none: anonymous).",
+    )
+    scheduled_by = models.ForeignKey(
+        Run,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="scheduled_runs",
+        help_text="The run that scheduled it, if a workflow did.",
+    )
+    recurring = models.ForeignKey(
+        "RecurringEvent",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="occurrences",
+    )
+    run = models.ForeignKey(
+        Run,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The log of its latest attempt.",
+    )
+    depth = models.PositiveSmallIntegerField(default=0)
+    ignore_privacy = models.BooleanField(default=False)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    #: until when the current holder (queue or worker) may keep it before the reaper takes
+    #: it back
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_at"]
+        indexes = [
+            # the dispatcher's query: pending rows by due time (a partial index stays small)
+            models.Index(
+                fields=["due_at"], name="sched_pending_due_idx", condition=Q(status="scheduled")
+            ),
+            # the reaper's query: rows held by a queue or a worker
+            models.Index(
+                fields=["lease_expires_at"],
+                name="sched_held_lease_idx",
+                condition=Q(status__in=["queued", "running"]),
+            ),
+            models.Index(fields=["status", "due_at"], name="sched_status_due_idx"),
+            models.Index(fields=["workflow", "due_at"], name="sched_workflow_due_idx"),
+            models.Index(fields=["actor", "due_at"], name="sched_actor_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.workflow.name} at {self.due_at:%Y-%m-%d %H:%M:%S} ({self.status})"
+
+
+class RecurringEvent(models.Model):
+    """A workflow run again and again: a workflow's own ``schedule`` or one bound to a thing.
+
+    One upcoming ``ScheduledRun`` exists at a time; when it starts, the next occurrence is
+    scheduled at the next point of the frequency's grid (no drift, missed ones skipped).
+    """
+
+    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="recurring")
+    #: the thing it is bound to ("" for the workflow's own schedule)
+    data_type = models.CharField(max_length=100, blank=True)
+    thing_id = models.CharField(max_length=64, blank=True)
+    frequency = models.JSONField(help_text='{"cron": "0 3 * * *"} or {"every": "1 day"}.')
+    start = models.DateTimeField()
+    end = models.DateTimeField(null=True, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="recurring_workflow_events",
+    )
+    created_by = models.ForeignKey(
+        Run, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    depth = models.PositiveSmallIntegerField(default=0)
+    active = models.BooleanField(default=True)
+    occurrences_run = models.PositiveIntegerField(default=0)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    last_status = models.CharField(max_length=20, blank=True)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["workflow", "data_type", "thing_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workflow", "data_type", "thing_id"],
+                condition=Q(active=True),
+                name="one_active_recurring_event_per_thing",
+            )
+        ]
+
+    def __str__(self) -> str:
+        bound = f" for {self.data_type} {self.thing_id}" if self.thing_id else ""
+        return f"{self.workflow.name}{bound}"
+
+    @property
+    def failing(self) -> bool:
+        return self.consecutive_failures > 0
+
+
+class Pause(models.Model):
+    """The scheduler (``workflow`` empty) or one workflow is paused: nothing is dispatched."""
+
+    #: "scheduler" or "workflow:<id>": unique, so pausing twice is one pause
+    key = models.CharField(max_length=50, unique=True, editable=False)
+    workflow = models.OneToOneField(
+        Workflow, on_delete=models.CASCADE, null=True, blank=True, related_name="pause"
+    )
+    paused_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    paused_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.workflow or 'scheduler'} paused"
+
+    @staticmethod
+    def key_for(workflow: Workflow | None) -> str:
+        return "scheduler" if workflow is None else f"workflow:{workflow.pk}"

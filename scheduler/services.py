@@ -1,0 +1,324 @@
+"""Scheduling, cancelling and recurring events: the operations every entry point shares.
+
+Actions, the REST API, the admin and triggers all come here, so a scheduled run is
+validated, stored and counted the same way wherever it comes from. Parameters are coerced
+against the target workflow when the run is scheduled (a bad one is refused now, not when
+it fires) and stored as plain JSON (``stored.to_stored``).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from workflows import conf as workflows_conf
+from workflows import data_types
+from workflows.choices import WorkflowKind
+from workflows.engine.cache import get_compiled
+from workflows.engine.params import coerce_params
+from workflows.exceptions import DepthExceeded, InvalidParameter, WorkflowError, WorkflowNotFound
+from workflows.models import Run, Workflow
+
+from . import conf
+from .frequency import Frequency, parse_frequency
+from .models import CANCELLABLE, Origin, RecurringEvent, ScheduledRun, Status
+from .stored import to_stored
+
+SCHEDULABLE_KINDS = (WorkflowKind.API,)
+
+
+def schedulable_workflow(name: str) -> Workflow:
+    """The API workflow called ``name``; custom events and triggers cannot be scheduled."""
+    workflow = Workflow.objects.filter(name=name).first()
+    if workflow is None:
+        raise WorkflowNotFound(f"no workflow named {name!r}")
+    if workflow.kind not in SCHEDULABLE_KINDS:
+        raise InvalidParameter(
+            f"{name!r} is a {workflow.get_kind_display()}; only API workflows can be scheduled",
+            parameter="workflow",
+        )
+    return workflow
+
+
+def stored_params(workflow: Workflow, raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Coerce ``raw`` for ``workflow`` now (errors name the parameter) and keep it as JSON."""
+    values = coerce_params(get_compiled(workflow).parameters, raw)
+    return to_stored(values)
+
+
+def due_time(at: Any, now: datetime.datetime | None = None) -> datetime.datetime:
+    """When a run scheduled for ``at`` is due: never before now (a past time runs at once)."""
+    now = now or timezone.now()
+    if at in (None, ""):
+        return now
+    moment = _moment(at, "at")
+    return max(moment, now)
+
+
+def check_depth(depth: int) -> None:
+    limit = workflows_conf.get("MAX_DEPTH")
+    if depth > limit:
+        raise DepthExceeded(
+            f"this run would be nested {depth} deep, beyond BUBBLE_MAX_DEPTH ({limit}): a "
+            "workflow that keeps scheduling itself is stopped here"
+        )
+
+
+def schedule(
+    workflow: Workflow,
+    params: Mapping[str, Any] | None = None,
+    at: Any = None,
+    *,
+    actor: Any = None,
+    scheduled_by: Run | None = None,
+    depth: int = 0,
+    origin: str = Origin.ACTION,
+    ignore_privacy: bool = False,
+    context: Mapping[str, Any] | None = None,
+    recurring: RecurringEvent | None = None,
+    validated: bool = False,
+) -> ScheduledRun:
+    """Schedule one run of ``workflow``; returns the saved ``ScheduledRun``."""
+    check_depth(depth)
+    stored = dict(params or {}) if validated else stored_params(workflow, params or {})
+    return ScheduledRun.objects.create(
+        workflow=workflow,
+        params=stored,
+        context=dict(context or {}),
+        due_at=due_time(at),
+        origin=origin,
+        actor=_user(actor),
+        scheduled_by=scheduled_by,
+        recurring=recurring,
+        depth=depth,
+        ignore_privacy=ignore_privacy,
+    )
+
+
+def schedule_on_list(
+    workflow: Workflow,
+    items: Sequence[Any],
+    params_for: Callable[[Any, int], Mapping[str, Any]],
+    *,
+    at: Any = None,
+    interval: float = 0,
+    actor: Any = None,
+    scheduled_by: Run | None = None,
+    depth: int = 1,
+) -> list[ScheduledRun]:
+    """One run per item, the N-th due at ``at + N × interval``, written in bulk.
+
+    ``params_for(item, index)`` gives each run's raw parameters; all are coerced before any
+    row is written, so one bad item refuses the whole list and names it.
+    """
+    check_depth(depth)
+    limit = conf.get("MAX_LIST_ITEMS")
+    if len(items) > limit:
+        raise InvalidParameter(f"list: {len(items):,} items; at most {limit:,} can be scheduled")
+    if isinstance(interval, bool) or not isinstance(interval, int | float) or interval < 0:
+        raise InvalidParameter("interval: must be a number of seconds, 0 or more")
+    specs = get_compiled(workflow).parameters
+    start = due_time(at)
+    step = datetime.timedelta(seconds=interval)
+    user = _user(actor)
+    now = timezone.now()
+    rows = []
+    for index, item in enumerate(items):
+        try:
+            stored = to_stored(coerce_params(specs, params_for(item, index)))
+        except WorkflowError as exc:
+            exc.message = f"item {index}: {exc.message}"
+            raise
+        rows.append(
+            ScheduledRun(
+                workflow=workflow,
+                params=stored,
+                due_at=start + step * index,
+                origin=Origin.LIST,
+                actor=user,
+                scheduled_by=scheduled_by,
+                depth=depth,
+                created_at=now,
+            )
+        )
+    return ScheduledRun.objects.bulk_create(rows, batch_size=conf.get("BULK_BATCH_SIZE"))
+
+
+def cancel(ids: Iterable[Any], *, queryset: models.QuerySet | None = None) -> int:
+    """Cancel the runs with these ids that have not started; returns how many were cancelled.
+
+    ``queryset`` narrows what may be cancelled (a caller's own runs).
+    """
+    base = queryset if queryset is not None else ScheduledRun.objects.all()
+    wanted = [str(i) for i in ids]
+    size = conf.get("BULK_BATCH_SIZE")
+    total = 0
+    now = timezone.now()
+    for offset in range(0, len(wanted), size):
+        chunk = wanted[offset : offset + size]
+        total += base.filter(pk__in=chunk, status__in=CANCELLABLE).update(
+            status=Status.CANCELLED, finished_at=now, lease_expires_at=None
+        )
+    return total
+
+
+def cancel_matching(queryset: models.QuerySet) -> int:
+    """Cancel every not-yet-started run in ``queryset`` with one UPDATE (admin filters)."""
+    return queryset.filter(status__in=CANCELLABLE).update(
+        status=Status.CANCELLED, finished_at=timezone.now(), lease_expires_at=None
+    )
+
+
+# --- recurring events -----------------------------------------------------------------
+
+
+def thing_key(thing: Any) -> tuple[str, str]:
+    """The (data type, id) a recurring event is bound to; ("", "") for none."""
+    if thing is None or thing == "":
+        return "", ""
+    if not isinstance(thing, models.Model):
+        raise InvalidParameter("thing: expected a thing (a row of a data type)")
+    return data_types.label_of(type(thing)), str(thing.pk)
+
+
+@transaction.atomic
+def start_recurring(
+    workflow: Workflow,
+    frequency: Any,
+    *,
+    thing: Any = None,
+    start: Any = None,
+    end: Any = None,
+    params: Mapping[str, Any] | None = None,
+    actor: Any = None,
+    created_by: Run | None = None,
+    depth: int = 0,
+    now: datetime.datetime | None = None,
+) -> RecurringEvent:
+    """Start (or restart) the recurring event of ``workflow`` for ``thing``.
+
+    As in Bubble, a thing has at most one recurring event per workflow: scheduling it again
+    replaces the previous one and its upcoming run.
+    """
+    check_depth(depth)
+    now = now or timezone.now()
+    freq = _frequency(frequency)
+    first = _moment(start, "start") or now
+    last = _moment(end, "end")
+    if last is not None and last <= first:
+        raise InvalidParameter("end: must be after start")
+    data_type, thing_id = thing_key(thing)
+    stored = stored_params(workflow, params or {})
+    stop_recurring(workflow, data_type, thing_id)
+    event = RecurringEvent.objects.create(
+        workflow=workflow,
+        data_type=data_type,
+        thing_id=thing_id,
+        frequency=freq.as_json(),
+        start=first,
+        end=last,
+        params=stored,
+        actor=_user(actor),
+        created_by=created_by,
+        depth=depth,
+    )
+    schedule_next_occurrence(event, after=None, now=now)
+    return event
+
+
+def stop_recurring(workflow: Workflow, data_type: str = "", thing_id: str = "") -> int:
+    """Deactivate the active recurring event(s) and cancel their upcoming run."""
+    events = RecurringEvent.objects.filter(
+        workflow=workflow, data_type=data_type, thing_id=thing_id, active=True
+    )
+    ids = list(events.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    ScheduledRun.objects.filter(recurring_id__in=ids, status__in=CANCELLABLE).update(
+        status=Status.CANCELLED, finished_at=timezone.now(), lease_expires_at=None
+    )
+    return RecurringEvent.objects.filter(pk__in=ids).update(active=False)
+
+
+def schedule_next_occurrence(
+    event: RecurringEvent, *, after: datetime.datetime | None, now: datetime.datetime | None = None
+) -> ScheduledRun | None:
+    """Schedule the event's next run: the first point of its grid after ``after`` and now.
+
+    Occurrences missed while nothing ran are skipped rather than run in a burst; past the
+    event's end, the event ends instead.
+    """
+    now = now or timezone.now()
+    freq = _frequency(event.frequency)
+    floor = max(after, now) if after is not None else now
+    due = (
+        freq.first_after(event.start, floor)
+        if after is not None
+        else (freq.first_at_or_after(event.start, floor))
+    )
+    if event.end is not None and due > event.end:
+        RecurringEvent.objects.filter(pk=event.pk).update(active=False)
+        return None
+    return ScheduledRun.objects.create(
+        workflow_id=event.workflow_id,
+        params=event.params,
+        due_at=due,
+        origin=Origin.RECURRING,
+        actor_id=event.actor_id,
+        scheduled_by=event.created_by,
+        recurring=event,
+        depth=event.depth,
+    )
+
+
+def sync_workflow_schedule(workflow: Workflow) -> RecurringEvent | None:
+    """Make the workflow's own recurring event match its ``schedule`` key (or end it)."""
+    schedule = workflow.schedule
+    current = RecurringEvent.objects.filter(
+        workflow=workflow, data_type="", thing_id="", active=True
+    ).first()
+    if not schedule or workflow.kind not in SCHEDULABLE_KINDS:
+        if current is not None:
+            stop_recurring(workflow)
+        return None
+    freq = _frequency(schedule)
+    start = _moment(schedule.get("start"), "start")
+    end = _moment(schedule.get("end"), "end")
+    params = schedule.get("params") or {}
+    if (
+        current is not None
+        and current.frequency == freq.as_json()
+        and (start is None or current.start == start)
+        and current.end == end
+        and current.params == to_stored(params)
+    ):
+        return current
+    return start_recurring(workflow, freq, start=start or timezone.now(), end=end, params=params)
+
+
+def _frequency(value: Any) -> Frequency:
+    try:
+        return parse_frequency(value)
+    except ValueError as exc:
+        raise InvalidParameter(f"frequency: {exc}") from None
+
+
+def _moment(value: Any, name: str) -> datetime.datetime | None:
+    from .frequency import parse_moment
+
+    if isinstance(value, datetime.datetime):
+        return value if timezone.is_aware(value) else timezone.make_aware(value)
+    try:
+        return parse_moment(value, name)
+    except ValueError as exc:
+        raise InvalidParameter(str(exc), parameter=name) from None
+
+
+def _user(actor: Any) -> Any:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return None
+    return actor

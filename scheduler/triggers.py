@@ -1,0 +1,294 @@
+"""Database trigger events: changes to things, gathered per transaction, fired on commit.
+
+Signals on each data type (``BUBBLE_DATA_TYPES``) record, per thing and per transaction,
+the row as it was before its first change and the kind of change; when the transaction
+commits, one ``ScheduledRun`` per watching trigger workflow is written, due now, and runs
+on a worker with ``thing`` (as it is then) and ``thing_before`` in scope. So a trigger fires
+once per thing per transaction, for changes from anywhere that calls ``save()`` or
+``delete()`` (workflows, the admin, the Data API, application code); a rolled-back
+transaction fires nothing. Changes made while a trigger workflow runs fire nothing
+(``suppressed``), as in Bubble.
+
+Not seen, because Django sends no per-row signal for them: ``QuerySet.update()``,
+``bulk_create()``, ``bulk_update()`` and raw SQL.
+"""
+
+from __future__ import annotations
+
+import datetime
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
+from django.utils import timezone
+
+from workflows import data_types
+from workflows.choices import TriggerEvent, WorkflowKind
+from workflows.engine.context import current_run
+from workflows.models import Workflow
+
+_local = threading.local()
+#: how long a process trusts its list of trigger workflows before reading it again
+WATCH_TTL = 2.0
+
+
+# --- what is watched -----------------------------------------------------------------
+
+
+@dataclass
+class _Watch:
+    loaded_at: float = 0.0
+    by_key: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+
+
+_watch = _Watch()
+
+
+def forget_watched(**_: Any) -> None:
+    """Called when a workflow is saved or deleted in this process."""
+    _watch.loaded_at = 0.0
+
+
+def watching(label: str, event: str) -> list[int]:
+    """Ids of trigger workflows watching ``event`` on data type ``label``."""
+    if time.monotonic() - _watch.loaded_at > WATCH_TTL:
+        by_key: dict[tuple[str, str], list[int]] = {}
+        rows = Workflow.objects.filter(kind=WorkflowKind.TRIGGER).values_list(
+            "pk", "data_type", "trigger_on"
+        )
+        for pk, data_type, events in rows:
+            for ev in events or []:
+                by_key.setdefault((data_type.lower(), ev), []).append(pk)
+        _watch.by_key, _watch.loaded_at = by_key, time.monotonic()
+    return _watch.by_key.get((label.lower(), event), [])
+
+
+def _watched(model: type[models.Model]) -> bool:
+    label = model._meta.label
+    return any(watching(label, event) for event in TriggerEvent.values)
+
+
+# --- suppressing --------------------------------------------------------------------
+
+
+@contextmanager
+def suppressed() -> Iterator[None]:
+    """Changes made inside do not fire triggers (a trigger workflow's own changes)."""
+    _local.suppressed = getattr(_local, "suppressed", 0) + 1
+    try:
+        yield
+    finally:
+        _local.suppressed -= 1
+
+
+def _is_suppressed() -> bool:
+    return getattr(_local, "suppressed", 0) > 0
+
+
+# --- gathering changes per transaction -----------------------------------------------
+
+
+@dataclass
+class _Change:
+    model: type[models.Model]
+    pk: Any
+    before: dict[str, Any] | None  # the row before the first change; None: created here
+    created: bool = False
+    deleted: bool = False
+    actor_id: Any = None
+    run_id: Any = None
+    depth: int = 0
+
+
+@dataclass
+class _Batch:
+    changes: dict[tuple[str, Any], _Change] = field(default_factory=dict)
+    registered: bool = False
+
+
+def _batch() -> _Batch:
+    """The batch of the current transaction (a new one once the last was flushed)."""
+    batch = getattr(_local, "batch", None)
+    if batch is None or (batch.registered and not _pending(batch)):
+        batch = _Batch()
+        _local.batch = batch
+    return batch
+
+
+def _pending(batch: _Batch) -> bool:
+    """Is the batch's on-commit flush still waiting (not run, not dropped by a rollback)?"""
+    return any(getattr(func, "batch", None) is batch for _, func, *_ in connection.run_on_commit)
+
+
+def _row(model: type[models.Model], pk: Any) -> dict[str, Any] | None:
+    concrete = [f.attname for f in model._meta.concrete_fields]
+    return model._base_manager.filter(pk=pk).values(*concrete).first()
+
+
+def _note(instance: models.Model, *, before_known: bool) -> _Change | None:
+    if _is_suppressed() or instance.pk is None:
+        return None
+    model = type(instance)
+    if not _watched(model):
+        return None
+    batch = _batch()
+    key = (model._meta.label, instance.pk)
+    change = batch.changes.get(key)
+    if change is None:
+        before = _row(model, instance.pk) if before_known else None
+        ctx = current_run()
+        change = _Change(
+            model,
+            instance.pk,
+            before,
+            actor_id=getattr(ctx.actor, "pk", None) if ctx else None,
+            run_id=ctx.run.pk if ctx else None,
+            depth=ctx.depth + 1 if ctx else 0,
+        )
+        batch.changes[key] = change
+    return change
+
+
+def _on_pre_save(sender: type[models.Model], instance: models.Model, raw: bool, **kw: Any):
+    if raw or instance._state.adding or instance.pk is None:
+        return
+    _note(instance, before_known=True)
+
+
+def _on_post_save(sender, instance, created: bool, raw: bool, **kw: Any) -> None:
+    if raw:
+        return
+    change = _note(instance, before_known=False)
+    if change is None:
+        return
+    if created and change.before is None:
+        change.created = True
+    _register()
+
+
+def _on_pre_delete(sender, instance, **kw: Any) -> None:
+    _note(instance, before_known=True)
+
+
+def _on_post_delete(sender, instance, **kw: Any) -> None:
+    key = (type(instance)._meta.label, instance.pk)
+    change = getattr(_local, "batch", None) and _local.batch.changes.get(key)
+    if change is None or _is_suppressed():
+        return
+    change.deleted = True
+    _register()
+
+
+def _register() -> None:
+    batch = _batch()
+    if batch.registered and _pending(batch):
+        return
+    batch.registered = True
+
+    def flush() -> None:
+        fire(batch)
+
+    flush.batch = batch  # type: ignore[attr-defined]
+    transaction.on_commit(flush)
+
+
+# --- firing --------------------------------------------------------------------------
+
+
+def fire(batch: _Batch) -> int:
+    """Write one due-now scheduled run per (changed thing, watching workflow)."""
+    from .models import Origin, ScheduledRun
+
+    if getattr(_local, "batch", None) is batch:
+        _local.batch = None
+    rows = []
+    now = timezone.now()
+    for change in batch.changes.values():
+        event, before = _event(change)
+        if event is None:
+            continue
+        label = change.model._meta.label
+        context = {
+            "data_type": label,
+            "thing": None if event == TriggerEvent.DELETE else _plain(change.pk),
+            "thing_before": _snapshot(before) if before is not None else None,
+        }
+        for workflow_id in watching(label, event):
+            rows.append(
+                ScheduledRun(
+                    workflow_id=workflow_id,
+                    context=context,
+                    due_at=now,
+                    origin=Origin.TRIGGER,
+                    actor_id=change.actor_id,
+                    scheduled_by_id=change.run_id,
+                    depth=change.depth,
+                    created_at=now,
+                )
+            )
+    if rows:
+        ScheduledRun.objects.bulk_create(rows)
+    return len(rows)
+
+
+def _event(change: _Change) -> tuple[str | None, dict[str, Any] | None]:
+    if change.created:
+        return (None, None) if change.deleted else (TriggerEvent.CREATE, None)
+    if change.deleted:
+        return TriggerEvent.DELETE, change.before
+    if change.before is None:
+        return None, None
+    after = _row(change.model, change.pk)
+    if after is None or after == change.before:  # saved without changing anything
+        return None, None
+    return TriggerEvent.UPDATE, change.before
+
+
+def _snapshot(row: dict[str, Any]) -> dict[str, Any]:
+    return {key: _plain(value) for key, value in row.items()}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, Decimal | uuid.UUID):
+        return str(value)
+    return value
+
+
+def scope_from_context(context: dict[str, Any]) -> dict[str, Any]:
+    """``thing`` (fetched now) and ``thing_before`` (rebuilt, unsaved) for a trigger run."""
+    model = data_types.get_model(context["data_type"])
+    thing = None
+    if context.get("thing") is not None:
+        thing = model._default_manager.filter(pk=context["thing"]).first()
+    before = None
+    if context.get("thing_before") is not None:
+        fields = {f.attname: f for f in model._meta.concrete_fields}
+        values = {
+            name: fields[name].to_python(value)
+            for name, value in context["thing_before"].items()
+            if name in fields
+        }
+        before = model(**values)
+        before._state.adding = False
+    return {"thing": thing, "thing_before": before}
+
+
+def connect() -> None:
+    """Listen to every data type's saves and deletes (called once, from AppConfig.ready)."""
+    for model in data_types.allowed_models():
+        uid = f"bubble-trigger-{model._meta.label}"
+        pre_save.connect(_on_pre_save, sender=model, dispatch_uid=f"{uid}-pre-save")
+        post_save.connect(_on_post_save, sender=model, dispatch_uid=f"{uid}-post-save")
+        pre_delete.connect(_on_pre_delete, sender=model, dispatch_uid=f"{uid}-pre-delete")
+        post_delete.connect(_on_post_delete, sender=model, dispatch_uid=f"{uid}-post-delete")
+    post_save.connect(forget_watched, sender=Workflow, dispatch_uid="bubble-trigger-watch-save")
+    post_delete.connect(forget_watched, sender=Workflow, dispatch_uid="bubble-trigger-watch-del")
