@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from workflows import engine
-from workflows.choices import RunSource
+from workflows.choices import RunSource, RunStatus
 from workflows.exceptions import WorkflowError
 from workflows.models import Run
 
@@ -37,9 +37,13 @@ class ClaimLost(WorkflowError):
     code = "CLAIM_LOST"
 
 
-def execute_scheduled_run(pk: str) -> str:
-    """Run scheduled run ``pk`` if it is still ours to run; the status it ended in."""
-    row = claim(pk)
+def execute_scheduled_run(pk: str, now: datetime.datetime | None = None) -> str:
+    """Run scheduled run ``pk`` if it is still ours to run; the status it ended in.
+
+    ``now`` (tests) is the moment the claim is made at, which places the next occurrence of
+    a recurring event.
+    """
+    row = claim(pk, now)
     if row is None:
         return "skipped"
     return run_claimed(row)
@@ -100,8 +104,10 @@ def run_claimed(row: ScheduledRun) -> str:
             on_start=note_run,
             before_commit=mark_succeeded,
         )
-    if result.error is None or isinstance(result.error, ClaimLost):
-        status = Status.SUCCEEDED if result.error is None else "lost"
+    if isinstance(result.error, ClaimLost):
+        status = "lost"
+    elif result.run.status in (RunStatus.SUCCEEDED, RunStatus.CONDITION_NOT_MET):
+        status = Status.SUCCEEDED  # committed together with the run (mark_succeeded)
     else:
         status = _after_failure(row, attempt, result.error)
     if row.recurring_id is not None and status in (Status.SUCCEEDED, Status.FAILED):

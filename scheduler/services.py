@@ -250,16 +250,15 @@ def schedule_next_occurrence(
     """Schedule the event's next run: the first point of its grid after ``after`` and now.
 
     Occurrences missed while nothing ran are skipped rather than run in a burst; past the
-    event's end, the event ends instead.
+    event's end, the event ends instead. The first occurrence (``after`` None) is due at the
+    start, which runs at once if it is already past.
     """
     now = now or timezone.now()
     freq = _frequency(event.frequency)
-    floor = max(after, now) if after is not None else now
-    due = (
-        freq.first_after(event.start, floor)
-        if after is not None
-        else (freq.first_at_or_after(event.start, floor))
-    )
+    if after is None:  # the first: at start (cron: its first match), at once if that is past
+        due = freq.first_at_or_after(event.start, event.start)
+    else:
+        due = freq.first_after(event.start, max(after, now))
     if event.end is not None and due > event.end:
         RecurringEvent.objects.filter(pk=event.pk).update(active=False)
         return None

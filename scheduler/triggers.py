@@ -211,13 +211,14 @@ def fire(batch: _Batch) -> int:
     rows = []
     now = timezone.now()
     for change in batch.changes.values():
-        event, before = _event(change)
+        event, before, after = _event(change)
         if event is None:
             continue
         label = change.model._meta.label
         context = {
             "data_type": label,
             "thing": None if event == TriggerEvent.DELETE else _plain(change.pk),
+            "thing_after": _snapshot(after) if after is not None else None,
             "thing_before": _snapshot(before) if before is not None else None,
         }
         for workflow_id in watching(label, event):
@@ -238,17 +239,20 @@ def fire(batch: _Batch) -> int:
     return len(rows)
 
 
-def _event(change: _Change) -> tuple[str | None, dict[str, Any] | None]:
+def _event(change: _Change) -> tuple[str | None, dict | None, dict | None]:
+    """The event to fire (or None), with the row before and after the transaction."""
     if change.created:
-        return (None, None) if change.deleted else (TriggerEvent.CREATE, None)
+        if change.deleted:  # created and deleted in one transaction: it never existed
+            return None, None, None
+        return TriggerEvent.CREATE, None, _row(change.model, change.pk)
     if change.deleted:
-        return TriggerEvent.DELETE, change.before
+        return TriggerEvent.DELETE, change.before, None
     if change.before is None:
-        return None, None
+        return None, None, None
     after = _row(change.model, change.pk)
     if after is None or after == change.before:  # saved without changing anything
-        return None, None
-    return TriggerEvent.UPDATE, change.before
+        return None, None, None
+    return TriggerEvent.UPDATE, change.before, after
 
 
 def _snapshot(row: dict[str, Any]) -> dict[str, Any]:
@@ -264,22 +268,30 @@ def _plain(value: Any) -> Any:
 
 
 def scope_from_context(context: dict[str, Any]) -> dict[str, Any]:
-    """``thing`` (fetched now) and ``thing_before`` (rebuilt, unsaved) for a trigger run."""
+    """``thing`` and ``thing_before`` for a trigger run.
+
+    ``thing`` is the row as it is now, or — if it was deleted since — as the transaction
+    left it (read-only in spirit: it is no longer in the database). ``thing_before`` is
+    rebuilt from the row before the transaction.
+    """
     model = data_types.get_model(context["data_type"])
     thing = None
     if context.get("thing") is not None:
         thing = model._default_manager.filter(pk=context["thing"]).first()
-    before = None
-    if context.get("thing_before") is not None:
-        fields = {f.attname: f for f in model._meta.concrete_fields}
-        values = {
-            name: fields[name].to_python(value)
-            for name, value in context["thing_before"].items()
-            if name in fields
-        }
-        before = model(**values)
-        before._state.adding = False
+        if thing is None and context.get("thing_after"):
+            thing = _rebuild(model, context["thing_after"])
+    before = _rebuild(model, context["thing_before"]) if context.get("thing_before") else None
     return {"thing": thing, "thing_before": before}
+
+
+def _rebuild(model: type[models.Model], snapshot: dict[str, Any]) -> models.Model:
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    values = {
+        name: fields[name].to_python(value) for name, value in snapshot.items() if name in fields
+    }
+    instance = model(**values)
+    instance._state.adding = False
+    return instance
 
 
 def connect() -> None:

@@ -26,7 +26,7 @@ def drain(db) -> Callable[..., list[str]]:
             result = dispatch_due(now or timezone.now(), enqueue=False)
             if not result.queued:
                 break
-            outcomes.extend(execute_scheduled_run(pk) for pk in result.queued)
+            outcomes.extend(execute_scheduled_run(pk, now) for pk in result.queued)
         return outcomes
 
     return do

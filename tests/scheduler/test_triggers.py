@@ -1,0 +1,133 @@
+"""Database trigger events: once per thing per committed transaction, asynchronously."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+
+from examples.models import Customer, Order
+from scheduler.models import Origin, ScheduledRun, Status
+from workflows import engine
+from workflows.choices import RunSource, RunStatus
+from workflows.models import Run
+
+# Triggers fire when a transaction commits, so these tests use real transactions.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def on_paid(make_workflow):
+    return make_workflow(
+        "on-order-paid",
+        kind="trigger",
+        data_type="examples.Order",
+        on=["update"],
+        only_when="thing_before.status != 'paid' and thing.status == 'paid'",
+        actions=[
+            {
+                "type": "make_changes",
+                "thing": "{{ thing }}",
+                "changes": {"note": "was {{ thing_before.status }} at {{ thing_before.total }}"},
+            },
+        ],
+    )
+
+
+@pytest.fixture
+def audit(make_workflow):
+    return make_workflow(
+        "audit-customers",
+        kind="trigger",
+        data_type="examples.Customer",
+        on=["create", "delete"],
+        actions=[
+            {
+                "type": "log",
+                "message": "{{ 'created ' ~ thing.name if thing else 'deleted ' ~ thing_before.name }}",
+            },
+        ],
+    )
+
+
+def trigger_runs():
+    return ScheduledRun.objects.filter(origin=Origin.TRIGGER)
+
+
+def test_update_fires_once_per_transaction_with_before_and_after(on_paid, order, drain):
+    with transaction.atomic():
+        order.total = Decimal("20.00")
+        order.save()
+        order.status = "paid"
+        order.save()
+    (row,) = trigger_runs()
+    assert row.context["thing"] == order.pk
+    assert row.context["thing_before"]["status"] == "new"
+    assert drain() == [Status.SUCCEEDED]
+    order.refresh_from_db()
+    # thing_before is the row before the first change; the trigger's own change fired nothing
+    assert order.note == "was new at 12.50"
+    assert trigger_runs().count() == 1
+    run = Run.objects.get(workflow_name="on-order-paid")
+    assert run.source == RunSource.TRIGGER and run.status == RunStatus.SUCCEEDED
+
+
+def test_only_when_false_runs_no_action(on_paid, order, drain):
+    order.note = "just a note"
+    order.save()
+    assert drain() == [Status.SUCCEEDED]
+    run = Run.objects.get(workflow_name="on-order-paid")
+    assert run.status == RunStatus.CONDITION_NOT_MET
+    order.refresh_from_db()
+    assert order.note == "just a note"
+
+
+def test_saving_without_a_change_fires_nothing(on_paid, order):
+    order.save()
+    assert not trigger_runs().exists()
+
+
+def test_a_rolled_back_transaction_fires_nothing(on_paid, order):
+    try:
+        with transaction.atomic():
+            order.status = "paid"
+            order.save()
+            raise RuntimeError("abort")
+    except RuntimeError:
+        pass
+    assert not trigger_runs().exists()
+
+
+def test_create_and_delete(audit, drain):
+    carl = Customer.objects.create(name="Carl", email="carl@example.com")
+    carl.delete()
+    with transaction.atomic():  # created and deleted in one transaction: never existed
+        Customer.objects.create(name="Ghost", email="g@example.com").delete()
+    assert drain() == [Status.SUCCEEDED, Status.SUCCEEDED]
+    messages = sorted(Run.objects.get(pk=row.run_id).steps.get().output for row in trigger_runs())
+    assert messages == ["created Carl", "deleted Carl"]
+    delete = trigger_runs().get(context__thing=None)
+    assert delete.context["thing_before"]["name"] == "Carl"
+
+
+def test_changes_made_by_a_workflow_fire_with_its_user_and_depth(
+    on_paid, make_workflow, order, user, drain
+):
+    pay = make_workflow(
+        "pay",
+        parameters=[{"key": "order", "type": "thing", "data_type": "examples.Order"}],
+        actions=[
+            {"type": "make_changes", "thing": "{{ params.order }}", "changes": {"status": "paid"}}
+        ],
+    )
+    parent = engine.run(pay, {"order": order.pk}, user).run
+    (row,) = trigger_runs()
+    assert (row.actor, row.scheduled_by, row.depth) == (user, parent, 1)
+    assert drain() == [Status.SUCCEEDED]
+
+
+def test_bulk_update_is_not_seen(on_paid, order):
+    """Documented: QuerySet.update() sends no signal, so no trigger fires."""
+    Order.objects.filter(pk=order.pk).update(status="paid")
+    assert not trigger_runs().exists()
