@@ -45,7 +45,8 @@ def audit(make_workflow):
         actions=[
             {
                 "type": "log",
-                "message": "{{ 'created ' ~ thing.name if thing else 'deleted ' ~ thing_before.name }}",
+                "message": "{{ 'created ' ~ thing.name if thing "
+                "else 'deleted ' ~ thing_before.name }}",
             },
         ],
     )
