@@ -179,6 +179,7 @@ BUBBLE = {
             "examples.Customer",
             "examples.Order",
             "examples.Profile",
+            "examples.Setting",
             "examples.VerificationCode",
         ],
     ),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from .models import Customer, Order, Profile, VerificationCode
+from .models import Customer, Order, Profile, Setting, VerificationCode
 
 
 @admin.register(Customer)
@@ -37,3 +37,9 @@ class VerificationCodeAdmin(admin.ModelAdmin):
     list_display = ("destination", "attempts", "verified", "created_at")
     list_filter = ("verified",)
     search_fields = ("destination",)
+
+
+@admin.register(Setting)
+class SettingAdmin(admin.ModelAdmin):
+    list_display = ("name", "should_run")
+    list_editable = ("should_run",)

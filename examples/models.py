@@ -74,3 +74,14 @@ class VerificationCode(models.Model):
 
     def __str__(self) -> str:
         return f"code for {self.destination}"
+
+
+class Setting(models.Model):
+    """Bubble's "Settings" data type: named switches workflows read, e.g. the daily cleanup's
+    ``should_run`` stop flag (turn it off in the admin and the recurring event idles)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    should_run = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({'on' if self.should_run else 'off'})"

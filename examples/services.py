@@ -18,7 +18,7 @@ from django.db import transaction
 
 from workflows.transfer import ImportReport, import_definitions
 
-from .models import Customer, Order, Profile
+from .models import Customer, Order, Profile, Setting
 
 WORKFLOWS_DIR = Path(__file__).resolve().parent / "workflows"
 DEMO_USERNAME = "demo"
@@ -63,6 +63,9 @@ def sample_data_ensure() -> list[str]:
         demo.set_unusable_password()
         demo.save(update_fields=["password"])
         created.append(f"user {demo.username!r} <{demo.email}> (cannot log in)")
+    _, made = Setting.objects.get_or_create(name="daily-cleanup")
+    if made:
+        created.append("setting 'daily-cleanup' (should_run: on)")
     _, made = Profile.objects.get_or_create(user=demo, defaults={"birthday": DEMO_BIRTHDAY})
     if made:
         created.append(f"profile of {demo.username!r}, birthday {DEMO_BIRTHDAY.isoformat()}")

@@ -29,6 +29,8 @@ from .models import CANCELLABLE, Origin, RecurringEvent, ScheduledRun, Status
 from .stored import to_stored
 
 SCHEDULABLE_KINDS = (WorkflowKind.API,)
+#: how far in the past a recurring event's first occurrence may be and still run at once
+FIRST_RUN_GRACE = datetime.timedelta(minutes=1)
 
 
 def schedulable_workflow(name: str) -> Workflow:
@@ -250,13 +252,14 @@ def schedule_next_occurrence(
     """Schedule the event's next run: the first point of its grid after ``after`` and now.
 
     Occurrences missed while nothing ran are skipped rather than run in a burst; past the
-    event's end, the event ends instead. The first occurrence (``after`` None) is due at the
-    start, which runs at once if it is already past.
+    event's end, the event ends instead. The first occurrence (``after`` None) is the first
+    point of the grid no earlier than ``FIRST_RUN_GRACE`` ago: a start of "now" runs at
+    once, a start long past (a birthday in 1990, every year) waits for its next turn.
     """
     now = now or timezone.now()
     freq = _frequency(event.frequency)
-    if after is None:  # the first: at start (cron: its first match), at once if that is past
-        due = freq.first_at_or_after(event.start, event.start)
+    if after is None:  # the first: the first point of the grid from a minute ago on
+        due = freq.first_at_or_after(event.start, now - FIRST_RUN_GRACE)
     else:
         due = freq.first_after(event.start, max(after, now))
     if event.end is not None and due > event.end:

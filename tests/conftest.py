@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from examples.models import Customer, Order
+from scheduler.dispatch import dispatch_due
+from scheduler.execution import execute_scheduled_run
 from workflows import data_types
 from workflows.definitions import save_definition
 from workflows.engine import cache
@@ -110,3 +114,34 @@ def customer(db, user) -> Customer:
 @pytest.fixture
 def order(customer) -> Order:
     return Order.objects.create(customer=customer, total=Decimal("12.50"))
+
+
+# --- the scheduler: run what is due without a django-q2 cluster, at any moment ------------
+
+
+@pytest.fixture
+def drain(db) -> Callable[..., list[str]]:
+    """Dispatch every run due at ``now`` (default: the present) and execute it in-process.
+
+    Returns each execution's outcome; repeats while runs keep coming due (retries due now,
+    runs scheduled by runs), up to ``rounds`` times.
+    """
+
+    def do(now: datetime.datetime | None = None, rounds: int = 20) -> list[str]:
+        outcomes: list[str] = []
+        for _ in range(rounds):
+            result = dispatch_due(now or timezone.now(), enqueue=False)
+            if not result.queued:
+                break
+            outcomes.extend(execute_scheduled_run(pk, now) for pk in result.queued)
+        return outcomes
+
+    return do
+
+
+@pytest.fixture
+def later() -> Callable[..., datetime.datetime]:
+    def at(**delta: float) -> datetime.datetime:
+        return timezone.now() + datetime.timedelta(**delta)
+
+    return at

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from examples.models import Order, VerificationCode
+from scheduler.models import ScheduledRun
 from workflows import engine
 from workflows.choices import RunStatus
 from workflows.models import Workflow
@@ -41,7 +42,14 @@ def test_process_order_marks_paid_summarises_and_confirms(
     order.refresh_from_db()
     assert order.status == "paid" and order.paid_at is not None
     summary = f"Order #{order.pk} for Ann: 12.50, paid."
-    assert result.response == {"order": order.pk, "status": "paid", "summary": summary}
+    review = ScheduledRun.objects.get(workflow__name="send-review-request")
+    assert result.response == {
+        "order": order.pk,
+        "status": "paid",
+        "summary": summary,
+        "review_run": str(review.pk),
+        "review_due": review.due_at.isoformat(),
+    }
     [email] = mailoutbox
     assert email.to == ["ann@example.com"] and email.subject == f"Order #{order.pk} confirmed"
     assert "Hello Ann," in email.body and summary in email.body

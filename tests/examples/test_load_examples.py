@@ -24,6 +24,8 @@ EXAMPLES = {
     "verify_delete",
     "send_email_template",
     "happy-birthday",
+    "schedule-birthday-email",
+    "daily-cleanup",
 }
 
 
@@ -44,7 +46,12 @@ def rows() -> tuple:
 
 
 def test_the_example_files_exist():
-    assert {p.name for p in example_workflow_files()} >= {"shop.yaml", "verification.yaml"}
+    assert {p.name for p in example_workflow_files()} >= {
+        "shop.yaml",
+        "verification.yaml",
+        "email.yaml",
+        "maintenance.yaml",
+    }
 
 
 def test_load_examples_twice_changes_nothing_the_second_time():
