@@ -7,6 +7,8 @@ import json
 import pytest
 
 from workflows import yaml_loader
+from workflows.exceptions import WorkflowNotFound
+from workflows.models import Action, Parameter, Workflow
 from workflows.transfer import (
     ImportRefused,
     ImportStatus,
@@ -15,8 +17,6 @@ from workflows.transfer import (
     import_definitions,
     workflow_definition,
 )
-from workflows.exceptions import WorkflowNotFound
-from workflows.models import Action, Parameter, Workflow
 
 from .conftest import line_of
 
