@@ -169,6 +169,9 @@ if REDIS_URL:
 else:
     Q_CLUSTER["orm"] = "default"  # zero set-up: the database is the queue
 
+# The scheduler's tuning (scheduler/conf.py lists the keys and defaults), as JSON.
+BUBBLE_SCHEDULER = env.json("BUBBLE_SCHEDULER", default={})
+
 # --- bubble-backend -------------------------------------------------------------------
 # Read through workflows.conf.bubble_settings(); defaults live there.
 BUBBLE = {
