@@ -159,7 +159,7 @@ class ScheduleWorkflowOnList(ActionType):
                 return params.resolve(item=item, index=index)
             return {}
 
-        rows = services.schedule_on_list(
+        ids = services.schedule_on_list(
             workflow,
             items,
             params_for,
@@ -169,7 +169,7 @@ class ScheduleWorkflowOnList(ActionType):
             scheduled_by=run.run,
             depth=run.depth + 1,
         )
-        return {"count": len(rows), "ids": [str(r.pk) for r in rows]}
+        return {"count": len(ids), "ids": ids}
 
 
 def _ids(value: Any, key: str) -> list[str]:

@@ -24,6 +24,7 @@ from workflows.exceptions import DepthExceeded, InvalidParameter, WorkflowError,
 from workflows.models import Run, Workflow
 
 from . import conf
+from .bulk import insert_scheduled_runs
 from .frequency import Frequency, parse_frequency
 from .models import CANCELLABLE, Origin, RecurringEvent, ScheduledRun, Status
 from .stored import to_stored
@@ -111,8 +112,8 @@ def schedule_on_list(
     actor: Any = None,
     scheduled_by: Run | None = None,
     depth: int = 1,
-) -> list[ScheduledRun]:
-    """One run per item, the N-th due at ``at + N × interval``, written in bulk.
+) -> list[str]:
+    """One run per item, the N-th due at ``at + N × interval``, written in bulk; their ids.
 
     ``params_for(item, index)`` gives each run's raw parameters; all are coerced before any
     row is written, so one bad item refuses the whole list and names it.
@@ -126,8 +127,6 @@ def schedule_on_list(
     specs = get_compiled(workflow).parameters
     start = due_time(at)
     step = datetime.timedelta(seconds=interval)
-    user = _user(actor)
-    now = timezone.now()
     rows = []
     for index, item in enumerate(items):
         try:
@@ -135,19 +134,16 @@ def schedule_on_list(
         except WorkflowError as exc:
             exc.message = f"item {index}: {exc.message}"
             raise
-        rows.append(
-            ScheduledRun(
-                workflow=workflow,
-                params=stored,
-                due_at=start + step * index,
-                origin=Origin.LIST,
-                actor=user,
-                scheduled_by=scheduled_by,
-                depth=depth,
-                created_at=now,
-            )
-        )
-    return ScheduledRun.objects.bulk_create(rows, batch_size=conf.get("BULK_BATCH_SIZE"))
+        rows.append((stored, start + step * index))
+    common = {
+        "workflow": workflow,
+        "origin": Origin.LIST,
+        "actor": _user(actor),
+        "scheduled_by": scheduled_by,
+        "depth": depth,
+        "created_at": timezone.now(),
+    }
+    return insert_scheduled_runs(common, rows, conf.get("BULK_BATCH_SIZE"))
 
 
 def cancel(ids: Iterable[Any], *, queryset: models.QuerySet | None = None) -> int:
