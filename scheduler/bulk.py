@@ -51,7 +51,9 @@ def insert_scheduled_runs(
     def flush() -> None:
         nonlocal batch, count
         if count:
-            sql = f"INSERT INTO {table} ({columns}) VALUES " + ", ".join([one_row] * count)
+            # identifiers are quoted model metadata; every value is a bound parameter
+            values = ", ".join([one_row] * count)
+            sql = f"INSERT INTO {table} ({columns}) VALUES {values}"  # noqa: S608
             with connection.cursor() as cursor:
                 cursor.execute(sql, batch)
         batch, count = [], 0
