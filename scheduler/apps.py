@@ -16,3 +16,13 @@ class SchedulerConfig(AppConfig):
             compiler.schedule_validators.append(validate_schedule)
         triggers.connect()
         signals.connect()
+        self._link_runs_log()
+
+    @staticmethod
+    def _link_runs_log() -> None:
+        from workflows.admin import runs
+
+        from .run_links import scheduler_links
+
+        if scheduler_links not in runs.RUN_LINKS:
+            runs.RUN_LINKS.append(scheduler_links)

@@ -7,15 +7,22 @@ related rows fetched with the page, a run id searched by primary key.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 from ..models import Run, StepRun
 from .display import admin_link, pretty_json
+
+#: Other apps add links about a run here (the scheduler: the scheduled runs it created and
+#: the scheduled run it executed), so this app need not know them. Each gets the run and
+#: returns HTML or None.
+RUN_LINKS: list[Callable[[Run], Any]] = []
 
 
 class ReadOnlyMixin:
@@ -98,6 +105,7 @@ class RunAdmin(ReadOnlyMixin, admin.ModelAdmin):
                     "depth",
                     "parent_link",
                     "children_links",
+                    "related_links",
                 )
             },
         ),
@@ -140,6 +148,13 @@ class RunAdmin(ReadOnlyMixin, admin.ModelAdmin):
         if not children:
             return "-"
         return format_html_join(", ", "{}", ((admin_link(child),) for child in children))
+
+    @admin.display(description="related")
+    def related_links(self, obj: Run) -> Any:
+        parts = [html for provider in RUN_LINKS if (html := provider(obj))]
+        if not parts:
+            return "-"
+        return format_html_join(mark_safe("<br>"), "{}", ((part,) for part in parts))  # noqa: S308
 
     @admin.display(description="parameters")
     def params_display(self, obj: Run) -> Any:
