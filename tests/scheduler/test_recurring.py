@@ -225,8 +225,14 @@ def test_a_start_long_past_waits_for_its_next_turn(tick, customer, user):
     from scheduler import services
 
     birthday = datetime.datetime(1990, 5, 1, 9, 0, tzinfo=datetime.timezone.utc)
-    event = services.start_recurring(tick, "every 1 year", thing=customer, start=birthday,
-                                     params={"customer": customer.pk}, actor=user)
+    event = services.start_recurring(
+        tick,
+        "every 1 year",
+        thing=customer,
+        start=birthday,
+        params={"customer": customer.pk},
+        actor=user,
+    )
     (first,) = pending(event)
     now = timezone.now()
     assert first.due_at > now and first.due_at - now <= datetime.timedelta(days=366)
