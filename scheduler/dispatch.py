@@ -56,6 +56,10 @@ def dispatch_due(
     paused = paused_workflow_ids()
     if paused is None:
         return DispatchResult([])
+    # A plain read first: on SQLite a claim takes the database's write lock, which most
+    # polls (nothing due) need not take.
+    if not ScheduledRun.objects.filter(status=Status.SCHEDULED, due_at__lte=now).exists():
+        return DispatchResult([])
     with transaction.atomic():
         due = ScheduledRun.objects.filter(status=Status.SCHEDULED, due_at__lte=now)
         if paused:
