@@ -231,3 +231,16 @@ def test_other_methods_are_405(api, echo):
 def test_unknown_api_paths_answer_json(api, db):
     error(api.get("/api/1.1/runs/not-a-uuid"), 404, "NOT_FOUND")
     error(api.get("/api/1.1/nothing/here"), 404, "NOT_FOUND")
+
+
+def test_too_many_fields_is_a_400_not_a_crash(make_workflow, api):
+    make_workflow(
+        "open-fields",
+        expose=True,
+        auth="none",
+        parameters=[{"key": "a", "type": "text", "optional": True}],
+    )
+    query = "&".join(f"f{i}=1" for i in range(1100))
+    response = api.get(f"/api/1.1/wf/open-fields?{query}")
+    assert response.status_code == 400
+    assert response.json()["code"] == "INVALID_REQUEST"
