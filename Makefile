@@ -7,7 +7,7 @@ PORT ?= 8000
 # Re-install whenever pyproject.toml changes.
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install run test lint format clean
+.PHONY: install run test bench lint format clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ run: install
 
 test: install
 	$(PY) -m pytest
+
+# Benchmarks (not part of `make test`): quick by default, BENCH=full for the long profile.
+# Results go to docs/performance.md.
+bench: install
+	$(PY) bench/scheduler.py $(if $(filter full,$(BENCH)),--full,--quick)
 
 lint: install
 	$(PY) -m ruff check .
