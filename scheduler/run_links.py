@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import NoReverseMatch
+from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
@@ -33,7 +33,15 @@ def scheduler_links(run: Run) -> Any:
     created = ScheduledRun.objects.select_related("workflow").filter(scheduled_by=run)
     rows = list(created.order_by("due_at")[: SHOWN + 1])
     if rows:
-        more = " and more" if len(rows) > SHOWN else ""
+        more = ""
+        if len(rows) > SHOWN:
+            try:
+                url = reverse("admin:scheduler_scheduledrun_changelist")
+                more = format_html(
+                    ' <a href="{}?scheduled_by__id__exact={}">and more</a>', url, run.pk
+                )
+            except NoReverseMatch:
+                more = " and more"
         parts.append(
             format_html(
                 "scheduled {}{}",
