@@ -188,6 +188,9 @@ BUBBLE = {
     ),
     "MAX_DEPTH": env.int("BUBBLE_MAX_DEPTH", default=10),
     "SETTINGS": env.json("BUBBLE_SETTINGS", default={}),
+    # http_request may reach loopback/private addresses only when allowed here.
+    "HTTP_ALLOW_PRIVATE": env.bool("BUBBLE_HTTP_ALLOW_PRIVATE", default=False),
+    "HTTP_ALLOWED_NETWORKS": env.list("BUBBLE_HTTP_ALLOWED_NETWORKS", default=[]),
 }
 
 LOGGING = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 from django.apps import apps
 from django.core.checks import Error, Warning, register
 
@@ -39,4 +41,22 @@ def check_settings(app_configs, **kwargs):
         problems.append(
             Warning("BUBBLE_MAX_DEPTH below 1 refuses every nested run.", id="workflows.W001")
         )
+    return problems
+
+
+@register()
+def check_http_networks(app_configs, **kwargs):
+    """An invalid CIDR would otherwise fail every http_request at run time."""
+    problems = []
+    for network in conf.get("HTTP_ALLOWED_NETWORKS"):
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            problems.append(
+                Error(
+                    f"BUBBLE_HTTP_ALLOWED_NETWORKS names {network!r}, which is not a network.",
+                    hint="Use comma-separated CIDRs, e.g. 10.1.2.0/24,fd00::/8.",
+                    id="workflows.E003",
+                )
+            )
     return problems

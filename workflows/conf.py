@@ -27,8 +27,28 @@ DEFAULTS: dict[str, Any] = {
     # Default and largest timeout of the http_request action, in seconds.
     "HTTP_TIMEOUT": 30.0,
     "HTTP_MAX_RESPONSE_BYTES": 5 * 1024 * 1024,
+    # http_request refuses loopback, private, link-local (cloud metadata) and other
+    # non-public addresses, checked on every resolved address and redirect, unless this is
+    # True or the address is in one of HTTP_ALLOWED_NETWORKS (CIDRs, e.g. "10.1.2.0/24").
+    "HTTP_ALLOW_PRIVATE": False,
+    "HTTP_ALLOWED_NETWORKS": [],
     # Fields never shown in logs, responses or expressions, whatever the model.
     "HIDDEN_FIELDS": ["password"],
+    # Fields no workflow may write (create_thing, make_changes...), per data type: a
+    # workflow fed by an anonymous caller must not make anyone staff or superuser. Refused
+    # when the workflow is saved where the data type is known, else when it runs. The
+    # "auth.User" entry also covers a custom AUTH_USER_MODEL.
+    "PROTECTED_FIELDS": {
+        "auth.User": [
+            "password",
+            "is_staff",
+            "is_superuser",
+            "groups",
+            "user_permissions",
+            "last_login",
+            "date_joined",
+        ],
+    },
     # Header and key names whose values are masked in run logs.
     "MASKED_KEYS": [
         "authorization",

@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.db import models
 
 from . import conf
@@ -85,11 +86,40 @@ def field_names(model: type[models.Model]) -> set[str]:
     return names
 
 
+def is_data_type(model: Any) -> bool:
+    return isinstance(model, type) and model._meta.label_lower in _allowed()
+
+
+def protected_field_names(model: type[models.Model]) -> frozenset[str]:
+    """Fields no workflow may write on ``model`` (``PROTECTED_FIELDS``): privileges and
+    credentials such as ``is_superuser``, whatever the caller sends.
+
+    The ``auth.User`` entry also covers a custom user model (``AUTH_USER_MODEL``).
+    """
+    configured = {str(k).lower(): v for k, v in conf.get("PROTECTED_FIELDS").items()}
+    names = set(configured.get(model._meta.label_lower, ()))
+    if model._meta.label_lower == settings.AUTH_USER_MODEL.lower():
+        names |= set(configured.get("auth.user", ()))
+    return frozenset(names)
+
+
 def readable_attributes(model: type[models.Model]) -> set[str]:
-    """Attributes an expression may read on a thing: fields, ``pk``/``id`` and relations."""
+    """Attributes an expression may read on a thing: fields, ``pk``/``id`` and relations.
+
+    Many-to-many and reverse relations count only when they lead to a data type: a user's
+    ``api_keys``, ``workflow_runs``, ``groups`` or admin log entries are not data a
+    workflow was given.
+    """
     hidden = hidden_field_names()
-    names = field_names(model) | {"pk", "id"}
+    names = {f.name for f in visible_fields(model)} | {"pk", "id"}
+    names |= {
+        f.name
+        for f in model._meta.many_to_many
+        if f.name not in hidden and is_data_type(f.related_model)
+    }
     for rel in model._meta.related_objects:
+        if not is_data_type(rel.related_model):
+            continue
         accessor = rel.get_accessor_name()
         if accessor and not accessor.startswith("_"):
             names.add(accessor)

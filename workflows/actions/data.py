@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -16,12 +17,17 @@ from ..exceptions import WorkflowError
 from .registry import ActionType, ConfigError, ConfigField, FieldKind, register
 
 _PARAM_THING = re.compile(r"^\{\{-?\s*params\.([A-Za-z_][A-Za-z0-9_]*)\s*-?\}\}$")
+_CURRENT_USER = re.compile(r"^\{\{-?\s*current_user\s*-?\}\}$")
 
 
 def _model_of(raw: Any, ctx: Any) -> type[models.Model] | None:
-    """The data type of ``{{ params.x }}`` when x is a thing parameter, for save-time checks."""
+    """The data type of ``{{ params.x }}`` when x is a thing parameter, or of
+    ``{{ current_user }}``, for save-time checks."""
     if not isinstance(raw, str):
         return None
+    if _CURRENT_USER.match(raw.strip()):
+        user_model = get_user_model()
+        return user_model if data_types.is_data_type(user_model) else None
     match = _PARAM_THING.match(raw.strip())
     if not match:
         return None
@@ -32,7 +38,19 @@ def _model_of(raw: Any, ctx: Any) -> type[models.Model] | None:
 
 
 def check_field_names(model: type[models.Model], names: Iterable[str], key: str) -> None:
+    """Every name must be a writable field of ``model``: known, not hidden, not the
+    primary key and not protected (``PROTECTED_FIELDS``, e.g. ``is_superuser``)."""
+    names = list(names)
+    protected = data_types.protected_field_names(model)
     allowed = data_types.field_names(model) - {model._meta.pk.name}
+    refused = [n for n in names if n in allowed and n in protected]
+    if refused:
+        raise ConfigError(
+            key,
+            f"{model._meta.label} field {refused[0]!r} is protected: workflows may not "
+            "write it (PROTECTED_FIELDS)",
+        )
+    allowed -= protected
     unknown = [n for n in names if n not in allowed]
     if unknown:
         raise ConfigError(
@@ -69,7 +87,10 @@ def _one_thing(value: Any, key: str) -> models.Model | None:
 def apply_fields(thing: models.Model, values: Mapping[str, Any]) -> list[tuple[Any, Any]]:
     """Set field values on ``thing``; return many-to-many values to set after saving."""
     model = type(thing)
-    check_field_names(model, values, "fields")
+    try:
+        check_field_names(model, values, "fields")
+    except ConfigError as exc:  # at run time: a thing whose type was not known when saved
+        raise WorkflowError(exc.message) from None
     later = []
     for name, value in values.items():
         f = model._meta.get_field(name)

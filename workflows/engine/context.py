@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
@@ -81,7 +80,7 @@ class RunContext:
                 "settings": Namespace(conf.get("SETTINGS"), "setting"),
             }
             for name, fn in FUNCTIONS.items():
-                scope[name] = partial(fn.func, self) if fn.needs_context else fn.func
+                scope[name] = BoundFunction(fn.name, fn.func, self) if fn.needs_context else fn.func
             scope.update(self.extra)
             self._scope = scope
         return self._scope
@@ -94,6 +93,28 @@ class RunContext:
                 f"the workflow ran longer than its timeout of {self.workflow.timeout} s"
             )
         return left
+
+
+class BoundFunction:
+    """An expression function bound to its run (``search``).
+
+    Unlike ``functools.partial`` it shows nothing of the run: printed (``{{ search }}``) a
+    partial would spell out the whole ``RunContext`` (parameters, steps, definition), and
+    its ``args`` would hand the context to the expression.
+    """
+
+    __slots__ = ("_name", "_func", "_ctx")
+
+    def __init__(self, name: str, func: Any, ctx: RunContext) -> None:
+        self._name = name
+        self._func = func
+        self._ctx = ctx
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._func(self._ctx, *args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<function {self._name}>"
 
 
 _current: ContextVar[RunContext | None] = ContextVar("bubble_current_run", default=None)

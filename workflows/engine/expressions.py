@@ -15,7 +15,7 @@ per process.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -29,7 +29,7 @@ from jinja2.runtime import Undefined
 from .. import conf, data_types
 from ..exceptions import ExpressionError, WorkflowError
 from .functions import FUNCTIONS
-from .limits import check_size, time_budget
+from .limits import check_size, check_weight, time_budget
 from .sandbox import environment
 
 #: Names every expression may use, besides registered functions.
@@ -72,8 +72,7 @@ class Expression:
                     value = self._compiled(**scope)
                     if isinstance(value, Undefined):
                         value._fail_with_undefined_error()
-                    if isinstance(value, str | list | tuple):
-                        check_size(len(value), "result")
+                    check_weight(value, "result")
                     return value
                 text = self._compiled.render(scope)
                 check_size(len(text), "text")
@@ -110,7 +109,7 @@ def compile_condition(source: str, spec: ScopeSpec) -> Expression:
         )
     expr = _parse_expression(source)
     _check_references(expr, spec, source)
-    return Expression(source, True, _compile_native(source))
+    return Expression(source, True, _compiled(_compile_native, source, source))
 
 
 def compile_template(source: str, spec: ScopeSpec) -> Expression:
@@ -120,8 +119,19 @@ def compile_template(source: str, spec: ScopeSpec) -> Expression:
     _check_references(template, spec, source)
     single = _single_expression(source)
     if single is not None:
-        return Expression(source, True, _compile_native(single))
-    return Expression(source, False, _compile_text(source))
+        return Expression(source, True, _compiled(_compile_native, single, source))
+    return Expression(source, False, _compiled(_compile_text, source, source))
+
+
+def _compiled(compile_: Callable[[str], Any], text: str, source: str) -> Any:
+    """Compile, reporting what only Jinja's compiler sees (an unknown filter such as
+    ``|center``) as an ExpressionError when the workflow is saved, not as a crash."""
+    try:
+        return compile_(text)
+    except TemplateSyntaxError as exc:
+        raise ExpressionError(f"{exc.message} in {source!r}") from None
+    except RecursionError:
+        raise ExpressionError(f"expression is too deeply nested: {source[:80]!r}") from None
 
 
 def is_dynamic(value: Any) -> bool:
@@ -301,6 +311,11 @@ def search_lookup(model: Any, key: str) -> str:
             continue
         f = current._meta.get_field(part)
         if f.is_relation and f.related_model is not None:
+            if i != len(path) - 1 and not data_types.is_data_type(f.related_model):
+                raise ExpressionError(
+                    f"{part!r} leads to {f.related_model._meta.label}, which is not a data "
+                    f"type: search filters cannot look inside it (search filter {key!r})"
+                )
             current = f.related_model
         elif i != len(path) - 1:
             raise ExpressionError(f"{part!r} is not a relation (search filter {key!r})")

@@ -12,16 +12,17 @@ import datetime
 import re
 import secrets
 import string
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from jinja2 import filters as jinja_filters
+from jinja2 import pass_context, pass_eval_context
 from jinja2.exceptions import SecurityError
 
-from .limits import check_deadline, check_size
+from .limits import SCALARS, allocate, check_deadline, check_weight, materialize, weigh
 
 
 @dataclass(frozen=True)
@@ -51,14 +52,49 @@ def expression_function(name: str, *, needs_context: bool = False):
 
 
 def _guarded(func: Callable[..., Any]) -> Callable[..., Any]:
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    """A filter that checks the deadline and the size of what goes in and comes out.
+
+    Filters such as ``|sort``, ``|upper`` or ``|string`` copy or print their input, so an
+    input whose deep size is over the cap (a list holding one big text many times, lazily
+    built by ``|map``) is refused before the filter runs, not after it filled memory.
+
+    The wrapper takes Jinja's context: Jinja never calls such a filter while compiling
+    (its constant folding would otherwise run filters when a workflow is saved, outside
+    any time budget). It hands ``func`` the environment or eval context it asks for.
+    """
+    wants = getattr(getattr(func, "jinja_pass_arg", None), "name", None)
+
+    @pass_context
+    def wrapper(context: Any, value: Any = None, *args: Any, **kwargs: Any) -> Any:
         check_deadline()
-        return func(*args, **kwargs)
+        if type(value) is str:
+            check_weight(value, "filter input")
+        elif type(value) not in SCALARS:
+            if isinstance(value, Iterator):
+                # still lazy for the filter (``|reverse`` treats lists differently)
+                value = iter(materialize(value, "filter input"))
+            else:
+                check_weight(value, "filter input")
+        for argument in (*args, *kwargs.values()) if args or kwargs else ():
+            if type(argument) not in SCALARS:
+                check_weight(argument, "filter argument")
+        if wants is None:
+            result = func(value, *args, **kwargs)
+        elif wants == "context":
+            result = func(context, value, *args, **kwargs)
+        elif wants == "eval_context":
+            result = func(context.eval_ctx, value, *args, **kwargs)
+        else:
+            result = func(context.environment, value, *args, **kwargs)
+        if result is value or type(result) in SCALARS:
+            return result
+        if type(result) is str:
+            allocate(len(result), "filter result")
+        elif not isinstance(result, Iterator):
+            allocate(weigh(result), "filter result")
+        return result
 
     wrapper.__name__ = getattr(func, "__name__", "filter")
-    for marker in ("jinja_pass_arg",):
-        if hasattr(func, marker):
-            setattr(wrapper, marker, getattr(func, marker))
     return wrapper
 
 
@@ -179,7 +215,6 @@ for _name in (
     "string",
     "sum",
     "title",
-    "tojson",
     "trim",
     "truncate",
     "unique",
@@ -190,6 +225,22 @@ for _name in (
     FILTERS[_name] = _guarded(jinja_filters.FILTERS[_name])
 
 
+_MAX_JSON_INDENT = 16
+
+
+@expression_filter("tojson")
+@pass_eval_context
+def tojson(eval_ctx: Any, value: Any, indent: int | None = None) -> str:
+    """Jinja's ``tojson`` with a small indent: ``indent=10**8`` would print 100 MB per line."""
+    if indent is not None and (
+        isinstance(indent, bool)
+        or not isinstance(indent, int)
+        or not 0 <= indent <= _MAX_JSON_INDENT
+    ):
+        raise SecurityError(f"tojson indent must be a whole number from 0 to {_MAX_JSON_INDENT}")
+    return jinja_filters.do_tojson(eval_ctx, value, indent)
+
+
 @expression_filter("join")
 def join(value: Iterable[Any], separator: str = "", attribute: str | None = None) -> str:
     """Jinja's ``join``, refusing results above the size limit before building them."""
@@ -197,7 +248,7 @@ def join(value: Iterable[Any], separator: str = "", attribute: str | None = None
     if attribute is not None:
         items = [item.get(attribute) if isinstance(item, dict) else item for item in items]
     parts = ["" if item is None else str(item) for item in items]
-    check_size(sum(map(len, parts)) + len(str(separator)) * max(len(parts) - 1, 0), "join")
+    allocate(sum(map(len, parts)) + len(str(separator)) * max(len(parts) - 1, 0), "join")
     return str(separator).join(parts)
 
 
@@ -208,7 +259,7 @@ def replace(value: Any, old: str, new: str, count: int | None = None) -> str:
     occurrences = text.count(old) if old else len(text) + 1
     if count is not None:
         occurrences = min(occurrences, max(int(count), 0))
-    check_size(len(text) + occurrences * (len(new) - len(old)), "replace")
+    allocate(len(text) + occurrences * (len(new) - len(old)), "replace")
     return text.replace(old, new, -1 if count is None else int(count))
 
 

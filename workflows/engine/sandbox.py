@@ -6,29 +6,42 @@ dicts) with ``StrictUndefined``, and tightened further:
 * only registered functions and filters exist (``functions.py``), no ``lipsum``/``cycler``;
 * ``*``, ``**``, ``+`` and ``%`` are intercepted so no expression can build a huge string,
   list or number, and ``%`` formatting of strings is refused;
+* ``~`` and text output (``{{ }}`` inside text) are size-checked like the operators,
+  counting the deep size of lists (see ``limits.weigh``), so a list holding one big string
+  a million times cannot be printed;
+* nothing is evaluated when an expression is compiled: Jinja's optimizer is off and every
+  filter takes the context (``functions._guarded``), which Jinja never folds, so saving a
+  workflow never runs its expressions;
+* attributes are readable only on plain values (text, numbers, lists, dicts, dates), the
+  expression types (``params``, ``steps``, lists of things, files) and things; every
+  other object (a function's ``args``, the run's internals) is opaque;
 * methods are callable only from a short allowlist per type (``str.format``,
   ``str.join``, ``str.center``, ``int.to_bytes`` and friends are not on it);
-* on a thing (a model instance) only its visible fields and relations are readable, never
-  its methods (``save``, ``delete``) or hidden fields (``password``); related managers come
-  back as lists;
+* on a thing (a model instance) only its visible fields and relations to other data types
+  are readable, never its methods (``save``, ``delete``) or hidden fields (``password``);
+  related managers come back as lists;
 * every attribute access, call and filter checks a wall-clock deadline.
 """
 
 from __future__ import annotations
 
 import datetime
+import decimal
+import uuid
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
-from jinja2 import StrictUndefined
+from django.db.models.fields.files import FieldFile
+from jinja2 import StrictUndefined, nodes
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .. import data_types
 from .functions import FILTERS
-from .limits import check_deadline, check_size
-from .values_types import FileValue, Namespace, ThingList
+from .limits import allocate, check_deadline, check_size, check_weight, weigh
+from .values_types import FileValue, Namespace, Steps, ThingList
 
 _SAFE_METHODS: dict[type, frozenset[str]] = {
     str: frozenset(
@@ -47,7 +60,22 @@ _SAFE_METHODS: dict[type, frozenset[str]] = {
     datetime.timedelta: frozenset({"total_seconds"}),
 }
 
-_SEQUENCES = (str, list, tuple)
+#: Values whose plain (non-method) attributes are harmless: ``now.year``, ``delta.days``.
+_PLAIN_TYPES = (
+    str,
+    int,
+    float,
+    decimal.Decimal,
+    list,
+    tuple,
+    dict,
+    datetime.date,
+    datetime.time,
+    datetime.timedelta,
+    uuid.UUID,
+)
+#: What a file field of a thing shows (not its storage, path or open file).
+_FILE_ATTRIBUTES = frozenset({"url", "name", "size"})
 _MAX_INT_BITS = 1_000_000
 
 
@@ -64,11 +92,26 @@ def _finalize(value: Any) -> Any:
         return ""
     if isinstance(value, datetime.datetime | datetime.date):
         return value.isoformat()
+    if not isinstance(value, str):
+        check_weight(value, "text")  # before Jinja turns a list into text
     return value
+
+
+class _CodeGenerator(CodeGenerator):
+    """Compiles ``a ~ b`` to ``environment.concat((a, b))`` so joining is size-checked
+    (Jinja's own ``str_join`` is not an intercepted operator)."""
+
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        self.write("environment.concat((")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write("))")
 
 
 class SandboxEnvironment(ImmutableSandboxedEnvironment):
     intercepted_binops = frozenset({"*", "**", "+", "%"})
+    code_generator_class = _CodeGenerator
 
     def __init__(self) -> None:
         super().__init__(
@@ -77,6 +120,9 @@ class SandboxEnvironment(ImmutableSandboxedEnvironment):
             finalize=_finalize,
             cache_size=0,
             auto_reload=False,
+            # Jinja's optimizer runs filters on constant arguments while compiling, i.e.
+            # when a workflow is saved, outside any time budget and before any run.
+            optimized=False,
         )
         # Only the curated names exist; Jinja's lipsum/cycler/joiner/namespace do not.
         range_func = self.globals["range"]
@@ -90,8 +136,11 @@ class SandboxEnvironment(ImmutableSandboxedEnvironment):
         check_deadline()
         if operator == "*":
             for seq, times in ((left, right), (right, left)):
-                if isinstance(seq, _SEQUENCES) and isinstance(times, int):
-                    check_size(len(seq) * max(times, 0), "repetition")
+                if isinstance(seq, str) and isinstance(times, int):
+                    allocate(len(seq) * max(times, 0), "repetition")
+                elif isinstance(seq, list | tuple) and isinstance(times, int):
+                    # deep size: [big_text] * n costs n times big_text once printed
+                    allocate((weigh(seq) - 1) * max(times, 0), "repetition")
             both_ints = isinstance(left, int) and isinstance(right, int)
             if both_ints and left.bit_length() + right.bit_length() > _MAX_INT_BITS:
                 raise SecurityError("number too large")
@@ -100,11 +149,28 @@ class SandboxEnvironment(ImmutableSandboxedEnvironment):
             if both_ints and right > 0 and max(left.bit_length(), 1) * right > _MAX_INT_BITS:
                 raise SecurityError("power too large")
         elif operator == "+":
-            if isinstance(left, _SEQUENCES) and isinstance(right, _SEQUENCES):
-                check_size(len(left) + len(right), "concatenation")
+            if isinstance(left, str) and isinstance(right, str):
+                allocate(len(left) + len(right), "concatenation")
+            elif isinstance(left, list | tuple) and isinstance(right, list | tuple):
+                allocate(weigh(left) + weigh(right) - 2, "concatenation")
         elif operator == "%" and isinstance(left, str | bytes):
             raise SecurityError("'%' formatting of text is not available; use ~ to join text")
         return self.binop_table[operator](left, right)
+
+    def concat(self, parts: tuple[Any, ...]) -> str:
+        """``a ~ b ~ c``: text joined after checking the size of what is built."""
+        check_deadline()
+        texts: list[str] = []
+        total = 0
+        for part in parts:
+            if not isinstance(part, str):
+                check_weight(part, "text")
+                part = str(part)
+            total += len(part)
+            check_size(total, "text")
+            texts.append(part)
+        allocate(total, "text")
+        return "".join(texts)
 
     # --- attributes ----------------------------------------------------------------------
 
@@ -118,11 +184,15 @@ class SandboxEnvironment(ImmutableSandboxedEnvironment):
             return False
         if isinstance(obj, models.Model):
             return attr in data_types.readable_attributes(type(obj))
-        if isinstance(obj, Namespace | ThingList | FileValue):
+        if isinstance(obj, Namespace | Steps | ThingList | FileValue):
             return not callable(value)
-        if callable(value):
-            return attr in _safe_methods_for(obj)
-        return True
+        if isinstance(obj, FieldFile):
+            return attr in _FILE_ATTRIBUTES
+        if isinstance(obj, _PLAIN_TYPES):
+            return attr in _safe_methods_for(obj) if callable(value) else True
+        # Anything else (functions and their ``args``, the run's context, managers,
+        # storages) is opaque: reading its attributes would reach the engine's internals.
+        return False
 
     def is_safe_callable(self, obj: Any) -> bool:
         if not super().is_safe_callable(obj):
@@ -158,7 +228,10 @@ class SandboxEnvironment(ImmutableSandboxedEnvironment):
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
         check_deadline()
-        return _wrap(super().call(__context, __obj, *args, **kwargs))
+        result = super().call(__context, __obj, *args, **kwargs)
+        if isinstance(result, str | list | tuple | dict):
+            allocate(weigh(result), "result")  # 'text'.upper(), dict(...), split()
+        return _wrap(result)
 
 
 def _wrap(value: Any) -> Any:

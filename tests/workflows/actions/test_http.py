@@ -12,6 +12,12 @@ from workflows.engine.serialize import MASK
 from workflows.exceptions import DefinitionError
 
 
+@pytest.fixture(autouse=True)
+def _allow_loopback(settings):
+    """pytest-httpserver listens on 127.0.0.1, which http_request refuses by default."""
+    settings.BUBBLE = {**settings.BUBBLE, "HTTP_ALLOW_PRIVATE": True}
+
+
 def test_response_is_available_to_later_steps(make_workflow, user, httpserver):
     httpserver.expect_request(
         "/items",

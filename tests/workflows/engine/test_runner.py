@@ -300,11 +300,17 @@ def test_search_lock_serialises_concurrent_read_modify_write(make_workflow, cust
         "bump",
         parameters=ORDER_PARAM,
         actions=[
-            {"id": "o", "type": "log",
-             "message": "{{ search('examples.Order', pk=params.order.id, lock=true)"
-                        ".first.total }}"},
-            {"type": "make_changes", "thing": "{{ params.order }}",
-             "changes": {"total": "{{ steps.o|float + 1 }}"}},
+            {
+                "id": "o",
+                "type": "log",
+                "message": "{{ search('examples.Order', pk=params.order.id, lock=true)"
+                ".first.total }}",
+            },
+            {
+                "type": "make_changes",
+                "thing": "{{ params.order }}",
+                "changes": {"total": "{{ steps.o|float + 1 }}"},
+            },
         ],
     )
     errors = []
