@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     # model is unused and hidden from the admin.
     "rest_framework_api_key",
     "django_q",
+    "guardian",
     "workflows",
     "scheduler",
     "examples",
@@ -109,6 +110,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# django-guardian: per-object permissions ("this user may view this order") count as
+# privacy grants (see workflows.privacy). No shadow "AnonymousUser" row: anonymous callers
+# are governed by each data type's "everyone else" privacy rule.
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "guardian.backends.ObjectPermissionBackend",
+]
+ANONYMOUS_USER_NAME = None
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")

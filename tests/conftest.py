@@ -23,6 +23,14 @@ from workflows.models import Workflow
 from workflows.services import api_key_create
 
 
+def pytest_configure(config) -> None:
+    """Hash test users' passwords cheaply: Django's default (PBKDF2, a million rounds)
+    costs most of a second per user and is not what any test is about."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(autouse=True)
 def _fresh_caches():
     cache.clear()

@@ -10,10 +10,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db import models
-
 from .. import conf, data_types
 from ..exceptions import RunTimeout
+from ..privacy.access import DataAccess
 from .expressions import SEARCH_OPTIONS, search_lookup
 from .functions import FUNCTIONS, expression_function
 from .values_types import Namespace, Steps, ThingList
@@ -22,20 +21,6 @@ if TYPE_CHECKING:
     from ..models import Run
     from .compiler import CompiledWorkflow
     from .runner import Recorder
-
-
-class DataAccess:
-    """Where every read of things starts, so privacy rules have one place to apply.
-
-    Today it hands out each model's full queryset; the privacy-rules issue filters here.
-    """
-
-    def __init__(self, actor: Any, *, ignore_privacy: bool):
-        self.actor = actor
-        self.ignore_privacy = ignore_privacy
-
-    def queryset(self, model: type[models.Model]) -> models.QuerySet:
-        return model._default_manager.all()
 
 
 @dataclass

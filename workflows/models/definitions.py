@@ -1,4 +1,4 @@
-"""Workflow definitions (Workflow, Parameter, Action), API keys, and the run log.
+"""Workflow definitions: a workflow, its typed parameters and its ordered actions.
 
 Definitions are plain rows; their meaning (validation, compilation) lives in
 ``workflows.definitions`` and ``workflows.engine``. ``Workflow.revision`` increases on every
@@ -8,24 +8,12 @@ of the OpenAPI schema) key on ``(pk, revision)`` and never serve a stale definit
 
 from __future__ import annotations
 
-import uuid
-
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F
 from django.utils import timezone
-from rest_framework_api_key.models import AbstractAPIKey
 
-from .choices import (
-    AuthMode,
-    ConditionNotMet,
-    ParameterType,
-    RunSource,
-    RunStatus,
-    StepStatus,
-    WorkflowKind,
-)
+from ..choices import AuthMode, ConditionNotMet, ParameterType, WorkflowKind
 
 IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
 identifier_validator = RegexValidator(
@@ -111,6 +99,9 @@ class Workflow(models.Model):
     )
     # Recurring schedule: {"cron": "0 3 * * *"} or {"every": "1 day", "start": ISO8601}.
     schedule = models.JSONField(null=True, blank=True)
+    # A signed-request requirement (webhooks): {"secret": NAME, "scheme": "stripe", ...};
+    # see workflows.webhooks. The secret itself is an operator secret, never stored here.
+    webhook = models.JSONField("webhook signature", null=True, blank=True)
     revision = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -173,6 +164,9 @@ class Parameter(_WorkflowPart):
         null=True, blank=True, help_text="Used when the parameter is not sent (JSON)."
     )
     description = models.TextField(blank=True)
+    secret = models.BooleanField(
+        default=False, help_text="Mask its value in run logs, the admin and error messages."
+    )
 
     class Meta(_WorkflowPart.Meta):
         constraints = [
@@ -212,90 +206,3 @@ class Action(_WorkflowPart):
 
     def __str__(self) -> str:
         return self.label or self.step_id or self.type
-
-
-class ApiKey(AbstractAPIKey):
-    """A bearer key belonging to a user; runs made with it run as that user.
-
-    Hashing, prefix lookup, revocation and expiry come from djangorestframework-api-key.
-    """
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys"
-    )
-    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
-
-    class Meta(AbstractAPIKey.Meta):
-        verbose_name = "API key"
-        verbose_name_plural = "API keys"
-
-
-class Run(models.Model):
-    """One execution of a workflow, whatever started it; written before any work."""
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    workflow = models.ForeignKey(
-        Workflow, on_delete=models.SET_NULL, null=True, blank=True, related_name="runs"
-    )
-    workflow_name = models.CharField(max_length=100)
-    workflow_revision = models.PositiveIntegerField(default=0)
-    source = models.CharField(max_length=20, choices=RunSource.choices, default=RunSource.API)
-    status = models.CharField(max_length=20, choices=RunStatus.choices, default=RunStatus.RUNNING)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="workflow_runs",
-        help_text="The user the run ran as (none: anonymous).",
-    )
-    parent = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children"
-    )
-    depth = models.PositiveSmallIntegerField(default=0)
-    params = models.JSONField(default=dict, blank=True)
-    result = models.JSONField(null=True, blank=True)
-    error_code = models.CharField(max_length=50, blank=True)
-    error_message = models.TextField(blank=True)
-    error_parameter = models.CharField(max_length=100, blank=True)
-    started_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    duration_ms = models.FloatField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-started_at"]
-        indexes = [
-            models.Index(fields=["-started_at"], name="run_started_idx"),
-            models.Index(fields=["workflow", "-started_at"], name="run_workflow_started_idx"),
-            models.Index(fields=["status", "-started_at"], name="run_status_started_idx"),
-            models.Index(fields=["actor", "-started_at"], name="run_actor_started_idx"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.workflow_name} {self.started_at:%Y-%m-%d %H:%M:%S} ({self.status})"
-
-
-class StepRun(models.Model):
-    """What one action did in a run: condition, resolved inputs, output, error, time."""
-
-    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="steps")
-    position = models.PositiveIntegerField()
-    step_id = models.CharField(max_length=100, blank=True)
-    action_type = models.CharField(max_length=50)
-    label = models.CharField(max_length=200, blank=True)
-    status = models.CharField(max_length=20, choices=StepStatus.choices)
-    condition_result = models.BooleanField(null=True, blank=True)
-    inputs = models.JSONField(null=True, blank=True)
-    output = models.JSONField(null=True, blank=True)
-    error = models.TextField(blank=True)
-    started_at = models.DateTimeField(default=timezone.now)
-    duration_ms = models.FloatField(default=0)
-
-    class Meta:
-        ordering = ["run", "position"]
-        constraints = [
-            models.UniqueConstraint(fields=["run", "position"], name="unique_step_position")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.position}. {self.label or self.step_id or self.action_type}"

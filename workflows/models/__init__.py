@@ -1,0 +1,20 @@
+"""The workflows app's models, one module per concept; import them from here."""
+
+from .audit import DefinitionChange
+from .definitions import Action, Parameter, Workflow
+from .keys import ApiKey
+from .privacy import PrivacyRule
+from .runs import Run, StepRun
+from .secrets import Secret
+
+__all__ = [
+    "Action",
+    "ApiKey",
+    "DefinitionChange",
+    "Parameter",
+    "PrivacyRule",
+    "Run",
+    "Secret",
+    "StepRun",
+    "Workflow",
+]

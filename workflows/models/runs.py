@@ -1,0 +1,83 @@
+"""The run log: one ``Run`` per execution, one ``StepRun`` per action."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from ..choices import RunSource, RunStatus, StepStatus
+from .definitions import Workflow
+
+
+class Run(models.Model):
+    """One execution of a workflow, whatever started it; written before any work."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    workflow = models.ForeignKey(
+        Workflow, on_delete=models.SET_NULL, null=True, blank=True, related_name="runs"
+    )
+    workflow_name = models.CharField(max_length=100)
+    workflow_revision = models.PositiveIntegerField(default=0)
+    source = models.CharField(max_length=20, choices=RunSource.choices, default=RunSource.API)
+    status = models.CharField(max_length=20, choices=RunStatus.choices, default=RunStatus.RUNNING)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="workflow_runs",
+        help_text="The user the run ran as (none: anonymous).",
+    )
+    parent = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children"
+    )
+    depth = models.PositiveSmallIntegerField(default=0)
+    params = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(null=True, blank=True)
+    error_code = models.CharField(max_length=50, blank=True)
+    error_message = models.TextField(blank=True)
+    error_parameter = models.CharField(max_length=100, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration_ms = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [
+            models.Index(fields=["-started_at"], name="run_started_idx"),
+            models.Index(fields=["workflow", "-started_at"], name="run_workflow_started_idx"),
+            models.Index(fields=["status", "-started_at"], name="run_status_started_idx"),
+            models.Index(fields=["actor", "-started_at"], name="run_actor_started_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.workflow_name} {self.started_at:%Y-%m-%d %H:%M:%S} ({self.status})"
+
+
+class StepRun(models.Model):
+    """What one action did in a run: condition, resolved inputs, output, error, time."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveIntegerField()
+    step_id = models.CharField(max_length=100, blank=True)
+    action_type = models.CharField(max_length=50)
+    label = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=20, choices=StepStatus.choices)
+    condition_result = models.BooleanField(null=True, blank=True)
+    inputs = models.JSONField(null=True, blank=True)
+    output = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    duration_ms = models.FloatField(default=0)
+
+    class Meta:
+        ordering = ["run", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "position"], name="unique_step_position")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.label or self.step_id or self.action_type}"
