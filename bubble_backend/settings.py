@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import environ
 
@@ -59,6 +60,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Refuses an API key sent in a URL (docs/security.md), before anything else reads it.
+    "workflows.api.key_in_url.KeyInUrlMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -154,6 +157,18 @@ REST_FRAMEWORK = {
     ],
     "EXCEPTION_HANDLER": "workflows.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Per API key, and per client address for requests without one; "0" turns a rate off.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "workflows.api.throttling.KeyRateThrottle",
+        "workflows.api.throttling.AddressRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "key": env.str("BUBBLE_THROTTLE_KEY", default="600/min"),
+        "address": env.str("BUBBLE_THROTTLE_ADDRESS", default="300/min"),
+    },
+    # Proxies in front of the server: the client address is the X-Forwarded-For entry this
+    # many hops back. 0 (the default) trusts no header and uses the connection's address.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 # Request bodies above this size are answered 413 (Django's own limit for form fields).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("BUBBLE_MAX_BODY_SIZE", default=10 * 1024 * 1024)
@@ -179,6 +194,31 @@ if REDIS_URL:
 else:
     Q_CLUSTER["orm"] = "default"  # zero set-up: the database is the queue
 
+
+def _cache_url(redis_url: str) -> str:
+    """The broker's Redis with the neighbouring db index (0<->1, 14<->15...): clearing the
+    cache (FLUSHDB) must never empty django-q2's queue. ``?db=`` wins over the path."""
+    parts = urlsplit(redis_url)
+    query = dict(parse_qsl(parts.query))
+    path_db = parts.path.strip("/") if parts.scheme != "unix" else ""
+    db = int(query.get("db") or (path_db if path_db.isdigit() else 0))
+    return urlunsplit(parts._replace(query=urlencode({**query, "db": db ^ 1})))
+
+
+# Throttle counters and the Scheduler's cached counts: shared through Redis when there is
+# one, else per process (each server process then throttles on its own).
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _cache_url(REDIS_URL),
+            "KEY_PREFIX": "bubble",
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 # The scheduler's tuning (scheduler/conf.py lists the keys and defaults), as JSON.
 BUBBLE_SCHEDULER = env.json("BUBBLE_SCHEDULER", default={})
 
@@ -201,12 +241,16 @@ BUBBLE = {
     # http_request may reach loopback/private addresses only when allowed here.
     "HTTP_ALLOW_PRIVATE": env.bool("BUBBLE_HTTP_ALLOW_PRIVATE", default=False),
     "HTTP_ALLOWED_NETWORKS": env.list("BUBBLE_HTTP_ALLOWED_NETWORKS", default=[]),
+    # Encrypts admin-stored secrets instead of SECRET_KEY; "new,old" while rotating.
+    "SECRETS_KEY": env.list("BUBBLE_SECRETS_KEY", default=[]),
 }
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # secrets (operator secrets, secret parameters) are masked in every line and traceback
+    "filters": {"mask_secrets": {"()": "workflows.log_filters.MaskSecretsFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_secrets"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }

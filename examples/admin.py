@@ -1,14 +1,20 @@
-"""Simple admins for the example data types, so builders can see what workflows change."""
+"""Simple admins for the example data types, so builders can see what workflows change.
+
+They are django-guardian admins: a thing's page has an "Object permissions" button where a
+user or group can be given view / change / delete on that one thing, which privacy rules
+count as a grant (see docs/privacy.md).
+"""
 
 from __future__ import annotations
 
 from django.contrib import admin
+from guardian.admin import GuardedModelAdmin
 
 from .models import Customer, Order, Profile, Setting, VerificationCode
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(GuardedModelAdmin):
     list_display = ("name", "email", "user", "created_at")
     list_select_related = ("user",)
     search_fields = ("name", "email")
@@ -16,7 +22,7 @@ class CustomerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(GuardedModelAdmin):
     list_display = ("id", "customer", "total", "status", "created_at", "paid_at")
     list_filter = ("status",)
     list_select_related = ("customer",)
@@ -25,7 +31,7 @@ class OrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(Profile)
-class ProfileAdmin(admin.ModelAdmin):
+class ProfileAdmin(GuardedModelAdmin):
     list_display = ("user", "birthday")
     list_select_related = ("user",)
     search_fields = ("user__username", "user__email")
@@ -33,13 +39,13 @@ class ProfileAdmin(admin.ModelAdmin):
 
 
 @admin.register(VerificationCode)
-class VerificationCodeAdmin(admin.ModelAdmin):
+class VerificationCodeAdmin(GuardedModelAdmin):
     list_display = ("destination", "attempts", "verified", "created_at")
     list_filter = ("verified",)
     search_fields = ("destination",)
 
 
 @admin.register(Setting)
-class SettingAdmin(admin.ModelAdmin):
+class SettingAdmin(GuardedModelAdmin):
     list_display = ("name", "should_run")
     list_editable = ("should_run",)

@@ -56,6 +56,7 @@ from workflows.engine.serialize import to_log
 from workflows.models import Run, Workflow
 
 from . import services
+from .execution import shown_params
 from .frequency import parse_frequency
 from .models import CANCELLABLE, Pause, RecurringEvent, ScheduledRun, Status
 
@@ -555,7 +556,7 @@ class ScheduledRunAdmin(CappedCountMixin, ReadOnlyDetailMixin, admin.ModelAdmin)
     def params_summary(self, obj: ScheduledRun) -> Any:
         if not obj.params:
             return "-"
-        text = json.dumps(to_log(obj.params), ensure_ascii=False, default=str)
+        text = json.dumps(shown_params(obj), ensure_ascii=False, default=str)
         if len(text) > PARAMS_SUMMARY_LENGTH:
             text = text[: PARAMS_SUMMARY_LENGTH - 1] + "…"
         return format_html('<code class="sched-params">{}</code>', text)
@@ -778,7 +779,7 @@ class ScheduledRunAdmin(CappedCountMixin, ReadOnlyDetailMixin, admin.ModelAdmin)
 
     @admin.display(description="parameters (secrets masked)")
     def params_display(self, obj: ScheduledRun) -> Any:
-        return pretty_json(to_log(obj.params))
+        return pretty_json(shown_params(obj))
 
     @admin.display(description="context")
     def context_display(self, obj: ScheduledRun) -> Any:
@@ -936,7 +937,7 @@ class RecurringEventAdmin(CappedCountMixin, ReadOnlyDetailMixin, admin.ModelAdmi
 
     @admin.display(description="parameters (secrets masked)")
     def params_display(self, obj: RecurringEvent) -> Any:
-        return pretty_json(to_log(obj.params))
+        return pretty_json(shown_params(obj))
 
     @admin.action(description="Stop selected recurring events", permissions=["change"])
     def stop_selected(self, request: HttpRequest, queryset: QuerySet) -> None:

@@ -9,13 +9,14 @@ class SchedulerConfig(AppConfig):
     def ready(self) -> None:
         from workflows.engine import compiler
 
-        from . import actions, signals, triggers  # noqa: F401  (registers actions)
+        from . import actions, groups, signals, triggers  # noqa: F401  (registers actions)
         from .frequency import validate_schedule
 
         if validate_schedule not in compiler.schedule_validators:
             compiler.schedule_validators.append(validate_schedule)
         triggers.connect()
         signals.connect()
+        groups.register()
         self._link_runs_log()
 
     @staticmethod

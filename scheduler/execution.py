@@ -20,6 +20,8 @@ from django.utils import timezone
 
 from workflows import engine
 from workflows.choices import RunSource, RunStatus
+from workflows.engine.cache import get_compiled
+from workflows.engine.serialize import to_log
 from workflows.exceptions import WorkflowError
 from workflows.models import Run
 
@@ -139,6 +141,14 @@ def _after_failure(row: ScheduledRun, attempt: int, error: WorkflowError) -> str
     return Status.FAILED
 
 
+def shown_params(row: ScheduledRun | Any) -> Any:
+    """A scheduled run's (or recurring event's) parameters as the admin and the API show
+    them: the workflow's secret parameters and every operator secret masked."""
+    if not row.params:
+        return row.params
+    return to_log(row.params, secret_keys=get_compiled(row.workflow).secret_keys)
+
+
 def describe(row: ScheduledRun) -> dict[str, Any]:
     """A scheduled run as the REST API and ``steps.<id>`` show it."""
     return {
@@ -146,7 +156,7 @@ def describe(row: ScheduledRun) -> dict[str, Any]:
         "workflow": row.workflow.name,
         "status": row.status,
         "due_at": row.due_at.isoformat(),
-        "params": row.params,
+        "params": shown_params(row),
         "attempts": row.attempts,
         "run": str(row.run_id) if row.run_id else None,
         "error": row.last_error or None,

@@ -19,9 +19,10 @@ from workflows import conf as workflows_conf
 from workflows import data_types
 from workflows.choices import WorkflowKind
 from workflows.engine.cache import get_compiled
-from workflows.engine.params import coerce_params
 from workflows.exceptions import DepthExceeded, InvalidParameter, WorkflowError, WorkflowNotFound
+from workflows.masking import coerce_params
 from workflows.models import Run, Workflow
+from workflows.privacy.access import DataAccess
 
 from . import conf
 from .bulk import insert_scheduled_runs
@@ -47,10 +48,21 @@ def schedulable_workflow(name: str) -> Workflow:
     return workflow
 
 
-def stored_params(workflow: Workflow, raw: Mapping[str, Any]) -> dict[str, Any]:
-    """Coerce ``raw`` for ``workflow`` now (errors name the parameter) and keep it as JSON."""
-    values = coerce_params(get_compiled(workflow).parameters, raw)
+def stored_params(
+    workflow: Workflow, raw: Mapping[str, Any], *, actor: Any = None, ignore_privacy: bool = False
+) -> dict[str, Any]:
+    """Coerce ``raw`` for ``workflow`` now (errors name the parameter) and keep it as JSON.
+
+    Things are looked up as the run will look them up: as ``actor`` under the privacy
+    rules, so an id the scheduler may not reach is refused now, not when the run fires.
+    """
+    access = _access(workflow, actor, ignore_privacy)
+    values = coerce_params(get_compiled(workflow).parameters, raw, things=access.reachable)
     return to_stored(values)
+
+
+def _access(workflow: Workflow, actor: Any, ignore_privacy: bool) -> DataAccess:
+    return DataAccess(actor, ignore_privacy=workflow.ignore_privacy or ignore_privacy)
 
 
 def due_time(at: Any, now: datetime.datetime | None = None) -> datetime.datetime:
@@ -87,7 +99,11 @@ def schedule(
 ) -> ScheduledRun:
     """Schedule one run of ``workflow``; returns the saved ``ScheduledRun``."""
     check_depth(depth)
-    stored = dict(params or {}) if validated else stored_params(workflow, params or {})
+    stored = (
+        dict(params or {})
+        if validated
+        else stored_params(workflow, params or {}, actor=actor, ignore_privacy=ignore_privacy)
+    )
     return ScheduledRun.objects.create(
         workflow=workflow,
         params=stored,
@@ -125,12 +141,13 @@ def schedule_on_list(
     if isinstance(interval, bool) or not isinstance(interval, int | float) or interval < 0:
         raise InvalidParameter("interval: must be a number of seconds, 0 or more")
     specs = get_compiled(workflow).parameters
+    things = _access(workflow, actor, False).reachable
     start = due_time(at)
     step = datetime.timedelta(seconds=interval)
     rows = []
     for index, item in enumerate(items):
         try:
-            stored = to_stored(coerce_params(specs, params_for(item, index)))
+            stored = to_stored(coerce_params(specs, params_for(item, index), things=things))
         except WorkflowError as exc:
             exc.message = f"item {index}: {exc.message}"
             raise
@@ -210,7 +227,7 @@ def start_recurring(
     if last is not None and last <= first:
         raise InvalidParameter("end: must be after start")
     data_type, thing_id = thing_key(thing)
-    stored = stored_params(workflow, params or {})
+    stored = stored_params(workflow, params or {}, actor=actor)
     stop_recurring(workflow, data_type, thing_id)
     event = RecurringEvent.objects.create(
         workflow=workflow,

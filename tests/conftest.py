@@ -9,17 +9,19 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache as django_cache
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from examples.models import Customer, Order
+from scheduler import triggers
 from scheduler.dispatch import dispatch_due
 from scheduler.execution import execute_scheduled_run
-from workflows import data_types
+from workflows import data_types, masking
 from workflows.definitions import save_definition
 from workflows.engine import cache
 from workflows.engine.compiler import compile_definition
-from workflows.models import Workflow
+from workflows.models import PrivacyRule, Workflow
 from workflows.services import api_key_create
 
 
@@ -32,12 +34,46 @@ def pytest_configure(config) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _open_data_types(request):
+    """Privacy rules deny by default. Tests that are not about privacy run against data
+    types opened to everybody by an everyone-else rule (as a permissive app would be set
+    up), so the privacy code path still runs; tests marked ``privacy`` start with none."""
+    if request.node.get_closest_marker("privacy"):
+        return
+    for name in ("transactional_db", "db"):
+        if name in request.fixturenames:
+            request.getfixturevalue(name)
+            break
+    else:
+        return
+    PrivacyRule.objects.bulk_create(
+        PrivacyRule(
+            data_type=label,
+            everyone_else=True,
+            view_all=True,
+            find_in_searches=True,
+            create_via_api=True,
+            modify_via_api=True,
+            delete_via_api=True,
+        )
+        for label in data_types.allowed_labels()
+    )
+
+
+@pytest.fixture(autouse=True)
 def _fresh_caches():
+    """Compiled workflows, data types, trigger workflows watched, secrets known for masking,
+    and Django's cache (throttle counters, counts by status)."""
     cache.clear()
+    django_cache.clear()
     data_types.clear_cache()
+    triggers.forget_watched()
+    masking.clear()
     yield
     cache.clear()
+    django_cache.clear()
     data_types.clear_cache()
+    masking.clear()
 
 
 @pytest.fixture

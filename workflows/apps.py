@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class WorkflowsConfig(AppConfig):
@@ -9,3 +10,6 @@ class WorkflowsConfig(AppConfig):
     def ready(self) -> None:
         # Registering action types and expression functions happens on import.
         from . import actions, checks, engine  # noqa: F401
+        from .groups import create_missing_groups
+
+        post_migrate.connect(create_missing_groups, sender=self, dispatch_uid="workflows.groups")

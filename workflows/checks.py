@@ -60,3 +60,12 @@ def check_http_networks(app_configs, **kwargs):
                 )
             )
     return problems
+
+
+@register()
+def check_throttle_rates(app_configs, **kwargs):
+    """A malformed BUBBLE_THROTTLE_* rate would otherwise fail every API request."""
+    from .api.throttling import rate_problems
+
+    hint = "Use N/s, N/min, N/hour or N/day; 0 or empty turns it off."
+    return [Error(problem, hint=hint, id="workflows.E010") for problem in rate_problems()]

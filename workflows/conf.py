@@ -49,6 +49,10 @@ DEFAULTS: dict[str, Any] = {
             "date_joined",
         ],
     },
+    # Keys that encrypt admin-stored secrets (workflows.secrets): the first encrypts, all
+    # decrypt; empty: derived from SECRET_KEY (and SECRET_KEY_FALLBACKS), which always
+    # decrypt too. A comma-separated string or a list.
+    "SECRETS_KEY": [],
     # Header and key names whose values are masked in run logs.
     "MASKED_KEYS": [
         "authorization",

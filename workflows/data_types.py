@@ -14,7 +14,8 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.db import connection, models
 
 from . import conf
 from .exceptions import WorkflowError
@@ -142,17 +143,36 @@ def plain(value: Any) -> Any:
     return value
 
 
-def thing_to_dict(thing: models.Model) -> dict[str, Any]:
-    """A thing in Bubble's Data API shape: ``_id``, ``_type`` and its visible fields."""
+def thing_to_dict(
+    thing: models.Model, *, fields: frozenset[str] | set[str] | None = None
+) -> dict[str, Any]:
+    """A thing in Bubble's Data API shape: ``_id``, ``_type`` and its fields.
+
+    ``fields`` limits them to those a privacy rule shows (None: every visible field); a
+    related thing appears as its id.
+    """
     data: dict[str, Any] = {"_id": plain(thing.pk), "_type": thing._meta.label}
     for f in visible_fields(type(thing)):
-        if f.primary_key:
+        if f.primary_key or (fields is not None and f.name not in fields):
             continue
-        if f.is_relation:
-            data[f.name] = plain(getattr(thing, f.attname))
-        else:
-            data[f.name] = plain(getattr(thing, f.attname))
+        data[f.name] = plain(getattr(thing, f.attname))
     return data
+
+
+def field_value(field: models.Field, value: Any) -> Any:
+    """``value`` as ``field`` holds it, refusing (``ValidationError``) an integer the
+    database cannot store: an id of 10**30 is "not a valid id", not a crash."""
+    value = field.to_python(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        low, high = connection.ops.integer_field_range(field.get_internal_type())
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise ValidationError(f"{value} is out of range", code="out_of_range")
+    return value
+
+
+def pk_value(model: type[models.Model], value: Any) -> Any:
+    """A primary key of ``model`` read from input (see ``field_value``)."""
+    return field_value(model._meta.pk, value)
 
 
 def thing_reference(thing: models.Model) -> dict[str, Any]:

@@ -52,6 +52,8 @@ def workflow_definition(workflow: Workflow) -> dict[str, Any]:
         d["on"] = list(workflow.trigger_on or [])
     if workflow.schedule:
         d["schedule"] = workflow.schedule
+    if workflow.webhook:
+        d["webhook"] = workflow.webhook
     d["parameters"] = [parameter_definition(p) for p in workflow.parameters.all()]
     d["actions"] = [action_definition(a) for a in workflow.actions.all()]
     return d
@@ -69,6 +71,8 @@ def parameter_definition(p: Parameter) -> dict[str, Any]:
         d["default"] = p.default
     if p.description:
         d["description"] = p.description
+    if p.secret:
+        d["secret"] = True
     return d
 
 
@@ -92,6 +96,7 @@ PARAMETER_DEFAULTS: dict[str, Any] = {
     "data_type": "",
     "description": "",
     "default": None,
+    "secret": False,
 }
 ACTION_DEFAULTS: dict[str, Any] = {"id": "", "label": "", "only_when": ""}
 
@@ -115,6 +120,7 @@ def normalized(definition: Mapping[str, Any]) -> dict[str, Any]:
     on = d.get("on") or []
     d["on"] = [on] if isinstance(on, str) else list(on)
     d.setdefault("schedule", None)
+    d["webhook"] = d.get("webhook") or None
     return d
 
 
@@ -143,6 +149,7 @@ def save_definition(definition: Mapping[str, Any]) -> tuple[Workflow, bool]:
         "data_type": d["data_type"] or "",
         "trigger_on": list(d["on"] or []),
         "schedule": d["schedule"],
+        "webhook": d["webhook"],
     }
     if existing is None:
         workflow = Workflow.objects.create(name=definition["name"], **fields)
@@ -164,6 +171,7 @@ def save_definition(definition: Mapping[str, Any]) -> tuple[Workflow, bool]:
             optional=p["optional"],
             default=p["default"],
             description=p["description"] or "",
+            secret=p["secret"],
         )
         for i, p in enumerate(d["parameters"])
     )

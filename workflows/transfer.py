@@ -16,12 +16,13 @@ from typing import Any
 
 from django.db import transaction
 
-from . import yaml_loader
+from . import audit, yaml_loader
 from .definitions import normalized, save_definition, workflow_definition
 from .engine.compiler import Catalog, WorkflowInfo, compile_definition
 from .engine.params import ParamSpec
 from .exceptions import DefinitionError, Issue, WorkflowError, WorkflowNotFound
 from .models import Workflow
+from .privacy.transfer import RuleSource, check_rules, export_rules, rule_statuses, save_rules
 from .yaml_loader import LineMap
 
 FILE_VERSION = 1
@@ -110,31 +111,50 @@ class ImportResult:
 class ImportReport:
     results: list[ImportResult] = field(default_factory=list)
     dry_run: bool = False
+    rules: list[ImportResult] = field(default_factory=list)  # privacy rules
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.results if r.status == status)
 
     @property
     def changed(self) -> bool:
-        return any(r.status in (ImportStatus.CREATED, ImportStatus.UPDATED) for r in self.results)
+        return any(
+            r.status in (ImportStatus.CREATED, ImportStatus.UPDATED)
+            for r in (*self.results, *self.rules)
+        )
 
     def summary(self) -> str:
-        statuses = (ImportStatus.CREATED, ImportStatus.UPDATED, ImportStatus.UNCHANGED)
-        parts = [f"{self.count(s)} {s}" for s in statuses]
-        if self.count(ImportStatus.KEPT):
-            parts.append(f"{self.count(ImportStatus.KEPT)} kept as edited")
-        return ", ".join(parts) + (" (dry run: nothing written)" if self.dry_run else "")
+        text = _counts(self.results)
+        if self.rules:
+            text += f"; privacy rules: {_counts(self.rules)}"
+        return text + (" (dry run: nothing written)" if self.dry_run else "")
+
+
+def _counts(results: list[ImportResult]) -> str:
+    statuses = (ImportStatus.CREATED, ImportStatus.UPDATED, ImportStatus.UNCHANGED)
+    parts = [f"{sum(1 for r in results if r.status == s)} {s}" for s in statuses]
+    kept = sum(1 for r in results if r.status == ImportStatus.KEPT)
+    if kept:
+        parts.append(f"{kept} kept as edited")
+    return ", ".join(parts)
 
 
 def export_definitions(names: Sequence[str] = ()) -> dict[str, Any]:
-    """The SPEC §2 document for the named workflows (all when none are named), by name."""
+    """The SPEC §2 document for the named workflows, by name; when none are named, every
+    workflow and every privacy rule."""
     workflows = Workflow.objects.prefetch_related("parameters", "actions").order_by("name")
     if names:
         workflows = workflows.filter(name__in=names)
         missing = sorted(set(names) - {w.name for w in workflows})
         if missing:
             raise WorkflowNotFound(f"no workflow named {', '.join(map(repr, missing))}")
-    return {"version": FILE_VERSION, "workflows": [workflow_definition(w) for w in workflows]}
+    document: dict[str, Any] = {
+        "version": FILE_VERSION,
+        "workflows": [workflow_definition(w) for w in workflows],
+    }
+    if not names:
+        document["privacy_rules"] = export_rules()
+    return document
 
 
 def import_definitions(
@@ -142,20 +162,27 @@ def import_definitions(
     *,
     dry_run: bool = False,
     keep_existing: bool = False,
+    user: Any = None,
+    audit_source: str = "import",
 ) -> ImportReport:
     """Validate every workflow of ``files`` together, then save them all or none.
 
     Workflows in the files may refer to each other (in any order); the others they refer to
     must exist already. With ``keep_existing`` a workflow that exists and differs is left
-    as it is (``load_examples`` must not undo a builder's edits). Raises ``ImportRefused``.
+    as it is (``load_examples`` must not undo a builder's edits). Each workflow created or
+    changed is recorded in the audit trail as made by ``user`` (None: the command line).
+    Raises ``ImportRefused``.
     """
     sources: list[_Source] = []
+    rules: list[RuleSource] = []
     problems: list[Problem] = []
     for file in files:
-        read, found = _read_file(file)
+        read, read_rules, found = _read_file(file)
         sources += read
+        rules += read_rules
         problems += found
     problems += _duplicate_names(sources)
+    problems += [_rule_problem(source, issue) for source, issue in check_rules(rules)]
     with transaction.atomic():
         stored = _stored_definitions({s.name for s in sources if s.name})
         statuses = {id(s): _status(s, stored) for s in sources}
@@ -165,6 +192,12 @@ def import_definitions(
                 for key, status in statuses.items()
             }
         to_save = [s for s in sources if statuses[id(s)] != ImportStatus.KEPT]
+        rule_status = rule_statuses(rules)
+        if keep_existing:
+            rule_status = {
+                key: ImportStatus.KEPT if status == ImportStatus.UPDATED else status
+                for key, status in rule_status.items()
+            }
         overlay = {s.name: _info(s.definition) for s in to_save if s.name}
         catalog = Catalog(overlay=overlay)
         for source in to_save:
@@ -176,12 +209,41 @@ def import_definitions(
         if not dry_run:
             for source in to_save:
                 if statuses[id(source)] != ImportStatus.UNCHANGED:
-                    save_definition(source.definition)
+                    _save_recorded(source, stored, user=user, audit_source=audit_source)
+            save_rules(rules, rule_status, user=user, audit_source=audit_source)
     results = [ImportResult(s.name or "?", statuses[id(s)], s.file) for s in sources]
-    return ImportReport(results, dry_run=dry_run)
+    rule_results = [ImportResult(r.name, rule_status[id(r)], r.file) for r in rules]
+    return ImportReport(results, dry_run=dry_run, rules=rule_results)
 
 
-def _read_file(file: str | os.PathLike[str] | WorkflowFile) -> tuple[list[_Source], list[Problem]]:
+def _rule_problem(source: RuleSource, issue: Issue) -> Problem:
+    line = source.line_of(issue.path)
+    where = f"privacy rule {source.name!r}" + (f", {issue.where}" if issue.path else "")
+    return Problem(source.file, line, f"{where}: {issue.message}")
+
+
+def _save_recorded(
+    source: _Source, stored: Mapping[str, dict[str, Any]], *, user: Any, audit_source: str
+) -> None:
+    """Save one workflow and record the change (nothing when the stored one was equal)."""
+    workflow, changed = save_definition(source.definition)
+    if not changed:
+        return
+    before = stored.get(workflow.name)
+    audit.record_change(
+        kind=audit.Kind.WORKFLOW,
+        name=workflow.name,
+        action=audit.Action.CREATED if before is None else audit.Action.CHANGED,
+        before=before,
+        after=audit.workflow_snapshot(workflow.pk),
+        user=user,
+        source=audit_source,
+    )
+
+
+def _read_file(
+    file: str | os.PathLike[str] | WorkflowFile,
+) -> tuple[list[_Source], list[RuleSource], list[Problem]]:
     if isinstance(file, WorkflowFile):
         name, text = file.name, file.text
     else:
@@ -189,7 +251,7 @@ def _read_file(file: str | os.PathLike[str] | WorkflowFile) -> tuple[list[_Sourc
         try:
             text = Path(name).read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
-            return [], [Problem(name, None, f"cannot read the file: {exc}")]
+            return [], [], [Problem(name, None, f"cannot read the file: {exc}")]
     suffix = Path(name).suffix.lower()
     as_json = suffix == ".json" or (
         suffix not in (".yaml", ".yml") and text.lstrip()[:1] in ("{", "[")
@@ -197,17 +259,19 @@ def _read_file(file: str | os.PathLike[str] | WorkflowFile) -> tuple[list[_Sourc
     try:
         data, lines = yaml_loader.load(text, json_syntax=as_json)
     except yaml_loader.FileFormatError as exc:
-        return [], [Problem(name, exc.line, exc.message)]
+        return [], [], [Problem(name, exc.line, exc.message)]
     return _document_sources(data, name, lines)
 
 
-def _document_sources(data: Any, file: str, lines: LineMap) -> tuple[list[_Source], list[Problem]]:
-    """The workflows of a parsed document, or why the document's shape is wrong."""
+def _document_sources(
+    data: Any, file: str, lines: LineMap
+) -> tuple[list[_Source], list[RuleSource], list[Problem]]:
+    """The workflows and privacy rules of a parsed document, or why its shape is wrong."""
     if isinstance(data, list):
-        return [_Source(d, file, lines, (i,)) for i, d in enumerate(data)], []
+        return [_Source(d, file, lines, (i,)) for i, d in enumerate(data)], [], []
     if not isinstance(data, Mapping):
         shape = "{version: 1, workflows: [...]} or a list of workflows"
-        return [], [Problem(file, lines.line(()), f"expected {shape}")]
+        return [], [], [Problem(file, lines.line(()), f"expected {shape}")]
     problems = [
         Problem(file, lines.line((key,)), f"unknown key {key!r} (keys: {', '.join(FILE_KEYS)})")
         for key in data
@@ -216,16 +280,16 @@ def _document_sources(data: Any, file: str, lines: LineMap) -> tuple[list[_Sourc
     if data.get("version", FILE_VERSION) != FILE_VERSION:
         message = f"version {data['version']!r} is not supported (this version reads 1)"
         problems.append(Problem(file, lines.line(("version",)), message))
-    if data.get("privacy_rules"):
+    rules = data.get("privacy_rules") or []
+    if not isinstance(rules, list):
         problems.append(
-            Problem(
-                file,
-                lines.line(("privacy_rules",)),
-                "privacy rules cannot be imported yet (they arrive with privacy rules "
-                "themselves); nothing was imported, so no data is left unprotected by mistake. "
-                "Import the workflows without them.",
-            )
+            Problem(file, lines.line(("privacy_rules",)), "privacy_rules must be a list")
         )
+        rules = []
+    rule_sources = [
+        RuleSource(d, file, _line_finder(lines, ("privacy_rules", i)), i)
+        for i, d in enumerate(rules)
+    ]
     workflows = data.get("workflows")
     if workflows is None:
         workflows = []
@@ -233,7 +297,11 @@ def _document_sources(data: Any, file: str, lines: LineMap) -> tuple[list[_Sourc
         problems.append(Problem(file, lines.line(("workflows",)), "workflows must be a list"))
         workflows = []
     sources = [_Source(d, file, lines, ("workflows", i)) for i, d in enumerate(workflows)]
-    return sources, problems
+    return sources, rule_sources, problems
+
+
+def _line_finder(lines: LineMap, prefix: tuple[str | int, ...]) -> Any:
+    return lambda path: lines.line((*prefix, *path))
 
 
 def _duplicate_names(sources: list[_Source]) -> list[Problem]:

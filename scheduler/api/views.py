@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from workflows import selectors
-from workflows.api.access import require_access
+from workflows.api.access import require_access, require_workflow_scope, scoped_workflows
 from workflows.api.params import request_params
 from workflows.api.views import LimitedBodyView
 from workflows.engine.cache import get_compiled
@@ -44,6 +44,7 @@ class ScheduleView(LimitedBodyView):
     """``POST /api/1.1/wf/<name>/schedule`` ``{"at": ISO 8601, "params": {...}}`` → 201."""
 
     def post(self, request: Request, name: str) -> Response:
+        require_workflow_scope(request, name)
         workflow = selectors.exposed_workflow(name)
         require_access(workflow.auth, request.user)
         data = request.data
@@ -74,6 +75,8 @@ class _CallerView(APIView):
         if not getattr(user, "is_authenticated", False):
             raise Unauthenticated("send 'Authorization: Bearer <key>' to see scheduled runs")
         runs = ScheduledRun.objects.select_related("workflow")
+        if (scope := scoped_workflows(request)) is not None:
+            runs = runs.filter(workflow__name__in=scope)
         return runs if user.is_staff else runs.filter(actor=user)
 
     def get_row(self, request: Request, pk: Any) -> ScheduledRun:

@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -220,8 +221,14 @@ SLOW = {
 def test_a_cluster_killed_mid_run_finishes_the_run_after_restart(backend, httpserver):
     from werkzeug import Response
 
+    arrived = threading.Event()
+    calls: list[int] = []
+
     def slow(request):
-        time.sleep(2)
+        calls.append(1)
+        arrived.set()
+        if len(calls) == 1:
+            time.sleep(3)  # the first attempt is killed while it waits here
         return Response("ok")
 
     httpserver.expect_request("/slow").respond_with_handler(slow)
@@ -232,17 +239,8 @@ def test_a_cluster_killed_mid_run_finishes_the_run_after_restart(backend, httpse
     schedule(backend, count=1, delay=0, definition=definition)
     first = start_scheduler(backend)
     try:
-        deadline = time.monotonic() + 30
-        while (
-            django(
-                backend,
-                "from scheduler.models import ScheduledRun; import json; "
-                "print(json.dumps(ScheduledRun.objects.get().status))",
-            )
-            != "running"
-        ):
-            assert time.monotonic() < deadline and first.poll() is None, stop(first)
-            time.sleep(0.2)
+        # the run is mid-way once its http_request step has reached the slow server
+        assert arrived.wait(60) and first.poll() is None, stop(first)
     finally:
         stop(first, signal.SIGKILL)  # the whole process group, mid-run
     second = start_scheduler(backend)

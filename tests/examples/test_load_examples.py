@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from examples.models import Customer, Order, Profile
 from examples.services import example_workflow_files
-from workflows.models import Workflow
+from workflows.models import PrivacyRule, Workflow
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +56,9 @@ def test_the_example_files_exist():
 
 def test_load_examples_twice_changes_nothing_the_second_time():
     out = load()
-    assert f"Example workflows: {len(EXAMPLES)} created, 0 updated, 0 unchanged." in out
+    assert f"Example workflows: {len(EXAMPLES)} created, 0 updated, 0 unchanged;" in out
+    rules = PrivacyRule.objects.count()
+    assert rules >= 5 and f"privacy rules: {rules} created, 0 updated, 0 unchanged." in out
     assert "created  customer Ann Example <ann@example.com>" in out
     assert set(Workflow.objects.values_list("name", flat=True)) == EXAMPLES
     demo = get_user_model().objects.get(username="demo")
@@ -64,7 +66,8 @@ def test_load_examples_twice_changes_nothing_the_second_time():
     assert Order.objects.filter(status="new", total__gt=0).exists()  # for the tour
     before = rows()
     out = load()
-    assert f"0 created, 0 updated, {len(EXAMPLES)} unchanged." in out
+    assert f"0 created, 0 updated, {len(EXAMPLES)} unchanged;" in out
+    assert f"privacy rules: 0 created, 0 updated, {rules} unchanged." in out
     assert "Sample data: already there." in out
     assert rows() == before
 

@@ -11,7 +11,7 @@ from examples.models import Customer, Order
 from scheduler.models import Origin, ScheduledRun, Status
 from workflows import engine
 from workflows.choices import RunSource, RunStatus
-from workflows.models import Run
+from workflows.models import Run, Workflow
 
 # Triggers fire when a transaction commits, so these tests use real transactions.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -132,3 +132,43 @@ def test_bulk_update_is_not_seen(on_paid, order):
     """Documented: QuerySet.update() sends no signal, so no trigger fires."""
     Order.objects.filter(pk=order.pk).update(status="paid")
     assert not trigger_runs().exists()
+
+
+def test_changes_through_the_data_api_fire_triggers(audit, api, key, drain):
+    response = api.post(
+        "/api/1.1/obj/examples.customer",
+        {"name": "Dee", "email": "dee@example.com"},
+        format="json",
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+    )
+    assert response.status_code == 201, response.content
+    assert trigger_runs().count() == 1
+    drain()
+    assert Run.objects.get(workflow_name="audit-customers").status == RunStatus.SUCCEEDED
+
+
+def test_changes_made_in_the_admin_fire_triggers(audit, superuser, drain):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(superuser)
+    response = client.post(
+        "/admin/examples/customer/add/", {"name": "Eve", "email": "eve@example.com"}
+    )
+    assert response.status_code == 302, response.content
+    assert trigger_runs().count() == 1
+    drain()
+    run = Run.objects.get(workflow_name="audit-customers")
+    assert run.steps.get().output == "created Eve"
+
+
+def test_a_trigger_deleted_elsewhere_a_moment_ago_does_not_break_the_change(audit, drain):
+    import time
+
+    from scheduler import triggers
+
+    triggers.watching("examples.Customer", "create")  # this process knows the trigger
+    Workflow.objects.filter(pk=audit.pk).delete()
+    triggers._watch.loaded_at = time.monotonic()  # as if deleted by another process
+    Customer.objects.create(name="Fay", email="fay@example.com")
+    assert trigger_runs().count() == 0

@@ -110,12 +110,23 @@ def apply_fields(thing: models.Model, values: Mapping[str, Any]) -> list[tuple[A
     return later
 
 
+class InvalidThing(WorkflowError):
+    """A thing the model's validation refuses; ``field`` is the first field at fault."""
+
+    def __init__(self, message: str, *, field: str | None):
+        super().__init__(message)
+        self.field = field
+
+
 def save_thing(thing: models.Model, many_to_many: list[tuple[Any, Any]]) -> None:
     """Validate like a model form would (which field, what was wrong), then save."""
     try:
         thing.full_clean()
     except ValidationError as exc:
-        raise WorkflowError(_validation_message(thing, exc)) from None
+        fields = list(getattr(exc, "message_dict", {}))
+        raise InvalidThing(
+            _validation_message(thing, exc), field=fields[0] if fields else None
+        ) from None
     thing.save()
     for f, things in many_to_many:
         getattr(thing, f.name).set(things)

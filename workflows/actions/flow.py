@@ -7,6 +7,7 @@ from typing import Any
 
 from ..choices import WorkflowKind
 from ..exceptions import WorkflowError
+from ..masking import mask_text
 from .registry import ActionType, ConfigError, ConfigField, FieldKind, register
 
 logger = logging.getLogger("workflows.run")
@@ -140,5 +141,5 @@ class Log(ActionType):
     def execute(self, inputs: dict[str, Any], run: Any) -> str:
         message = str(inputs["message"])
         level = getattr(logging, str(inputs.get("level") or "info").upper())
-        logger.log(level, "[%s %s] %s", run.workflow.name, run.run.pk, message)
+        logger.log(level, "[%s %s] %s", run.workflow.name, run.run.pk, mask_text(message))
         return message

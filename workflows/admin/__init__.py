@@ -3,4 +3,4 @@
 One module per admin page family; importing them registers the model admins.
 """
 
-from . import keys, runs, workflow  # noqa: F401
+from . import audit, keys, privacy, runs, secrets, workflow  # noqa: F401

@@ -104,6 +104,16 @@ class WorkflowForm(forms.ModelForm):
         help_text='Run on a schedule, as JSON: {"cron": "0 3 * * *"} or '
         '{"every": "1 day", "start": "2026-01-01T03:00:00Z", "end": null}. Empty: no schedule.',
     )
+    webhook = BlankNullJSONField(
+        label="webhook signature",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
+        help_text='Require signed requests, as JSON: {"secret": "STRIPE_WEBHOOK_SECRET", '
+        '"scheme": "stripe", "tolerance": 300} or {"secret": "GITHUB_WEBHOOK_SECRET", '
+        '"scheme": "hmac", "header": "X-Hub-Signature-256", "algorithm": "sha256", '
+        '"encoding": "hex", "prefix": "sha256="}. "secret" is the NAME of an operator secret, '
+        "never the value. Empty: no signature required. See docs/webhooks.md.",
+    )
     #: set per request by ``WorkflowAdmin.get_form``
     definition_check: ClassVar[DefinitionCheck | None] = None
 
@@ -125,6 +135,7 @@ class WorkflowForm(forms.ModelForm):
             "data_type",
             "trigger_on",
             "schedule",
+            "webhook",
         )
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3, "cols": 80}),
@@ -167,6 +178,8 @@ class WorkflowForm(forms.ModelForm):
             d["on"] = list(cd.get("trigger_on") or [])
         if cd.get("schedule"):
             d["schedule"] = cd["schedule"]
+        if cd.get("webhook"):
+            d["webhook"] = cd["webhook"]
         return d
 
 
@@ -190,6 +203,7 @@ class ParameterForm(forms.ModelForm):
         "optional": "optional",
         "default": "default",
         "description": "description",
+        "secret": "secret",
     }
 
     class Meta:
@@ -202,6 +216,7 @@ class ParameterForm(forms.ModelForm):
             "optional",
             "default",
             "description",
+            "secret",
             "position",
         )
         widgets = {"description": forms.TextInput(attrs={"size": 30})}
@@ -223,6 +238,8 @@ class ParameterForm(forms.ModelForm):
             d["default"] = cd["default"]
         if cd.get("description"):
             d["description"] = cd["description"]
+        if cd.get("secret"):
+            d["secret"] = True
         return d
 
     def field_for(self, key: str) -> str | None:

@@ -103,6 +103,10 @@ def param_fields(spec: ParamSpec) -> dict[str, forms.Field]:
         field = forms.CharField(
             required=required, strip=False, help_text=_help(spec, "Text."), **common
         )
+    if spec.secret and not spec.is_list:
+        # typed like a password, never sent back to the browser when the page re-renders
+        field.widget = forms.PasswordInput(render_value=False, attrs=field.widget.attrs)
+        field.initial = None
     return {spec.key: field}
 
 

@@ -3,7 +3,8 @@
 Nothing is saved unless the whole edited workflow compiles (see ``definition_check``);
 positions are renumbered 0..n-1 on save, and every save changes the workflow's revision
 (``Workflow.save`` and the parts' ``save``/``delete`` do that), so compiled copies are
-rebuilt.
+rebuilt. Every add, change and delete is recorded in the audit trail (``workflows.audit``):
+the definition read before the save and after the inlines are saved, nothing when equal.
 """
 
 from __future__ import annotations
@@ -14,11 +15,17 @@ from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.http import urlencode
 
+from .. import audit
 from ..models import Action, Parameter, Workflow
+from .audited import AuditedAdminMixin
 from .definition_check import DefinitionCheck, DefinitionFormSet
 from .forms import ActionForm, ParameterForm, WorkflowForm, action_fieldsets, action_form_class
 from .run_now import RUNNABLE_KINDS, RunNowMixin
+
+#: where ``save_model`` leaves the definition as it was, for ``save_related`` to compare
+_BEFORE_ATTR = "_workflow_definition_before"
 
 
 class ParameterFormSet(DefinitionFormSet):
@@ -77,7 +84,8 @@ class ActionInline(WorkflowPartInline, admin.StackedInline):
 
 
 @admin.register(Workflow)
-class WorkflowAdmin(RunNowMixin, admin.ModelAdmin):
+class WorkflowAdmin(AuditedAdminMixin, RunNowMixin, admin.ModelAdmin):
+    audit_kind = audit.Kind.WORKFLOW
     form = WorkflowForm
     list_display = ("name", "kind", "expose", "auth", "updated_at")
     list_filter = ("kind", "expose", "auth")
@@ -95,7 +103,16 @@ class WorkflowAdmin(RunNowMixin, admin.ModelAdmin):
         ),
         (
             "API settings",
-            {"fields": ("expose", "auth", "condition_not_met", "timeout", "ignore_privacy")},
+            {
+                "fields": (
+                    "expose",
+                    "auth",
+                    "condition_not_met",
+                    "timeout",
+                    "ignore_privacy",
+                    "webhook",
+                )
+            },
         ),
         (
             "Database trigger",
@@ -141,6 +158,37 @@ class WorkflowAdmin(RunNowMixin, admin.ModelAdmin):
         else:
             super().save_formset(request, form, formset, change)
 
+    # --- the audit trail: the definition before the save, and after the inlines are saved ---
+
+    def save_model(self, request: HttpRequest, obj: Workflow, form: Any, change: bool) -> None:
+        before = audit.workflow_snapshot(obj.pk) if change else None
+        setattr(request, _BEFORE_ATTR, before)
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        workflow = form.instance
+        self.record_change(
+            request,
+            name=workflow.name,
+            action=audit.Action.CHANGED if change else audit.Action.CREATED,
+            before=getattr(request, _BEFORE_ATTR, None),
+            after=audit.workflow_snapshot(workflow.pk),
+        )
+
+    def audit_name(self, obj: Workflow) -> str:
+        return obj.name
+
+    def audit_snapshot(self, obj: Workflow) -> dict[str, Any] | None:
+        return audit.workflow_snapshot(obj.pk)
+
+    def history_url(self, request: HttpRequest, obj: Workflow) -> str | None:
+        """The workflow's entries in "Definition changes", for those who may read them."""
+        if not request.user.has_perm("workflows.view_definitionchange"):
+            return None
+        query = urlencode({"kind__exact": audit.Kind.WORKFLOW, "name": obj.name})
+        return f"{reverse('admin:workflows_definitionchange_changelist')}?{query}"
+
     def change_view(
         self,
         request: HttpRequest,
@@ -152,4 +200,6 @@ class WorkflowAdmin(RunNowMixin, admin.ModelAdmin):
         obj = self.get_object(request, unquote(object_id))
         if obj is not None and obj.kind in RUNNABLE_KINDS and self.can_run(request, obj):
             extra_context["run_now_url"] = reverse("admin:workflows_workflow_run", args=[obj.pk])
+        if obj is not None:
+            extra_context["definition_history_url"] = self.history_url(request, obj)
         return super().change_view(request, object_id, form_url, extra_context)

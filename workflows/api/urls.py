@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import views
+from . import data, views
 
 app_name = "workflows_api"
 
@@ -8,6 +8,8 @@ urlpatterns = [
     path("wf/<str:name>", views.WorkflowView.as_view(), name="workflow"),
     path("wf/<str:name>/", views.WorkflowView.as_view()),
     path("runs/<uuid:run_id>", views.RunView.as_view(), name="run"),
+    path("obj/<str:data_type>", data.ThingListView.as_view(), name="thing-list"),
+    path("obj/<str:data_type>/<str:thing_id>", data.ThingView.as_view(), name="thing"),
     # Anything else under /api/1.1/ answers a JSON 404, not Django's HTML page.
     re_path(r"^.*$", views.NotFoundView.as_view()),
 ]

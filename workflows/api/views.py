@@ -13,13 +13,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import engine, selectors
+from .. import engine, selectors, webhooks
 from ..choices import ConditionNotMet, RunSource, RunStatus
 from ..engine.cache import get_compiled
 from ..engine.serialize import to_log
 from ..exceptions import Unauthenticated, WorkflowNotFound
 from ..models import Run
-from .access import require_access
+from .access import require_access, require_workflow_scope, scoped_workflows
 from .errors import PayloadTooLarge, error_response
 from .params import request_params
 
@@ -48,7 +48,9 @@ class WorkflowView(LimitedBodyView):
         return self._run(request, name)
 
     def _run(self, request: Request, name: str) -> Response:
+        require_workflow_scope(request, name)
         workflow = selectors.exposed_workflow(name)
+        webhooks.verify_webhook(workflow, request)  # the raw body, before anything parses it
         require_access(workflow.auth, request.user)
         compiled = get_compiled(workflow)
         raw = request_params(request.data, request.query_params, request.FILES, compiled.parameters)
@@ -69,6 +71,8 @@ class RunView(APIView):
         if not request.user.is_authenticated:
             raise Unauthenticated("send 'Authorization: Bearer <key>' to read your runs")
         run = selectors.run_for_caller(run_id, request.user)
+        if (scope := scoped_workflows(request)) is not None and run.workflow_name not in scope:
+            raise WorkflowNotFound(f"no run {run_id} made by you")  # outside the key's scope
         return Response({"status": "success", "response": run_payload(run)})
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from .. import data_types
+from .. import data_types, webhooks
 from ..actions import registry
 from ..actions.registry import ActionType, ConfigError, ConfigField, FieldKind
 from ..choices import AuthMode, ConditionNotMet, ParameterType, TriggerEvent, WorkflowKind
@@ -41,10 +41,20 @@ WORKFLOW_KEYS = (
     "data_type",
     "on",
     "schedule",
+    "webhook",
     "parameters",
     "actions",
 )
-PARAMETER_KEYS = ("key", "type", "data_type", "list", "optional", "default", "description")
+PARAMETER_KEYS = (
+    "key",
+    "type",
+    "data_type",
+    "list",
+    "optional",
+    "default",
+    "description",
+    "secret",
+)
 TRIGGER_NAMES = frozenset({"thing", "thing_before"})
 
 #: Validators for a workflow's ``schedule`` key, called with the schedule and the
@@ -94,6 +104,7 @@ def param_spec_from_model(p: Any) -> ParamSpec:
         optional=p.optional,
         default=p.default,
         description=p.description,
+        secret=p.secret,
     )
 
 
@@ -143,6 +154,7 @@ class CompiledWorkflow:
     data_type: str = ""
     trigger_on: tuple[str, ...] = ()
     schedule: Any = None
+    webhook: Any = None
     parameters: tuple[ParamSpec, ...] = ()
     actions: tuple[CompiledAction, ...] = ()
     pk: int | None = None
@@ -152,6 +164,11 @@ class CompiledWorkflow:
     @property
     def info(self) -> WorkflowInfo:
         return WorkflowInfo(self.name, self.kind, self.parameters)
+
+    @cached_property
+    def secret_keys(self) -> frozenset[str]:
+        """Parameters marked ``secret: true``: masked in the run log."""
+        return frozenset(p.key for p in self.parameters if p.secret)
 
     def parameter(self, key: str) -> ParamSpec | None:
         return next((p for p in self.parameters if p.key == key), None)
@@ -232,6 +249,9 @@ def compile_definition(
                 problem(("schedule",), str(exc))
             except WorkflowError as exc:
                 problem(("schedule", "params"), exc.message)
+    webhook = d.get("webhook")
+    if webhook is not None:
+        _webhook(webhook, kind, problem)
     param_keys = frozenset(p.key for p in parameters)
 
     condition = None
@@ -260,6 +280,7 @@ def compile_definition(
         data_type=data_type,
         trigger_on=trigger_on,
         schedule=schedule,
+        webhook=webhook,
         parameters=parameters,
         actions=actions,
     )
@@ -360,7 +381,7 @@ def _parameters(raw: Any, problem) -> tuple[ParamSpec, ...]:
         elif data_type:
             problem((*where, "data_type"), "only parameters of type thing have a data type")
         flags = {}
-        for flag in ("list", "optional"):
+        for flag in ("list", "optional", "secret"):
             flags[flag] = p.get(flag, False)
             if not isinstance(flags[flag], bool):
                 problem((*where, flag), "must be true or false")
@@ -373,6 +394,7 @@ def _parameters(raw: Any, problem) -> tuple[ParamSpec, ...]:
             optional=flags["optional"],
             default=p.get("default"),
             description=str(p.get("description") or ""),
+            secret=flags["secret"],
         )
         if spec.default is not None and spec.type != ParameterType.THING:
             try:
@@ -381,6 +403,14 @@ def _parameters(raw: Any, problem) -> tuple[ParamSpec, ...]:
                 problem((*where, "default"), exc.message)
         specs.append(spec)
     return tuple(specs)
+
+
+def _webhook(config: Any, kind: str, problem) -> None:
+    """A signed-request requirement: only API workflows receive requests."""
+    if kind != WorkflowKind.API:
+        problem(("webhook",), f"only API workflows receive webhooks, not a {kind}")
+    for key, message in webhooks.check(config):
+        problem(("webhook", key) if key else ("webhook",), message)
 
 
 def _condition(source: Any, spec: ScopeSpec, where: tuple, problem) -> Expression | None:

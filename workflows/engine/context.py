@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from .. import conf, data_types
 from ..exceptions import RunTimeout
 from ..privacy.access import DataAccess
+from ..secrets import SecretScope
 from .expressions import SEARCH_OPTIONS, search_lookup
 from .functions import FUNCTIONS, expression_function
 from .values_types import Namespace, Steps, ThingList
@@ -40,16 +41,13 @@ class RunContext:
     response: Any = None
     ended: bool = False
     current_step: Any = None  # the StepRun being executed (email reports delivery on it)
-    #: set by whoever started the run (a scheduled run with ignore_privacy) on top of the
-    #: workflow's own setting
-    force_ignore_privacy: bool = False
-    data: DataAccess = field(init=False)
+    #: what the run may read (privacy rules); by default as the workflow's own setting says
+    data: DataAccess = None  # type: ignore[assignment]
     _scope: dict[str, Any] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.data = DataAccess(
-            self.actor, ignore_privacy=self.workflow.ignore_privacy or self.force_ignore_privacy
-        )
+        if self.data is None:
+            self.data = DataAccess(self.actor, ignore_privacy=self.workflow.ignore_privacy)
         if not self.deadline:
             self.deadline = time.monotonic() + self.workflow.timeout
 
@@ -63,6 +61,8 @@ class RunContext:
                 "current_user": self.actor,
                 "now": self.now,
                 "settings": Namespace(conf.get("SETTINGS"), "setting"),
+                # read one by one, on first use: a run that uses none costs nothing
+                "secrets": SecretScope(),
             }
             for name, fn in FUNCTIONS.items():
                 scope[name] = BoundFunction(fn.name, fn.func, self) if fn.needs_context else fn.func
@@ -131,7 +131,7 @@ def search(ctx: RunContext, data_type: str, **filters: Any) -> ThingList:
     model = data_types.get_model(data_type)
     options = {k: filters.pop(k) for k in list(filters) if k in SEARCH_OPTIONS}
     lookups = {search_lookup(model, key): _filter_value(value) for key, value in filters.items()}
-    queryset = ctx.data.queryset(model).filter(**lookups)
+    queryset = ctx.data.findable(model).filter(**lookups)
     if options.get("lock"):
         queryset = queryset.select_for_update()
     sort_by = options.get("sort_by")

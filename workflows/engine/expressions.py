@@ -33,7 +33,9 @@ from .limits import check_size, check_weight, time_budget
 from .sandbox import environment
 
 #: Names every expression may use, besides registered functions.
-CORE_NAMES = frozenset({"params", "steps", "current_user", "now", "settings", "range", "dict"})
+CORE_NAMES = frozenset(
+    {"params", "steps", "current_user", "now", "settings", "secrets", "range", "dict"}
+)
 
 #: Keyword arguments of ``search()`` that are not field filters.
 SEARCH_OPTIONS = frozenset({"sort_by", "descending", "limit", "lock"})
@@ -216,11 +218,16 @@ def _check_references(tree: nodes.Node, spec: ScopeSpec, source: str) -> None:
                 f"unknown name {name.name!r} in {source!r} "
                 f"(available: {', '.join(sorted(allowed - {'range', 'dict'}))})"
             )
+    secret_reads: set[int] = set()
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
         target = node.node
         if not isinstance(target, nodes.Name):
             continue
         key = _static_key(node)
+        if target.name == "secrets":
+            _check_secret(key, source)
+            secret_reads.add(id(target))
+            continue
         if key is None:
             continue
         if target.name == "params":
@@ -229,6 +236,11 @@ def _check_references(tree: nodes.Node, spec: ScopeSpec, source: str) -> None:
             _check_step(key, spec, source)
         elif target.name == "settings":
             _check_setting(key, source)
+    for name in tree.find_all(nodes.Name):
+        if name.name == "secrets" and id(name) not in secret_reads:
+            raise ExpressionError(
+                f"secrets can only be read one at a time, as secrets.NAME, in {source!r}"
+            )
     for call in tree.find_all(nodes.Call):
         if isinstance(call.node, nodes.Name) and call.node.name == "search":
             _check_search(call, source)
@@ -273,6 +285,21 @@ def _check_setting(key: str | int, source: str) -> None:
         raise ExpressionError(
             f"unknown setting {key!r} in {source!r} "
             f"(settings: {', '.join(sorted(known)) or 'none'})"
+        )
+
+
+def _check_secret(key: str | int | None, source: str) -> None:
+    """``secrets.NAME`` must name an existing secret literally: a name computed at run time
+    (``secrets[params.which]``) would let a caller choose which secret a workflow uses."""
+    from .. import secrets  # imports the models: not at import time of the sandbox
+
+    if not isinstance(key, str):
+        raise ExpressionError(f"name a secret literally, as secrets.NAME, in {source!r}")
+    known = secrets.secret_names()
+    if key not in known:
+        raise ExpressionError(
+            f"unknown secret {key!r} in {source!r} (secrets: {', '.join(known) or 'none'}; "
+            f"add one in the admin or as {secrets.ENV_PREFIX}{key})"
         )
 
 

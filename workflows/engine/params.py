@@ -13,7 +13,7 @@ import datetime
 import math
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -48,6 +48,8 @@ class ParamSpec:
     optional: bool = False
     default: Any = None
     description: str = ""
+    #: masked in run logs, the admin and error messages (``workflows.masking``)
+    secret: bool = False
 
     @property
     def model(self) -> type[models.Model]:
@@ -58,8 +60,23 @@ class _Invalid(Exception):
     """Raised by the per-type coercers; turned into InvalidParameter with the key."""
 
 
-def coerce_params(specs: Sequence[ParamSpec], raw: Mapping[str, Any]) -> dict[str, Any]:
-    """Typed values for every declared parameter; keys not declared are ignored."""
+#: where ``thing`` parameters are looked up: model -> the things the caller may reach
+ThingSource = Callable[[type[models.Model]], models.QuerySet]
+
+
+def _all_things(model: type[models.Model]) -> models.QuerySet:
+    return model._default_manager.all()
+
+
+def coerce_params(
+    specs: Sequence[ParamSpec], raw: Mapping[str, Any], *, things: ThingSource | None = None
+) -> dict[str, Any]:
+    """Typed values for every declared parameter; keys not declared are ignored.
+
+    ``things`` says where ids of ``thing`` parameters are looked up: the run's privacy
+    filter (``DataAccess.reachable``), so an id the caller may not reach is NOT_FOUND
+    exactly like one that does not exist. Without it, every thing is reachable.
+    """
     values: dict[str, Any] = {}
     for spec in specs:
         value = raw.get(spec.key, None)
@@ -73,11 +90,11 @@ def coerce_params(specs: Sequence[ParamSpec], raw: Mapping[str, Any]) -> dict[st
                 raise MissingParameter(
                     f"missing required parameter {spec.key!r}", parameter=spec.key
                 )
-        values[spec.key] = coerce_value(spec, value)
+        values[spec.key] = coerce_value(spec, value, things=things)
     return values
 
 
-def coerce_value(spec: ParamSpec, value: Any) -> Any:
+def coerce_value(spec: ParamSpec, value: Any, *, things: ThingSource | None = None) -> Any:
     """Coerce one parameter's value (a list for list parameters)."""
     if spec.is_list:
         if isinstance(value, ThingList):
@@ -92,13 +109,13 @@ def coerce_value(spec: ParamSpec, value: Any) -> Any:
                 parameter=spec.key,
             )
         if spec.type == ParameterType.THING:
-            return _things(spec, list(value))
+            return _things(spec, list(value), things)
         return [_coerce_one(spec, item, f"{spec.key}[{i}]") for i, item in enumerate(value)]
     if isinstance(value, list | tuple):
         raise InvalidParameter(
             f"parameter {spec.key!r} takes one value, not a list", parameter=spec.key
         )
-    return _coerce_one(spec, value, spec.key)
+    return _coerce_one(spec, value, spec.key, things)
 
 
 def _is_missing(value: Any, spec: ParamSpec) -> bool:
@@ -119,10 +136,10 @@ def _json_list(spec: ParamSpec, text: str) -> Any:
         ) from None
 
 
-def _coerce_one(spec: ParamSpec, value: Any, where: str) -> Any:
+def _coerce_one(spec: ParamSpec, value: Any, where: str, things: ThingSource | None = None) -> Any:
     try:
         if spec.type == ParameterType.THING:
-            return _things(spec, [value])[0]
+            return _things(spec, [value], things)[0]
         return _COERCERS[spec.type](value)
     except _Invalid as exc:
         raise InvalidParameter(f"parameter {where!r}: {exc}", parameter=spec.key) from None
@@ -261,10 +278,15 @@ def _store(name: str, content: Any, size: int | None, content_type: str | None) 
     return FileValue(url=default_storage.url(path), name=safe, size=size, content_type=content_type)
 
 
-def _things(spec: ParamSpec, values: list[Any]) -> list[models.Model]:
-    """Things from ids (or things), fetched in one query, in the order given."""
+def _things(
+    spec: ParamSpec, values: list[Any], things: ThingSource | None = None
+) -> list[models.Model]:
+    """Things from ids (or things), fetched in one query, in the order given.
+
+    Things given as objects (a custom event's ``params.order``) were reached already and
+    are not looked up again.
+    """
     model = spec.model
-    pk_field = model._meta.pk
     ids: list[Any] = []
     for i, value in enumerate(values):
         where = f"{spec.key}[{i}]" if spec.is_list else spec.key
@@ -286,14 +308,15 @@ def _things(spec: ParamSpec, values: list[Any]) -> list[models.Model]:
                 parameter=spec.key,
             )
         try:
-            ids.append(pk_field.to_python(value.strip() if isinstance(value, str) else value))
+            text = value.strip() if isinstance(value, str) else value
+            ids.append(data_types.pk_value(model, text))
         except ValidationError:
             raise InvalidParameter(
                 f"parameter {where!r}: {str(value)[:60]!r} is not a valid {model._meta.label} id",
                 parameter=spec.key,
             ) from None
     wanted = [v for v in ids if not isinstance(v, models.Model)]
-    found = model._default_manager.in_bulk(wanted) if wanted else {}
+    found = (things or _all_things)(model).in_bulk(wanted) if wanted else {}
     result = []
     for i, value in enumerate(ids):
         if isinstance(value, models.Model):

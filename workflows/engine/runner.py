@@ -28,11 +28,12 @@ from ..exceptions import (
     WorkflowError,
     WorkflowNotFound,
 )
+from ..masking import coerce_params, mask_text, masked_run
 from ..models import Run, StepRun, Workflow
+from ..privacy.access import DataAccess
 from .cache import get_compiled
 from .compiler import CompiledAction, CompiledWorkflow
 from .context import RunContext, running
-from .params import coerce_params
 from .serialize import to_log, to_response
 
 logger = logging.getLogger("workflows.engine")
@@ -78,6 +79,7 @@ class Recorder:
         )
 
 
+@masked_run
 def run(
     workflow: Workflow | CompiledWorkflow,
     params: Mapping[str, Any] | None = None,
@@ -105,9 +107,10 @@ def run(
     raises, the run fails and its effects roll back.
     """
     compiled = get_compiled(workflow) if isinstance(workflow, Workflow) else workflow
+    access = DataAccess(actor, ignore_privacy=compiled.ignore_privacy or ignore_privacy)
     rejected: WorkflowError | None = None
     try:
-        values = coerce_params(compiled.parameters, params or {})
+        values = coerce_params(compiled.parameters, params or {}, things=access.reachable)
     except WorkflowError as exc:
         if not log_rejected:
             raise
@@ -121,7 +124,7 @@ def run(
         actor=_user(actor),
         parent=parent,
         depth=depth,
-        params=to_log(values),
+        params=to_log(values, secret_keys=compiled.secret_keys),
     )
     if on_start is not None:
         on_start(run_row)
@@ -137,7 +140,7 @@ def run(
         recorder,
         depth,
         dict(extra or {}),
-        force_ignore_privacy=ignore_privacy,
+        data=access,
     )
     started = time.perf_counter()
     error: WorkflowError | None = None
@@ -149,7 +152,7 @@ def run(
             )
         with transaction.atomic(), running(ctx):
             _execute(ctx)
-            response = to_response(ctx.response)
+            response = to_response(ctx.response, access=ctx.data)
             _finish(run_row, started, ctx, response)
             if before_commit is not None:
                 before_commit(run_row)
@@ -179,7 +182,9 @@ def run_custom_event(ctx: RunContext, name: str, params: Mapping[str, Any]) -> A
             f"custom event {name!r} would run at depth {depth}, beyond BUBBLE_MAX_DEPTH "
             f"({conf.get('MAX_DEPTH')})"
         )
-    values = coerce_params(compiled.parameters, params)
+    # a custom event sees what its caller sees, and everything if it ignores privacy itself
+    access = DataAccess(ctx.actor, ignore_privacy=True) if compiled.ignore_privacy else ctx.data
+    values = coerce_params(compiled.parameters, params, things=access.reachable)
     child = Run(
         workflow_id=compiled.pk,
         workflow_name=compiled.name,
@@ -189,11 +194,11 @@ def run_custom_event(ctx: RunContext, name: str, params: Mapping[str, Any]) -> A
         actor=ctx.actor,
         parent=ctx.run,
         depth=depth,
-        params=to_log(values),
+        params=to_log(values, secret_keys=compiled.secret_keys),
     )
     ctx.recorder.children.append(child)
     child_ctx = RunContext(
-        compiled, child, ctx.actor, values, ctx.recorder, depth, deadline=ctx.deadline
+        compiled, child, ctx.actor, values, ctx.recorder, depth, deadline=ctx.deadline, data=access
     )
     started = time.perf_counter()
     try:
@@ -257,11 +262,11 @@ def _execute_action(ctx: RunContext, action: CompiledAction) -> None:
             ctx.ended = True
     except WorkflowError as exc:
         step.status = StepStatus.FAILED
-        step.error = exc.message
+        step.error = exc.message = mask_text(exc.message)
         raise
     except Exception as exc:
         step.status = StepStatus.FAILED
-        step.error = f"{type(exc).__name__}: {exc}"
+        step.error = mask_text(f"{type(exc).__name__}: {exc}")
         raise ActionFailed(step.error) from exc
     finally:
         step.duration_ms = (time.perf_counter() - started) * 1000
@@ -303,6 +308,7 @@ def _mark_failed(run_row: Run, started: float, error: WorkflowError) -> None:
     run_row.status = RunStatus.FAILED
     run_row.result = None
     run_row.error_code = error.code
+    error.message = mask_text(error.message)  # the caller's error shows it too
     run_row.error_message = error.message[:10_000]
     run_row.error_parameter = error.parameter or ""
     run_row.finished_at = timezone.now()

@@ -39,6 +39,7 @@ from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .. import data_types
+from ..privacy.grants import FIND
 from .functions import FILTERS
 from .limits import allocate, check_deadline, check_size, check_weight, weigh
 from .values_types import FileValue, Namespace, Steps, ThingList
@@ -235,11 +236,15 @@ class SandboxEnvironment(ImmutableSandboxedEnvironment):
 
 
 def _wrap(value: Any) -> Any:
-    """Related managers and querysets reach expressions as lists of things."""
+    """Related managers and querysets reach expressions as lists of things: only the things
+    the run may find (privacy rules), as with ``search()``."""
     if isinstance(value, models.Manager):
-        return ThingList(value.all())
+        value = value.all()
     if isinstance(value, models.QuerySet):
-        return ThingList(value)
+        from .context import current_run  # the context imports this module
+
+        ctx = current_run()
+        return ThingList(ctx.data.restrict(value, FIND) if ctx is not None else value)
     return value
 
 

@@ -215,3 +215,20 @@ def test_a_file_parameter_takes_an_upload(root_client, with_file, settings, tmp_
 def test_a_missing_file_is_reported_on_its_field(root_client, with_file):
     response = root_client.post(run_url(with_file), {})
     assert "missing required parameter 'doc'" in response.context["form"].errors["doc"][0]
+
+
+def test_a_secret_parameter_is_a_password_field_never_sent_back(root_client, make_workflow):
+    workflow = make_workflow(
+        "login",
+        parameters=[
+            {"key": "password", "type": "text", "secret": True},
+            {"key": "count", "type": "number"},
+        ],
+        actions=[{"type": "log", "message": "ok"}],
+    )
+    page = root_client.get(run_url(workflow)).content.decode()
+    assert 'type="password"' in page
+    # a failing run re-renders the form: the secret is not in the page
+    response = root_client.post(run_url(workflow), {"password": "hunter2-xyz", "count": "x"})
+    assert response.status_code == 200
+    assert "hunter2-xyz" not in response.content.decode()

@@ -326,16 +326,6 @@ def test_dry_run_validates_and_reports_but_writes_nothing(write, several):
         )
 
 
-def test_privacy_rules_are_refused_for_now_so_nothing_is_left_unprotected(write):
-    text = SHOP + "privacy_rules:\n  - data_type: examples.Order\n    everyone_else: true\n"
-    with pytest.raises(ImportRefused, match="privacy rules cannot be imported yet") as caught:
-        import_definitions([write("shop.yaml", text)])
-    assert caught.value.problems[0].line == line_of(text, "privacy_rules:")
-    assert not Workflow.objects.exists()
-    report = import_definitions([write("empty-rules.yaml", SHOP + "privacy_rules: []\n")])
-    assert report.count(ImportStatus.CREATED) == 2
-
-
 @pytest.mark.parametrize(
     ("text", "message", "line"),
     [

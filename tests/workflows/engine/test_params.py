@@ -154,3 +154,10 @@ def test_file_from_url_upload_and_base64(settings, tmp_path):
         one(spec, {"filename": "b.txt", "contents": "***"})
     with pytest.raises(InvalidParameter, match="http"):
         one(spec, "ftp://example.com/x")
+
+
+@pytest.mark.parametrize("huge", [10**30, "99999999999999999999999", -(10**30)])
+def test_an_id_too_large_for_the_database_is_invalid_not_a_crash(db, huge):
+    spec = ParamSpec("order", "thing", "examples.Order")
+    with pytest.raises(InvalidParameter, match="is not a valid examples.Order id"):
+        coerce_params([spec], {"order": huge})

@@ -15,7 +15,7 @@ class Command(BaseCommand):
         if User.objects.filter(is_superuser=True).exists():
             self.stdout.write(
                 "An admin user exists. Forgot the password? "
-                f"python manage.py changepassword {username}"
+                f".venv/bin/python manage.py changepassword {username}"
             )
             return
         password = secrets.token_urlsafe(12)
@@ -23,6 +23,6 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Created the admin user. Log in as {username} / {password} "
-                "(shown once; change it with: python manage.py changepassword admin)"
+                "(shown once; change it with: .venv/bin/python manage.py changepassword admin)"
             )
         )

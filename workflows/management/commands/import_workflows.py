@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from workflows.transfer import ImportRefused, import_definitions
@@ -21,10 +22,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="Validate and report; write nothing."
         )
+        parser.add_argument(
+            "--user", metavar="USERNAME", help="Whom the audit trail names as making the changes."
+        )
 
     def handle(self, *args: Any, files: list[str], dry_run: bool, **options: Any) -> None:
+        user = _user(options["user"]) if options["user"] else None
         try:
-            report = import_definitions(files, dry_run=dry_run)
+            report = import_definitions(files, dry_run=dry_run, user=user)
         except ImportRefused as exc:
             count = len(exc.problems)
             raise CommandError(
@@ -34,3 +39,11 @@ class Command(BaseCommand):
         for result in report.results:
             self.stdout.write(f"{result.status:<{width}}  {result.name}  ({result.file})")
         self.stdout.write(report.summary() + ".")
+
+
+def _user(username: str) -> Any:
+    User = get_user_model()
+    try:
+        return User.objects.get(**{User.USERNAME_FIELD: username})
+    except User.DoesNotExist:
+        raise CommandError(f"no user named {username!r}") from None

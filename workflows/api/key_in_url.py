@@ -1,0 +1,92 @@
+"""Keys are accepted only in the ``Authorization`` header: a key in a URL is refused.
+
+URLs end up in server access logs, proxy and CDN logs, browser history and ``Referer``
+headers, so a key sent as ``?api_token=...`` (Bubble accepts that) is as good as published.
+This middleware answers such requests 400 ``API_KEY_IN_URL`` before any view, throttle or
+workflow runs. The rule (docs/security.md):
+
+* a query parameter named ``api_token``, ``api_key``, ``apikey`` or ``access_token``
+  (any case) with a non-empty value is always refused: these names mean a credential;
+* any other query parameter (``key``, ``token``, ...) is refused only when its name or
+  value has the shape of one of our keys (``<8-character prefix>.<32-character secret>``)
+  and the prefix belongs to a stored key, so a workflow with a parameter called ``key`` or
+  ``token`` keeps working.
+
+400 rather than 401: the request is malformed, whether or not the key is valid (RFC 6750
+§3.1 answers a token in the wrong place with ``invalid_request``, 400); a 401 would invite
+the client to retry the same credentials and would hint at the key's validity.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterator
+
+from django.core.exceptions import SuspiciousOperation
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from ..models import ApiKey
+from .errors import error_body
+
+logger = logging.getLogger("workflows.api")
+
+API_PREFIX = "/api/"
+CREDENTIAL_NAMES = frozenset({"api_token", "api_key", "apikey", "access_token"})
+KEY_SHAPE = re.compile(r"[A-Za-z0-9]{8}\.[A-Za-z0-9]{32}")
+MESSAGE = (
+    "API keys are accepted only in the Authorization header, never in the URL: URLs are kept "
+    "in server, proxy and browser logs. Send 'Authorization: Bearer <key>' instead{advice}."
+)
+
+
+class KeyInUrlMiddleware:
+    """Refuses requests under /api/ that carry an API key in the query string."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info.startswith(API_PREFIX) and request.META.get("QUERY_STRING"):
+            refused = self._refusal(request)
+            if refused is not None:
+                return refused
+        return self.get_response(request)
+
+    def _refusal(self, request: HttpRequest) -> HttpResponse | None:
+        try:
+            pairs = list(_pairs(request))
+        except SuspiciousOperation:
+            return None  # too many fields: the API answers that itself, in its error shape
+        named = sorted(
+            {name for name, value in pairs if name.lower() in CREDENTIAL_NAMES and value}
+        )
+        if named:
+            logger.warning("refused %s: a credential in the query string (%s)", request.path, named)
+            return _response(named[0], advice="")
+        shaped = {t.strip(): name for name, value in pairs for t in (name, value) if _shaped(t)}
+        prefixes = {text.partition(".")[0]: name for text, name in shaped.items()}
+        found = sorted(ApiKey.objects.filter(prefix__in=prefixes).values_list("prefix", flat=True))
+        if not found:
+            return None
+        logger.warning(
+            "refused %s: API key %s sent in the query string; consider it exposed",
+            request.path,
+            ", ".join(found),
+        )
+        return _response(prefixes[found[0]], advice=", and revoke this key: it is now exposed")
+
+
+def _pairs(request: HttpRequest) -> Iterator[tuple[str, str]]:
+    for name, values in request.GET.lists():
+        for value in values:
+            yield name, value
+
+
+def _shaped(text: str) -> bool:
+    return KEY_SHAPE.fullmatch(text.strip()) is not None
+
+
+def _response(parameter: str, *, advice: str) -> JsonResponse:
+    body = error_body("API_KEY_IN_URL", MESSAGE.format(advice=advice), parameter=parameter)
+    return JsonResponse(body, status=400)

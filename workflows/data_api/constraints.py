@@ -1,0 +1,205 @@
+"""Bubble's Data API search constraints, translated into a privacy-aware filter.
+
+``constraints`` is a JSON list of ``{"key", "constraint_type", "value"}``. A constraint on a
+field only matches things whose field the caller may see, so hidden values cannot be
+found out by searching for them (the same for sorting: only by fields every rule that
+lets the caller find things also shows).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from .. import data_types
+from ..engine.params import parse_date
+from ..exceptions import InvalidParameter
+
+MAX_CONSTRAINTS = 50
+#: Bubble's name for a thing's id, besides the field names
+ID_KEYS = {"_id", "id", "pk"}
+
+
+@dataclass(frozen=True)
+class Constraint:
+    field: str  # the field's name ("pk" for the id)
+    q: Q
+
+
+def parse_constraints(raw: Any, model: type[models.Model]) -> list[Constraint]:
+    """Constraints from the ``constraints`` query parameter (JSON text or a list)."""
+    if raw in (None, ""):
+        return []
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raise InvalidParameter(
+                "constraints: not valid JSON; send a list of "
+                '{"key": ..., "constraint_type": ..., "value": ...}',
+                parameter="constraints",
+            ) from None
+    if not isinstance(raw, list):
+        raise InvalidParameter("constraints: must be a JSON list", parameter="constraints")
+    if len(raw) > MAX_CONSTRAINTS:
+        raise InvalidParameter(
+            f"constraints: at most {MAX_CONSTRAINTS}, got {len(raw)}", parameter="constraints"
+        )
+    return [_constraint(item, model, i) for i, item in enumerate(raw)]
+
+
+def _constraint(item: Any, model: type[models.Model], index: int) -> Constraint:
+    where = f"constraints[{index}]"
+    if not isinstance(item, dict):
+        raise InvalidParameter(f"{where}: must be an object", parameter="constraints")
+    key, kind = item.get("key"), item.get("constraint_type")
+    if not isinstance(key, str) or not key:
+        raise InvalidParameter(f"{where}: 'key' must name a field", parameter="constraints")
+    if not isinstance(kind, str) or kind not in CONSTRAINT_TYPES:
+        raise InvalidParameter(
+            f"{where}: unknown constraint_type {kind!r} "
+            f"(known: {', '.join(sorted(CONSTRAINT_TYPES))})",
+            parameter="constraints",
+        )
+    field = field_for(model, key, where)
+    try:
+        q = CONSTRAINT_TYPES[kind](field, item.get("value"))
+    except (ValidationError, ValueError, TypeError) as exc:
+        message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        raise InvalidParameter(
+            f"{where}: {key} {kind} {item.get('value')!r}: {message}", parameter="constraints"
+        ) from None
+    return Constraint(field.name if not field.primary_key else "pk", q)
+
+
+def field_for(model: type[models.Model], key: str, where: str) -> models.Field:
+    """The field a constraint or sort key names: one of the data type's visible fields."""
+    if key in ID_KEYS:
+        return model._meta.pk
+    names = {f.name: f for f in data_types.visible_fields(model)}
+    names.update(
+        {
+            f.name: f
+            for f in model._meta.many_to_many
+            if f.name not in data_types.hidden_field_names()
+            and data_types.is_data_type(f.related_model)
+        }
+    )
+    if key not in names:
+        raise InvalidParameter(
+            f"{where}: {model._meta.label} has no field {key!r} "
+            f"(fields: _id, {', '.join(sorted(n for n in names if n != model._meta.pk.name))})",
+            parameter="constraints" if where.startswith("constraints") else "sort_field",
+        )
+    return names[key]
+
+
+# --- the constraint types ------------------------------------------------------------------
+
+
+def _value(field: models.Field, value: Any) -> Any:
+    """``value`` as ``field`` stores it (a related thing by its id, dates from ISO 8601)."""
+    if value is None:
+        return None
+    if field.is_relation:
+        if isinstance(value, dict) and "_id" in value:
+            value = value["_id"]
+        return data_types.pk_value(field.related_model, value)
+    if isinstance(field, models.DateTimeField):
+        return parse_date(value)
+    if isinstance(value, list | dict):
+        raise ValueError("expected one value, not a list or an object")
+    return data_types.field_value(field, value)
+
+
+def _values(field: models.Field, value: Any) -> list[Any]:
+    if not isinstance(value, list):
+        raise ValueError("expected a list of values")
+    return [_value(field, v) for v in value]
+
+
+def _lookup(field: models.Field) -> str:
+    return "pk" if field.primary_key else field.name
+
+
+def _equals(field: models.Field, value: Any) -> Q:
+    value = _value(field, value)
+    if value is None:
+        return Q(**{f"{_lookup(field)}__isnull": True})
+    return Q(**{_lookup(field): value})
+
+
+def _empty(field: models.Field, value: Any) -> Q:
+    name = _lookup(field)
+    q = Q(**{f"{name}__isnull": True})
+    if isinstance(field, models.CharField | models.TextField):
+        q |= Q(**{name: ""})
+    return q
+
+
+def _text_contains(field: models.Field, value: Any) -> Q:
+    if not isinstance(field, models.CharField | models.TextField):
+        raise ValueError("'text contains' works on text fields")
+    if not isinstance(value, str):
+        raise ValueError("expected text")
+    return Q(**{f"{field.name}__icontains": value})
+
+
+def _compare(lookup: str) -> Callable[[models.Field, Any], Q]:
+    def build(field: models.Field, value: Any) -> Q:
+        value = _value(field, value)
+        if value is None:
+            raise ValueError("expected a value to compare with")
+        return Q(**{f"{_lookup(field)}__{lookup}": value})
+
+    return build
+
+
+def _in(field: models.Field, value: Any) -> Q:
+    return Q(**{f"{_lookup(field)}__in": _values(field, value)})
+
+
+def _contains(field: models.Field, value: Any) -> Q:
+    """A list (many-to-many) holding a thing, or text holding a word."""
+    if field.many_to_many:
+        return Q(**{field.name: _value(field, value)})
+    return _text_contains(field, value)
+
+
+def _negated(build: Callable[[models.Field, Any], Q]) -> Callable[[models.Field, Any], Q]:
+    return lambda field, value: ~build(field, value)
+
+
+def _list_empty(field: models.Field, value: Any) -> Q:
+    if not field.many_to_many:
+        return _empty(field, value)
+    return Q(**{f"{field.name}__isnull": True})
+
+
+def _geographic(field: models.Field, value: Any) -> Q:
+    raise ValueError("geographic searches are not supported")
+
+
+CONSTRAINT_TYPES: dict[str, Callable[[models.Field, Any], Q]] = {
+    "equals": _equals,
+    "not equal": _negated(_equals),
+    "is_empty": _empty,
+    "is_not_empty": _negated(_empty),
+    "text contains": _text_contains,
+    "not text contains": _negated(_text_contains),
+    "greater than": _compare("gt"),
+    "less than": _compare("lt"),
+    "in": _in,
+    "not in": _negated(_in),
+    "contains": _contains,
+    "not contains": _negated(_contains),
+    "empty": _list_empty,
+    "not empty": _negated(_list_empty),
+    "geographic_search": _geographic,
+}

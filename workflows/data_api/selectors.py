@@ -1,0 +1,167 @@
+"""Reads of the Data API: one thing, or a page of a search, as the caller may see them."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from .. import data_types
+from ..exceptions import InvalidParameter, WorkflowError
+from ..privacy.access import DataAccess
+from .constraints import field_for, parse_constraints
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 100  # as Bubble's Data API
+
+
+class ThingNotFound(WorkflowError):
+    code = "NOT_FOUND"
+    http_status = 404
+
+
+@dataclass(frozen=True)
+class Page:
+    cursor: int
+    results: list[dict[str, Any]]
+    remaining: int
+
+    def as_response(self) -> dict[str, Any]:
+        return {
+            "cursor": self.cursor,
+            "results": self.results,
+            "count": len(self.results),
+            "remaining": self.remaining,
+        }
+
+
+def data_type_for(name: str) -> type[models.Model]:
+    """The data type a URL names: ``examples.order`` or, when unambiguous, ``order``."""
+    try:
+        return data_types.get_model(name)
+    except WorkflowError:
+        pass
+    matches = [m for m in data_types.allowed_models() if m._meta.model_name == name.lower()]
+    if len(matches) == 1:
+        return matches[0]
+    raise ThingNotFound(
+        f"no data type {name!r} (data types: {', '.join(data_types.allowed_labels())})"
+    )
+
+
+def thing_get(
+    *,
+    access: DataAccess,
+    model: type[models.Model],
+    thing_id: Any,
+    grants: tuple[str, ...],
+    lock: bool = False,
+) -> models.Model:
+    """The thing with ``thing_id`` if the caller holds one of ``grants`` on it; NOT_FOUND
+    otherwise, whether it does not exist or is not the caller's to see. ``lock`` holds
+    its row (``SELECT ... FOR UPDATE``) until the caller's transaction ends."""
+    try:
+        pk = data_types.pk_value(model, thing_id)
+    except ValidationError:
+        raise ThingNotFound(f"no {model._meta.label} with id {thing_id!r}") from None
+    queryset = access.restrict(model._default_manager.filter(pk=pk), *grants)
+    if lock:
+        queryset = queryset.select_for_update(of=("self",))
+    thing = queryset.first()
+    if thing is None:
+        raise ThingNotFound(f"no {model._meta.label} with id {thing_id!r}")
+    return thing
+
+
+def thing_payload(access: DataAccess, thing: models.Model) -> dict[str, Any]:
+    return data_types.thing_to_dict(thing, fields=access.serializer([thing])(thing))
+
+
+def things_search(
+    *,
+    access: DataAccess,
+    model: type[models.Model],
+    constraints: Any = None,
+    cursor: Any = 0,
+    limit: Any = DEFAULT_LIMIT,
+    sort_field: Any = None,
+    descending: Any = False,
+    additional_sort_fields: Any = None,
+) -> Page:
+    """A page of the things the caller may find, in Bubble's search semantics."""
+    cursor = _whole(cursor, "cursor", default=0, low=0, high=None)
+    limit = _whole(limit, "limit", default=DEFAULT_LIMIT, low=1, high=MAX_LIMIT)
+    queryset = access.findable(model)
+    policy = None if access.unrestricted else access.policy(model)
+    for constraint in parse_constraints(constraints, model):
+        queryset = queryset.filter(constraint.q)
+        if policy is not None and constraint.field != "pk":
+            queryset = policy.restrict_to_visible(queryset, constraint.field)
+    order = []
+    for key, desc in _sort_keys(sort_field, descending, additional_sort_fields):
+        field = field_for(model, key, "sort_field")
+        name = "pk" if field.primary_key else field.name
+        if policy is not None and name != "pk" and not policy.shows_everywhere(name):
+            raise InvalidParameter(
+                f"sort_field: you may not sort by {key!r}: a privacy rule hides it",
+                parameter="sort_field",
+            )
+        order.append(f"-{name}" if desc else name)
+    queryset = queryset.order_by(*order, "pk")
+    total = queryset.count()
+    things = list(queryset[cursor : cursor + limit])
+    fields_of = access.serializer(things)
+    results = [data_types.thing_to_dict(t, fields=fields_of(t)) for t in things]
+    return Page(cursor, results, max(total - cursor - len(results), 0))
+
+
+def _sort_keys(sort_field: Any, descending: Any, additional: Any) -> list[tuple[str, bool]]:
+    keys: list[tuple[str, bool]] = []
+    descending = _yes(descending, "descending")
+    if sort_field not in (None, ""):
+        keys.append((str(sort_field), descending))
+    if additional not in (None, ""):
+        if isinstance(additional, str):
+            try:
+                additional = json.loads(additional)
+            except ValueError:
+                raise InvalidParameter(
+                    "additional_sort_fields: not valid JSON", parameter="additional_sort_fields"
+                ) from None
+        if not isinstance(additional, list) or not all(
+            isinstance(a, dict) and isinstance(a.get("sort_field"), str) for a in additional
+        ):
+            raise InvalidParameter(
+                'additional_sort_fields: a list of {"sort_field": ..., "descending": ...}',
+                parameter="additional_sort_fields",
+            )
+        keys += [(a["sort_field"], _yes(a.get("descending"), "descending")) for a in additional]
+    return keys
+
+
+def _yes(value: Any, name: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if value in (None, "", "false", "False", "0", "no"):
+        return False
+    if value in ("true", "True", "1", "yes"):
+        return True
+    raise InvalidParameter(f"{name}: expected true or false, got {value!r}", parameter=name)
+
+
+def _whole(value: Any, name: str, *, default: int, low: int, high: int | None) -> int:
+    if value in (None, ""):
+        return default
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise InvalidParameter(
+            f"{name}: expected a whole number, got {value!r}", parameter=name
+        ) from None
+    if number < low or (high is not None and number > high):
+        bound = f"from {low} to {high}" if high is not None else f"{low} or more"
+        raise InvalidParameter(f"{name}: must be {bound}, got {number}", parameter=name)
+    return number

@@ -1,0 +1,229 @@
+"""Masking secrets in run logs and error messages: operator secrets and secret parameters.
+
+Every string written to the run log (``serialize.to_log``), every step error and every
+run error goes through ``mask_text``, which replaces each secret value with ``MASK``:
+
+* operator secrets (``workflows.secrets``): one regex over all values, longest first,
+  compiled once and rebuilt when ``secrets.generation()`` changes (a save or delete in this
+  process, a value read that it did not know) or after ``REFRESH_SECONDS`` (changes made
+  by another process);
+* the values of the current run's ``secret: true`` parameters, added for the length of
+  the run by ``coerce_params`` (so a custom event's secret parameters count too).
+
+Values shorter than ``MIN_SUBSTRING_LENGTH`` are masked only where a whole string equals
+them: masking every "42" inside longer text would destroy the log without protecting much.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from functools import wraps
+from time import monotonic as _clock  # bound at import: code faking time.monotonic is unaffected
+from typing import Any, TypeVar
+
+from django.db import DatabaseError, transaction
+
+from . import secrets
+from .choices import ParameterType
+from .engine.params import ParamSpec
+from .engine.params import coerce_params as _coerce_params
+from .exceptions import WorkflowError
+
+MASK = "********"
+MIN_SUBSTRING_LENGTH = 4
+REFRESH_SECONDS = 5.0
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class Masker:
+    """Replaces known values: whole strings by set lookup, substrings by one regex."""
+
+    exact: frozenset[str] = frozenset()
+    pattern: re.Pattern[str] | None = None
+
+    @classmethod
+    def of(cls, values: Iterable[str]) -> Masker:
+        exact = frozenset(v for v in values if v)
+        long = sorted((v for v in exact if len(v) >= MIN_SUBSTRING_LENGTH), key=len, reverse=True)
+        pattern = re.compile("|".join(map(re.escape, long))) if long else None
+        return cls(exact, pattern)
+
+    def __bool__(self) -> bool:
+        return bool(self.exact)
+
+    def text(self, value: str) -> str:
+        if not self.exact:
+            return value
+        if value in self.exact:
+            return MASK
+        return self.pattern.sub(MASK, value) if self.pattern is not None else value
+
+    def plus(self, values: Iterable[str]) -> Masker:
+        return Masker.of(self.exact | frozenset(values))
+
+
+# --- operator secrets: one cached masker per process --------------------------------------
+
+_cache: tuple[int, float, Masker] | None = None
+_cache_lock = threading.Lock()
+
+
+def operator_masker() -> Masker:
+    """The masker of every operator secret, rebuilt when secrets changed or went stale."""
+    global _cache
+    if (fresh := _fresh()) is not None:
+        return fresh
+    with _cache_lock:
+        if (fresh := _fresh()) is not None:  # another thread rebuilt it meanwhile
+            return fresh
+        generation, now = secrets.generation(), _clock()
+        try:
+            with transaction.atomic():  # a savepoint: a failure leaves the run's transaction
+                values = secrets.secret_values()
+        except DatabaseError:  # no table yet (before migrate): the environment's only
+            values = [v for v in secrets.env_secrets().values() if v]
+        masker = Masker.of(values)
+        secrets.remember_known(masker.exact)
+        _cache = (generation, now, masker)
+        return masker
+
+
+def _fresh() -> Masker | None:
+    cached = _cache
+    if cached is None or cached[0] != secrets.generation():
+        return None
+    return cached[2] if _clock() - cached[1] < REFRESH_SECONDS else None
+
+
+def clear() -> None:
+    """Forget the cached masker (tests that change secrets behind the signals' back)."""
+    global _cache
+    _cache = None
+
+
+# --- secret parameters: values added for the length of a run ------------------------------
+
+
+class _RunValues:
+    """The secret parameter values of one run (and of the custom events it calls)."""
+
+    __slots__ = ("values", "_masker", "_base")
+
+    def __init__(self, values: Iterable[str] = ()) -> None:
+        self.values: set[str] = set(values)
+        self._masker: Masker | None = None
+        self._base: Masker | None = None
+
+    def add(self, values: Iterable[str]) -> None:
+        new = {v for v in values if v} - self.values
+        if new:
+            self.values |= new
+            self._masker = None
+
+    def masker(self, base: Masker) -> Masker:
+        if self._masker is None or self._base is not base:
+            self._masker = base.plus(self.values)
+            self._base = base
+        return self._masker
+
+
+_run_values: ContextVar[_RunValues | None] = ContextVar("bubble_secret_params", default=None)
+
+
+@contextmanager
+def run_scope() -> Iterator[None]:
+    """Secret parameter values registered inside are masked until the block ends; a nested
+    scope starts with the values of the one around it."""
+    outer = _run_values.get()
+    token = _run_values.set(_RunValues(outer.values if outer is not None else ()))
+    try:
+        yield
+    finally:
+        _run_values.reset(token)
+
+
+def masked_run(func: F) -> F:
+    """Decorate a function that runs a workflow: it runs inside its own ``run_scope``."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with run_scope():
+            return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def current_masker() -> Masker:
+    """Operator secrets plus the current run's secret parameter values."""
+    base = operator_masker()
+    scope = _run_values.get()
+    if scope is None or not scope.values:
+        return base
+    return scope.masker(base)
+
+
+def mask_text(text: str) -> str:
+    """``text`` with every known secret value replaced by ``MASK``."""
+    return current_masker().text(text) if text else text
+
+
+# --- coercing parameters without echoing secret ones --------------------------------------
+
+
+def coerce_params(
+    specs: Sequence[ParamSpec], raw: Mapping[str, Any], **options: Any
+) -> dict[str, Any]:
+    """``engine.params.coerce_params`` (same arguments), registering secret parameters'
+    values for masking and never repeating a secret parameter's value in an error."""
+    secret = [spec for spec in specs if spec.secret]
+    if not secret:
+        return _coerce_params(specs, raw, **options)
+    scope = _run_values.get()
+    if scope is not None:
+        scope.add(_texts(raw.get(spec.key) for spec in secret))
+    try:
+        values = _coerce_params(specs, raw, **options)
+    except WorkflowError as exc:
+        spec = next((s for s in secret if s.key == exc.parameter), None)
+        if spec is not None and exc.code == "INVALID_PARAMETER":
+            exc.message = (
+                f"parameter {spec.key!r} is not valid: expected {_expected(spec)} "
+                "(the value is not shown: the parameter is secret)"
+            )
+            exc.args = (exc.message,)
+        raise
+    if scope is not None:
+        scope.add(_texts(values.get(spec.key) for spec in secret))
+    return values
+
+
+def _texts(values: Iterable[Any]) -> list[str]:
+    """How secret values can appear in text: each item of a list, as ``str()``."""
+    out: list[str] = []
+    for value in values:
+        items = value if isinstance(value, list | tuple) else [value]
+        for item in items:
+            if isinstance(item, str | int | float) and not isinstance(item, bool):
+                out.append(str(item))
+    return out
+
+
+_EXPECTED = {
+    ParameterType.TEXT: "text",
+    ParameterType.NUMBER: "a number",
+    ParameterType.YES_NO: "yes/no",
+    ParameterType.DATE: "an ISO 8601 date or epoch milliseconds",
+    ParameterType.FILE: "a file",
+}
+
+
+def _expected(spec: ParamSpec) -> str:
+    what = _EXPECTED.get(spec.type) or f"the id of a {spec.data_type}"
+    return f"a list of {what}" if spec.is_list else what
