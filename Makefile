@@ -30,10 +30,14 @@ run: install
 test: install
 	$(PY) -m pytest
 
-# Benchmarks (not part of `make test`): quick by default, BENCH=full for the long profile.
-# Results go to docs/performance.md.
+# Benchmarks (not part of `make test`): the quick profile (< 10 min on 2 cores) by default,
+# BENCH=full for the long one. Writes docs/performance.md. The endpoint benchmark's load
+# generator is wrk, installed here when missing and apt-get can (else a Python fallback).
 bench: install
-	$(PY) bench/scheduler.py $(if $(filter full,$(BENCH)),--full,--quick)
+	@command -v wrk >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 \
+		&& [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null 2>&1; } \
+		|| echo "bench: wrk not installed; the endpoint benchmark uses its Python load generator"
+	$(PY) -m bench $(if $(filter full,$(BENCH)),--full,--quick)
 
 lint: install
 	$(PY) -m ruff check .

@@ -78,17 +78,35 @@ def insert_scheduled_runs(
             send_full()
         batch, count = [], 0
 
+    # one row's values, shared ones in place; only the per-row slots change
+    template_row = [shared.get(f.attname) for f in fields]
+    id_at, params_at, due_at_at = (fields.index(f) for f in (id_field, params_field, due_field))
+    adapt_due = _due_adapter(due_field, connection)
     for params, due_at in rows:
         pk = uuid.uuid4()
         ids.append(str(pk))
-        values = {
-            "id": id_field.get_db_prep_save(pk, connection),
-            "params": params_field.get_db_prep_save(params, connection),
-            "due_at": due_field.get_db_prep_save(due_at, connection),
-        }
-        batch.extend(values.get(f.name, shared.get(f.attname)) for f in fields)
+        row = template_row.copy()
+        row[id_at] = id_field.get_db_prep_save(pk, connection)
+        row[params_at] = params_field.get_db_prep_save(params, connection)
+        row[due_at_at] = adapt_due(due_at)
+        batch.extend(row)
         count += 1
         if count >= size:
             flush()
     flush(final=True)
     return ids
+
+
+def _due_adapter(field: Any, connection: Any) -> Any:
+    """Due times as the database takes them. An aware datetime (every due time the
+    scheduler computes) goes straight to the database's adapter: the field's own
+    preparation (type checks, the naive-datetime warning) was a fifth of the insert's time
+    for 100,000 rows. Anything else takes the field's way."""
+    adapt = connection.ops.adapt_datetimefield_value
+
+    def prepare(value: Any) -> Any:
+        if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+            return adapt(value)
+        return field.get_db_prep_save(value, connection)
+
+    return prepare

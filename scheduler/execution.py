@@ -1,7 +1,10 @@
 """Running one scheduled run on a worker: claim it, run it, record the outcome.
 
 The claim is a guarded UPDATE (``queued → running``, ``attempts + 1``), so a duplicate
-delivery or a run cancelled while queued does nothing. The attempt number is the claim's
+delivery or a run cancelled while queued does nothing. It is made in the transaction that
+writes the run's ``Run`` row and links it, so a worker that dies after claiming always
+leaves a log for the reaper to close, and the whole start costs one commit. The attempt
+number is the claim's
 fencing token: "succeeded" is written inside the run's own transaction only if the row is
 still ``running`` with that attempt, so the run's database effects and its status commit
 together, and a worker that lost its claim (the reaper gave the run to another) rolls back
@@ -11,6 +14,7 @@ instead of completing a run twice.
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
 from contextlib import nullcontext
 from typing import Any
@@ -23,10 +27,11 @@ from workflows.choices import RunSource, RunStatus
 from workflows.engine.cache import get_compiled
 from workflows.engine.serialize import to_log
 from workflows.exceptions import WorkflowError
-from workflows.models import Run
+from workflows.models import Run, Workflow
 
 from . import conf, recurring, triggers
 from .models import Origin, ScheduledRun, Status
+from .transitions import transition
 
 logger = logging.getLogger("scheduler.execution")
 
@@ -39,52 +44,108 @@ class ClaimLost(WorkflowError):
     code = "CLAIM_LOST"
 
 
+class NotClaimed(Exception):
+    """The claim's guarded UPDATE found the run no longer queued: someone else has it."""
+
+
 def execute_scheduled_run(pk: str, now: datetime.datetime | None = None) -> str:
     """Run scheduled run ``pk`` if it is still ours to run; the status it ended in.
 
-    ``now`` (tests) is the moment the claim is made at, which places the next occurrence of
-    a recurring event.
+    The claim is made in the transaction that writes the run's ``Run`` row (one commit for
+    both, see ``run_claimed``). ``now`` (tests) is the moment the claim is made at, which
+    places the next occurrence of a recurring event.
     """
-    row = claim(pk, now)
-    if row is None:
+    row = _load(pk)
+    if row is None or row.status != Status.QUEUED:
         return "skipped"
-    return run_claimed(row)
+    try:
+        return run_claimed(row, now)
+    except NotClaimed:
+        return "skipped"  # a duplicate delivery, or cancelled / taken back meanwhile
 
 
 def claim(pk: str, now: datetime.datetime | None = None) -> ScheduledRun | None:
-    now = now or timezone.now()
-    row = ScheduledRun.objects.select_related("workflow").filter(pk=pk).first()
+    """Claim scheduled run ``pk`` on its own, without running it (what a worker that dies
+    right after claiming leaves behind); ``run_claimed`` then runs it."""
+    row = _load(pk)
     if row is None or row.status != Status.QUEUED:
         return None
-    lease = now + datetime.timedelta(seconds=row.workflow.timeout + conf.get("RUNNING_GRACE"))
     with transaction.atomic():
-        claimed = ScheduledRun.objects.filter(
-            pk=pk, status=Status.QUEUED, attempts=row.attempts
-        ).update(
-            status=Status.RUNNING,
-            attempts=row.attempts + 1,
-            started_at=now,
-            lease_expires_at=lease,
-        )
-        if not claimed:
+        if not _take(row, now):
             return None
-        row.status, row.attempts, row.started_at = Status.RUNNING, row.attempts + 1, now
-        if row.recurring_id is not None:
-            recurring.continue_after(row, now)
     return row
 
 
-def run_claimed(row: ScheduledRun) -> str:
-    attempt = row.attempts
+#: the workflow's columns a worker reads; the engine finds the rest in the compiled
+#: definition it caches per revision. Loading only these keeps the query that starts a run
+#: cheap; reading a deferred one would cost a query (tests/scheduler/test_execution_cost.py
+#: counts them).
+_WORKFLOW_FIELDS = frozenset(
+    {"id", "name", "timeout", "retries", "retry_delay", "revision", "updated_at"}
+)
 
-    def note_run(run: Run) -> None:
+
+@functools.cache
+def _deferred() -> tuple[str, ...]:
+    return tuple(
+        f"workflow__{field.name}"
+        for field in Workflow._meta.concrete_fields
+        if field.name not in _WORKFLOW_FIELDS
+    )
+
+
+def _load(pk: str) -> ScheduledRun | None:
+    # get(), not first(): no ORDER BY to build for a primary-key lookup; the user the run
+    # runs as in the same query
+    try:
+        runs = ScheduledRun.objects.select_related("workflow", "actor").defer(*_deferred())
+        return runs.get(pk=pk)
+    except ScheduledRun.DoesNotExist:
+        return None
+
+
+def _take(row: ScheduledRun, now: datetime.datetime | None, run: Run | None = None) -> bool:
+    """The claim, inside the caller's transaction: ``queued → running``, ``attempts + 1``
+    (the fencing token), linked to ``run`` when given; False if the row was not queued
+    with the attempt count we read."""
+    now = now or timezone.now()
+    lease = now + datetime.timedelta(seconds=row.workflow.timeout + conf.get("RUNNING_GRACE"))
+    changes: dict[str, Any] = {
+        "status": Status.RUNNING,
+        "attempts": row.attempts + 1,
+        "started_at": now,
+        "lease_expires_at": lease,
+    }
+    if run is not None:
+        changes["run"] = run
+    if not transition(row.pk, Status.QUEUED, row.attempts, changes):
+        return False
+    row.status, row.attempts, row.started_at = Status.RUNNING, row.attempts + 1, now
+    if run is not None:
         row.run = run
-        ScheduledRun.objects.filter(pk=row.pk).update(run=run)
+    if row.recurring_id is not None:
+        recurring.continue_after(row, now)
+    return True
+
+
+def run_claimed(row: ScheduledRun, now: datetime.datetime | None = None) -> str:
+    """Run ``row``: claimed already (``claim``), or claimed here, in the transaction that
+    writes its ``Run`` row (raises ``NotClaimed`` if another worker has it)."""
+
+    def on_start(run: Run) -> None:
+        if row.status == Status.RUNNING:  # claimed beforehand: only link the log
+            row.run = run
+            ScheduledRun.objects.filter(pk=row.pk).update(run=run)
+        elif not _take(row, now, run):
+            raise NotClaimed(row.pk)
 
     def mark_succeeded(run: Run) -> None:
-        done = ScheduledRun.objects.filter(
-            pk=row.pk, status=Status.RUNNING, attempts=attempt
-        ).update(status=Status.SUCCEEDED, finished_at=timezone.now(), lease_expires_at=None)
+        done = transition(
+            row.pk,
+            Status.RUNNING,
+            row.attempts,
+            {"status": Status.SUCCEEDED, "finished_at": timezone.now(), "lease_expires_at": None},
+        )
         if not done:
             raise ClaimLost(
                 "this attempt lost its claim on the scheduled run (taken back after its lease "
@@ -99,13 +160,15 @@ def run_claimed(row: ScheduledRun) -> str:
             row.actor,
             source=_SOURCES.get(row.origin, RunSource.SCHEDULED),
             extra=triggers.scope_from_context(row.context) if row.context else None,
-            parent=row.scheduled_by,
+            # the scheduling run by id: the log needs the link, not another query for it
+            parent=Run(pk=row.scheduled_by_id) if row.scheduled_by_id else None,
             depth=row.depth,
             ignore_privacy=row.ignore_privacy,
             log_rejected=True,
-            on_start=note_run,
+            on_start=on_start,
             before_commit=mark_succeeded,
         )
+    attempt = row.attempts
     if isinstance(result.error, ClaimLost):
         status = "lost"
     elif result.run.status in (RunStatus.SUCCEEDED, RunStatus.CONDITION_NOT_MET):

@@ -1,62 +1,151 @@
-"""The scheduler benchmark runs end to end at a tiny size (SQLite), so it cannot rot.
+"""Every benchmark runs once at a tiny size, so the suite cannot rot (not the figures: those
+are ``make bench``'s, in docs/performance.md).
 
-The figures are not checked here: they are measured by ``bench/scheduler.py`` and recorded
-in ``docs/performance.md``.
+Each test starts real processes (gunicorn, run_scheduler, qcluster) on a fresh database of
+its own, as the benchmarks do. The endpoint test needs wrk and the PostgreSQL one needs
+PostgreSQL and Redis on loopback; they are skipped, with the reason, when those are missing.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from bench import scheduler as bench
+from bench import common, endpoint, report, scheduler, steadiness
+from bench.__main__ import PROFILES
+from bench.loadgen import _ms, wrk_available
 
 
 @pytest.fixture(scope="module")
 def env():
-    with bench.fresh_backend("sqlite") as environment:
+    with common.fresh_backend("sqlite") as environment:
         yield environment
 
 
+@pytest.mark.skipif(not wrk_available(), reason="wrk is not installed (apt-get install wrk)")
+def test_endpoint(env):
+    result = endpoint.bench_endpoint(
+        {**env, "BENCH_CONN_MAX_AGE": "600"}, connections=2, seconds=1, rounds=1, warmup=0
+    )
+    assert result["ours"]["rps"] > 0 and result["baseline"]["rps"] > 0
+    assert result["ours"]["errors"] == result["baseline"]["errors"] == 0
+    assert result["runs_logged"] >= result["requests_served"] > 0
+
+
+def test_wrk_durations_are_read_in_milliseconds():
+    assert (_ms("850.00us"), _ms("12.5ms"), _ms("1.20s")) == (0.85, 12.5, 1200.0)
+
+
+def test_engine_alone(env):
+    result = endpoint.bench_engine(env, runs=10, warmup=2)
+    assert result["engine_us"] > 0 and result["orm_us"] > 0 and result["logged_runs"] == 10
+
+
 def test_lateness(env):
-    result = bench.bench_lateness(env, 5, first=0.5, span=0.5)
-    assert result["runs"] == 5 and result["statuses"] == {"succeeded": 5}
+    result = scheduler.bench_lateness(env, 3, first=0.5, span=0.5, warmup=1)
+    assert result["runs"] == 3 and result["statuses"] == {"succeeded": 3}
     assert 0 <= result["p50_s"] <= result["p99_s"] <= result["max_s"]
 
 
 def test_throughput(env):
-    result = bench.bench_throughput(env, 5)
-    assert result["ours_statuses"] == {"succeeded": 5}
+    result = scheduler.bench_throughput(env, 2, rounds=1)
+    assert result["ours_statuses"] == result["raw_statuses"] == {"succeeded": 2}
     assert result["ours_runs_per_s"] > 0 and result["raw_runs_per_s"] > 0
-    assert result["raw_saved_failed"] == 0
+    assert result["noop_runs_per_s"] > 0
 
 
 def test_bulk(env):
-    result = bench.bench_bulk(env, 50)
+    result = scheduler.bench_bulk(env, 50)
     assert result["items"] == 50 and result["write_s"] > 0 and result["cancel_s"] >= 0
+    # write_s is rounded to the millisecond, the scaled figure is not
+    assert result["write_s_at_100k"] == pytest.approx(result["write_s"] * 2000, abs=1.0)
 
 
-def test_report(tmp_path):
-    results = [
-        {
-            "backend": "sqlite",
-            "lateness": {"runs": 5, "p50_s": 0.1, "p99_s": 0.2, "max_s": 0.3},
-            "throughput": {
-                "runs": 5,
-                "ours_runs_per_s": 90.0,
-                "raw_runs_per_s": 100.0,
-                "raw_saved_runs_per_s": 80.0,
-                "ratio": 0.9,
-                "ratio_saved": 1.125,
-            },
-            "bulk": {"items": 50, "write_s_at_100k": 4.0, "cancel_s_at_100k": 6.0},
+def test_admin_pages(env):
+    result = common.script(env, "bench.admin_pages", "--rows=100", "--views=1")
+    assert result["rows"] == 100 and len(result["pages"]) == 9
+    assert all(page["median_s"] > 0 for page in result["pages"].values())
+
+
+def test_steadiness(env):
+    result = steadiness.bench_steadiness(env, 20, every=0.2)
+    assert len(result["tenths"]) == 10 and result["memory"]["end"]["largest_mib"] > 0
+
+
+@pytest.mark.skipif(not common.pg_reachable(), reason="PostgreSQL or Redis is not reachable")
+def test_postgresql_and_redis():
+    with common.fresh_backend("pg") as pg_env:
+        assert pg_env["REDIS_URL"] == common.REDIS_URL
+        assert scheduler.bench_bulk(pg_env, 50)["items"] == 50
+
+
+def test_report_names_each_missed_goal_and_its_reason():
+    results = {
+        "profile": "quick",
+        "machine": common.machine(),
+        "total_s": 300,
+        "load_before": [0.1, 0.1, 0.1],
+        "endpoint": {
+            "server": "gunicorn",
+            "client": "wrk",
+            "rounds": 3,
+            "seconds": 5,
+            "ours": {"rps": 70.0, "p50_ms": 100.0, "p99_ms": 150.0, "requests": 350},
+            "baseline": {"rps": 140.0, "p50_ms": 50.0, "p99_ms": 80.0, "requests": 700},
+            "rps_ratio": 0.5,
+            "cost_ratio": 2.0,
+            "runs_logged": 351,
+            "requests_served": 350,
+        },
+        "backends": {
+            "sqlite": {
+                "lateness": {"runs": 5, "p50_s": 0.1, "p99_s": 0.2, "max_s": 0.3},
+                "throughput": {
+                    "runs": 5,
+                    "rounds": 1,
+                    "ours_runs_per_s": 90.0,
+                    "raw_runs_per_s": 100.0,
+                    "noop_runs_per_s": 300.0,
+                    "ratio": 0.9,
+                    "ratio_noop": 0.3,
+                    "ours_rounds": [90.0],
+                    "raw_rounds": [100.0],
+                },
+                "bulk": {
+                    "items": 50,
+                    "write_s": 0.002,
+                    "cancel_s": 0.003,
+                    "write_s_at_100k": 4.0,
+                    "cancel_s_at_100k": 6.0,
+                },
+                "admin": {"error": "RuntimeError: boom"},
+            }
+        },
+    }
+    text = report.markdown(results)
+    assert text.startswith("# Performance")
+    assert "| Endpoint: requests/s, create one thing and return it (SQLite) | 70/s" in text
+    assert "| 50% | ≥ 77% (cost ≤ 1.3×) | **no** |" in text
+    assert "| 0.100 / 0.200 / 0.300 s | – | – | p99 ≤ 1 s | yes |" in text
+    assert "| 90% | ≥ 80% | yes |" in text
+    assert "(50 measured, ×2000) | 6.000 s | – | – | < 5 s | **no** |" in text
+    assert "not measured: RuntimeError: boom" in text
+    missed = text.split("## Goals missed")[1]
+    assert "**Endpoint cost against the DRF view.**" in missed
+    assert "**Cancelling 100,000 runs (SQLite + ORM broker).**" in missed
+    assert "Scheduler throughput" not in missed  # met: not explained
+    assert report.errors(results) == ["admin (sqlite)"]
+
+
+def test_profiles_cover_every_benchmark():
+    for sizes in PROFILES.values():
+        assert set(sizes) == {
+            "endpoint",
+            "engine",
+            "lateness",
+            "throughput",
+            "bulk",
+            "admin_rows",
+            "steadiness",
         }
-    ]
-    out = tmp_path / "performance.md"
-    out.write_text("# Performance\n\n## Endpoints\n\nkept\n")
-    for _ in range(2):  # a second run replaces the section instead of adding one
-        bench.write_section(out, bench.markdown(results, bench.machine(), "quick"))
-    text = out.read_text()
-    assert text.startswith("# Performance") and "## Endpoints\n\nkept" in text
-    assert text.count("## Scheduler") == 1
-    assert "| lateness p99 | 0.200 s | ≤ 1 s | yes |" in text
-    assert "| 6.00 s | < 5 s | **no** |" in text
+    assert PROFILES["full"]["bulk"] == PROFILES["full"]["steadiness"] == 100_000
+    assert PROFILES["full"]["admin_rows"] == 1_000_000

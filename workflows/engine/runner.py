@@ -101,10 +101,12 @@ def run(
     triggered), so the log still says what happened. Everything after is captured in the
     returned ``RunResult`` and the run log.
 
-    ``on_start(run)`` is called once the ``Run`` row exists; ``before_commit(run)`` inside
-    the run's transaction after its actions succeeded, so a caller's own bookkeeping (the
-    scheduler's "succeeded") commits together with the run's effects or not at all. If it
-    raises, the run fails and its effects roll back.
+    ``on_start(run)`` is called in the transaction that writes the ``Run`` row, so the
+    caller's bookkeeping (the scheduler's claim) commits with it; if it raises, neither is
+    written and the exception propagates (no run took place). ``before_commit(run)`` is
+    called inside the run's transaction after its actions succeeded, so a caller's own
+    bookkeeping (the scheduler's "succeeded") commits together with the run's effects or
+    not at all. If it raises, the run fails and its effects roll back.
     """
     compiled = get_compiled(workflow) if isinstance(workflow, Workflow) else workflow
     access = DataAccess(actor, ignore_privacy=compiled.ignore_privacy or ignore_privacy)
@@ -115,7 +117,7 @@ def run(
         if not log_rejected:
             raise
         values, rejected = dict(params or {}), exc
-    run_row = Run.objects.create(
+    run_row = Run(
         workflow_id=compiled.pk,
         workflow_name=compiled.name,
         workflow_revision=compiled.revision,
@@ -126,8 +128,14 @@ def run(
         depth=depth,
         params=to_log(values, secret_keys=compiled.secret_keys),
     )
-    if on_start is not None:
-        on_start(run_row)
+    if on_start is None:
+        run_row.save(force_insert=True)
+    else:
+        # one transaction: the row and the caller's bookkeeping (the scheduler's claim)
+        # commit together, or neither does when ``on_start`` raises
+        with transaction.atomic():
+            run_row.save(force_insert=True)
+            on_start(run_row)
     recorder = Recorder()
     if rejected is not None:
         _fail(run_row, time.perf_counter(), rejected, recorder)

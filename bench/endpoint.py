@@ -1,0 +1,155 @@
+"""Endpoint overhead: a workflow that creates one thing and returns it, over HTTP, against a
+hand-written DRF view doing the same ORM work, in the same server.
+
+One gunicorn worker (``WORKER_CLASS``) serves both URLs, pinned to core 0 with taskset; the
+load generator (wrk, see bench/loadgen.py) runs on core 1 with ``connections``
+concurrent clients (the sync worker closes each connection after its answer, on both sides
+alike). The two sides alternate, ``rounds`` times each after a warm-up, so drift in the
+machine (or in the database's size) touches both alike; each side's figure is its median
+round. Both requests carry the same JSON body and API key; throttling is off.
+
+* ours: ``POST /api/1.1/wf/bench-create-customer`` (bench/fixtures.yaml: ``create_thing``
+  of an ``examples.Customer`` then ``return_data`` of it, privacy rule applied, run log
+  written);
+* baseline: ``POST /bench/customer`` (bench/baseline.py, mounted by bench/urls.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+from . import engine as engine_bench
+from .common import PYTHON, Env, check_alive, django, log, process, script, sql_value
+from .loadgen import Load, run_load
+
+#: gunicorn's worker: ``sync`` (its default), one request at a time, which is all one core
+#: does anyway; threads (``gthread``) only add SQLite write-lock waits and GIL switches
+#: between requests of the same process (tried: same requests/s, a worse p99).
+#: ``BENCH_WORKER_CLASS`` / ``BENCH_THREADS`` override it for experiments.
+WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "sync")
+THREADS = int(os.environ.get("BENCH_THREADS", "1"))
+SERVER_CPU, CLIENT_CPU = 0, 1
+BODY = {"name": "Ada Lovelace", "email": "ada@example.com"}
+OURS = "/api/1.1/wf/bench-create-customer"
+BASELINE = "/bench/customer"
+GOAL_COST = 1.3  # SPEC §5: at most 1.3x the baseline's cost per request
+GOAL_RPS = 700  # SPEC §5: workflow runs/s on one core, run log included
+
+SETUP = """
+import json
+from django.contrib.auth import get_user_model
+from workflows.services import api_key_create
+user, _ = get_user_model().objects.get_or_create(username="bench")
+_, key = api_key_create(user=user, name="bench")
+print(json.dumps(key))
+"""
+
+COUNT_RUNS = (
+    "SELECT count(*) FROM workflows_run "
+    "WHERE workflow_name = 'bench-create-customer' AND status = 'succeeded'"
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _pinning(cpu: int) -> list[str]:
+    return ["taskset", "-c", str(cpu)] if shutil.which("taskset") else []
+
+
+@contextlib.contextmanager
+def server(env: Env, port: int) -> Iterator[Any]:
+    """gunicorn serving the project (bench settings) on ``port``, pinned to one core."""
+    argv = [
+        PYTHON,
+        "-m",
+        "gunicorn",
+        "bubble_backend.wsgi",
+        "--workers=1",
+        f"--worker-class={WORKER_CLASS}",
+        f"--threads={THREADS}",
+        f"--bind=127.0.0.1:{port}",
+        "--backlog=2048",
+        "--keep-alive=30",
+    ]
+    with process(env, argv=argv, prefix=_pinning(SERVER_CPU)) as proc:
+        deadline = time.monotonic() + 30
+        while True:
+            check_alive(proc)
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/1.1/ping", timeout=2)  # noqa: S310
+            except urllib.error.HTTPError:
+                break  # the API's JSON 404: the server answers
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        yield proc
+
+
+def bench_endpoint(
+    env: Env, *, connections: int = 8, seconds: float = 5, rounds: int = 3, warmup: float = 2
+) -> dict[str, Any]:
+    """Requests/s and latency of the workflow and of the DRF view, side by side."""
+    key = django(env, SETUP)
+    port = _free_port()
+    rounds_of: dict[str, list[Load]] = {"ours": [], "baseline": []}
+    paths = {"ours": OURS, "baseline": BASELINE}
+    with server(env, port) as proc:
+        for path in paths.values() if warmup else ():  # imports, caches, SQLite pages
+            run_load(
+                f"http://127.0.0.1:{port}{path}", BODY, key,
+                connections=connections, seconds=warmup, cpu=CLIENT_CPU,
+            )  # fmt: skip
+        runs_before = sql_value(env, COUNT_RUNS)
+        for index in range(rounds):
+            order = ("baseline", "ours") if index % 2 == 0 else ("ours", "baseline")
+            for side in order:
+                load = run_load(
+                    f"http://127.0.0.1:{port}{paths[side]}", BODY, key,
+                    connections=connections, seconds=seconds, cpu=CLIENT_CPU,
+                )  # fmt: skip
+                check_alive(proc)
+                if load.errors:
+                    raise RuntimeError(f"{side}: {load.errors} failed requests at {load.url}")
+                rounds_of[side].append(load)
+                log(f"endpoint {side}: {load.rps} req/s, p50 {load.p50_ms} ms")
+    logged = sql_value(env, COUNT_RUNS) - runs_before
+    ours, base = (_median(rounds_of[s]) for s in ("ours", "baseline"))
+    served = sum(load.requests for load in rounds_of["ours"])
+    return {
+        "server": f"gunicorn, 1 worker, {WORKER_CLASS}"
+        + (f" ({THREADS} threads)" if WORKER_CLASS == "gthread" else "")
+        + f", pinned to core {SERVER_CPU}",
+        "client": f"{ours.tool}, {connections} connections, pinned to core {CLIENT_CPU}",
+        "rounds": rounds,
+        "seconds": seconds,
+        "ours": ours.as_dict(),
+        "baseline": base.as_dict(),
+        "rps_ratio": round(ours.rps / base.rps, 3),
+        "cost_ratio": round(base.rps / ours.rps, 3),
+        "runs_logged": logged,
+        "requests_served": served,
+    }
+
+
+def _median(loads: list[Load]) -> Load:
+    """The round with the median requests/s (its latencies go with it)."""
+    ordered = sorted(loads, key=lambda load: load.rps)
+    return ordered[(len(ordered) - 1) // 2]
+
+
+def bench_engine(env: Env, runs: int, warmup: int) -> dict[str, Any]:
+    """The engine alone, in a process of its own (see bench/engine.py)."""
+    return script(env, engine_bench.__name__, f"--runs={runs}", f"--warmup={warmup}")
