@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     # Provides the hashed-key machinery our workflows.ApiKey builds on; its own APIKey
     # model is unused and hidden from the admin.
     "rest_framework_api_key",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and Redoc served from here: no CDN, works offline
     "django_q",
     "guardian",
     "workflows",
@@ -62,6 +64,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Refuses an API key sent in a URL (docs/security.md), before anything else reads it.
     "workflows.api.key_in_url.KeyInUrlMiddleware",
+    # Refuses NUL (%00) in API URLs: PostgreSQL cannot compare text holding one.
+    "workflows.api.nul_in_url.NulInUrlMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -156,6 +160,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "EXCEPTION_HANDLER": "workflows.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # Per API key, and per client address for requests without one; "0" turns a rate off.
     "DEFAULT_THROTTLE_CLASSES": [
@@ -169,6 +174,51 @@ REST_FRAMEWORK = {
     # Proxies in front of the server: the client address is the X-Forwarded-For entry this
     # many hops back. 0 (the default) trusts no header and uses the connection's address.
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
+}
+# The OpenAPI document (/api/schema/, /api/docs/): every exposed workflow is its own typed
+# operation, built from its parameters when asked for (workflows/api/schema/).
+SPECTACULAR_SETTINGS = {
+    "TITLE": "bubble-backend API",
+    "DESCRIPTION": (
+        "Bubble-compatible backend workflows: each exposed API workflow is its own operation "
+        "under /api/1.1/wf/, with its parameters as the request body; the scheduler and the "
+        "Data API (/api/1.1/obj/) follow. Send an API key as `Authorization: Bearer <key>`. "
+        "Errors are JSON: `{status: error, code, message, parameter?, run?}`."
+    ),
+    "VERSION": "1.1",
+    "LICENSE": {"name": "MIT"},
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The document is read from the database (the workflows): `check --deploy` may run before
+    # `migrate`. `make test` validates it instead (tests/workflows/api/schema/).
+    "ENABLE_DJANGO_DEPLOY_CHECK": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/1\.1",
+    "PREPROCESSING_HOOKS": ["workflows.api.schema.hooks.expand_endpoints"],
+    "APPEND_COMPONENTS": {
+        "securitySchemes": {
+            "bearerAuth": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "An API key (admin → API keys, or `manage.py create_api_key`).",
+            }
+        }
+    },
+    # Enums stay inline: each belongs to one field, and naming shared enums only warns.
+    "POSTPROCESSING_HOOKS": [],
+    "TAGS": [
+        {"name": "workflows", "description": "Run an exposed API workflow."},
+        {"name": "scheduler", "description": "Schedule workflows; list and cancel runs."},
+        {"name": "runs", "description": "Your runs: status, result and steps."},
+        {"name": "data", "description": "The Data API: things, privacy-filtered."},
+    ],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {
+        "persistAuthorization": True,
+        "displayOperationId": True,
+        "tryItOutEnabled": True,
+    },
 }
 # Request bodies above this size are answered 413 (Django's own limit for form fields).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("BUBBLE_MAX_BODY_SIZE", default=10 * 1024 * 1024)

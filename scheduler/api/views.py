@@ -17,14 +17,16 @@ from rest_framework.views import APIView
 from workflows import selectors
 from workflows.api.access import require_access, require_workflow_scope, scoped_workflows
 from workflows.api.params import request_params
+from workflows.api.params_serializer import validated_params
 from workflows.api.views import LimitedBodyView
 from workflows.engine.cache import get_compiled
 from workflows.engine.params import parse_date
-from workflows.exceptions import InvalidParameter, Unauthenticated, WorkflowError
+from workflows.exceptions import Forbidden, InvalidParameter, Unauthenticated, WorkflowError
 
 from .. import services
 from ..execution import describe
 from ..models import ScheduledRun, Status
+from ..stored import to_stored
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -46,22 +48,24 @@ class ScheduleView(LimitedBodyView):
     def post(self, request: Request, name: str) -> Response:
         require_workflow_scope(request, name)
         workflow = selectors.exposed_workflow(name)
+        if workflow.webhook:
+            # its signature covers a webhook's body, not {at, params}: scheduling it would
+            # run it with whatever parameters an unsigned caller chose
+            raise Forbidden(f"{name!r} accepts only signed webhook calls; it cannot be scheduled")
         require_access(workflow.auth, request.user)
+        compiled = get_compiled(workflow)
         data = request.data
-        at = data.get("at") if hasattr(data, "get") else None
+        at = _moment(data.get("at") if hasattr(data, "get") else None, "at")
         if isinstance(data, dict) and isinstance(data.get("params"), dict):
             raw = data["params"]
         elif isinstance(data, dict) and data.get("params") is not None:
             raise InvalidParameter("params: must be an object of parameter names to values")
         else:
-            specs = get_compiled(workflow).parameters
-            raw = request_params(data, request.query_params, request.FILES, specs)
+            raw = request_params(data, request.query_params, request.FILES, compiled.parameters)
+        # the workflow's own serializer (the one the schema shows), as the run will see them
+        values = validated_params(compiled, raw, request.user)
         row = services.schedule(
-            workflow,
-            raw,
-            _moment(at, "at"),
-            actor=request.user,
-            origin="api",
+            workflow, to_stored(values), at, actor=request.user, origin="api", validated=True
         )
         return Response(
             {"id": str(row.pk), "due_at": row.due_at.isoformat(), "status": row.status},

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -66,6 +67,32 @@ class ParameterInline(WorkflowPartInline, admin.TabularInline):
     form = ParameterForm
     formset = ParameterFormSet
     fields = ParameterForm.Meta.fields
+
+
+class ActionAdminFormSet(helpers.InlineAdminFormSet):
+    """Each action row renders its own type's config fieldset only; the blank template row
+    ("Add another") keeps every type's, and the editor's script copies the one a row needs
+    when its type changes. An action row with every type's fields made a workflow's page
+    hundreds of kilobytes, slow to render and to load."""
+
+    def __iter__(self) -> Any:
+        for admin_form in super().__iter__():
+            form = admin_form.form
+            if not form.prefix.endswith("__prefix__"):  # not the template row
+                chosen = _chosen_type(form)
+                admin_form.fieldsets = [
+                    fieldset
+                    for fieldset in admin_form.fieldsets
+                    if "action-config" not in fieldset[1].get("classes", ())
+                    or f"action-config--{chosen}" in fieldset[1]["classes"]
+                ]
+            yield admin_form
+
+
+def _chosen_type(form: Any) -> str:
+    if form.is_bound:
+        return str(form.data.get(form.add_prefix("type")) or "")
+    return form.instance.type if form.instance.pk else ""
 
 
 class ActionInline(WorkflowPartInline, admin.StackedInline):
@@ -151,6 +178,15 @@ class WorkflowAdmin(AuditedAdminMixin, RunNowMixin, admin.ModelAdmin):
         if issubclass(inline.formset, DefinitionFormSet):
             kwargs["definition_check"] = DefinitionCheck.of(request)
         return kwargs
+
+    def get_inline_formsets(
+        self, request: HttpRequest, formsets: Any, inline_instances: Any, obj: Any = None
+    ) -> list[Any]:
+        inline_formsets = super().get_inline_formsets(request, formsets, inline_instances, obj)
+        for inline_formset in inline_formsets:
+            if isinstance(inline_formset.opts, ActionInline):
+                inline_formset.__class__ = ActionAdminFormSet
+        return inline_formsets
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         if isinstance(formset, DefinitionFormSet):

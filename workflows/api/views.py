@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.http import QueryDict
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,6 +23,7 @@ from ..models import Run
 from .access import require_access, require_workflow_scope, scoped_workflows
 from .errors import PayloadTooLarge, error_response
 from .params import request_params
+from .params_serializer import validated_params
 
 
 class LimitedBodyView(APIView):
@@ -53,8 +55,11 @@ class WorkflowView(LimitedBodyView):
         webhooks.verify_webhook(workflow, request)  # the raw body, before anything parses it
         require_access(workflow.auth, request.user)
         compiled = get_compiled(workflow)
-        raw = request_params(request.data, request.query_params, request.FILES, compiled.parameters)
-        result = engine.run(compiled, raw, request.user, source=RunSource.API)
+        # a signature covers the body only: a signed workflow reads nothing else
+        query = QueryDict() if workflow.webhook else request.query_params
+        raw = request_params(request.data, query, request.FILES, compiled.parameters)
+        values = validated_params(compiled, raw, request.user)  # the serializer the schema shows
+        result = engine.run(compiled, values, request.user, source=RunSource.API)
         if result.run.status == RunStatus.CONDITION_NOT_MET:
             if compiled.condition_not_met == ConditionNotMet.OK_200:
                 return _success({}, result.run.pk)
@@ -73,7 +78,8 @@ class RunView(APIView):
         run = selectors.run_for_caller(run_id, request.user)
         if (scope := scoped_workflows(request)) is not None and run.workflow_name not in scope:
             raise WorkflowNotFound(f"no run {run_id} made by you")  # outside the key's scope
-        return Response({"status": "success", "response": run_payload(run)})
+        detail = bool(request.user.is_staff)
+        return Response({"status": "success", "response": run_payload(run, steps_detail=detail)})
 
 
 class NotFoundView(APIView):
@@ -93,7 +99,14 @@ def _success(data: Any, run_id: Any) -> Response:
     return response
 
 
-def run_payload(run: Run) -> dict[str, Any]:
+def run_payload(run: Run, *, steps_detail: bool = True) -> dict[str, Any]:
+    """A run as ``GET /api/1.1/runs/<id>`` shows it.
+
+    Without ``steps_detail`` (callers who are not staff) each step's ``inputs`` and
+    ``output`` are null: they hold what the workflow read and did on the caller's behalf —
+    an email body with a verification code, fields privacy rules hide from the caller,
+    data a workflow that ignores privacy rules reached — not what the caller was given.
+    """
     return {
         "id": str(run.pk),
         "workflow": run.workflow_name,
@@ -123,8 +136,8 @@ def run_payload(run: Run) -> dict[str, Any]:
                 "label": step.label,
                 "status": step.status,
                 "condition_result": step.condition_result,
-                "inputs": step.inputs,
-                "output": step.output,
+                "inputs": step.inputs if steps_detail else None,
+                "output": step.output if steps_detail else None,
                 "error": step.error or None,
                 "duration_ms": step.duration_ms,
             }

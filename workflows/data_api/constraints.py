@@ -18,7 +18,7 @@ from django.db import models
 from django.db.models import Q
 
 from .. import data_types
-from ..engine.params import parse_date
+from ..engine.params import contains_nul, parse_date
 from ..exceptions import InvalidParameter
 
 MAX_CONSTRAINTS = 50
@@ -47,6 +47,10 @@ def parse_constraints(raw: Any, model: type[models.Model]) -> list[Constraint]:
             ) from None
     if not isinstance(raw, list):
         raise InvalidParameter("constraints: must be a JSON list", parameter="constraints")
+    if contains_nul(raw):  # PostgreSQL cannot compare it: a 500 (found by fuzzing)
+        raise InvalidParameter(
+            "constraints: text may not contain NUL (\\u0000) characters", parameter="constraints"
+        )
     if len(raw) > MAX_CONSTRAINTS:
         raise InvalidParameter(
             f"constraints: at most {MAX_CONSTRAINTS}, got {len(raw)}", parameter="constraints"

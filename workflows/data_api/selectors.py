@@ -16,6 +16,7 @@ from .constraints import field_for, parse_constraints
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 100  # as Bubble's Data API
+MAX_CURSOR = 10**9  # beyond it the database's OFFSET overflows (a 500, found by fuzzing)
 
 
 class ThingNotFound(WorkflowError):
@@ -92,7 +93,7 @@ def things_search(
     additional_sort_fields: Any = None,
 ) -> Page:
     """A page of the things the caller may find, in Bubble's search semantics."""
-    cursor = _whole(cursor, "cursor", default=0, low=0, high=None)
+    cursor = _whole(cursor, "cursor", default=0, low=0, high=MAX_CURSOR)
     limit = _whole(limit, "limit", default=DEFAULT_LIMIT, low=1, high=MAX_LIMIT)
     queryset = access.findable(model)
     policy = None if access.unrestricted else access.policy(model)

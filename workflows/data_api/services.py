@@ -14,20 +14,32 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models, router, transaction
+from django.db.models.deletion import Collector
 
 from .. import data_types
 from ..actions.data import InvalidThing, apply_fields, check_field_names, save_thing
 from ..actions.registry import ConfigError
-from ..exceptions import Forbidden, InvalidParameter
+from ..engine.params import contains_nul
+from ..exceptions import Forbidden, InvalidParameter, WorkflowError
 from ..privacy.access import DataAccess
+from ..privacy.conditions import MATCH_NONE
 from ..privacy.grants import CREATE, DELETE, FIND, MODIFY, VIEW
 from .selectors import ThingNotFound, thing_get
+
+
+class CascadeRefused(WorkflowError):
+    code = "CONFLICT"
+    http_status = 409
 
 
 def thing_create(
     *, access: DataAccess, model: type[models.Model], data: Mapping[str, Any]
 ) -> models.Model:
+    if not access.unrestricted and access.policy(model).q(CREATE) == MATCH_NONE:
+        # before any validation: "that username is taken" must not answer a caller who
+        # may not create users at all
+        raise Forbidden(f"no privacy rule lets you create a {model._meta.label} through the API")
     values = _checked_values(access, model, data)
     with transaction.atomic():
         thing = model()
@@ -59,6 +71,7 @@ def thing_modify(
                 values[field.name] = []
     with transaction.atomic():
         thing = _thing_for(access, model, thing_id, MODIFY, "modify")
+        _check_fields_visible(access, thing, values)
         _save(thing, values)
         if not access.can(MODIFY, thing):
             transaction.set_rollback(True)
@@ -72,7 +85,47 @@ def thing_modify(
 def thing_delete(*, access: DataAccess, model: type[models.Model], thing_id: Any) -> None:
     with transaction.atomic():
         thing = _thing_for(access, model, thing_id, DELETE, "delete")
+        _check_cascade(access, thing)
         thing.delete()
+
+
+def _check_fields_visible(access: DataAccess, thing: models.Model, values: Mapping) -> None:
+    """A caller changes only fields it may see: a rule granting "modify" on a thing whose
+    other rules show only its status does not open its hidden fields to overwriting."""
+    if access.unrestricted:
+        return
+    visible = access.fields_for([thing])[(thing._meta.label, thing.pk)]
+    hidden = sorted(name for name in values if visible is not None and name not in visible)
+    if hidden:
+        raise Forbidden(
+            f"you may not change {hidden[0]!r} of this {thing._meta.label}: a privacy rule "
+            "hides it from you",
+            parameter=hidden[0],
+        )
+
+
+def _check_cascade(access: DataAccess, thing: models.Model) -> None:
+    """Deleting a thing deletes what depends on it (an order of a customer): only when the
+    caller may delete those too, or it would delete through the back door."""
+    if access.unrestricted:
+        return
+    collector = Collector(using=router.db_for_write(type(thing)))
+    collector.collect([thing])
+    doomed: dict[type[models.Model], set[Any]] = {}
+    for model, instances in collector.data.items():
+        doomed.setdefault(model, set()).update(i.pk for i in instances)
+    for queryset in collector.fast_deletes:
+        doomed.setdefault(queryset.model, set()).update(queryset.values_list("pk", flat=True))
+    doomed.get(type(thing), set()).discard(thing.pk)
+    for model, pks in doomed.items():
+        if not pks or not data_types.is_data_type(model):
+            continue  # bookkeeping rows (object permissions...) go with their thing
+        allowed = access.restrict(model._default_manager.filter(pk__in=pks), DELETE).count()
+        if allowed < len(pks):
+            raise CascadeRefused(
+                f"deleting this {thing._meta.label} would also delete "
+                f"{len(pks) - allowed} {model._meta.label} you may not delete"
+            )
 
 
 def _thing_for(
@@ -122,9 +175,36 @@ def _checked_values(
             )
     for name, value in list(values.items()):
         field = model._meta.get_field(name)
+        if contains_nul(value):  # PostgreSQL can neither store nor compare it: a 500
+            raise InvalidParameter(
+                f"{name}: text may not contain NUL (\\u0000) characters", parameter=name
+            )
         if field.is_relation and value is not None:
             values[name] = _related(access, field, value)
+        elif not field.is_relation:
+            values[name] = _plain_value(field, value)
     return values
+
+
+def _plain_value(field: Any, value: Any) -> Any:
+    """A value for a field that is not a relation: lists and objects only where the field
+    holds JSON; text fields take text (numbers become text). A model's own ``clean()`` may
+    assume its text fields hold text (``User.clean`` strips the email), so anything else
+    would crash it: a 500 found by fuzzing the Data API."""
+    if value is None or isinstance(field, models.JSONField):
+        return value
+    if isinstance(value, list | dict):
+        raise InvalidParameter(
+            f"{field.name}: expected one value, not a list or an object", parameter=field.name
+        )
+    if isinstance(field, models.CharField | models.TextField):
+        if isinstance(value, bool):
+            raise InvalidParameter(
+                f"{field.name}: expected text, got true/false", parameter=field.name
+            )
+        if isinstance(value, int | float):
+            return str(value)
+    return value
 
 
 def _related(access: DataAccess, field: Any, value: Any) -> Any:

@@ -10,11 +10,13 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.db import models
+
 from .. import conf, data_types
-from ..exceptions import RunTimeout
+from ..exceptions import ExpressionError, RunTimeout
 from ..privacy.access import DataAccess
 from ..secrets import SecretScope
-from .expressions import SEARCH_OPTIONS, search_lookup
+from .expressions import SEARCH_LOOKUPS, SEARCH_OPTIONS, search_lookup
 from .functions import FUNCTIONS, expression_function
 from .values_types import Namespace, Steps, ThingList
 
@@ -132,12 +134,16 @@ def search(ctx: RunContext, data_type: str, **filters: Any) -> ThingList:
     options = {k: filters.pop(k) for k in list(filters) if k in SEARCH_OPTIONS}
     lookups = {search_lookup(model, key): _filter_value(value) for key, value in filters.items()}
     queryset = ctx.data.findable(model).filter(**lookups)
+    for key in lookups:  # a filter on a field the user may not see matches nothing
+        queryset = ctx.data.restrict_to_visible_path(queryset, _path(model, key))
     if options.get("lock"):
-        queryset = queryset.select_for_update()
+        queryset = queryset.select_for_update(of=("self",))
     sort_by = options.get("sort_by")
     if sort_by:
         search_lookup(model, str(sort_by))
-        queryset = queryset.order_by(("-" if options.get("descending") else "") + str(sort_by))
+        queryset = queryset.order_by(
+            ("-" if options.get("descending") else "") + _sort_key(ctx, model, str(sort_by))
+        )
     elif options.get("descending"):
         queryset = queryset.order_by("-pk")
     else:
@@ -148,6 +154,43 @@ def search(ctx: RunContext, data_type: str, **filters: Any) -> ThingList:
             raise ValueError("limit must be a whole number")
         queryset = queryset[: min(limit, conf.get("SEARCH_LIMIT"))]
     return ThingList(queryset)
+
+
+def _path(model: type[models.Model], key: str) -> list[models.Field]:
+    """The fields a filter or sort key goes through (``customer__email`` → customer, email);
+    ids are always visible, so the path stops there."""
+    parts = key.split("__")
+    if len(parts) > 1 and parts[-1] in SEARCH_LOOKUPS:
+        parts = parts[:-1]
+    fields: list[models.Field] = []
+    current = model
+    for part in parts:
+        if part in ("pk", "id"):
+            break
+        field = current._meta.get_field(part)
+        fields.append(field)
+        if field.is_relation:
+            current = field.related_model
+    return fields
+
+
+def _sort_key(ctx: RunContext, model: type[models.Model], key: str) -> str:
+    """``key`` as an ORM ordering, refused when a privacy rule hides a field along it (the
+    order would tell what the values are); a relation sorts by the related thing's id, not
+    by its model's default ordering (which may be a hidden field)."""
+    path = _path(model, key)
+    if not ctx.data.unrestricted:
+        current = model
+        for field in path:
+            if not ctx.data.policy(current).shows_everywhere(field.name):
+                raise ExpressionError(
+                    f"search: you may not sort by {key!r}: a privacy rule hides {field.name!r} "
+                    f"of {current._meta.label}"
+                )
+            current = field.related_model if field.is_relation else current
+    if path and path[-1].is_relation and not path[-1].many_to_many:
+        return key if key.endswith(("__pk", "__id")) else f"{key}_id"
+    return key
 
 
 def _filter_value(value: Any) -> Any:

@@ -183,6 +183,20 @@ def random_string(length: int = 16) -> str:
     return _random(string.ascii_letters + string.digits, length)
 
 
+@expression_function("is_email")
+def is_email(value: Any) -> bool:
+    """Whether ``send_email`` would accept ``value`` as its ``to``: an email address, several
+    separated by commas, a thing with an email, or a list of those. Check a caller's address
+    in ``only_when`` and a bad one is the caller's 400, not a failed run."""
+    from ..actions.email import recipients  # actions import the engine: import when used
+    from ..exceptions import WorkflowError
+
+    try:
+        return bool(recipients(value, "to"))
+    except WorkflowError:
+        return False
+
+
 # --- Filters: Jinja's own, where their output cannot outgrow their input ----------------
 
 for _name in (

@@ -94,8 +94,30 @@ def coerce_params(
     return values
 
 
+def contains_nul(value: Any) -> bool:
+    """Whether text anywhere in ``value`` (a string, or a list or mapping of them, keys
+    included) holds a NUL character, which PostgreSQL can neither store nor compare."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, Mapping):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+    return False
+
+
 def coerce_value(spec: ParamSpec, value: Any, *, things: ThingSource | None = None) -> Any:
     """Coerce one parameter's value (a list for list parameters)."""
+    if contains_nul(value):
+        raise InvalidParameter(
+            f"parameter {spec.key!r}: text may not contain NUL (\\u0000) characters",
+            parameter=spec.key,
+        )
     if spec.is_list:
         if isinstance(value, ThingList):
             value = list(value)
@@ -221,7 +243,10 @@ def _date(value: Any) -> datetime.datetime:
         raise _Invalid(f"expected a date, got {_kind(value)}")
     if timezone.is_naive(result):
         result = timezone.make_aware(result, timezone.get_default_timezone())
-    return result
+    try:  # in UTC: PostgreSQL refuses offsets past ±15:59 (Python allows up to ±23:59)
+        return result.astimezone(datetime.timezone.utc)
+    except (OverflowError, ValueError):
+        raise _Invalid(f"date out of range: {result.isoformat()}") from None
 
 
 def _from_epoch_ms(ms: float) -> datetime.datetime:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import functools
 import uuid
 from typing import Any
 
@@ -203,12 +204,16 @@ class SandboxEnvironment(ImmutableSandboxedEnvironment):
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         check_deadline()
+        if obj is None:
+            return None  # Bubble's "empty": an empty customer's email is empty, not an error
         if isinstance(obj, models.Model):
             return self._thing_attribute(obj, attribute)
         return _wrap(super().getattr(obj, attribute))
 
     def getitem(self, obj: Any, argument: Any) -> Any:
         check_deadline()
+        if obj is None:
+            return None
         if isinstance(obj, models.Model) and isinstance(argument, str):
             return self._thing_attribute(obj, argument)
         return _wrap(super().getitem(obj, argument))
@@ -221,10 +226,16 @@ class SandboxEnvironment(ImmutableSandboxedEnvironment):
                 name=name,
                 exc=SecurityError if name.startswith("_") else UndefinedError,
             )
+        data = _run_data(thing)
+        if data is not None and not _field_visible(data, thing, name):
+            return None  # as Bubble shows a field privacy rules hide: empty
         try:
             value = getattr(thing, name)
         except ObjectDoesNotExist:
             return None
+        related = isinstance(value, models.Model) and data_types.is_thing(value)
+        if data is not None and related and not data.can_reach(value):
+            return None  # a related thing the user may not reach is not there
         return _wrap(value)
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
@@ -233,6 +244,30 @@ class SandboxEnvironment(ImmutableSandboxedEnvironment):
         if isinstance(result, str | list | tuple | dict):
             allocate(weigh(result), "result")  # 'text'.upper(), dict(...), split()
         return _wrap(result)
+
+
+def _run_data(thing: models.Model) -> Any:
+    """The running workflow's privacy filter, when reading ``thing`` is subject to it: not
+    when nothing runs, the run ignores privacy rules, the thing is not stored (yet or any
+    more), or it is the very thing a database trigger is about (``thing``/``thing_before``,
+    given to the trigger whole)."""
+    from .context import current_run  # the context imports this module
+
+    ctx = current_run()
+    if ctx is None or ctx.data.unrestricted or thing.pk is None:
+        return None
+    if any(thing is given for given in ctx.extra.values()):
+        return None
+    return ctx.data
+
+
+def _field_visible(data: Any, thing: models.Model, name: str) -> bool:
+    """Whether the field behind ``name`` (``customer`` or ``customer_id``) may be read."""
+    field = _CONCRETE_BY_NAME(type(thing)).get(name)
+    if field is None or field.primary_key:
+        return True  # the id, and relations listed as lists (filtered by what may be found)
+    visible = data.visible_fields(thing)
+    return visible is None or field.name in visible
 
 
 def _wrap(value: Any) -> Any:
@@ -246,6 +281,16 @@ def _wrap(value: Any) -> Any:
         ctx = current_run()
         return ThingList(ctx.data.restrict(value, FIND) if ctx is not None else value)
     return value
+
+
+@functools.lru_cache(maxsize=256)
+def _CONCRETE_BY_NAME(model: type[models.Model]) -> dict[str, models.Field]:  # noqa: N802
+    """A model's concrete fields by name and by column name (``customer_id``)."""
+    fields: dict[str, models.Field] = {}
+    for field in model._meta.concrete_fields:
+        fields[field.name] = field
+        fields[field.attname] = field
+    return fields
 
 
 # One environment for the whole process: it is immutable once built and thread-safe.

@@ -150,13 +150,15 @@ class Policy:
             annotations[name] = Exists(
                 self.model._default_manager.filter(pk=OuterRef("pk")).filter(q)
             )
+        if everywhere_all:
+            # before the object permissions: they could add nothing, and building their
+            # query costs more than the rest of a small run (docs/performance.md)
+            return dict.fromkeys(pks, ALL_FIELDS)
         guardian = self.guardian_q("view")
         if guardian is not None:
             annotations["_privacy_guardian"] = Exists(
                 self.model._default_manager.filter(pk=OuterRef("pk")).filter(guardian)
             )
-        if everywhere_all:
-            return dict.fromkeys(pks, ALL_FIELDS)
         if not annotations:
             return dict.fromkeys(pks, frozenset(everywhere))
         names = list(annotations)
@@ -192,6 +194,8 @@ class DataAccess:
         self.ignore_privacy = ignore_privacy
         self.unrestricted = ignore_privacy or bool(getattr(self.actor, "is_superuser", False))
         self._policies: dict[type[models.Model], Policy] = {}
+        self._visible: dict[tuple[str, Any], Any] = {}  # (label, pk) -> fields, per run
+        self._reach: dict[tuple[str, Any], bool] = {}
 
     def policy(self, model: type[models.Model]) -> Policy:
         model = model._meta.concrete_model
@@ -238,6 +242,50 @@ class DataAccess:
             for pk in pks:
                 result[(label, pk)] = visible.get(pk, frozenset())
         return result
+
+    def visible_fields(self, thing: models.Model) -> frozenset[str] | None:
+        """The fields of ``thing`` this actor may read (``ALL_FIELDS``: every one), asked of
+        the database once per thing and run: what an expression may read of it."""
+        if self.unrestricted:
+            return ALL_FIELDS
+        key = (thing._meta.label, thing.pk)
+        if key not in self._visible:
+            self._visible.update(self.fields_for([thing]))
+        return self._visible[key]
+
+    def can_reach(self, thing: models.Model) -> bool:
+        """Whether this actor may hold ``thing`` at all (find it or see any of its fields):
+        a related thing it may not reach reads as none in an expression."""
+        if self.unrestricted:
+            return True
+        key = (thing._meta.label, thing.pk)
+        if key not in self._reach:
+            policy = self.policy(type(thing))
+            if policy.q(FIND, VIEW) == MATCH_ALL:
+                self._reach[key] = True
+            else:
+                queryset = type(thing)._default_manager.filter(pk=thing.pk)
+                self._reach[key] = policy.restrict(queryset, FIND, VIEW).exists()
+        return self._reach[key]
+
+    def restrict_to_visible_path(
+        self, queryset: models.QuerySet, path: list[models.Field]
+    ) -> models.QuerySet:
+        """Only things whose value along ``path`` (fields, through relations) this actor may
+        see at every step: a search filtering on ``customer__email`` finds nothing by a
+        hidden order customer or a hidden customer email, so hidden values cannot be
+        probed one guess at a time."""
+        if self.unrestricted or not path:
+            return queryset
+        return queryset.filter(pk__in=self._visible_path(queryset.model, path).values("pk"))
+
+    def _visible_path(self, model: type[models.Model], path: list[models.Field]) -> Any:
+        field, rest = path[0], path[1:]
+        things = self.policy(model).restrict_to_visible(model._default_manager.all(), field.name)
+        if rest and field.is_relation:
+            related = self._visible_path(field.related_model, rest)
+            things = things.filter(**{f"{field.name}__in": related.values("pk")})
+        return things
 
     def serializer(self, things: Iterable[models.Model]) -> Any:
         """``thing -> visible fields`` for ``data_types.thing_to_dict``, computed in bulk."""

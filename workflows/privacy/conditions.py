@@ -378,8 +378,8 @@ class _Translator:
             # 'vip' in thing.tags_text
             def contains_text(actor: Any) -> Q:
                 value = _plain(item.get(actor))
-                if not isinstance(value, str):
-                    return MATCH_NONE
+                if not isinstance(value, str) or not value:
+                    return MATCH_NONE  # '' is in every text: a blank email owns nothing
                 return Q(**{f"{ref.lookup}__contains": value})
 
             return contains_text

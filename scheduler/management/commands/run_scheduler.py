@@ -47,4 +47,14 @@ class Command(BaseCommand):
             run_forever(stop)
         finally:
             if cluster is not None:
-                cluster.stop()
+                _stop_cluster(cluster)
+
+
+def _stop_cluster(cluster: Any) -> None:
+    """Stop the cluster gracefully, unless a signal sent to the whole process group (systemd's
+    default ``KillMode``, ``kill -- -PGID``) has already ended its sentinel: then asking it to
+    stop would wait forever on an event the dead process can no longer acknowledge. Runs its
+    workers held are put back by the reaper (or finish elsewhere), as after any crash."""
+    cluster.sentinel.join(timeout=1)
+    if cluster.sentinel.is_alive():
+        cluster.stop()

@@ -50,10 +50,16 @@ def test_change_form_shows_every_action_type_and_the_stored_config(
     response = root_client.get(change_url(wf))
     assert response.status_code == 200
     html = response.content.decode()
+    # the blank template row ("Add another") offers every type's fields...
     for action in registry.all_types():
         assert f"action-config--{action.name}" in html
         for f in action.fields:
-            assert f"cfg__{action.name}__{f.key}" in html
+            assert f"actions-__prefix__-cfg__{action.name}__{f.key}" in html
+    # ...each saved action only its own type's (the editor's script copies others in)
+    assert 'name="actions-0-cfg__make_changes__thing"' in html
+    assert 'name="actions-0-cfg__return_data__data"' not in html
+    assert 'name="actions-1-cfg__return_data__data"' in html
+    assert 'name="actions-1-cfg__make_changes__thing"' not in html
     assert "workflows/workflow_editor.js" in html
     assert "Run now" in html
 

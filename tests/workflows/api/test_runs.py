@@ -30,7 +30,21 @@ def test_caller_reads_its_run_with_steps(api, run_id, key):
         ("hello", "log", "succeeded"),
         (None, "return_data", "succeeded"),
     ]
-    assert run["steps"][0]["output"] == "hi"
+    # what a step read and did on the caller's behalf stays with staff
+    assert run["steps"][0]["output"] is None and run["steps"][0]["inputs"] is None
+
+
+def test_staff_read_each_steps_inputs_and_output(api, make_workflow, call, make_key, staff_user):
+    make_workflow(
+        "greet",
+        expose=True,
+        actions=[{"id": "hello", "type": "log", "message": "hi"}],
+    )
+    key = make_key(staff_user)
+    run_id = call("greet", key=key)["X-Run-Id"]
+    run = api.get(f"/api/1.1/runs/{run_id}", HTTP_AUTHORIZATION=f"Bearer {key}").json()
+    step = run["response"]["steps"][0]
+    assert step["output"] == "hi" and step["inputs"]["message"] == "hi"
 
 
 def test_another_users_run_is_not_found(api, run_id, other_user, make_key):

@@ -119,3 +119,8 @@ def test_the_filter_is_part_of_the_query_not_a_python_loop(shop, user):
     assert len(queries) == 1
     assert "user_id" in queries[0]["sql"]
     assert {o.note for o in found} == {"a1", "a2"}
+
+
+def test_a_blank_text_is_in_no_text(shop, user):
+    user.email = ""
+    assert matching("current_user.email in thing.note", user) == set()

@@ -330,10 +330,47 @@ def test_a_customer_created_through_the_api_fires_nothing_it_should_not(
 
 
 def test_ids_too_large_for_the_database_are_refused_not_a_crash(
-    shop, owner_rules, get, send, alice_key
+    shop, writable, get, send, alice_key
 ):
     assert get(f"{LIST}/{10**30}", alice_key).status_code == 404
     huge = [{"key": "_id", "constraint_type": "equals", "value": 10**30}]
     assert get(LIST, alice_key, constraints=huge).status_code == 400
     body = {"customer": 10**30, "total": 1}
     assert send("post", LIST, body, alice_key).json()["parameter"] == "customer"
+
+
+def test_without_any_create_grant_validation_reveals_nothing(db, user, send):
+    # anonymous, no rule on auth.User: a taken and a free username answer the same
+    taken = send("post", "/api/1.1/obj/auth.user", {"username": user.username})
+    free = send("post", "/api/1.1/obj/auth.user", {"username": "nobody-has-this"})
+    assert taken.status_code == free.status_code == 403
+    assert taken.json()["message"] == free.json()["message"]
+
+
+def test_a_delete_that_would_cascade_beyond_the_callers_rights_is_refused(
+    shop, rule, send, alice_key
+):
+    rule(
+        "thing.user == current_user",
+        data_type="examples.Customer",
+        view_all=True,
+        delete_via_api=True,
+    )
+    url = f"/api/1.1/obj/examples.customer/{shop['ann'].pk}"
+    refused = send("delete", url, None, alice_key)
+    assert refused.status_code == 409
+    assert "would also delete 2 examples.Order" in refused.json()["message"]
+    assert Order.objects.filter(customer=shop["ann"]).count() == 2
+    rule("thing.customer.user == current_user", delete_via_api=True)
+    assert send("delete", url, None, alice_key).status_code == 204
+    assert not Order.objects.filter(note__in=["a1", "a2"]).exists()
+
+
+def test_fields_hidden_from_a_modifier_cannot_be_overwritten(shop, rule, send, alice_key):
+    rule("thing.customer.user == current_user", view_fields=["status"], modify_via_api=True)
+    url = f"{LIST}/{shop['a1'].pk}"
+    hidden = send("patch", url, {"note": "overwritten"}, alice_key)
+    assert hidden.status_code == 403 and hidden.json()["parameter"] == "note"
+    assert send("patch", url, {"status": "shipped"}, alice_key).status_code == 204
+    shop["a1"].refresh_from_db()
+    assert (shop["a1"].note, shop["a1"].status) == ("a1", "shipped")

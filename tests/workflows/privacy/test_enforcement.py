@@ -212,3 +212,104 @@ def test_visible_fields_for_many_things_take_one_query(
     with django_assert_max_num_queries(3):  # the rules, guardian's groups, the EXISTS columns
         visible = access.fields_for(things)
     assert len(visible) == 32
+
+
+# --- what expressions read of a thing ------------------------------------------------------
+
+
+@pytest.fixture
+def reader(make_workflow):
+    return make_workflow(
+        "reader",
+        parameters=[ORDER_PARAM],
+        actions=[
+            {
+                "type": "return_data",
+                "data": {
+                    "status": "{{ params.order.status }}",
+                    "note": "{{ params.order.note }}",
+                    "customer": "{{ params.order.customer }}",
+                    "email": "{{ params.order.customer.email }}",
+                    "customer_id": "{{ params.order.customer_id }}",
+                    "id": "{{ params.order.id }}",
+                },
+            }
+        ],
+    )
+
+
+def test_expressions_read_hidden_fields_as_none(shop, owner_rules, reader, other_user, user):
+    # bob is given alice's order (everyone else may see its status): the rest reads as none
+    theirs = engine.run(reader, {"order": shop["a1"].pk}, other_user).response
+    assert theirs == {
+        "status": "new",
+        "note": None,
+        "customer": None,
+        "email": None,
+        "customer_id": None,
+        "id": shop["a1"].pk,
+    }
+    # alice sees her order, but not her customer record: no rule opens customers
+    mine = engine.run(reader, {"order": shop["a1"].pk}, user).response
+    assert mine["note"] == "a1" and mine["customer_id"] == shop["ann"].pk
+    assert mine["customer"] is None and mine["email"] is None
+
+
+def test_a_reachable_related_thing_reads_as_its_rules_allow(shop, owner_rules, rule, reader, user):
+    rule("thing.user == current_user", data_type="examples.Customer", view_fields=["name"])
+    mine = engine.run(reader, {"order": shop["a1"].pk}, user).response
+    assert mine["customer"]["_id"] == shop["ann"].pk
+    assert mine["email"] is None  # the customer's email is not among its visible fields
+
+
+def test_searching_by_a_hidden_field_finds_nothing(shop, rule, make_workflow, user):
+    rule(everyone_else=True, view_fields=["status"], find_in_searches=True)
+    probe = make_workflow(
+        "probe",
+        parameters=[{"key": "q", "type": "text"}],
+        actions=[
+            {
+                "type": "return_data",
+                "data": {
+                    "by_note": "{{ search('examples.Order', note__startswith=params.q)|length }}",
+                    "by_status": "{{ search('examples.Order', status=params.q)|length }}",
+                    "by_owner": "{{ search('examples.Order', customer__name=params.q)|length }}",
+                },
+            }
+        ],
+    )
+    assert engine.run(probe, {"q": "a"}, user).response["by_note"] == 0
+    assert engine.run(probe, {"q": "paid"}, user).response["by_status"] == 2
+    assert engine.run(probe, {"q": "Ann"}, user).response["by_owner"] == 0
+
+
+def test_sorting_by_a_hidden_field_is_refused(shop, rule, make_workflow, user):
+    rule(everyone_else=True, view_fields=["status", "customer"], find_in_searches=True)
+    sorter = make_workflow(
+        "sorter",
+        parameters=[{"key": "by", "type": "text"}],
+        actions=[
+            {
+                "type": "return_data",
+                "data": {"n": "{{ search('examples.Order', sort_by=params.by)|length }}"},
+            }
+        ],
+    )
+    assert engine.run(sorter, {"by": "status"}, user).response == {"n": 3}
+    assert engine.run(sorter, {"by": "customer"}, user).response == {"n": 3}  # by id
+    refused = engine.run(sorter, {"by": "note"}, user)
+    assert refused.error is not None and "may not sort by 'note'" in refused.error.message
+
+
+def test_a_triggers_own_thing_is_read_whole(shop, make_workflow, user):
+    # no rule at all: the order is private, yet a trigger about it reads it
+    trigger = make_workflow(
+        "on-order",
+        kind="trigger",
+        data_type="examples.Order",
+        on=["update"],
+        actions=[{"type": "log", "message": "{{ thing.note }} was {{ thing_before.status }}"}],
+    )
+    result = engine.run(trigger, {}, user, extra={"thing": shop["a1"], "thing_before": shop["a2"]})
+    assert result.error is None
+    assert result.run.steps.get().output == "a1 was paid"

@@ -169,8 +169,9 @@ def test_secrets_in_the_url_stay_out_of_error_messages(make_workflow, user, sett
 
 
 def test_credentials_are_masked_in_the_step_log(
-    make_workflow, user, httpserver, settings, api, key
+    make_workflow, staff_user, httpserver, settings, api, make_key
 ):
+    key = make_key(staff_user)  # staff read each step's inputs and output
     settings.BUBBLE = {**settings.BUBBLE, "HTTP_ALLOW_PRIVATE": True}
     httpserver.expect_request("/me").respond_with_json(
         {"ok": True}, headers={"Set-Cookie": "session=s3ss10n"}

@@ -210,7 +210,8 @@ def test_an_expression_error_quoting_a_secret_parameter_is_masked(make_workflow,
 # --- the REST run payload and the admin ------------------------------------------------------
 
 
-def test_the_rest_run_payload_is_masked(call, api, make_workflow, key, token):
+def test_the_rest_run_payload_is_masked(call, api, make_workflow, make_key, staff_user, token):
+    key = make_key(staff_user)  # staff read each step's inputs and output
     make_workflow(
         "login",
         expose=True,

@@ -65,6 +65,26 @@ ESCAPES = [
     "{{ now.tzinfo.utcoffset(now) }}",
     "{{ params._data }}",
     "{{ steps._by_id }}",
+    # Jinja's own globals and template internals are not there
+    "{{ lipsum.__globals__ }}",
+    "{{ cycler.__init__.__globals__ }}",
+    "{{ joiner }}",
+    "{{ namespace }}",
+    "{{ self._TemplateReference__context }}",
+    "{{ loop }}",
+    "{{ caller }}",
+    "{{ config }}",
+    "{{ request }}",
+    "{{ range.__self__ }}",
+    "{{ (1).__class__.__base__.__subclasses__() }}",
+    "{{ ().__class__.__base__ }}",
+    "{{ params|attr('_data') }}",
+    "{{ params.text|attr('__init__')|attr('__globals__') }}",
+    # format-string tricks: str.format, format_map, %-formatting and the format filter
+    "{{ '{0:>999999999}'.format(1) }}",
+    "{{ '{0.__init__.__globals__}'.format(params) }}",
+    "{{ 'x'|format(params) }}",
+    "{{ '%c' % 10 }}",
 ]
 
 

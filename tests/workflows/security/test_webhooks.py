@@ -197,11 +197,10 @@ def test_the_signature_comes_in_addition_to_the_auth_setting(make_workflow, post
         actions=[{"type": "return_data", "data": {"ok": True}}],
     )
     body = b"{}"
-    assert (
-        post("signed-and-keyed", body, HTTP_STRIPE_SIGNATURE=stripe_header(body)).status_code == 401
-    )
+    signature = stripe_header(body)  # one signature, sent twice (the clock may tick between)
+    assert post("signed-and-keyed", body, HTTP_STRIPE_SIGNATURE=signature).status_code == 401
     with_key = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
-    response = post("signed-and-keyed", body, HTTP_STRIPE_SIGNATURE=stripe_header(body), **with_key)
+    response = post("signed-and-keyed", body, HTTP_STRIPE_SIGNATURE=signature, **with_key)
     assert response.status_code == 401  # the same signature again: a replay
     response = post(
         "signed-and-keyed",
@@ -459,3 +458,28 @@ def test_a_signed_multipart_body_is_checked_raw_then_parsed(hub_workflow, make_w
     response = post("multipart-hook", body, MULTIPART_CONTENT, HTTP_X_SIGNATURE=signature)
     assert response.status_code == 200, response.json()
     assert response.json()["response"] == {"note": "signed"}
+
+
+def test_a_signed_workflow_cannot_be_scheduled_around_its_signature(stripe_workflow, api):
+    response = api.post(
+        "/api/1.1/wf/stripe-events/schedule",
+        {"params": {"type": "forged", "amount": 999999}},
+        format="json",
+    )
+    assert response.status_code == 403
+    assert "signed webhook" in response.json()["message"]
+    from scheduler.models import ScheduledRun
+
+    assert not ScheduledRun.objects.exists()
+
+
+def test_a_signed_call_reads_its_parameters_from_the_signed_body_only(stripe_workflow, api):
+    body = body_of()
+    response = api.post(
+        "/api/1.1/wf/stripe-events?amount=31337",
+        data=body,
+        content_type="application/json",
+        HTTP_STRIPE_SIGNATURE=stripe_header(body),
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["response"] == {"got": "checkout.session.completed:4200"}

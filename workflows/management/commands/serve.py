@@ -42,7 +42,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"\nbubble-backend is up:\n  admin     {base}/admin/\n"
-                f"  workflows {base}/api/1.1/wf/<name>\n(Ctrl-C stops the server and the cluster)\n"
+                f"  workflows {base}/api/1.1/wf/<name>\n"
+                f"  API docs  {base}/api/docs/\n(Ctrl-C stops the server and the cluster)\n"
             )
         )
 

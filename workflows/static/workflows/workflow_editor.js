@@ -1,10 +1,43 @@
 /*
  * The workflow editor: show only the config fieldset of each action's selected type, and
- * the trigger settings only for database triggers. Without JavaScript every fieldset stays
- * visible and still works: the server reads only the selected type's fields.
+ * the trigger settings only for database triggers.
+ *
+ * The server renders each saved action with its own type's fieldset only (the page stays
+ * small); the blank template row ("Add another") has every type's. When a row's type
+ * changes to one it has no fieldset for, the template's is copied in, its field names
+ * numbered for the row. The server reads only the selected type's fields.
  */
 "use strict";
 (function () {
+    function rowPrefix(row) {
+        const select = row.querySelector("select[name$='-type']");
+        return select ? select.name.slice(0, -"-type".length) : null;
+    }
+
+    function copyConfigFieldset(row, type) {
+        const template = document.getElementById("actions-empty");
+        const prefix = rowPrefix(row);
+        if (!template || !prefix || !type || row === template) {
+            return;
+        }
+        const source = template.querySelector("fieldset.action-config--" + type);
+        if (!source) {
+            return;
+        }
+        const copy = source.cloneNode(true);
+        const index = prefix.slice(prefix.lastIndexOf("-") + 1);
+        copy.querySelectorAll("[name], [id], [for]").forEach(function (element) {
+            ["name", "id", "for"].forEach(function (attribute) {
+                const value = element.getAttribute(attribute);
+                if (value) {
+                    element.setAttribute(attribute, value.replace(/__prefix__/g, index));
+                }
+            });
+        });
+        const fieldsets = row.querySelectorAll("fieldset");
+        fieldsets[fieldsets.length - 1].insertAdjacentElement("afterend", copy);
+    }
+
     function showActionConfig(row) {
         if (!row) {
             return;
@@ -12,6 +45,9 @@
         const select = row.querySelector("select[name$='-type']");
         if (!select) {
             return;
+        }
+        if (select.value && !row.querySelector("fieldset.action-config--" + select.value)) {
+            copyConfigFieldset(row, select.value);
         }
         row.querySelectorAll("fieldset.action-config").forEach(function (fieldset) {
             const selected = fieldset.classList.contains("action-config--" + select.value);

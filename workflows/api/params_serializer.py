@@ -1,0 +1,223 @@
+"""One serializer per workflow, built from its parameters (``ParamSpec``).
+
+It is how the API describes a workflow's parameters (its fields become the OpenAPI request
+body) and how it validates them: validation is ``coerce_params`` (through the masking
+wrapper the runner uses), the one coercion of every entry point — REST, the admin's Run
+now form, custom events and the scheduler — so what the schema says, what the API accepts
+and what a run receives cannot drift apart. Its errors are the engine's own
+(``MISSING_PARAMETER``, ``INVALID_PARAMETER``, ``NOT_FOUND`` with ``parameter``), answered in
+the API's one error shape, not DRF's field errors.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.fields import empty
+
+from .. import data_types
+from ..choices import ParameterType
+from ..engine.compiler import CompiledWorkflow
+from ..engine.params import MAX_LIST_LENGTH, ParamSpec
+from ..exceptions import WorkflowError
+from ..masking import coerce_params
+from ..privacy.access import DataAccess
+
+#: the JSON alternative to an upload: Bubble's ``{filename, contents}`` (base64)
+FILE_CONTENTS_COMPONENT = "FileContents"
+FILE_CONTENTS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "A file sent in JSON, as Bubble sends it: its name and base64 contents.",
+    "properties": {
+        "filename": {"type": "string"},
+        "contents": {"type": "string", "format": "byte", "description": "base64"},
+        "content_type": {"type": "string"},
+    },
+    "required": ["filename", "contents"],
+}
+
+_TYPE_HINTS = {
+    ParameterType.TEXT: "",
+    ParameterType.NUMBER: "",
+    ParameterType.YES_NO: "true or false (also yes/no, 1/0 as text).",
+    ParameterType.DATE: "ISO 8601 date-time (or date), or epoch milliseconds.",
+    ParameterType.FILE: "An upload (multipart), an http(s) URL, or {filename, contents: base64}.",
+}
+
+
+def pk_schema(model: Any) -> dict[str, Any]:
+    """The OpenAPI type of a model's primary key (things are sent as their id)."""
+    pk = model._meta.pk
+    while pk.is_relation:  # a one-to-one primary key: the related model's key
+        pk = pk.target_field
+    kind = pk.get_internal_type()
+    if kind in ("AutoField", "BigAutoField", "SmallAutoField") or "IntegerField" in kind:
+        schema: dict[str, Any] = {"type": "integer"}
+        if kind in ("BigAutoField", "BigIntegerField", "PositiveBigIntegerField"):
+            schema["format"] = "int64"
+        return schema
+    if kind == "UUIDField":
+        return {"type": "string", "format": "uuid"}
+    return {"type": "string"}
+
+
+def _thing_schema(spec: ParamSpec) -> dict[str, Any]:
+    try:
+        model = data_types.get_model(spec.data_type)
+    except WorkflowError:  # a data type no longer allowed: the workflow answers 400 anyway
+        return {"type": "string"}
+    return pk_schema(model)
+
+
+def _one(spec: ParamSpec, *, upload: bool, query: bool) -> dict[str, Any]:
+    kind = spec.type
+    if kind == ParameterType.NUMBER:
+        return {"type": "number"}
+    if kind == ParameterType.YES_NO:
+        return {"type": "boolean"}
+    if kind == ParameterType.DATE:
+        return {"type": "string", "format": "date-time"}
+    if kind == ParameterType.THING:
+        return _thing_schema(spec)
+    if kind == ParameterType.FILE:
+        if upload:
+            return {"type": "string", "format": "binary"}
+        if query:
+            return {"type": "string", "format": "uri"}
+        return {
+            "oneOf": [
+                {"type": "string", "format": "uri"},
+                {"$ref": f"#/components/schemas/{FILE_CONTENTS_COMPONENT}"},
+            ]
+        }
+    return {"type": "string"}
+
+
+def param_schema(spec: ParamSpec, *, upload: bool = False, query: bool = False) -> dict[str, Any]:
+    """The JSON schema of one parameter's value (without description, default, nullable).
+
+    ``upload``: as a multipart field (files are binary); ``query``: as a query-string
+    parameter (files are URLs).
+    """
+    one = _one(spec, upload=upload, query=query)
+    if spec.is_list:
+        return {"type": "array", "items": one, "maxItems": MAX_LIST_LENGTH}
+    return one
+
+
+def param_description(spec: ParamSpec) -> str:
+    """The builder's description, then how the value is read."""
+    hint = _TYPE_HINTS.get(spec.type, "")
+    if spec.type == ParameterType.THING:
+        hint = f"The id of a {spec.data_type}."
+        if spec.is_list:
+            hint = f"Ids of {spec.data_type} things."
+    elif spec.is_list and hint:
+        hint = f"Each item: {hint[0].lower()}{hint[1:]}"
+    if spec.secret:
+        hint = f"{hint} Secret: masked in run logs.".strip()
+    return " ".join(part for part in (spec.description.strip(), hint) if part)
+
+
+def is_required(spec: ParamSpec) -> bool:
+    return not spec.optional and spec.default is None
+
+
+class ParamField(serializers.Field):
+    """A parameter as a serializer field: it carries its ``ParamSpec`` and its OpenAPI schema.
+
+    Never validated on its own: the serializer coerces all parameters at once.
+    """
+
+    def __init__(self, spec: ParamSpec, *, upload: bool = False) -> None:
+        options: dict[str, Any] = {"help_text": param_description(spec) or None}
+        if spec.default is not None:
+            options.update(default=spec.default, allow_null=True)
+        elif spec.optional:
+            options.update(required=False, allow_null=True)
+        super().__init__(**options)
+        self.spec = spec
+        self.upload = upload
+        extend_schema_field(param_schema(spec, upload=upload))(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> ParamField:
+        return ParamField(self.spec, upload=self.upload)
+
+    def to_internal_value(self, data: Any) -> Any:
+        return data
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
+class WorkflowParamsSerializer(serializers.Serializer):
+    """Base of the per-workflow serializers: ``is_valid()`` is ``coerce_params``.
+
+    ``context["things"]`` is where ``thing`` ids are looked up — the caller's privacy
+    filter (``DataAccess.reachable``), as the runner does. ``is_valid`` raises the engine's
+    ``WorkflowError``\\ s (the API answers them in its error shape); ``validated_data`` holds
+    the typed values, ready for ``engine.run``.
+    """
+
+    specs: ClassVar[tuple[ParamSpec, ...]] = ()
+
+    def run_validation(self, data: Any = empty) -> dict[str, Any]:
+        raw = data if isinstance(data, Mapping) else {}
+        return coerce_params(self.specs, raw, things=self.context.get("things"))
+
+
+_classes: dict[tuple[Any, ...], type[WorkflowParamsSerializer]] = {}
+_lock = threading.Lock()
+
+
+def component_base(name: str) -> str:
+    """``process-order`` → ``ProcessOrder``: a workflow name as a class/component name."""
+    words = [w for w in re.split(r"[^A-Za-z0-9]+", name) if w]
+    base = "".join(w[:1].upper() + w[1:] for w in words) or "Workflow"
+    return base if base[0].isalpha() else f"Workflow{base}"
+
+
+def workflow_params_serializer(
+    compiled: CompiledWorkflow, *, upload: bool = False, name: str | None = None
+) -> type[WorkflowParamsSerializer]:
+    """The serializer of ``compiled``'s parameters (cached per workflow revision).
+
+    ``upload`` describes files as multipart uploads instead of their JSON forms; ``name``
+    is the class (and OpenAPI component) name, by default from the workflow's name.
+    """
+    class_name = name or component_base(compiled.name) + ("Upload" if upload else "")
+    # a workflow not saved (pk None) has no revision to key on: built afresh each time
+    key = (compiled.pk, compiled.name, compiled.version, upload, class_name)
+    cls = _classes.get(key) if compiled.pk is not None else None
+    if cls is not None:
+        return cls
+    fields = {spec.key: ParamField(spec, upload=upload) for spec in compiled.parameters}
+    doc = f"The parameters of the workflow {compiled.name!r}."
+    cls = type(
+        class_name,
+        (WorkflowParamsSerializer,),
+        {**fields, "specs": tuple(compiled.parameters), "__doc__": doc, "__module__": __name__},
+    )
+    if compiled.pk is None:
+        return cls
+    with _lock:
+        if len(_classes) > 1000:  # old revisions: start again rather than grow forever
+            _classes.clear()
+        _classes[key] = cls
+    return cls
+
+
+def validated_params(compiled: CompiledWorkflow, raw: Mapping[str, Any], actor: Any) -> Any:
+    """``raw`` validated and typed by ``compiled``'s serializer, things looked up among those
+    ``actor`` may reach (as the run itself will: same privacy, same ``ignore_privacy``)."""
+    access = DataAccess(actor, ignore_privacy=compiled.ignore_privacy)
+    serializer = workflow_params_serializer(compiled)(
+        data=raw, context={"things": access.reachable}
+    )
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data

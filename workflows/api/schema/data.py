@@ -1,0 +1,332 @@
+"""The Data API in the document: one set of operations per data type, its fields as schemas.
+
+``/api/1.1/obj/{data_type}`` becomes ``/api/1.1/obj/examples.order`` (search, create) and
+``/api/1.1/obj/examples.order/{id}`` (get, modify, replace, delete) for each data type, with
+components ``ExamplesOrder`` (a thing as the API answers it: ``_id``, ``_type`` and the
+fields privacy lets the caller see — so none but those two is required) and
+``ExamplesOrderRequest`` (the fields the API may write).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import models
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+
+from ... import data_types
+from ...data_api.selectors import DEFAULT_LIMIT, MAX_CURSOR, MAX_LIMIT
+from ...data_api.services import _writable_fields as writable_fields  # the API's own rule
+from ..params_serializer import pk_schema
+from .components import error_responses, register
+from .endpoints import BEARER
+
+BEARER_OPTIONAL = [*BEARER, {}]  # anonymous callers get what "everyone else" may
+SEARCH_NOTE = (
+    "Only things the caller may find are listed, each with the fields it may see (privacy "
+    "rules); anonymous callers get what the data type's everyone-else rule grants."
+)
+
+
+@dataclass(frozen=True)
+class DataTypeDoc:
+    """One data type as the document shows it: its model and its unique names."""
+
+    model: type[models.Model]
+    component: str  # ExamplesOrder
+    operation: str  # examples_order
+
+    @property
+    def label(self) -> str:
+        return self.model._meta.label
+
+    @property
+    def path(self) -> str:
+        return f"/api/1.1/obj/{self.model._meta.label_lower}"
+
+
+def _text_schema(field: models.Field, *, write: bool) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string"}
+    if isinstance(field, models.EmailField):
+        schema["format"] = "email"
+    elif isinstance(field, models.URLField):
+        schema["format"] = "uri"
+    if write and getattr(field, "max_length", None):
+        schema["maxLength"] = field.max_length
+    return schema
+
+
+_FORMATS: tuple[tuple[type[models.Field], dict[str, Any]], ...] = (
+    (models.BooleanField, {"type": "boolean"}),
+    (models.DecimalField, {"type": "number"}),
+    (models.FloatField, {"type": "number"}),
+    (models.BigIntegerField, {"type": "integer", "format": "int64"}),
+    (models.IntegerField, {"type": "integer"}),
+    (models.AutoField, {"type": "integer"}),
+    (models.DateTimeField, {"type": "string", "format": "date-time"}),
+    (models.DateField, {"type": "string", "format": "date"}),
+    (models.TimeField, {"type": "string", "format": "time"}),
+    (models.UUIDField, {"type": "string", "format": "uuid"}),
+    (models.FileField, {"type": "string", "description": "The file's URL."}),
+)
+
+
+def field_schema(field: models.Field, *, write: bool = False) -> dict[str, Any]:
+    """A model field's value as the Data API reads or writes it (related things as ids)."""
+    if field.many_to_many:
+        related = field.related_model
+        schema: dict[str, Any] = {
+            "type": "array",
+            "items": pk_schema(related),
+            "description": f"Ids of {related._meta.label} things.",
+        }
+        return schema
+    if field.is_relation:
+        schema = {**pk_schema(field.related_model)}
+        schema["description"] = f"The id of a {field.related_model._meta.label}."
+    elif isinstance(field, models.JSONField):
+        schema = {}
+    elif isinstance(field, models.CharField | models.TextField):
+        schema = _text_schema(field, write=write)
+    else:
+        schema = next((dict(s) for cls, s in _FORMATS if isinstance(field, cls)), {})
+    if field.choices and not field.null and not field.is_relation:
+        schema["enum"] = [value for value, _ in field.flatchoices]
+    if field.help_text and "description" not in schema:
+        schema["description"] = str(field.help_text)
+    if field.null:
+        schema["nullable"] = True
+    return schema
+
+
+def thing_schema(model: type[models.Model]) -> dict[str, Any]:
+    properties: dict[str, Any] = {
+        "_id": {**pk_schema(model), "description": "The thing's id."},
+        "_type": {"type": "string", "enum": [model._meta.label]},
+    }
+    for field in data_types.visible_fields(model):
+        if not field.primary_key:
+            properties[field.name] = field_schema(field)
+    return {
+        "type": "object",
+        "description": f"A {model._meta.label}: the fields the caller may see.",
+        "properties": properties,
+        "required": ["_id", "_type"],
+    }
+
+
+def _required_to_create(field: models.Field) -> bool:
+    return not (
+        field.many_to_many
+        or field.has_default()
+        or field.null
+        or field.blank
+        or getattr(field, "auto_now", False)
+        or getattr(field, "auto_now_add", False)
+    )
+
+
+def write_schema(model: type[models.Model], *, partial: bool) -> dict[str, Any]:
+    fields = writable_fields(model)
+    schema: dict[str, Any] = {
+        "type": "object",
+        "properties": {f.name: field_schema(f, write=True) for f in fields},
+        "additionalProperties": False,
+    }
+    required = [] if partial else [f.name for f in fields if _required_to_create(f)]
+    if required:
+        schema["required"] = required
+    return schema
+
+
+def thing_ref(registry: Any, doc: DataTypeDoc) -> dict[str, str]:
+    """The thing component of ``doc`` (registered on first use)."""
+    return register(registry, doc.component, thing_schema(doc.model))
+
+
+def _path_regex(path: str, variable: str | None = None) -> str:
+    static = re.escape(path.lstrip("/"))
+    return f"^{static}/(?P<{variable}>[^/.]+)$" if variable else f"^{static}$"
+
+
+class _DataTypeSchema(AutoSchema):
+    """Shared by the per-data-type operations: tag, security, the data type's names."""
+
+    def __init__(self, doc: DataTypeDoc) -> None:
+        super().__init__()
+        self.doc = doc
+
+    def get_tags(self) -> list[str]:
+        return ["data"]
+
+    def get_auth(self) -> list[dict[str, list[str]]]:
+        return BEARER_OPTIONAL
+
+    def get_description(self) -> str:
+        return ""
+
+    def _ref(self, suffix: str, schema: dict[str, Any]) -> dict[str, str]:
+        return register(self.registry, f"{self.doc.component}{suffix}", schema)
+
+    def thing(self) -> dict[str, str]:
+        return thing_ref(self.registry, self.doc)
+
+    def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
+        operation = super().get_operation(*args, **kwargs)
+        if operation and operation.get("requestBody") and self.method in ("POST", "PUT"):
+            operation["requestBody"]["required"] = True
+        return operation
+
+    def _write_body(self, *, partial: bool) -> dict[str, Any]:
+        suffix = "PatchRequest" if partial else "Request"
+        return {
+            "application/json": self._ref(suffix, write_schema(self.doc.model, partial=partial))
+        }
+
+
+class ThingListSchema(_DataTypeSchema):
+    """``GET`` searches, ``POST`` creates."""
+
+    def get_operation_id(self) -> str:
+        return f"{self.doc.operation}_{'search' if self.method == 'GET' else 'create'}"
+
+    def get_summary(self) -> str:
+        verb = "Search" if self.method == "GET" else "Create a"
+        return f"{verb} {self.doc.label}{' things' if self.method == 'GET' else ''}"
+
+    def get_description(self) -> str:
+        if self.method == "GET":
+            return SEARCH_NOTE
+        return "Allowed only where a privacy rule grants create via API."
+
+    def get_override_parameters(self) -> list[OpenApiParameter]:
+        if self.method != "GET":
+            return []
+        sortable = ["_id"] + [
+            f.name for f in data_types.visible_fields(self.doc.model) if not f.primary_key
+        ]
+        return [
+            OpenApiParameter(
+                "constraints",
+                str,
+                description='A JSON list of {"key", "constraint_type", "value"}, all of which '
+                "must hold (Bubble's constraint types: equals, not equal, text contains, "
+                "greater than, less than, in, ...).",
+            ),
+            OpenApiParameter(
+                "cursor",
+                {"type": "integer", "minimum": 0, "maximum": MAX_CURSOR},
+                description="Where the page starts (default 0).",
+            ),
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+                description=f"How many, at most (default {DEFAULT_LIMIT}).",
+            ),
+            OpenApiParameter("sort_field", {"type": "string", "enum": sortable}),
+            OpenApiParameter("descending", bool),
+            OpenApiParameter(
+                "additional_sort_fields",
+                str,
+                description='A JSON list of {"sort_field", "descending"}, sorting ties.',
+            ),
+        ]
+
+    def get_request_serializer(self) -> Any:
+        return self._write_body(partial=False) if self.method == "POST" else None
+
+    def get_response_serializers(self) -> dict[int, Any]:
+        if self.method == "GET":
+            page = {
+                "type": "object",
+                "properties": {
+                    "cursor": {"type": "integer"},
+                    "results": {"type": "array", "items": self.thing()},
+                    "count": {"type": "integer", "description": "Things in this page."},
+                    "remaining": {"type": "integer", "description": "Things after this page."},
+                },
+                "required": ["cursor", "results", "count", "remaining"],
+            }
+            body = {"type": "object", "properties": {"response": page}, "required": ["response"]}
+            return {
+                200: OpenApiResponse(self._ref("SearchResponse", body), "A page of things."),
+                **error_responses((400, 401, 403, 429)),
+            }
+        created = {
+            "type": "object",
+            "properties": {
+                "status": {"type": "string", "enum": ["success"]},
+                "id": pk_schema(self.doc.model),
+            },
+            "required": ["status", "id"],
+        }
+        return {
+            201: OpenApiResponse(self._ref("Created", created), "Created: the new thing's id."),
+            **error_responses((400, 401, 403, 413, 429)),
+        }
+
+
+class ThingSchema(_DataTypeSchema):
+    """One thing: ``GET``, ``PATCH``, ``PUT``, ``DELETE``."""
+
+    _VERBS = {"GET": "get", "PATCH": "modify", "PUT": "replace", "DELETE": "delete"}
+
+    def get_operation_id(self) -> str:
+        return f"{self.doc.operation}_{self._VERBS[self.method]}"
+
+    def get_summary(self) -> str:
+        verbs = {"GET": "Get", "PATCH": "Modify", "PUT": "Replace", "DELETE": "Delete"}
+        return f"{verbs[self.method]} a {self.doc.label}"
+
+    def get_description(self) -> str:
+        if self.method == "GET":
+            return "A thing the caller may not see answers 404, like one that does not exist."
+        if self.method == "PUT":
+            return (
+                "Every field: those left out go back to their defaults. Allowed where a "
+                "privacy rule grants modify via API, before and after the change."
+            )
+        if self.method == "PATCH":
+            return "Allowed where a privacy rule grants modify via API, before and after."
+        return "Allowed where a privacy rule grants delete via API."
+
+    def get_override_parameters(self) -> list[OpenApiParameter]:
+        return [
+            OpenApiParameter(
+                "id",
+                pk_schema(self.doc.model),
+                OpenApiParameter.PATH,
+                description=f"The {self.doc.label}'s id.",
+            )
+        ]
+
+    def get_request_serializer(self) -> Any:
+        if self.method in ("PATCH", "PUT"):
+            return self._write_body(partial=self.method == "PATCH")
+        return None
+
+    def get_response_serializers(self) -> dict[int, Any]:
+        if self.method == "GET":
+            body = {"type": "object", "properties": {"response": self.thing()}}
+            body["required"] = ["response"]
+            return {
+                200: OpenApiResponse(self._ref("Response", body), "The thing."),
+                **error_responses((401, 403, 404, 429)),
+            }
+        statuses = (401, 403, 404, 429)
+        if self.method != "DELETE":
+            statuses = (400, *statuses, 413)
+        return {204: OpenApiResponse(description="Done."), **error_responses(statuses)}
+
+
+def data_endpoints(doc: DataTypeDoc, method: str, view_class: type, *, one: bool) -> tuple:
+    """The ``(path, path_regex, method, callback)`` of one data type's operation."""
+    if one:
+        path = f"{doc.path}/{{id}}"
+        callback = view_class.as_view(schema=ThingSchema(doc))
+        return path, _path_regex(doc.path, "id"), method, callback
+    callback = view_class.as_view(schema=ThingListSchema(doc))
+    return doc.path, _path_regex(doc.path), method, callback

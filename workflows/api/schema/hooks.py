@@ -1,0 +1,92 @@
+"""The preprocessing hook: the URL patterns' endpoints → the document's operations.
+
+``/api/1.1/wf/{name}`` and its ``/schedule`` become one set of operations per exposed API
+workflow, ``/api/1.1/obj/{data_type}[/{id}]`` one per data type; the catch-all 404 and the
+trailing-slash twin of the workflow URL are left out. Read from the database on every
+generation, so the document is the editor's current state (``views`` caches it per set of
+workflow revisions).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from scheduler.api.views import ScheduleView
+
+from ... import data_types
+from ...choices import WorkflowKind
+from ...engine.cache import get_compiled
+from ...engine.compiler import param_spec_from_model
+from ...exceptions import WorkflowError
+from ...models import Workflow
+from ..data import ThingListView, ThingView
+from ..views import NotFoundView, WorkflowView
+from . import endpoints as _endpoints  # noqa: F401 - registers the fixed endpoints' schemas
+from .data import DataTypeDoc, data_endpoints
+from .names import Names
+from .workflows import WorkflowDoc, broken_compiled, workflow_endpoints
+
+Endpoint = tuple[str, str, str, Callable[..., Any]]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """What the document describes: the data types and the exposed API workflows."""
+
+    data_types: tuple[DataTypeDoc, ...]
+    workflows: tuple[WorkflowDoc, ...]
+
+
+def exposed_workflows() -> list[Workflow]:
+    return list(
+        Workflow.objects.filter(kind=WorkflowKind.API, expose=True)
+        .prefetch_related("parameters")
+        .order_by("name")
+    )
+
+
+def build_catalog() -> Catalog:
+    names = Names()
+    docs = tuple(
+        DataTypeDoc(model, *names.data_type(model._meta.label))
+        for model in sorted(data_types.allowed_models(), key=lambda m: m._meta.label_lower)
+    )
+    by_label = {doc.model._meta.label_lower: doc for doc in docs}
+    workflows = []
+    for workflow in exposed_workflows():
+        component, operation = names.workflow(workflow.name)
+        try:
+            compiled, broken = get_compiled(workflow), ""
+        except WorkflowError as exc:  # the endpoint answers 400 INVALID_DEFINITION
+            specs = tuple(param_spec_from_model(p) for p in workflow.parameters.all())
+            compiled, broken = broken_compiled(workflow, specs), exc.message
+        workflows.append(WorkflowDoc(compiled, component, operation, by_label, broken))
+    return Catalog(docs, tuple(workflows))
+
+
+def expand_endpoints(endpoints: list[Endpoint], **kwargs: Any) -> list[Endpoint]:
+    """drf-spectacular's PREPROCESSING_HOOKS entry."""
+    catalog = build_catalog()
+    expanded: list[Endpoint] = []
+    for path, path_regex, method, callback in endpoints:
+        view = getattr(callback, "cls", None)
+        if view is NotFoundView:
+            continue
+        if view is WorkflowView:
+            if path.endswith("/"):
+                continue  # /api/1.1/wf/{name}/, the same operation
+            expanded += [
+                workflow_endpoints(doc, view, method, schedule=False) for doc in catalog.workflows
+            ]
+        elif view is ScheduleView:
+            expanded += [
+                workflow_endpoints(doc, view, method, schedule=True) for doc in catalog.workflows
+            ]
+        elif view in (ThingListView, ThingView):
+            one = view is ThingView
+            expanded += [data_endpoints(doc, method, view, one=one) for doc in catalog.data_types]
+        else:
+            expanded.append((path, path_regex, method, callback))
+    return expanded

@@ -1,0 +1,230 @@
+"""Each exposed workflow as its own operations, built from its definition.
+
+``POST /api/1.1/wf/<name>`` (and ``GET``, parameters in the query string) and
+``POST /api/1.1/wf/<name>/schedule``: operation id from the name, the builder's description,
+the request body from the workflow's parameter serializer (``params_serializer``, the one
+that validates the requests), the response from its ``return_data`` keys (``returns``),
+the errors it can answer, and the security its ``auth`` asks for.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework import serializers
+
+from ...choices import AuthMode, ConditionNotMet, ParameterType
+from ...engine.compiler import CompiledWorkflow
+from ..params_serializer import (
+    is_required,
+    param_description,
+    param_schema,
+    workflow_params_serializer,
+)
+from .components import ScheduledRunCreatedSerializer, error_responses, register
+from .components import register_file_contents as _register_file_contents
+from .data import DataTypeDoc, thing_ref
+from .endpoints import BEARER
+from .returns import returned_schema
+
+_AUTH_NOTES = {
+    AuthMode.NONE: "No key needed (a key may be sent: the run then runs as its user).",
+    AuthMode.USER: "Needs an API key (any user's).",
+    AuthMode.ADMIN: "Needs a staff user's API key.",
+}
+
+
+@dataclass(frozen=True)
+class WorkflowDoc:
+    """One exposed workflow as the document shows it: its definition and unique names."""
+
+    compiled: CompiledWorkflow
+    component: str  # ProcessOrder
+    operation: str  # process_order
+    data_types: Mapping[str, DataTypeDoc]  # by label, lower case
+    broken: str = ""  # why the stored definition does not compile, if it does not
+
+    @property
+    def path(self) -> str:
+        return f"/api/1.1/wf/{self.compiled.name}"
+
+    @property
+    def has_files(self) -> bool:
+        return any(p.type == ParameterType.FILE for p in self.compiled.parameters)
+
+    def params_serializer(self, *, upload: bool = False) -> type[serializers.Serializer]:
+        name = self.component + ("Upload" if upload else "")
+        return workflow_params_serializer(self.compiled, upload=upload, name=name)
+
+
+class _WorkflowSchema(AutoSchema):
+    def __init__(self, doc: WorkflowDoc) -> None:
+        super().__init__()
+        self.doc = doc
+
+    @property
+    def compiled(self) -> CompiledWorkflow:
+        return self.doc.compiled
+
+    def get_tags(self) -> list[str]:
+        return ["workflows"]
+
+    def get_auth(self) -> list[dict[str, list[str]]]:
+        return [] if self.compiled.auth == AuthMode.NONE else BEARER
+
+    def _notes(self) -> list[str]:
+        notes = [self.compiled.description.strip(), _AUTH_NOTES.get(self.compiled.auth, "")]
+        if self.doc.broken:
+            notes.append(f"Its stored definition does not validate: {self.doc.broken}")
+        return [n for n in notes if n]
+
+    def _error_statuses(self, *extra: int) -> tuple[int, ...]:
+        statuses = {400, 401, 404, 413, 429, *extra}
+        if self.compiled.auth != AuthMode.NONE:
+            statuses.add(403)  # an admin-only workflow, or a key scoped to other workflows
+        return tuple(sorted(statuses))
+
+    def _params_body(self) -> dict[str, Any]:
+        if self.doc.has_files:
+            _register_file_contents(self.registry)
+        body: dict[str, Any] = {"application/json": self.doc.params_serializer()}
+        if self.doc.has_files:
+            body["multipart/form-data"] = self.doc.params_serializer(upload=True)
+        return body
+
+
+class WorkflowRunSchema(_WorkflowSchema):
+    """``POST /api/1.1/wf/<name>`` (a JSON or multipart body) and ``GET`` (a query string)."""
+
+    def get_operation_id(self) -> str:
+        return self.doc.operation + ("_get" if self.method == "GET" else "")
+
+    def get_summary(self) -> str:
+        if self._get:
+            return f"Run {self.compiled.name} (parameters in the query string)"
+        return f"Run {self.compiled.name}"
+
+    @property
+    def _get(self) -> bool:
+        return self.method == "GET"
+
+    def get_description(self) -> str:
+        notes = self._notes()
+        if self.compiled.condition_not_met == ConditionNotMet.OK_200:
+            notes.append("When its condition is not met it answers 200 with an empty response.")
+        return "\n\n".join(notes)
+
+    def get_override_parameters(self) -> list[OpenApiParameter]:
+        if not self._get:
+            return []
+        return [
+            OpenApiParameter(
+                spec.key,
+                param_schema(spec, query=True),
+                OpenApiParameter.QUERY,
+                required=is_required(spec),
+                description=param_description(spec),
+                explode=True if spec.is_list else None,
+            )
+            for spec in self.compiled.parameters
+        ]
+
+    def get_request_serializer(self) -> Any:
+        return None if self._get else self._params_body()
+
+    def get_response_serializers(self) -> dict[int, Any]:
+        return {
+            200: OpenApiResponse(self._success(), "The workflow ran: its returned data."),
+            **error_responses(s for s in self._error_statuses(500) if s != 413 or not self._get),
+        }
+
+    def _success(self) -> dict[str, str]:
+        def thing(label: str) -> dict[str, Any]:
+            doc = self.doc.data_types.get(label.lower())
+            return thing_ref(self.registry, doc) if doc else {"type": "object"}
+
+        result = register(
+            self.registry, f"{self.doc.component}Result", returned_schema(self.compiled, thing)
+        )
+        envelope = {
+            "type": "object",
+            "description": "The run's id is also in the X-Run-Id header.",
+            "properties": {"status": {"type": "string", "enum": ["success"]}, "response": result},
+            "required": ["status", "response"],
+        }
+        return register(self.registry, f"{self.doc.component}Response", envelope)
+
+
+class WorkflowScheduleSchema(_WorkflowSchema):
+    """``POST /api/1.1/wf/<name>/schedule``: ``{"at", "params"}`` → 201 the scheduled run."""
+
+    def get_operation_id(self) -> str:
+        return f"{self.doc.operation}_schedule"
+
+    def get_summary(self) -> str:
+        return f"Schedule {self.compiled.name}"
+
+    def get_description(self) -> str:
+        return "\n\n".join(
+            [
+                f"Run {self.compiled.name} later, as the key's user; a time in the past runs "
+                "at once. Parameters are checked now, as the run will see them.",
+                *self._notes(),
+            ]
+        )
+
+    def get_request_serializer(self) -> Any:
+        if self.doc.has_files:
+            _register_file_contents(self.registry)
+        if self._body is None:  # one class per operation: the component is named after it
+            self._body = {"application/json": self._schedule_serializer()}
+        return self._body
+
+    _body: dict[str, Any] | None = None
+
+    def _schedule_serializer(self) -> type[serializers.Serializer]:
+        params = self.doc.params_serializer()
+        required = any(is_required(spec) for spec in self.compiled.parameters)
+        fields = {
+            "at": serializers.DateTimeField(
+                required=False,
+                help_text="When to run (ISO 8601 or epoch milliseconds); default: now.",
+            ),
+            "params": params(required=required, help_text="The workflow's parameters."),
+        }
+        return type(f"{self.doc.component}Schedule", (serializers.Serializer,), fields)
+
+    def get_response_serializers(self) -> dict[int, Any]:
+        return {
+            201: OpenApiResponse(ScheduledRunCreatedSerializer, "Scheduled."),
+            **error_responses(self._error_statuses()),
+        }
+
+
+def workflow_endpoints(doc: WorkflowDoc, view_class: type, method: str, *, schedule: bool):
+    """The ``(path, path_regex, method, callback)`` of one workflow operation."""
+    path = doc.path + ("/schedule" if schedule else "")
+    schema = WorkflowScheduleSchema(doc) if schedule else WorkflowRunSchema(doc)
+    regex = "^" + re.escape(path.lstrip("/")) + "$"
+    return path, regex, method, view_class.as_view(schema=schema)
+
+
+def broken_compiled(workflow: Any, specs: tuple[Any, ...]) -> CompiledWorkflow:
+    """A workflow whose stored definition no longer compiles, described by its rows (its
+    parameters; it returns nothing known)."""
+    return CompiledWorkflow(
+        name=workflow.name,
+        kind=workflow.kind,
+        description=workflow.description,
+        expose=workflow.expose,
+        auth=workflow.auth,
+        parameters=specs,
+        pk=workflow.pk,
+        revision=workflow.revision,
+        version=("broken", workflow.revision, workflow.updated_at),
+    )
