@@ -48,39 +48,38 @@ NO_WRK = (
 _WHY: dict[str, str] = {
     "endpoint_ratio": (
         "**Endpoint cost against the DRF view.** Profiled with py-spy on the gunicorn "
-        "worker under wrk, and with `python -m bench.engine --profile`. On this machine "
-        "each Django ORM statement costs 0.3–1 ms of Python (building and compiling the "
-        "query) for 0.05–0.2 ms in SQLite, so the cost follows the number of statements. "
-        "The view makes 2 (API key, INSERT) plus a commit; the workflow makes 8 plus two "
-        "commits: the API key; the exposed workflow's row (`selectors.exposed_workflow`, "
-        "which also carries its revision for the compiled-definition cache); the `Run` row, "
-        "committed before any work so a crash leaves evidence; `create_thing`'s "
-        "`full_clean`, whose foreign-key validation SELECTs the user just loaded "
-        "(workflows/actions/data.py); the INSERT; the data type's privacy rules "
-        "(`privacy.rules.rules_for`, read on every run by design so an admin edit applies at "
-        "once in every process); the steps; the run's final UPDATE. Expression evaluation "
-        "in the Jinja sandbox and the run log's masking and serialization add about 0.5 ms. "
-        "What would fix it, cheapest first: skip `full_clean`'s existence query for a "
-        "foreign key given as a thing the run already holds (one statement); cache privacy "
-        "rules per process behind a change counter, as workflows/masking.py does for "
-        "secrets, accepting a bounded delay for other processes (one statement); cache "
-        "exposed workflows by name with the revision check folded into the run log's "
-        "INSERT (one statement); for short synchronous API runs, write the `Run` row with "
-        "the effects in one transaction instead of before them (one commit, at the price "
-        "of no evidence if the process dies mid-run). The first two are in files outside "
-        "this change's reach (workflows/actions/data.py, workflows/privacy/rules.py); the "
-        "others change documented guarantees and are for the lead to decide."
+        "worker under wrk, and with `python -m bench.engine --profile`. Each Django ORM "
+        "statement costs several times more Python (building and compiling the query) than "
+        "SQLite spends on it, so the cost follows the number of statements. The view makes "
+        "2 (API key, INSERT) plus a commit; the workflow makes 7 plus two commits: the API "
+        "key; the exposed workflow's row (`selectors.exposed_workflow`, which also carries "
+        "its revision for the compiled-definition cache); the `Run` row, committed before "
+        "any work so that a crash leaves evidence; `create_thing`'s `full_clean`, whose "
+        "foreign-key validation SELECTs the user just loaded (workflows/actions/data.py); "
+        "the INSERT; the steps' log; the run's final UPDATE. The privacy rules' check is "
+        "now a prepared statement of a few µs. In the engine profile the remaining time "
+        "splits into the run log (the `Run` INSERT, the steps and the final UPDATE: about "
+        "40%), `full_clean` (15%), the thing's INSERT (8%), and expression evaluation in "
+        "the sandbox plus the log's masking and serialization (15%). What would close "
+        "more of it: skip `full_clean`'s existence query for a foreign key given as a "
+        "thing the run already holds (it needs `full_clean`'s error aggregation redone "
+        "by hand, because excluding the field would also drop it from the unique and "
+        "constraint checks); write the final UPDATE of the `Run` row as a prepared "
+        "statement, as scheduler/transitions.py does for scheduled runs; and, the big "
+        "one, write the `Run` row with the effects in one transaction for short "
+        "synchronous API runs instead of before them (one statement and one commit fewer, "
+        "at the price of no evidence when the process dies mid-run). The last changes a "
+        "documented guarantee (docs/workflow-format.md, run log) and was not made."
     ),
     "endpoint_absolute": (
-        "**700 workflow runs/s on one core.** Not reachable on this machine as it is: the "
-        "hand-written DRF baseline itself answers about 150–200 requests/s here (the SPEC's "
-        "reference machine: 860–900), and a Django ORM query costs 0.3–1 ms of Python "
-        "(see above). The ratio to the baseline measured side by side is the portable "
-        "figure; the absolute one scales with the machine. Two settings are worth knowing: "
-        "the project opens a new SQLite connection per request (`CONN_MAX_AGE` is only set "
-        "for PostgreSQL), and closing the last one checkpoints the WAL — about 3 ms per "
-        "request here, on both sides; the benchmark keeps connections open "
-        "(`BENCH_CONN_MAX_AGE`), and the project's settings should too."
+        "**700 workflow runs/s on one core.** Bound by the machine, not reachable through "
+        "the ratio alone: a run costs about 1.4 ms of Python beyond the DRF view (above), "
+        "so the workflow's requests/s stay near half the baseline's; 700/s needs a "
+        "baseline near 1,400/s. The SPEC's reference machine answered 860–900/s with the "
+        "hand-written view. The ratio to the baseline measured side by side is the "
+        "portable figure. The project's settings keep database connections open "
+        "(`CONN_MAX_AGE`, 60 s, on SQLite too): closing SQLite's last connection "
+        "checkpoints the WAL, about 3 ms per request."
     ),
     "throughput": (
         "**Scheduler throughput against raw `async_task` of the same engine run.** "
@@ -103,10 +102,8 @@ _WHY: dict[str, str] = {
         "7 points in-process, not kept: a crash of the database server could then lose "
         "the log row of an attempt that had already made an HTTP request); the claim and "
         "the `Run` INSERT as one statement (a CTE, PostgreSQL only); a narrower index set on "
-        "`status` (the admin's filters use `sched_status_due_idx`); and, on SQLite, "
-        "persistent connections in the project's settings: django-q2 closes connections "
-        "around every task, so each task on either side reopens SQLite (about a seventh of "
-        "the cluster's time in the profile)."
+        "`status` (the admin's filters use `sched_status_due_idx`), though `status` in the "
+        "partial indexes' conditions would still rule out PostgreSQL's HOT updates."
     ),
     "lateness": (
         "**Lateness.** The dispatcher polls every `POLL_INTERVAL` (0.1 s) and django-q2's "
@@ -213,8 +210,23 @@ scheduled run costs and the behaviour changed.
   (no ORDER BY), its user in the same query and only the workflow columns a worker reads;
   the scheduling run is linked by id instead of being loaded.
 
-Effect, measured before and after on this machine the same evening (it was shared with
-other work, so each pair was run back to back):
+* **Privacy rules: compiled once per process, checked on every read**
+  (workflows/privacy/rules.py). Each run read its data types' rules through the ORM
+  (about 0.3 ms per type); now a prepared statement reads only their ids and
+  `updated_at` (a few µs) and the rows are read again only when those changed, so an
+  edit in the admin still applies at once in every process
+  (tests/workflows/privacy/test_rules_cache.py). Engine alone: 2.1 ms → 1.7 ms per run.
+* **Expressions: a bare name read without a sandbox call** (workflows/engine/
+  expressions.py). `{{ index }}` or `{{ item }}` holding a number, yes/no or nothing is
+  read from the scope directly; anything else takes the sandbox with its checks. For
+  `schedule_workflow_on_list` this is one evaluation per item.
+* **Persistent database connections on SQLite too** (bubble_backend/settings.py,
+  `CONN_MAX_AGE`): closing SQLite's last connection checkpoints the WAL, about 3 ms per
+  request, and django-q2 closes connections around every task unless they may be kept.
+
+Effect of the first round's changes (the first five above), measured before and after on
+this machine the same evening (it was shared with other work, so each pair was run back
+to back):
 
 | figure (throughput in runs/s) | before | after |
 | --- | --- | --- |

@@ -3,10 +3,8 @@
 * ``ROOT_URLCONF``: the project's URLs plus the endpoint benchmark's DRF baseline view.
 * django-q2 keeps every successful task (``save_limit: 0``), so the raw ``async_task``
   side of the throughput comparison can be counted when it saves results.
-* ``BENCH_CONN_MAX_AGE`` (endpoint): keep SQLite connections open between requests, as the
-  project already does on PostgreSQL (``CONN_MAX_AGE``); otherwise every request opens
-  one and closing the last one checkpoints the WAL, a fixed cost on both sides of the
-  comparison that hides the overhead being measured.
+* ``BENCH_CONN_MAX_AGE`` (endpoint): connections kept open for the whole measurement
+  (the project's default, ``CONN_MAX_AGE`` = 60 s, could expire one mid-round).
 * ``BENCH_Q_RECYCLE`` (steadiness): how many tasks a django-q2 worker runs before it is
   replaced (django-q2's default is 500, which would hide a slow leak).
 

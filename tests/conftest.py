@@ -22,6 +22,7 @@ from workflows.definitions import save_definition
 from workflows.engine import cache
 from workflows.engine.compiler import compile_definition
 from workflows.models import PrivacyRule, Workflow
+from workflows.privacy import rules as privacy_rules
 from workflows.services import api_key_create
 
 
@@ -69,6 +70,7 @@ def _fresh_caches():
     data_types.clear_cache()
     triggers.forget_watched()
     masking.clear()
+    privacy_rules.clear_cache()
     yield
     cache.clear()
     django_cache.clear()

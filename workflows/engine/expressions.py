@@ -29,13 +29,15 @@ from jinja2.runtime import Undefined
 from .. import conf, data_types
 from ..exceptions import ExpressionError, WorkflowError
 from .functions import FUNCTIONS
-from .limits import check_size, check_weight, time_budget
+from .limits import SCALARS, check_size, check_weight, time_budget
 from .sandbox import environment
 
 #: Names every expression may use, besides registered functions.
 CORE_NAMES = frozenset(
     {"params", "steps", "current_user", "now", "settings", "secrets", "range", "dict"}
 )
+
+_ABSENT = object()
 
 #: Keyword arguments of ``search()`` that are not field filters.
 SEARCH_OPTIONS = frozenset({"sort_by", "descending", "limit", "lock"})
@@ -60,14 +62,28 @@ class ScopeSpec:
 class Expression:
     """A compiled expression; ``evaluate(scope)`` runs it in the sandbox."""
 
-    __slots__ = ("source", "native", "_compiled")
+    __slots__ = ("source", "native", "_compiled", "_name")
 
-    def __init__(self, source: str, native: bool, compiled: TemplateExpression | Template):
+    def __init__(
+        self,
+        source: str,
+        native: bool,
+        compiled: TemplateExpression | Template,
+        name: str | None = None,
+    ):
         self.source = source
         self.native = native
         self._compiled = compiled
+        self._name = name  # the expression is this bare name (``item``, ``index``)
 
     def evaluate(self, scope: Mapping[str, Any]) -> Any:
+        if self._name is not None:
+            # a bare name holding a number, yes/no or nothing is read as the sandbox would
+            # give it, without a sandbox call (``{{ index }}`` for each of 100,000 items);
+            # anything else, or a name not in scope, takes the full path and its checks
+            value = scope.get(self._name, _ABSENT)
+            if type(value) in SCALARS:
+                return value
         with time_budget():
             try:
                 if self.native:
@@ -111,7 +127,7 @@ def compile_condition(source: str, spec: ScopeSpec) -> Expression:
         )
     expr = _parse_expression(source)
     _check_references(expr, spec, source)
-    return Expression(source, True, _compiled(_compile_native, source, source))
+    return Expression(source, True, _compiled(_compile_native, source, source), _bare_name(expr))
 
 
 def compile_template(source: str, spec: ScopeSpec) -> Expression:
@@ -121,7 +137,8 @@ def compile_template(source: str, spec: ScopeSpec) -> Expression:
     _check_references(template, spec, source)
     single = _single_expression(source)
     if single is not None:
-        return Expression(source, True, _compiled(_compile_native, single, source))
+        compiled = _compiled(_compile_native, single, source)
+        return Expression(source, True, compiled, _bare_name(_parse_expression(single)))
     return Expression(source, False, _compiled(_compile_text, source, source))
 
 
@@ -134,6 +151,10 @@ def _compiled(compile_: Callable[[str], Any], text: str, source: str) -> Any:
         raise ExpressionError(f"{exc.message} in {source!r}") from None
     except RecursionError:
         raise ExpressionError(f"expression is too deeply nested: {source[:80]!r}") from None
+
+
+def _bare_name(expr: nodes.Expr) -> str | None:
+    return expr.name if isinstance(expr, nodes.Name) else None
 
 
 def is_dynamic(value: Any) -> bool:

@@ -169,3 +169,24 @@ def test_time_budget_stops_slow_evaluation(settings):
     settings.BUBBLE = {**settings.BUBBLE, "EXPRESSION_TIME_LIMIT": 0.0}
     with pytest.raises(ExpressionError, match="took longer"):
         evaluate("{{ params.items|map('string')|list }}", ScopeSpec(), items=[1, 2, 3])
+
+
+@pytest.mark.parametrize("value", [7, 2.5, True, None])
+def test_a_bare_name_gives_its_value_as_the_sandbox_would(value):
+    spec = ScopeSpec(extra=frozenset({"index"}))
+    assert compile_template("{{ index }}", spec).evaluate({"index": value}) == value
+    assert compile_template(" {{- index -}} ", spec).evaluate({"index": value}) == value
+    assert compile_condition("index", spec).evaluate({"index": value}) == value
+
+
+def test_a_bare_name_missing_from_the_scope_is_still_an_error():
+    with pytest.raises(ExpressionError, match="undefined"):
+        compile_template("{{ index }}", ScopeSpec(extra=frozenset({"index"}))).evaluate({})
+
+
+def test_a_bare_name_holding_a_large_value_is_still_weighed(settings):
+    settings.BUBBLE = {**settings.BUBBLE, "MAX_VALUE_SIZE": 10}
+    expression = compile_template("{{ item }}", ScopeSpec(extra=frozenset({"item"})))
+    assert expression.evaluate({"item": 12345678901234567890}) == 12345678901234567890
+    with pytest.raises(ExpressionError):
+        expression.evaluate({"item": list(range(100))})
