@@ -121,10 +121,16 @@ def _wrk(
         requests=requests,
         errors=failed,
         rps=round(requests / duration, 1),
-        p50_ms=round(_ms(re.search(r"50%\s+(\S+)", out).group(1)), 2),
-        p99_ms=round(_ms(re.search(r"99%\s+(\S+)", out).group(1)), 2),
+        p50_ms=round(_percentile_ms(out, 50), 2),
+        p99_ms=round(_percentile_ms(out, 99), 2),
         tool="wrk",
     )
+
+
+def _percentile_ms(out: str, p: int) -> float:
+    """A line of wrk's latency distribution (``     50%    1.23ms``). Anchored at the start
+    of the line: the thread stats above end in percentages such as ``62.50%``."""
+    return _ms(re.search(rf"^\s*{p}%\s+(\S+)", out, re.MULTILINE).group(1))
 
 
 def _lua(text: str) -> str:

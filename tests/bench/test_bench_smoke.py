@@ -12,7 +12,7 @@ import pytest
 
 from bench import common, endpoint, report, scheduler, steadiness
 from bench.__main__ import PROFILES
-from bench.loadgen import _ms, wrk_available
+from bench.loadgen import _ms, _percentile_ms, wrk_available
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +33,24 @@ def test_endpoint(env):
 
 def test_wrk_durations_are_read_in_milliseconds():
     assert (_ms("850.00us"), _ms("12.5ms"), _ms("1.20s")) == (0.85, 12.5, 1200.0)
+
+
+WRK_OUTPUT = """Running 1s test @ http://127.0.0.1:8000/api/1.1/wf/bench-create-customer
+  1 threads and 2 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     7.61ms    1.02ms  11.30ms   62.50%
+    Req/Sec   262.50     12.99    280.00     99.50%
+  Latency Distribution
+     50%    7.40ms
+     75%    8.02ms
+     90%    9.10ms
+     99%   11.30ms
+  263 requests in 1.00s, 98.12KB read
+"""
+
+
+def test_wrk_percentiles_are_read_from_the_distribution_not_the_thread_stats():
+    assert (_percentile_ms(WRK_OUTPUT, 50), _percentile_ms(WRK_OUTPUT, 99)) == (7.4, 11.3)
 
 
 def test_engine_alone(env):
