@@ -14,7 +14,6 @@ instead of completing a run twice.
 from __future__ import annotations
 
 import datetime
-import functools
 import logging
 from contextlib import nullcontext
 from typing import Any
@@ -27,9 +26,10 @@ from workflows.choices import RunSource, RunStatus
 from workflows.engine.cache import get_compiled
 from workflows.engine.serialize import to_log
 from workflows.exceptions import WorkflowError
-from workflows.models import Run, Workflow
+from workflows.models import Run
 
 from . import conf, recurring, triggers
+from .loading import load_scheduled_run
 from .models import Origin, ScheduledRun, Status
 from .transitions import transition
 
@@ -55,7 +55,7 @@ def execute_scheduled_run(pk: str, now: datetime.datetime | None = None) -> str:
     both, see ``run_claimed``). ``now`` (tests) is the moment the claim is made at, which
     places the next occurrence of a recurring event.
     """
-    row = _load(pk)
+    row = load_scheduled_run(pk)
     if row is None or row.status != Status.QUEUED:
         return "skipped"
     try:
@@ -67,41 +67,13 @@ def execute_scheduled_run(pk: str, now: datetime.datetime | None = None) -> str:
 def claim(pk: str, now: datetime.datetime | None = None) -> ScheduledRun | None:
     """Claim scheduled run ``pk`` on its own, without running it (what a worker that dies
     right after claiming leaves behind); ``run_claimed`` then runs it."""
-    row = _load(pk)
+    row = load_scheduled_run(pk)
     if row is None or row.status != Status.QUEUED:
         return None
     with transaction.atomic():
         if not _take(row, now):
             return None
     return row
-
-
-#: the workflow's columns a worker reads; the engine finds the rest in the compiled
-#: definition it caches per revision. Loading only these keeps the query that starts a run
-#: cheap; reading a deferred one would cost a query (tests/scheduler/test_execution_cost.py
-#: counts them).
-_WORKFLOW_FIELDS = frozenset(
-    {"id", "name", "timeout", "retries", "retry_delay", "revision", "updated_at"}
-)
-
-
-@functools.cache
-def _deferred() -> tuple[str, ...]:
-    return tuple(
-        f"workflow__{field.name}"
-        for field in Workflow._meta.concrete_fields
-        if field.name not in _WORKFLOW_FIELDS
-    )
-
-
-def _load(pk: str) -> ScheduledRun | None:
-    # get(), not first(): no ORDER BY to build for a primary-key lookup; the user the run
-    # runs as in the same query
-    try:
-        runs = ScheduledRun.objects.select_related("workflow", "actor").defer(*_deferred())
-        return runs.get(pk=pk)
-    except ScheduledRun.DoesNotExist:
-        return None
 
 
 def _take(row: ScheduledRun, now: datetime.datetime | None, run: Run | None = None) -> bool:

@@ -15,7 +15,8 @@ from django_q.signing import SignedPackage
 
 from scheduler import services
 from scheduler.dispatch import ENQUEUE_CHUNK, TASK, dispatch_due
-from scheduler.execution import NotClaimed, _load, execute_scheduled_run, run_claimed
+from scheduler.execution import NotClaimed, execute_scheduled_run, run_claimed
+from scheduler.loading import load_scheduled_run
 from scheduler.models import ScheduledRun, Status
 from scheduler.transitions import transition
 from workflows.models import Run, StepRun
@@ -65,7 +66,7 @@ def test_a_trivial_scheduled_run_costs_six_statements(tick, user):
 
 def test_the_claim_and_the_log_row_commit_together(tick):
     (pk,) = _queued(tick)
-    row = _load(pk)
+    row = load_scheduled_run(pk)
     services.cancel([pk])  # cancelled after the worker read it, before it claimed it
     with pytest.raises(NotClaimed):
         run_claimed(row)
