@@ -81,7 +81,8 @@ def dispatch_due(
         missed = [
             pk for pk, due_at, after in rows if after and (now - due_at).total_seconds() > after
         ]
-        ready = [str(pk) for pk, _, after in rows if pk not in set(missed)]
+        skipped = set(missed)
+        ready = [str(pk) for pk, _, _ in rows if pk not in skipped]
         if missed:
             ScheduledRun.objects.filter(pk__in=missed, status=Status.SCHEDULED).update(
                 status=Status.MISSED,
