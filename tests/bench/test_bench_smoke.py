@@ -2,8 +2,9 @@
 are ``make bench``'s, in docs/performance.md).
 
 Each test starts real processes (gunicorn, run_scheduler, qcluster) on a fresh database of
-its own, as the benchmarks do. The endpoint test needs wrk and the PostgreSQL one needs
-PostgreSQL and Redis on loopback; they are skipped, with the reason, when those are missing.
+its own, as the benchmarks do. The endpoint test runs with the Python load generator, and
+with wrk too when it is installed; the PostgreSQL one needs PostgreSQL and Redis on
+loopback. What is missing is skipped, with the reason.
 """
 
 from __future__ import annotations
@@ -21,8 +22,21 @@ def env():
         yield environment
 
 
-@pytest.mark.skipif(not wrk_available(), reason="wrk is not installed (apt-get install wrk)")
-def test_endpoint(env):
+@pytest.mark.parametrize(
+    "loadgen",
+    [
+        "python",
+        pytest.param(
+            "wrk",
+            marks=pytest.mark.skipif(
+                not wrk_available(), reason="wrk is not installed (apt-get install wrk)"
+            ),
+        ),
+    ],
+)
+def test_endpoint(env, loadgen, monkeypatch):
+    if loadgen == "python":
+        monkeypatch.setenv("BENCH_LOADGEN", "python")
     result = endpoint.bench_endpoint(
         {**env, "BENCH_CONN_MAX_AGE": "600"}, connections=2, seconds=1, rounds=1, warmup=0
     )

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import IntegrityError, models
 
 from .. import data_types
 from ..engine.values_types import FileValue, ThingList
@@ -119,17 +119,48 @@ class InvalidThing(WorkflowError):
 
 
 def save_thing(thing: models.Model, many_to_many: list[tuple[Any, Any]]) -> None:
-    """Validate like a model form would (which field, what was wrong), then save."""
+    """Validate like a model form would (which field, what was wrong), then save.
+
+    Field errors are reported first; uniqueness and constraints are checked once the fields
+    are valid. A database refusal that validation could not foresee (a row changed by
+    another transaction meanwhile) is reported the same way, not as a crash."""
     try:
-        thing.full_clean()
+        thing.full_clean(
+            exclude=_held_relations(thing), validate_unique=False, validate_constraints=False
+        )
+        thing.validate_unique()
+        thing.validate_constraints()
     except ValidationError as exc:
         fields = list(getattr(exc, "message_dict", {}))
         raise InvalidThing(
             _validation_message(thing, exc), field=fields[0] if fields else None
         ) from None
-    thing.save()
+    try:
+        thing.save()
+    except IntegrityError as exc:
+        raise InvalidThing(f"invalid {thing._meta.label}: {exc}", field=None) from None
     for f, things in many_to_many:
         getattr(thing, f.name).set(things)
+
+
+def _held_relations(thing: models.Model) -> set[str]:
+    """Foreign keys set to an instance already loaded from the database (the run's user, a
+    thing parameter, a step's result), whose field validation would only SELECT that row
+    again to learn that it exists. Keys with ``limit_choices_to`` or validators of their
+    own are still validated; the database's foreign-key constraint still holds."""
+    held = set()
+    for f in thing._meta.concrete_fields:
+        if not f.many_to_one or f.validators or f.get_limit_choices_to():
+            continue
+        target = f.get_cached_value(thing, default=None)
+        if (
+            target is not None
+            and not target._state.adding
+            and target.pk is not None
+            and getattr(target, f.target_field.attname) == getattr(thing, f.attname)
+        ):
+            held.add(f.name)
+    return held
 
 
 def _validation_message(thing: models.Model, exc: ValidationError) -> str:

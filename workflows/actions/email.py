@@ -114,5 +114,9 @@ def _deliver(message: EmailMultiAlternatives, step: Any) -> None:
         message.send()
     except Exception as exc:  # the run has committed; record the failure on its step
         logger.exception("email to %s failed", message.to)
-        if step is not None and step.pk is not None:
-            type(step).objects.filter(pk=step.pk).update(error=f"email not delivered: {exc}")
+        if step is not None and not step._state.adding:
+            # the log's steps are written without reading their ids back
+            # (workflows/statements.py): a step is its run and position
+            type(step).objects.filter(run_id=step.run_id, position=step.position).update(
+                error=f"email not delivered: {exc}"
+            )

@@ -16,10 +16,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .. import conf
+from .. import conf, statements
 from ..choices import RunSource, RunStatus, StepStatus, WorkflowKind
 from ..exceptions import (
     ActionFailed,
@@ -62,21 +62,22 @@ class Recorder:
     steps: list[StepRun] = field(default_factory=list)
 
     def write(self, root: Run) -> None:
-        if self.children:
-            Run.objects.bulk_create(self.children)
-        if self.steps:
-            StepRun.objects.bulk_create(self.steps)
-        root.save(
-            update_fields=[
-                "status",
-                "result",
-                "error_code",
-                "error_message",
-                "error_parameter",
-                "finished_at",
-                "duration_ms",
-            ]
-        )
+        # prepared statements (workflows/statements.py): the log is written by every run
+        statements.insert(self.children)
+        statements.insert(self.steps)
+        statements.update(Run, root.pk, {name: getattr(root, name) for name in _END_FIELDS})
+
+
+# what a run's end changes on its ``Run`` row
+_END_FIELDS = (
+    "status",
+    "result",
+    "error_code",
+    "error_message",
+    "error_parameter",
+    "finished_at",
+    "duration_ms",
+)
 
 
 @masked_run
@@ -129,12 +130,12 @@ def run(
         params=to_log(values, secret_keys=compiled.secret_keys),
     )
     if on_start is None:
-        run_row.save(force_insert=True)
+        statements.insert([run_row])
     else:
         # one transaction: the row and the caller's bookkeeping (the scheduler's claim)
         # commit together, or neither does when ``on_start`` raises
         with transaction.atomic():
-            run_row.save(force_insert=True)
+            statements.insert([run_row])
             on_start(run_row)
     recorder = Recorder()
     if rejected is not None:
@@ -167,6 +168,8 @@ def run(
             recorder.write(run_row)
     except WorkflowError as exc:
         error = exc
+    except IntegrityError as exc:  # a constraint checked at commit (SQLite's foreign keys)
+        error = ActionFailed(f"the database refused the run's changes: {exc}")
     except Exception as exc:  # a bug or an outage: still logged, never a silent 500
         logger.exception("workflow %s crashed", compiled.name)
         error = ActionFailed(f"internal error: {type(exc).__name__}: {exc}")

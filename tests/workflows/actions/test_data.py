@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from examples.models import Customer, Order
 from workflows import engine
@@ -168,3 +170,65 @@ def test_delete_thing_and_delete_list_count_what_they_deleted(make_workflow, cus
     assert Customer.objects.filter(
         pk=customer.pk
     ).exists()  # cascades are not counted or caused upward
+
+
+ORDER_FOR_CUSTOMER = {
+    "parameters": [{"key": "customer", "type": "thing", "data_type": "examples.Customer"}],
+    "actions": [
+        {
+            "type": "create_thing",
+            "data_type": "examples.Order",
+            "fields": {"customer": "{{ params.customer }}", "total": 1},
+        }
+    ],
+}
+
+
+def test_a_foreign_key_to_a_thing_the_run_holds_is_not_read_again(make_workflow, customer, user):
+    """Validation skips the existence query of a key set to a row the run loaded itself
+    (here the thing parameter): one SELECT of the customer, not two."""
+    wf = make_workflow(**ORDER_FOR_CUSTOMER)
+    engine.run(wf, {"customer": customer.pk}, user)  # compiled, caches warm
+    with CaptureQueriesContext(connection) as queries:
+        result = engine.run(wf, {"customer": customer.pk}, user)
+    assert result.ok, result.error
+    customer_reads = [
+        q for q in queries if q["sql"].startswith("SELECT") and "examples_customer" in q["sql"]
+    ]
+    assert len(customer_reads) == 1
+    assert Order.objects.filter(customer=customer).count() == 2
+
+
+def test_a_foreign_key_given_as_an_id_is_still_checked(make_workflow, customer, user):
+    wf = make_workflow(
+        actions=[
+            {
+                "type": "create_thing",
+                "data_type": "examples.Order",
+                "fields": {"customer": customer.pk + 1000, "total": 1},
+            }
+        ],
+    )
+    result = engine.run(wf, {}, user)
+    assert not result.ok and "customer" in result.error.message
+    assert not Order.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_held_thing_deleted_earlier_in_the_run_fails_the_run_cleanly(make_workflow, user):
+    """The held parameter's row is deleted by an earlier step (through other instances of
+    it): the database's foreign-key constraint refuses the order, whether it checks at
+    INSERT (PostgreSQL) or at COMMIT (SQLite), and the run fails and rolls back as a
+    validation error would, not as a crash."""
+    customer = Customer.objects.create(name="Ann", email="ann@example.com", user=user)
+    wf = make_workflow(
+        parameters=ORDER_FOR_CUSTOMER["parameters"],
+        actions=[
+            {"type": "delete_list", "list": "{{ search('examples.Customer') }}"},
+            *ORDER_FOR_CUSTOMER["actions"],
+        ],
+    )
+    result = engine.run(wf, {"customer": customer.pk}, user)
+    assert not result.ok
+    assert not result.error.message.startswith("internal error"), result.error.message
+    assert Customer.objects.filter(pk=customer.pk).exists() and not Order.objects.exists()
