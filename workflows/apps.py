@@ -13,3 +13,14 @@ class WorkflowsConfig(AppConfig):
         from .groups import create_missing_groups
 
         post_migrate.connect(create_missing_groups, sender=self, dispatch_uid="workflows.groups")
+
+        # Every data type's admin page offers django-guardian's "Object permissions" page
+        # (grants privacy rules count). The admin app's ready() ran autodiscover() before
+        # this one when it comes first in INSTALLED_APPS; the check workflows.W010 names
+        # any data type admin registered too late for this.
+        from django.apps import apps
+
+        if apps.is_installed("django.contrib.admin"):
+            from .admin.object_permissions import add_object_permissions
+
+            add_object_permissions()

@@ -69,3 +69,25 @@ def check_throttle_rates(app_configs, **kwargs):
 
     hint = "Use N/s, N/min, N/hour or N/day; 0 or empty turns it off."
     return [Error(problem, hint=hint, id="workflows.E010") for problem in rate_problems()]
+
+
+@register()
+def check_object_permissions_admin(app_configs, **kwargs):
+    """A data type's admin page must offer guardian's "Object permissions" page (privacy
+    grants are managed there); ``WorkflowsConfig.ready()`` adds it to every admin
+    registered by then, so this only fires for one registered later."""
+    if not apps.is_installed("django.contrib.admin"):
+        return []
+    from .admin.object_permissions import missing_object_permissions
+
+    return [
+        Warning(
+            f"The admin of data type {model._meta.label} has no object permissions page, so "
+            "its privacy grants cannot be managed from the admin.",
+            hint="Register it before the workflows app is ready (put django.contrib.admin "
+            "before workflows in INSTALLED_APPS), use guardian's GuardedModelAdmin, or call "
+            "workflows.admin.object_permissions.add_object_permissions() after registering.",
+            id="workflows.W010",
+        )
+        for model in missing_object_permissions()
+    ]
