@@ -18,6 +18,7 @@ class SchedulerConfig(AppConfig):
         signals.connect()
         groups.register()
         self._link_runs_log()
+        self._describe_api()
 
     @staticmethod
     def _link_runs_log() -> None:
@@ -27,3 +28,9 @@ class SchedulerConfig(AppConfig):
 
         if scheduler_links not in runs.RUN_LINKS:
             runs.RUN_LINKS.append(scheduler_links)
+
+    @staticmethod
+    def _describe_api() -> None:
+        from .api import schema
+
+        schema.register()  # /schedule per workflow, the scheduled runs' endpoints

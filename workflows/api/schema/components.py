@@ -1,20 +1,19 @@
-"""The document's fixed shapes: the error body, runs, scheduled runs; and error responses.
+"""The document's fixed shapes: the error body and runs; and error responses.
 
 They are serializers only to be described (drf-spectacular turns each into a component);
-the views build these bodies themselves (``errors.error_body``, ``views.run_payload``,
-``scheduler.execution.describe``), and the schema tests check the two agree.
+the views build these bodies themselves (``errors.error_body``, ``views.run_payload``), and
+the schema tests check the two agree. Other apps describe their own shapes the same way,
+next to their views, with ``error_responses`` and ``register`` from here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
-
-from scheduler.models import Status as ScheduledStatus
 
 from ...choices import RunSource, RunStatus, StepStatus
 from ..params_serializer import FILE_CONTENTS_COMPONENT, FILE_CONTENTS_SCHEMA
@@ -40,59 +39,6 @@ class ErrorSerializer(serializers.Serializer):
 
     class Meta:
         ref_name = "Error"
-
-
-class ScheduledRunSerializer(serializers.Serializer):
-    """A scheduled run (``scheduler.execution.describe``)."""
-
-    id = serializers.UUIDField()
-    workflow = serializers.CharField()
-    status = serializers.ChoiceField(choices=ScheduledStatus.values)
-    due_at = serializers.DateTimeField()
-    params = serializers.DictField(help_text="The parameters it will run with (secrets masked).")
-    attempts = serializers.IntegerField()
-    run = serializers.UUIDField(allow_null=True, help_text="The run it made, once it ran.")
-    error = serializers.CharField(allow_null=True)
-
-    class Meta:
-        ref_name = "ScheduledRun"
-
-
-class ScheduledRunResponseSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=["success"])
-    response = ScheduledRunSerializer()
-
-    class Meta:
-        ref_name = "ScheduledRunResponse"
-
-
-class ScheduledRunPageSerializer(serializers.Serializer):
-    cursor = serializers.IntegerField(help_text="Where this page starts.")
-    results = ScheduledRunSerializer(many=True)
-    count = serializers.IntegerField(help_text="How many are in this page.")
-    remaining = serializers.IntegerField(help_text="How many come after this page.")
-
-    class Meta:
-        ref_name = "ScheduledRunPage"
-
-
-class ScheduledRunListSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=["success"])
-    response = ScheduledRunPageSerializer()
-
-    class Meta:
-        ref_name = "ScheduledRunList"
-
-
-class ScheduledRunCreatedSerializer(serializers.Serializer):
-    """What scheduling a workflow answers (201)."""
-
-    id = serializers.UUIDField(help_text="The scheduled run's id: cancel it with this.")
-    due_at = serializers.DateTimeField()
-    status = serializers.ChoiceField(choices=ScheduledStatus.values)
-
-    class Meta:
-        ref_name = "ScheduledRunCreated"
 
 
 class RunErrorSerializer(serializers.Serializer):
@@ -157,7 +103,6 @@ _ERRORS: dict[int, str] = {
     "revoked or expired one.",
     403: "FORBIDDEN: the key's user may not do this, or it is outside the key's scope.",
     404: "NOT_FOUND: nothing here, or nothing the caller may see.",
-    409: "NOT_CANCELLABLE: the scheduled run has started or ended.",
     413: "PAYLOAD_TOO_LARGE: the body is over the server's limit.",
     429: "TOO_MANY_REQUESTS: over the key's or the address's rate; retry after the "
     "`Retry-After` header's seconds.",
@@ -166,10 +111,14 @@ _ERRORS: dict[int, str] = {
 }
 
 
-def error_responses(statuses: Iterable[int]) -> dict[int, OpenApiResponse]:
-    """Responses in the error shape for these statuses."""
+def error_responses(
+    statuses: Iterable[int], descriptions: Mapping[int, str] | None = None
+) -> dict[int, OpenApiResponse]:
+    """Responses in the error shape for these statuses (``descriptions``: an endpoint's own
+    words for a status, such as another app's 409)."""
+    described = {**_ERRORS, **(descriptions or {})}
     return {
-        status: OpenApiResponse(response=ErrorSerializer, description=_ERRORS[status])
+        status: OpenApiResponse(response=ErrorSerializer, description=described[status])
         for status in statuses
     }
 

@@ -1,7 +1,8 @@
 """The preprocessing hook: the URL patterns' endpoints → the document's operations.
 
-``/api/1.1/wf/{name}`` and its ``/schedule`` become one set of operations per exposed API
-workflow, ``/api/1.1/obj/{data_type}[/{id}]`` one per data type; the catch-all 404 and the
+``/api/1.1/wf/{name}``, and what other apps serve under it (``registry``: the scheduler's
+``/schedule``), become one set of operations per exposed API workflow,
+``/api/1.1/obj/{data_type}[/{id}]`` one per data type; the catch-all 404 and the
 trailing-slash twin of the workflow URL are left out. Read from the database on every
 generation, so the document is the editor's current state (``views`` caches it per set of
 workflow revisions).
@@ -13,8 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from scheduler.api.views import ScheduleView
-
 from ... import data_types
 from ...choices import WorkflowKind
 from ...engine.cache import get_compiled
@@ -24,6 +23,7 @@ from ...models import Workflow
 from ..data import ThingListView, ThingView
 from ..views import NotFoundView, WorkflowView
 from . import endpoints as _endpoints  # noqa: F401 - registers the fixed endpoints' schemas
+from . import registry
 from .data import DataTypeDoc, data_endpoints
 from .names import Names
 from .workflows import WorkflowDoc, broken_compiled, workflow_endpoints
@@ -77,12 +77,10 @@ def expand_endpoints(endpoints: list[Endpoint], **kwargs: Any) -> list[Endpoint]
         if view is WorkflowView:
             if path.endswith("/"):
                 continue  # /api/1.1/wf/{name}/, the same operation
+            expanded += [workflow_endpoints(doc, view, method) for doc in catalog.workflows]
+        elif (operation := registry.workflow_operation(view)) is not None:
             expanded += [
-                workflow_endpoints(doc, view, method, schedule=False) for doc in catalog.workflows
-            ]
-        elif view is ScheduleView:
-            expanded += [
-                workflow_endpoints(doc, view, method, schedule=True) for doc in catalog.workflows
+                workflow_endpoints(doc, view, method, operation) for doc in catalog.workflows
             ]
         elif view in (ThingListView, ThingView):
             one = view is ThingView

@@ -14,17 +14,14 @@ import re
 from collections.abc import Iterable
 
 from ..params_serializer import component_base
+from . import registry
 
-#: components and operations of the fixed endpoints (``components``, ``endpoints``)
+#: components and operations of the fixed endpoints (``components``, ``endpoints``); other
+#: apps reserve theirs (``registry.reserve_names``)
 FIXED_COMPONENTS = frozenset(
     {
         "Error",
         "FileContents",
-        "ScheduledRun",
-        "ScheduledRunResponse",
-        "ScheduledRunPage",
-        "ScheduledRunList",
-        "ScheduledRunCreated",
         "Run",
         "RunStep",
         "RunError",
@@ -32,10 +29,11 @@ FIXED_COMPONENTS = frozenset(
         "Success",
     }
 )
-FIXED_OPERATIONS = frozenset({"run_get", "scheduled_list", "scheduled_get", "scheduled_cancel"})
+FIXED_OPERATIONS = frozenset({"run_get"})
 
-WORKFLOW_COMPONENTS = ("Request", "UploadRequest", "ScheduleRequest", "Response", "Result")
-WORKFLOW_OPERATIONS = ("", "_get", "_schedule")
+#: per workflow; other apps' per-workflow operations add theirs (``registry``)
+WORKFLOW_COMPONENTS = ("Request", "UploadRequest", "Response", "Result")
+WORKFLOW_OPERATIONS = ("", "_get")
 DATA_COMPONENTS = (
     "",
     "Request",
@@ -57,8 +55,9 @@ class Names:
     """Hands out unique component and operation bases, first come first served."""
 
     def __init__(self) -> None:
-        self.components: set[str] = {n.lower() for n in FIXED_COMPONENTS}
-        self.operations: set[str] = set(FIXED_OPERATIONS)
+        fixed = (*FIXED_COMPONENTS, *registry.RESERVED_COMPONENTS)
+        self.components: set[str] = {n.lower() for n in fixed}
+        self.operations: set[str] = {*FIXED_OPERATIONS, *registry.RESERVED_OPERATIONS}
 
     def claim(
         self,
@@ -83,7 +82,10 @@ class Names:
 
     def workflow(self, name: str) -> tuple[str, str]:
         return self.claim(
-            component_base(name), operation_base(name), WORKFLOW_COMPONENTS, WORKFLOW_OPERATIONS
+            component_base(name),
+            operation_base(name),
+            (*WORKFLOW_COMPONENTS, *registry.workflow_component_suffixes()),
+            (*WORKFLOW_OPERATIONS, *registry.workflow_operation_suffixes()),
         )
 
     def data_type(self, label: str) -> tuple[str, str]:

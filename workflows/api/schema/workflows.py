@@ -1,10 +1,11 @@
 """Each exposed workflow as its own operations, built from its definition.
 
-``POST /api/1.1/wf/<name>`` (and ``GET``, parameters in the query string) and
-``POST /api/1.1/wf/<name>/schedule``: operation id from the name, the builder's description,
-the request body from the workflow's parameter serializer (``params_serializer``, the one
-that validates the requests), the response from its ``return_data`` keys (``returns``),
-the errors it can answer, and the security its ``auth`` asks for.
+``POST /api/1.1/wf/<name>`` (and ``GET``, parameters in the query string), and what other
+apps add per workflow (``registry``: the scheduler's ``/schedule``): operation id from the
+name, the builder's description, the request body from the workflow's parameter serializer
+(``params_serializer``, the one that validates the requests), the response from its
+``return_data`` keys (``returns``), the errors it can answer, and the security its ``auth``
+asks for.
 """
 
 from __future__ import annotations
@@ -26,10 +27,10 @@ from ..params_serializer import (
     param_schema,
     workflow_params_serializer,
 )
-from .components import ScheduledRunCreatedSerializer, error_responses, register
-from .components import register_file_contents as _register_file_contents
+from .components import error_responses, register, register_file_contents
 from .data import DataTypeDoc, thing_ref
 from .endpoints import BEARER
+from .registry import WorkflowOperation
 from .returns import returned_schema
 
 _AUTH_NOTES = {
@@ -62,7 +63,10 @@ class WorkflowDoc:
         return workflow_params_serializer(self.compiled, upload=upload, name=name)
 
 
-class _WorkflowSchema(AutoSchema):
+class WorkflowSchema(AutoSchema):
+    """One operation of one exposed workflow; other apps' per-workflow operations (the
+    scheduler's ``/schedule``, see ``registry``) build on it too."""
+
     def __init__(self, doc: WorkflowDoc) -> None:
         super().__init__()
         self.doc = doc
@@ -77,28 +81,28 @@ class _WorkflowSchema(AutoSchema):
     def get_auth(self) -> list[dict[str, list[str]]]:
         return [] if self.compiled.auth == AuthMode.NONE else BEARER
 
-    def _notes(self) -> list[str]:
+    def notes(self) -> list[str]:
         notes = [self.compiled.description.strip(), _AUTH_NOTES.get(self.compiled.auth, "")]
         if self.doc.broken:
             notes.append(f"Its stored definition does not validate: {self.doc.broken}")
         return [n for n in notes if n]
 
-    def _error_statuses(self, *extra: int) -> tuple[int, ...]:
+    def error_statuses(self, *extra: int) -> tuple[int, ...]:
         statuses = {400, 401, 404, 413, 429, *extra}
         if self.compiled.auth != AuthMode.NONE:
             statuses.add(403)  # an admin-only workflow, or a key scoped to other workflows
         return tuple(sorted(statuses))
 
-    def _params_body(self) -> dict[str, Any]:
+    def params_body(self) -> dict[str, Any]:
         if self.doc.has_files:
-            _register_file_contents(self.registry)
+            register_file_contents(self.registry)
         body: dict[str, Any] = {"application/json": self.doc.params_serializer()}
         if self.doc.has_files:
             body["multipart/form-data"] = self.doc.params_serializer(upload=True)
         return body
 
 
-class WorkflowRunSchema(_WorkflowSchema):
+class WorkflowRunSchema(WorkflowSchema):
     """``POST /api/1.1/wf/<name>`` (a JSON or multipart body) and ``GET`` (a query string)."""
 
     def get_operation_id(self) -> str:
@@ -114,7 +118,7 @@ class WorkflowRunSchema(_WorkflowSchema):
         return self.method == "GET"
 
     def get_description(self) -> str:
-        notes = self._notes()
+        notes = self.notes()
         if self.compiled.condition_not_met == ConditionNotMet.OK_200:
             notes.append("When its condition is not met it answers 200 with an empty response.")
         return "\n\n".join(notes)
@@ -135,12 +139,12 @@ class WorkflowRunSchema(_WorkflowSchema):
         ]
 
     def get_request_serializer(self) -> Any:
-        return None if self._get else self._params_body()
+        return None if self._get else self.params_body()
 
     def get_response_serializers(self) -> dict[int, Any]:
         return {
             200: OpenApiResponse(self._success(), "The workflow ran: its returned data."),
-            **error_responses(s for s in self._error_statuses(500) if s != 413 or not self._get),
+            **error_responses(s for s in self.error_statuses(500) if s != 413 or not self._get),
         }
 
     def _success(self) -> dict[str, str]:
@@ -160,56 +164,13 @@ class WorkflowRunSchema(_WorkflowSchema):
         return register(self.registry, f"{self.doc.component}Response", envelope)
 
 
-class WorkflowScheduleSchema(_WorkflowSchema):
-    """``POST /api/1.1/wf/<name>/schedule``: ``{"at", "params"}`` → 201 the scheduled run."""
-
-    def get_operation_id(self) -> str:
-        return f"{self.doc.operation}_schedule"
-
-    def get_summary(self) -> str:
-        return f"Schedule {self.compiled.name}"
-
-    def get_description(self) -> str:
-        return "\n\n".join(
-            [
-                f"Run {self.compiled.name} later, as the key's user; a time in the past runs "
-                "at once. Parameters are checked now, as the run will see them.",
-                *self._notes(),
-            ]
-        )
-
-    def get_request_serializer(self) -> Any:
-        if self.doc.has_files:
-            _register_file_contents(self.registry)
-        if self._body is None:  # one class per operation: the component is named after it
-            self._body = {"application/json": self._schedule_serializer()}
-        return self._body
-
-    _body: dict[str, Any] | None = None
-
-    def _schedule_serializer(self) -> type[serializers.Serializer]:
-        params = self.doc.params_serializer()
-        required = any(is_required(spec) for spec in self.compiled.parameters)
-        fields = {
-            "at": serializers.DateTimeField(
-                required=False,
-                help_text="When to run (ISO 8601 or epoch milliseconds); default: now.",
-            ),
-            "params": params(required=required, help_text="The workflow's parameters."),
-        }
-        return type(f"{self.doc.component}Schedule", (serializers.Serializer,), fields)
-
-    def get_response_serializers(self) -> dict[int, Any]:
-        return {
-            201: OpenApiResponse(ScheduledRunCreatedSerializer, "Scheduled."),
-            **error_responses(self._error_statuses()),
-        }
-
-
-def workflow_endpoints(doc: WorkflowDoc, view_class: type, method: str, *, schedule: bool):
-    """The ``(path, path_regex, method, callback)`` of one workflow operation."""
-    path = doc.path + ("/schedule" if schedule else "")
-    schema = WorkflowScheduleSchema(doc) if schedule else WorkflowRunSchema(doc)
+def workflow_endpoints(
+    doc: WorkflowDoc, view_class: type, method: str, operation: WorkflowOperation | None = None
+):
+    """The ``(path, path_regex, method, callback)`` of one workflow operation: running it,
+    or another app's ``operation`` on it (``registry``)."""
+    path = doc.path + (operation.suffix if operation else "")
+    schema = operation.schema(doc) if operation else WorkflowRunSchema(doc)
     regex = "^" + re.escape(path.lstrip("/")) + "$"
     return path, regex, method, view_class.as_view(schema=schema)
 
