@@ -11,6 +11,7 @@ from examples.models import Order
 from scheduler.dispatch import dispatch_due, reap_lost
 from scheduler.execution import claim, execute_scheduled_run, run_claimed
 from scheduler.models import Origin, Pause, ScheduledRun, Status
+from tests.workflows.privacy import conftest as privacy_fixtures
 from workflows import engine
 from workflows.choices import RunSource, RunStatus
 from workflows.models import Run
@@ -327,3 +328,89 @@ def test_self_scheduling_is_stopped_by_the_depth_guard(make_workflow, drain, set
     assert last.depth == 3 and last.error_code == "MAX_DEPTH_EXCEEDED"
     assert "BUBBLE_MAX_DEPTH" in last.error_message
     assert ScheduledRun.objects.filter(status=Status.SCHEDULED).count() == 0
+
+
+# --- schedule_workflow's ignore_privacy ---------------------------------------------------
+# Privacy tests start with no rules (the ``privacy`` marker); ``rule`` and ``shop`` come
+# from the privacy tests: alice owns orders a1 and a2, bob owns b1.
+rule = privacy_fixtures.rule
+shop = privacy_fixtures.shop
+
+
+@pytest.fixture
+def owner_sees_own(rule):
+    rule("thing.customer.user == current_user", view_all=True, find_in_searches=True)
+
+
+@pytest.fixture
+def cancel_found(make_workflow):
+    """Cancels every order its user finds."""
+    return make_workflow(
+        "cancel-found",
+        actions=[
+            {
+                "type": "make_changes_to_list",
+                "list": "{{ search('examples.Order') }}",
+                "changes": {"status": "cancelled"},
+            },
+        ],
+    )
+
+
+@pytest.fixture
+def note_order(make_workflow):
+    """Changes the order it is given."""
+    return make_workflow(
+        "note-order",
+        parameters=[{"key": "order", "type": "thing", "data_type": "examples.Order"}],
+        actions=[
+            {"type": "make_changes", "thing": "{{ params.order }}", "changes": {"note": "noted"}},
+        ],
+    )
+
+
+def _scheduling(make_workflow, name, workflow, *, ignore_privacy=None, params=None):
+    """A workflow whose one action schedules ``workflow`` now, with or without the option."""
+    action = {"type": "schedule_workflow", "workflow": workflow, "params": params or {}}
+    if ignore_privacy is not None:
+        action["ignore_privacy"] = ignore_privacy
+    return make_workflow(name, actions=[action])
+
+
+@pytest.mark.privacy
+@pytest.mark.parametrize(
+    ("ignore_privacy", "cancelled"),
+    [(True, {"a1", "a2", "b1"}), (False, {"a1", "a2"}), (None, {"a1", "a2"})],
+)
+def test_a_run_scheduled_ignoring_privacy_finds_and_changes_what_its_user_cannot(
+    shop, owner_sees_own, cancel_found, make_workflow, user, drain, ignore_privacy, cancelled
+):
+    parent = _scheduling(make_workflow, "later", "cancel-found", ignore_privacy=ignore_privacy)
+    assert engine.run(parent, {}, user).ok
+    assert ScheduledRun.objects.get().ignore_privacy is bool(ignore_privacy)
+    outcomes = drain()
+    run = Run.objects.get(workflow_name="cancel-found")
+    assert outcomes == [Status.SUCCEEDED], (run.error_code, run.error_message)
+    assert run.actor == user  # still alice's run: only the privacy rules are lifted
+    statuses = dict(Order.objects.values_list("note", "status"))
+    assert {note for note, status in statuses.items() if status == "cancelled"} == cancelled
+
+
+@pytest.mark.privacy
+def test_a_thing_its_user_cannot_reach_may_be_passed_only_when_ignoring_privacy(
+    shop, owner_sees_own, note_order, make_workflow, user, drain
+):
+    bobs = shop["b1"]
+    params = {"order": bobs.pk}
+    respecting = _scheduling(make_workflow, "respecting", "note-order", params=params)
+    refused = engine.run(respecting, {}, user)
+    assert refused.error.code == "NOT_FOUND" and str(bobs.pk) in refused.error.message
+    assert not ScheduledRun.objects.exists()  # refused when scheduling, not when it runs
+
+    ignoring = _scheduling(
+        make_workflow, "ignoring", "note-order", ignore_privacy=True, params=params
+    )
+    assert engine.run(ignoring, {}, user).ok
+    assert drain() == [Status.SUCCEEDED]  # looked up again when it runs, still ignoring
+    bobs.refresh_from_db()
+    assert bobs.note == "noted"

@@ -172,3 +172,94 @@ def test_a_trigger_deleted_elsewhere_a_moment_ago_does_not_break_the_change(audi
     triggers._watch.loaded_at = time.monotonic()  # as if deleted by another process
     Customer.objects.create(name="Fay", email="fay@example.com")
     assert trigger_runs().count() == 0
+
+
+# --- cascades: a trigger's own changes fire nothing, what it schedules does ----------------
+
+
+@pytest.fixture
+def cascade(make_workflow):
+    """on-paid notes the order itself and schedules ``ship``, whose change fires triggers;
+    on-any-update watches every change to an order."""
+    make_workflow(
+        "ship",
+        parameters=[{"key": "order", "type": "thing", "data_type": "examples.Order"}],
+        actions=[
+            {
+                "type": "make_changes",
+                "thing": "{{ params.order }}",
+                "changes": {"status": "shipped"},
+            }
+        ],
+    )
+    make_workflow(
+        "on-paid",
+        kind="trigger",
+        data_type="examples.Order",
+        on=["update"],
+        only_when="thing_before.status != 'paid' and thing.status == 'paid'",
+        actions=[
+            {"type": "make_changes", "thing": "{{ thing }}", "changes": {"note": "seen"}},
+            {
+                "id": "ship",
+                "type": "schedule_workflow",
+                "workflow": "ship",
+                "params": {"order": "{{ thing }}"},
+            },
+        ],
+    )
+    make_workflow(
+        "on-any-update",
+        kind="trigger",
+        data_type="examples.Order",
+        on=["update"],
+        actions=[{"type": "log", "message": "{{ thing_before.status }} -> {{ thing.status }}"}],
+    )
+
+
+def _fired(name):
+    return list(trigger_runs().filter(workflow__name=name).order_by("created_at", "depth"))
+
+
+def test_a_trigger_s_own_changes_fire_nothing_but_what_it_schedules_does(
+    cascade, make_workflow, order, user, drain
+):
+    pay = make_workflow(
+        "pay",
+        parameters=[{"key": "order", "type": "thing", "data_type": "examples.Order"}],
+        actions=[
+            {"type": "make_changes", "thing": "{{ params.order }}", "changes": {"status": "paid"}}
+        ],
+    )
+    root = engine.run(pay, {"order": order.pk}, user).run
+    assert len(_fired("on-paid")) == 1 and len(_fired("on-any-update")) == 1
+
+    drain()
+    order.refresh_from_db()
+    assert (order.status, order.note) == ("shipped", "seen")
+
+    # on-paid's own change (the note) fired nothing: each trigger fired once for the
+    # payment and once for the shipping done by the run it scheduled, never for the note
+    on_any = _fired("on-any-update")
+    contexts = [(r.context["thing_before"]["status"], r.context["thing_after"]) for r in on_any]
+    assert [(before, after["status"]) for before, after in contexts] == [
+        ("new", "paid"),
+        ("paid", "shipped"),
+    ]
+    assert contexts[1][1]["note"] == "seen"  # the note was there, but fired nothing itself
+    assert len(_fired("on-paid")) == 2  # fired again by ship's change; condition not met
+    outputs = [Run.objects.get(pk=r.run_id).steps.get().output for r in on_any]
+    assert outputs == ["new -> paid", "paid -> shipped"]
+
+    # the cascade is linked and counted by depth from the root run (pay: 0)
+    ship = ScheduledRun.objects.get(origin=Origin.ACTION, workflow__name="ship")
+    paid_trigger_run = Run.objects.get(pk=_fired("on-paid")[0].run_id)
+    assert (ship.scheduled_by, ship.depth, ship.actor) == (paid_trigger_run, 2, user)
+    assert ship.run.source == RunSource.SCHEDULED and ship.run.status == RunStatus.SUCCEEDED
+    shipped = on_any[1]
+    assert (shipped.scheduled_by, shipped.depth, shipped.actor) == (ship.run, 3, user)
+    assert (on_any[0].scheduled_by, on_any[0].depth) == (root, 1)
+    assert [Run.objects.get(pk=r.run_id).status for r in _fired("on-paid")] == [
+        RunStatus.SUCCEEDED,
+        RunStatus.CONDITION_NOT_MET,
+    ]

@@ -6,10 +6,12 @@ who may call it in ``access``.
 
 from __future__ import annotations
 
+import io
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
-from django.http import QueryDict
+from django.http import HttpRequest, QueryDict
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -30,14 +32,48 @@ class LimitedBodyView(APIView):
     """Refuses bodies over DATA_UPLOAD_MAX_MEMORY_SIZE with 413 before parsing them."""
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if _is_streamed(request.META) and not _buffer_streamed_body(request._request, limit):
+            raise PayloadTooLarge(f"the request body is larger than the limit of {limit:,} bytes")
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         if limit is not None and length > limit:
             raise PayloadTooLarge(f"the request body is {length:,} bytes; the limit is {limit:,}")
         super().initial(request, *args, **kwargs)
+
+
+def _is_streamed(meta: Mapping[str, Any]) -> bool:
+    """A body sent chunked, without Content-Length: Django (under WSGI) and DRF read none
+    of it, so neither the limit above nor the parsers would see it."""
+    encoding = meta.get("HTTP_TRANSFER_ENCODING", "").lower()
+    return not meta.get("CONTENT_LENGTH") and "chunked" in encoding
+
+
+def _buffer_streamed_body(request: HttpRequest, limit: int | None) -> bool:
+    """Read a streamed body, at most ``limit + 1`` bytes of it; False if it is over the limit.
+
+    Within the limit, the body is kept in memory with its Content-Length, so the parsers
+    (and a webhook's signature check) read it as if its length had been sent.
+    """
+    # WSGI: the server's decoded stream (Django's own is limited to Content-Length, i.e. 0);
+    # ASGI: Django's spooled copy of the whole body
+    stream = request.META.get("wsgi.input", request._stream)
+    cap = None if limit is None else limit + 1
+    chunks: list[bytes] = []
+    size = 0
+    while cap is None or size < cap:
+        chunk = stream.read(65536 if cap is None else min(65536, cap - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    if limit is not None and size > limit:
+        return False
+    request._stream = io.BytesIO(b"".join(chunks))
+    request.META["CONTENT_LENGTH"] = str(size)
+    return True
 
 
 class WorkflowView(LimitedBodyView):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from workflows.models import Run
+from examples.models import Customer
+from workflows.models import Run, Workflow
 
 ORDER = {"key": "order", "type": "thing", "data_type": "examples.Order"}
 
@@ -209,6 +211,107 @@ def test_oversized_body_is_413(api, echo, settings):
     )
     error(response, 413, "PAYLOAD_TOO_LARGE")
     assert not Run.objects.exists()
+
+
+def _streamed(api, body: bytes, *, path: str = "/api/1.1/wf/echo"):
+    """POST ``body`` as a chunked (streamed) request: no Content-Length header at all, as
+    gunicorn and ASGI servers hand a ``Transfer-Encoding: chunked`` request to Django."""
+    return api.generic(
+        "POST",
+        path,
+        content_type="application/json",
+        HTTP_TRANSFER_ENCODING="chunked",
+        **{"wsgi.input": io.BytesIO(body)},
+    )
+
+
+def test_oversized_body_without_content_length_is_413(api, make_workflow, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    # no required parameter: a body read as empty would run the workflow and answer 200
+    make_workflow(
+        "open",
+        expose=True,
+        auth="none",
+        parameters=[{"key": "name", "type": "text", "optional": True}],
+        actions=[{"type": "return_data", "data": {"name": "{{ params.name }}"}}],
+    )
+    body = json.dumps({"name": "x" * 5000}).encode()
+    response = _streamed(api, body, path="/api/1.1/wf/open")
+    error(response, 413, "PAYLOAD_TOO_LARGE")
+    assert "X-Run-Id" not in response
+    assert not Run.objects.exists()
+
+
+def test_streamed_body_within_the_limit_is_read(api, echo, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = _streamed(api, json.dumps({"name": "Ann", "n": 3}).encode())
+    assert response.status_code == 200, response.content
+    assert response.json()["response"]["name"] == "Ann"
+    assert response.json()["response"]["n"] == 3
+
+
+def test_workflow_condition_that_cannot_be_evaluated_is_expression_error(call, make_workflow):
+    make_workflow(
+        "ratio",
+        expose=True,
+        auth="none",
+        parameters=[{"key": "n", "type": "number"}, {"key": "d", "type": "number"}],
+        only_when="params.n / params.d > 1",
+        actions=[
+            {"type": "create_thing", "data_type": "examples.Customer", "fields": {"name": "x"}}
+        ],
+    )
+    response = call("ratio", {"n": 1, "d": 0})
+    body = error(response, 500, "EXPRESSION_ERROR")
+    assert "ZeroDivisionError" in body["message"]
+    assert set(body) == {"status", "code", "message", "run"}  # no stack trace, no parameter
+    assert response["X-Run-Id"] == body["run"]
+    run = Run.objects.get(pk=body["run"])
+    assert (run.status, run.error_code) == ("failed", "EXPRESSION_ERROR")
+    assert not Customer.objects.exists()  # no action ran
+    # the same failure inside a step is the step's failure: WORKFLOW_ERROR
+    make_workflow(
+        "ratio-step",
+        expose=True,
+        auth="none",
+        parameters=[{"key": "n", "type": "number"}, {"key": "d", "type": "number"}],
+        actions=[{"type": "log", "message": "x", "only_when": "params.n / params.d > 1"}],
+    )
+    error(call("ratio-step", {"n": 1, "d": 0}), 500, "WORKFLOW_ERROR")
+
+
+def test_stored_workflow_that_no_longer_compiles_is_invalid_definition(call, make_workflow):
+    make_workflow("notify", kind="custom_event", actions=[{"type": "log", "message": "hi"}])
+    make_workflow(
+        "caller",
+        expose=True,
+        auth="none",
+        actions=[{"type": "trigger_custom_event", "workflow": "notify"}],
+    )
+    Workflow.objects.filter(name="notify").delete()
+    response = call("caller")
+    body = error(response, 400, "INVALID_DEFINITION")
+    assert "'notify'" in body["message"] and "caller" in body["message"]
+    assert "run" not in body and "X-Run-Id" not in response
+    assert not Run.objects.exists()  # refused before a run starts
+
+
+def test_unsupported_body_type_is_415(api, echo):
+    response = api.post("/api/1.1/wf/echo", "name=Ann", content_type="text/plain")
+    body = error(response, 415, "UNSUPPORTED_MEDIA_TYPE")
+    assert "text/plain" in body["message"]
+    assert not Run.objects.exists()
+
+
+def test_accept_header_without_json_is_406(api, echo):
+    response = api.post("/api/1.1/wf/echo", {"name": "Ann"}, format="json", HTTP_ACCEPT="text/html")
+    error(response, 406, "NOT_ACCEPTABLE")
+    assert response["Content-Type"] == "application/json"
+    assert not Run.objects.exists()  # refused before the workflow ran
+    ok = api.post(
+        "/api/1.1/wf/echo", {"name": "Ann"}, format="json", HTTP_ACCEPT="text/html, */*;q=0.1"
+    )
+    assert ok.status_code == 200
 
 
 def test_malformed_json_is_400(api, echo):
