@@ -7,11 +7,13 @@ from typing import Any
 from .choices import WorkflowKind
 from .exceptions import WorkflowNotFound
 from .models import Run, Workflow
+from .statements import select_one
 
 
 def exposed_workflow(name: str) -> Workflow:
-    """The exposed API workflow called ``name``; anything else is NOT_FOUND."""
-    workflow = Workflow.objects.filter(name=name, kind=WorkflowKind.API, expose=True).first()
+    """The exposed API workflow called ``name``; anything else is NOT_FOUND. Read by a
+    prepared statement: every API call starts here (workflows/statements.py)."""
+    workflow = select_one(Workflow, {"name": name, "kind": WorkflowKind.API, "expose": True})
     if workflow is None:
         raise WorkflowNotFound(f"no exposed API workflow named {name!r}")
     return workflow

@@ -1,26 +1,32 @@
-"""INSERT and UPDATE statements whose SQL text is built once per process.
+"""SELECT, INSERT and UPDATE statements whose SQL text is built once per process.
 
-Through the ORM, a small INSERT or UPDATE costs more Python (building and compiling the
-query: about 0.3-0.5 ms on the benchmark machine) than the database spends on it. Every run
-writes its log in three such statements (the ``Run`` row, its steps, the row's end) and a
-scheduled run's worker adds two guarded status changes, so they are a large share of a
-short run (docs/performance.md). Here the SQL for a given model and set of columns is built
-once, and only the values are prepared per call, by the fields' own ``pre_save`` and
-``get_db_prep_*`` methods, as Django's compiler does.
+Through the ORM, a small query costs more Python (building and compiling it: about 0.3-0.5
+ms on the benchmark machine) than the database spends on it. Every API call reads its key
+and its workflow, every run writes its log in three statements (the ``Run`` row, its
+steps, the row's end) and a scheduled run's worker reads the run and makes two guarded
+status changes, so these are a large share of a short run (docs/performance.md). Here the
+SQL for a given model and set of columns is built once; only the values are prepared per
+call, by the fields' own ``pre_save`` and ``get_db_prep_*`` methods, and read rows are
+converted by the backend's and the columns' converters, then ``Model.from_db``, as
+Django's compiler does. tests/workflows/test_statements.py checks the results against the
+ORM's on each database.
 
 No model signals are sent and no database-generated value is read back (an auto-increment
-primary key stays None on the instance): use these only for rows nobody listens to and
+primary key stays None on the instance): write with these only rows nobody listens to and
 whose ids are set in Python or not needed afterwards (the run log, scheduled runs).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connections, router
 from django.db.models import Field, Model
+
+Converter = Callable[[Any, Any, Any], Any]
 
 
 def _connection(model: type[Model]) -> Any:
@@ -116,3 +122,134 @@ def update(
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         return cursor.rowcount == 1
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Columns:
+    """One model's columns in a SELECT: where they start, and how each is converted."""
+
+    model: type[Model]
+    table: str  # the table's name or alias in the statement
+    fields: tuple[Field, ...]
+    start: int
+    converters: tuple[tuple[tuple[Converter, ...], Any], ...]
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.fields)
+
+    def sql(self, quote: Callable[[str], str]) -> list[str]:
+        return [f"{quote(self.table)}.{quote(field.column)}" for field in self.fields]
+
+    def instance(self, row: Sequence[Any], db: str, connection: Any) -> Model | None:
+        values = row[self.start : self.end]
+        if values[0] is None:  # the primary key: no such row (an outer join's NULLs)
+            return None
+        converted = []
+        for value, (functions, column) in zip(values, self.converters, strict=True):
+            for convert in functions:
+                value = convert(value, column, connection)
+            converted.append(value)
+        return self.model.from_db(db, [f.attname for f in self.fields], converted)
+
+
+def columns(
+    model: type[Model],
+    table: str,
+    start: int,
+    connection: Any,
+    only: frozenset[str] | None = None,
+) -> Columns:
+    """``model``'s concrete fields (``only`` these, and the key) as Django's compiler
+    selects and converts them: the backend's converters, then the column's own. The
+    fields left out are deferred on the instances, loaded on access as with ``.only()``."""
+    fields = tuple(
+        f for f in model._meta.concrete_fields if only is None or f.name in only or f.primary_key
+    )
+    converters = []
+    for field in fields:
+        column = field.get_col(table)
+        functions = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+        converters.append((tuple(functions), column))
+    return Columns(model, table, tuple(fields), start, tuple(converters))
+
+
+Related = tuple[tuple[str, frozenset[str] | None], ...]
+
+
+@dataclass(frozen=True)
+class _Select:
+    sql: str
+    base: Columns
+    related: tuple[tuple[Field, Columns], ...]
+    where: tuple[Field, ...]
+
+
+@functools.cache
+def _select(
+    model: type[Model],
+    db: str,
+    where: tuple[str, ...],
+    only: frozenset[str] | None,
+    related: Related,
+) -> _Select:
+    connection = connections[db]
+    quote = connection.ops.quote_name
+    meta = model._meta
+    base = columns(model, meta.db_table, 0, connection, only)
+    parts, joins = [], []
+    for name, fields in related:
+        key = meta.get_field(name)
+        alias = f"related_{name}"  # its own name: a model may be joined to itself
+        part = columns(
+            key.related_model, alias, (parts[-1][1] if parts else base).end, connection, fields
+        )
+        left = f"{quote(base.table)}.{quote(key.column)}"
+        right = f"{quote(alias)}.{quote(key.target_field.column)}"
+        joins.append(
+            f"{'LEFT OUTER' if key.null else 'INNER'} JOIN "
+            f"{quote(key.related_model._meta.db_table)} {quote(alias)} ON {left} = {right}"
+        )
+        parts.append((key, part))
+    where_fields = tuple(meta.pk if name == "pk" else meta.get_field(name) for name in where)
+    select = ", ".join(base.sql(quote) + [c for _, part in parts for c in part.sql(quote)])
+    conditions = " AND ".join(f"{quote(base.table)}.{quote(f.column)} = %s" for f in where_fields)
+    sql = " ".join(
+        [f"SELECT {select} FROM {quote(meta.db_table)}", *joins, f"WHERE {conditions}"]  # noqa: S608 - quoted model metadata
+    )
+    return _Select(sql, base, tuple(parts), where_fields)
+
+
+def select_one(
+    model: type[Model],
+    where: Mapping[str, Any],
+    *,
+    only: frozenset[str] | None = None,
+    related: Mapping[str, frozenset[str] | None] | None = None,
+) -> Model | None:
+    """The row of ``model`` whose ``where`` fields (``pk`` for the key) equal the given
+    values, as ``.filter(**where).first()`` without its ordering: use it on a unique
+    match. ``only``: the fields read (the rest deferred). ``related``: foreign keys to
+    load in the same statement (``select_related``), each with its ``only`` or None for
+    every field. None when there is no such row."""
+    db = router.db_for_read(model)
+    connection = connections[db]
+    plan = _select(model, db, tuple(where), only, tuple((related or {}).items()))
+    values = [
+        f.get_db_prep_value(value, connection)
+        for f, value in zip(plan.where, where.values(), strict=True)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(plan.sql, values)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    obj = plan.base.instance(row, db, connection)
+    for key, part in plan.related:
+        target = part.instance(row, db, connection)
+        if target is not None or getattr(obj, key.attname) is None:
+            key.set_cached_value(obj, target)
+    return obj

@@ -7,10 +7,12 @@ import datetime
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from workflows import statements
-from workflows.models import Run, StepRun
+from workflows.models import ApiKey, Run, StepRun, Workflow
+from workflows.selectors import exposed_workflow
 
 
 def _run(**fields) -> Run:
@@ -73,3 +75,61 @@ def test_update_of_another_row_changes_nothing(db, pk_kind):
     target = other.pk if pk_kind == "other" else Run().pk
     assert statements.update(Run, target, {"status": "failed"}) == (pk_kind == "other")
     assert Run.objects.get(pk=run.pk).status == "running"
+
+
+def _fields(instance) -> dict:
+    return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}
+
+
+def test_select_one_reads_what_the_orm_reads(make_workflow, monkeypatch):
+    monkeypatch.setenv("BUBBLE_SECRET_HOOK", "s3cret")
+    make_workflow(
+        "greet",
+        kind="api",
+        expose=True,
+        description="Says hello ✓",
+        actions=[{"type": "log", "message": "hi"}],
+        webhook={"secret": "HOOK", "scheme": "stripe"},
+    )
+    loaded = exposed_workflow("greet")
+    assert _fields(loaded) == _fields(Workflow.objects.get(name="greet"))
+    assert loaded.webhook == {"secret": "HOOK", "scheme": "stripe"}
+    assert loaded.updated_at.tzinfo is not None and not loaded._state.adding
+
+
+def test_select_one_matches_every_condition(make_workflow):
+    make_workflow("hidden", kind="api", expose=False, actions=[{"type": "log", "message": "x"}])
+    assert statements.select_one(Workflow, {"name": "hidden", "expose": True}) is None
+    assert statements.select_one(Workflow, {"name": "hidden", "expose": False}) is not None
+    assert statements.select_one(Workflow, {"name": "nobody"}) is None
+
+
+def test_select_one_joins_related_rows_in_one_query(user, key):
+    prefix = key.partition(".")[0]
+    orm = ApiKey.objects.select_related("user").get(prefix=prefix)
+    with CaptureQueriesContext(connection) as queries:
+        loaded = statements.select_one(ApiKey, {"prefix": prefix}, related={"user": None})
+        assert loaded.user.username == user.username and loaded.is_valid(key)
+    assert len(queries) == 1
+    assert _fields(loaded) == _fields(orm) and _fields(loaded.user) == _fields(orm.user)
+
+
+def test_select_one_with_only_some_fields_defers_the_rest(user):
+    run = _run(actor=user)
+    statements.insert([run])
+    loaded = statements.select_one(
+        Run, {"pk": run.pk}, only=frozenset({"status"}), related={"actor": frozenset({"username"})}
+    )
+    assert loaded.get_deferred_fields() >= {"params", "workflow_name"}
+    assert loaded.actor.get_deferred_fields() >= {"email", "password"}
+    assert (loaded.status, loaded.actor.username) == ("running", user.username)
+    assert loaded.params == {"a": [1, "x", None]}  # loaded on access
+
+
+def test_select_one_of_a_null_relation_is_none_without_a_query(db):
+    run = _run()
+    statements.insert([run])
+    loaded = statements.select_one(Run, {"pk": run.pk}, related={"actor": None, "parent": None})
+    with CaptureQueriesContext(connection) as queries:
+        assert loaded.actor is None and loaded.parent is None
+    assert not queries

@@ -13,6 +13,7 @@ from django.utils import timezone
 from rest_framework import authentication, exceptions
 
 from ..models import ApiKey
+from ..statements import select_one
 
 #: ``last_used_at`` is written at most this often per key, not on every request.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -38,7 +39,8 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
 
     def _verify(self, key: str) -> ApiKey:
         prefix, _, _ = key.partition(".")
-        api_key = ApiKey.objects.select_related("user").filter(prefix=prefix).first()
+        # a prepared statement (workflows/statements.py): every API call starts here
+        api_key = select_one(ApiKey, {"prefix": prefix}, related={"user": None})
         if api_key is None or not api_key.is_valid(key):
             raise exceptions.AuthenticationFailed("the API key is not valid")
         if api_key.revoked:
