@@ -118,12 +118,21 @@ class InvalidThing(WorkflowError):
         self.field = field
 
 
-def save_thing(thing: models.Model, many_to_many: list[tuple[Any, Any]]) -> None:
+def save_thing(
+    thing: models.Model,
+    many_to_many: list[tuple[Any, Any]],
+    changed: Iterable[str] | None = None,
+) -> None:
     """Validate like a model form would (which field, what was wrong), then save.
 
     Field errors are reported first; uniqueness and constraints are checked once the fields
     are valid. A database refusal that validation could not foresee (a row changed by
-    another transaction meanwhile) is reported the same way, not as a crash."""
+    another transaction meanwhile) is reported the same way, not as a crash.
+
+    ``changed``: for a thing that exists, the names of the fields set (as given to
+    ``apply_fields``); only those (and ``auto_now`` fields) are written, so the rest of
+    this copy, perhaps older than a change an earlier step made to the same row through
+    another copy, does not overwrite it. None writes every field."""
     try:
         thing.full_clean(
             exclude=_held_relations(thing), validate_unique=False, validate_constraints=False
@@ -135,12 +144,26 @@ def save_thing(thing: models.Model, many_to_many: list[tuple[Any, Any]]) -> None
         raise InvalidThing(
             _validation_message(thing, exc), field=fields[0] if fields else None
         ) from None
+    update_fields = None if changed is None or thing._state.adding else _written(thing, changed)
     try:
-        thing.save()
+        if update_fields is None or update_fields:
+            thing.save(update_fields=update_fields)
     except IntegrityError as exc:
         raise InvalidThing(f"invalid {thing._meta.label}: {exc}", field=None) from None
     for f, things in many_to_many:
         getattr(thing, f.name).set(things)
+
+
+def _written(thing: models.Model, changed: Iterable[str]) -> list[str]:
+    """The columns a change writes: the fields set, except many-to-many ones (written by
+    ``set()`` after the save), and the ``auto_now`` fields, which a save updates."""
+    meta = thing._meta
+    names = [name for name in changed if not meta.get_field(name).many_to_many]
+    return names + [
+        f.name
+        for f in meta.concrete_fields
+        if getattr(f, "auto_now", False) and f.name not in names
+    ]
 
 
 def _held_relations(thing: models.Model) -> set[str]:
@@ -238,7 +261,7 @@ class MakeChanges(ActionType):
         if thing is None:
             raise WorkflowError("thing: there is no thing to change (the value is empty)")
         later = apply_fields(thing, inputs["changes"])
-        save_thing(thing, later)
+        save_thing(thing, later, changed=inputs["changes"])
         return thing
 
 
@@ -269,7 +292,7 @@ class MakeChangesToList(ActionType):
         things = _as_things(inputs["list"], "list")
         for thing in things:
             later = apply_fields(thing, inputs["changes"])
-            save_thing(thing, later)
+            save_thing(thing, later, changed=inputs["changes"])
         return things
 
 

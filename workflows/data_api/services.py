@@ -238,7 +238,7 @@ def _related(access: DataAccess, field: Any, value: Any) -> Any:
 def _save(thing: models.Model, values: dict[str, Any]) -> None:
     try:
         later = apply_fields(thing, values)
-        save_thing(thing, later)
+        save_thing(thing, later, changed=values)
     except InvalidThing as exc:
         raise InvalidParameter(exc.message, parameter=exc.field) from None
     except (ValidationError, ValueError, TypeError) as exc:

@@ -232,3 +232,25 @@ def test_a_held_thing_deleted_earlier_in_the_run_fails_the_run_cleanly(make_work
     assert not result.ok
     assert not result.error.message.startswith("internal error"), result.error.message
     assert Customer.objects.filter(pk=customer.pk).exists() and not Order.objects.exists()
+
+
+def test_a_change_keeps_what_an_earlier_step_changed_through_another_copy(
+    make_workflow, order, user
+):
+    """The list's copy of the order is cancelled, then the parameter's copy (loaded before)
+    gets a note: only the note is written, the cancellation stays."""
+    wf = make_workflow(
+        parameters=ORDER,
+        actions=[
+            {
+                "type": "make_changes_to_list",
+                "list": "{{ search('examples.Order') }}",
+                "changes": {"status": "cancelled"},
+            },
+            {"type": "make_changes", "thing": "{{ params.order }}", "changes": {"note": "late"}},
+        ],
+    )
+    result = engine.run(wf, {"order": order.pk}, user)
+    assert result.ok, result.error
+    order.refresh_from_db()
+    assert (order.status, order.note) == ("cancelled", "late")
