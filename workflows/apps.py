@@ -10,7 +10,10 @@ class WorkflowsConfig(AppConfig):
     def ready(self) -> None:
         # Registering action types and expression functions happens on import.
         from . import actions, checks, engine  # noqa: F401
+        from .engine.cache import connect_signals
         from .groups import create_missing_groups
+
+        connect_signals()
 
         post_migrate.connect(create_missing_groups, sender=self, dispatch_uid="workflows.groups")
 

@@ -4,13 +4,24 @@ A workflow is compiled (expressions parsed and checked) the first time it runs a
 change, not on every run; every process sees a change at once because the revision is
 read with the workflow row. ``updated_at`` is part of the key because SQLite may give a
 new workflow the id of a deleted one, which would start again at the same revision.
+
+A workflow is also compiled against the workflows its actions name (the custom event it
+triggers, the workflow it schedules: their kind and parameters). When one of those is
+saved, renamed or deleted, or its parameters or actions change, ``refresh_callers`` gives
+the workflows naming it a new ``updated_at`` in the same transaction, so every process
+compiles them again and answers alike (``INVALID_DEFINITION`` for a caller left broken).
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Collection
+from typing import Any
 
-from ..models import Workflow
+from django.db.models.signals import post_delete, post_save, pre_save
+from django.utils import timezone
+
+from ..models import Action, Parameter, Workflow
 from .compiler import CompiledWorkflow, compile_definition
 
 _cache: dict[int, CompiledWorkflow] = {}
@@ -36,3 +47,47 @@ def get_compiled(workflow: Workflow) -> CompiledWorkflow:
 def clear() -> None:
     with _lock:
         _cache.clear()
+
+
+def refresh_callers(names: Collection[str]) -> None:
+    """Give the workflows whose actions name one of ``names`` (config key ``workflow``) a
+    new ``updated_at``: their compiled copies, checked against those, are out of date."""
+    if names:
+        Workflow.objects.filter(actions__config__workflow__in=list(names)).update(
+            updated_at=timezone.now()
+        )
+
+
+def _name_before(sender: Any, instance: Workflow, raw: bool = False, **kwargs: Any) -> None:
+    if instance.pk is not None and not raw:
+        instance._name_before = (
+            Workflow.objects.filter(pk=instance.pk).values_list("name", flat=True).first()
+        )
+
+
+def _workflow_saved(sender: Any, instance: Workflow, raw: bool = False, **kwargs: Any) -> None:
+    if not raw:  # loaddata: definitions restored as they were
+        refresh_callers({instance.name, getattr(instance, "_name_before", None)} - {None})
+
+
+def _workflow_deleted(sender: Any, instance: Workflow, **kwargs: Any) -> None:
+    refresh_callers({instance.name})
+
+
+def _part_changed(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    if not raw:  # a workflow deleted with its parts is handled by _workflow_deleted
+        names = Workflow.objects.filter(pk=instance.workflow_id).values_list("name", flat=True)
+        refresh_callers(set(names))
+
+
+def connect_signals() -> None:
+    """Keep callers' compiled copies in step with what they name (``WorkflowsConfig.ready``)."""
+    uid = "workflows-refresh-callers"
+    pre_save.connect(_name_before, sender=Workflow, dispatch_uid=f"{uid}-pre-save")
+    post_save.connect(_workflow_saved, sender=Workflow, dispatch_uid=f"{uid}-save")
+    post_delete.connect(_workflow_deleted, sender=Workflow, dispatch_uid=f"{uid}-delete")
+    for part in (Parameter, Action):
+        post_save.connect(_part_changed, sender=part, dispatch_uid=f"{uid}-{part.__name__}-save")
+        post_delete.connect(
+            _part_changed, sender=part, dispatch_uid=f"{uid}-{part.__name__}-delete"
+        )
