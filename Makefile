@@ -3,7 +3,6 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-PORT ?= 8000
 # Re-install whenever pyproject.toml changes.
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
@@ -20,12 +19,14 @@ $(STAMP): pyproject.toml | $(PY)
 
 install: $(STAMP)
 
+# serve reads PORT (default 8000), HOST and WEB_WORKERS from the environment or .env, like
+# every setting: `PORT=9000 make run`, `make run PORT=9000` and PORT=9000 in .env all work.
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py load_examples
 	$(PY) manage.py ensure_admin
-	$(PY) manage.py serve --port $(PORT)
+	$(PY) manage.py serve
 
 test: install
 	$(PY) -m pytest

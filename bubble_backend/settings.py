@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -34,9 +35,44 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# Old keys still accepted for sessions, password resets and decrypting stored secrets while
+# rotating (docs/secrets.md#keys-and-rotation); comma-separated.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# --- HTTPS ----------------------------------------------------------------------------
+# Off by default so `make run` works on plain http://127.0.0.1; docs/operations.md has the
+# values for HTTPS behind a TLS-terminating proxy (they make `check --deploy` clean).
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
+
+
+def _proxy_ssl_header() -> tuple[str, str] | None:
+    """SECURE_PROXY_SSL_HEADER as ``HEADER,value``, e.g. ``HTTP_X_FORWARDED_PROTO,https``: a
+    request is https when the proxy sets that header to that value. Only behind a proxy that
+    always sets (or strips) the header: otherwise a client could claim https."""
+    value = env.list("SECURE_PROXY_SSL_HEADER", default=[])
+    if not value:
+        return None
+    if len(value) != 2:
+        raise ImproperlyConfigured(
+            "SECURE_PROXY_SSL_HEADER must be 'HEADER,value', e.g. HTTP_X_FORWARDED_PROTO,https"
+        )
+    return (value[0], value[1])
+
+
+SECURE_PROXY_SSL_HEADER = _proxy_ssl_header()
+
+# --- `manage.py serve` (and `make run`) -----------------------------------------------
+HOST = env.str("HOST", default="127.0.0.1")
+PORT = env.int("PORT", default=8000)
+WEB_WORKERS = env.int("WEB_WORKERS", default=2)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

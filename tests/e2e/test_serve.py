@@ -94,3 +94,48 @@ def test_make_run_serves_the_admin_and_process_order(env):
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+
+
+def run_serve(env, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(  # noqa: S603 - fixed argv
+        [sys.executable, "manage.py", "serve", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_serve_refuses_a_port_in_use_before_saying_it_is_up(env):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_serve(env, "--port", str(port))
+    assert result.returncode != 0
+    assert f"Port {port} on 127.0.0.1 is already in use" in result.stderr
+    assert "PORT=9000 make run" in result.stderr
+    assert "is up" not in result.stdout
+
+
+def test_serve_takes_the_port_from_the_environment(env):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_serve({**env, "PORT": str(port)})
+    assert result.returncode != 0
+    assert f"Port {port} on 127.0.0.1 is already in use" in result.stderr
+
+
+def test_serve_exits_non_zero_when_gunicorn_fails_to_start(env):
+    # gunicorn reads extra options from GUNICORN_CMD_ARGS: an unknown worker class stops it
+    # before it binds.
+    result = run_serve(
+        {**env, "GUNICORN_CMD_ARGS": "--worker-class no.such.Worker"}, "--port", str(free_port())
+    )
+    assert result.returncode != 0
+    assert "The web server (gunicorn) did not start listening" in result.stderr
+    assert "(exit code 1)" in result.stderr
+    assert "is up" not in result.stdout

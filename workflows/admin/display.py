@@ -33,3 +33,9 @@ def admin_link(obj: Any, text: Any = None) -> SafeString | str:
     opts = obj._meta
     url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
     return format_html('<a href="{}">{}</a>', url, obj if text is None else text)
+
+
+def duration(ms: float | None) -> str:
+    """A duration in milliseconds as people read it: ``3.98 ms``, ``1,234.57 ms``; "-" for
+    none (a run still going, a step that did not run)."""
+    return "-" if ms is None else f"{ms:,.2f} ms"

@@ -17,7 +17,7 @@ from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
 from ..models import Run, StepRun
-from .display import admin_link, pretty_json
+from .display import admin_link, duration, pretty_json
 
 #: Other apps add links about a run here (the scheduler: the scheduled runs it created and
 #: the scheduled run it executed), so this app need not know them. Each gets the run and
@@ -50,7 +50,7 @@ class StepRunInline(ReadOnlyMixin, admin.TabularInline):
         "inputs_display",
         "output_display",
         "error",
-        "duration_ms",
+        "duration_display",
     )
     readonly_fields = fields
     ordering = ("position",)
@@ -69,10 +69,21 @@ class StepRunInline(ReadOnlyMixin, admin.TabularInline):
     def output_display(self, obj: StepRun) -> Any:
         return pretty_json(obj.output)
 
+    @admin.display(description="duration")
+    def duration_display(self, obj: StepRun) -> str:
+        return duration(obj.duration_ms)
+
 
 @admin.register(Run)
 class RunAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ("started_at", "workflow_name", "status", "source", "actor", "duration")
+    list_display = (
+        "started_at",
+        "workflow_name",
+        "status",
+        "source",
+        "actor",
+        "duration_display",
+    )
     list_filter = (
         ("workflow", admin.RelatedFieldListFilter),
         "status",
@@ -109,7 +120,7 @@ class RunAdmin(ReadOnlyMixin, admin.ModelAdmin):
                 )
             },
         ),
-        ("Timing", {"fields": ("started_at", "finished_at", "duration_ms")}),
+        ("Timing", {"fields": ("started_at", "finished_at", "duration_display")}),
         ("Parameters and result", {"fields": ("params_display", "result_display")}),
         ("Error", {"fields": ("error_code", "error_message", "error_parameter")}),
     )
@@ -130,9 +141,9 @@ class RunAdmin(ReadOnlyMixin, admin.ModelAdmin):
             return super().get_search_results(request, queryset, search_term)
         return queryset.filter(pk=run_id), False
 
-    @admin.display(description="duration (ms)", ordering="duration_ms")
-    def duration(self, obj: Run) -> str:
-        return "-" if obj.duration_ms is None else f"{obj.duration_ms:.1f}"
+    @admin.display(description="duration", ordering="duration_ms")
+    def duration_display(self, obj: Run) -> str:
+        return duration(obj.duration_ms)
 
     @admin.display(description="workflow")
     def workflow_link(self, obj: Run) -> Any:

@@ -124,3 +124,16 @@ def test_staff_without_permission_cannot_see_runs(staff_user, run):
     client.force_login(staff_user)
     assert client.get(CHANGELIST).status_code == 403
     assert client.get(change_url(run)).status_code == 403
+
+
+def test_durations_are_rounded_in_the_list_the_detail_and_the_steps(root_client, wf, make_run):
+    run = make_run(
+        wf,
+        duration_ms=3.9812420000089332,
+        steps=[{"step_id": "first", "duration_ms": 1234.5678}],
+    )
+    listing = root_client.get(CHANGELIST).content.decode()
+    assert "3.98 ms" in listing and "3.9812" not in listing
+    detail = root_client.get(change_url(run)).content.decode()
+    assert "3.98 ms" in detail and "3.9812" not in detail
+    assert "1,234.57 ms" in detail and "1234.5678" not in detail
