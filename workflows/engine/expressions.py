@@ -29,8 +29,9 @@ from jinja2.runtime import Undefined
 from .. import conf, data_types
 from ..exceptions import ExpressionError, WorkflowError
 from .functions import FUNCTIONS
-from .limits import SCALARS, check_size, check_weight, time_budget
+from .limits import SCALARS, check_size, check_weight, max_size, time_budget
 from .sandbox import environment
+from .values_types import Namespace, namespace_get
 
 #: Names every expression may use, besides registered functions.
 CORE_NAMES = frozenset(
@@ -62,27 +63,25 @@ class ScopeSpec:
 class Expression:
     """A compiled expression; ``evaluate(scope)`` runs it in the sandbox."""
 
-    __slots__ = ("source", "native", "_compiled", "_name")
+    __slots__ = ("source", "native", "_compiled", "_path")
 
     def __init__(
         self,
         source: str,
         native: bool,
         compiled: TemplateExpression | Template,
-        name: str | None = None,
+        path: tuple[str, ...] | None = None,
     ):
         self.source = source
         self.native = native
         self._compiled = compiled
-        self._name = name  # the expression is this bare name (``item``, ``index``)
+        # the expression is this bare name (``item``) or ``params.<key>``: see _direct
+        self._path = path
 
     def evaluate(self, scope: Mapping[str, Any]) -> Any:
-        if self._name is not None:
-            # a bare name holding a number, yes/no or nothing is read as the sandbox would
-            # give it, without a sandbox call (``{{ index }}`` for each of 100,000 items);
-            # anything else, or a name not in scope, takes the full path and its checks
-            value = scope.get(self._name, _ABSENT)
-            if type(value) in SCALARS:
+        if self._path is not None:
+            value = self._direct(scope)
+            if value is not _ABSENT:
                 return value
         with time_budget():
             try:
@@ -101,6 +100,22 @@ class Expression:
                 raise ExpressionError(f"{self.source!r}: too deeply nested") from None
             except Exception as exc:  # the sandbox's refusals and ordinary errors alike
                 raise ExpressionError(f"{_describe(exc)} in {self.source!r}") from exc
+
+    def _direct(self, scope: Mapping[str, Any]) -> Any:
+        """A bare name or ``params.<key>`` holding a number, yes/no, nothing or text within
+        the size cap, read as the sandbox would give it but without a sandbox call (``{{
+        index }}`` for each of 100,000 items, ``{{ params.name }}`` on every API call).
+        Anything else, or a name not there, is ``_ABSENT``: the full path and its checks."""
+        if len(self._path) == 1:
+            value = scope.get(self._path[0], _ABSENT)
+        else:
+            params = scope.get("params")
+            if type(params) is not Namespace:
+                return _ABSENT
+            value = namespace_get(params, self._path[1], _ABSENT)
+        if type(value) in SCALARS or (type(value) is str and len(value) <= max_size()):
+            return value
+        return _ABSENT
 
     def __repr__(self) -> str:
         return f"Expression({self.source!r})"
@@ -127,7 +142,7 @@ def compile_condition(source: str, spec: ScopeSpec) -> Expression:
         )
     expr = _parse_expression(source)
     _check_references(expr, spec, source)
-    return Expression(source, True, _compiled(_compile_native, source, source), _bare_name(expr))
+    return Expression(source, True, _compiled(_compile_native, source, source), _direct_path(expr))
 
 
 def compile_template(source: str, spec: ScopeSpec) -> Expression:
@@ -138,7 +153,7 @@ def compile_template(source: str, spec: ScopeSpec) -> Expression:
     single = _single_expression(source)
     if single is not None:
         compiled = _compiled(_compile_native, single, source)
-        return Expression(source, True, compiled, _bare_name(_parse_expression(single)))
+        return Expression(source, True, compiled, _direct_path(_parse_expression(single)))
     return Expression(source, False, _compiled(_compile_text, source, source))
 
 
@@ -153,8 +168,19 @@ def _compiled(compile_: Callable[[str], Any], text: str, source: str) -> Any:
         raise ExpressionError(f"expression is too deeply nested: {source[:80]!r}") from None
 
 
-def _bare_name(expr: nodes.Expr) -> str | None:
-    return expr.name if isinstance(expr, nodes.Name) else None
+def _direct_path(expr: nodes.Expr) -> tuple[str, ...] | None:
+    """``("item",)`` for a bare name, ``("params", "key")`` for ``params.key``; None for
+    anything else (see ``Expression._direct``)."""
+    if isinstance(expr, nodes.Name):
+        return (expr.name,)
+    if (
+        isinstance(expr, nodes.Getattr)
+        and isinstance(expr.node, nodes.Name)
+        and expr.node.name == "params"
+        and not expr.attr.startswith("_")
+    ):
+        return ("params", expr.attr)
+    return None
 
 
 def is_dynamic(value: Any) -> bool:

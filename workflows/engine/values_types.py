@@ -48,6 +48,12 @@ class Namespace:
         return f"<{self._kind}s: {', '.join(self._data)}>"
 
 
+def namespace_get(namespace: Namespace, key: str, default: Any = None) -> Any:
+    """``namespace.key`` for the engine's own reads, or ``default``. (Not a method: a
+    parameter may be called ``get``.)"""
+    return namespace._data.get(key, default)
+
+
 class Steps:
     """Results of earlier steps, as ``steps.<id>`` or ``steps[N]`` (N from 0)."""
 

@@ -190,3 +190,36 @@ def test_a_bare_name_holding_a_large_value_is_still_weighed(settings):
     assert expression.evaluate({"item": 12345678901234567890}) == 12345678901234567890
     with pytest.raises(ExpressionError):
         expression.evaluate({"item": list(range(100))})
+
+
+@pytest.mark.parametrize("value", [7, 2.5, True, None, "Ada ✓", ""])
+def test_a_parameter_gives_its_value_as_the_sandbox_would(value, monkeypatch):
+    assert evaluate("{{ params.text }}", text=value) == value
+    assert condition("params.text", text=value) == value
+    # the same value through the sandbox (an expression the direct read does not take)
+    assert evaluate("{{ [params.text][0] }}", text=value) == value
+
+
+def test_a_parameter_is_read_without_a_sandbox_call(monkeypatch):
+    expression = compile_template("{{ params.text }}", SPEC)
+    monkeypatch.setattr(expression, "_compiled", None)  # the sandbox path would fail
+    assert expression.evaluate(scope(text="hi")) == "hi"
+
+
+def test_a_parameter_holding_large_or_structured_values_is_still_checked(settings):
+    settings.BUBBLE = {**settings.BUBBLE, "MAX_VALUE_SIZE": 10}
+    assert evaluate("{{ params.text }}", text="x" * 10) == "x" * 10
+    with pytest.raises(ExpressionError):
+        evaluate("{{ params.text }}", text="x" * 11)
+    with pytest.raises(ExpressionError):
+        evaluate("{{ params.items }}", items=list(range(100)))
+
+
+def test_a_missing_parameter_is_still_an_error():
+    with pytest.raises(ExpressionError, match="has no attribute 'text'"):
+        evaluate("{{ params.text }}")
+
+
+def test_a_parameter_named_get_is_a_parameter():
+    spec = ScopeSpec(frozenset({"get"}))
+    assert compile_template("{{ params.get }}", spec).evaluate(scope(get="x")) == "x"
