@@ -47,40 +47,36 @@ NO_WRK = (
 
 _WHY: dict[str, str] = {
     "endpoint_ratio": (
-        "**Endpoint cost against the DRF view.** Profiled with py-spy on the gunicorn worker "
-        "under wrk, and with `python -m bench.engine --profile`. Each Django ORM statement "
-        "costs several times more Python (building and compiling the query) than SQLite "
-        "spends on it, so the cost follows the number of statements. The view makes 2 (API "
-        "key, INSERT) plus a commit; the workflow makes 8 plus two commits: the API key; the "
-        "exposed workflow's row (`selectors.exposed_workflow`, which also carries its "
-        "revision for the compiled-definition cache); the `Run` row, committed before any "
-        "work so that a crash leaves evidence; `create_thing`'s `full_clean`, whose "
-        "foreign-key validation SELECTs the user just loaded (workflows/actions/data.py); the"
-        " INSERT; the privacy rules' version check (a prepared statement of a few µs, see "
-        "below); the steps' log; the run's final UPDATE. In the engine profile the remaining "
-        "time splits into the run log (the `Run` INSERT, the steps and the final UPDATE: "
-        "about 40%), `full_clean` (15%), the thing's INSERT (8%), and expression evaluation "
-        "in the sandbox plus the log's masking and serialization (15%). What would close more"
-        " of it: skip `full_clean`'s existence query for a foreign key given as a thing the "
-        "run already holds (it needs `full_clean`'s error aggregation redone by hand, because"
-        " excluding the field would also drop it from the unique and constraint checks); "
-        "write the final UPDATE of the `Run` row as a prepared statement, as "
-        "scheduler/transitions.py does for scheduled runs; and, the big one, write the `Run` "
-        "row with the effects in one transaction for short synchronous API runs instead of "
-        "before them (one statement and one commit fewer, at the price of no evidence when "
-        "the process dies mid-run). The last changes a guarantee of the run log (a run is "
-        "logged before it acts) and was not made."
+        "**Endpoint cost against the DRF view.** Profiled in-process (Django's test client "
+        "posting to both URLs under pyinstrument) and with `python -m bench.engine "
+        "--profile`. Both sides authenticate the API key, with one prepared joined SELECT "
+        "(workflows/statements.py) and a SHA-512 check. The view then makes one INSERT and "
+        "a commit; the workflow makes six statements and two commits: the exposed "
+        "workflow's row (prepared; it carries the revision the compiled-definition cache is "
+        "checked against), the `Run` row, committed before any work (ARCHITECTURE.md: a run"
+        " is a row before it is work, so a crash leaves evidence), the thing's INSERT "
+        "through `Model.save` with its validation, the privacy rules' version check, the "
+        "steps' log and the run's final UPDATE. In the engine profile the run log is about "
+        "half of the time (the `Run` row's INSERT and its commit, building the `Run` and "
+        "`StepRun` instances, the JSON picture of each step's inputs and output with "
+        "masking, the steps' INSERT and the final UPDATE), the thing's `save()` with "
+        "validation and trigger bookkeeping a fifth, the transaction's commit, expression "
+        "evaluation and the response's privacy filter about 7% each. What would close more "
+        "of it: write the `Run` row with the effects in one transaction for short "
+        "synchronous API runs (one statement and one commit fewer): it breaks the invariant"
+        " above and was not made; build the log's rows as tuples for the prepared INSERT "
+        "instead of Django model instances; keep the masking keys and the trigger "
+        "bookkeeping's lookups per process (about 3% together)."
     ),
     "endpoint_absolute": (
-        "**700 workflow runs/s on one core.** Out of reach on this machine: a run costs about"
-        " 1.3 ms of Python beyond the DRF view (above), so the workflow's requests/s stay "
-        "near half the baseline's; 700/s would need a baseline near 1,400/s. The SPEC's "
-        "figure for scale (860–900/s) is a view that validates a body and inserts a row; the "
-        "baseline here also authenticates the API key (a joined SELECT and a SHA-512 check) "
-        "and serializes the row back, as the workflow does. The ratio to the baseline "
-        "measured side by side is the portable figure. The project's settings keep database "
-        "connections open (`CONN_MAX_AGE`, 60 s, on SQLite too): closing SQLite's last "
-        "connection checkpoints the WAL, about 3 ms per request."
+        "**700 workflow runs/s on one core.** Not reached on this machine: a run costs "
+        "about 0.9 ms of Python beyond the DRF view (above), on top of the view's own "
+        "1.4 ms. The SPEC's figure for scale (860–900/s) is a view that validates a body "
+        "and inserts a row; the baseline here also authenticates the API key (a joined "
+        "SELECT and a SHA-512 check) and serializes the row back, as the workflow does. The"
+        " ratio to the baseline measured side by side is the portable figure. The project's"
+        " settings keep database connections open (`CONN_MAX_AGE`, 60 s, on SQLite too): "
+        "closing SQLite's last connection checkpoints the WAL, about 3 ms per request."
     ),
     "throughput": (
         "**Scheduler throughput against raw `async_task` of the same engine run.** Profiled "
@@ -228,6 +224,23 @@ scheduled run costs and the behaviour changed.
 * **Persistent database connections on SQLite too** (bubble_backend/settings.py,
   `CONN_MAX_AGE`): closing SQLite's last connection checkpoints the WAL, about 3 ms per
   request, and django-q2 closes connections around every task unless they may be kept.
+* **Every API call and every run log through prepared statements**
+  (workflows/statements.py). The API key with its user, the exposed workflow, the `Run`
+  row, the steps and the run's final UPDATE were each built and compiled by the ORM per
+  call (0.3–0.5 ms of Python each); their SQL is now built once per process, values are
+  prepared by the fields themselves and rows converted as Django's compiler does
+  (tests/workflows/test_statements.py compares with the ORM on each database). The
+  scheduler's guarded transitions and its worker's load use the same code.
+* **No second read of a thing the run holds** (workflows/actions/data.py). Validation of a
+  foreign key set to an instance already loaded (the run's user, a thing parameter)
+  SELECTed it again only to learn it exists; it is skipped for such keys (the database's
+  constraint still holds, and a refusal at commit fails the run cleanly).
+* **Expressions: `params.<key>` read directly**, as bare names are (workflows/engine/
+  expressions.py).
+
+Effect of this last round (the three items above), measured back to back with the quick
+profile: endpoint 263 / 552 requests/s (48%) → 441 / 712 (62%); the DRF view gains too,
+from the shared API-key read. Engine alone: 1.73 ms → 1.13 ms per run.
 
 Effect of the first round's changes (the first five above), measured before and after on
 this machine the same evening (it was shared with other work, so each pair was run back
