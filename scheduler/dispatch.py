@@ -18,13 +18,16 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import DatabaseError, close_old_connections, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django_q.brokers import Broker, get_broker
+from django_q.brokers.orm import ORM as OrmBroker
 from django_q.brokers.redis_broker import Redis as RedisBroker
 from django_q.conf import Conf
+from django_q.models import OrmQ
 from django_q.tasks import async_task
 
 from workflows.choices import RunStatus
@@ -107,37 +110,57 @@ def enqueue_tasks(pks: list[str]) -> None:
     """Hand claimed run ids to django-q2, cheaply. ``async_task`` makes a broker per task
     (on Redis a new connection) unless given one; on Redis its pushes then go through one
     pipeline per ``ENQUEUE_CHUNK`` tasks (one round trip instead of one each); on the ORM
-    broker they go in one transaction per chunk instead of a commit each (and, outside a
-    transaction, django-q2 closes and reopens the database connection before each insert).
+    broker they are written with one multi-row INSERT per chunk instead of an INSERT and a
+    commit each (and, outside a transaction, django-q2 closes and reopens the database
+    connection before each insert). Each task is still built and signed by ``async_task``.
     A dispatcher that dies midway loses nothing: the rows stay ``queued`` and the reaper
     puts them back after ``QUEUED_TIMEOUT``."""
     broker = get_broker()
     for start in range(0, len(pks), ENQUEUE_CHUNK):
-        with _batch(broker):
+        with _batch(broker) as target:
             for pk in pks[start : start + ENQUEUE_CHUNK]:
-                async_task(TASK, pk, save=False, broker=broker)
+                async_task(TASK, pk, save=False, broker=target)
+
+
+class _OrmPackages:
+    """Stands in for django-q2's ORM broker while a chunk is queued: keeps the signed
+    packages ``async_task`` hands to ``enqueue``, to be written together."""
+
+    def __init__(self, broker: Broker) -> None:
+        self.list_key = broker.list_key
+        self.packages: list[str] = []
+
+    def enqueue(self, package: str) -> None:
+        self.packages.append(package)
 
 
 @contextmanager
-def _batch(broker: Broker) -> Iterator[None]:
-    """The tasks queued inside reach ``broker`` together, where it can take them so."""
+def _batch(broker: Broker) -> Iterator[Any]:
+    """The broker to queue a chunk's tasks with; they reach ``broker`` together at the
+    end, where it can take them so."""
     if Conf.SYNC:  # tasks run as they are queued (tests): nothing to batch
-        yield
+        yield broker
     elif isinstance(broker, RedisBroker):
         # django-q2's Redis broker pushes with ``self.connection.rpush``: a pipeline
         # standing in for the connection collects the pushes, sent at the end
         connection = broker.connection
         broker.connection = pipeline = connection.pipeline(transaction=False)
         try:
-            yield
+            yield broker
             pipeline.execute()
         finally:
             broker.connection = connection
-    elif Conf.ORM:
-        with transaction.atomic(using=Conf.ORM):
-            yield
+    elif isinstance(broker, OrmBroker):
+        collected = _OrmPackages(broker)
+        yield collected
+        # the rows django-q2's ORM broker writes in ``enqueue``, written at once
+        now = timezone.now()
+        key = broker.list_key or Conf.CLUSTER_NAME
+        OrmBroker.get_connection().bulk_create(
+            [OrmQ(key=key, payload=package, lock=now) for package in collected.packages]
+        )
     else:
-        yield
+        yield broker
 
 
 def reap_lost(now: datetime.datetime | None = None) -> int:

@@ -51,7 +51,11 @@ class ScheduledRun(models.Model):
     """One execution of a workflow due at ``due_at``, run by django-q2 when due."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="scheduled_runs")
+    # no index of their own: the (workflow, due_at) and (actor, due_at) indexes below serve
+    # lookups by either, and every status change rewrites each index's entry for the row
+    workflow = models.ForeignKey(
+        Workflow, on_delete=models.CASCADE, related_name="scheduled_runs", db_index=False
+    )
     params = models.JSONField(
         default=dict, blank=True, help_text="Parameters as stored: things by id."
     )
@@ -67,6 +71,7 @@ class ScheduledRun(models.Model):
         blank=True,
         related_name="scheduled_workflow_runs",
         help_text="The user the run runs as: whoever scheduled it (none: anonymous).",
+        db_index=False,
     )
     scheduled_by = models.ForeignKey(
         Run,

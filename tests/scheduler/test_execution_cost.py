@@ -5,16 +5,19 @@ row commit together, guarded status changes stay guarded, the dispatcher queues 
 from __future__ import annotations
 
 import datetime
+import uuid
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_q.brokers import get_broker
+from django_q.brokers.orm import ORM as OrmBroker
+from django_q.models import OrmQ
 from django_q.signing import SignedPackage
 
 from scheduler import services
-from scheduler.dispatch import ENQUEUE_CHUNK, TASK, dispatch_due
+from scheduler.dispatch import ENQUEUE_CHUNK, TASK, dispatch_due, enqueue_tasks
 from scheduler.execution import NotClaimed, execute_scheduled_run, run_claimed
 from scheduler.loading import load_scheduled_run
 from scheduler.models import ScheduledRun, Status
@@ -140,5 +143,23 @@ def test_the_dispatcher_queues_every_claimed_run(tick):
                 break
         assert sorted(t["args"][0] for t in tasks) == sorted(result.queued)
         assert {t["func"] for t in tasks} == {TASK} and not any(t["save"] for t in tasks)
+    finally:
+        broker.purge_queue()
+
+
+def test_the_orm_broker_gets_one_insert_per_chunk(tick):
+    broker = get_broker()
+    if not isinstance(broker, OrmBroker):
+        pytest.skip("the ORM broker only (REDIS_URL is set)")
+    broker.purge_queue()
+    pks = [str(uuid.uuid4()) for _ in range(2 * ENQUEUE_CHUNK + 1)]
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            enqueue_tasks(pks)
+        inserts = [q for q in queries.captured_queries if q["sql"].startswith("INSERT")]
+        assert len(inserts) == 3 and broker.queue_size() == len(pks)
+        payloads = [SignedPackage.loads(row.payload) for row in OrmQ.objects.all()]
+        assert sorted(task["args"][0] for task in payloads) == sorted(pks)
+        assert {row.key for row in OrmQ.objects.all()} == {broker.list_key}
     finally:
         broker.purge_queue()

@@ -16,8 +16,15 @@ class Run(models.Model):
     """One execution of a workflow, whatever started it; written before any work."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # no index of their own: the (workflow, -started_at) and (actor, -started_at) indexes
+    # below serve lookups by either; every run writes its row's index entries twice
     workflow = models.ForeignKey(
-        Workflow, on_delete=models.SET_NULL, null=True, blank=True, related_name="runs"
+        Workflow,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="runs",
+        db_index=False,
     )
     workflow_name = models.CharField(max_length=100)
     workflow_revision = models.PositiveIntegerField(default=0)
@@ -30,6 +37,7 @@ class Run(models.Model):
         blank=True,
         related_name="workflow_runs",
         help_text="The user the run ran as (none: anonymous).",
+        db_index=False,
     )
     parent = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children"
