@@ -21,7 +21,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from workflows import engine
+from workflows import engine, statements
 from workflows.choices import RunSource, RunStatus
 from workflows.engine.cache import get_compiled
 from workflows.engine.serialize import to_log
@@ -76,11 +76,9 @@ def claim(pk: str, now: datetime.datetime | None = None) -> ScheduledRun | None:
     return row
 
 
-def _take(row: ScheduledRun, now: datetime.datetime | None, run: Run | None = None) -> bool:
-    """The claim, inside the caller's transaction: ``queued → running``, ``attempts + 1``
-    (the fencing token), linked to ``run`` when given; False if the row was not queued
-    with the attempt count we read."""
-    now = now or timezone.now()
+def _claim_changes(row: ScheduledRun, now: datetime.datetime, run: Run | None) -> dict[str, Any]:
+    """The claim: ``queued → running``, ``attempts + 1`` (the fencing token), a lease for
+    the workflow's timeout and grace, linked to ``run`` when given."""
     lease = now + datetime.timedelta(seconds=row.workflow.timeout + conf.get("RUNNING_GRACE"))
     changes: dict[str, Any] = {
         "status": Status.RUNNING,
@@ -90,14 +88,37 @@ def _take(row: ScheduledRun, now: datetime.datetime | None, run: Run | None = No
     }
     if run is not None:
         changes["run"] = run
-    if not transition(row.pk, Status.QUEUED, row.attempts, changes):
-        return False
+    return changes
+
+
+def _claimed(row: ScheduledRun, now: datetime.datetime, run: Run | None) -> None:
     row.status, row.attempts, row.started_at = Status.RUNNING, row.attempts + 1, now
     if run is not None:
         row.run = run
+
+
+def _take(row: ScheduledRun, now: datetime.datetime | None, run: Run | None = None) -> bool:
+    """The claim, inside the caller's transaction (see ``_claim_changes``); False if the
+    row was not queued with the attempt count we read."""
+    now = now or timezone.now()
+    if not transition(row.pk, Status.QUEUED, row.attempts, _claim_changes(row, now, run)):
+        return False
+    _claimed(row, now, run)
     if row.recurring_id is not None:
         recurring.continue_after(row, now)
     return True
+
+
+def _take_writing(row: ScheduledRun, now: datetime.datetime | None, run: Run) -> None:
+    """The claim and the ``Run`` row in one statement (PostgreSQL; see
+    ``workflows.statements.update_then_insert``): a round trip, a commit and two
+    statements fewer per run than ``_take`` in a transaction. Raises ``NotClaimed``."""
+    now = now or timezone.now()
+    guards = {"status": Status.QUEUED, "attempts": row.attempts}
+    changes = _claim_changes(row, now, run)
+    if not statements.update_then_insert(ScheduledRun, row.pk, changes, guards, run):
+        raise NotClaimed(row.pk)
+    _claimed(row, now, run)
 
 
 def run_claimed(row: ScheduledRun, now: datetime.datetime | None = None) -> str:
@@ -124,6 +145,15 @@ def run_claimed(row: ScheduledRun, now: datetime.datetime | None = None) -> str:
                 "ran out); its work was rolled back"
             )
 
+    # one statement for the claim and the log row where the database allows, unless the
+    # claim has more to do (a recurring event's next occurrence) or was made beforehand
+    start: dict[str, Any] = {"on_start": on_start}
+    if (
+        row.status == Status.QUEUED
+        and row.recurring_id is None
+        and statements.can_update_then_insert(ScheduledRun)
+    ):
+        start = {"write_start": lambda run: _take_writing(row, now, run)}
     quiet = triggers.suppressed() if row.origin == Origin.TRIGGER else nullcontext()
     with quiet:
         result = engine.run(
@@ -137,8 +167,8 @@ def run_claimed(row: ScheduledRun, now: datetime.datetime | None = None) -> str:
             depth=row.depth,
             ignore_privacy=row.ignore_privacy,
             log_rejected=True,
-            on_start=on_start,
             before_commit=mark_succeeded,
+            **start,
         )
     attempt = row.attempts
     if isinstance(result.error, ClaimLost):

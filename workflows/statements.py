@@ -90,18 +90,11 @@ def insert(objs: Sequence[Model]) -> None:
         obj._state.db = connection.alias
 
 
-def update(
-    model: type[Model],
-    pk: Any,
-    changes: Mapping[str, Any],
-    guards: Mapping[str, Any] | None = None,
-) -> bool:
-    """Set ``changes`` (field names to values; a related field takes an instance or its id)
-    on row ``pk`` of ``model`` if its ``guards`` fields hold the given values, in one
-    statement (the guard and the change are atomic); whether a row was changed."""
+def _update_parts(
+    model: type[Model], pk: Any, changes: Mapping[str, Any], guards: Mapping[str, Any]
+) -> tuple[str, list[Any]]:
     connection = _connection(model)
     meta = model._meta
-    guards = guards or {}
     fields = [meta.get_field(name) for name in changes]
     guard_fields = [meta.get_field(name) for name in guards]
     values = [
@@ -119,9 +112,69 @@ def update(
         tuple(f.column for f in fields),
         tuple(f.column for f in guard_fields),
     )
-    with connection.cursor() as cursor:
+    return sql, values
+
+
+def update(
+    model: type[Model],
+    pk: Any,
+    changes: Mapping[str, Any],
+    guards: Mapping[str, Any] | None = None,
+) -> bool:
+    """Set ``changes`` (field names to values; a related field takes an instance or its id)
+    on row ``pk`` of ``model`` if its ``guards`` fields hold the given values, in one
+    statement (the guard and the change are atomic); whether a row was changed."""
+    sql, values = _update_parts(model, pk, changes, guards or {})
+    with _connection(model).cursor() as cursor:
         cursor.execute(sql, values)
         return cursor.rowcount == 1
+
+
+def can_update_then_insert(model: type[Model]) -> bool:
+    """Whether ``update_then_insert`` is available for ``model``'s database: PostgreSQL's
+    data-modifying CTEs (SQLite has none)."""
+    return _connection(model).vendor == "postgresql"
+
+
+@functools.cache
+def _conditional_insert_sql(model: type[Model], vendor: str) -> str:
+    """``INSERT INTO <table> (<columns>) SELECT CAST(%s AS <type>), ... FROM changed``: the
+    casts give the server the columns' types, which a SELECT list does not."""
+    del vendor
+    connection = _connection(model)
+    quote = connection.ops.quote_name
+    fields = _written_fields(model)
+    names = ", ".join(quote(f.column) for f in fields)
+    casts = ", ".join(f"CAST(%s AS {f.db_type(connection)})" for f in fields)
+    return f"INSERT INTO {quote(model._meta.db_table)} ({names}) SELECT {casts} FROM changed"  # noqa: S608 - quoted model metadata
+
+
+def update_then_insert(
+    model: type[Model],
+    pk: Any,
+    changes: Mapping[str, Any],
+    guards: Mapping[str, Any],
+    obj: Model,
+) -> bool:
+    """``update(model, pk, changes, guards)`` and, only if it changed the row, the INSERT of
+    ``obj``, in one statement (one round trip, one commit in autocommit); whether it did.
+    PostgreSQL only (``can_update_then_insert``)."""
+    connection = _connection(model)
+    update_sql, values = _update_parts(model, pk, changes, guards)
+    inserted = type(obj)
+    values += [
+        f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in _written_fields(inserted)
+    ]
+    sql = f"WITH changed AS ({update_sql} RETURNING 1) " + _conditional_insert_sql(
+        inserted, connection.vendor
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        done = cursor.rowcount == 1
+    if done:
+        obj._state.adding = False
+        obj._state.db = connection.alias
+    return done
 
 
 # --- reading ------------------------------------------------------------------------------

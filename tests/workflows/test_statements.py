@@ -133,3 +133,29 @@ def test_select_one_of_a_null_relation_is_none_without_a_query(db):
     with CaptureQueriesContext(connection) as queries:
         assert loaded.actor is None and loaded.parent is None
     assert not queries
+
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="data-modifying CTEs are PostgreSQL's"
+)
+
+
+@postgresql_only
+@pytest.mark.parametrize("guard_holds", [True, False])
+def test_update_then_insert_inserts_only_when_the_update_changed_a_row(user, guard_holds):
+    claimed = _run()
+    statements.insert([claimed])
+    log = _run(actor=user, started_at=timezone.now(), result={"n": 1}, duration_ms=2.5)
+    guards = {"status": "running" if guard_holds else "succeeded"}
+    done = statements.update_then_insert(Run, claimed.pk, {"status": "failed"}, guards, log)
+    assert done is guard_holds
+    assert Run.objects.get(pk=claimed.pk).status == ("failed" if guard_holds else "running")
+    if guard_holds:
+        assert _fields(Run.objects.get(pk=log.pk)) == _fields(log)
+        assert not log._state.adding
+    else:
+        assert not Run.objects.filter(pk=log.pk).exists() and log._state.adding
+
+
+def test_update_then_insert_is_offered_on_postgresql_only(db):
+    assert statements.can_update_then_insert(Run) is (connection.vendor == "postgresql")

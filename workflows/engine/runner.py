@@ -93,6 +93,7 @@ def run(
     ignore_privacy: bool = False,
     log_rejected: bool = False,
     on_start: Callable[[Run], None] | None = None,
+    write_start: Callable[[Run], None] | None = None,
     before_commit: Callable[[Run], None] | None = None,
 ) -> RunResult:
     """Run a workflow as ``actor`` (None: anonymous) and return its result.
@@ -104,7 +105,9 @@ def run(
 
     ``on_start(run)`` is called in the transaction that writes the ``Run`` row, so the
     caller's bookkeeping (the scheduler's claim) commits with it; if it raises, neither is
-    written and the exception propagates (no run took place). ``before_commit(run)`` is
+    written and the exception propagates (no run took place). ``write_start(run)``, instead
+    of ``on_start``, writes the ``Run`` row itself together with that bookkeeping (in one
+    statement where the database allows), with the same contract. ``before_commit(run)`` is
     called inside the run's transaction after its actions succeeded, so a caller's own
     bookkeeping (the scheduler's "succeeded") commits together with the run's effects or
     not at all. If it raises, the run fails and its effects roll back.
@@ -129,7 +132,9 @@ def run(
         depth=depth,
         params=to_log(values, secret_keys=compiled.secret_keys),
     )
-    if on_start is None:
+    if write_start is not None:
+        write_start(run_row)
+    elif on_start is None:
         statements.insert([run_row])
     else:
         # one transaction: the row and the caller's bookkeeping (the scheduler's claim)
