@@ -2,9 +2,9 @@
 
 The claim is a guarded UPDATE (``queued → running``, ``attempts + 1``), so a duplicate
 delivery or a run cancelled while queued does nothing. It is made in the transaction that
-writes the run's ``Run`` row and links it, so a worker that dies after claiming always
-leaves a log for the reaper to close, and the whole start costs one commit. The attempt
-number is the claim's
+writes the run's ``Run`` row and links it (on PostgreSQL in the same statement), so a
+worker that dies after claiming always leaves a log for the reaper to close, and the whole
+start costs one commit. The attempt number is the claim's
 fencing token: "succeeded" is written inside the run's own transaction only if the row is
 still ``running`` with that attempt, so the run's database effects and its status commit
 together, and a worker that lost its claim (the reaper gave the run to another) rolls back
