@@ -37,7 +37,7 @@ def _secret_key() -> str:
 SECRET_KEY = _secret_key()
 # Old keys still accepted for sessions, password resets and decrypting stored secrets while
 # rotating (docs/secrets.md#keys-and-rotation); comma-separated.
-SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
+SECRET_KEY_FALLBACKS = [k.strip() for k in env.list("SECRET_KEY_FALLBACKS", default=[])]
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -57,7 +57,7 @@ def _proxy_ssl_header() -> tuple[str, str] | None:
     """SECURE_PROXY_SSL_HEADER as ``HEADER,value``, e.g. ``HTTP_X_FORWARDED_PROTO,https``: a
     request is https when the proxy sets that header to that value. Only behind a proxy that
     always sets (or strips) the header: otherwise a client could claim https."""
-    value = env.list("SECURE_PROXY_SSL_HEADER", default=[])
+    value = [item.strip() for item in env.list("SECURE_PROXY_SSL_HEADER", default=[])]
     if not value:
         return None
     if len(value) != 2:

@@ -8,12 +8,19 @@ count as a grant (see docs/privacy.md).
 from __future__ import annotations
 
 from django.contrib import admin
-from guardian.admin import GuardedModelAdmin
+from guardian.admin import ReinforcedGuardedModelAdminMixin
 
 from .models import Customer, Order, Profile, Setting, VerificationCode
 
 
 @admin.register(Customer)
+class GuardedModelAdmin(ReinforcedGuardedModelAdminMixin, admin.ModelAdmin):
+    """guardian's object-permission pages, open to who holds guardian's own permissions
+    (a grant is access through the Data API, so changing a thing is not enough)."""
+
+    change_form_template = "admin/guardian/model/change_form.html"
+
+
 class CustomerAdmin(GuardedModelAdmin):
     list_display = ("name", "email", "user", "created_at")
     list_select_related = ("user",)

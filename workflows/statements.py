@@ -145,8 +145,16 @@ def _conditional_insert_sql(model: type[Model], vendor: str) -> str:
     quote = connection.ops.quote_name
     fields = _written_fields(model)
     names = ", ".join(quote(f.column) for f in fields)
-    casts = ", ".join(f"CAST(%s AS {f.db_type(connection)})" for f in fields)
+    casts = ", ".join(f"CAST(%s AS {_cast_type(f, connection)})" for f in fields)
     return f"INSERT INTO {quote(model._meta.db_table)} ({names}) SELECT {casts} FROM changed"  # noqa: S608 - quoted model metadata
+
+
+def _cast_type(field: Field, connection: Any) -> str:
+    """The column's type for a cast, text for character columns: an explicit cast to
+    ``varchar(n)`` would cut a longer value short, where the INSERT's own assignment
+    refuses it ("value too long")."""
+    db_type = field.db_type(connection)
+    return "text" if db_type.startswith("varchar") else db_type
 
 
 def update_then_insert(

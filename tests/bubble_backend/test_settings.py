@@ -93,7 +93,7 @@ def test_values_come_from_the_environment(environment):
     values = read_settings(
         environment,
         **HTTPS_BEHIND_A_PROXY,
-        SECRET_KEY_FALLBACKS="old-key-1,old-key-2",
+        SECRET_KEY_FALLBACKS="old-key-1, old-key-2",  # spaces after commas are not part of keys
         HOST="0.0.0.0",  # noqa: S104
         PORT="9000",
         WEB_WORKERS="4",

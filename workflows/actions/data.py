@@ -169,11 +169,12 @@ def _written(thing: models.Model, changed: Iterable[str]) -> list[str]:
 def _held_relations(thing: models.Model) -> set[str]:
     """Foreign keys set to an instance already loaded from the database (the run's user, a
     thing parameter, a step's result), whose field validation would only SELECT that row
-    again to learn that it exists. Keys with ``limit_choices_to`` or validators of their
-    own are still validated; the database's foreign-key constraint still holds."""
+    again to learn that it exists. Keys with ``limit_choices_to``, validators of their own
+    or no database constraint (``db_constraint=False``) are still validated; for the rest
+    the database's foreign-key constraint still holds."""
     held = set()
     for f in thing._meta.concrete_fields:
-        if not f.many_to_one or f.validators or f.get_limit_choices_to():
+        if not f.many_to_one or not f.db_constraint or f.validators or f.get_limit_choices_to():
             continue
         target = f.get_cached_value(thing, default=None)
         if (

@@ -21,7 +21,7 @@ from django.contrib import admin
 from django.contrib.admin.sites import AdminSite
 from django.db.models import Model
 from django.template.response import TemplateResponse
-from guardian.admin import GuardedModelAdminMixin
+from guardian.admin import GuardedModelAdminMixin, ReinforcedGuardedModelAdminMixin
 
 from .. import data_types
 
@@ -29,8 +29,12 @@ from .. import data_types
 CHANGE_FORM_TEMPLATE = "admin/workflows/object_permissions/change_form.html"
 
 
-class ObjectPermissionsAdminMixin(GuardedModelAdminMixin):
+class ObjectPermissionsAdminMixin(ReinforcedGuardedModelAdminMixin):
     """guardian's object-permission views on top of an existing ``ModelAdmin``.
+
+    The reinforced variant: managing grants also needs guardian's own permissions on user
+    and group object permissions (superusers hold them), not only the right to change the
+    data type, since a grant is access through the Data API that its granter may not have.
 
     guardian's own ``change_form_template`` would replace the original admin's template;
     instead the change page renders the original template (its ``change_form_template``

@@ -187,3 +187,21 @@ def test_the_check_names_a_data_type_admin_registered_too_late(settings):
     assert [(w.id, w.msg.split(" has ")[0]) for w in warnings] == [
         ("workflows.W010", "The admin of data type auth.Group")
     ]
+
+
+def test_changing_a_data_type_is_not_enough_to_grant_on_it(staff_user, user):
+    """A grant is Data API access: a staff user who may change users, without guardian's
+    own permissions, can neither open the grant pages nor grant themselves anything."""
+    from django.contrib.auth.models import Permission
+    from guardian.shortcuts import get_perms
+
+    staff_user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["change_user", "view_user"])
+    )
+    client = Client()
+    client.force_login(staff_user)
+    manage = user_url(user, f"permissions/user-manage/{staff_user.pk}/")
+    assert client.get(user_url(user, "permissions/")).status_code == 302
+    response = client.post(manage, {"permissions": ["delete_user", "change_user"]})
+    assert response.status_code == 302 and response["Location"] == "/admin/"
+    assert get_perms(staff_user, user) == []
