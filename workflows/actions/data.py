@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models
+from django.db import DatabaseError, IntegrityError, models
 
 from .. import data_types
 from ..engine.values_types import FileValue, ThingList
@@ -132,7 +132,10 @@ def save_thing(
     ``changed``: for a thing that exists, the names of the fields set (as given to
     ``apply_fields``); only those (and ``auto_now`` fields) are written, so the rest of
     this copy, perhaps older than a change an earlier step made to the same row through
-    another copy, does not overwrite it. None writes every field."""
+    another copy, does not overwrite it. Fields the model's ``clean()`` derives are written
+    too; a model whose ``save()`` derives fields adds them to ``update_fields`` itself, as
+    Django asks of such models. None writes every field."""
+    before = _values(thing)
     try:
         thing.full_clean(
             exclude=_held_relations(thing), validate_unique=False, validate_constraints=False
@@ -144,21 +147,36 @@ def save_thing(
         raise InvalidThing(
             _validation_message(thing, exc), field=fields[0] if fields else None
         ) from None
-    update_fields = None if changed is None or thing._state.adding else _written(thing, changed)
+    update_fields = None
+    if changed is not None and not thing._state.adding:
+        derived = [name for name, value in _values(thing).items() if value != before[name]]
+        update_fields = _written(thing, [*changed, *derived])
     try:
         if update_fields is None or update_fields:
             thing.save(update_fields=update_fields)
     except IntegrityError as exc:
         raise InvalidThing(f"invalid {thing._meta.label}: {exc}", field=None) from None
+    except DatabaseError:
+        if update_fields is None:
+            raise
+        # Django's "Save with update_fields did not affect any rows": deleted meanwhile
+        raise InvalidThing(
+            f"{thing._meta.label} {thing.pk} no longer exists (deleted by an earlier step?)",
+            field=None,
+        ) from None
     for f, things in many_to_many:
         getattr(thing, f.name).set(things)
+
+
+def _values(thing: models.Model) -> dict[str, Any]:
+    return {f.name: getattr(thing, f.attname) for f in thing._meta.concrete_fields}
 
 
 def _written(thing: models.Model, changed: Iterable[str]) -> list[str]:
     """The columns a change writes: the fields set, except many-to-many ones (written by
     ``set()`` after the save), and the ``auto_now`` fields, which a save updates."""
     meta = thing._meta
-    names = [name for name in changed if not meta.get_field(name).many_to_many]
+    names = list(dict.fromkeys(n for n in changed if not meta.get_field(n).many_to_many))
     return names + [
         f.name
         for f in meta.concrete_fields

@@ -254,3 +254,32 @@ def test_a_change_keeps_what_an_earlier_step_changed_through_another_copy(
     assert result.ok, result.error
     order.refresh_from_db()
     assert (order.status, order.note) == ("cancelled", "late")
+
+
+def test_a_field_the_models_clean_derives_is_written_too(make_workflow, order, user, monkeypatch):
+    def clean(self):
+        self.note = f"status: {self.status}"
+
+    monkeypatch.setattr(Order, "clean", clean)
+    wf = make_workflow(
+        parameters=ORDER,
+        actions=[
+            {"type": "make_changes", "thing": "{{ params.order }}", "changes": {"status": "paid"}}
+        ],
+    )
+    assert engine.run(wf, {"order": order.pk}, user).ok
+    order.refresh_from_db()
+    assert (order.status, order.note) == ("paid", "status: paid")
+
+
+def test_changing_a_thing_an_earlier_step_deleted_fails_the_run_cleanly(make_workflow, order, user):
+    wf = make_workflow(
+        parameters=ORDER,
+        actions=[
+            {"type": "delete_list", "list": "{{ search('examples.Order') }}"},
+            {"type": "make_changes", "thing": "{{ params.order }}", "changes": {"note": "x"}},
+        ],
+    )
+    result = engine.run(wf, {"order": order.pk}, user)
+    assert not result.ok and "no longer exists" in result.error.message
+    assert Order.objects.filter(pk=order.pk).exists()  # rolled back
