@@ -90,14 +90,14 @@ _WHY: dict[str, str] = {
         "Those are the price of exactly-once completion (the attempt number is the fencing "
         'token), of the reaper and of "effects and status commit together", and are kept. '
         "On SQLite a scheduled run on the worker costs 1.0–1.2× the raw run in-process, and "
-        "the drain's ratio moved between 73% and 85% over six runs this session: the "
+        "the drain's ratio moved between 73% and 85% over seven runs this session: the "
         "dispatcher's writes during the drain (the raw side's tasks are queued before its "
         "timing starts) and the two workers share two cores and SQLite's single write lock. "
         "On PostgreSQL + Redis the cost was round trips: a scheduled run made ten to the "
         "server where the raw run makes six, and fell to 68–79% once this round's engine "
         "changes made the shared part of a run cheaper; the claim and the `Run` row are now "
         "one statement (a data-modifying CTE, scheduler/execution.py), three round trips "
-        "fewer, and the drains gave 86–97%. What would close more of it on SQLite: queue the"
+        "fewer, and the drains gave 81–97%. What would close more of it on SQLite: queue the"
         " next batch while the workers drain the current one from a separate connection, or "
         "measure both sides with their tasks queued during the drain."
     ),
@@ -244,7 +244,7 @@ scheduled run costs and the behaviour changed.
 * **Scheduler: the ORM broker's tasks in one INSERT per 50, and on PostgreSQL the claim
   with the `Run` row in one statement** (scheduler/dispatch.py, scheduler/execution.py).
   Dispatcher CPU per run on SQLite: 185 µs → 80 µs. Throughput on PostgreSQL + Redis:
-  68–79% → 86–97% of the raw side over three drains each.
+  68–79% → 81–97% of the raw side (four drains).
 * **Two indexes fewer on each log table** (workflows/models/runs.py, scheduler/
   models.py): the single-column indexes of the `workflow` and `actor` foreign keys of
   `Run` and `ScheduledRun` duplicated the leading column of their (key, time) indexes,
