@@ -192,8 +192,8 @@ scheduled run costs and the behaviour changed.
   (Redis) per 50 runs: 0.43 ms of CPU per run on SQLite.
 * **Worker: the claim and the log row in one transaction, the link in the claim**
   (scheduler/execution.py, workflows/engine/runner.py). Claim, `Run` INSERT and the UPDATE
-  linking them were three commits; now the engine writes the `Run` row and calls
-  `on_start` in one transaction, in which the scheduler claims the run and links the log
+  linking them were three commits; now the `Run` row is written in one transaction with
+  the scheduler's claim, which links the log
   in the same guarded UPDATE. A worker that dies right after claiming now always leaves a
   `Run` for the reaper to close. 7 statements and 4 commits per run became 6 and 2.
 * **Bulk scheduling: cheaper rows** (scheduler/bulk.py). Aware due times go straight to

@@ -125,12 +125,16 @@ def run_claimed(row: ScheduledRun, now: datetime.datetime | None = None) -> str:
     """Run ``row``: claimed already (``claim``), or claimed here, in the transaction that
     writes its ``Run`` row (raises ``NotClaimed`` if another worker has it)."""
 
-    def on_start(run: Run) -> None:
-        if row.status == Status.RUNNING:  # claimed beforehand: only link the log
-            row.run = run
-            ScheduledRun.objects.filter(pk=row.pk).update(run=run)
-        elif not _take(row, now, run):
-            raise NotClaimed(row.pk)
+    def write_start(run: Run) -> None:
+        # one transaction: the log row and the claim (or, claimed beforehand, the link)
+        # commit together, or neither does
+        with transaction.atomic():
+            statements.insert([run])
+            if row.status == Status.RUNNING:  # claimed beforehand: only link the log
+                row.run = run
+                ScheduledRun.objects.filter(pk=row.pk).update(run=run)
+            elif not _take(row, now, run):
+                raise NotClaimed(row.pk)
 
     def mark_succeeded(run: Run) -> None:
         done = transition(
@@ -147,13 +151,14 @@ def run_claimed(row: ScheduledRun, now: datetime.datetime | None = None) -> str:
 
     # one statement for the claim and the log row where the database allows, unless the
     # claim has more to do (a recurring event's next occurrence) or was made beforehand
-    start: dict[str, Any] = {"on_start": on_start}
-    if (
+    def write_in_one_statement(run: Run) -> None:
+        _take_writing(row, now, run)
+
+    one_statement = (
         row.status == Status.QUEUED
         and row.recurring_id is None
         and statements.can_update_then_insert(ScheduledRun)
-    ):
-        start = {"write_start": lambda run: _take_writing(row, now, run)}
+    )
     quiet = triggers.suppressed() if row.origin == Origin.TRIGGER else nullcontext()
     with quiet:
         result = engine.run(
@@ -168,7 +173,7 @@ def run_claimed(row: ScheduledRun, now: datetime.datetime | None = None) -> str:
             ignore_privacy=row.ignore_privacy,
             log_rejected=True,
             before_commit=mark_succeeded,
-            **start,
+            write_start=write_in_one_statement if one_statement else write_start,
         )
     attempt = row.attempts
     if isinstance(result.error, ClaimLost):

@@ -92,7 +92,6 @@ def run(
     depth: int = 0,
     ignore_privacy: bool = False,
     log_rejected: bool = False,
-    on_start: Callable[[Run], None] | None = None,
     write_start: Callable[[Run], None] | None = None,
     before_commit: Callable[[Run], None] | None = None,
 ) -> RunResult:
@@ -103,11 +102,10 @@ def run(
     triggered), so the log still says what happened. Everything after is captured in the
     returned ``RunResult`` and the run log.
 
-    ``on_start(run)`` is called in the transaction that writes the ``Run`` row, so the
-    caller's bookkeeping (the scheduler's claim) commits with it; if it raises, neither is
-    written and the exception propagates (no run took place). ``write_start(run)``, instead
-    of ``on_start``, writes the ``Run`` row itself together with that bookkeeping (in one
-    statement where the database allows), with the same contract. ``before_commit(run)`` is
+    ``write_start(run)``, when given, writes the ``Run`` row instead of the engine, together
+    with the caller's bookkeeping (the scheduler's claim: in one transaction, or one
+    statement where the database allows); if it raises, nothing is written and the
+    exception propagates (no run took place). ``before_commit(run)`` is
     called inside the run's transaction after its actions succeeded, so a caller's own
     bookkeeping (the scheduler's "succeeded") commits together with the run's effects or
     not at all. If it raises, the run fails and its effects roll back.
@@ -134,14 +132,8 @@ def run(
     )
     if write_start is not None:
         write_start(run_row)
-    elif on_start is None:
-        statements.insert([run_row])
     else:
-        # one transaction: the row and the caller's bookkeeping (the scheduler's claim)
-        # commit together, or neither does when ``on_start`` raises
-        with transaction.atomic():
-            statements.insert([run_row])
-            on_start(run_row)
+        statements.insert([run_row])
     recorder = Recorder()
     if rejected is not None:
         _fail(run_row, time.perf_counter(), rejected, recorder)
