@@ -135,7 +135,11 @@ def plain(value: Any) -> Any:
     if isinstance(value, datetime.datetime | datetime.date | datetime.time):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
+        # a whole number as an int, but never a huge one (int(Decimal("1E+999999")) would
+        # build a million digits); float() of a huge or non-finite one is inf or nan
+        if value.is_finite() and value.adjusted() < 18 and value == value.to_integral_value():
+            return int(value)
+        return float(value)
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, models.fields.files.FieldFile):

@@ -7,8 +7,13 @@ run error goes through ``mask_text``, which replaces each secret value with ``MA
   compiled once and rebuilt when ``secrets.generation()`` changes (a save or delete in this
   process, a value read that it did not know) or after ``REFRESH_SECONDS`` (changes made
   by another process);
-* the values of the current run's ``secret: true`` parameters, added for the length of
-  the run by ``coerce_params`` (so a custom event's secret parameters count too).
+* the values of the current run's ``secret: true`` parameters and of parameters named like
+  a secret (``api_token``), added for the length of the run by ``coerce_params`` (so a
+  custom event's secret parameters count too);
+* any value the log found under a secret-looking key (``MASKED_KEYS``: an
+  ``Authorization`` header, a response's ``access_token``), added by ``mask_values_of`` as
+  the log meets it, so the same value copied into ``return_data`` or a ``log`` message
+  later in the run is masked by value, not only where its key gives it away.
 
 Values shorter than ``MIN_SUBSTRING_LENGTH`` are masked only where a whole string equals
 them: masking every "42" inside longer text would destroy the log without protecting much.
@@ -28,7 +33,7 @@ from typing import Any, TypeVar
 
 from django.db import DatabaseError, transaction
 
-from . import secrets
+from . import conf, secrets
 from .choices import ParameterType
 from .engine.params import ParamSpec
 from .engine.params import coerce_params as _coerce_params
@@ -174,15 +179,41 @@ def mask_text(text: str) -> str:
     return current_masker().text(text) if text else text
 
 
+def mask_values_of(values: Iterable[Any]) -> bool:
+    """Mask these values (text, numbers, lists of them) by value for the rest of the run;
+    whether any was new. Outside a run there is nothing to remember them in."""
+    scope = _run_values.get()
+    if scope is None:
+        return False
+    before = len(scope.values)
+    scope.add(_texts(values))
+    return len(scope.values) != before
+
+
+def masked_keys() -> frozenset[str]:
+    return frozenset(k.lower() for k in conf.get("MASKED_KEYS"))
+
+
+def is_secret_key(key: str, masked: frozenset[str] | None = None) -> bool:
+    """Whether a key's value is a secret by its name: a ``MASKED_KEYS`` entry, or a name
+    containing "password", "secret" or "token" (when those are listed)."""
+    masked = masked_keys() if masked is None else masked
+    lowered = key.lower()
+    return lowered in masked or any(
+        part in lowered for part in ("password", "secret", "token") if part in masked
+    )
+
+
 # --- coercing parameters without echoing secret ones --------------------------------------
 
 
 def coerce_params(
     specs: Sequence[ParamSpec], raw: Mapping[str, Any], **options: Any
 ) -> dict[str, Any]:
-    """``engine.params.coerce_params`` (same arguments), registering secret parameters'
-    values for masking and never repeating a secret parameter's value in an error."""
-    secret = [spec for spec in specs if spec.secret]
+    """``engine.params.coerce_params`` (same arguments), registering the values of secret
+    parameters (``secret: true``, or named like a secret) for masking and never repeating
+    one in an error."""
+    secret = [spec for spec in specs if spec.secret or is_secret_key(spec.key)]
     if not secret:
         return _coerce_params(specs, raw, **options)
     scope = _run_values.get()

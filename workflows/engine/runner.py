@@ -34,7 +34,7 @@ from ..privacy.access import DataAccess
 from .cache import get_compiled
 from .compiler import CompiledAction, CompiledWorkflow
 from .context import RunContext, running
-from .serialize import to_log, to_response
+from .serialize import storable_text, to_log, to_response
 
 logger = logging.getLogger("workflows.engine")
 
@@ -270,11 +270,11 @@ def _execute_action(ctx: RunContext, action: CompiledAction) -> None:
             ctx.ended = True
     except WorkflowError as exc:
         step.status = StepStatus.FAILED
-        step.error = exc.message = mask_text(exc.message)
+        step.error = exc.message = storable_text(mask_text(exc.message))
         raise
     except Exception as exc:
         step.status = StepStatus.FAILED
-        step.error = mask_text(f"{type(exc).__name__}: {exc}")
+        step.error = storable_text(mask_text(f"{type(exc).__name__}: {exc}"))
         raise ActionFailed(step.error) from exc
     finally:
         step.duration_ms = (time.perf_counter() - started) * 1000
@@ -316,7 +316,7 @@ def _mark_failed(run_row: Run, started: float, error: WorkflowError) -> None:
     run_row.status = RunStatus.FAILED
     run_row.result = None
     run_row.error_code = error.code
-    error.message = mask_text(error.message)  # the caller's error shows it too
+    error.message = storable_text(mask_text(error.message))  # the caller's error shows it too
     run_row.error_message = error.message[:10_000]
     run_row.error_parameter = error.parameter or ""
     run_row.finished_at = timezone.now()
@@ -326,8 +326,19 @@ def _mark_failed(run_row: Run, started: float, error: WorkflowError) -> None:
 def _fail(run_row: Run, started: float, error: WorkflowError, recorder: Recorder) -> None:
     """After the transaction rolled back: write the failure and every step that ran."""
     _mark_failed(run_row, started, error)
-    with transaction.atomic():
-        recorder.write(run_row)
+    try:
+        with transaction.atomic():
+            recorder.write(run_row)
+    except Exception as exc:  # the log refused (or a database fault): the run still ends
+        logger.exception("the step log of run %s could not be written", run_row.pk)
+        run_row.error_message = (
+            f"{run_row.error_message} (the step log could not be saved: "
+            f"{type(exc).__name__}: {mask_text(str(exc))[:500]})"
+        )[:10_000]
+        with transaction.atomic():
+            statements.update(
+                Run, run_row.pk, {name: getattr(run_row, name) for name in _END_FIELDS}
+            )
 
 
 def _truthy(value: Any) -> bool:

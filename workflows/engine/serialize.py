@@ -4,27 +4,30 @@ Things become ``{_type, _id, _display}`` references in logs and Bubble-shaped ob
 responses. Values under secret-looking keys (``Authorization``, ``password``...), secret
 parameters and operator secrets are masked in logs, never in what a workflow deliberately
 returns.
+
+The log holds any value a step can produce: text that no database's JSON can store (NUL,
+a lone surrogate) is stored with U+FFFD in their place, numbers JSON cannot carry
+(``Infinity``, ``NaN``) as their names, so writing the log never fails a run. A caller's
+response cannot say ``Infinity``: returning one fails the run with an error naming where.
 """
 
 from __future__ import annotations
 
 import datetime
+import math
 from collections.abc import Collection, Mapping
 from decimal import Decimal
 from typing import Any
 
 from django.db import models
 
-from .. import conf, data_types, masking
+from .. import data_types, masking
+from ..exceptions import WorkflowError
 from ..masking import MASK
 from .values_types import FileValue, Namespace, ThingList
 
 _MAX_LOG_TEXT = 10_000
 _MAX_LOG_ITEMS = 200
-
-
-def _masked_keys() -> frozenset[str]:
-    return frozenset(k.lower() for k in conf.get("MASKED_KEYS"))
 
 
 def to_log(value: Any, *, secret_keys: Collection[str] = ()) -> Any:
@@ -34,24 +37,47 @@ def to_log(value: Any, *, secret_keys: Collection[str] = ()) -> Any:
     ``secret_keys`` at the top level (a run's secret parameters), and every operator
     secret or secret parameter value wherever it appears in text (``workflows.masking``).
     """
-    masker = masking.current_masker()
     if secret_keys and isinstance(value, Mapping):
+        masking.mask_values_of(value.get(k) for k in secret_keys)
         value = {
             k: MASK if k in secret_keys and v not in (None, "") else v for k, v in value.items()
         }
-    return _log(value, 0, _masked_keys(), masker)
+    return _log(value, 0, masking.masked_keys(), _Masking())
 
 
-def _log(value: Any, depth: int, masked: frozenset[str], masker: masking.Masker) -> Any:
+class _Masking:
+    """The masker of one ``to_log`` call, renewed when a value masked by its key is added
+    (a later string holding the same value is masked too)."""
+
+    __slots__ = ("masker",)
+
+    def __init__(self) -> None:
+        self.masker = masking.current_masker()
+
+    def text(self, value: str) -> str:
+        return self.masker.text(value)
+
+    def learn(self, value: Any) -> None:
+        if masking.mask_values_of([value]):
+            self.masker = masking.current_masker()
+
+
+def _log(value: Any, depth: int, masked: frozenset[str], masker: _Masking) -> Any:
     if depth > 8:
         return "…"
     if isinstance(value, str):
         if len(value) > _MAX_LOG_TEXT:
             # masked before cutting, so a secret across the cut is not half shown
-            return masker.text(value[: _MAX_LOG_TEXT + 500])[:_MAX_LOG_TEXT] + "…"
-        return masker.text(value)
-    if value is None or isinstance(value, bool | int | float):
+            value = masker.text(value[: _MAX_LOG_TEXT + 500])[:_MAX_LOG_TEXT] + "…"
+        else:
+            value = masker.text(value)
+        return storable_text(value)
+    if value is None or isinstance(value, bool):
         return value
+    if isinstance(value, int):
+        return value if value.bit_length() <= MAX_INT_BITS else _big_int_text(value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else _non_finite_name(value)
     if isinstance(value, models.Model):
         return _log(data_types.thing_reference(value), depth + 1, masked, masker)
     if isinstance(value, ThingList):
@@ -66,8 +92,9 @@ def _log(value: Any, depth: int, masked: frozenset[str], masker: masking.Masker)
             if i >= _MAX_LOG_ITEMS:
                 out["…"] = f"{len(value) - _MAX_LOG_ITEMS} more"
                 break
-            skey = masker.text(str(key))
-            if _is_secret_key(skey, masked) and item not in (None, ""):
+            skey = storable_text(masker.text(str(key)))
+            if masking.is_secret_key(skey, masked) and item not in (None, ""):
+                masker.learn(item)
                 out[skey] = MASK
             else:
                 out[skey] = _log(item, depth + 1, masked, masker)
@@ -78,7 +105,35 @@ def _log(value: Any, depth: int, masked: frozenset[str], masker: masking.Masker)
         if len(items) > _MAX_LOG_ITEMS:
             out_list.append(f"… {len(items) - _MAX_LOG_ITEMS} more")
         return out_list
-    return masker.text(_scalar(value))
+    return _log(_scalar(value), depth + 1, masked, masker)
+
+
+def storable_text(text: str) -> str:
+    """``text`` as every supported database's JSON can store it: NUL characters and lone
+    surrogates (which PostgreSQL refuses, and an expression can build) become U+FFFD."""
+    if "\x00" in text:
+        text = text.replace("\x00", "\ufffd")
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            # pairs of surrogates become the character they spell, lone ones U+FFFD
+            text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
+
+
+#: whole numbers JSON encoders print (Python refuses ints of more than 4,300 digits)
+MAX_INT_BITS = 14_000
+
+
+def _big_int_text(value: int) -> str:
+    return f"a whole number of {value.bit_length() * 0.30103:,.0f} digits"
+
+
+def _non_finite_name(value: float) -> str:
+    if value != value:
+        return "NaN"
+    return "Infinity" if value > 0 else "-Infinity"
 
 
 def to_response(value: Any, *, access: Any = None) -> Any:
@@ -88,13 +143,32 @@ def to_response(value: Any, *, access: Any = None) -> Any:
     privacy rules let the caller see, worked out for all the things at once.
     """
     fields_of = access.serializer(_things_in(value)) if access is not None else None
-    return _response(value, fields_of, 0)
+    return _response(value, fields_of, 0, "")
 
 
-def _response(value: Any, fields_of: Any, depth: int) -> Any:
+class UnreturnableValue(WorkflowError):
+    """Returned data holds something JSON cannot carry (``Infinity``, ``NaN``)."""
+
+
+def _response(value: Any, fields_of: Any, depth: int, where: str) -> Any:
     if depth > 16:
-        raise ValueError("returned data is nested too deeply")
-    if value is None or isinstance(value, str | bool | int | float):
+        raise UnreturnableValue("the returned data is nested more than 16 levels deep")
+    if value is None or isinstance(value, str | bool):
+        return value
+    if isinstance(value, int):
+        if value.bit_length() > MAX_INT_BITS:
+            raise UnreturnableValue(
+                f"the returned data{f' at {where!r}' if where else ''} is "
+                f"{_big_int_text(value)}, too long to send"
+            )
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise UnreturnableValue(
+                f"the returned data{f' at {where!r}' if where else ''} is "
+                f"{_non_finite_name(value)}, which JSON cannot carry: return a finite "
+                "number or text"
+            )
         return value
     if isinstance(value, models.Model):
         fields = fields_of(value) if fields_of is not None else None
@@ -106,10 +180,18 @@ def _response(value: Any, fields_of: Any, depth: int) -> Any:
     if isinstance(value, FileValue):
         return value.as_dict()
     if isinstance(value, Mapping):
-        return {str(k): _response(v, fields_of, depth + 1) for k, v in value.items()}
+        return {
+            str(k): _response(v, fields_of, depth + 1, _join(where, str(k)))
+            for k, v in value.items()
+        }
     if isinstance(value, list | tuple | set | frozenset):
-        return [_response(v, fields_of, depth + 1) for v in value]
-    return _scalar(value)
+        return [_response(v, fields_of, depth + 1, f"{where}[{i}]") for i, v in enumerate(value)]
+    scalar = _scalar(value)
+    return _response(scalar, fields_of, depth + 1, where) if isinstance(scalar, float) else scalar
+
+
+def _join(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
 
 
 def _things_in(value: Any, depth: int = 0) -> list[models.Model]:
@@ -135,10 +217,3 @@ def _scalar(value: Any) -> Any:
     if isinstance(value, datetime.datetime | datetime.date | Decimal):
         return data_types.plain(value)
     return str(value)[:_MAX_LOG_TEXT]
-
-
-def _is_secret_key(key: str, masked: frozenset[str]) -> bool:
-    lowered = key.lower()
-    return lowered in masked or any(
-        part in lowered for part in ("password", "secret", "token") if part in masked
-    )

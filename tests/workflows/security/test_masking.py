@@ -285,3 +285,57 @@ def test_one_compiled_pattern_is_reused_until_secrets_change():
     secrets.set_secret("B", "bbbb-value")
     second = masking.operator_masker()
     assert second is not first and second.text("aaaa-value bbbb-value") == f"{MASK} {MASK}"
+
+
+# --- masked by value, wherever the value goes (issue: values copied out of secrets) ---------
+
+
+def test_a_parameter_named_like_a_secret_is_masked_where_its_value_is_copied(make_workflow, user):
+    wf = make_workflow(
+        parameters=[{"key": "api_token", "type": "text"}, {"key": "name", "type": "text"}],
+        actions=[
+            {"type": "log", "message": "using {{ params.api_token }} for {{ params.name }}"},
+            {"type": "return_data", "data": {"copy": "{{ params.api_token }}"}},
+        ],
+    )
+    result = engine.run(wf, {"api_token": "tok-copied-123456", "name": "Ann"}, user)
+    assert result.ok, result.error
+    assert result.response == {"copy": "tok-copied-123456"}  # the caller gets what it asked
+    assert result.run.params == {"api_token": MASK, "name": "Ann"}
+    assert result.run.result == {"copy": MASK}
+    assert result.run.steps.get(position=0).output == f"using {MASK} for Ann"
+    assert "tok-copied-123456" not in logged(result.run)
+
+
+def test_a_value_met_under_a_secret_key_is_masked_in_later_steps(
+    make_workflow, user, httpserver, settings
+):
+    settings.BUBBLE = {**settings.BUBBLE, "HTTP_ALLOW_PRIVATE": True}
+    httpserver.expect_request("/login").respond_with_json({"access_token": "at-7f3e9a1b2c"})
+    wf = make_workflow(
+        actions=[
+            {"id": "login", "type": "http_request", "url": httpserver.url_for("/login")},
+            {"type": "log", "message": "got {{ steps.login.json.access_token }}"},
+            {"type": "return_data", "data": {"t": "{{ steps.login.json.access_token }}"}},
+        ]
+    )
+    result = engine.run(wf, {}, user)
+    assert result.ok, result.error
+    assert result.run.steps.get(position=0).output["json"] == {"access_token": MASK}
+    assert result.run.steps.get(position=1).output == f"got {MASK}"
+    assert result.run.result == {"t": MASK}
+    assert "at-7f3e9a1b2c" not in logged(result.run)
+
+
+def test_money_values_are_logged_when_operator_secrets_exist(make_workflow, user, order, token):
+    """A Decimal (a DecimalField's value) went through the masker as a float: TypeError."""
+    wf = make_workflow(
+        actions=[
+            {"id": "t", "type": "log", "message": "{{ search('examples.Order').first.total }}"},
+            {"type": "return_data", "data": {"total": "{{ search('examples.Order').first.total }}"}},
+        ]
+    )
+    result = engine.run(wf, {}, user)
+    assert result.ok, result.error
+    assert result.response == {"total": 12.5}
+    assert result.run.result == {"total": 12.5}
