@@ -15,6 +15,7 @@ per process.
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -29,7 +30,7 @@ from jinja2.runtime import Undefined
 from .. import conf, data_types
 from ..exceptions import ExpressionError, WorkflowError
 from .functions import FUNCTIONS
-from .limits import SCALARS, check_size, check_weight, max_size, time_budget
+from .limits import DECIMAL_CONTEXT, SCALARS, check_size, check_weight, max_size, time_budget
 from .sandbox import environment
 from .values_types import Namespace, namespace_get
 
@@ -97,7 +98,7 @@ class Expression:
             except WorkflowError:
                 raise
             except RecursionError:
-                raise ExpressionError(f"{self.source!r}: too deeply nested") from None
+                raise _too_deep(self.source) from None
             except Exception as exc:  # the sandbox's refusals and ordinary errors alike
                 raise ExpressionError(f"{_describe(exc)} in {self.source!r}") from exc
 
@@ -122,6 +123,12 @@ class Expression:
 
 
 def _describe(exc: Exception) -> str:
+    if isinstance(exc, decimal.Overflow):
+        return f"number too large: decimal results are limited to 1E+{DECIMAL_CONTEXT.Emax}"
+    if isinstance(exc, decimal.DivisionByZero | ZeroDivisionError):
+        return "division by zero"
+    if isinstance(exc, decimal.InvalidOperation):
+        return "invalid decimal operation (a result too precise or undefined, such as 0/0)"
     message = str(exc) or type(exc).__name__
     if type(exc).__name__ in ("SecurityError",):
         return f"refused by the sandbox: {message}"
@@ -164,8 +171,35 @@ def _compiled(compile_: Callable[[str], Any], text: str, source: str) -> Any:
         return compile_(text)
     except TemplateSyntaxError as exc:
         raise ExpressionError(f"{exc.message} in {source!r}") from None
-    except RecursionError:
-        raise ExpressionError(f"expression is too deeply nested: {source[:80]!r}") from None
+    except (RecursionError, SyntaxError, MemoryError):
+        # Python's own limits on the code Jinja generates ("too many nested parentheses"):
+        # the depth check below keeps expressions well inside them; this is the backstop
+        raise _too_deep(source) from None
+
+
+#: how deeply an expression's parts may nest (``a.b.c``: 3; ``x|f|g``: 3; ``1 + 1 + 1``: 3).
+#: Python refuses the code Jinja generates from about 150 levels on ("too many nested
+#: parentheses") and recurses past its stack from about 1,000; real expressions stay
+#: under 20.
+MAX_NESTING = 100
+
+
+def _too_deep(source: str) -> ExpressionError:
+    return ExpressionError(
+        f"expression is too deeply nested (more than {MAX_NESTING} levels of operators, "
+        f"filters, calls or attributes): {source[:80]!r}"
+    )
+
+
+def _check_nesting(tree: nodes.Node, source: str) -> None:
+    """Refuse a tree nested deeper than ``MAX_NESTING``, counted without recursion (the
+    checks that follow walk the tree recursively)."""
+    stack = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_NESTING:
+            raise _too_deep(source)
+        stack.extend((child, depth + 1) for child in node.iter_child_nodes())
 
 
 def _direct_path(expr: nodes.Expr) -> tuple[str, ...] | None:
@@ -205,7 +239,8 @@ def _parse_expression(source: str) -> nodes.Expr:
     except TemplateSyntaxError as exc:
         raise ExpressionError(f"syntax error in {source!r}: {exc.message}") from None
     except RecursionError:
-        raise ExpressionError(f"expression is too deeply nested: {source[:80]!r}") from None
+        raise _too_deep(source) from None
+    _check_nesting(expr, source)
     return expr
 
 
@@ -215,7 +250,9 @@ def _parse_template(source: str) -> nodes.Template:
     except TemplateSyntaxError as exc:
         raise ExpressionError(f"syntax error in {source!r}: {exc.message}") from None
     except RecursionError:
-        raise ExpressionError(f"expression is too deeply nested: {source[:80]!r}") from None
+        raise _too_deep(source) from None
+    # the template and its output nodes are two levels above the expressions
+    _check_nesting(template, source)
     for node in template.body:
         if not isinstance(node, nodes.Output):
             raise ExpressionError(
@@ -237,7 +274,14 @@ def _single_expression(source: str) -> str | None:
     parts = template.body[0].nodes
     if len(parts) != 1 or isinstance(parts[0], nodes.TemplateData):
         return None
-    return stripped[2:-2].strip().lstrip("-+").rstrip("-+").strip()
+    inner = stripped[2:-2]
+    # Jinja's whitespace control sits right against the braces ({{- x -}}); a sign after a
+    # space is the expression's own: {{ -x }} is minus x
+    if inner[:1] in ("-", "+"):
+        inner = inner[1:]
+    if inner[-1:] in ("-", "+"):
+        inner = inner[:-1]
+    return inner.strip()
 
 
 @lru_cache(maxsize=4096)

@@ -21,6 +21,7 @@ from django.utils.dateparse import parse_datetime
 from jinja2 import filters as jinja_filters
 from jinja2 import pass_context, pass_eval_context
 from jinja2.exceptions import SecurityError
+from jinja2.runtime import Undefined
 
 from .limits import SCALARS, allocate, check_deadline, check_weight, materialize, weigh
 
@@ -51,8 +52,30 @@ def expression_function(name: str, *, needs_context: bool = False):
     return decorator
 
 
-def _guarded(func: Callable[..., Any]) -> Callable[..., Any]:
+#: ``_guarded(empty=PASS)``: the filter itself handles an empty (None) input
+PASS = object()
+#: what a filter gives for an empty input, where that is not empty itself (Bubble: an
+#: empty list's count is 0, an empty value as text is "")
+EMPTY_RESULTS: dict[str, Any] = {
+    "length": 0,
+    "count": 0,
+    "wordcount": 0,
+    "sum": 0,
+    "string": "",
+    "join": "",
+    "list": [],
+    "default": PASS,
+    "d": PASS,
+    "tojson": PASS,
+}
+
+
+def _guarded(func: Callable[..., Any], empty: Any = None) -> Callable[..., Any]:
     """A filter that checks the deadline and the size of what goes in and comes out.
+
+    Given an empty value (None) it gives ``empty`` without running (``None|upper`` is
+    None, ``None|length`` 0), as Bubble lets empty flow through an expression; with
+    ``empty=PASS`` the filter gets the None (``default``, ``tojson``).
 
     Filters such as ``|sort``, ``|upper`` or ``|string`` copy or print their input, so an
     input whose deep size is over the cap (a list holding one big text many times, lazily
@@ -67,6 +90,8 @@ def _guarded(func: Callable[..., Any]) -> Callable[..., Any]:
     @pass_context
     def wrapper(context: Any, value: Any = None, *args: Any, **kwargs: Any) -> Any:
         check_deadline()
+        if value is None and empty is not PASS:
+            return list(empty) if isinstance(empty, list) else empty
         if type(value) is str:
             check_weight(value, "filter input")
         elif type(value) not in SCALARS:
@@ -102,7 +127,7 @@ def expression_filter(name: str):
     def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
         if name in FILTERS:
             raise ValueError(f"expression filter {name!r} is already registered")
-        FILTERS[name] = _guarded(func)
+        FILTERS[name] = _guarded(func, EMPTY_RESULTS.get(name))
         return func
 
     return decorator
@@ -113,7 +138,9 @@ def expression_filter(name: str):
 _MAX_DAYS = 365 * 200
 
 
-def _duration(unit: str, amount: Any) -> datetime.timedelta:
+def _duration(unit: str, amount: Any) -> datetime.timedelta | None:
+    if amount is None:
+        return None  # empty: ``now + days(params.n)`` with n left out is empty
     if isinstance(amount, bool) or not isinstance(amount, int | float):
         raise TypeError(f"{unit}() takes a number, not {type(amount).__name__}")
     delta = datetime.timedelta(**{unit: amount})
@@ -123,41 +150,42 @@ def _duration(unit: str, amount: Any) -> datetime.timedelta:
 
 
 @expression_function("seconds")
-def seconds(n: float) -> datetime.timedelta:
+def seconds(n: float) -> datetime.timedelta | None:
     """A duration of n seconds, to add to or subtract from a date."""
     return _duration("seconds", n)
 
 
 @expression_function("minutes")
-def minutes(n: float) -> datetime.timedelta:
+def minutes(n: float) -> datetime.timedelta | None:
     """A duration of n minutes."""
     return _duration("minutes", n)
 
 
 @expression_function("hours")
-def hours(n: float) -> datetime.timedelta:
+def hours(n: float) -> datetime.timedelta | None:
     """A duration of n hours."""
     return _duration("hours", n)
 
 
 @expression_function("days")
-def days(n: float) -> datetime.timedelta:
+def days(n: float) -> datetime.timedelta | None:
     """A duration of n days: ``now + days(7)``."""
     return _duration("days", n)
 
 
 @expression_function("weeks")
-def weeks(n: float) -> datetime.timedelta:
+def weeks(n: float) -> datetime.timedelta | None:
     """A duration of n weeks."""
     return _duration("weeks", n)
 
 
 @expression_function("date")
-def to_date(value: Any) -> datetime.datetime:
-    """A date from ISO 8601 text or epoch milliseconds: ``date('2026-12-24T18:00:00Z')``."""
+def to_date(value: Any) -> datetime.datetime | None:
+    """A date from ISO 8601 text or epoch milliseconds: ``date('2026-12-24T18:00:00Z')``;
+    empty for an empty value."""
     from .params import parse_date  # local: params imports this module's siblings
 
-    return parse_date(value)
+    return None if value is None else parse_date(value)
 
 
 # --- Random codes (verification codes, tokens) -------------------------------------------
@@ -204,8 +232,6 @@ for _name in (
     "attr",
     "capitalize",
     "count",
-    "default",
-    "d",
     "dictsort",
     "first",
     "float",
@@ -236,7 +262,18 @@ for _name in (
     "urlencode",
     "wordcount",
 ):
-    FILTERS[_name] = _guarded(jinja_filters.FILTERS[_name])
+    FILTERS[_name] = _guarded(jinja_filters.FILTERS[_name], EMPTY_RESULTS.get(_name))
+
+
+def _default(value: Any, default_value: Any = "", boolean: bool = False) -> Any:
+    """Jinja's ``default``, which also replaces an empty value (None), as builders expect:
+    ``params.note|default('none given')``."""
+    if value is None or isinstance(value, Undefined) or (boolean and not value):
+        return default_value
+    return value
+
+
+FILTERS["default"] = FILTERS["d"] = _guarded(_default, PASS)
 
 
 _MAX_JSON_INDENT = 16

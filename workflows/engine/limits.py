@@ -1,8 +1,10 @@
-"""Resource limits for expression evaluation: size caps and a per-evaluation deadline."""
+"""Resource limits for expression evaluation: size caps, a per-evaluation deadline and
+bounded decimal arithmetic."""
 
 from __future__ import annotations
 
 import contextvars
+import decimal
 import time
 from collections.abc import Iterable, Iterator, Mapping, MappingView
 from contextlib import contextmanager
@@ -25,6 +27,16 @@ _max_size: contextvars.ContextVar[int | None] = contextvars.ContextVar(
 )
 #: one evaluation may build this many times MAX_VALUE_SIZE in all (each piece under it)
 BUILD_FACTOR = 10
+#: decimal numbers an expression may build: up to 10**1000 (a float stops at 10**308). Python's
+#: default allows 10**999999, whose conversion to a whole number for the log, ``|int`` or a
+#: response takes half a minute; every decimal operation inside an evaluation runs in this
+#: context, so ``total ** n`` past it is an Overflow error at once.
+DECIMAL_CONTEXT = decimal.Context(
+    prec=28,
+    Emax=1000,
+    Emin=-1000,
+    traps=[decimal.Overflow, decimal.InvalidOperation, decimal.DivisionByZero],
+)
 #: types that weigh 1 whatever their value (checked by identity: the fast path)
 SCALARS = frozenset({int, float, bool, type(None)})
 
@@ -78,7 +90,8 @@ def time_budget() -> Iterator[None]:
     built = _built.set([0])
     size = _max_size.set(settings["MAX_VALUE_SIZE"])
     try:
-        yield
+        with decimal.localcontext(DECIMAL_CONTEXT):
+            yield
     finally:
         _max_size.reset(size)
         _built.reset(built)

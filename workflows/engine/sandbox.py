@@ -4,8 +4,11 @@ Built on ``ImmutableSandboxedEnvironment`` (no dunder access, no mutation of lis
 dicts) with ``StrictUndefined``, and tightened further:
 
 * only registered functions and filters exist (``functions.py``), no ``lipsum``/``cycler``;
-* ``*``, ``**``, ``+`` and ``%`` are intercepted so no expression can build a huge string,
-  list or number, and ``%`` formatting of strings is refused;
+* every arithmetic operator is intercepted: ``*``, ``**``, ``+`` and ``%`` so no expression
+  can build a huge string, list or number (``%`` formatting of strings is refused), and
+  all of them so that empty flows through as in Bubble (``None + days(1)`` is None);
+* comparisons are compiled to ``environment.compare``, so one with an empty side is false
+  (``==``/``!=`` compare as usual) and ``x in None`` is false, not a TypeError;
 * ``~`` and text output (``{{ }}`` inside text) are size-checked like the operators,
   counting the deep size of lists (see ``limits.weigh``), so a list holding one big string
   a million times cannot be printed;
@@ -29,6 +32,8 @@ import datetime
 import decimal
 import functools
 import uuid
+from collections.abc import Callable
+from operator import eq, ge, gt, le, lt, ne
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -101,7 +106,9 @@ def _finalize(value: Any) -> Any:
 
 class _CodeGenerator(CodeGenerator):
     """Compiles ``a ~ b`` to ``environment.concat((a, b))`` so joining is size-checked
-    (Jinja's own ``str_join`` is not an intercepted operator)."""
+    (Jinja's own ``str_join`` is not an intercepted operator), and ``a < b`` (every
+    comparison) to ``environment.compare("lt", a, b)`` so empty values compare as in
+    Bubble (Jinja has no hook for comparisons)."""
 
     def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
         self.write("environment.concat((")
@@ -110,9 +117,58 @@ class _CodeGenerator(CodeGenerator):
             self.write(", ")
         self.write("))")
 
+    def visit_Compare(self, node: nodes.Compare, frame: Frame) -> None:
+        # a < b < c: every operand is evaluated (no short circuit), then compared in turn
+        self.write("environment.compare(")
+        self.visit(node.expr, frame)
+        self.write(", (")
+        for operand in node.ops:
+            self.write(f"({operand.op!r}, ")
+            self.visit(operand.expr, frame)
+            self.write("), ")
+        self.write("))")
+
+
+def _ordered(compare: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
+    """An ordering comparison that is false when either side is empty."""
+    return lambda a, b: a is not None and b is not None and compare(a, b)
+
+
+def _contains(container: Any, item: Any) -> bool:
+    """``item in container``, false when the container is empty or cannot hold it (text
+    holds only text: ``None in 'abc'`` is false, not a TypeError)."""
+    if container is None:
+        return False
+    if isinstance(container, str) and not isinstance(item, str):
+        return False
+    return item in container
+
+
+def _is_empty(value: Any) -> bool:
+    """Bubble's "is empty": nothing, empty text, or an empty list (``x is empty``,
+    ``x is not empty``)."""
+    if value is None:
+        return True
+    if isinstance(value, str | list | tuple | dict | ThingList):
+        return len(value) == 0
+    return False
+
+
+_COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
+    "eq": eq,
+    "ne": ne,
+    "lt": _ordered(lt),
+    "lteq": _ordered(le),
+    "gt": _ordered(gt),
+    "gteq": _ordered(ge),
+    "in": lambda a, b: _contains(b, a),
+    "notin": lambda a, b: not _contains(b, a),
+}
+
 
 class SandboxEnvironment(ImmutableSandboxedEnvironment):
-    intercepted_binops = frozenset({"*", "**", "+", "%"})
+    intercepted_binops = frozenset({"*", "**", "+", "%", "-", "/", "//"})
+    intercepted_unops = frozenset({"-", "+"})
     code_generator_class = _CodeGenerator
 
     def __init__(self) -> None:
@@ -131,11 +187,14 @@ class SandboxEnvironment(ImmutableSandboxedEnvironment):
         self.globals.clear()
         self.globals.update({"range": range_func, "dict": dict})
         self.filters = dict(FILTERS)
+        self.tests["empty"] = _is_empty
 
     # --- operators -----------------------------------------------------------------------
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         check_deadline()
+        if left is None or right is None:
+            return None  # Bubble's empty: arithmetic on empty gives empty
         if operator == "*":
             for seq, times in ((left, right), (right, left)):
                 if isinstance(seq, str) and isinstance(times, int):
@@ -159,12 +218,26 @@ class SandboxEnvironment(ImmutableSandboxedEnvironment):
             raise SecurityError("'%' formatting of text is not available; use ~ to join text")
         return self.binop_table[operator](left, right)
 
+    def call_unop(self, context: Any, operator: str, arg: Any) -> Any:
+        return None if arg is None else self.unop_table[operator](arg)
+
+    def compare(self, left: Any, operands: tuple[tuple[str, Any], ...]) -> bool:
+        """``left op1 a op2 b ...`` as Python chains it, each comparison null-safe."""
+        check_deadline()
+        for op, right in operands:
+            if not _COMPARISONS[op](left, right):
+                return False
+            left = right
+        return True
+
     def concat(self, parts: tuple[Any, ...]) -> str:
         """``a ~ b ~ c``: text joined after checking the size of what is built."""
         check_deadline()
         texts: list[str] = []
         total = 0
         for part in parts:
+            if part is None:
+                continue  # empty joins as nothing, as it prints
             if not isinstance(part, str):
                 check_weight(part, "text")
                 part = str(part)
@@ -240,6 +313,8 @@ class SandboxEnvironment(ImmutableSandboxedEnvironment):
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
         check_deadline()
+        if __obj is None:
+            return None  # a method of an empty value (``params.note.lower()``): empty
         result = super().call(__context, __obj, *args, **kwargs)
         if isinstance(result, str | list | tuple | dict):
             allocate(weigh(result), "result")  # 'text'.upper(), dict(...), split()

@@ -68,6 +68,17 @@ def test_a_syntax_error_in_an_actions_only_when(post):
     assert rows[0] == {} and rows[2] == {}
 
 
+def test_an_over_deep_expression_is_refused_on_its_field(post):
+    """Chains of a few hundred filters crashed the save (Python's "too many nested
+    parentheses" while compiling, or a RecursionError)."""
+
+    def edit(data):
+        data[f"actions-{action_row(data, 'hello')}-only_when"] = "params.order" + ".id" * 300
+
+    found = post(edit)
+    assert "too deeply nested" in found["actions"][1]["only_when"][0]
+
+
 def test_an_unknown_step_in_a_config_field(post):
     def edit(data):
         i = row_index(data, "actions", "type", "return_data")

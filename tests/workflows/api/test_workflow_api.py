@@ -195,7 +195,7 @@ def test_failing_workflow_names_the_run(call, make_workflow, db):
         actions=[{"type": "return_data", "data": {"x": "{{ 1 / 0 }}"}}],
     )
     body = error(call("fails"), 500, "WORKFLOW_ERROR")
-    assert "ZeroDivisionError" in body["message"]
+    assert "division by zero" in body["message"]
     assert Run.objects.get(pk=body["run"]).status == "failed"
 
 
@@ -263,7 +263,7 @@ def test_workflow_condition_that_cannot_be_evaluated_is_expression_error(call, m
     )
     response = call("ratio", {"n": 1, "d": 0})
     body = error(response, 500, "EXPRESSION_ERROR")
-    assert "ZeroDivisionError" in body["message"]
+    assert "division by zero" in body["message"]
     assert set(body) == {"status", "code", "message", "run"}  # no stack trace, no parameter
     assert response["X-Run-Id"] == body["run"]
     run = Run.objects.get(pk=body["run"])
