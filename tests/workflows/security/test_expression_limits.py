@@ -108,7 +108,7 @@ def test_import_refuses_an_over_deep_expression_naming_the_line(tmp_path):
         "  - name: deep\n"
         "    actions:\n"
         "      - type: log\n"
-        f"        message: \"{SHAPES['filters'](450)}\"\n"
+        f'        message: "{SHAPES["filters"](450)}"\n'
     )
     with pytest.raises(CommandError, match="too deeply nested") as error:
         call_command("import_workflows", str(path))

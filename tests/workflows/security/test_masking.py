@@ -332,7 +332,10 @@ def test_money_values_are_logged_when_operator_secrets_exist(make_workflow, user
     wf = make_workflow(
         actions=[
             {"id": "t", "type": "log", "message": "{{ search('examples.Order').first.total }}"},
-            {"type": "return_data", "data": {"total": "{{ search('examples.Order').first.total }}"}},
+            {
+                "type": "return_data",
+                "data": {"total": "{{ search('examples.Order').first.total }}"},
+            },
         ]
     )
     result = engine.run(wf, {}, user)
