@@ -325,9 +325,7 @@ def _frequency(value: Any) -> Frequency:
 def _moment(value: Any, name: str) -> datetime.datetime | None:
     from .frequency import parse_moment
 
-    if isinstance(value, datetime.datetime):
-        return value if timezone.is_aware(value) else timezone.make_aware(value)
-    try:
+    try:  # a date from an expression too: refused out of range (data_types.check_date)
         return parse_moment(value, name)
     except ValueError as exc:
         raise InvalidParameter(str(exc), parameter=name) from None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import math
 import uuid
 from functools import lru_cache
 from typing import Any
@@ -16,6 +17,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, models
+from django.utils import timezone
 
 from . import conf
 from .exceptions import WorkflowError
@@ -182,3 +184,65 @@ def pk_value(model: type[models.Model], value: Any) -> Any:
 def thing_reference(thing: models.Model) -> dict[str, Any]:
     """A compact pointer to a thing for run logs: type, id and its text."""
     return {"_type": thing._meta.label, "_id": plain(thing.pk), "_display": str(thing)[:200]}
+
+
+# --- what every database can store and read back -------------------------------------------
+
+#: The dates accepted anywhere a date is written (parameters, things, scheduled times):
+#: Python holds years 1 to 9999 only, and a date at either end moves out of that range when
+#: shown in another time zone (PostgreSQL then stores a year-0 "BC" date that no Python
+#: process can read back, which made a whole data type unreadable).
+EARLIEST_DATE = datetime.datetime(1, 1, 2, tzinfo=datetime.timezone.utc)
+LATEST_DATE = datetime.datetime(9999, 12, 30, 23, 59, 59, 999999, tzinfo=datetime.timezone.utc)
+DATE_RANGE = "dates from 0001-01-02 to 9999-12-30 are accepted"
+#: how deeply JSON stored in a field may nest
+MAX_JSON_DEPTH = 100
+
+
+def check_date(value: datetime.date) -> datetime.date:
+    """``value`` if it lies in the accepted range, else ``ValueError`` saying so."""
+    if isinstance(value, datetime.datetime):
+        try:
+            if timezone.is_naive(value):
+                value = timezone.make_aware(value, timezone.get_default_timezone())
+            inside = EARLIEST_DATE <= value.astimezone(datetime.timezone.utc) <= LATEST_DATE
+        except (OverflowError, ValueError):
+            inside = False
+    else:
+        inside = EARLIEST_DATE.date() <= value <= LATEST_DATE.date()
+    if not inside:
+        raise ValueError(f"{value.isoformat()} is out of range: {DATE_RANGE}")
+    return value
+
+
+def storable_problem(value: Any) -> str | None:
+    """Why a database could not store ``value`` (or give it back to Python); None if it can.
+
+    Dates out of range, numbers that are not finite (JSON and PostgreSQL's numeric refuse
+    them), text holding NUL or a lone surrogate (PostgreSQL refuses both), JSON nested past
+    ``MAX_JSON_DEPTH``: each is a clear refusal of the write, not a database error later."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return "text may not contain NUL (\\u0000) characters"
+            if not item.isascii():
+                try:
+                    item.encode("utf-8")
+                except UnicodeEncodeError:
+                    return "text may not contain lone surrogates (such as \\ud800)"
+        elif isinstance(item, float | decimal.Decimal):
+            if not (math.isfinite(item) if isinstance(item, float) else item.is_finite()):
+                return f"{item} is not a finite number"
+        elif isinstance(item, datetime.date):
+            try:
+                check_date(item)
+            except ValueError as exc:
+                return str(exc)
+        elif isinstance(item, dict | list | tuple):
+            if depth >= MAX_JSON_DEPTH:
+                return f"the value is nested more than {MAX_JSON_DEPTH} levels deep"
+            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return None

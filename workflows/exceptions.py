@@ -101,6 +101,22 @@ class ConditionNotMet(WorkflowError):
     http_status = 400
 
 
+class InvalidData(WorkflowError):
+    """A value a data type refuses (a required field left blank, a date out of range);
+    ``field`` names the data type's field at fault.
+
+    Whose fault it is depends on where the value came from: from the caller's parameters
+    it is the caller's (400, naming the parameter: the runner works that out), from the
+    workflow's definition or another step the workflow's (500)."""
+
+    code = "INVALID_DATA"
+    http_status = 400
+
+    def __init__(self, message: str, *, field: str | None = None, parameter: str | None = None):
+        super().__init__(message, parameter=parameter)
+        self.field = field
+
+
 class ActionFailed(WorkflowError):
     """An action raised while running; the run is rolled back and logged as failed."""
 

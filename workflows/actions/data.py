@@ -13,7 +13,7 @@ from django.db import DatabaseError, IntegrityError, models
 
 from .. import data_types
 from ..engine.values_types import FileValue, ThingList
-from ..exceptions import WorkflowError
+from ..exceptions import InvalidData, WorkflowError
 from .registry import ActionType, ConfigError, ConfigField, FieldKind, register
 
 _PARAM_THING = re.compile(r"^\{\{-?\s*params\.([A-Za-z_][A-Za-z0-9_]*)\s*-?\}\}$")
@@ -110,12 +110,8 @@ def apply_fields(thing: models.Model, values: Mapping[str, Any]) -> list[tuple[A
     return later
 
 
-class InvalidThing(WorkflowError):
+class InvalidThing(InvalidData):
     """A thing the model's validation refuses; ``field`` is the first field at fault."""
-
-    def __init__(self, message: str, *, field: str | None):
-        super().__init__(message)
-        self.field = field
 
 
 def save_thing(
@@ -140,6 +136,7 @@ def save_thing(
         thing.full_clean(
             exclude=_held_relations(thing), validate_unique=False, validate_constraints=False
         )
+        _check_storable(thing, changed)
         thing.validate_unique()
         thing.validate_constraints()
     except ValidationError as exc:
@@ -166,6 +163,19 @@ def save_thing(
         ) from None
     for f, things in many_to_many:
         getattr(thing, f.name).set(things)
+
+
+def _check_storable(thing: models.Model, changed: Iterable[str] | None) -> None:
+    """Refuse values the model's validation lets through but a database cannot store or
+    give back (``data_types.storable_problem``): every path that writes a thing (the data
+    actions, the Data API) comes through here."""
+    names = None if changed is None or thing._state.adding else set(changed)
+    for f in thing._meta.concrete_fields:
+        if names is not None and f.name not in names:
+            continue
+        problem = data_types.storable_problem(getattr(thing, f.attname))
+        if problem is not None:
+            raise ValidationError({f.name: [problem]})
 
 
 def _values(thing: models.Model) -> dict[str, Any]:

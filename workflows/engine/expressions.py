@@ -64,7 +64,7 @@ class ScopeSpec:
 class Expression:
     """A compiled expression; ``evaluate(scope)`` runs it in the sandbox."""
 
-    __slots__ = ("source", "native", "_compiled", "_path")
+    __slots__ = ("source", "native", "_compiled", "_path", "params_used")
 
     def __init__(
         self,
@@ -72,12 +72,16 @@ class Expression:
         native: bool,
         compiled: TemplateExpression | Template,
         path: tuple[str, ...] | None = None,
+        params_used: frozenset[str] = frozenset(),
     ):
         self.source = source
         self.native = native
         self._compiled = compiled
         # the expression is this bare name (``item``) or ``params.<key>``: see _direct
         self._path = path
+        #: the parameters it reads (``ANY_PARAMETER`` if it reads them other than by name):
+        #: a value it gives that a data type refuses is the caller's fault
+        self.params_used = params_used
 
     def evaluate(self, scope: Mapping[str, Any]) -> Any:
         if self._path is not None:
@@ -149,7 +153,13 @@ def compile_condition(source: str, spec: ScopeSpec) -> Expression:
         )
     expr = _parse_expression(source)
     _check_references(expr, spec, source)
-    return Expression(source, True, _compiled(_compile_native, source, source), _direct_path(expr))
+    return Expression(
+        source,
+        True,
+        _compiled(_compile_native, source, source),
+        _direct_path(expr),
+        _params_used(expr),
+    )
 
 
 def compile_template(source: str, spec: ScopeSpec) -> Expression:
@@ -157,11 +167,33 @@ def compile_template(source: str, spec: ScopeSpec) -> Expression:
     _check_length(source)
     template = _parse_template(source)
     _check_references(template, spec, source)
+    used = _params_used(template)
     single = _single_expression(source)
     if single is not None:
         compiled = _compiled(_compile_native, single, source)
-        return Expression(source, True, compiled, _direct_path(_parse_expression(single)))
-    return Expression(source, False, _compiled(_compile_text, source, source))
+        return Expression(source, True, compiled, _direct_path(_parse_expression(single)), used)
+    return Expression(source, False, _compiled(_compile_text, source, source), None, used)
+
+
+#: in ``Expression.params_used``: the parameters are read other than by a literal name
+ANY_PARAMETER = "*"
+
+
+def _params_used(tree: nodes.Node) -> frozenset[str]:
+    """The parameter keys ``tree`` reads as ``params.key`` / ``params['key']``, plus
+    ``ANY_PARAMETER`` when it reads ``params`` any other way (``params[name]``)."""
+    named = set()
+    by_name = set()
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
+        if isinstance(node.node, nodes.Name) and node.node.name == "params":
+            key = _static_key(node)
+            if isinstance(key, str):
+                named.add(key)
+                by_name.add(id(node.node))
+    others = any(
+        name.name == "params" and id(name) not in by_name for name in tree.find_all(nodes.Name)
+    )
+    return frozenset(named | ({ANY_PARAMETER} if others else set()))
 
 
 def _compiled(compile_: Callable[[str], Any], text: str, source: str) -> Any:

@@ -241,12 +241,14 @@ def _date(value: Any) -> datetime.datetime:
                 )
     else:
         raise _Invalid(f"expected a date, got {_kind(value)}")
-    if timezone.is_naive(result):
-        result = timezone.make_aware(result, timezone.get_default_timezone())
-    try:  # in UTC: PostgreSQL refuses offsets past ±15:59 (Python allows up to ±23:59)
-        return result.astimezone(datetime.timezone.utc)
-    except (OverflowError, ValueError):
-        raise _Invalid(f"date out of range: {result.isoformat()}") from None
+    try:
+        if timezone.is_naive(result):
+            result = timezone.make_aware(result, timezone.get_default_timezone())
+        data_types.check_date(result)
+    except (OverflowError, ValueError) as exc:
+        raise _Invalid(str(exc)) from None
+    # in UTC: PostgreSQL refuses offsets past ±15:59 (Python allows up to ±23:59)
+    return result.astimezone(datetime.timezone.utc)
 
 
 def _from_epoch_ms(ms: float) -> datetime.datetime:

@@ -25,6 +25,8 @@ from ..exceptions import (
     ActionFailed,
     ConditionNotMet,
     DepthExceeded,
+    InvalidData,
+    InvalidParameter,
     WorkflowError,
     WorkflowNotFound,
 )
@@ -34,7 +36,9 @@ from ..privacy.access import DataAccess
 from .cache import get_compiled
 from .compiler import CompiledAction, CompiledWorkflow
 from .context import RunContext, running
+from .expressions import ANY_PARAMETER
 from .serialize import storable_text, to_log, to_response
+from .values import Dynamic, MapValue, Text
 
 logger = logging.getLogger("workflows.engine")
 
@@ -294,14 +298,38 @@ def _record_not_run(ctx: RunContext, action: CompiledAction) -> None:
 
 
 def _step_error(action: CompiledAction, exc: WorkflowError) -> WorkflowError:
-    """The run's error: which step failed and why, keeping a specific code (TIMEOUT...)."""
-    error = ActionFailed(
-        f"step {action.position + 1} ({action.title}) failed: {exc.message}",
-        parameter=exc.parameter,
-    )
+    """The run's error: which step failed and why, keeping a specific code (TIMEOUT...).
+
+    A value a data type refused (``InvalidData``) that came from the caller's parameters
+    is the caller's error: 400, naming the parameter where it is one. From the definition
+    or another step's result it stays the workflow's (500)."""
+    message = f"step {action.position + 1} ({action.title}) failed: {exc.message}"
+    error = ActionFailed(message, parameter=exc.parameter)
     if exc.code not in ("WORKFLOW_ERROR", "EXPRESSION_ERROR"):
         error.code = exc.code
+    if isinstance(exc, InvalidData):
+        used = _parameters_behind(action, exc.field)
+        if used:
+            error.http_status = InvalidData.http_status
+            named = sorted(used - {ANY_PARAMETER})
+            if len(named) == 1 and ANY_PARAMETER not in used:
+                error.code, error.parameter = InvalidParameter.code, named[0]
+                error.message = f"{message} (the value of parameter {named[0]!r})"
+                error.args = (error.message,)
     return error
+
+
+def _parameters_behind(action: CompiledAction, field: str | None) -> frozenset[str]:
+    """The parameters the value of data field ``field`` was computed from, in the
+    action's field mappings (``fields:``, ``changes:``); empty when it was not."""
+    if field is None:
+        return frozenset()
+    used: set[str] = set()
+    for value in action.config.values():
+        item = value.items.get(field) if isinstance(value, MapValue) else None
+        if isinstance(item, Dynamic | Text):
+            used |= item.expression.params_used
+    return frozenset(used)
 
 
 def _finish(run_row: Run, started: float, ctx: RunContext, response: Any) -> None:

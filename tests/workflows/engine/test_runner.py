@@ -65,13 +65,14 @@ def test_a_failing_step_rolls_back_every_database_action(make_workflow, order, u
     )
     result = engine.run(wf, {"order": order.pk}, user)
     assert not result.ok
-    assert result.error.code == "WORKFLOW_ERROR"
+    # a value of the definition's own that the data type refuses: the workflow's fault
+    assert (result.error.code, result.error.http_status) == ("INVALID_DATA", 500)
     assert "step 3" in result.error.message and "total" in result.error.message
     order.refresh_from_db()
     assert order.status == "new"
     assert not Customer.objects.filter(name="New").exists()
     run = Run.objects.get(pk=result.run.pk)
-    assert run.status == RunStatus.FAILED and run.error_code == "WORKFLOW_ERROR"
+    assert run.status == RunStatus.FAILED and run.error_code == "INVALID_DATA"
     assert [s.status for s in run.steps.all()] == [
         StepStatus.SUCCEEDED,
         StepStatus.SUCCEEDED,
