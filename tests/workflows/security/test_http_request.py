@@ -201,6 +201,17 @@ def test_secrets_in_the_url_stay_out_of_error_messages(make_workflow, user, sett
     assert "SECRET" not in result.run.error_message
 
 
+@pytest.mark.parametrize(
+    "url",
+    ["http://user:pa55word@[::1/x?key=SECRET", "http://user:pa55word@x.io:99999/x?key=SECRET"],
+)
+def test_secrets_in_a_url_that_does_not_parse_stay_out_of_error_messages(make_workflow, user, url):
+    wf = make_workflow(actions=[{"type": "http_request", "url": f"{{{{ '{url}' }}}}"}])
+    message = engine.run(wf, {}, user).error.message
+    assert "is not a valid URL" in message, message
+    assert "SECRET" not in message and "pa55word" not in message
+
+
 def test_credentials_are_masked_in_the_step_log(
     make_workflow, staff_user, httpserver, settings, api, make_key
 ):
