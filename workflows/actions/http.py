@@ -2,167 +2,24 @@
 
 from __future__ import annotations
 
-import ipaddress
 import json
-import socket
-import time
-from collections.abc import Iterable
+import re
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpcore
 import httpx
 
 from .. import conf
+from ..engine.sandbox import _finalize
 from ..exceptions import WorkflowError
+from .outbound import build_client
 from .registry import ActionType, ConfigError, ConfigField, FieldKind, register
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
-MAX_REDIRECTS = 5
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
-
-
-class BlockedDestination(WorkflowError):
-    """The URL's host is (or resolves to) an address outbound requests may not reach."""
-
-
-def _embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
-    """The IPv4 address inside an IPv6 one (``::ffff:127.0.0.1``, 6to4, NAT64), if any."""
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:
-            return address.ipv4_mapped
-        if address.sixtofour is not None:
-            return address.sixtofour
-        if address in _NAT64:
-            return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
-    return None
-
-
-def address_allowed(address: IPAddress) -> bool:
-    """Public unicast addresses, plus what the operator allows (``HTTP_ALLOW_PRIVATE``,
-    ``HTTP_ALLOWED_NETWORKS``). Loopback, private, link-local (cloud metadata at
-    169.254.169.254), shared, reserved and multicast addresses are refused by default: a
-    URL built from a caller's parameters must not reach the server's own network."""
-    if conf.get("HTTP_ALLOW_PRIVATE"):
-        return True
-    address = _embedded_ipv4(address) or address
-    for network in conf.get("HTTP_ALLOWED_NETWORKS"):
-        if address in ipaddress.ip_network(network, strict=False):
-            return True
-    return address.is_global and not address.is_multicast
-
-
-class _DeadlineStream(httpcore.NetworkStream):
-    """A connection whose reads and writes all end by one deadline.
-
-    httpx's timeouts apply to each read, so a server sending a byte every few seconds
-    would otherwise hold a run (and a worker) far beyond its timeout.
-    """
-
-    def __init__(self, stream: httpcore.NetworkStream, deadline: float) -> None:
-        self._stream = stream
-        self._deadline = deadline
-
-    def _timeout(self, timeout: float | None) -> float:
-        left = self._deadline - time.monotonic()
-        if left <= 0:
-            raise httpcore.ReadTimeout("the request did not finish within its timeout")
-        return left if timeout is None else min(timeout, left)
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._stream.read(max_bytes, self._timeout(timeout))
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._stream.write(buffer, self._timeout(timeout))
-
-    def close(self) -> None:
-        self._stream.close()
-
-    def start_tls(
-        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
-    ) -> httpcore.NetworkStream:
-        stream = self._stream.start_tls(ssl_context, server_hostname, self._timeout(timeout))
-        return _DeadlineStream(stream, self._deadline)
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._stream.get_extra_info(info)
-
-
-class _GuardedBackend(httpcore.SyncBackend):
-    """Resolves the host itself, refuses it if any address is not allowed, then connects
-    to a checked address, so DNS cannot answer differently between check and connect.
-    Every connection (redirects included) goes through here."""
-
-    def __init__(self, deadline: float) -> None:
-        self._deadline = deadline
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.NetworkStream:
-        try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except (socket.gaierror, UnicodeError) as exc:
-            raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from None
-        addresses = list(dict.fromkeys(info[4][0] for info in infos))
-        for address in addresses:
-            if not address_allowed(ipaddress.ip_address(address)):
-                raise BlockedDestination(
-                    f"{host} is {address}, a loopback, private or link-local address; "
-                    "requests there are refused (an operator can allow them with "
-                    "BUBBLE_HTTP_ALLOW_PRIVATE or HTTP_ALLOWED_NETWORKS)"
-                )
-        error: Exception = httpcore.ConnectError(f"cannot resolve {host}")
-        for address in addresses:
-            left = self._deadline - time.monotonic()
-            if left <= 0:
-                raise httpcore.ConnectTimeout("the request did not finish within its timeout")
-            try:
-                stream = super().connect_tcp(
-                    address,
-                    port,
-                    timeout=left if timeout is None else min(timeout, left),
-                    local_address=local_address,
-                    socket_options=socket_options,
-                )
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                error = exc
-                continue
-            return _DeadlineStream(stream, self._deadline)
-        raise error
-
-
-class GuardedTransport(httpx.HTTPTransport):
-    """httpx's transport with connections made by ``_GuardedBackend``.
-
-    Proxies from the environment (``HTTP_PROXY``) are not used: through a proxy the
-    destination's address could not be checked.
-    """
-
-    def __init__(self, deadline: float) -> None:
-        super().__init__()
-        self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(),
-            network_backend=_GuardedBackend(deadline),
-        )
-
-
-def build_client(timeout: float) -> httpx.Client:
-    """The client every outbound request uses (one place to add guards and limits):
-    destinations checked on every connection and redirect, ``timeout`` as a total."""
-    return httpx.Client(
-        timeout=httpx.Timeout(timeout),
-        follow_redirects=True,
-        max_redirects=MAX_REDIRECTS,
-        headers={"User-Agent": "bubble-backend"},
-        transport=GuardedTransport(time.monotonic() + timeout),
-    )
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")  # printable ASCII: no line breaks
 
 
 def redact(url: str) -> str:
@@ -172,11 +29,61 @@ def redact(url: str) -> str:
         parts = urlsplit(url)
         host = parts.hostname or ""
         port = f":{parts.port}" if parts.port else ""
-    except ValueError:
-        return url.split("?", 1)[0][:100]
+    except ValueError:  # still no credentials, query or fragment
+        return re.sub(r"//[^/]*@", "//", re.split(r"[?#]", url, maxsplit=1)[0])[:100]
     if ":" in host:
         host = f"[{host}]"
     return f"{parts.scheme}://{host}{port}{parts.path}"[:200]
+
+
+def as_text(value: Any) -> str:
+    """A value as it prints inside text (none as empty, dates in ISO 8601), so a value sent
+    in ``query`` or ``headers`` reads the same as written into the url with ``{{ }}``."""
+    return value if isinstance(value, str) else str(_finalize(value))
+
+
+def parse_url(url: str) -> httpx.URL:
+    """``url`` as httpx will send it; ValueError saying why it cannot be sent."""
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        raise ValueError(str(exc)) from None
+    if not parsed.host:
+        raise ValueError("it has no host")
+    if parsed.port is not None and not 0 < parsed.port < 65536:
+        raise ValueError(f"{parsed.port} is not a TCP port")
+    return parsed
+
+
+def request_url(url: str, query: Mapping[str, Any]) -> httpx.URL:
+    """The URL to send: ``url`` with its own query string kept as written (repeated names
+    and escapes included) and ``query``'s items added after it, so a name in both is sent
+    twice. httpx's ``params=`` would replace the URL's query instead."""
+    try:
+        parsed = parse_url(url)
+    except ValueError as exc:
+        raise WorkflowError(f"url: {redact(url)!r} is not a valid URL: {exc}") from None
+    if not query:
+        return parsed
+    added = str(httpx.QueryParams([(str(k), as_text(v)) for k, v in query.items()])).encode()
+    return parsed.copy_with(query=parsed.query + b"&" + added if parsed.query else added)
+
+
+def request_headers(headers: Mapping[str, Any]) -> dict[str, str]:
+    """Header values as text, surrounding spaces dropped (HTTP ignores them). A name or a
+    value HTTP cannot carry fails naming the header, not showing the value (often a key)."""
+    checked = {}
+    for name, value in headers.items():
+        text = as_text(value).strip(" \t")
+        if not _HEADER_NAME.fullmatch(name):
+            raise WorkflowError(f"headers: {name[:100]!r} is not a valid header name")
+        if not _HEADER_VALUE.fullmatch(text):
+            raise WorkflowError(
+                f"headers: {name!r} has a value HTTP cannot carry (a line break, a control "
+                "character or a character that is not ASCII)"
+            )
+        checked[name] = text
+    return checked
 
 
 def read_limited(response: httpx.Response, limit: int) -> bytes:
@@ -208,14 +115,17 @@ class HttpRequest(ActionType):
         ConfigField(
             "url",
             FieldKind.TEXT,
-            help_text="An http(s) URL.",
+            help_text="An http(s) URL; its query string is sent as written.",
             example="https://api.example.com/items/{{ params.id }}",
         ),
         ConfigField(
             "headers", FieldKind.MAPPING, required=False, help_text="Header: value per line."
         ),
         ConfigField(
-            "query", FieldKind.MAPPING, required=False, help_text="Query-string parameters."
+            "query",
+            FieldKind.MAPPING,
+            required=False,
+            help_text="Query-string parameters, added after the url's own.",
         ),
         ConfigField("json", required=False, help_text="A JSON body (a mapping or a list)."),
         ConfigField(
@@ -237,17 +147,19 @@ class HttpRequest(ActionType):
         if config.get("json") is not None and config.get("body") not in (None, ""):
             raise ConfigError("body", "give either json or body, not both")
         url = config.get("url")
-        if (
-            isinstance(url, str)
-            and "{{" not in url
-            and not url.lower().startswith(("http://", "https://"))
-        ):
-            raise ConfigError("url", "must start with http:// or https://")
+        if isinstance(url, str) and "{{" not in url:
+            if not url.lower().startswith(("http://", "https://")):
+                raise ConfigError("url", "must start with http:// or https://")
+            try:
+                parse_url(url)
+            except ValueError as exc:
+                raise ConfigError("url", f"is not a valid URL: {exc}") from None
 
     def execute(self, inputs: dict[str, Any], run: Any) -> dict[str, Any]:
         url = str(inputs["url"])
         if not url.lower().startswith(("http://", "https://")):
             raise WorkflowError(f"url: {redact(url)[:100]!r} is not an http(s) URL")
+        target = request_url(url, inputs.get("query") or {})
         limit = float(conf.get("HTTP_TIMEOUT"))
         if inputs.get("timeout") is not None:
             try:
@@ -255,18 +167,17 @@ class HttpRequest(ActionType):
             except (TypeError, ValueError):
                 raise WorkflowError("timeout: must be a number of seconds") from None
         timeout = max(0.1, min(limit, run.remaining()))
-        headers = {str(k): str(v) for k, v in (inputs.get("headers") or {}).items()}
-        query = {
-            str(k): "" if v is None else str(v) for k, v in (inputs.get("query") or {}).items()
-        }
-        kwargs: dict[str, Any] = {"headers": headers, "params": query}
+        kwargs: dict[str, Any] = {"headers": request_headers(inputs.get("headers") or {})}
         if inputs.get("json") is not None:
             kwargs["json"] = inputs["json"]
         elif inputs.get("body") not in (None, ""):
             kwargs["content"] = str(inputs["body"]).encode()
         method = inputs.get("method") or "GET"
         try:
-            with build_client(timeout) as client, client.stream(method, url, **kwargs) as response:
+            with (
+                build_client(timeout) as client,
+                client.stream(method, target, **kwargs) as response,
+            ):
                 raw = read_limited(response, conf.get("HTTP_MAX_RESPONSE_BYTES"))
         except httpx.TimeoutException:
             raise WorkflowError(f"{method} {redact(url)} timed out after {timeout:.1f} s") from None

@@ -96,9 +96,94 @@ def test_response_size_is_capped(make_workflow, user, httpserver, settings):
 def test_configuration_is_checked_at_save_time(make_workflow):
     with pytest.raises(DefinitionError, match="http:// or https://"):
         make_workflow(actions=[{"type": "http_request", "url": "file:///etc/passwd"}])
+    with pytest.raises(DefinitionError, match="not a valid URL: Invalid IPv4 address"):
+        make_workflow(actions=[{"type": "http_request", "url": "http://0177.0.0.1/"}])
     with pytest.raises(DefinitionError, match="must be one of GET"):
         make_workflow(actions=[{"type": "http_request", "url": "https://x.io", "method": "TRACE"}])
     with pytest.raises(DefinitionError, match="either json or body"):
         make_workflow(
             actions=[{"type": "http_request", "url": "https://x.io", "json": {"a": 1}, "body": "x"}]
         )
+
+
+def query_received(httpserver) -> str:
+    (request, _response), *_ = httpserver.log
+    return request.query_string.decode()
+
+
+def test_the_query_written_in_the_url_is_sent(make_workflow, user, httpserver):
+    httpserver.expect_request("/items").respond_with_data("ok")
+    wf = make_workflow(
+        parameters=[{"key": "id", "type": "number"}],
+        actions=[
+            {"type": "http_request", "url": httpserver.url_for("/items") + "?id={{ params.id }}"}
+        ],
+    )
+    assert engine.run(wf, {"id": 7}, user).ok
+    assert query_received(httpserver) == "id=7"
+
+
+def test_query_items_are_added_to_the_urls_own_query(make_workflow, user, httpserver):
+    """The URL's query is sent as written (repeated keys and escapes kept); `query` items
+    follow it, and a name in both is sent twice (docs/actions.md#http_request)."""
+    httpserver.expect_request("/items").respond_with_data("ok")
+    url = httpserver.url_for("/items") + "?id=7&tag=a&tag=b&q=a%20b&t=1,2:3#top"
+    query = {"extra": "x y&z", "id": "8", "empty": None}
+    wf = make_workflow(actions=[{"type": "http_request", "url": url, "query": query}])
+    assert engine.run(wf, {}, user).ok
+    assert (
+        query_received(httpserver) == "id=7&tag=a&tag=b&q=a%20b&t=1,2:3&extra=x+y%26z&id=8&empty="
+    )
+
+
+def test_query_and_header_values_print_as_they_do_in_text(make_workflow, user, httpserver):
+    """A date is sent in ISO 8601 and none as empty, as `{{ }}` inside the url prints them."""
+    httpserver.expect_request("/items").respond_with_data("ok")
+    when = "{{ date('2026-05-01T10:00:00Z') }}"
+    wf = make_workflow(
+        actions=[
+            {
+                "type": "http_request",
+                "url": httpserver.url_for("/items"),
+                "query": {"since": when, "none": "{{ none }}", "n": "{{ 1 + 1 }}"},
+                "headers": {"X-Since": when, "X-None": "{{ none }}"},
+            }
+        ]
+    )
+    assert engine.run(wf, {}, user).ok
+    assert query_received(httpserver) == "since=2026-05-01T10%3A00%3A00%2B00%3A00&none=&n=2"
+    (request, _response), *_ = httpserver.log
+    assert request.headers["X-Since"] == "2026-05-01T10:00:00+00:00"
+    assert request.headers["X-None"] == ""
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"X-Name": "José"},
+        {"X-Key": "s3cret\r\nX-Injected: yes"},
+        {"X Bad": "v"},
+    ],
+)
+def test_headers_that_http_cannot_carry_fail_with_a_clear_error(
+    make_workflow, user, httpserver, headers
+):
+    httpserver.expect_request("/items").respond_with_data("ok")
+    wf = make_workflow(
+        actions=[{"type": "http_request", "url": httpserver.url_for("/items"), "headers": headers}]
+    )
+    result = engine.run(wf, {}, user)
+    name = next(iter(headers))
+    assert f"failed: headers: {name!r}" in result.error.message, result.error.message
+    assert "s3cret" not in result.error.message and "internal error" not in result.error.message
+    assert httpserver.log == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://0177.0.0.1/", "http://[::1/", "http://x.io:99999/", "http://x.io:0/", "http:///path"],
+)
+def test_a_url_that_does_not_parse_fails_with_a_clear_error(make_workflow, user, url):
+    wf = make_workflow(actions=[{"type": "http_request", "url": f"{{{{ '{url}' }}}}"}])
+    message = engine.run(wf, {}, user).error.message
+    assert "failed: url: " in message and "is not a valid URL" in message, message
