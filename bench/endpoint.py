@@ -40,8 +40,8 @@ SERVER_CPU, CLIENT_CPU = 0, 1
 BODY = {"name": "Ada Lovelace", "email": "ada@example.com"}
 OURS = "/api/1.1/wf/bench-create-customer"
 BASELINE = "/bench/customer"
-GOAL_COST = 1.3  # SPEC §5: at most 1.3x the baseline's cost per request
-GOAL_RPS = 700  # SPEC §5: workflow runs/s on one core, run log included
+GOAL_COST = 1.3  # docs/performance.md: at most 1.3x the baseline's cost per request
+GOAL_RPS = 700  # docs/performance.md: workflow runs/s on one core, run log included
 
 SETUP = """
 import json

@@ -53,7 +53,7 @@ _WHY: dict[str, str] = {
         "(workflows/statements.py) and a SHA-512 check. The view then makes one INSERT and "
         "a commit; the workflow makes six statements and two commits: the exposed "
         "workflow's row (prepared; it carries the revision the compiled-definition cache is "
-        "checked against), the `Run` row, committed before any work (ARCHITECTURE.md: a run"
+        "checked against), the `Run` row, committed before any work (docs/architecture.md: a run"
         " is a row before it is work, so a crash leaves evidence), the thing's INSERT "
         "through `Model.save` with its validation, the privacy rules' version check, the "
         "steps' log and the run's final UPDATE. In the engine profile the run log is about "
@@ -71,7 +71,7 @@ _WHY: dict[str, str] = {
     "endpoint_absolute": (
         "**700 workflow runs/s on one core.** Not reached on this machine: a run costs "
         "about 0.9 ms of Python beyond the DRF view (above), on top of the view's own "
-        "1.4 ms. The SPEC's figure for scale (860–900/s) is a view that validates a body "
+        "1.4 ms. The goal's reference (860–900/s) is a plain DRF view that validates a body "
         "and inserts a row; the baseline here also authenticates the API key (a joined "
         "SELECT and a SHA-512 check) and serializes the row back, as the workflow does. The"
         " ratio to the baseline measured side by side is the portable figure. The project's"

@@ -142,7 +142,7 @@ def call(api) -> Callable[..., Any]:
 
 @pytest.fixture
 def make_workflow(db) -> Callable[..., Workflow]:
-    """Create a workflow from a SPEC §2 definition (validated like an import)."""
+    """Create a workflow from a definition (docs/workflow-format.md), validated like an import."""
 
     def make(name: str = "wf", **definition: Any) -> Workflow:
         definition = {"name": name, **definition}

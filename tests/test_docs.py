@@ -1,17 +1,24 @@
 """The docs keep up with the code: every action, function, filter, error code, setting and
-environment variable that exists is documented, and every link between docs resolves."""
+environment variable that exists is documented, every link between docs resolves, and
+neither docs nor code cite a file that is not in the repository (a product specification,
+an architecture note kept elsewhere): they cite the docs/ pages."""
 
 from __future__ import annotations
 
+import io
 import re
+import tokenize
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
 
 from scheduler import conf as scheduler_conf
+from scheduler.models import Status
 from workflows import exceptions
 from workflows.actions import registry
 from workflows.engine.functions import FILTERS, FUNCTIONS
+from workflows.transfer import WorkflowFile, import_definitions
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -95,3 +102,167 @@ def test_relative_links_resolve(doc):
         if target.startswith(("http://", "https://", "mailto:")):
             continue
         assert (path.parent / target).exists(), f"{doc} links to missing {target}"
+
+
+def test_the_readme_lists_every_page():
+    listed = set(LINK.findall(read("README.md")))
+    missing = [
+        f"docs/{p.name}" for p in sorted(DOCS.glob("*.md")) if f"docs/{p.name}" not in listed
+    ]
+    assert not missing, f"README.md's Documentation list lacks {missing}"
+
+
+# --- citations: only files that are in the repository -------------------------------------
+
+#: directories at the top that are not the project's (environments, build output, data)
+NOT_PROJECT = {"var", "build", "dist", "htmlcov", "node_modules", "__pycache__"}
+TEXT_SUFFIXES = {".py", ".md", ".yaml", ".yml", ".html", ".js", ".css", ".toml", ".txt"}
+URL = re.compile(r"[a-z][a-z0-9+.-]*://\S+")
+#: a repository path with a directory: ``workflows/engine/runner.py``, ``examples/*.yaml``
+PATH = re.compile(
+    r"(?<![\w./*<>{-])((?:[\w.*-]+/)+[\w.*-]+\.(?:py|md|yaml|yml|html|js|css|toml|json))\b"
+)
+#: a markdown file named alone: ``README.md``, ``actions.md``
+MARKDOWN = re.compile(r"(?<![\w./-])((?:[\w.-]+/)*[\w-]+\.md)\b")
+#: a product specification is cited by name, section or title; the docs/ pages replace it
+SPEC = re.compile(r"\bSPEC\b|product specification")
+
+
+def project_files() -> Iterator[Path]:
+    """The project's text files (not the environment, build output or hidden tools)."""
+    for top in sorted(ROOT.iterdir()):
+        if top.name.startswith(".") or top.name in NOT_PROJECT or top.name.endswith(".egg-info"):
+            continue
+        paths = [top] if top.is_file() else sorted(top.rglob("*"))
+        for path in paths:
+            if "__pycache__" in path.parts or not path.is_file():
+                continue
+            if path.suffix in TEXT_SUFFIXES or path.name == "Makefile":
+                yield path
+
+
+def prose(path: Path) -> Iterator[tuple[int, str]]:
+    """``(line, text)`` a reader sees as prose: a Python file's comments and strings (not its
+    names: a test's variable ``SPEC`` is no citation), any other file's lines."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix != ".py":
+        yield from enumerate(text.splitlines(), start=1)
+        return
+    for token in tokenize.generate_tokens(io.StringIO(text).readline):
+        if token.type in (tokenize.COMMENT, tokenize.STRING):
+            for offset, line in enumerate(token.string.splitlines()):
+                yield token.start[0] + offset, line
+
+
+def _exists(target: str, near: Path) -> bool:
+    """``target`` names a file of the repository, from its root, docs/ or the citing file's
+    directory (a glob such as ``examples/workflows/*.yaml`` must match one)."""
+    for base in (ROOT, DOCS, near.parent):
+        if any(base.glob(target)) if "*" in target else (base / target).exists():
+            return True
+    return False
+
+
+def unresolved(
+    lines: Iterable[tuple[int, str]], near: Path, *patterns: re.Pattern[str]
+) -> list[tuple[int, str]]:
+    """``(line, target)`` for each file cited in ``lines`` that is not in the repository."""
+    return [
+        (line, target)
+        for line, text in lines
+        for pattern in patterns
+        for target in pattern.findall(URL.sub("", text))
+        if not _exists(target, near)
+    ]
+
+
+def missing_citations(path: Path, *patterns: re.Pattern[str]) -> list[str]:
+    return [
+        f"{path.relative_to(ROOT)}:{line}: {target}"
+        for line, target in unresolved(prose(path), path, *patterns)
+    ]
+
+
+SELF = Path(__file__).resolve()
+DOC_PAGES = [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]
+
+
+@pytest.mark.parametrize("doc", DOC_PAGES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_docs_cite_only_files_in_the_repository(doc):
+    missing = missing_citations(doc, PATH, MARKDOWN)
+    assert not missing, "cited but not in the repository:\n" + "\n".join(missing)
+
+
+def test_code_cites_only_docs_in_the_repository():
+    missing = [
+        found
+        for path in project_files()
+        if path.suffix != ".md" and path != SELF
+        for found in missing_citations(path, MARKDOWN)
+    ]
+    assert not missing, "cited but not in the repository:\n" + "\n".join(missing)
+
+
+def test_nothing_cites_a_specification_outside_the_repository():
+    found = [
+        f"{path.relative_to(ROOT)}:{line}: {text.strip()[:100]}"
+        for path in project_files()
+        if path != SELF
+        for line, text in prose(path)
+        if SPEC.search(URL.sub("", text))
+    ]
+    assert not found, "cite the docs/ pages instead:\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["the format is SPEC §2", "as the SPEC writes them", "the product specification's §2"],
+)
+def test_the_check_sees_a_specification(text):
+    assert SPEC.search(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "(ARCHITECTURE.md: a run is a row before it is work)",
+        "see docs/ARCHITECTURE.md",
+        "written in workflows/engine/runer.py",
+    ],
+)
+def test_the_check_sees_a_file_not_in_the_repository(text):
+    assert unresolved([(1, text)], DOCS / "page.md", PATH, MARKDOWN)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "see [the scheduler](scheduler.md) and docs/architecture.md",
+        "workflows/engine/runner.py, examples/workflows/*.yaml, README.md",
+        "SPECTACULAR_SETTINGS; https://example.com/SPEC/ARCHITECTURE.md",
+    ],
+)
+def test_the_checks_accept_the_repository_s_files(text):
+    assert not SPEC.search(URL.sub("", text))
+    assert not unresolved([(1, text)], DOCS / "page.md", PATH, MARKDOWN)
+
+
+# --- docs/architecture.md: the scheduled run's state machine is complete -------------------
+
+
+@pytest.mark.parametrize("status", sorted(Status.values))
+def test_every_scheduled_run_status_is_in_the_architecture(status):
+    assert f"`{status}`" in read("docs/architecture.md")
+
+
+# --- docs/import-export.md: its example files import ---------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_import_export_examples_import():
+    blocks = re.findall(r"```yaml\n(.*?)```", read("docs/import-export.md"), re.S)
+    files = [b for b in blocks if b.startswith("version:")]
+    assert len(files) >= 2  # workflows, privacy rules
+    for number, text in enumerate(files):
+        report = import_definitions([WorkflowFile(f"example-{number}.yaml", text)], dry_run=True)
+        assert report.results or report.rules

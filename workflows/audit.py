@@ -2,7 +2,7 @@
 what it was before and after (``DefinitionChange`` rows, read in the admin).
 
 Callers record a change after writing it, inside the same transaction, so a change that
-rolls back leaves no record. ``before`` / ``after`` are plain JSON (a workflow's SPEC §2
+rolls back leaves no record. ``before`` / ``after`` are plain JSON (a workflow's exported
 definition, a rule's fields); secret values never go in them.
 """
 

@@ -1,4 +1,4 @@
-"""Workflow definitions as data: model rows ⇄ the SPEC §2 dict, and saving one.
+"""Workflow definitions as data: model rows ⇄ dicts (docs/workflow-format.md), and saving one.
 
 ``workflow_definition`` is what export writes and what the engine compiles;
 ``save_definition`` is how import (``workflows.transfer``) and anything else that writes a
@@ -31,7 +31,7 @@ WORKFLOW_DEFAULTS: dict[str, Any] = {
 
 
 def workflow_definition(workflow: Workflow) -> dict[str, Any]:
-    """The SPEC §2 mapping for a saved workflow (parameters and actions in order)."""
+    """A saved workflow as a definition (docs/workflow-format.md), parts in their order."""
     d: dict[str, Any] = {"name": workflow.name, "kind": workflow.kind}
     if workflow.description:
         d["description"] = workflow.description

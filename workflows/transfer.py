@@ -1,5 +1,6 @@
-"""Export and import of workflow files (SPEC §2): the services behind ``export_workflows``,
-``import_workflows`` and ``load_examples`` (the commands only call them and print).
+"""Export and import of workflow files (docs/import-export.md): the services behind
+``export_workflows``, ``import_workflows`` and ``load_examples`` (the commands only call them
+and print).
 
 A file is ``{version: 1, workflows: [...], privacy_rules: [...]}`` or a bare list of
 workflows. Import is all-or-nothing: every file is read and every workflow validated
@@ -140,7 +141,7 @@ def _counts(results: list[ImportResult]) -> str:
 
 
 def export_definitions(names: Sequence[str] = ()) -> dict[str, Any]:
-    """The SPEC §2 document for the named workflows, by name; when none are named, every
+    """The file (docs/import-export.md) for the named workflows, by name; none named: every
     workflow and every privacy rule."""
     workflows = Workflow.objects.prefetch_related("parameters", "actions").order_by("name")
     if names:

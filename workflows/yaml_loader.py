@@ -4,7 +4,7 @@ Why not plain ``yaml.safe_load``/``safe_dump``:
 
 * errors must point at a line (``shop.yaml:42: workflow 'process-order', actions[2].to: ...``),
   so parsing also records ``path → line`` for every key and item (``LineMap``);
-* YAML 1.1 scalars surprise builders: the SPEC's trigger key ``on:`` reads as ``True``,
+* YAML 1.1 scalars surprise builders: a trigger's key ``on:`` reads as ``True``,
   ``12:30`` as 750 and ``2026-01-01`` as a date that JSON cannot store. Files are read
   with YAML 1.2's core scalars instead: only ``true``/``false`` are booleans, numbers are
   plain decimal (or ``0x``/``0o``) numbers, everything else is text;
@@ -226,13 +226,13 @@ class Dumper(yaml.SafeDumper):
         return True
 
     def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
-        super().increase_indent(flow, False)  # lists indented under their key, as in the SPEC
+        super().increase_indent(flow, False)  # lists indented under their key, as in the docs
 
     def choose_scalar_style(self) -> str:
         style = super().choose_scalar_style()
         value = self.event.value
         if style == "'" and '"' not in value and "\\" not in value:
-            return '"'  # "{{ params.order }}", as the SPEC writes them
+            return '"'  # "{{ params.order }}", as docs/workflow-format.md writes them
         return style
 
     def serialize_node(self, node: Node, parent: Node | None, index: Any) -> None:
@@ -247,7 +247,7 @@ class Dumper(yaml.SafeDumper):
             if ours != STR_TAG:
                 return ours
         if kind is ScalarNode and implicit[0] and value == "on" and self._writing_key:
-            # ... but write the SPEC's trigger key as ``on:``, which our reader reads as text
+            # ... but write a trigger's key as ``on:``, which our reader reads as text
             # (a YAML 1.1 reader would not: other values "on" stay quoted).
             return STR_TAG
         return tag

@@ -142,7 +142,7 @@ class DefinitionCheck:
             )
 
     def definition(self) -> dict[str, Any]:
-        """The SPEC §2 mapping the forms describe, shaped like ``workflow_definition``."""
+        """The forms as one definition (docs/workflow-format.md), like ``workflow_definition``."""
         assert self.main_form is not None
         d = self.main_form.definition()
         for part in ("parameters", "actions"):

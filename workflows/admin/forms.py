@@ -3,7 +3,7 @@
 The action form is built per request from the action registry (``action_form_class``):
 common keys (position, id, type, label, only_when) plus every type's config fields, see
 ``config_fields``. Each form also knows how to describe its row as a definition entry
-(the SPEC §2 shape), which ``definition_check`` compiles as one workflow.
+(docs/workflow-format.md), which ``definition_check`` compiles as one workflow.
 """
 
 from __future__ import annotations

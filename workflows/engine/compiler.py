@@ -1,4 +1,4 @@
-"""Definition (the SPEC §2 dict) → ``CompiledWorkflow``, validating everything on the way.
+"""Definition (docs/workflow-format.md) → ``CompiledWorkflow``, validating all on the way.
 
 This is the single validator: the admin, ``import_workflows`` and the engine's cache all
 call ``compile_definition``. It reports every problem at once as ``Issue``s with a path

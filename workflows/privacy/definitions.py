@@ -1,4 +1,4 @@
-"""Privacy rules as data (SPEC §2 ``privacy_rules:``): rows ⇄ dicts, checking and saving.
+"""Privacy rules as data (docs/import-export.md): rows ⇄ dicts, checking and saving.
 
 ```yaml
 privacy_rules:
@@ -43,7 +43,7 @@ RULE_KEYS = (
     "description",
 )
 _FLAGS = ("find_in_searches", "create_via_api", "modify_via_api", "delete_via_api")
-#: the id is always shown; a view list may name it (as SPEC §2's example does)
+#: the id is always shown; a view list may name it (as docs/import-export.md's example does)
 _ID_NAMES = {"id", "_id", "pk"}
 
 

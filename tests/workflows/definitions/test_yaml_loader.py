@@ -101,7 +101,7 @@ def test_dump_is_readable_block_yaml():
     shared = {"k": 1}
     text = yaml_loader.dump_yaml({"a": [shared, shared], **TRICKY})
     assert "&" not in text and "*id" not in text and "!!" not in text  # no anchors, no tags
-    assert "\non:\n  - update\n" in text  # the SPEC's trigger key, lists indented
+    assert "\non:\n  - update\n" in text  # a trigger's key, bare; lists indented
     assert 'expression: "{{ params.order }}"' in text
     assert "body: |\n  Hello {{ params.name }},\n\n  Thanks!\n" in text
     assert "unicode: Grüße, 注文" in text

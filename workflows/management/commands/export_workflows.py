@@ -1,4 +1,5 @@
-"""``manage.py export_workflows [-o FILE] [--format yaml|json] [NAME ...]``: SPEC §2 file."""
+"""``manage.py export_workflows [-o FILE] [--format yaml|json] [NAME ...]``: a workflow file
+(docs/import-export.md)."""
 
 from __future__ import annotations
 

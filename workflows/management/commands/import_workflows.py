@@ -12,7 +12,7 @@ from workflows.transfer import ImportRefused, import_definitions
 
 class Command(BaseCommand):
     help = (
-        "Create or update workflows from YAML or JSON files (SPEC §2). Everything is "
+        "Create or update workflows from YAML or JSON files (docs/import-export.md). All is "
         "validated first; any problem changes nothing. Importing the same file twice "
         "changes nothing the second time."
     )

@@ -5,7 +5,7 @@ scheduler, runs and the Data API per data type) gets a bounded number of generat
 requests — valid ones and, for bad input, schema-violating ones — sent through the WSGI
 app with a staff user's key (and a few anonymously: the everyone-else privacy paths), each
 operation from the same seeded database. Any answer of
-500 or more is a bug (SPEC §5: "a fuzzing run of the OpenAPI schema finds no 5xx").
+500 or more is a bug (docs/api.md: a fuzzing run of the OpenAPI schema finds no 5xx).
 """
 
 from __future__ import annotations
