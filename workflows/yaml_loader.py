@@ -9,6 +9,10 @@ Why not plain ``yaml.safe_load``/``safe_dump``:
   with YAML 1.2's core scalars instead: only ``true``/``false`` are booleans, numbers are
   plain decimal (or ``0x``/``0o``) numbers, everything else is text;
 * a key written twice is refused (YAML keeps the last one silently);
+* what ``jsontext`` refuses in JSON text is refused here too, with its line: nesting
+  deeper than ``jsontext.MAX_DEPTH`` (PyYAML recurses per level: a RecursionError a few
+  hundred levels down) and lone surrogates (a ``"\\ud800"`` escape), which no database
+  can store;
 * exports should be readable and safe for any YAML reader: block style, unicode, literal
   blocks for multi-line text, no ``!!python`` tags, no ``&anchors``, and every text that
   some reader could take for something else quoted.
@@ -23,7 +27,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.events import MappingStartEvent, SequenceStartEvent
+from yaml.nodes import CollectionNode, MappingNode, Node, ScalarNode, SequenceNode
+
+from . import jsontext
 
 KeyPath = tuple[str | int, ...]
 
@@ -96,6 +103,20 @@ class Loader(
         yaml.composer.Composer.__init__(self)
         yaml.constructor.SafeConstructor.__init__(self)
         Resolver.__init__(self)
+        self._depth = 0
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node:
+        """PyYAML's, refusing lists and mappings nested deeper than ``jsontext.MAX_DEPTH``
+        before its recursion does."""
+        if not self.check_event(SequenceStartEvent, MappingStartEvent):
+            return super().compose_node(parent, index)
+        if self._depth >= jsontext.MAX_DEPTH:
+            raise FileFormatError(jsontext.too_deep().message, _line(self.peek_event()))
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 def _construct_int(loader: Loader, node: ScalarNode) -> int:
@@ -135,7 +156,12 @@ def load(text: str, *, json_syntax: bool = False) -> tuple[Any, LineMap]:
             return None, LineMap()
         lines = LineMap()
         _record(node, (), lines, set(), [0])
-        return loader.construct_document(node), lines
+        data = loader.construct_document(node)
+        try:
+            jsontext.check(data)
+        except jsontext.UnsafeJson as exc:
+            raise FileFormatError(exc.message, lines.line(exc.path)) from None
+        return data, lines
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = " ".join(p for p in (exc.context, exc.problem) if p)
@@ -158,9 +184,11 @@ def _load_json(text: str) -> tuple[Any, LineMap]:
         return seen
 
     try:
-        data = json.loads(text, object_pairs_hook=pairs)
+        data = jsontext.loads(text, object_pairs_hook=pairs)
     except json.JSONDecodeError as exc:
         raise FileFormatError(f"not valid JSON: {exc.msg}", exc.lineno) from None
+    except jsontext.UnsafeJson as exc:
+        raise FileFormatError(exc.message, _refused_line(text)) from None
     except FileFormatError:
         load(text)  # a duplicate key: the YAML reader says on which line
         raise
@@ -169,6 +197,16 @@ def _load_json(text: str) -> tuple[Any, LineMap]:
     except FileFormatError:
         lines = LineMap()
     return data, lines
+
+
+def _refused_line(text: str) -> int | None:
+    """The line of what ``jsontext`` refused in JSON text: the YAML reader refuses the
+    same and knows lines."""
+    try:
+        load(text)
+    except FileFormatError as exc:
+        return exc.line
+    return None
 
 
 def _record(
@@ -181,6 +219,10 @@ def _record(
     if id(node) in ancestors:
         raise FileFormatError("a recursive alias (a value that contains itself)", _line(node))
     lines.lines.setdefault(path, _line(node))
+    if isinstance(node, CollectionNode) and len(path) >= jsontext.MAX_DEPTH:
+        # the composer refused deeper nesting; aliases inside anchors can still add up
+        message = f"{jsontext.too_deep().message} (aliases expanded)"
+        raise FileFormatError(message, lines.lines[path])
     if isinstance(node, SequenceNode):
         children: Iterator[tuple[str | int, Node, Node]] = (
             (i, item, item) for i, item in enumerate(node.value)
@@ -210,7 +252,7 @@ def _mapping_children(node: MappingNode) -> Iterator[tuple[str | int, Node, Node
         yield key, key_node, value_node
 
 
-def _line(node: Node) -> int:
+def _line(node: Node | yaml.Event) -> int:
     return node.start_mark.line + 1
 
 

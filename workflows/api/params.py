@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.http import QueryDict
 
+from .. import jsontext
 from ..engine.params import ParamSpec
 from ..exceptions import InvalidParameter
 
@@ -40,3 +41,25 @@ def _merge(raw: dict[str, Any], source: QueryDict, specs: Sequence[ParamSpec]) -
             raw[spec.key] = values
         else:
             raw[spec.key] = values[-1]
+
+
+def decode_json_lists(specs: Sequence[ParamSpec], raw: Mapping[str, Any]) -> Mapping[str, Any]:
+    """List parameters sent as one JSON text (``tags=["a","b"]``, in a form, the query
+    string or a JSON string) decoded through ``jsontext``: too deep or holding a lone
+    surrogate is INVALID_PARAMETER naming the parameter. Malformed text is left as it is
+    for the coercion to refuse (it also keeps secret parameters' values out of the error).
+    """
+    decoded: dict[str, Any] | None = None
+    for spec in specs:
+        value = raw.get(spec.key)
+        if not (spec.is_list and isinstance(value, str) and value.strip().startswith("[")):
+            continue
+        try:
+            items = jsontext.loads(value, root=spec.key)
+        except jsontext.UnsafeJson as exc:
+            raise InvalidParameter(f"parameter {spec.key!r}: {exc}", parameter=spec.key) from None
+        except ValueError:
+            continue
+        decoded = decoded if decoded is not None else dict(raw)
+        decoded[spec.key] = items
+    return raw if decoded is None else decoded

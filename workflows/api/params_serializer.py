@@ -27,6 +27,7 @@ from ..engine.params import MAX_LIST_LENGTH, ParamSpec
 from ..exceptions import WorkflowError
 from ..masking import coerce_params
 from ..privacy.access import DataAccess
+from .params import decode_json_lists
 
 #: the JSON alternative to an upload: Bubble's ``{filename, contents}`` (base64)
 FILE_CONTENTS_COMPONENT = "FileContents"
@@ -167,7 +168,7 @@ class WorkflowParamsSerializer(serializers.Serializer):
     specs: ClassVar[tuple[ParamSpec, ...]] = ()
 
     def run_validation(self, data: Any = empty) -> dict[str, Any]:
-        raw = data if isinstance(data, Mapping) else {}
+        raw = decode_json_lists(self.specs, data if isinstance(data, Mapping) else {})
         return coerce_params(self.specs, raw, things=self.context.get("things"))
 
 

@@ -8,7 +8,6 @@ lets the caller find things also shows).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
-from .. import data_types
+from .. import data_types, jsontext
 from ..engine.params import contains_nul, parse_date
 from ..exceptions import InvalidParameter
 
@@ -37,14 +36,12 @@ def parse_constraints(raw: Any, model: type[models.Model]) -> list[Constraint]:
     if raw in (None, ""):
         return []
     if isinstance(raw, str):
-        try:
-            raw = json.loads(raw)
-        except ValueError:
-            raise InvalidParameter(
-                "constraints: not valid JSON; send a list of "
-                '{"key": ..., "constraint_type": ..., "value": ...}',
-                parameter="constraints",
-            ) from None
+        raw = jsontext.load_parameter(
+            raw,
+            "constraints",
+            malformed='not valid JSON; send a list of {"key": ..., "constraint_type": ..., '
+            '"value": ...}',
+        )
     if not isinstance(raw, list):
         raise InvalidParameter("constraints: must be a JSON list", parameter="constraints")
     if contains_nul(raw):  # PostgreSQL cannot compare it: a 500 (found by fuzzing)

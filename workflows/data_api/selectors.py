@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from .. import data_types
+from .. import data_types, jsontext
 from ..exceptions import InvalidParameter, WorkflowError
 from ..privacy.access import DataAccess
 from .constraints import field_for, parse_constraints
@@ -126,12 +125,7 @@ def _sort_keys(sort_field: Any, descending: Any, additional: Any) -> list[tuple[
         keys.append((str(sort_field), descending))
     if additional not in (None, ""):
         if isinstance(additional, str):
-            try:
-                additional = json.loads(additional)
-            except ValueError:
-                raise InvalidParameter(
-                    "additional_sort_fields: not valid JSON", parameter="additional_sort_fields"
-                ) from None
+            additional = jsontext.load_parameter(additional, "additional_sort_fields")
         if not isinstance(additional, list) or not all(
             isinstance(a, dict) and isinstance(a.get("sort_field"), str) for a in additional
         ):

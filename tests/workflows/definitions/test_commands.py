@@ -66,6 +66,50 @@ def test_a_bad_file_is_a_command_error_naming_file_line_and_field(write):
     assert not Workflow.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("name", "text", "needle", "words"),
+    [
+        (
+            "hello.yaml",
+            FILE.replace("name: hello", 'name: "hello\\ud800"'),
+            "name: ",
+            "the text at $.workflows[0].name holds a lone surrogate (\\ud800)",
+        ),
+        (
+            "hello.yaml",
+            FILE.replace(
+                "{key: name, type: text}",
+                "{key: name, type: text, x: " + "[" * 500 + "]" * 500 + "}",
+            ),
+            "{key: name",
+            "nested deeper than 64 levels",
+        ),
+        (
+            "hello.json",
+            '{"workflows": [\n{"name": "hello", "description": "\\udfff"}\n]}\n',
+            "description",
+            "the text at $.workflows[0].description holds a lone surrogate (\\udfff)",
+        ),
+        (
+            "hello.json",
+            '{"workflows": [\n{"name": "hello", "x": ' + "[" * 2_000 + "]" * 2_000 + "}\n]}\n",
+            '"x"',
+            "nested deeper than 64 levels",
+        ),
+    ],
+    ids=["yaml-surrogate", "yaml-deep", "json-surrogate", "json-deep"],
+)
+def test_import_refuses_unstorable_text_and_deep_nesting_naming_file_and_line(
+    write, name, text, needle, words
+):
+    """Each was a traceback (RecursionError, or the insert failing on the surrogate)."""
+    path = write(name, text)
+    with pytest.raises(CommandError) as caught:
+        run("import_workflows", str(path))
+    assert str(caught.value).startswith(f"{path}:{line_of(text, needle)}: {words}")
+    assert not Workflow.objects.exists()
+
+
 def test_the_import_command_exits_with_status_1_on_errors(write, capsys):
     path = write("hello.yaml", FILE.replace("auth: none", "auth: nobody"))
     command = load_command_class("workflows", "import_workflows")

@@ -6,6 +6,7 @@ import pytest
 import yaml
 
 from workflows import yaml_loader
+from workflows.jsontext import MAX_DEPTH
 from workflows.yaml_loader import FileFormatError
 
 
@@ -75,6 +76,86 @@ def test_json_errors_and_duplicate_keys_have_lines():
     assert caught.value.line == 4 and "not valid JSON" in caught.value.message
     data, lines = yaml_loader.load('{\n  "a": [1,\n    2]\n}', json_syntax=True)
     assert data == {"a": [1, 2]} and lines.line(("a", 1)) == 3
+
+
+# --- what JSON text from outside may not hold either (workflows.jsontext) -----------------
+
+
+def _deep_block(levels: int) -> str:
+    return "".join(f"{'  ' * i}a:\n" for i in range(levels)) + f"{'  ' * levels}b: 1\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("a: 1\nb: " + "[" * 1_000 + "]" * 1_000 + "\n", 2),  # PyYAML recursed: a traceback
+        ("a: 1\nb: " + "{x: " * 1_000 + "1" + "}" * 1_000 + "\n", 2),
+        (_deep_block(1_000), MAX_DEPTH + 1),  # the mapping that goes one level too deep
+        ("x: " + "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1) + "\n", 1),
+    ],
+    ids=["flow-lists", "flow-mappings", "block", "one-too-many"],
+)
+def test_nesting_deeper_than_the_limit_is_refused_with_its_line(text, line):
+    with pytest.raises(FileFormatError) as caught:
+        yaml_loader.load(text)
+    assert caught.value.message == f"nested deeper than {MAX_DEPTH} levels"
+    assert caught.value.line == line
+
+
+def test_nesting_up_to_the_limit_is_read():
+    data, _ = yaml_loader.load("[" * MAX_DEPTH + "1" + "]" * MAX_DEPTH)
+    for _ in range(MAX_DEPTH):
+        (data,) = data
+    assert data == 1
+    data, _ = yaml_loader.load(_deep_block(MAX_DEPTH - 1))  # b's mapping is the 64th
+    for _ in range(MAX_DEPTH - 1):
+        data = data["a"]
+    assert data == {"b": 1}
+
+
+def test_aliases_may_not_add_up_to_deeper_nesting():
+    """Each anchor within the limit, but every alias nests the previous one deeper."""
+    half = MAX_DEPTH // 2
+    text = "a0: &a0 " + "[" * half + "1" + "]" * half + "\n"
+    text += "".join(
+        f"a{i}: &a{i} " + "[" * half + f"*a{i - 1}" + "]" * half + "\n" for i in range(1, 40)
+    )
+    with pytest.raises(FileFormatError) as caught:
+        yaml_loader.load(text)
+    assert caught.value.message == f"nested deeper than {MAX_DEPTH} levels (aliases expanded)"
+    assert caught.value.line == 1  # where the anchor that goes too deep in a1 is written
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        ('a: 1\nb: "x\\ud800y"\n', 2, "the text at $.b holds a lone surrogate (\\ud800)"),
+        ('a:\n  - ok\n  - "\\U0000dfff"\n', 3, "the text at $.a[1] holds a lone surrogate"),
+        ('a:\n  b: 1\n  "\\udc00": 2\n', 3, "a key in $.a holds a lone surrogate (\\udc00)"),
+        ('a:\n  <<: {"\\ud800": 1}\n', 1, "a key in $.a holds a lone surrogate"),
+    ],
+    ids=["value", "item", "key", "merged-key"],
+)
+def test_lone_surrogate_escapes_are_refused_with_their_line(text, line, words):
+    with pytest.raises(FileFormatError) as caught:
+        yaml_loader.load(text)
+    assert caught.value.line == line
+    assert caught.value.message.startswith(words)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "words"),
+    [
+        ('{\n  "a": 1,\n  "b": ' + "[" * 1_000 + "]" * 1_000 + "\n}", 3, "nested deeper than"),
+        ('{\n  "a": 1,\n  "b": "x\\ud800"\n}', 3, "the text at $.b holds a lone surrogate"),
+    ],
+    ids=["deep", "surrogate"],
+)
+def test_json_files_are_refused_the_same_with_their_line(text, line, words):
+    with pytest.raises(FileFormatError) as caught:
+        yaml_loader.load(text, json_syntax=True)
+    assert caught.value.line == line
+    assert caught.value.message.startswith(words)
 
 
 TRICKY = {
