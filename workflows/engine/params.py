@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date as django_parse_date
 from django.utils.dateparse import parse_datetime
 
-from .. import data_types
+from .. import data_types, jsontext
 from ..choices import ParameterType
 from ..exceptions import InvalidParameter, MissingParameter, ThingNotFound
 from .values_types import FileValue, ThingList
@@ -148,10 +148,10 @@ def _is_missing(value: Any, spec: ParamSpec) -> bool:
 
 
 def _json_list(spec: ParamSpec, text: str) -> Any:
-    import json
-
     try:
-        return json.loads(text)
+        return jsontext.loads(text)  # refuses deep nesting and lone surrogates too
+    except jsontext.UnsafeJson as exc:
+        raise InvalidParameter(f"parameter {spec.key!r}: {exc}", parameter=spec.key) from None
     except ValueError:
         raise InvalidParameter(
             f"parameter {spec.key!r}: not a JSON list: {text[:60]!r}", parameter=spec.key

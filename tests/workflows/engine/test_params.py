@@ -161,3 +161,16 @@ def test_an_id_too_large_for_the_database_is_invalid_not_a_crash(db, huge):
     spec = ParamSpec("order", "thing", "examples.Order")
     with pytest.raises(InvalidParameter, match="is not a valid examples.Order id"):
         coerce_params([spec], {"order": huge})
+
+
+def test_a_list_given_as_json_text_is_read_safely():
+    """Custom events and the admin's Run now reach the engine with JSON text unchecked."""
+    from workflows.engine.params import ParamSpec, coerce_value
+    from workflows.exceptions import InvalidParameter
+
+    spec = ParamSpec("tags", "text", is_list=True)
+    assert coerce_value(spec, '["a", "b"]') == ["a", "b"]
+    for text in ("[" * 1000 + "]" * 1000, '["x\\ud800"]'):
+        with pytest.raises(InvalidParameter) as error:
+            coerce_value(spec, text)
+        assert error.value.parameter == "tags"
