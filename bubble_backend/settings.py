@@ -319,6 +319,7 @@ BUBBLE = {
             "auth.User",
             "examples.Customer",
             "examples.Order",
+            "examples.Product",
             "examples.Profile",
             "examples.Setting",
             "examples.VerificationCode",

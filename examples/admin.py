@@ -10,10 +10,9 @@ from __future__ import annotations
 from django.contrib import admin
 from guardian.admin import ReinforcedGuardedModelAdminMixin
 
-from .models import Customer, Order, Profile, Setting, VerificationCode
+from .models import Customer, Order, Product, Profile, Setting, VerificationCode
 
 
-@admin.register(Customer)
 class GuardedModelAdmin(ReinforcedGuardedModelAdminMixin, admin.ModelAdmin):
     """guardian's object-permission pages, open to who holds guardian's own permissions
     (a grant is access through the Data API, so changing a thing is not enough)."""
@@ -21,6 +20,7 @@ class GuardedModelAdmin(ReinforcedGuardedModelAdminMixin, admin.ModelAdmin):
     change_form_template = "admin/guardian/model/change_form.html"
 
 
+@admin.register(Customer)
 class CustomerAdmin(GuardedModelAdmin):
     list_display = ("name", "email", "user", "created_at")
     list_select_related = ("user",)
@@ -35,6 +35,13 @@ class OrderAdmin(GuardedModelAdmin):
     list_select_related = ("customer",)
     search_fields = ("=id", "customer__name", "customer__email")
     raw_id_fields = ("customer",)
+    filter_horizontal = ("products",)
+
+
+@admin.register(Product)
+class ProductAdmin(GuardedModelAdmin):
+    list_display = ("name", "price")
+    search_fields = ("name",)
 
 
 @admin.register(Profile)

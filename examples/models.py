@@ -25,6 +25,19 @@ class Customer(models.Model):
         return self.name
 
 
+class Product(models.Model):
+    """Something a shop sells; an order holds a list of them (Bubble's "list of things")."""
+
+    name = models.CharField(max_length=200)
+    price = models.DecimalField(max_digits=10, decimal_places=2)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Order(models.Model):
     class Status(models.TextChoices):
         NEW = "new", "New"
@@ -39,6 +52,7 @@ class Order(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     review_requested_at = models.DateTimeField(null=True, blank=True)
+    products = models.ManyToManyField(Product, blank=True, related_name="orders")
 
     class Meta:
         ordering = ["-created_at"]

@@ -18,7 +18,7 @@ from django.db import transaction
 
 from workflows.transfer import ImportReport, import_definitions
 
-from .models import Customer, Order, Profile, Setting
+from .models import Customer, Order, Product, Profile, Setting
 
 WORKFLOWS_DIR = Path(__file__).resolve().parent / "workflows"
 DEMO_USERNAME = "demo"
@@ -28,6 +28,8 @@ CUSTOMERS = (
     ("Ann Example", "ann@example.com", True, ("42.00", "19.90")),
     ("Bo Sample", "bo@example.com", False, ("0.00",)),  # process-order refuses a free order
 )
+#: (name, price): the catalogue; each sample order holds the first of them
+PRODUCTS = (("Tea", "4.50"), ("Teapot", "37.50"))
 
 
 @dataclass
@@ -69,6 +71,10 @@ def sample_data_ensure() -> list[str]:
     _, made = Profile.objects.get_or_create(user=demo, defaults={"birthday": DEMO_BIRTHDAY})
     if made:
         created.append(f"profile of {demo.username!r}, birthday {DEMO_BIRTHDAY.isoformat()}")
+    for name, price in PRODUCTS:
+        _, made = Product.objects.get_or_create(name=name, defaults={"price": Decimal(price)})
+        if made:
+            created.append(f"product {name}, {price}")
     customers = []
     for name, email, linked, totals in CUSTOMERS:
         customer, made = Customer.objects.get_or_create(
@@ -86,4 +92,5 @@ def sample_data_ensure() -> list[str]:
 
 def _order(customer: Customer, total: str) -> str:
     order = Order.objects.create(customer=customer, total=Decimal(total))
+    order.products.set(Product.objects.filter(name=PRODUCTS[0][0]))
     return f"order #{order.pk} of {customer.name}, {order.total} ({order.status})"

@@ -81,6 +81,17 @@ def visible_fields(model: type[models.Model]) -> list[models.Field]:
     return [f for f in model._meta.concrete_fields if f.name not in hidden]
 
 
+def list_fields(model: type[models.Model]) -> list[models.ManyToManyField]:
+    """Lists of things (many-to-many fields to other data types) a workflow, the Data API
+    and returned data may read: a user's ``groups`` or ``user_permissions`` are not."""
+    hidden = hidden_field_names()
+    return [
+        f
+        for f in model._meta.many_to_many
+        if f.name not in hidden and is_data_type(f.related_model)
+    ]
+
+
 def field_names(model: type[models.Model]) -> set[str]:
     """Names usable in ``fields``/``changes``: concrete fields and many-to-many fields."""
     hidden = hidden_field_names()
@@ -115,11 +126,7 @@ def readable_attributes(model: type[models.Model]) -> set[str]:
     """
     hidden = hidden_field_names()
     names = {f.name for f in visible_fields(model)} | {"pk", "id"}
-    names |= {
-        f.name
-        for f in model._meta.many_to_many
-        if f.name not in hidden and is_data_type(f.related_model)
-    }
+    names |= {f.name for f in list_fields(model)}
     for rel in model._meta.related_objects:
         if not is_data_type(rel.related_model):
             continue
@@ -155,14 +162,40 @@ def thing_to_dict(
     """A thing in Bubble's Data API shape: ``_id``, ``_type`` and its fields.
 
     ``fields`` limits them to those a privacy rule shows (None: every visible field); a
-    related thing appears as its id.
+    related thing appears as its id, a list of things as a list of ids (one query per
+    list unless ``prefetch_lists`` read them for many things at once).
     """
     data: dict[str, Any] = {"_id": plain(thing.pk), "_type": thing._meta.label}
     for f in visible_fields(type(thing)):
         if f.primary_key or (fields is not None and f.name not in fields):
             continue
         data[f.name] = plain(getattr(thing, f.attname))
+    for f in list_fields(type(thing)):
+        if fields is None or f.name in fields:
+            data[f.name] = _list_ids(thing, f)
     return data
+
+
+def _list_ids(thing: models.Model, field: models.ManyToManyField) -> list[Any]:
+    if thing.pk is None:
+        return []
+    prefetched = getattr(thing, "_prefetched_objects_cache", {})
+    if field.name in prefetched:
+        return [plain(item.pk) for item in prefetched[field.name]]
+    return [plain(pk) for pk in getattr(thing, field.name).values_list("pk", flat=True)]
+
+
+def prefetch_lists(things: list[models.Model]) -> None:
+    """Read the lists of things of many things in one query per list field, so that
+    ``thing_to_dict`` on a page of results does not query once per thing."""
+    by_model: dict[type[models.Model], list[models.Model]] = {}
+    for thing in things:
+        if thing.pk is not None:
+            by_model.setdefault(type(thing), []).append(thing)
+    for model, group in by_model.items():
+        names = [f.name for f in list_fields(model)]
+        if names:
+            models.prefetch_related_objects(group, *names)
 
 
 def field_value(field: models.Field, value: Any) -> Any:

@@ -29,6 +29,8 @@ ID_KEYS = {"_id", "id", "pk"}
 class Constraint:
     field: str  # the field's name ("pk" for the id)
     q: Q
+    #: on a list of things: a thing matching through several items must still come once
+    on_list: bool = False
 
 
 def parse_constraints(raw: Any, model: type[models.Model]) -> list[Constraint]:
@@ -76,7 +78,7 @@ def _constraint(item: Any, model: type[models.Model], index: int) -> Constraint:
         raise InvalidParameter(
             f"{where}: {key} {kind} {item.get('value')!r}: {message}", parameter="constraints"
         ) from None
-    return Constraint(field.name if not field.primary_key else "pk", q)
+    return Constraint(field.name if not field.primary_key else "pk", q, field.many_to_many)
 
 
 def field_for(model: type[models.Model], key: str, where: str) -> models.Field:
@@ -84,14 +86,7 @@ def field_for(model: type[models.Model], key: str, where: str) -> models.Field:
     if key in ID_KEYS:
         return model._meta.pk
     names = {f.name: f for f in data_types.visible_fields(model)}
-    names.update(
-        {
-            f.name: f
-            for f in model._meta.many_to_many
-            if f.name not in data_types.hidden_field_names()
-            and data_types.is_data_type(f.related_model)
-        }
-    )
+    names.update({f.name: f for f in data_types.list_fields(model)})
     if key not in names:
         raise InvalidParameter(
             f"{where}: {model._meta.label} has no field {key!r} "

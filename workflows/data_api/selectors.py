@@ -96,10 +96,13 @@ def things_search(
     limit = _whole(limit, "limit", default=DEFAULT_LIMIT, low=1, high=MAX_LIMIT)
     queryset = access.findable(model)
     policy = None if access.unrestricted else access.policy(model)
-    for constraint in parse_constraints(constraints, model):
+    constraints = parse_constraints(constraints, model)
+    for constraint in constraints:
         queryset = queryset.filter(constraint.q)
         if policy is not None and constraint.field != "pk":
             queryset = policy.restrict_to_visible(queryset, constraint.field)
+    if any(constraint.on_list for constraint in constraints):
+        queryset = queryset.distinct()
     order = []
     for key, desc in _sort_keys(sort_field, descending, additional_sort_fields):
         field = field_for(model, key, "sort_field")
@@ -113,6 +116,7 @@ def things_search(
     queryset = queryset.order_by(*order, "pk")
     total = queryset.count()
     things = list(queryset[cursor : cursor + limit])
+    data_types.prefetch_lists(things)
     fields_of = access.serializer(things)
     results = [data_types.thing_to_dict(t, fields=fields_of(t)) for t in things]
     return Page(cursor, results, max(total - cursor - len(results), 0))

@@ -136,6 +136,8 @@ def search(ctx: RunContext, data_type: str, **filters: Any) -> ThingList:
     queryset = ctx.data.findable(model).filter(**lookups)
     for key in lookups:  # a filter on a field the user may not see matches nothing
         queryset = ctx.data.restrict_to_visible_path(queryset, _path(model, key))
+    if any(field.many_to_many for key in lookups for field in _path(model, key)):
+        queryset = queryset.distinct()  # a thing matching through two items of a list: once
     if options.get("lock"):
         queryset = queryset.select_for_update(of=("self",))
     sort_by = options.get("sort_by")

@@ -142,7 +142,9 @@ def to_response(value: Any, *, access: Any = None) -> Any:
     With ``access`` (the run's ``DataAccess``) each thing shows only the fields its
     privacy rules let the caller see, worked out for all the things at once.
     """
-    fields_of = access.serializer(_things_in(value)) if access is not None else None
+    things = _things_in(value)
+    data_types.prefetch_lists(things)
+    fields_of = access.serializer(things) if access is not None else None
     return _response(value, fields_of, 0, "")
 
 

@@ -107,7 +107,7 @@ def thing_schema(model: type[models.Model]) -> dict[str, Any]:
         "_id": {**pk_schema(model), "description": "The thing's id."},
         "_type": {"type": "string", "enum": [model._meta.label]},
     }
-    for field in data_types.visible_fields(model):
+    for field in [*data_types.visible_fields(model), *data_types.list_fields(model)]:
         if not field.primary_key:
             properties[field.name] = field_schema(field)
     return {
