@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from workflows import data_types
 from workflows.choices import TriggerEvent, WorkflowKind
+from workflows.acting import current_actor
 from workflows.engine.context import current_run
 from workflows.models import Workflow
 
@@ -148,7 +149,7 @@ def _note(instance: models.Model, *, before_known: bool) -> _Change | None:
             model,
             instance.pk,
             before,
-            actor_id=getattr(ctx.actor, "pk", None) if ctx else None,
+            actor_id=getattr(current_actor(), "pk", None),
             run_id=ctx.run.pk if ctx else None,
             depth=ctx.depth + 1 if ctx else 0,
         )
