@@ -30,8 +30,8 @@ from django.db.models.signals import post_delete, post_save, pre_delete, pre_sav
 from django.utils import timezone
 
 from workflows import data_types
-from workflows.choices import TriggerEvent, WorkflowKind
 from workflows.acting import current_actor
+from workflows.choices import TriggerEvent, WorkflowKind
 from workflows.engine.context import current_run
 from workflows.models import Workflow
 
