@@ -7,6 +7,7 @@ whole workflow stores one, after ``compile_definition`` has validated it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -173,7 +174,7 @@ def save_definition(definition: Mapping[str, Any]) -> tuple[Workflow, bool]:
             description=p["description"] or "",
             secret=p["secret"],
         )
-        for i, p in enumerate(d["parameters"])
+        for i, p in enumerate(d["parameters"], start=1)
     )
     Action.objects.bulk_create(
         Action(
@@ -185,7 +186,22 @@ def save_definition(definition: Mapping[str, Any]) -> tuple[Workflow, bool]:
             only_when=a["only_when"] or "",
             config={k: v for k, v in a.items() if k not in registry.COMMON_KEYS},
         )
-        for i, a in enumerate(d["actions"])
+        for i, a in enumerate(d["actions"], start=1)
     )
     workflow.bump_revision()
     return workflow, True
+
+
+_STEP_INDEX = re.compile(r"(\bsteps\s*\[\s*)(\d+)(\s*\])")
+
+
+def renumber_steps(value: Any, by: int) -> Any:
+    """``value`` (a definition, or any JSON in it) with every ``steps[N]`` in its text
+    moved by ``by``: files written when steps counted from 0 read ``steps[N + 1]``."""
+    if isinstance(value, str):
+        return _STEP_INDEX.sub(lambda m: f"{m[1]}{int(m[2]) + by}{m[3]}", value)
+    if isinstance(value, Mapping):
+        return {k: renumber_steps(v, by) for k, v in value.items()}
+    if isinstance(value, list):
+        return [renumber_steps(v, by) for v in value]
+    return value

@@ -33,9 +33,20 @@ class Issue:
 
     @property
     def where(self) -> str:
-        out = ""
-        for part in self.path:
+        """The path as people read it: ``step 3, to`` for ``("actions", 2, "to")`` (steps
+        count from 1, as everywhere), ``parameters[0].data_type`` for other lists."""
+        out, parts, i = "", self.path, 0
+        while i < len(parts):
+            part = parts[i]
+            if part == "actions" and i + 1 < len(parts) and isinstance(parts[i + 1], int):
+                out += f"{', ' if out else ''}step {parts[i + 1] + 1}"
+                i += 2
+                if i < len(parts) and isinstance(parts[i], str):
+                    out += f", {parts[i]}"
+                    i += 1
+                continue
             out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+            i += 1
         return out
 
     def __str__(self) -> str:

@@ -2,8 +2,9 @@
 ``export_workflows``, ``import_workflows`` and ``load_examples`` (the commands only call them
 and print).
 
-A file is ``{version: 1, workflows: [...], privacy_rules: [...]}`` or a bare list of
-workflows. Import is all-or-nothing: every file is read and every workflow validated
+A file is ``{version: 2, workflows: [...], privacy_rules: [...]}`` or a bare list of
+workflows. Version 1 files (before steps counted from 1) are read too: their ``steps[N]``
+are renumbered as they are read. Import is all-or-nothing: every file is read and every workflow validated
 (against the others in the same files) before anything is written, in one transaction.
 """
 
@@ -18,7 +19,7 @@ from typing import Any
 from django.db import transaction
 
 from . import audit, yaml_loader
-from .definitions import normalized, save_definition, workflow_definition
+from .definitions import normalized, renumber_steps, save_definition, workflow_definition
 from .engine.compiler import Catalog, WorkflowInfo, compile_definition
 from .engine.params import ParamSpec
 from .exceptions import DefinitionError, Issue, WorkflowError, WorkflowNotFound
@@ -26,7 +27,9 @@ from .models import Workflow
 from .privacy.transfer import RuleSource, check_rules, export_rules, rule_statuses, save_rules
 from .yaml_loader import LineMap
 
-FILE_VERSION = 1
+FILE_VERSION = 2
+#: versions this one reads; a version 1 file's ``steps[N]`` counted from 0
+READABLE_VERSIONS = (1, 2)
 FILE_KEYS = ("version", "workflows", "privacy_rules")
 
 
@@ -271,15 +274,17 @@ def _document_sources(
     if isinstance(data, list):
         return [_Source(d, file, lines, (i,)) for i, d in enumerate(data)], [], []
     if not isinstance(data, Mapping):
-        shape = "{version: 1, workflows: [...]} or a list of workflows"
+        shape = f"{{version: {FILE_VERSION}, workflows: [...]}} or a list of workflows"
         return [], [], [Problem(file, lines.line(()), f"expected {shape}")]
     problems = [
         Problem(file, lines.line((key,)), f"unknown key {key!r} (keys: {', '.join(FILE_KEYS)})")
         for key in data
         if key not in FILE_KEYS
     ]
-    if data.get("version", FILE_VERSION) != FILE_VERSION:
-        message = f"version {data['version']!r} is not supported (this version reads 1)"
+    version = data.get("version", FILE_VERSION)
+    if version not in READABLE_VERSIONS or isinstance(version, bool):
+        readable = " and ".join(map(str, READABLE_VERSIONS))
+        message = f"version {data['version']!r} is not supported (this version reads {readable})"
         problems.append(Problem(file, lines.line(("version",)), message))
     rules = data.get("privacy_rules") or []
     if not isinstance(rules, list):
@@ -297,6 +302,8 @@ def _document_sources(
     elif not isinstance(workflows, list):
         problems.append(Problem(file, lines.line(("workflows",)), "workflows must be a list"))
         workflows = []
+    if version == 1:
+        workflows = [renumber_steps(d, 1) for d in workflows]
     sources = [_Source(d, file, lines, ("workflows", i)) for i, d in enumerate(workflows)]
     return sources, rule_sources, problems
 

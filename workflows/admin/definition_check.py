@@ -80,7 +80,7 @@ class DefinitionFormSet(BaseInlineFormSet):
             self.definition_check.run(trigger=self)
 
     def save_in_order(self) -> None:
-        """Save changes, delete deleted rows, and renumber positions 0..n-1.
+        """Save changes, delete deleted rows, and renumber positions 1..n (step 1 first).
 
         Rows whose data and position are unchanged are not written (each write changes
         the workflow's revision).
@@ -90,7 +90,7 @@ class DefinitionFormSet(BaseInlineFormSet):
             obj.delete()
         changed = {id(obj) for obj in self.new_objects}
         changed |= {id(obj) for obj, _ in self.changed_objects}
-        for position, form in enumerate(self.kept_forms()):
+        for position, form in enumerate(self.kept_forms(), start=1):
             obj = form.instance
             if id(obj) in changed or obj.position != position:
                 obj.position = position

@@ -66,7 +66,7 @@ def keep_current_choice(field: forms.Field, value: Any, note: str = "not availab
 
 
 class PositionField(forms.IntegerField):
-    """Order of a row; blank appends it. Rows are renumbered 0..n-1 when saved."""
+    """Order of a row; blank appends it. Rows are renumbered 1..n when saved (step 1 first)."""
 
     def __init__(self, **kwargs: Any):
         kwargs.setdefault("required", False)

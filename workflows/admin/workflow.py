@@ -1,7 +1,7 @@
 """The backend workflow editor: a workflow, its parameters and its ordered actions.
 
 Nothing is saved unless the whole edited workflow compiles (see ``definition_check``);
-positions are renumbered 0..n-1 on save, and every save changes the workflow's revision
+positions are renumbered 1..n on save, and every save changes the workflow's revision
 (``Workflow.save`` and the parts' ``save``/``delete`` do that), so compiled copies are
 rebuilt. Every add, change and delete is recorded in the audit trail (``workflows.audit``):
 the definition read before the save and after the inlines are saved, nothing when equal.

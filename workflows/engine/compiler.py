@@ -110,7 +110,7 @@ def param_spec_from_model(p: Any) -> ParamSpec:
 
 @dataclass
 class CompiledAction:
-    position: int
+    position: int  # the step's number: 1 for the first, as the run log and errors say
     step_id: str | None
     action: ActionType
     label: str
@@ -457,7 +457,7 @@ def _actions(raw: Any, params: frozenset[str], extra: frozenset[str], ctx: Compi
             problem((*where, "label"), "must be text")
             label = ""
         config = _config(action, a, spec, where, problem, ctx)
-        compiled.append(CompiledAction(i, step_id, action, label, condition, config))
+        compiled.append(CompiledAction(i + 1, step_id, action, label, condition, config))
         step_ids.append(step_id)
     return tuple(compiled)
 

@@ -388,10 +388,10 @@ def _check_step(key: str | int, spec: ScopeSpec, source: str) -> None:
     if spec.steps is None:
         return
     if isinstance(key, int):
-        if not 0 <= key < len(spec.steps):
+        if not 1 <= key <= len(spec.steps):
             raise ExpressionError(
                 f"steps[{key}] in {source!r} does not refer to a step that runs before this "
-                f"one ({len(spec.steps)} step(s) run before it, numbered from 0)"
+                f"one ({len(spec.steps)} step(s) run before it, numbered from 1)"
             )
         return
     if key not in spec.steps:

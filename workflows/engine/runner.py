@@ -303,7 +303,7 @@ def _step_error(action: CompiledAction, exc: WorkflowError) -> WorkflowError:
     A value a data type refused (``InvalidData``) that came from the caller's parameters
     is the caller's error: 400, naming the parameter where it is one. From the definition
     or another step's result it stays the workflow's (500)."""
-    message = f"step {action.position + 1} ({action.title}) failed: {exc.message}"
+    message = f"step {action.position} ({action.title}) failed: {exc.message}"
     error = ActionFailed(message, parameter=exc.parameter)
     if exc.code not in ("WORKFLOW_ERROR", "EXPRESSION_ERROR"):
         error.code = exc.code

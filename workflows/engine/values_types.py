@@ -55,7 +55,8 @@ def namespace_get(namespace: Namespace, key: str, default: Any = None) -> Any:
 
 
 class Steps:
-    """Results of earlier steps, as ``steps.<id>`` or ``steps[N]`` (N from 0)."""
+    """Results of earlier steps, as ``steps.<id>`` or ``steps[N]`` (N from 1: ``steps[1]``
+    is the first step, as in Bubble's "Result of step 1")."""
 
     __slots__ = ("_by_id", "_by_index")
 
@@ -78,7 +79,12 @@ class Steps:
 
     def __getitem__(self, key: int | str) -> Any:
         if isinstance(key, int) and not isinstance(key, bool):
-            return self._by_index[key]
+            if not 1 <= key <= len(self._by_index):
+                raise IndexError(
+                    f"steps[{key}]: no such earlier step (steps count from 1; "
+                    f"{len(self._by_index)} ran before this one)"
+                )
+            return self._by_index[key - 1]
         return self._by_id[key]
 
     def __len__(self) -> int:

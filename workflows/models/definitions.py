@@ -132,7 +132,7 @@ class _WorkflowPart(models.Model):
     """A parameter or action: saving or deleting one changes its workflow's revision."""
 
     workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE)
-    position = models.PositiveIntegerField(default=0)
+    position = models.PositiveIntegerField(default=1, help_text="1 for the first.")
 
     class Meta:
         abstract = True

@@ -69,7 +69,9 @@ class StepRun(models.Model):
     """What one action did in a run: condition, resolved inputs, output, error, time."""
 
     run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="steps")
-    position = models.PositiveIntegerField()
+    position = models.PositiveIntegerField(
+        "step", help_text="The step's number in its workflow: 1 for the first."
+    )
     step_id = models.CharField(max_length=100, blank=True)
     action_type = models.CharField(max_length=50)
     label = models.CharField(max_length=200, blank=True)

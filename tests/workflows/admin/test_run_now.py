@@ -86,9 +86,9 @@ def test_post_runs_the_workflow_and_shows_steps_and_result(
     assert "&quot;count&quot;: 2" in html  # the returned data, pretty-printed and escaped
     steps = [row["step"] for row in response.context["steps"]]
     assert [(s.position, s.step_id, s.action_type, s.status) for s in steps] == [
-        (0, "paid", "make_changes", "succeeded"),
-        (1, "", "log", "skipped"),
-        (2, "", "return_data", "succeeded"),
+        (1, "paid", "make_changes", "succeeded"),
+        (2, "", "log", "skipped"),
+        (3, "", "return_data", "succeeded"),
     ]
     assert steps[1].condition_result is False
     assert "Skipped (only when was false)" in html

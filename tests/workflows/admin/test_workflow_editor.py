@@ -110,15 +110,15 @@ def test_creating_a_workflow_with_parameters_and_actions_of_several_types(root_c
     assert (wf.kind, wf.expose, wf.timeout) == ("api", True, 60)
     params = list(wf.parameters.all())
     assert [(p.key, p.type, p.data_type, p.position) for p in params] == [
-        ("order", "thing", "examples.Order", 0),
-        ("note", "text", "", 1),
+        ("order", "thing", "examples.Order", 1),
+        ("note", "text", "", 2),
     ]
     assert params[1].optional and params[1].default == "none"
     actions = list(wf.actions.all())
     assert [(a.position, a.type, a.step_id, a.label) for a in actions] == [
-        (0, "make_changes", "paid", ""),
-        (1, "send_email", "", "confirm"),
-        (2, "return_data", "", ""),
+        (1, "make_changes", "paid", ""),
+        (2, "send_email", "", "confirm"),
+        (3, "return_data", "", ""),
     ]
     assert actions[0].config == {
         "thing": "{{ params.order }}",
@@ -189,10 +189,10 @@ def test_positions_follow_the_numbers_given_and_are_renumbered(
     response = root_client.post(change_url(wf), data)
     assert response.status_code == 302, errors(response)
     assert [(a.step_id, a.position) for a in wf.actions.all()] == [
-        ("c", 0),
-        ("a", 1),
-        ("b", 2),
-        ("d", 3),
+        ("c", 1),
+        ("a", 2),
+        ("b", 3),
+        ("d", 4),
     ]
 
 
@@ -210,8 +210,8 @@ def test_deleting_rows(root_client, make_workflow, change_url):
     data[f"actions-{row_index(data, 'actions', 'step_id', 'x')}-DELETE"] = "on"
     response = root_client.post(change_url(wf), data)
     assert response.status_code == 302, errors(response)
-    assert [(p.key, p.position) for p in wf.parameters.all()] == [("b", 0)]
-    assert [(a.step_id, a.position) for a in wf.actions.all()] == [("y", 0)]
+    assert [(p.key, p.position) for p in wf.parameters.all()] == [("b", 1)]
+    assert [(a.step_id, a.position) for a in wf.actions.all()] == [("y", 1)]
 
 
 def test_trigger_settings_are_saved_for_triggers_and_cleared_for_other_kinds(

@@ -59,7 +59,7 @@ def test_a_bad_file_is_a_command_error_naming_file_line_and_field(write):
         run("import_workflows", str(path))
     message = str(caught.value)
     assert message.startswith(
-        f"{path}:{line_of(bad, 'data:')}: workflow 'hello', actions[0].data: "
+        f"{path}:{line_of(bad, 'data:')}: workflow 'hello', step 1, data: "
         "unknown parameter 'nam'"
     )
     assert message.endswith("1 problem; nothing was imported.")
@@ -122,7 +122,7 @@ def test_the_import_command_exits_with_status_1_on_errors(write, capsys):
 def test_export_writes_yaml_to_stdout_and_json_to_a_file(write, tmp_path):
     run("import_workflows", str(write("hello.yaml", FILE)))
     out, _ = run("export_workflows")
-    assert out.startswith("version: 1\nworkflows:\n  - name: hello\n    kind: api\n")
+    assert out.startswith("version: 2\nworkflows:\n  - name: hello\n    kind: api\n")
     assert yaml_loader.load(out)[0]["workflows"][0]["actions"][0]["data"] == {
         "greeting": "Hello {{ params.name }}"
     }
@@ -131,7 +131,7 @@ def test_export_writes_yaml_to_stdout_and_json_to_a_file(write, tmp_path):
     assert json.loads(target.read_text())["workflows"][0]["name"] == "hello"
     assert f"Exported 1 workflow to {target}." in err
     out, _ = run("export_workflows", "--format", "json")
-    assert json.loads(out)["version"] == 1
+    assert json.loads(out)["version"] == 2
 
 
 def test_export_of_an_unknown_name_is_a_command_error():

@@ -127,7 +127,7 @@ def test_the_json_export_round_trips_too(several):
 
 def test_export_names_and_order(several):
     document = export_definitions(["on-paid", "api-one"])
-    assert document["version"] == 1
+    assert document["version"] == 2
     assert [w["name"] for w in document["workflows"]] == ["api-one", "on-paid"]
     assert list(document["workflows"][1])[:4] == ["name", "kind", "expose", "auth"]
     with pytest.raises(WorkflowNotFound, match="'nope'"):
@@ -204,11 +204,11 @@ def test_one_bad_workflow_changes_nothing_and_is_named_with_file_line_and_field(
     [problem] = caught.value.problems
     expected_line = line_of(bad, "params.ordr")
     assert str(problem).startswith(
-        f"{path}:{expected_line}: workflow 'process-order', actions[1].to: unknown parameter 'ordr'"
+        f"{path}:{expected_line}: workflow 'process-order', step 2, to: unknown parameter 'ordr'"
     )
     assert (problem.workflow, problem.where, problem.line) == (
         "process-order",
-        "actions[1].to",
+        "step 2, to",
         expected_line,
     )
     assert not Workflow.objects.filter(name__in=["process-order", "order-summary"]).exists()
@@ -232,7 +232,7 @@ workflows:
     with pytest.raises(ImportRefused) as caught:
         import_definitions([write("many.yaml", text)])
     got = {(p.workflow, p.where, p.line) for p in caught.value.problems}
-    assert got == {("a", "kind", 4), ("a", "actions[0].to", 6), ("b", "actions[0].type", 11)}
+    assert got == {("a", "kind", 4), ("a", "step 1, to", 6), ("b", "step 1, type", 11)}
 
 
 def test_workflows_of_the_files_may_refer_to_each_other_in_any_order(write):
@@ -274,7 +274,7 @@ def test_a_change_that_would_break_a_stored_workflow_is_refused(write, make_work
     with pytest.raises(ImportRefused) as caught:
         import_definitions([write("event.yaml", renamed)])
     [problem] = caught.value.problems
-    assert problem.workflow == "process-order" and problem.where == "actions[0].params"
+    assert problem.workflow == "process-order" and problem.where == "step 1, params"
     assert "has no parameter 'order'" in problem.message
     assert "would stop working" in problem.message
 
@@ -308,7 +308,7 @@ def test_json_files_are_read_with_their_lines(write):
             import_definitions([write(name, text)])
         [problem] = caught.value.problems
         assert problem.line == line_of(text, "params.nope") - 1  # the line of "data": {
-        assert problem.where == "actions[0].data" and problem.workflow == "order-summary"
+        assert problem.where == "step 1, data" and problem.workflow == "order-summary"
     document["workflows"][1]["actions"][0]["data"] = {"text": "fine"}
     report = import_definitions([write("shop.json", json.dumps(document))])
     assert report.count(ImportStatus.CREATED) == 2
@@ -329,10 +329,10 @@ def test_dry_run_validates_and_reports_but_writes_nothing(write, several):
 @pytest.mark.parametrize(
     ("text", "message", "line"),
     [
-        ("version: 2\nworkflows: []\n", "version 2 is not supported", 1),
+        ("version: 3\nworkflows: []\n", "version 3 is not supported (this version reads 1 and 2)", 1),
         ("version: 1\nworkflow: []\n", "unknown key 'workflow'", 2),
         ("version: 1\nworkflows: {}\n", "workflows must be a list", 2),
-        ("just text\n", "expected {version: 1, workflows: [...]}", 1),
+        ("just text\n", "expected {version: 2, workflows: [...]}", 1),
         ("version: 1\nworkflows:\n  - name: [\n", "not valid YAML", 4),
         ("workflows:\n  - 3\n", "a workflow must be a mapping", 2),
     ],

@@ -51,7 +51,9 @@ class TestValues:
 
     def test_steps_by_id_and_index(self):
         assert evaluate("{{ steps.first.status }}") == "paid"
-        assert evaluate("{{ steps[1] }}") == 42
+        # steps count from 1, as in Bubble's "Result of step 1" and the run log
+        assert evaluate("{{ steps[1].status }}") == "paid"
+        assert evaluate("{{ steps[2] }}") == 42
         assert evaluate("{{ steps['first']['status'] }}") == "paid"
 
     def test_date_arithmetic(self):
@@ -82,8 +84,10 @@ class TestStaticChecks:
             compile_template("{{ steps.later }}", SPEC)
 
     def test_step_index_must_run_before(self):
-        with pytest.raises(ExpressionError, match=r"steps\[2\]"):
-            compile_template("{{ steps[2] }}", SPEC)
+        with pytest.raises(ExpressionError, match=r"steps\[3\].*numbered from 1"):
+            compile_template("{{ steps[3] }}", SPEC)
+        with pytest.raises(ExpressionError, match=r"steps\[0\]"):
+            compile_template("{{ steps[0] }}", SPEC)
 
     def test_unknown_name(self):
         with pytest.raises(ExpressionError, match="unknown name 'cycler'"):

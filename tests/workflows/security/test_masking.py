@@ -77,7 +77,7 @@ def test_secret_parameters_are_masked_in_params_steps_and_result(signup, user):
     assert result.response == {"echo": PASSWORD, "pin": 4321}  # the caller gets what it asked
     run = result.run
     assert run.params == {"email": "a@example.com", "password": MASK, "pin": MASK}
-    note = run.steps.get(position=0)
+    note = run.steps.get(position=1)
     assert note.inputs["message"] == f"a@example.com chose {MASK}"
     assert note.output == f"a@example.com chose {MASK}"
     assert run.result == {"echo": MASK, "pin": 4321}  # a number is masked by key, not value
@@ -97,7 +97,7 @@ def test_operator_secrets_are_masked_wherever_they_appear(make_workflow, user, t
     result = engine.run(wf, {}, user)
     assert result.response["t"] == TOKEN
     assert result.run.result == {"t": MASK, "u": f"x{MASK}"}
-    assert result.run.steps.get(position=0).output == f"calling with {MASK}!"
+    assert result.run.steps.get(position=1).output == f"calling with {MASK}!"
     assert TOKEN not in logged(result.run)
 
 
@@ -303,7 +303,7 @@ def test_a_parameter_named_like_a_secret_is_masked_where_its_value_is_copied(mak
     assert result.response == {"copy": "tok-copied-123456"}  # the caller gets what it asked
     assert result.run.params == {"api_token": MASK, "name": "Ann"}
     assert result.run.result == {"copy": MASK}
-    assert result.run.steps.get(position=0).output == f"using {MASK} for Ann"
+    assert result.run.steps.get(position=1).output == f"using {MASK} for Ann"
     assert "tok-copied-123456" not in logged(result.run)
 
 
@@ -321,8 +321,8 @@ def test_a_value_met_under_a_secret_key_is_masked_in_later_steps(
     )
     result = engine.run(wf, {}, user)
     assert result.ok, result.error
-    assert result.run.steps.get(position=0).output["json"] == {"access_token": MASK}
-    assert result.run.steps.get(position=1).output == f"got {MASK}"
+    assert result.run.steps.get(position=1).output["json"] == {"access_token": MASK}
+    assert result.run.steps.get(position=2).output == f"got {MASK}"
     assert result.run.result == {"t": MASK}
     assert "at-7f3e9a1b2c" not in logged(result.run)
 

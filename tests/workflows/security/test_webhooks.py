@@ -235,7 +235,7 @@ def test_a_secret_removed_after_saving_refuses_every_request(
 def write_docs_example(tmp_path):
     """Import the first YAML workflow file of docs/webhooks.md."""
     text = (Path(__file__).resolve().parents[3] / "docs" / "webhooks.md").read_text()
-    yaml_text = re.search(r"```yaml\n(version: 1\n.*?)```", text, re.S).group(1)
+    yaml_text = re.search(r"```yaml\n(version: 2\n.*?)```", text, re.S).group(1)
     path = tmp_path / "stripe.yaml"
     path.write_text(yaml_text)
     import_definitions([path])
