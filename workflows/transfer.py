@@ -4,8 +4,9 @@ and print).
 
 A file is ``{version: 2, workflows: [...], privacy_rules: [...]}`` or a bare list of
 workflows. Version 1 files (before steps counted from 1) are read too: their ``steps[N]``
-are renumbered as they are read. Import is all-or-nothing: every file is read and every workflow validated
-(against the others in the same files) before anything is written, in one transaction.
+are renumbered as they are read. Import is all-or-nothing: every file is read and every
+workflow validated (against the others in the same files) before anything is written, in
+one transaction.
 """
 
 from __future__ import annotations
@@ -284,7 +285,7 @@ def _document_sources(
     version = data.get("version", FILE_VERSION)
     if version not in READABLE_VERSIONS or isinstance(version, bool):
         readable = " and ".join(map(str, READABLE_VERSIONS))
-        message = f"version {data['version']!r} is not supported (this version reads {readable})"
+        message = f"version {data['version']!r} is not supported (this reads {readable})"
         problems.append(Problem(file, lines.line(("version",)), message))
     rules = data.get("privacy_rules") or []
     if not isinstance(rules, list):

@@ -329,7 +329,7 @@ def test_dry_run_validates_and_reports_but_writes_nothing(write, several):
 @pytest.mark.parametrize(
     ("text", "message", "line"),
     [
-        ("version: 3\nworkflows: []\n", "version 3 is not supported (this version reads 1 and 2)", 1),
+        ("version: 3\nworkflows: []\n", "version 3 is not supported (this reads 1 and 2)", 1),
         ("version: 1\nworkflow: []\n", "unknown key 'workflow'", 2),
         ("version: 1\nworkflows: {}\n", "workflows must be a list", 2),
         ("just text\n", "expected {version: 2, workflows: [...]}", 1),
