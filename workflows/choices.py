@@ -15,6 +15,13 @@ class AuthMode(models.TextChoices):
     ADMIN = "admin", "Admin only (a staff user's API key)"
 
 
+class Commit(models.TextChoices):
+    """When a run's database changes are saved (docs/actions.md#when-changes-are-saved)."""
+
+    TOGETHER = "together", "Together at the end, or not at all (one transaction)"
+    EACH_STEP = "each_step", "After each step, as Bubble does (a failing step keeps earlier ones)"
+
+
 class ConditionNotMet(models.IntegerChoices):
     ERROR_400 = 400, "Answer 400 CONDITION_NOT_MET"
     OK_200 = 200, "Answer 200 (return a 200 if the condition is not met)"

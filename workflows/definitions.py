@@ -24,6 +24,7 @@ WORKFLOW_DEFAULTS: dict[str, Any] = {
     "ignore_privacy": False,
     "only_when": "",
     "condition_not_met": 400,
+    "commit": "together",
     "timeout": 300,
     "retries": 0,
     "retry_delay": 60,
@@ -42,6 +43,8 @@ def workflow_definition(workflow: Workflow) -> dict[str, Any]:
     if workflow.only_when:
         d["only_when"] = workflow.only_when
     d["condition_not_met"] = workflow.condition_not_met
+    if workflow.commit != WORKFLOW_DEFAULTS["commit"]:
+        d["commit"] = workflow.commit
     d["timeout"] = workflow.timeout
     if workflow.retries:
         d["retries"] = workflow.retries
@@ -143,6 +146,7 @@ def save_definition(definition: Mapping[str, Any]) -> tuple[Workflow, bool]:
         "ignore_privacy": d["ignore_privacy"],
         "only_when": d["only_when"] or "",
         "condition_not_met": d["condition_not_met"],
+        "commit": d["commit"],
         "timeout": d["timeout"],
         "retries": d["retries"],
         "retry_delay": d["retry_delay"],

@@ -21,6 +21,8 @@ from django.db import transaction
 
 from . import audit, yaml_loader
 from .definitions import normalized, renumber_steps, save_definition, workflow_definition
+from .engine.advice import workflow_advice
+from .engine.cache import get_compiled
 from .engine.compiler import Catalog, WorkflowInfo, compile_definition
 from .engine.params import ParamSpec
 from .exceptions import DefinitionError, Issue, WorkflowError, WorkflowNotFound
@@ -127,6 +129,19 @@ class ImportReport:
             r.status in (ImportStatus.CREATED, ImportStatus.UPDATED)
             for r in (*self.results, *self.rules)
         )
+
+    def advice(self) -> list[str]:
+        """What works but may hurt in the workflows written (``engine.advice``)."""
+        written = [
+            r.name
+            for r in self.results
+            if r.status in (ImportStatus.CREATED, ImportStatus.UPDATED) and not self.dry_run
+        ]
+        return [
+            advice
+            for workflow in Workflow.objects.filter(name__in=written)
+            for advice in workflow_advice(get_compiled(workflow))
+        ]
 
     def summary(self) -> str:
         text = _counts(self.results)

@@ -70,6 +70,7 @@ class TriggerCustomEvent(ActionType):
 @register
 class ReturnData(ActionType):
     name = "return_data"
+    writes = False
     label = "Return data"
     family = "flow"
     ends_run = True
@@ -105,6 +106,7 @@ class ReturnData(ActionType):
 @register
 class Terminate(ActionType):
     name = "terminate"
+    writes = False
     label = "Terminate this workflow"
     family = "flow"
     ends_run = True
@@ -119,6 +121,7 @@ class Terminate(ActionType):
 @register
 class Log(ActionType):
     name = "log"
+    writes = False
     label = "Write to the log"
     family = "flow"
     description = (

@@ -98,6 +98,8 @@ def read_limited(response: httpx.Response, limit: int) -> bytes:
 @register
 class HttpRequest(ActionType):
     name = "http_request"
+    writes = False
+    waits_on_network = True
     label = "Send an HTTP request"
     family = "http"
     description = (

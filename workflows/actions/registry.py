@@ -72,6 +72,13 @@ class ActionType:
     ends_run: ClassVar[bool] = False
     #: family, for grouping in the admin and the docs
     family: ClassVar[str] = "other"
+    #: False for an action that never writes to the database (http_request, log...): a run
+    #: opens its transaction at the first step that may write, so a call to another server
+    #: before it holds no lock (docs/actions.md#when-changes-are-saved)
+    writes: ClassVar[bool] = True
+    #: True for an action that waits on another server (http_request): done while the run
+    #: holds SQLite's write lock, it stalls every other write (``engine.advice``)
+    waits_on_network: ClassVar[bool] = False
 
     def check(self, config: dict[str, Any], ctx: CompileContext) -> None:
         """Checks beyond each field's own (e.g. field names of a data type).

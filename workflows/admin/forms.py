@@ -128,6 +128,7 @@ class WorkflowForm(forms.ModelForm):
             "ignore_privacy",
             "only_when",
             "condition_not_met",
+            "commit",
             "timeout",
             "retries",
             "retry_delay",
@@ -169,6 +170,8 @@ class WorkflowForm(forms.ModelForm):
         if cd.get("only_when"):
             d["only_when"] = cd["only_when"]
         d["condition_not_met"] = cd.get("condition_not_met")
+        if cd.get("commit"):
+            d["commit"] = cd["commit"]
         d["timeout"] = cd.get("timeout")
         for key in ("retries", "retry_delay", "missed_after"):
             if cd.get(key) is not None:

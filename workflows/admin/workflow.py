@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.http import HttpRequest, HttpResponse
@@ -19,6 +19,8 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from .. import audit
+from ..engine.advice import workflow_advice
+from ..engine.cache import get_compiled
 from ..models import Action, Parameter, Workflow
 from .audited import AuditedAdminMixin
 from .definition_check import DefinitionCheck, DefinitionFormSet
@@ -135,6 +137,7 @@ class WorkflowAdmin(AuditedAdminMixin, RunNowMixin, admin.ModelAdmin):
                     "expose",
                     "auth",
                     "condition_not_met",
+                    "commit",
                     "timeout",
                     "ignore_privacy",
                     "webhook",
@@ -204,6 +207,8 @@ class WorkflowAdmin(AuditedAdminMixin, RunNowMixin, admin.ModelAdmin):
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         workflow = form.instance
+        for advice in workflow_advice(get_compiled(Workflow.objects.get(pk=workflow.pk))):
+            self.message_user(request, advice, messages.WARNING)
         self.record_change(
             request,
             name=workflow.name,

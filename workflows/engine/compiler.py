@@ -16,7 +16,14 @@ from typing import Any
 from .. import data_types, webhooks
 from ..actions import registry
 from ..actions.registry import ActionType, ConfigError, ConfigField, FieldKind
-from ..choices import AuthMode, ConditionNotMet, ParameterType, TriggerEvent, WorkflowKind
+from ..choices import (
+    AuthMode,
+    Commit,
+    ConditionNotMet,
+    ParameterType,
+    TriggerEvent,
+    WorkflowKind,
+)
 from ..exceptions import DefinitionError, Issue, WorkflowError
 from .expressions import Expression, ScopeSpec, compile_condition, compile_template, is_dynamic
 from .params import ParamSpec, coerce_value
@@ -34,6 +41,7 @@ WORKFLOW_KEYS = (
     "ignore_privacy",
     "only_when",
     "condition_not_met",
+    "commit",
     "timeout",
     "retries",
     "retry_delay",
@@ -147,6 +155,7 @@ class CompiledWorkflow:
     ignore_privacy: bool = False
     condition: Expression | None = None
     condition_not_met: int = 400
+    commit: str = Commit.TOGETHER
     timeout: int = 300
     retries: int = 0
     retry_delay: int = 60
@@ -222,6 +231,7 @@ def compile_definition(
     if condition_not_met not in ConditionNotMet.values:
         problem(("condition_not_met",), "must be 400 or 200")
         condition_not_met = 400
+    commit = _choice(d, "commit", Commit.values, Commit.TOGETHER, problem)
     timeout = d.get("timeout", 300)
     if isinstance(timeout, bool) or not isinstance(timeout, int) or not 1 <= timeout <= 3600:
         problem(("timeout",), "must be a whole number of seconds from 1 to 3600")
@@ -273,6 +283,7 @@ def compile_definition(
         ignore_privacy=ignore_privacy,
         condition=condition,
         condition_not_met=condition_not_met,
+        commit=commit,
         timeout=timeout,
         retries=retries,
         retry_delay=retry_delay,

@@ -18,6 +18,7 @@ from ..privacy.access import DataAccess
 from ..secrets import SecretScope
 from .expressions import SEARCH_LOOKUPS, SEARCH_OPTIONS, search_lookup
 from .functions import FUNCTIONS, expression_function
+from .transactions import NESTED
 from .values_types import Namespace, Steps, ThingList
 
 if TYPE_CHECKING:
@@ -45,6 +46,8 @@ class RunContext:
     current_step: Any = None  # the StepRun being executed (email reports delivery on it)
     #: what the run may read (privacy rules); by default as the workflow's own setting says
     data: DataAccess = None  # type: ignore[assignment]
+    #: where its changes commit (``engine.transactions``); a custom event's: its caller's step
+    transactions: Any = NESTED
     _scope: dict[str, Any] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -139,6 +142,7 @@ def search(ctx: RunContext, data_type: str, **filters: Any) -> ThingList:
     if any(field.many_to_many for key in lookups for field in _path(model, key)):
         queryset = queryset.distinct()  # a thing matching through two items of a list: once
     if options.get("lock"):
+        ctx.transactions.open()  # the rows stay locked until the run's changes commit
         queryset = queryset.select_for_update(of=("self",))
     sort_by = options.get("sort_by")
     if sort_by:

@@ -1,11 +1,11 @@
-"""Running a compiled workflow: one transaction, one ``Run`` row, one ``StepRun`` per action.
+"""Running a compiled workflow: one ``Run`` row, one ``StepRun`` per action.
 
 ``run()`` is the only way a workflow executes, whatever started it. The ``Run`` row is
 written before any work (a crash leaves evidence); the actions' database work, the steps
-and the final status then commit together in one transaction, or roll back together, after
-which the failure is written on its own. Custom events called with
-``trigger_custom_event`` run inside their caller's transaction and are logged as child
-runs.
+and the final status then commit together in one transaction (opened at the first step
+that may write), or roll back together, after which the failure is written on its own —
+unless the workflow commits each step (``engine.transactions``). Custom events called
+with ``trigger_custom_event`` run inside their caller's step and are logged as child runs.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +39,7 @@ from .compiler import CompiledAction, CompiledWorkflow
 from .context import RunContext, running
 from .expressions import ANY_PARAMETER
 from .serialize import storable_text, to_log, to_response
+from .transactions import RunTransactions
 from .values import Dynamic, MapValue, Text
 
 logger = logging.getLogger("workflows.engine")
@@ -160,8 +162,10 @@ def run(
             raise DepthExceeded(
                 f"runs nested deeper than BUBBLE_MAX_DEPTH ({conf.get('MAX_DEPTH')}) are refused"
             )
-        with transaction.atomic(), running(ctx):
+        with ExitStack() as stack, running(ctx):
+            ctx.transactions = RunTransactions(stack, compiled.commit)
             _execute(ctx)
+            ctx.transactions.open()  # the log and the caller's bookkeeping: the last one
             response = to_response(ctx.response, access=ctx.data)
             _finish(run_row, started, ctx, response)
             if before_commit is not None:
@@ -258,16 +262,17 @@ def _execute_action(ctx: RunContext, action: CompiledAction) -> None:
     ctx.current_step = step
     try:
         ctx.remaining()
-        if action.condition is not None:
-            step.condition_result = _truthy(action.condition.evaluate(ctx.scope))
-            if not step.condition_result:
-                step.status = StepStatus.SKIPPED
-                ctx.steps.record(action.step_id, None)
-                return
-        inputs = action.resolve(ctx.scope)
-        step.inputs = to_log(inputs)
-        output = action.action.execute(inputs, ctx)
-        step.output = to_log(output)
+        with ctx.transactions.step(action.action):
+            if action.condition is not None:
+                step.condition_result = _truthy(action.condition.evaluate(ctx.scope))
+                if not step.condition_result:
+                    step.status = StepStatus.SKIPPED
+                    ctx.steps.record(action.step_id, None)
+                    return
+            inputs = action.resolve(ctx.scope)
+            step.inputs = to_log(inputs)
+            output = action.action.execute(inputs, ctx)
+            step.output = to_log(output)
         step.status = StepStatus.SUCCEEDED
         ctx.steps.record(action.step_id, output)
         if action.action.ends_run:

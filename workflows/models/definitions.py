@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import F
 from django.utils import timezone
 
-from ..choices import AuthMode, ConditionNotMet, ParameterType, WorkflowKind
+from ..choices import AuthMode, Commit, ConditionNotMet, ParameterType, WorkflowKind
 
 IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
 identifier_validator = RegexValidator(
@@ -60,6 +60,15 @@ class Workflow(models.Model):
         "when the condition is not met",
         choices=ConditionNotMet.choices,
         default=ConditionNotMet.ERROR_400,
+    )
+    commit = models.CharField(
+        "save changes",
+        max_length=10,
+        choices=Commit.choices,
+        default=Commit.TOGETHER,
+        help_text="Together: a failing step undoes every change of the run. After each step: "
+        "a step calling another server (http_request) holds no database lock, but a failing "
+        "step keeps what the steps before it changed.",
     )
     timeout = models.PositiveIntegerField(
         "timeout (seconds)",

@@ -39,6 +39,8 @@ class Command(BaseCommand):
         for result in report.results:
             self.stdout.write(f"{result.status:<{width}}  {result.name}  ({result.file})")
         self.stdout.write(report.summary() + ".")
+        for advice in report.advice():
+            self.stderr.write(f"warning: {advice}")
 
 
 def _user(username: str) -> Any:

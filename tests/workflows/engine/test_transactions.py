@@ -1,0 +1,156 @@
+"""When a run's changes are saved: one transaction opened at the first step that may write
+(a call to another server before it holds no lock), or one per step (``commit:
+each_step``); and the advice given when a workflow would hold SQLite's lock while waiting."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.db import connection, connections
+from werkzeug.wrappers import Response
+
+from examples.models import Customer
+from workflows import engine
+from workflows.engine.advice import workflow_advice
+from workflows.engine.cache import get_compiled
+
+# the default ``db`` fixture wraps each test in a transaction: these need real ones
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CREATE = {
+    "type": "create_thing",
+    "data_type": "examples.Customer",
+    "fields": {"name": "Ann", "email": "ann@example.com"},
+}
+
+
+@pytest.fixture
+def outside(httpserver, settings):
+    """A server that notes whether the run's database connection was inside a transaction
+    while the run waited for its answer (the run waits in this thread; the server answers
+    from its own)."""
+    settings.BUBBLE = {**settings.BUBBLE, "HTTP_ALLOW_PRIVATE": True}
+    seen: list[bool] = []
+    run_connection = connections["default"]  # this thread's connection object: the run's
+
+    def answer(request):
+        seen.append(run_connection.in_atomic_block)
+        return Response("{}", content_type="application/json")
+
+    httpserver.expect_request("/pay").respond_with_handler(answer)
+    call = {"type": "http_request", "method": "POST", "url": httpserver.url_for("/pay")}
+    return call, seen
+
+
+def test_a_call_before_any_write_holds_no_transaction(make_workflow, user, outside):
+    call, seen = outside
+    result = engine.run(make_workflow(actions=[call, CREATE]), {}, user)
+    assert result.ok, result.error
+    assert seen == [False]
+    assert Customer.objects.count() == 1
+
+
+def test_a_call_after_a_write_waits_inside_the_runs_transaction(make_workflow, user, outside):
+    call, seen = outside
+    assert engine.run(make_workflow(actions=[CREATE, call]), {}, user).ok
+    assert seen == [True]
+
+
+def test_each_step_commits_before_the_call(make_workflow, user, outside):
+    call, seen = outside
+    wf = make_workflow(commit="each_step", actions=[CREATE, call])
+    assert engine.run(wf, {}, user).ok
+    assert seen == [False]
+
+
+def test_each_step_keeps_what_earlier_steps_saved_when_a_later_one_fails(make_workflow, user):
+    steps = [
+        CREATE,
+        {"type": "send_email", "to": "ann@example.com", "subject": "hi", "body": "hello"},
+        {"type": "log", "message": "{{ 1 / 0 }}"},
+    ]
+    together = engine.run(make_workflow("together", actions=steps), {}, user)
+    assert not together.ok and Customer.objects.count() == 0 and len(mail.outbox) == 0
+    each = engine.run(make_workflow("each", commit="each_step", actions=steps), {}, user)
+    assert not each.ok and "step 3" in each.error.message
+    assert Customer.objects.count() == 1 and len(mail.outbox) == 1
+    assert [s.status for s in each.run.steps.all()] == ["succeeded", "succeeded", "failed"]
+
+
+def test_a_failing_step_rolls_back_only_its_own_changes_with_each_step(make_workflow, user):
+    steps = [
+        CREATE,
+        {**CREATE, "fields": {"name": "Bo", "email": "bo@example.com"}},
+        {"type": "create_thing", "data_type": "examples.Customer", "fields": {"name": ""}},
+    ]
+    result = engine.run(make_workflow(commit="each_step", actions=steps), {}, user)
+    assert not result.ok
+    assert sorted(Customer.objects.values_list("name", flat=True)) == ["Ann", "Bo"]
+
+
+def test_a_locking_search_opens_the_transaction(make_workflow, user, customer):
+    wf = make_workflow(
+        actions=[
+            {"type": "log", "message": "{{ search('examples.Customer', lock=true).first.name }}"},
+            {"type": "return_data", "data": {"ok": True}},
+        ]
+    )
+    result = engine.run(wf, {}, user)
+    assert result.ok, result.error  # select_for_update outside a transaction would raise
+
+
+# --- advice ---------------------------------------------------------------------------------
+
+
+def test_advice_names_a_call_made_while_holding_sqlites_lock(make_workflow, outside):
+    call, _ = outside
+    wf = make_workflow("pay", actions=[CREATE, call])
+    (advice,) = workflow_advice(get_compiled(wf), vendor="sqlite")
+    assert "step 2 (" in advice
+    assert "after step 1" in advice and "commit: each_step" in advice
+    assert workflow_advice(get_compiled(wf), vendor="postgresql") == []
+
+
+def test_no_advice_when_the_call_comes_first_or_steps_commit_on_their_own(make_workflow, outside):
+    call, _ = outside
+    first = make_workflow("first", actions=[call, CREATE])
+    each = make_workflow("each", commit="each_step", actions=[CREATE, call])
+    assert workflow_advice(get_compiled(first), vendor="sqlite") == []
+    assert workflow_advice(get_compiled(each), vendor="sqlite") == []
+
+
+def test_import_prints_the_advice(tmp_path, settings):
+    if connection.vendor != "sqlite":
+        pytest.skip("the advice is about SQLite's database-wide write lock")
+    path = tmp_path / "pay.yaml"
+    path.write_text(
+        "workflows:\n"
+        "  - name: pay\n"
+        "    actions:\n"
+        "      - {type: create_thing, data_type: examples.Customer, fields: {name: A, email: a@b.co}}\n"
+        "      - {type: http_request, url: 'https://api.example.com/pay'}\n"
+    )
+    err = StringIO()
+    call_command("import_workflows", str(path), stdout=StringIO(), stderr=err)
+    assert "warning: Workflow 'pay', step 2" in err.getvalue()
+
+
+def test_the_admin_shows_the_advice_after_saving(make_workflow, superuser, outside):
+    if connection.vendor != "sqlite":
+        pytest.skip("the advice is about SQLite's database-wide write lock")
+    from django.test import Client
+
+    from tests.workflows.admin.conftest import form_data
+
+    call, _ = outside
+    wf = make_workflow("pay", actions=[CREATE, call])
+    client = Client()
+    client.force_login(superuser)
+    url = f"/admin/workflows/workflow/{wf.pk}/change/"
+    response = client.post(url, form_data(client.get(url)), follow=True)
+    assert response.status_code == 200
+    shown = [str(m) for m in response.context["messages"]]
+    assert any("waits for another server" in m for m in shown), shown
