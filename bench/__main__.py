@@ -26,6 +26,7 @@ from . import admin_pages, report
 from .common import ROOT, fresh_backend, log, machine, pg_reachable, script
 from .endpoint import bench_endpoint, bench_engine
 from .loadgen import wrk_available
+from .outbound import bench_outbound
 from .scheduler import bench_bulk, bench_lateness, bench_throughput
 from .steadiness import bench_steadiness
 
@@ -39,6 +40,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "bulk": 50,
         "admin_rows": 200,
         "steadiness": 30,
+        "outbound": {"wait": 2},
     },
     "quick": {
         "endpoint": {"connections": 8, "seconds": 5, "rounds": 3, "warmup": 2},
@@ -48,6 +50,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "bulk": 20_000,
         "admin_rows": 100_000,
         "steadiness": 3_000,
+        "outbound": {"wait": 10},
     },
     "full": {
         "endpoint": {"connections": 8, "seconds": 15, "rounds": 5, "warmup": 5},
@@ -57,9 +60,19 @@ PROFILES: dict[str, dict[str, Any]] = {
         "bulk": 100_000,
         "admin_rows": 1_000_000,
         "steadiness": 100_000,
+        "outbound": {"wait": 10},
     },
 }
-BENCHMARKS = ("endpoint", "engine", "lateness", "throughput", "bulk", "admin", "steadiness")
+BENCHMARKS = (
+    "endpoint",
+    "engine",
+    "lateness",
+    "throughput",
+    "bulk",
+    "admin",
+    "steadiness",
+    "outbound",
+)
 
 
 def _guarded(name: str, run: Callable[[], Any]) -> Any:
@@ -103,6 +116,7 @@ def run_all(profile: str, only: set[str], backends: list[str]) -> dict[str, Any]
             "admin": lambda env: script(
                 env, admin_pages.__name__, f"--rows={sizes['admin_rows']}", timeout=3600
             ),
+            "outbound": lambda env: bench_outbound(env, **sizes["outbound"]),
         }
         for name, job in jobs.items():
             if name in only:

@@ -69,14 +69,14 @@ def _pinning(cpu: int) -> list[str]:
 
 
 @contextlib.contextmanager
-def server(env: Env, port: int) -> Iterator[Any]:
+def server(env: Env, port: int, *, workers: int = 1) -> Iterator[Any]:
     """gunicorn serving the project (bench settings) on ``port``, pinned to one core."""
     argv = [
         PYTHON,
         "-m",
         "gunicorn",
         "bubble_backend.wsgi",
-        "--workers=1",
+        f"--workers={workers}",
         f"--worker-class={WORKER_CLASS}",
         f"--threads={THREADS}",
         f"--bind=127.0.0.1:{port}",

@@ -26,6 +26,26 @@ SCHEDULER_METHOD = (
     "linearly, and the table says so."
 )
 
+OUTBOUND_METHOD = (
+    "bench/outbound.py: a local server answers `http_request` after {wait:g} s. One API "
+    "call starts a run that calls it; once the call has reached the slow server, trivial "
+    "API calls (`bench-create-customer`: create one thing and return it) are sent from "
+    "{connections} connections (the Python load generator) for {wait:g} s less 2, against "
+    "gunicorn with {workers} sync workers (the slow run holds one). The baseline is the same "
+    "load with no slow run, measured just before in the same server."
+)
+
+OUTBOUND_READING = (
+    "On SQLite a run whose changes commit together holds the database's write lock from its "
+    "first write to its end: a call to another server after a write makes every other "
+    "write wait for that server, so trivial calls queue behind it (p99 ≈ the whole wait). "
+    "A call before any write, or `commit: each_step`, holds no lock (the run's transaction "
+    "opens at its first writing step; each step commits as it ends), and trivial calls are "
+    "unaffected. PostgreSQL locks only the rows written, so no shape slows other calls "
+    "there. The builder is told when saving such a workflow on SQLite "
+    "(docs/actions.md#when-changes-are-saved)."
+)
+
 STEADINESS_METHOD = (
     "{runs:,} trivial runs due at once, drained by one `run_scheduler` (SQLite + ORM "
     "broker, two workers). django-q2 normally replaces a worker after 500 tasks, which would "

@@ -62,10 +62,11 @@ def run_load(
     connections: int,
     seconds: float,
     cpu: int | None = None,
+    python: bool = False,
 ) -> Load:
     """``connections`` clients POSTing ``body`` to ``url`` for ``seconds``; wrk when it is
-    installed (pinned to core ``cpu``), else the Python generator."""
-    if wrk_available() and os.environ.get("BENCH_LOADGEN") != "python":
+    installed (pinned to core ``cpu``), else (or with ``python``) the Python generator."""
+    if not python and wrk_available() and os.environ.get("BENCH_LOADGEN") != "python":
         return _wrk(url, body, key, connections, seconds, cpu)
     return _python(url, body, key, connections, seconds, cpu)
 

@@ -15,6 +15,12 @@ from .endpoint import GOAL_COST, GOAL_RPS
 from .scheduler import BULK_TARGET
 from .steadiness import GOAL_GROWTH
 
+#: bench/outbound.py's shapes of the slow run, as the summary names them
+OUTBOUND_SHAPES = {
+    "after_write": "the call after a write (commit: together)",
+    "first": "the call before any write",
+    "each_step": "the call after a write (commit: each_step)",
+}
 LATENESS_GOAL_S = 1.0
 THROUGHPUT_GOAL = 0.8
 BULK_WRITE_GOAL_S, BULK_CANCEL_GOAL_S = 10.0, 5.0
@@ -186,6 +192,25 @@ def _backend_rows(table: Table, backend: str, parts: dict[str, Any]) -> None:
                     met=worst["median_s"] < ADMIN_GOAL_S,
                     key=f"admin_{page.lower()}_{backend}",
                 )
+    _outbound_rows(table, name, parts.get("outbound"))
+
+
+def _outbound_rows(table: Table, name: str, out: dict[str, Any] | None) -> None:
+    if out is None:
+        return
+    if "baseline" not in out:
+        table.failed(f"A slow outbound call ({name})", out)
+        return
+    base = out["baseline"]["p99_ms"]
+    for shape, label in OUTBOUND_SHAPES.items():
+        if shape in out:
+            table.add(
+                f"Trivial API calls' p99 while a run waits {out['wait_s']:g} s on another "
+                f"server, {label} ({name})",
+                f"{out[shape]['p99_ms']:.0f} ms",
+                f"{base:.0f} ms (no slow run)",
+                f"{out[shape]['p99_ratio']:g}×",
+            )
 
 
 def _steadiness_rows(table: Table, st: dict[str, Any]) -> None:
@@ -326,6 +351,35 @@ def _admin_details(backends: dict[str, Any]) -> list[str]:
     return lines + ["", f"Bulk insert of the rows (scheduled runs + runs): {inserts}.", ""]
 
 
+def _outbound_details(backends: dict[str, Any]) -> list[str]:
+    measured = {
+        b: p["outbound"] for b, p in backends.items() if "baseline" in p.get("outbound", {})
+    }
+    if not measured:
+        return []
+    first = next(iter(measured.values()))
+    lines = [
+        "## A slow outbound call",
+        "",
+        findings.OUTBOUND_METHOD.format(
+            wait=first["wait_s"], workers=first["workers"], connections=first["connections"]
+        ),
+        "",
+        "| slow run | "
+        + " | ".join(f"{BACKEND_NAMES[b]}: p50 / p99 (requests)" for b in measured)
+        + " |",
+        "| --- " * (len(measured) + 1) + "|",
+    ]
+    rows = {"baseline": "none (baseline)", **OUTBOUND_SHAPES}
+    for shape, label in rows.items():
+        cells = [
+            f"{o[shape]['p50_ms']:.0f} / {o[shape]['p99_ms']:.0f} ms ({o[shape]['requests']})"
+            for o in measured.values()
+        ]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return lines + ["", findings.OUTBOUND_READING, ""]
+
+
 def _steadiness_details(st: dict[str, Any]) -> list[str]:
     if "tenths" not in st:
         return []
@@ -395,6 +449,7 @@ def markdown(results: dict[str, Any]) -> str:
     if backends:
         lines += _scheduler_details(backends)
         lines += _admin_details(backends)
+        lines += _outbound_details(backends)
     lines += _steadiness_details(results.get("steadiness", {}))
     lines += ["## Goals missed: why, and what would fix them", ""]
     if table.missed:

@@ -181,3 +181,21 @@ def test_profiles_cover_every_benchmark():
         }
     assert PROFILES["full"]["bulk"] == PROFILES["full"]["steadiness"] == 100_000
     assert PROFILES["full"]["admin_rows"] == 1_000_000
+
+
+def test_outbound(env):
+    from bench import outbound
+
+    result = outbound.bench_outbound(env, wait=2, connections=1)
+    assert result["baseline"]["requests"] > 0 and result["baseline"]["errors"] == 0
+    for shape in outbound.SHAPES:
+        assert result[shape]["slow_run"]["status"] == 200
+        assert result[shape]["errors"] == 0
+    text = report.markdown(
+        {
+            "profile": "tiny",
+            "machine": common.machine(),
+            "backends": {"sqlite": {"outbound": result}},
+        }
+    )
+    assert "## A slow outbound call" in text
