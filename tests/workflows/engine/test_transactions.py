@@ -130,7 +130,9 @@ def test_import_prints_the_advice(tmp_path, settings):
         "workflows:\n"
         "  - name: pay\n"
         "    actions:\n"
-        "      - {type: create_thing, data_type: examples.Customer, fields: {name: A, email: a@b.co}}\n"
+        "      - type: create_thing\n"
+        "        data_type: examples.Customer\n"
+        "        fields: {name: A, email: a@b.co}\n"
         "      - {type: http_request, url: 'https://api.example.com/pay'}\n"
     )
     err = StringIO()
