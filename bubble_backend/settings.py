@@ -73,6 +73,10 @@ SECURE_PROXY_SSL_HEADER = _proxy_ssl_header()
 HOST = env.str("HOST", default="127.0.0.1")
 PORT = env.int("PORT", default=8000)
 WEB_WORKERS = env.int("WEB_WORKERS", default=2)
+# Seconds gunicorn lets one request run before killing its worker: above Bubble's 300 s
+# limit for a workflow, so an API workflow is stopped by its own timeout, not the server's
+# 30 s default (docs/operations.md).
+WEB_TIMEOUT = env.int("WEB_TIMEOUT", default=330)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -53,6 +53,9 @@ DEFAULTS: dict[str, Any] = {
     # decrypt; empty: derived from SECRET_KEY (and SECRET_KEY_FALLBACKS), which always
     # decrypt too. A comma-separated string or a list.
     "SECRETS_KEY": [],
+    # Seconds past its workflow's timeout before a run still "running" outside the
+    # scheduler (an API call whose web worker was killed) is ended as WORKER_LOST.
+    "ABANDONED_RUN_GRACE": 60,
     # Header and key names whose values are masked in run logs.
     "MASKED_KEYS": [
         "authorization",

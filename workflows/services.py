@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from .models import ApiKey
+from django.utils import timezone
+
+from . import conf
+from .choices import Commit, RunSource, RunStatus
+from .models import ApiKey, Run
+
+#: runs the scheduler owns: its reaper ends them (scheduler.dispatch.reap_lost)
+SCHEDULER_SOURCES = (RunSource.SCHEDULED, RunSource.RECURRING, RunSource.TRIGGER)
+#: the longest a workflow may run (its ``timeout``'s upper bound)
+LONGEST_TIMEOUT = 3600
 
 
 def api_key_create(
@@ -35,3 +44,39 @@ def api_key_revoke(*, api_key: ApiKey) -> None:
     if not api_key.revoked:
         api_key.revoked = True
         api_key.save(update_fields=["revoked"])
+
+
+def runs_abandoned_close(*, now: datetime | None = None) -> int:
+    """End the runs whose process stopped mid-run (a web worker killed by its server's
+    timeout, a crash, a restart): still ``running`` longer than their workflow's timeout
+    plus ``ABANDONED_RUN_GRACE``, they are failed with ``WORKER_LOST``, so every run ends
+    in a final status. The scheduler's own runs are its reaper's. Returns how many.
+
+    A run that was only slow, not lost, still writes its real end when it finishes."""
+    now = now or timezone.now()
+    grace = timedelta(seconds=conf.get("ABANDONED_RUN_GRACE"))
+    candidates = (
+        Run.objects.filter(status=RunStatus.RUNNING, started_at__lt=now - grace)
+        .exclude(source__in=SCHEDULER_SOURCES)
+        .values_list("pk", "started_at", "workflow__timeout", "workflow__commit")
+    )
+    closed = 0
+    for pk, started_at, timeout, commit in candidates.iterator():
+        if started_at + timedelta(seconds=timeout or LONGEST_TIMEOUT) + grace > now:
+            continue  # may still be going
+        kept = (
+            "the steps that had ended were kept (the workflow saves changes after each step)"
+            if commit == Commit.EACH_STEP
+            else "nothing it changed was kept"
+        )
+        closed += Run.objects.filter(pk=pk, status=RunStatus.RUNNING).update(
+            status=RunStatus.FAILED,
+            error_code="WORKER_LOST",
+            error_message=(
+                "the process running it stopped before the run ended (killed, timed out by "
+                f"the web server, or restarted); {kept}"
+            ),
+            finished_at=now,
+            duration_ms=(now - started_at).total_seconds() * 1000,
+        )
+    return closed

@@ -61,3 +61,39 @@ def test_runs_need_a_key(api, run_id):
 def test_unknown_run(api, key):
     response = api.get(f"/api/1.1/runs/{uuid.uuid4()}", HTTP_AUTHORIZATION=f"Bearer {key}")
     assert response.status_code == 404
+
+
+# --- runs whose process stopped (a killed web worker) end as WORKER_LOST -----------------
+
+
+def test_a_run_abandoned_by_its_process_is_ended_after_its_timeout(make_workflow, db):
+    import datetime
+
+    from django.utils import timezone
+
+    from workflows.choices import RunSource, RunStatus
+    from workflows.models import Run
+    from workflows.services import runs_abandoned_close
+
+    wf = make_workflow("slow", timeout=60)
+    now = timezone.now()
+
+    def running(source, minutes_ago):
+        return Run.objects.create(
+            workflow=wf,
+            workflow_name=wf.name,
+            source=source,
+            status=RunStatus.RUNNING,
+            started_at=now - datetime.timedelta(minutes=minutes_ago),
+        )
+
+    lost = running(RunSource.API, 3)  # 60 s timeout + 60 s grace: over
+    going = running(RunSource.API, 1.5)  # may still be going
+    scheduled = running(RunSource.SCHEDULED, 30)  # the scheduler's reaper's
+    assert runs_abandoned_close(now=now) == 1
+    lost.refresh_from_db()
+    assert (lost.status, lost.error_code) == (RunStatus.FAILED, "WORKER_LOST")
+    assert "nothing it changed was kept" in lost.error_message and lost.finished_at == now
+    assert Run.objects.get(pk=going.pk).status == RunStatus.RUNNING
+    assert Run.objects.get(pk=scheduled.pk).status == RunStatus.RUNNING
+    assert runs_abandoned_close(now=now) == 0

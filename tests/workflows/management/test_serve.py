@@ -118,3 +118,14 @@ def test_port_host_and_workers_default_to_the_settings(children, settings):
     assert argv[argv.index("--bind") + 1] == "0.0.0.0:8321"
     assert argv[argv.index("--workers") + 1] == "5"
     assert "http://0.0.0.0:8321/admin/" in out.getvalue()
+
+
+def test_gunicorn_lets_a_workflow_run_to_its_own_timeout(children, settings):
+    """gunicorn's default (30 s) killed workers whose workflows may run 300 s."""
+    settings.WEB_TIMEOUT = 330
+    scripts, started, _ = children
+    scripts += [FakeChild([None, 1]), FakeChild([None])]
+    with pytest.raises(CommandError):
+        call_command("serve", "--port", "8124", stdout=io.StringIO())
+    argv = started[0].argv
+    assert argv[argv.index("--timeout") + 1] == "330"

@@ -64,6 +64,9 @@ class Command(BaseCommand):
             bind,
             "--workers",
             str(workers),
+            # a workflow's own timeout (up to 300 s, Bubble's limit) ends it first
+            "--timeout",
+            str(settings.WEB_TIMEOUT),
             "--access-logfile",
             "-",
             "--no-control-socket",  # several servers on one machine must not share one
