@@ -104,6 +104,39 @@ def test_relative_links_resolve(doc):
         assert (path.parent / target).exists(), f"{doc} links to missing {target}"
 
 
+def anchors(text: str) -> set[str]:
+    """The anchors GitHub gives a page's headings (lower case, punctuation dropped, spaces
+    as hyphens; a repeated heading gets -1, -2...)."""
+    found: set[str] = set()
+    for line in text.splitlines():
+        match = re.match(r"#{1,6}\s+(.*)", line)
+        if not match:
+            continue
+        slug = re.sub(r"[^\w\- ]", "", match.group(1).strip().lower()).replace(" ", "-")
+        candidate, n = slug, 0
+        while candidate in found:
+            n += 1
+            candidate = f"{slug}-{n}"
+        found.add(candidate)
+    return found
+
+
+@pytest.mark.parametrize(
+    "doc", ["README.md", *sorted(str(p.relative_to(ROOT)) for p in DOCS.glob("*.md"))]
+)
+def test_links_to_sections_name_a_heading_that_exists(doc):
+    path = ROOT / doc
+    broken = []
+    for target in re.findall(r"\]\(([^)\s]*#[^)\s]+)\)", path.read_text()):
+        if target.startswith(("http://", "https://")):
+            continue
+        page, anchor = target.split("#", 1)
+        text = (path.parent / page).read_text() if page else path.read_text()
+        if anchor not in anchors(text):
+            broken.append(target)
+    assert not broken, f"{doc} links to sections that do not exist: {broken}"
+
+
 def test_the_readme_lists_every_page():
     listed = set(LINK.findall(read("README.md")))
     missing = [
