@@ -361,3 +361,20 @@ def test_keep_existing_leaves_an_edited_workflow_alone(write):
     assert Workflow.objects.get(name="process-order").description == "edited in the admin"
     import_definitions([path])
     assert Workflow.objects.get(name="process-order").description == ""
+
+
+def test_a_bad_kind_is_reported_once_where_it_is_written(write):
+    """Callers of a workflow whose kind is misspelt were also refused, confusingly:
+    "'summary' is a custom-event, not a custom event"."""
+    text = """\
+workflows:
+  - name: summary
+    kind: custom-event
+  - name: caller
+    actions:
+      - {type: trigger_custom_event, workflow: summary}
+      - {type: schedule_workflow, workflow: summary, at: "{{ now }}"}
+"""
+    with pytest.raises(ImportRefused) as caught:
+        import_definitions([write("kinds.yaml", text)])
+    assert [(p.workflow, p.where) for p in caught.value.problems] == [("summary", "kind")]
