@@ -178,6 +178,7 @@ def test_profiles_cover_every_benchmark():
             "bulk",
             "admin_rows",
             "steadiness",
+            "outbound",
         }
     assert PROFILES["full"]["bulk"] == PROFILES["full"]["steadiness"] == 100_000
     assert PROFILES["full"]["admin_rows"] == 1_000_000
