@@ -64,6 +64,9 @@ EMPTY_RESULTS: dict[str, Any] = {
     "string": "",
     "join": "",
     "list": [],
+    # Jinja's own: empty is 0 (or the default given), the usual "x|int" idiom
+    "int": PASS,
+    "float": PASS,
     "default": PASS,
     "d": PASS,
     "tojson": PASS,

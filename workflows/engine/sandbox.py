@@ -129,6 +129,25 @@ class _CodeGenerator(CodeGenerator):
         self.write("))")
 
 
+def _with_empty(operator: str, left: Any, right: Any) -> Any:
+    """Bubble's empty in arithmetic: empty. Joined to text or a list with ``+``, it adds
+    nothing (``'Order ' + params.note`` is ``'Order '``, ``params.tags + ['x']`` is ``['x']``)."""
+    other = right if left is None else left
+    if operator == "+" and isinstance(other, str | list | tuple):
+        return other
+    return None
+
+
+def _same_kind_of_number(left: Any, right: Any) -> tuple[Any, Any]:
+    """A money field's Decimal with a float (``order.total * 1.2``): Python refuses to mix
+    them; the float is read as the decimal it prints as (1.2, not 1.1999999999999999556)."""
+    if isinstance(left, decimal.Decimal) and isinstance(right, float):
+        return left, decimal.Decimal(repr(right))
+    if isinstance(right, decimal.Decimal) and isinstance(left, float):
+        return decimal.Decimal(repr(left)), right
+    return left, right
+
+
 def _ordered(compare: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
     """An ordering comparison that is false when either side is empty."""
     return lambda a, b: a is not None and b is not None and compare(a, b)
@@ -194,7 +213,8 @@ class SandboxEnvironment(ImmutableSandboxedEnvironment):
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         check_deadline()
         if left is None or right is None:
-            return None  # Bubble's empty: arithmetic on empty gives empty
+            return _with_empty(operator, left, right)
+        left, right = _same_kind_of_number(left, right)
         if operator == "*":
             for seq, times in ((left, right), (right, left)):
                 if isinstance(seq, str) and isinstance(times, int):

@@ -45,6 +45,8 @@ def condition(source: str, **params):
         "{{ date(params.text) }}",
         "{{ params.text|upper }}",
         "{{ params.text|round }}",
+        "{{ params.n + 1 }}",
+        "{{ params.when + params.n }}",
         "{{ params.when|format_date('%Y') }}",
         "{{ params.text.lower() }}",
         "{{ params.text|first }}",
@@ -97,6 +99,24 @@ def test_counts_are_zero_text_is_blank_and_default_applies():
 def test_empty_joins_and_prints_as_nothing():
     assert evaluate("{{ 'Hi ' ~ params.name ~ '!' }}", name=None) == "Hi !"
     assert evaluate("Hi {{ params.name }}!", name=None) == "Hi !"
+    # + with text or a list on the other side adds nothing, as Bubble joins empty
+    assert evaluate("{{ 'Order ' + params.note }}", note=None) == "Order "
+    assert evaluate("{{ params.note + '!' }}", note=None) == "!"
+    assert evaluate("{{ params.tags + ['x'] }}", tags=None) == ["x"]
+
+
+def test_conversions_keep_jinjas_default_for_empty():
+    assert evaluate("{{ params.n|int }}", n=None) == 0
+    assert evaluate("{{ params.n|float }}", n=None) == 0.0
+    assert evaluate("{{ params.n|int(7) }}", n=None) == 7
+
+
+def test_money_times_a_float_is_money():
+    from decimal import Decimal
+
+    assert evaluate("{{ params.total * 1.2 }}", total=Decimal("10.00")) == Decimal("12.000")
+    assert evaluate("{{ 0.5 + params.total }}", total=Decimal("10.00")) == Decimal("10.50")
+    assert condition("params.total > 9.5", total=Decimal("10.00")) is True
 
 
 def test_values_still_compare_and_compute_as_before():
