@@ -102,10 +102,17 @@ def things_search(
         if policy is not None and constraint.field != "pk":
             queryset = policy.restrict_to_visible(queryset, constraint.field)
     if any(constraint.on_list for constraint in constraints):
-        queryset = queryset.distinct()
+        # each thing once, however many items of its list match (not DISTINCT: PostgreSQL
+        # would then refuse to sort by a column it does not select)
+        queryset = model._default_manager.filter(pk__in=queryset.values("pk"))
     order = []
     for key, desc in _sort_keys(sort_field, descending, additional_sort_fields):
         field = field_for(model, key, "sort_field")
+        if field.many_to_many:
+            raise InvalidParameter(
+                f"sort_field: {key!r} is a list of things; sort by a field with one value",
+                parameter="sort_field",
+            )
         name = "pk" if field.primary_key else field.name
         if policy is not None and name != "pk" and not policy.shows_everywhere(name):
             raise InvalidParameter(

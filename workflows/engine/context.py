@@ -140,9 +140,11 @@ def search(ctx: RunContext, data_type: str, **filters: Any) -> ThingList:
     for key in lookups:  # a filter on a field the user may not see matches nothing
         queryset = ctx.data.restrict_to_visible_path(queryset, _path(model, key))
     if any(field.many_to_many for key in lookups for field in _path(model, key)):
-        queryset = queryset.distinct()  # a thing matching through two items of a list: once
+        # a thing matching through two items of a list comes once; not DISTINCT, which
+        # neither locks (FOR UPDATE) nor sorts by another table's column on PostgreSQL
+        queryset = model._default_manager.filter(pk__in=queryset.values("pk"))
     if options.get("lock"):
-        ctx.transactions.open()  # the rows stay locked until the run's changes commit
+        ctx.transactions.for_locking()  # the rows stay locked until the changes commit
         queryset = queryset.select_for_update(of=("self",))
     sort_by = options.get("sort_by")
     if sort_by:

@@ -165,7 +165,7 @@ def run(
         with ExitStack() as stack, running(ctx):
             ctx.transactions = RunTransactions(stack, compiled.commit)
             _execute(ctx)
-            ctx.transactions.open()  # the log and the caller's bookkeeping: the last one
+            ctx.transactions.for_the_end()  # the log and the caller's bookkeeping
             response = to_response(ctx.response, access=ctx.data)
             _finish(run_row, started, ctx, response)
             if before_commit is not None:

@@ -7,8 +7,9 @@ A workflow's ``commit`` setting chooses:
   whole. A step that calls another server *before* any write holds no lock; one after a
   write holds the run's locks while it waits — on SQLite the whole database's write lock
   (``engine.advice`` warns about it when the workflow is saved).
-* ``each_step``: every step that may write commits as it ends, as Bubble does; a failing
-  step rolls back only its own changes, and a call to another server holds no lock.
+* ``each_step``: every step commits as it ends, as Bubble does; a failing step rolls back
+  only its own changes, and a step calling another server runs outside any transaction,
+  so it holds no lock.
 
 Either way the run log, and a caller's bookkeeping (the scheduler's "succeeded"), commit
 in the last transaction.
@@ -16,12 +17,14 @@ in the last transaction.
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager, ExitStack, nullcontext
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from typing import Any
 
 from django.db import transaction
 
 from ..choices import Commit
+from ..exceptions import ExpressionError
 
 
 class RunTransactions:
@@ -32,22 +35,48 @@ class RunTransactions:
         self._stack = stack
         self._each_step = commit == Commit.EACH_STEP
         self._open = False
+        self._in_step = False
 
     def step(self, action: Any) -> AbstractContextManager[Any]:
-        """Enter around one step of ``action``'s type (condition, inputs and work)."""
-        if not action.writes:
-            return nullcontext()
+        """Enter around one step of ``action``'s type (condition, inputs and work).
+
+        With ``each_step`` every step but one waiting on another server is its own
+        transaction (a locking search in a ``log`` step still has one to lock in)."""
         if self._each_step:
-            return transaction.atomic()
-        self.open()
+            return nullcontext() if action.waits_on_network else self._step_transaction()
+        if action.writes:
+            self._open_run_transaction()
         return nullcontext()
 
-    def open(self) -> None:
-        """Open the run's transaction now if it is not open: at the first write, for a
-        locking search, and for the run log at the end."""
+    def for_locking(self) -> None:
+        """A search locks rows (``lock=true``): they stay locked until the changes commit."""
+        if not self._each_step:
+            self._open_run_transaction()
+        elif not self._in_step:
+            raise ExpressionError(
+                "search(..., lock=true) cannot lock anything in a step that waits on another "
+                "server when the workflow saves changes after each step: lock in the step "
+                "that changes the things"
+            )
+
+    def for_the_end(self) -> None:
+        """The run log and the caller's bookkeeping: in the run's transaction, or (each
+        step) in a last one of their own."""
+        self._open_run_transaction()
+
+    def _open_run_transaction(self) -> None:
         if not self._open:
             self._stack.enter_context(transaction.atomic())
             self._open = True
+
+    @contextmanager
+    def _step_transaction(self) -> Iterator[None]:
+        with transaction.atomic():
+            self._in_step = True
+            try:
+                yield
+            finally:
+                self._in_step = False
 
 
 class NestedTransactions:
@@ -56,7 +85,10 @@ class NestedTransactions:
     def step(self, action: Any) -> AbstractContextManager[Any]:
         return nullcontext()
 
-    def open(self) -> None:
+    def for_locking(self) -> None:
+        return None
+
+    def for_the_end(self) -> None:
         return None
 
 

@@ -144,3 +144,13 @@ def test_search_through_a_list_finds_each_thing_once(make_workflow, user, order,
         ]
     )
     assert engine.run(wf, {}, user).response == {"n": 1}
+
+
+def test_sorting_by_a_list_is_refused(api, key, order):
+    response = api.get(
+        "/api/1.1/obj/examples.order",
+        {"sort_field": "products"},
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+    )
+    assert response.status_code == 400
+    assert response.json()["parameter"] == "sort_field"

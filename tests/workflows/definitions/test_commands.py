@@ -59,8 +59,7 @@ def test_a_bad_file_is_a_command_error_naming_file_line_and_field(write):
         run("import_workflows", str(path))
     message = str(caught.value)
     assert message.startswith(
-        f"{path}:{line_of(bad, 'data:')}: workflow 'hello', step 1, data: "
-        "unknown parameter 'nam'"
+        f"{path}:{line_of(bad, 'data:')}: workflow 'hello', step 1, data: unknown parameter 'nam'"
     )
     assert message.endswith("1 problem; nothing was imported.")
     assert not Workflow.objects.exists()

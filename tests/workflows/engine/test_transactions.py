@@ -156,3 +156,52 @@ def test_the_admin_shows_the_advice_after_saving(make_workflow, superuser, outsi
     assert response.status_code == 200
     shown = [str(m) for m in response.context["messages"]]
     assert any("waits for another server" in m for m in shown), shown
+
+
+def test_a_locking_search_inside_each_step_keeps_steps_their_own(make_workflow, user, customer):
+    """The locking search once opened a transaction for the rest of the run: a later failure
+    then rolled back steps the log said were saved."""
+    steps = [
+        {**CREATE, "fields": {"name": "A", "email": "a@example.com"}},
+        {
+            **CREATE,
+            "fields": {
+                "name": "B {{ search('examples.Customer', lock=true).count }}",
+                "email": "b@example.com",
+            },
+        },
+        {**CREATE, "fields": {"name": "C", "email": "c@example.com"}},
+        {"type": "log", "message": "{{ 1 / 0 }}"},
+    ]
+    result = engine.run(make_workflow(commit="each_step", actions=steps), {}, user)
+    assert not result.ok and "step 4" in result.error.message
+    names = sorted(Customer.objects.values_list("name", flat=True))
+    assert names == ["A", "Ann", "B 2", "C"]
+
+
+def test_a_locking_search_in_a_log_step_works_with_each_step(make_workflow, user, customer):
+    wf = make_workflow(
+        commit="each_step",
+        actions=[{"type": "log", "message": "{{ search('examples.Customer', lock=true).count }}"}],
+    )
+    assert engine.run(wf, {}, user).ok
+
+
+def test_a_locking_search_through_a_list_works(make_workflow, user, order):
+    """DISTINCT (each thing once) cannot be locked FOR UPDATE on PostgreSQL."""
+    from examples.models import Product
+
+    order.products.set([Product.objects.create(name="Tea", price=1)])
+    wf = make_workflow(
+        actions=[
+            {
+                "type": "make_changes_to_list",
+                "list": "{{ search('examples.Order', products__name='Tea', lock=true) }}",
+                "changes": {"note": "tea"},
+            }
+        ]
+    )
+    result = engine.run(wf, {}, user)
+    assert result.ok, result.error
+    order.refresh_from_db()
+    assert order.note == "tea"
