@@ -7,13 +7,15 @@ run error goes through ``mask_text``, which replaces each secret value with ``MA
   compiled once and rebuilt when ``secrets.generation()`` changes (a save or delete in this
   process, a value read that it did not know) or after ``REFRESH_SECONDS`` (changes made
   by another process);
-* the values of the current run's ``secret: true`` parameters and of parameters named like
-  a secret (``api_token``), added for the length of the run by ``coerce_params`` (so a
-  custom event's secret parameters count too);
-* any value the log found under a secret-looking key (``MASKED_KEYS``: an
-  ``Authorization`` header, a response's ``access_token``), added by ``mask_values_of`` as
-  the log meets it, so the same value copied into ``return_data`` or a ``log`` message
-  later in the run is masked by value, not only where its key gives it away.
+* the values of the current run's ``secret: true`` parameters, added for the length of the
+  run by ``coerce_params`` (so a custom event's secret parameters count too);
+* values *learned* during the run: text of at least ``MIN_LEARNED_LENGTH`` characters
+  found under a key named as a secret (a parameter ``api_token``, an ``Authorization``
+  header, a response's ``access_token``: ``is_secret_name``), so the same value copied
+  into ``return_data`` or a ``log`` message is masked too, not only where its key gives it
+  away. Numbers, short text and keys that merely contain a secret word (``max_tokens``)
+  teach nothing, and at most ``MAX_LEARNED`` values are learned per run: a response
+  listing many "tokens" can neither slow the log down nor blank it out.
 
 Values shorter than ``MIN_SUBSTRING_LENGTH`` are masked only where a whole string equals
 them: masking every "42" inside longer text would destroy the log without protecting much.
@@ -42,6 +44,10 @@ from .exceptions import WorkflowError
 MASK = "********"
 MIN_SUBSTRING_LENGTH = 4
 REFRESH_SECONDS = 5.0
+MIN_LEARNED_LENGTH = 8
+MAX_LEARNED = 100
+#: the words that make a key name a secret's (``access_token``, ``X-Auth-Token``)
+SECRET_WORDS = frozenset({"password", "passwd", "secret", "token", "apikey", "credential"})
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -119,10 +125,11 @@ def clear() -> None:
 class _RunValues:
     """The secret parameter values of one run (and of the custom events it calls)."""
 
-    __slots__ = ("values", "_masker", "_base")
+    __slots__ = ("values", "learned", "_masker", "_base")
 
-    def __init__(self, values: Iterable[str] = ()) -> None:
+    def __init__(self, values: Iterable[str] = (), learned: int = 0) -> None:
         self.values: set[str] = set(values)
+        self.learned = learned
         self._masker: Masker | None = None
         self._base: Masker | None = None
 
@@ -147,7 +154,9 @@ def run_scope() -> Iterator[None]:
     """Secret parameter values registered inside are masked until the block ends; a nested
     scope starts with the values of the one around it."""
     outer = _run_values.get()
-    token = _run_values.set(_RunValues(outer.values if outer is not None else ()))
+    token = _run_values.set(
+        _RunValues(outer.values, outer.learned) if outer is not None else _RunValues()
+    )
     try:
         yield
     finally:
@@ -179,15 +188,25 @@ def mask_text(text: str) -> str:
     return current_masker().text(text) if text else text
 
 
-def mask_values_of(values: Iterable[Any]) -> bool:
-    """Mask these values (text, numbers, lists of them) by value for the rest of the run;
-    whether any was new. Outside a run there is nothing to remember them in."""
+def learn(value: Any) -> bool:
+    """Mask ``value`` (text, or a list of texts) by value for the rest of the run, if it
+    looks like a secret's: text of ``MIN_LEARNED_LENGTH`` characters or more, up to
+    ``MAX_LEARNED`` values a run. Whether anything was new; outside a run there is nothing
+    to remember it in."""
     scope = _run_values.get()
-    if scope is None:
+    if scope is None or scope.learned >= MAX_LEARNED:
         return False
-    before = len(scope.values)
-    scope.add(_texts(values))
-    return len(scope.values) != before
+    items = value if isinstance(value, list | tuple) else [value]
+    new = [
+        item
+        for item in items[:MAX_LEARNED]
+        if isinstance(item, str) and len(item) >= MIN_LEARNED_LENGTH and item not in scope.values
+    ][: MAX_LEARNED - scope.learned]
+    if not new:
+        return False
+    scope.learned += len(new)
+    scope.add(new)
+    return True
 
 
 def masked_keys() -> frozenset[str]:
@@ -195,13 +214,29 @@ def masked_keys() -> frozenset[str]:
 
 
 def is_secret_key(key: str, masked: frozenset[str] | None = None) -> bool:
-    """Whether a key's value is a secret by its name: a ``MASKED_KEYS`` entry, or a name
-    containing "password", "secret" or "token" (when those are listed)."""
+    """Whether a key's value is masked where it appears, by its name: a ``MASKED_KEYS``
+    entry, or a name containing "password", "secret" or "token" (when those are listed).
+    Generous on purpose: hiding a ``max_tokens`` count costs little."""
     masked = masked_keys() if masked is None else masked
     lowered = key.lower()
     return lowered in masked or any(
         part in lowered for part in ("password", "secret", "token") if part in masked
     )
+
+
+_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+
+
+def is_secret_name(key: str) -> bool:
+    """Whether a key names a secret value, word by word (``access_token``, ``X-Auth-Token``,
+    ``clientSecret``; not ``max_tokens`` or ``secretary``): the stricter test for learning
+    a value to mask everywhere (``learn``)."""
+    lowered = key.lower()
+    if lowered in masked_keys() - {"token", "secret", "password"}:
+        return True  # whole names listed: authorization, x-api-key, cookie...
+    words = [w.lower() for w in _WORD.findall(key)]
+    joined = {a + b for a, b in zip(words, words[1:], strict=False)}  # api + key
+    return bool(SECRET_WORDS & (set(words) | joined))
 
 
 # --- coercing parameters without echoing secret ones --------------------------------------
@@ -211,18 +246,21 @@ def coerce_params(
     specs: Sequence[ParamSpec], raw: Mapping[str, Any], **options: Any
 ) -> dict[str, Any]:
     """``engine.params.coerce_params`` (same arguments), registering the values of secret
-    parameters (``secret: true``, or named like a secret) for masking and never repeating
-    one in an error."""
-    secret = [spec for spec in specs if spec.secret or is_secret_key(spec.key)]
-    if not secret:
+    parameters for masking (``secret: true``: every value; named like a secret, such as
+    ``api_token``: learned, see ``learn``) and never repeating one in an error."""
+    declared = [spec for spec in specs if spec.secret]
+    named = [spec for spec in specs if not spec.secret and is_secret_name(spec.key)]
+    if not declared and not named:
         return _coerce_params(specs, raw, **options)
     scope = _run_values.get()
     if scope is not None:
-        scope.add(_texts(raw.get(spec.key) for spec in secret))
+        scope.add(_texts(raw.get(spec.key) for spec in declared))
+        for spec in named:
+            learn(raw.get(spec.key))
     try:
         values = _coerce_params(specs, raw, **options)
     except WorkflowError as exc:
-        spec = next((s for s in secret if s.key == exc.parameter), None)
+        spec = next((s for s in (*declared, *named) if s.key == exc.parameter), None)
         if spec is not None and exc.code == "INVALID_PARAMETER":
             exc.message = (
                 f"parameter {spec.key!r} is not valid: expected {_expected(spec)} "
@@ -231,7 +269,7 @@ def coerce_params(
             exc.args = (exc.message,)
         raise
     if scope is not None:
-        scope.add(_texts(values.get(spec.key) for spec in secret))
+        scope.add(_texts(values.get(spec.key) for spec in declared))
     return values
 
 

@@ -38,28 +38,32 @@ def to_log(value: Any, *, secret_keys: Collection[str] = ()) -> Any:
     secret or secret parameter value wherever it appears in text (``workflows.masking``).
     """
     if secret_keys and isinstance(value, Mapping):
-        masking.mask_values_of(value.get(k) for k in secret_keys)
         value = {
             k: MASK if k in secret_keys and v not in (None, "") else v for k, v in value.items()
         }
-    return _log(value, 0, masking.masked_keys(), _Masking())
+    masked = masking.masked_keys()
+    state = _Masking()
+    logged = _log(value, 0, masked, state)
+    if state.learned:  # a secret met under its key: masked everywhere in this value too
+        logged = _log(value, 0, masked, _Masking())
+    return logged
 
 
 class _Masking:
-    """The masker of one ``to_log`` call, renewed when a value masked by its key is added
-    (a later string holding the same value is masked too)."""
+    """The masker of one ``to_log`` pass, and whether it learned a value to mask."""
 
-    __slots__ = ("masker",)
+    __slots__ = ("masker", "learned")
 
     def __init__(self) -> None:
         self.masker = masking.current_masker()
+        self.learned = False
 
     def text(self, value: str) -> str:
         return self.masker.text(value)
 
-    def learn(self, value: Any) -> None:
-        if masking.mask_values_of([value]):
-            self.masker = masking.current_masker()
+    def learn(self, key: str, value: Any) -> None:
+        if masking.is_secret_name(key) and masking.learn(value):
+            self.learned = True
 
 
 def _log(value: Any, depth: int, masked: frozenset[str], masker: _Masking) -> Any:
@@ -94,7 +98,7 @@ def _log(value: Any, depth: int, masked: frozenset[str], masker: _Masking) -> An
                 break
             skey = storable_text(masker.text(str(key)))
             if masking.is_secret_key(skey, masked) and item not in (None, ""):
-                masker.learn(item)
+                masker.learn(skey, item)
                 out[skey] = MASK
             else:
                 out[skey] = _log(item, depth + 1, masked, masker)

@@ -342,3 +342,58 @@ def test_money_values_are_logged_when_operator_secrets_exist(make_workflow, user
     assert result.ok, result.error
     assert result.response == {"total": 12.5}
     assert result.run.result == {"total": 12.5}
+
+
+def test_counts_named_like_tokens_teach_nothing(make_workflow, user, httpserver, settings):
+    """An OpenAI-style usage block: '2025' tokens must not blank every 2025 of the log."""
+    settings.BUBBLE = {**settings.BUBBLE, "HTTP_ALLOW_PRIVATE": True}
+    httpserver.expect_request("/ai").respond_with_json(
+        {"usage": {"prompt_tokens": 2025, "total_tokens": "20252025"}, "token_type": "Bearer"}
+    )
+    wf = make_workflow(
+        actions=[
+            {"id": "ai", "type": "http_request", "url": httpserver.url_for("/ai")},
+            {"type": "log", "message": "created 2025-06-01, Bearer 20252025 again"},
+        ]
+    )
+    result = engine.run(wf, {}, user)
+    assert result.ok, result.error
+    assert result.run.steps.get(position=2).output == "created 2025-06-01, Bearer 20252025 again"
+
+
+def test_a_value_is_masked_in_the_same_value_whatever_the_key_order():
+    from workflows.masking import run_scope
+
+    with run_scope():
+        assert to_log({"echo": "s3cr3t-value-9", "access_token": "s3cr3t-value-9"}) == {
+            "echo": MASK,
+            "access_token": MASK,
+        }
+
+
+def test_learning_is_capped_per_run():
+    from workflows.masking import MAX_LEARNED, current_masker, run_scope
+
+    with run_scope():
+        to_log({"tokens": [f"value-number-{i:06d}" for i in range(10_000)]})
+        to_log({"token": [f"other-number-{i:06d}" for i in range(10_000)]})
+        assert len(current_masker().exact) <= MAX_LEARNED + len(masking.operator_masker().exact)
+
+
+@pytest.mark.parametrize(
+    ("key", "secret"),
+    [
+        ("access_token", True),
+        ("X-Auth-Token", True),
+        ("clientSecret", True),
+        ("api_key", True),
+        ("Authorization", True),
+        ("password", True),
+        ("prompt_tokens", False),
+        ("max_tokens", False),
+        ("secretary", False),
+        ("token_count", True),
+    ],
+)
+def test_which_names_are_secrets_to_learn(key, secret):
+    assert masking.is_secret_name(key) is secret
