@@ -18,6 +18,7 @@ from django.db import models, transaction
 
 from ..engine.values_types import ThingList
 from ..exceptions import WorkflowError
+from ..masking import mask_text
 from .registry import ActionType, ConfigField, FieldKind, register
 
 logger = logging.getLogger("workflows.email")
@@ -112,11 +113,18 @@ class SendEmail(ActionType):
 def _deliver(message: EmailMultiAlternatives, step: Any) -> None:
     try:
         message.send()
-    except Exception as exc:  # the run has committed; record the failure on its step
+    except Exception as exc:  # the step has committed; record the failure on it
         logger.exception("email to %s failed", message.to)
-        if step is not None and not step._state.adding:
-            # the log's steps are written without reading their ids back
-            # (workflows/statements.py): a step is its run and position
-            type(step).objects.filter(run_id=step.run_id, position=step.position).update(
-                error=f"email not delivered: {exc}"
-            )
+        if step is None:
+            return
+        note = mask_text(f"email not delivered: {exc}")
+        if step._state.adding:
+            # its run is still going (the workflow saves changes after each step): the
+            # step is written with the run's log, note included
+            step.error = note
+            return
+        # the log's steps are written without reading their ids back
+        # (workflows/statements.py): a step is its run and position
+        type(step).objects.filter(run_id=step.run_id, position=step.position).update(
+            error=note
+        )

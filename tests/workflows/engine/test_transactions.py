@@ -205,3 +205,22 @@ def test_a_locking_search_through_a_list_works(make_workflow, user, order):
     assert result.ok, result.error
     order.refresh_from_db()
     assert order.note == "tea"
+
+
+def test_an_email_that_fails_after_its_step_commits_is_noted_with_each_step(
+    make_workflow, user, settings
+):
+    """The note was written only to a step already in the database: with each_step the
+    email goes when its step commits, before the run's log is written, and was lost."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 1  # nothing listens there
+    wf = make_workflow(
+        commit="each_step",
+        actions=[
+            {"type": "send_email", "to": "a@example.com", "subject": "s", "body": "b"},
+            {"type": "log", "message": "after"},
+        ],
+    )
+    result = engine.run(wf, {}, user)
+    assert result.ok
+    assert "email not delivered" in result.run.steps.get(position=1).error
