@@ -7,13 +7,15 @@ whole workflow stores one, after ``compile_definition`` has validated it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
 
+from jinja2.exceptions import TemplateSyntaxError
+
 from .actions import registry
+from .engine.sandbox import environment
 from .choices import AuthMode, WorkflowKind
 from .models import Action, Parameter, Workflow
 
@@ -196,16 +198,45 @@ def save_definition(definition: Mapping[str, Any]) -> tuple[Workflow, bool]:
     return workflow, True
 
 
-_STEP_INDEX = re.compile(r"(\bsteps\s*\[\s*)(\d+)(\s*\])")
+#: keys holding a bare expression (no {{ }}): conditions
+_BARE_KEYS = frozenset({"only_when"})
 
 
-def renumber_steps(value: Any, by: int) -> Any:
-    """``value`` (a definition, or any JSON in it) with every ``steps[N]`` in its text
-    moved by ``by``: files written when steps counted from 0 read ``steps[N + 1]``."""
+def renumber_steps(value: Any, by: int, *, bare: bool = False) -> Any:
+    """``value`` (a definition, or any JSON in it) with every ``steps[N]`` of its
+    expressions moved by ``by``: files written when steps counted from 0 read
+    ``steps[N + 1]``. Only ``steps[<number>]`` inside expressions changes: not text outside
+    ``{{ }}``, not ``params.steps[0]``, not ``steps[params.i]``."""
     if isinstance(value, str):
-        return _STEP_INDEX.sub(lambda m: f"{m[1]}{int(m[2]) + by}{m[3]}", value)
+        return shift_step_numbers(value, by, bare=bare)
     if isinstance(value, Mapping):
-        return {k: renumber_steps(v, by) for k, v in value.items()}
+        return {k: renumber_steps(v, by, bare=k in _BARE_KEYS) for k, v in value.items()}
     if isinstance(value, list):
         return [renumber_steps(v, by) for v in value]
     return value
+
+
+def shift_step_numbers(text: str, by: int, *, bare: bool = False) -> str:
+    """``text`` with ``steps[N]`` moved by ``by`` in its expressions (read with Jinja's own
+    lexer); text it cannot read is left as it is, for validation to report."""
+    if "steps" not in text:
+        return text
+    source = "{{ " + text + " }}" if bare else text
+    try:
+        tokens = [list(token) for token in environment.lexer.tokeniter(source, None)]
+    except TemplateSyntaxError:
+        return text
+    meaningful = [t for t in tokens if t[1] != "whitespace"]
+    for i, (_, kind, name) in enumerate(meaningful[:-3]):
+        before = meaningful[i - 1] if i else None
+        if (
+            kind == "name"
+            and name == "steps"
+            and (before is None or before[1:] != ["operator", "."])
+            and meaningful[i + 1][1:] == ["operator", "["]
+            and meaningful[i + 2][1] == "integer"
+            and meaningful[i + 3][1:] == ["operator", "]"]
+        ):
+            meaningful[i + 2][2] = str(int(meaningful[i + 2][2]) + by)
+    shifted = "".join(value for _, _, value in tokens)
+    return shifted[3:-3] if bare else shifted

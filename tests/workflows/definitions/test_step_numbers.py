@@ -69,3 +69,37 @@ def test_the_migration_renumbers_what_is_stored(make_workflow, user):
     assert action.config["data"] == {"first": "{{ steps[1] }}", "second": "{{ steps[2] }}"}
     assert sorted(s.position for s in StepRun.objects.filter(run=run)) == [1, 2, 3]
     assert sorted(a.position for a in Action.objects.filter(workflow=wf)) == [1, 2, 3]
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("{{ steps[0].id }}", "{{ steps[1].id }}"),
+        ("{{ steps [ 2 ] }} and {{ steps[0] }}", "{{ steps [ 3 ] }} and {{ steps[1] }}"),
+        ("{{ params.steps[0] }}", "{{ params.steps[0] }}"),  # a parameter's own list
+        ("Follow steps[1] in the manual {{ 1 }}", "Follow steps[1] in the manual {{ 1 }}"),
+        ("{{ recipe.steps[2].title }}", "{{ recipe.steps[2].title }}"),
+        ("{{ steps[params.i] }}", "{{ steps[params.i] }}"),
+        ("{{ broken", "{{ broken"),
+    ],
+)
+def test_only_step_numbers_inside_expressions_move(before, after):
+    from workflows.definitions import shift_step_numbers
+
+    assert shift_step_numbers(before, 1) == after
+
+
+def test_conditions_are_bare_expressions():
+    from workflows.definitions import renumber_steps
+
+    moved = renumber_steps({"only_when": "steps[0].ok and 'steps[0]' != ''"}, 1)
+    assert moved == {"only_when": "steps[1].ok and 'steps[0]' != ''"}
+
+
+def test_a_negative_step_number_is_refused_when_saved(make_workflow):
+    from workflows.exceptions import DefinitionError
+
+    with pytest.raises(DefinitionError, match=r"steps\[-1\].*numbered from 1"):
+        make_workflow(
+            actions=[{"type": "log", "message": "a"}, {"type": "log", "message": "{{ steps[-1] }}"}]
+        )
