@@ -11,12 +11,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
-
 from jinja2.exceptions import TemplateSyntaxError
 
 from .actions import registry
-from .engine.sandbox import environment
 from .choices import AuthMode, WorkflowKind
+from .engine.sandbox import environment
 from .models import Action, Parameter, Workflow
 
 WORKFLOW_DEFAULTS: dict[str, Any] = {

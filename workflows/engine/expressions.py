@@ -375,9 +375,12 @@ def _static_key(node: nodes.Getattr | nodes.Getitem) -> str | int | None:
     if isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str | int):
         return node.arg.value
     arg = node.arg
-    if isinstance(arg, nodes.Neg) and isinstance(arg.node, nodes.Const):
-        if isinstance(arg.node.value, int) and not isinstance(arg.node.value, bool):
-            return -arg.node.value  # steps[-1]: checked (and refused) like any number
+    if (
+        isinstance(arg, nodes.Neg)
+        and isinstance(arg.node, nodes.Const)
+        and type(arg.node.value) is int
+    ):
+        return -arg.node.value  # steps[-1]: checked (and refused) like any number
     return None
 
 
