@@ -221,28 +221,28 @@ def thing_reference(thing: models.Model) -> dict[str, Any]:
 
 # --- what every database can store and read back -------------------------------------------
 
-#: The dates accepted anywhere a date is written (parameters, things, scheduled times):
-#: Python holds years 1 to 9999 only, and a date at either end moves out of that range when
-#: shown in another time zone (PostgreSQL then stores a year-0 "BC" date that no Python
-#: process can read back, which made a whole data type unreadable).
+#: The moments (dates with a time) accepted anywhere one is written (parameters, things,
+#: scheduled times): Python holds years 1 to 9999 only, and a moment at either end moves
+#: out of that range in another time zone (PostgreSQL then stores a year-0 "BC" date that
+#: no Python process can read back, which made a whole data type unreadable). A calendar
+#: date (a ``DateField``) has no time zone: Python's whole range is fine, 9999-12-31 too.
 EARLIEST_DATE = datetime.datetime(1, 1, 2, tzinfo=datetime.timezone.utc)
 LATEST_DATE = datetime.datetime(9999, 12, 30, 23, 59, 59, 999999, tzinfo=datetime.timezone.utc)
-DATE_RANGE = "dates from 0001-01-02 to 9999-12-30 are accepted"
+DATE_RANGE = "dates with a time from 0001-01-02 to 9999-12-30 are accepted"
 #: how deeply JSON stored in a field may nest
 MAX_JSON_DEPTH = 100
 
 
 def check_date(value: datetime.date) -> datetime.date:
     """``value`` if it lies in the accepted range, else ``ValueError`` saying so."""
-    if isinstance(value, datetime.datetime):
-        try:
-            if timezone.is_naive(value):
-                value = timezone.make_aware(value, timezone.get_default_timezone())
-            inside = EARLIEST_DATE <= value.astimezone(datetime.timezone.utc) <= LATEST_DATE
-        except (OverflowError, ValueError):
-            inside = False
-    else:
-        inside = EARLIEST_DATE.date() <= value <= LATEST_DATE.date()
+    if not isinstance(value, datetime.datetime):
+        return value  # a calendar date: any Python can hold
+    try:
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value, timezone.get_default_timezone())
+        inside = EARLIEST_DATE <= value.astimezone(datetime.timezone.utc) <= LATEST_DATE
+    except (OverflowError, ValueError):
+        inside = False
     if not inside:
         raise ValueError(f"{value.isoformat()} is out of range: {DATE_RANGE}")
     return value

@@ -17,7 +17,7 @@ from django.db import models
 from django.db.models import Q
 
 from .. import data_types, jsontext
-from ..engine.params import contains_nul, parse_date
+from ..engine.params import parse_date, unstorable_text
 from ..exceptions import InvalidParameter
 
 MAX_CONSTRAINTS = 50
@@ -46,10 +46,9 @@ def parse_constraints(raw: Any, model: type[models.Model]) -> list[Constraint]:
         )
     if not isinstance(raw, list):
         raise InvalidParameter("constraints: must be a JSON list", parameter="constraints")
-    if contains_nul(raw):  # PostgreSQL cannot compare it: a 500 (found by fuzzing)
-        raise InvalidParameter(
-            "constraints: text may not contain NUL (\\u0000) characters", parameter="constraints"
-        )
+    problem = unstorable_text(raw)  # PostgreSQL cannot compare it: a 500 (found by fuzzing)
+    if problem is not None:
+        raise InvalidParameter(f"constraints: {problem}", parameter="constraints")
     if len(raw) > MAX_CONSTRAINTS:
         raise InvalidParameter(
             f"constraints: at most {MAX_CONSTRAINTS}, got {len(raw)}", parameter="constraints"

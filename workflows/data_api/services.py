@@ -20,7 +20,7 @@ from django.db.models.deletion import Collector
 from .. import data_types
 from ..actions.data import InvalidThing, apply_fields, check_field_names, save_thing
 from ..actions.registry import ConfigError
-from ..engine.params import contains_nul
+from ..engine.params import unstorable_text
 from ..exceptions import Forbidden, InvalidParameter, WorkflowError
 from ..privacy.access import DataAccess
 from ..privacy.conditions import MATCH_NONE
@@ -175,10 +175,9 @@ def _checked_values(
             )
     for name, value in list(values.items()):
         field = model._meta.get_field(name)
-        if contains_nul(value):  # PostgreSQL can neither store nor compare it: a 500
-            raise InvalidParameter(
-                f"{name}: text may not contain NUL (\\u0000) characters", parameter=name
-            )
+        problem = unstorable_text(value)  # PostgreSQL can neither store nor compare it
+        if problem is not None:
+            raise InvalidParameter(f"{name}: {problem}", parameter=name)
         if field.is_relation and value is not None:
             values[name] = _related(access, field, value)
         elif not field.is_relation:

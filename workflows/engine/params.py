@@ -94,30 +94,34 @@ def coerce_params(
     return values
 
 
-def contains_nul(value: Any) -> bool:
-    """Whether text anywhere in ``value`` (a string, or a list or mapping of them, keys
-    included) holds a NUL character, which PostgreSQL can neither store nor compare."""
+def unstorable_text(value: Any) -> str | None:
+    """Why text anywhere in ``value`` (a string, or a list or mapping of them, keys
+    included) cannot be stored or compared by PostgreSQL — a NUL character, a lone
+    surrogate (an expression can build either) — or None."""
     stack = [value]
     while stack:
         item = stack.pop()
         if isinstance(item, str):
             if "\x00" in item:
-                return True
+                return "text may not contain NUL (\\u0000) characters"
+            if not item.isascii():
+                try:
+                    item.encode("utf-8")
+                except UnicodeEncodeError:
+                    return "text may not contain lone surrogates (such as \\ud800)"
         elif isinstance(item, Mapping):
             stack.extend(item.keys())
             stack.extend(item.values())
         elif isinstance(item, list | tuple):
             stack.extend(item)
-    return False
+    return None
 
 
 def coerce_value(spec: ParamSpec, value: Any, *, things: ThingSource | None = None) -> Any:
     """Coerce one parameter's value (a list for list parameters)."""
-    if contains_nul(value):
-        raise InvalidParameter(
-            f"parameter {spec.key!r}: text may not contain NUL (\\u0000) characters",
-            parameter=spec.key,
-        )
+    problem = unstorable_text(value)
+    if problem is not None:
+        raise InvalidParameter(f"parameter {spec.key!r}: {problem}", parameter=spec.key)
     if spec.is_list:
         if isinstance(value, ThingList):
             value = list(value)

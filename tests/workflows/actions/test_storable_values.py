@@ -152,7 +152,9 @@ def test_storable_problem_names_what_is_wrong():
 
     assert storable_problem(float("inf")) == "inf is not a finite number"
     assert storable_problem(decimal.Decimal("NaN")) == "NaN is not a finite number"
-    assert "out of range" in storable_problem(datetime.date(1, 1, 1))
+    assert "out of range" in storable_problem(datetime.datetime(1, 1, 1))
+    assert storable_problem(datetime.date(1, 1, 1)) is None  # a calendar date: no zone
+    assert storable_problem(datetime.date(9999, 12, 31)) is None
     assert storable_problem({"a": [1, "ok", {"b": float("nan")}]}) == "nan is not a finite number"
     assert "nested" in storable_problem(_nested(150))
     assert storable_problem({"a": [1, "ok", {"b": 2.5}], "when": datetime.date(2026, 1, 1)}) is None
@@ -163,3 +165,22 @@ def _nested(depth: int):
     for _ in range(depth):
         value = [value]
     return value
+
+
+def test_scheduling_with_a_parameter_no_database_can_store_is_refused(make_workflow, user):
+    from scheduler.models import ScheduledRun
+
+    make_workflow("later", parameters=[{"key": "note", "type": "text"}])
+    wf = make_workflow(
+        actions=[
+            {
+                "type": "schedule_workflow",
+                "workflow": "later",
+                "at": "{{ now }}",
+                "params": {"note": "{{ 'x\\ud800' }}"},
+            }
+        ]
+    )
+    result = engine.run(wf, {}, user)
+    assert not result.ok and "lone surrogates" in result.error.message
+    assert not ScheduledRun.objects.exists()

@@ -10,7 +10,7 @@ import pytest
 
 from examples.services import examples_load
 from workflows.engine.functions import is_email
-from workflows.engine.params import contains_nul
+from workflows.engine.params import unstorable_text
 
 
 @pytest.fixture
@@ -79,9 +79,11 @@ def test_nul_characters_are_refused_everywhere_before_the_database(get, post, ma
     _refused(response, 400, "INVALID_PARAMETER", "constraints")
 
 
-def test_contains_nul_looks_everywhere():
-    assert contains_nul({"a": ["b", {"c\x00": 1}]}) and contains_nul(("x", "\x00"))
-    assert not contains_nul({"a": ["b", {"c": 1}], "d": 2.0})
+def test_unstorable_text_looks_everywhere():
+    assert "NUL" in unstorable_text({"a": ["b", {"c\x00": 1}]})
+    assert "NUL" in unstorable_text(("x", "\x00"))
+    assert "surrogate" in unstorable_text({"a": ["b", {"c": "x\ud800"}]})
+    assert unstorable_text({"a": ["b", {"c": 1}], "d": 2.0, "e": "é🎉"}) is None
 
 
 def test_a_date_with_a_far_offset_is_read_in_utc(get, post, make_workflow):
