@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -10,7 +9,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .. import conf
+from .. import conf, jsontext
 from ..engine.sandbox import _finalize
 from ..exceptions import WorkflowError
 from .outbound import build_client
@@ -188,8 +187,8 @@ class HttpRequest(ActionType):
         text = raw.decode(response.encoding or "utf-8", errors="replace")
         body_json = None
         if raw and "json" in response.headers.get("content-type", ""):
-            try:
-                body_json = json.loads(raw)
+            try:  # not JSON at all, nested past jsontext's depth, or a lone surrogate: text only
+                body_json = jsontext.loads(raw)
             except ValueError:
                 body_json = None
         return {

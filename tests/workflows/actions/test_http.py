@@ -187,3 +187,25 @@ def test_a_url_that_does_not_parse_fails_with_a_clear_error(make_workflow, user,
     wf = make_workflow(actions=[{"type": "http_request", "url": f"{{{{ '{url}' }}}}"}])
     message = engine.run(wf, {}, user).error.message
     assert "failed: url: " in message and "is not a valid URL" in message, message
+
+
+def test_an_answer_whose_json_is_too_deep_or_not_unicode_is_kept_as_text(
+    make_workflow, user, httpserver
+):
+    httpserver.expect_request("/deep").respond_with_data(
+        "[" * 5000 + "]" * 5000, content_type="application/json"
+    )
+    httpserver.expect_request("/odd").respond_with_data(
+        '{"a": "x\\ud800"}', content_type="application/json"
+    )
+    wf = make_workflow(
+        actions=[
+            {"id": "deep", "type": "http_request", "url": httpserver.url_for("/deep")},
+            {"id": "odd", "type": "http_request", "url": httpserver.url_for("/odd")},
+        ]
+    )
+    result = engine.run(wf, {}, user)
+    assert result.ok, result.error
+    steps = list(result.run.steps.all())
+    assert steps[0].output["json"] is None and steps[0].output["text"].startswith("[[[")
+    assert steps[1].output["json"] is None and "ud800" in steps[1].output["text"]
