@@ -224,3 +224,11 @@ def test_an_email_that_fails_after_its_step_commits_is_noted_with_each_step(
     result = engine.run(wf, {}, user)
     assert result.ok
     assert "email not delivered" in result.run.steps.get(position=1).error
+
+
+def test_advice_on_retrying_a_workflow_that_saves_each_step(make_workflow):
+    wf = make_workflow("again", commit="each_step", retries=2, actions=[CREATE])
+    (advice,) = workflow_advice(get_compiled(wf), vendor="postgresql")
+    assert "retried 2 time(s)" in advice and "done again" in advice
+    once = make_workflow("once", commit="each_step", actions=[CREATE])
+    assert workflow_advice(get_compiled(once), vendor="postgresql") == []
