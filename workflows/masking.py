@@ -36,7 +36,6 @@ from typing import Any, TypeVar
 from django.db import DatabaseError, transaction
 
 from . import conf, secrets
-from .choices import ParameterType
 from .engine.params import ParamSpec
 from .engine.params import coerce_params as _coerce_params
 from .exceptions import WorkflowError
@@ -284,15 +283,8 @@ def _texts(values: Iterable[Any]) -> list[str]:
     return out
 
 
-_EXPECTED = {
-    ParameterType.TEXT: "text",
-    ParameterType.NUMBER: "a number",
-    ParameterType.YES_NO: "yes/no",
-    ParameterType.DATE: "an ISO 8601 date or epoch milliseconds",
-    ParameterType.FILE: "a file",
-}
-
-
 def _expected(spec: ParamSpec) -> str:
-    what = _EXPECTED.get(spec.type) or f"the id of a {spec.data_type}"
+    what = spec.param_type.expected
+    if spec.data_type:
+        what = f"the id of a {spec.data_type}"
     return f"a list of {what}" if spec.is_list else what

@@ -125,6 +125,4 @@ def _deliver(message: EmailMultiAlternatives, step: Any) -> None:
             return
         # the log's steps are written without reading their ids back
         # (workflows/statements.py): a step is its run and position
-        type(step).objects.filter(run_id=step.run_id, position=step.position).update(
-            error=note
-        )
+        type(step).objects.filter(run_id=step.run_id, position=step.position).update(error=note)

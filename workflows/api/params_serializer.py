@@ -20,17 +20,12 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
 
-from .. import data_types
-from ..choices import ParameterType
 from ..engine.compiler import CompiledWorkflow
 from ..engine.params import MAX_LIST_LENGTH, ParamSpec
-from ..exceptions import WorkflowError
 from ..masking import coerce_params
 from ..privacy.access import DataAccess
 from .params import decode_json_lists
 
-#: the JSON alternative to an upload: Bubble's ``{filename, contents}`` (base64)
-FILE_CONTENTS_COMPONENT = "FileContents"
 FILE_CONTENTS_SCHEMA: dict[str, Any] = {
     "type": "object",
     "description": "A file sent in JSON, as Bubble sends it: its name and base64 contents.",
@@ -42,62 +37,6 @@ FILE_CONTENTS_SCHEMA: dict[str, Any] = {
     "required": ["filename", "contents"],
 }
 
-_TYPE_HINTS = {
-    ParameterType.TEXT: "",
-    ParameterType.NUMBER: "",
-    ParameterType.YES_NO: "true or false (also yes/no, 1/0 as text).",
-    ParameterType.DATE: "ISO 8601 date-time (or date), or epoch milliseconds.",
-    ParameterType.FILE: "An upload (multipart), an http(s) URL, or {filename, contents: base64}.",
-}
-
-
-def pk_schema(model: Any) -> dict[str, Any]:
-    """The OpenAPI type of a model's primary key (things are sent as their id)."""
-    pk = model._meta.pk
-    while pk.is_relation:  # a one-to-one primary key: the related model's key
-        pk = pk.target_field
-    kind = pk.get_internal_type()
-    if kind in ("AutoField", "BigAutoField", "SmallAutoField") or "IntegerField" in kind:
-        schema: dict[str, Any] = {"type": "integer"}
-        if kind in ("BigAutoField", "BigIntegerField", "PositiveBigIntegerField"):
-            schema["format"] = "int64"
-        return schema
-    if kind == "UUIDField":
-        return {"type": "string", "format": "uuid"}
-    return {"type": "string"}
-
-
-def _thing_schema(spec: ParamSpec) -> dict[str, Any]:
-    try:
-        model = data_types.get_model(spec.data_type)
-    except WorkflowError:  # a data type no longer allowed: the workflow answers 400 anyway
-        return {"type": "string"}
-    return pk_schema(model)
-
-
-def _one(spec: ParamSpec, *, upload: bool, query: bool) -> dict[str, Any]:
-    kind = spec.type
-    if kind == ParameterType.NUMBER:
-        return {"type": "number"}
-    if kind == ParameterType.YES_NO:
-        return {"type": "boolean"}
-    if kind == ParameterType.DATE:
-        return {"type": "string", "format": "date-time"}
-    if kind == ParameterType.THING:
-        return _thing_schema(spec)
-    if kind == ParameterType.FILE:
-        if upload:
-            return {"type": "string", "format": "binary"}
-        if query:
-            return {"type": "string", "format": "uri"}
-        return {
-            "oneOf": [
-                {"type": "string", "format": "uri"},
-                {"$ref": f"#/components/schemas/{FILE_CONTENTS_COMPONENT}"},
-            ]
-        }
-    return {"type": "string"}
-
 
 def param_schema(spec: ParamSpec, *, upload: bool = False, query: bool = False) -> dict[str, Any]:
     """The JSON schema of one parameter's value (without description, default, nullable).
@@ -105,7 +44,7 @@ def param_schema(spec: ParamSpec, *, upload: bool = False, query: bool = False) 
     ``upload``: as a multipart field (files are binary); ``query``: as a query-string
     parameter (files are URLs).
     """
-    one = _one(spec, upload=upload, query=query)
+    one = spec.param_type.schema(data_type=spec.data_type, upload=upload, query=query)
     if spec.is_list:
         return {"type": "array", "items": one, "maxItems": MAX_LIST_LENGTH}
     return one
@@ -113,8 +52,8 @@ def param_schema(spec: ParamSpec, *, upload: bool = False, query: bool = False) 
 
 def param_description(spec: ParamSpec) -> str:
     """The builder's description, then how the value is read."""
-    hint = _TYPE_HINTS.get(spec.type, "")
-    if spec.type == ParameterType.THING:
+    hint = spec.param_type.hint
+    if spec.data_type:
         hint = f"The id of a {spec.data_type}."
         if spec.is_list:
             hint = f"Ids of {spec.data_type} things."

@@ -26,6 +26,7 @@ from ..choices import (
 )
 from ..exceptions import DefinitionError, Issue, WorkflowError
 from .expressions import Expression, ScopeSpec, compile_condition, compile_template, is_dynamic
+from .param_types import param_type, param_type_names
 from .params import ParamSpec, coerce_value
 from .values import Const, Dynamic, MapValue, PerItem, Value, compile_any, compile_text
 
@@ -377,16 +378,17 @@ def _parameters(raw: Any, problem) -> tuple[ParamSpec, ...]:
             continue
         seen.add(key)
         ptype = p.get("type", ParameterType.TEXT)
-        if ptype not in ParameterType.values:
-            problem((*where, "type"), f"must be one of {', '.join(ParameterType.values)}")
+        if ptype not in param_type_names():
+            problem((*where, "type"), f"must be one of {', '.join(param_type_names())}")
             continue
         data_type = p.get("data_type") or ""
-        if ptype == ParameterType.THING:
+        if param_type(ptype).needs_data_type:
             try:
                 data_type = data_types.label_of(data_types.get_model(data_type))
             except WorkflowError as exc:
                 problem(
-                    (*where, "data_type"), exc.message if data_type else "required for type thing"
+                    (*where, "data_type"),
+                    exc.message if data_type else f"required for type {ptype}",
                 )
                 continue
         elif data_type:
@@ -407,7 +409,7 @@ def _parameters(raw: Any, problem) -> tuple[ParamSpec, ...]:
             description=str(p.get("description") or ""),
             secret=flags["secret"],
         )
-        if spec.default is not None and spec.type != ParameterType.THING:
+        if spec.default is not None and not spec.param_type.needs_data_type:
             try:
                 coerce_value(spec, spec.default)
             except WorkflowError as exc:

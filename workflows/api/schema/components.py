@@ -16,7 +16,8 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
 from ...choices import RunSource, RunStatus, StepStatus
-from ..params_serializer import FILE_CONTENTS_COMPONENT, FILE_CONTENTS_SCHEMA
+from ...engine.param_types import FILE_CONTENTS_COMPONENT
+from ..params_serializer import FILE_CONTENTS_SCHEMA
 
 ERROR_CODES = (
     "MISSING_PARAMETER, INVALID_PARAMETER, NOT_FOUND, UNAUTHENTICATED, FORBIDDEN, "

@@ -20,7 +20,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from ... import data_types
 from ...data_api.selectors import DEFAULT_LIMIT, MAX_CURSOR, MAX_LIMIT
 from ...data_api.services import _writable_fields as writable_fields  # the API's own rule
-from ..params_serializer import pk_schema
+from ...engine.param_types import pk_schema
 from .components import error_responses, register
 from .endpoints import BEARER
 

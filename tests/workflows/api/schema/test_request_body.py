@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from scheduler.models import ScheduledRun
-from workflows.api.params_serializer import pk_schema
+from workflows.engine.param_types import pk_schema
 
 from .conftest import component, request_schema
 

@@ -1,0 +1,170 @@
+"""What kind of value something is: text, a number, a thing of a data type, a list of...,
+an object with known keys.
+
+One description, read by everything that needs to know what a value is before a run: the
+editor's "insert dynamic data" picker (what is in scope, and what can be read from it),
+the OpenAPI schema of what a workflow returns, and the checks made when a workflow is
+saved. Parameter types (``engine.param_types``) and actions (``ActionType.result_kind``)
+declare the kinds they give; data types' fields have theirs (``field_kinds``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+
+from .. import data_types
+from ..exceptions import WorkflowError
+
+#: the names of the kinds, as the editor shows them
+LABELS = {
+    "text": "text",
+    "number": "number",
+    "yes_no": "yes / no",
+    "date": "date",
+    "duration": "duration",
+    "thing": "thing",
+    "file": "file",
+    "object": "object",
+    "list": "list",
+    "nothing": "nothing",
+    "any": "any value",
+}
+
+
+@dataclass(frozen=True)
+class Kind:
+    """The kind of a value. ``data_type`` for a thing, ``item`` for a list, ``keys`` for
+    an object whose keys are known; ``nullable`` when it may be empty."""
+
+    name: str
+    data_type: str = ""
+    item: Kind | None = None
+    keys: tuple[tuple[str, Kind], ...] = field(default=())
+    nullable: bool = False
+
+    def __post_init__(self) -> None:
+        if self.name not in LABELS:
+            raise ValueError(f"unknown kind {self.name!r}")
+
+    # --- building ------------------------------------------------------------------------
+
+    @classmethod
+    def thing(cls, data_type: str, *, nullable: bool = False) -> Kind:
+        return cls("thing", data_type=data_type, nullable=nullable)
+
+    @classmethod
+    def list_of(cls, item: Kind) -> Kind:
+        return cls("list", item=item)
+
+    @classmethod
+    def object(cls, keys: dict[str, Kind] | None = None, *, nullable: bool = False) -> Kind:
+        return cls("object", keys=tuple((keys or {}).items()), nullable=nullable)
+
+    def maybe_empty(self, empty: bool = True) -> Kind:
+        """This kind, possibly empty (a step that may be skipped, an optional parameter)."""
+        if not empty or self.nullable:
+            return self
+        return Kind(self.name, self.data_type, self.item, self.keys, True)
+
+    # --- reading -------------------------------------------------------------------------
+
+    @property
+    def is_known(self) -> bool:
+        return self.name != "any"
+
+    def key(self, name: str) -> Kind | None:
+        """An object's key, if this kind knows it."""
+        return dict(self.keys).get(name)
+
+    def describe(self) -> str:
+        """For people: "text", "an examples.Order", "a list of examples.Order"."""
+        if self.name == "thing":
+            return f"a {self.data_type}" if self.data_type else "a thing"
+        if self.name == "list":
+            inner = self.item.describe() if self.item is not None else "values"
+            inner = inner.removeprefix("a ").removeprefix("an ")
+            return f"a list of {inner}"
+        return LABELS[self.name]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The kind as JSON, for the editor."""
+        out: dict[str, Any] = {"kind": self.name, "label": self.describe()}
+        if self.data_type:
+            out["data_type"] = self.data_type
+        if self.item is not None:
+            out["item"] = self.item.as_dict()
+        if self.keys:
+            out["keys"] = {name: kind.as_dict() for name, kind in self.keys}
+        if self.nullable:
+            out["nullable"] = True
+        return out
+
+
+TEXT = Kind("text")
+NUMBER = Kind("number")
+YES_NO = Kind("yes_no")
+DATE = Kind("date")
+DURATION = Kind("duration")
+FILE = Kind("file")
+ANY = Kind("any")
+NOTHING = Kind("nothing")
+OBJECT = Kind("object")
+
+
+# --- the fields of a data type --------------------------------------------------------
+
+_FIELD_KINDS: tuple[tuple[type[models.Field], Kind], ...] = (
+    (models.BooleanField, YES_NO),
+    (models.DateTimeField, DATE),
+    (models.DateField, DATE),
+    (models.DurationField, DURATION),
+    (models.IntegerField, NUMBER),
+    (models.FloatField, NUMBER),
+    (models.DecimalField, NUMBER),
+    (models.FileField, FILE),
+    (models.JSONField, ANY),
+    (models.CharField, TEXT),
+    (models.TextField, TEXT),
+    (models.UUIDField, TEXT),
+)
+
+
+def field_kind(field: models.Field) -> Kind:
+    """What reading ``field`` of a thing gives in an expression."""
+    if field.many_to_many:
+        return Kind.list_of(Kind.thing(field.related_model._meta.label))
+    if field.is_relation:
+        related = field.related_model
+        if data_types.is_data_type(related):
+            return Kind.thing(related._meta.label, nullable=field.null)
+        return ANY
+    for cls, kind in _FIELD_KINDS:
+        if isinstance(field, cls):
+            return kind.maybe_empty(field.null)
+    return ANY
+
+
+def field_kinds(data_type: str) -> dict[str, Kind]:
+    """The readable fields of a data type and their kinds, in the model's order: what an
+    expression can read on one of its things (``params.order.<field>``)."""
+    try:
+        model = data_types.get_model(data_type)
+    except WorkflowError:
+        return {}
+    kinds: dict[str, Kind] = {"id": NUMBER if _numeric_pk(model) else TEXT}
+    for f in data_types.visible_fields(model):
+        if not f.primary_key:
+            kinds[f.name] = field_kind(f)
+    for f in data_types.list_fields(model):
+        kinds[f.name] = field_kind(f)
+    return kinds
+
+
+def _numeric_pk(model: type[models.Model]) -> bool:
+    pk = model._meta.pk
+    while pk.is_relation:
+        pk = pk.target_field
+    return isinstance(pk, models.IntegerField | models.AutoField)
