@@ -8,6 +8,7 @@ the calling run's transaction, so a run that fails later leaves nothing schedule
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from django.db import models
@@ -15,6 +16,8 @@ from django.db import models
 from workflows.actions.flow import check_target_params
 from workflows.actions.registry import ActionType, ConfigError, ConfigField, FieldKind, register
 from workflows.choices import WorkflowKind
+from workflows.engine import kinds
+from workflows.engine.kinds import Kind
 from workflows.engine.values import PerItem
 from workflows.engine.values_types import Namespace, ThingList
 from workflows.exceptions import InvalidParameter
@@ -24,6 +27,27 @@ from .frequency import parse_frequency
 from .models import RecurringEvent, ScheduledRun
 
 _ITEM_NAMES = frozenset({"item", "index"})
+#: what ``steps.<id>`` is after scheduling a run (``scheduled_value``)
+SCHEDULED_RUN_KIND = Kind.object(
+    {
+        "id": replace(kinds.TEXT, format="uuid"),
+        "due_at": kinds.DATE,
+        "status": kinds.TEXT,
+        "workflow": kinds.TEXT,
+    }
+)
+#: ... after setting up a recurring event (``recurring_value``)
+RECURRING_EVENT_KIND = Kind.object(
+    {
+        "id": kinds.WHOLE_NUMBER,
+        "workflow": kinds.TEXT,
+        "frequency": kinds.TEXT,
+        "start": kinds.DATE.maybe_empty(),
+        "end": kinds.DATE.maybe_empty(),
+        "next_run": replace(kinds.TEXT, format="uuid", nullable=True),
+        "next_due_at": kinds.DATE.maybe_empty(),
+    }
+)
 
 
 def _check_schedulable(config: dict[str, Any], ctx: Any, *, params_key: str = "params") -> None:
@@ -90,6 +114,9 @@ class ScheduleWorkflow(ActionType):
         if not isinstance(config.get("ignore_privacy", False), bool):
             raise ConfigError("ignore_privacy", "must be true or false")
 
+    def result_kind(self, config: dict[str, Any], scope: Any) -> Kind:
+        return SCHEDULED_RUN_KIND
+
     def execute(self, inputs: dict[str, Any], run: Any) -> Namespace:
         workflow = services.schedulable_workflow(inputs["workflow"])
         row = services.schedule(
@@ -145,6 +172,9 @@ class ScheduleWorkflowOnList(ActionType):
 
     def check(self, config: dict[str, Any], ctx: Any) -> None:
         _check_schedulable(config, ctx)
+
+    def result_kind(self, config: dict[str, Any], scope: Any) -> Kind:
+        return Kind.object({"count": kinds.WHOLE_NUMBER, "ids": Kind.list_of(kinds.TEXT)})
 
     def execute(self, inputs: dict[str, Any], run: Any) -> dict[str, Any]:
         workflow = services.schedulable_workflow(inputs["workflow"])
@@ -220,6 +250,9 @@ class CancelScheduled(ActionType):
   run: "{{ params.code.scheduled_delete }}\""""
     fields = (ConfigField("run", help_text="The scheduled run's id (or steps.<id>)."),)
 
+    def result_kind(self, config: dict[str, Any], scope: Any) -> Kind:
+        return kinds.WHOLE_NUMBER
+
     def execute(self, inputs: dict[str, Any], run: Any) -> int:
         return services.cancel(_valid_uuids(_ids(inputs["run"], "run")))
 
@@ -233,6 +266,9 @@ class CancelScheduledList(ActionType):
     example = """- type: cancel_scheduled_list
   runs: "{{ steps.batch.ids }}\""""
     fields = (ConfigField("runs", help_text="Ids of scheduled runs (or an on-a-list step)."),)
+
+    def result_kind(self, config: dict[str, Any], scope: Any) -> Kind:
+        return kinds.WHOLE_NUMBER
 
     def execute(self, inputs: dict[str, Any], run: Any) -> int:
         return services.cancel(_valid_uuids(_ids(inputs["runs"], "runs")))
@@ -281,6 +317,9 @@ class ScheduleRecurring(ActionType):
             except ValueError as exc:
                 raise ConfigError("frequency", str(exc)) from None
 
+    def result_kind(self, config: dict[str, Any], scope: Any) -> Kind:
+        return RECURRING_EVENT_KIND
+
     def execute(self, inputs: dict[str, Any], run: Any) -> Namespace:
         workflow = services.schedulable_workflow(inputs["workflow"])
         event = services.start_recurring(
@@ -326,6 +365,9 @@ class CancelRecurring(ActionType):
         ConfigField("workflow", FieldKind.WORKFLOW, help_text="The recurring API workflow."),
         ConfigField("thing", help_text="The thing it is bound to."),
     )
+
+    def result_kind(self, config: dict[str, Any], scope: Any) -> Kind:
+        return kinds.WHOLE_NUMBER
 
     def execute(self, inputs: dict[str, Any], run: Any) -> int:
         workflow = services.schedulable_workflow(inputs["workflow"])

@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, models
 
 from .. import data_types
+from ..engine import kinds
+from ..engine.kinds import Kind
 from ..engine.values_types import FileValue, ThingList
 from ..exceptions import InvalidData, WorkflowError
 from .registry import ActionType, ConfigError, ConfigField, FieldKind, register
@@ -253,6 +255,9 @@ class CreateThing(ActionType):
         model = data_types.get_model(config["data_type"])
         check_field_names(model, config.get("fields") or {}, "fields")
 
+    def result_kind(self, config: dict[str, Any], scope: Any) -> Kind:
+        return Kind.thing(data_types.label_of(data_types.get_model(config["data_type"])))
+
     def execute(self, inputs: dict[str, Any], run: Any) -> models.Model:
         model = data_types.get_model(inputs["data_type"])
         thing = model()
@@ -284,6 +289,10 @@ class MakeChanges(ActionType):
         model = _model_of(config.get("thing"), ctx)
         if model is not None:
             check_field_names(model, config.get("changes") or {}, "changes")
+
+    def result_kind(self, config: dict[str, Any], scope: Any) -> Kind:
+        thing = scope.kind_of(config.get("thing"))
+        return thing.plain() if thing.name == "thing" else kinds.ANY
 
     def execute(self, inputs: dict[str, Any], run: Any) -> models.Model:
         thing = _one_thing(inputs["thing"], "thing")
@@ -317,6 +326,10 @@ class MakeChangesToList(ActionType):
         ),
     )
 
+    def result_kind(self, config: dict[str, Any], scope: Any) -> Kind:
+        things = scope.kind_of(config.get("list"))
+        return things.plain() if things.name == "list" else Kind.list_of(kinds.ANY)
+
     def execute(self, inputs: dict[str, Any], run: Any) -> list[models.Model]:
         things = _as_things(inputs["list"], "list")
         for thing in things:
@@ -334,6 +347,9 @@ class DeleteThing(ActionType):
     example = """- type: delete_thing
   thing: "{{ params.code }}\""""
     fields = (ConfigField("thing", help_text="The thing to delete.", example="{{ params.code }}"),)
+
+    def result_kind(self, config: dict[str, Any], scope: Any) -> Kind:
+        return kinds.WHOLE_NUMBER
 
     def execute(self, inputs: dict[str, Any], run: Any) -> int:
         thing = _one_thing(inputs["thing"], "thing")
@@ -357,6 +373,9 @@ class DeleteList(ActionType):
             example="{{ search('examples.VerificationCode', verified=true) }}",
         ),
     )
+
+    def result_kind(self, config: dict[str, Any], scope: Any) -> Kind:
+        return kinds.WHOLE_NUMBER
 
     def execute(self, inputs: dict[str, Any], run: Any) -> int:
         return _delete(_as_things(inputs["list"], "list"))

@@ -16,6 +16,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.core.validators import validate_email
 from django.db import models, transaction
 
+from ..engine import kinds
+from ..engine.kinds import Kind
 from ..engine.values_types import ThingList
 from ..exceptions import WorkflowError
 from ..masking import mask_text
@@ -90,6 +92,9 @@ class SendEmail(ActionType):
         ConfigField("cc", required=False, help_text="Copy to (same forms as 'to')."),
         ConfigField("reply_to", required=False, help_text="Reply-to address(es)."),
     )
+
+    def result_kind(self, config: dict[str, Any], scope: Any) -> Kind:
+        return Kind.object({"to": Kind.list_of(kinds.TEXT), "subject": kinds.TEXT})
 
     def execute(self, inputs: dict[str, Any], run: Any) -> dict[str, Any]:
         to = recipients(inputs["to"], "to")

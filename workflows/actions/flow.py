@@ -6,6 +6,9 @@ import logging
 from typing import Any
 
 from ..choices import WorkflowKind
+from ..engine import kinds
+from ..engine.kinds import Kind
+from ..engine.scope import returned_kind
 from ..exceptions import WorkflowError
 from ..masking import mask_text
 from .registry import ActionType, ConfigError, ConfigField, FieldKind, register
@@ -64,6 +67,16 @@ class TriggerCustomEvent(ActionType):
             raise ConfigError("workflow", f"{target.name!r} is a {kind}, not a custom event")
         check_target_params(target, config.get("params") or {})
 
+    def result_kind(self, config: dict[str, Any], scope: Any) -> Kind:
+        """The data the custom event returns, read from its saved definition."""
+        from ..definitions import workflow_definition
+        from ..models import Workflow
+
+        target = Workflow.objects.filter(
+            name=config.get("workflow"), kind=WorkflowKind.CUSTOM_EVENT
+        ).first()
+        return returned_kind(workflow_definition(target)) if target else kinds.ANY
+
     def execute(self, inputs: dict[str, Any], run: Any) -> Any:
         from ..engine.runner import run_custom_event
 
@@ -96,6 +109,9 @@ class ReturnData(ActionType):
         if not isinstance(data, dict) and not (isinstance(data, str) and "{{" in data):
             raise ConfigError("data", "must be a mapping of keys to values")
 
+    def result_kind(self, config: dict[str, Any], scope: Any) -> Kind:
+        return kinds.NOTHING
+
     def execute(self, inputs: dict[str, Any], run: Any) -> None:
         data = inputs["data"]
         if not isinstance(data, dict):
@@ -116,6 +132,9 @@ class Terminate(ActionType):
     description = "Ends the workflow here; what ran so far is kept. Use with only when."
     example = """- type: terminate
   only_when: params.order.status == 'paid'"""
+
+    def result_kind(self, config: dict[str, Any], scope: Any) -> Kind:
+        return kinds.NOTHING
 
     def execute(self, inputs: dict[str, Any], run: Any) -> None:
         return None
@@ -143,6 +162,9 @@ class Log(ActionType):
             default="info",
         ),
     )
+
+    def result_kind(self, config: dict[str, Any], scope: Any) -> Kind:
+        return kinds.TEXT
 
     def execute(self, inputs: dict[str, Any], run: Any) -> str:
         message = str(inputs["message"])

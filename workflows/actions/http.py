@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 import httpx
 
 from .. import conf, jsontext
+from ..engine import kinds
+from ..engine.kinds import Kind
 from ..engine.sandbox import _finalize
 from ..exceptions import WorkflowError
 from .outbound import build_client
@@ -155,6 +157,16 @@ class HttpRequest(ActionType):
                 parse_url(url)
             except ValueError as exc:
                 raise ConfigError("url", f"is not a valid URL: {exc}") from None
+
+    def result_kind(self, config: dict[str, Any], scope: Any) -> Kind:
+        return Kind.object(
+            {
+                "status": kinds.WHOLE_NUMBER,
+                "headers": kinds.OBJECT,
+                "json": kinds.ANY,
+                "text": kinds.TEXT,
+            }
+        )
 
     def execute(self, inputs: dict[str, Any], run: Any) -> dict[str, Any]:
         url = str(inputs["url"])

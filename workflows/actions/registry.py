@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 if TYPE_CHECKING:
     from ..engine.compiler import CompileContext
     from ..engine.context import RunContext
+    from ..engine.kinds import Kind
+    from ..engine.scope import Scope
 
 
 class FieldKind:
@@ -89,6 +91,13 @@ class ActionType:
     def execute(self, inputs: dict[str, Any], run: RunContext) -> Any:
         """Do the work with resolved ``inputs``; the return value is ``steps.<id>``."""
         raise NotImplementedError
+
+    def result_kind(self, config: dict[str, Any], scope: Scope) -> Kind:
+        """What ``steps.<id>`` will be, from the raw ``config`` and the ``scope`` before
+        the step (the editor's picker and the OpenAPI schema read it); unknown: ANY."""
+        from ..engine.kinds import ANY
+
+        return ANY
 
     def field(self, key: str) -> ConfigField:
         for f in self.fields:

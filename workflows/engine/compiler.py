@@ -170,6 +170,9 @@ class CompiledWorkflow:
     pk: int | None = None
     revision: int = 0
     version: tuple[Any, ...] = ()
+    #: the definition it was compiled from (docs/workflow-format.md), for what reads the
+    #: raw format: the kinds of its values (``engine.scope``)
+    definition: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def info(self) -> WorkflowInfo:
@@ -295,6 +298,7 @@ def compile_definition(
         webhook=webhook,
         parameters=parameters,
         actions=actions,
+        definition=definition,
     )
 
 

@@ -10,7 +10,7 @@ declare the kinds they give; data types' fields have theirs (``field_kinds``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db import models
@@ -37,13 +37,18 @@ LABELS = {
 @dataclass(frozen=True)
 class Kind:
     """The kind of a value. ``data_type`` for a thing, ``item`` for a list, ``keys`` for
-    an object whose keys are known; ``nullable`` when it may be empty."""
+    an object whose keys are known; ``nullable`` when it may be empty. ``format`` refines
+    it where a schema can say more (a whole number: "integer"; text: "uuid"), and
+    ``source`` names the data type field it was read from (``("examples.Order",
+    "status")``), whose choices and exact schema then apply."""
 
     name: str
     data_type: str = ""
     item: Kind | None = None
     keys: tuple[tuple[str, Kind], ...] = field(default=())
     nullable: bool = False
+    format: str = ""
+    source: tuple[str, str] = ()
 
     def __post_init__(self) -> None:
         if self.name not in LABELS:
@@ -67,7 +72,11 @@ class Kind:
         """This kind, possibly empty (a step that may be skipped, an optional parameter)."""
         if not empty or self.nullable:
             return self
-        return Kind(self.name, self.data_type, self.item, self.keys, True)
+        return replace(self, nullable=True)
+
+    def plain(self) -> Kind:
+        """This kind without its field of origin and emptiness (to compare two kinds)."""
+        return replace(self, nullable=False, source=())
 
     # --- reading -------------------------------------------------------------------------
 
@@ -80,13 +89,11 @@ class Kind:
         return dict(self.keys).get(name)
 
     def describe(self) -> str:
-        """For people: "text", "an examples.Order", "a list of examples.Order"."""
+        """For people: "text", "examples.Order", "list of examples.Order"."""
         if self.name == "thing":
-            return f"a {self.data_type}" if self.data_type else "a thing"
+            return self.data_type or "thing"
         if self.name == "list":
-            inner = self.item.describe() if self.item is not None else "values"
-            inner = inner.removeprefix("a ").removeprefix("an ")
-            return f"a list of {inner}"
+            return f"list of {self.item.describe() if self.item is not None else 'values'}"
         return LABELS[self.name]
 
     def as_dict(self) -> dict[str, Any]:
@@ -105,6 +112,7 @@ class Kind:
 
 TEXT = Kind("text")
 NUMBER = Kind("number")
+WHOLE_NUMBER = Kind("number", format="integer")
 YES_NO = Kind("yes_no")
 DATE = Kind("date")
 DURATION = Kind("duration")
@@ -134,16 +142,17 @@ _FIELD_KINDS: tuple[tuple[type[models.Field], Kind], ...] = (
 
 def field_kind(field: models.Field) -> Kind:
     """What reading ``field`` of a thing gives in an expression."""
+    source = (field.model._meta.label, field.name)
     if field.many_to_many:
-        return Kind.list_of(Kind.thing(field.related_model._meta.label))
+        return replace(Kind.list_of(Kind.thing(field.related_model._meta.label)), source=source)
     if field.is_relation:
         related = field.related_model
         if data_types.is_data_type(related):
-            return Kind.thing(related._meta.label, nullable=field.null)
+            return Kind("thing", data_type=related._meta.label, nullable=field.null, source=source)
         return ANY
     for cls, kind in _FIELD_KINDS:
         if isinstance(field, cls):
-            return kind.maybe_empty(field.null)
+            return replace(kind, nullable=field.null, source=source)
     return ANY
 
 
@@ -154,12 +163,21 @@ def field_kinds(data_type: str) -> dict[str, Kind]:
         model = data_types.get_model(data_type)
     except WorkflowError:
         return {}
-    kinds: dict[str, Kind] = {"id": NUMBER if _numeric_pk(model) else TEXT}
+    label = model._meta.label
+    pk = replace(NUMBER if _numeric_pk(model) else TEXT, source=(label, model._meta.pk.name))
+    kinds: dict[str, Kind] = {"id": pk}
     for f in data_types.visible_fields(model):
         if not f.primary_key:
             kinds[f.name] = field_kind(f)
     for f in data_types.list_fields(model):
         kinds[f.name] = field_kind(f)
+    for rel in model._meta.related_objects:  # customer.orders: the things pointing here
+        accessor = rel.get_accessor_name()
+        if not data_types.is_data_type(rel.related_model) or not accessor:
+            continue
+        if accessor in data_types.readable_attributes(model):
+            related = Kind.thing(rel.related_model._meta.label)
+            kinds[accessor] = related.maybe_empty() if rel.one_to_one else Kind.list_of(related)
     return kinds
 
 
