@@ -100,7 +100,13 @@ class ScheduleWorkflow(ActionType):
             help_text="When: a date, ISO 8601 text or epoch milliseconds. Empty: now.",
             example="{{ now + days(7) }}",
         ),
-        ConfigField("params", FieldKind.MAPPING, required=False, help_text="Its parameters."),
+        ConfigField(
+            "params",
+            FieldKind.MAPPING,
+            required=False,
+            keys_of="params_of:workflow",
+            help_text="Its parameters.",
+        ),
         ConfigField(
             "ignore_privacy",
             required=False,
@@ -159,6 +165,7 @@ class ScheduleWorkflowOnList(ActionType):
             help_text="Its parameters; item and index are the current item and its position.",
             extra_names=_ITEM_NAMES,
             per_item=True,
+            keys_of="params_of:workflow",
         ),
         ConfigField("at", required=False, help_text="When the first runs. Empty: now."),
         ConfigField(
@@ -305,7 +312,13 @@ class ScheduleRecurring(ActionType):
         ),
         ConfigField("start", required=False, help_text="The first run. Empty: now."),
         ConfigField("end", required=False, help_text="No run after this. Empty: never ends."),
-        ConfigField("params", FieldKind.MAPPING, required=False, help_text="Its parameters."),
+        ConfigField(
+            "params",
+            FieldKind.MAPPING,
+            required=False,
+            keys_of="params_of:workflow",
+            help_text="Its parameters.",
+        ),
     )
 
     def check(self, config: dict[str, Any], ctx: Any) -> None:

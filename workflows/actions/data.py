@@ -246,6 +246,7 @@ class CreateThing(ActionType):
             "fields",
             FieldKind.MAPPING,
             required=False,
+            keys_of="fields_of:data_type",
             help_text="Field values, one per line as name: value.",
             example='status: new\ntotal: "{{ params.total }}"',
         ),
@@ -280,6 +281,7 @@ class MakeChanges(ActionType):
         ConfigField(
             "changes",
             FieldKind.MAPPING,
+            keys_of="fields_of:thing",
             help_text="New field values, one per line as name: value.",
             example="status: paid",
         ),
@@ -321,6 +323,7 @@ class MakeChangesToList(ActionType):
         ConfigField(
             "changes",
             FieldKind.MAPPING,
+            keys_of="fields_of:list",
             help_text="New field values, name: value per line.",
             example="status: cancelled",
         ),

@@ -39,7 +39,7 @@ def check_target_params(target: Any, given: dict[str, Any], key: str = "params")
 class TriggerCustomEvent(ActionType):
     name = "trigger_custom_event"
     label = "Trigger a custom event"
-    family = "flow"
+    family = "custom_events"
     description = (
         "Runs a custom event now, inside this run and its transaction; later steps get the "
         "data it returns."
@@ -54,6 +54,7 @@ class TriggerCustomEvent(ActionType):
             "params",
             FieldKind.MAPPING,
             required=False,
+            keys_of="params_of:workflow",
             help_text="Its parameters, name: value per line.",
         ),
     )

@@ -18,6 +18,19 @@ if TYPE_CHECKING:
     from ..engine.scope import Scope
 
 
+#: the families of actions, in the order and with the names Bubble's "Click here to add an
+#: action" menu uses
+FAMILIES: dict[str, str] = {
+    "data": "Data (Things)",
+    "email": "Email",
+    "custom_events": "Custom events",
+    "scheduler": "Scheduling",
+    "http": "Plugins / HTTP",
+    "flow": "Flow",
+    "other": "Other",
+}
+
+
 class FieldKind:
     """How a config key is written and compiled."""
 
@@ -46,6 +59,11 @@ class ConfigField:
     #: resolved by the action itself, once per item with ``extra_names`` in scope: the
     #: action receives a ``PerItem`` instead of a value
     per_item: bool = False
+    #: for a mapping, where its keys come from, so the editor offers them as labelled
+    #: inputs: ``"fields_of:<key>"`` — the fields of the data type named by config key
+    #: ``<key>``, or of the thing (or list of things) it gives; ``"params_of:<key>"`` —
+    #: the parameters of the workflow named by config key ``<key>``
+    keys_of: str = ""
 
     @property
     def title(self) -> str:
@@ -133,7 +151,14 @@ def get(name: str) -> ActionType:
 
 
 def all_types() -> Iterator[ActionType]:
-    return iter(sorted(_REGISTRY.values(), key=lambda a: (a.family, a.name)))
+    """Every action type, by family in ``FAMILIES`` order, then by name."""
+    order = list(FAMILIES)
+    return iter(
+        sorted(
+            _REGISTRY.values(),
+            key=lambda a: (order.index(a.family) if a.family in order else len(order), a.name),
+        )
+    )
 
 
 def names() -> list[str]:
