@@ -81,6 +81,7 @@ def scheduled_value(row: ScheduledRun) -> Namespace:
 @register
 class ScheduleWorkflow(ActionType):
     name = "schedule_workflow"
+    summary_template = "Schedule {workflow} at {at}: {params}"
     label = "Schedule an API workflow"
     family = "scheduler"
     description = (
@@ -140,6 +141,7 @@ class ScheduleWorkflow(ActionType):
 @register
 class ScheduleWorkflowOnList(ActionType):
     name = "schedule_workflow_on_list"
+    summary_template = "Schedule {workflow} on the list {list}"
     label = "Schedule an API workflow on a list of things"
     family = "scheduler"
     description = (
@@ -247,6 +249,7 @@ def _valid_uuids(ids: list[str]) -> list[str]:
 @register
 class CancelScheduled(ActionType):
     name = "cancel_scheduled"
+    summary_template = "Cancel the scheduled run {run}"
     label = "Cancel a scheduled API workflow"
     family = "scheduler"
     description = (
@@ -267,6 +270,7 @@ class CancelScheduled(ActionType):
 @register
 class CancelScheduledList(ActionType):
     name = "cancel_scheduled_list"
+    summary_template = "Cancel the scheduled runs {runs}"
     label = "Cancel a list of scheduled API workflows"
     family = "scheduler"
     description = "Cancels every scheduled run listed that has not started; the number cancelled."
@@ -290,6 +294,7 @@ def _thing(value: Any) -> models.Model:
 @register
 class ScheduleRecurring(ActionType):
     name = "schedule_recurring"
+    summary_template = "Run {workflow} {frequency} for {thing}"
     label = "Schedule a recurring event"
     family = "scheduler"
     description = (
@@ -368,6 +373,7 @@ def recurring_value(event: RecurringEvent) -> Namespace:
 @register
 class CancelRecurring(ActionType):
     name = "cancel_recurring"
+    summary_template = "Stop running {workflow} for {thing}"
     label = "Cancel a recurring event"
     family = "scheduler"
     description = "Stops a thing's recurring event of a workflow; the number stopped (0 or 1)."

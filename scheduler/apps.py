@@ -10,10 +10,11 @@ class SchedulerConfig(AppConfig):
         from workflows.engine import compiler
 
         from . import actions, groups, signals, triggers  # noqa: F401  (registers actions)
-        from .frequency import validate_schedule
+        from .frequency import next_occurrences, validate_schedule
 
         if validate_schedule not in compiler.schedule_validators:
             compiler.schedule_validators.append(validate_schedule)
+        compiler.recurrence = next_occurrences
         triggers.connect()
         signals.connect()
         groups.register()

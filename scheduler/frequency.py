@@ -160,3 +160,19 @@ def validate_schedule(schedule: Any, parameters: Sequence[ParamSpec] = ()) -> No
     if unknown:
         raise ValueError(f"params: the workflow has no parameter {sorted(unknown)[0]!r}")
     coerce_params(parameters, params)
+
+
+def next_occurrences(
+    schedule: dict[str, Any], now: datetime.datetime, count: int
+) -> list[datetime.datetime]:
+    """The next ``count`` times a workflow's ``schedule`` fires after ``now`` (the editor
+    shows them as the builder types); fewer when its ``end`` comes first."""
+    frequency = parse_frequency(schedule)
+    start = parse_moment(schedule.get("start"), "start") or now
+    end = parse_moment(schedule.get("end"), "end")
+    moments: list[datetime.datetime] = []
+    moment = frequency.first_at_or_after(start, now)
+    while len(moments) < count and (end is None or moment <= end):
+        moments.append(moment)
+        moment = frequency.first_after(start, moment)
+    return moments

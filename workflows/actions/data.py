@@ -228,6 +228,7 @@ def _validation_message(thing: models.Model, exc: ValidationError) -> str:
 @register
 class CreateThing(ActionType):
     name = "create_thing"
+    summary_template = "Create a new {data_type}: {fields}"
     label = "Create a new thing"
     family = "data"
     description = "Creates a thing of a data type; later steps get the new thing."
@@ -270,6 +271,7 @@ class CreateThing(ActionType):
 @register
 class MakeChanges(ActionType):
     name = "make_changes"
+    summary_template = "Make changes to {thing}: {changes}"
     label = "Make changes to a thing"
     family = "data"
     description = "Changes fields of one thing; later steps get the changed thing."
@@ -308,6 +310,7 @@ class MakeChanges(ActionType):
 @register
 class MakeChangesToList(ActionType):
     name = "make_changes_to_list"
+    summary_template = "Make changes to the list {list}: {changes}"
     label = "Make changes to a list of things"
     family = "data"
     description = "Applies the same changes to every thing of a list; later steps get the list."
@@ -344,6 +347,7 @@ class MakeChangesToList(ActionType):
 @register
 class DeleteThing(ActionType):
     name = "delete_thing"
+    summary_template = "Delete {thing}"
     label = "Delete a thing"
     family = "data"
     description = "Deletes one thing; later steps get the number deleted (0 or 1)."
@@ -364,6 +368,7 @@ class DeleteThing(ActionType):
 @register
 class DeleteList(ActionType):
     name = "delete_list"
+    summary_template = "Delete the list {list}"
     label = "Delete a list of things"
     family = "data"
     description = "Deletes every thing of a list; later steps get the number deleted."

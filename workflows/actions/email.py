@@ -58,6 +58,7 @@ def recipients(value: Any, key: str) -> list[str]:
 @register
 class SendEmail(ActionType):
     name = "send_email"
+    summary_template = "Send an email to {to}: {subject}"
     label = "Send an email"
     family = "email"
     description = (

@@ -38,6 +38,7 @@ def check_target_params(target: Any, given: dict[str, Any], key: str = "params")
 @register
 class TriggerCustomEvent(ActionType):
     name = "trigger_custom_event"
+    summary_template = "Trigger {workflow}: {params}"
     label = "Trigger a custom event"
     family = "custom_events"
     description = (
@@ -87,6 +88,7 @@ class TriggerCustomEvent(ActionType):
 @register
 class ReturnData(ActionType):
     name = "return_data"
+    summary_template = "Return data: {data}"
     writes = False
     label = "Return data"
     family = "flow"
@@ -126,6 +128,7 @@ class ReturnData(ActionType):
 @register
 class Terminate(ActionType):
     name = "terminate"
+    summary_template = "Terminate this workflow"
     writes = False
     label = "Terminate this workflow"
     family = "flow"
@@ -144,6 +147,7 @@ class Terminate(ActionType):
 @register
 class Log(ActionType):
     name = "log"
+    summary_template = "Log: {message}"
     writes = False
     label = "Write to the log"
     family = "flow"

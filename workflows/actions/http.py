@@ -99,6 +99,7 @@ def read_limited(response: httpx.Response, limit: int) -> bytes:
 @register
 class HttpRequest(ActionType):
     name = "http_request"
+    summary_template = "{method} {url}"
     writes = False
     waits_on_network = True
     label = "Send an HTTP request"

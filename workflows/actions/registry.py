@@ -99,6 +99,9 @@ class ActionType:
     #: True for an action that waits on another server (http_request): done while the run
     #: holds SQLite's write lock, it stalls every other write (``engine.advice``)
     waits_on_network: ClassVar[bool] = False
+    #: the step's one-line summary in the editor, from its config keys ("Make changes to
+    #: {thing}: {changes}"); a key left empty is dropped with what surrounds it
+    summary_template: ClassVar[str] = ""
 
     def check(self, config: dict[str, Any], ctx: CompileContext) -> None:
         """Checks beyond each field's own (e.g. field names of a data type).
@@ -117,11 +120,43 @@ class ActionType:
 
         return ANY
 
+    def summary(self, config: dict[str, Any]) -> str:
+        """The step in plain words: "Make changes to params.order: status = paid"."""
+        template = self.summary_template or self.label
+        values = {f.key: brief(config.get(f.key)) for f in self.fields}
+        try:
+            text = template.format_map(_Missing(values))
+        except (KeyError, ValueError, IndexError):
+            text = self.label
+        return " ".join(text.replace(" :", ":").split()).rstrip(":").strip() or self.label
+
     def field(self, key: str) -> ConfigField:
         for f in self.fields:
             if f.key == key:
                 return f
         raise KeyError(key)
+
+
+class _Missing(dict):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def brief(value: Any, limit: int = 60) -> str:
+    """A config value in few words: an expression without its braces, a mapping as
+    "key = value, …"."""
+    if value is None or value == "" or value == {} or value == []:
+        return ""
+    if isinstance(value, dict):
+        parts = [f"{k} = {brief(v, 30)}" for k, v in list(value.items())[:3]]
+        text = ", ".join(parts) + (", …" if len(value) > 3 else "")
+    elif isinstance(value, list | tuple):
+        text = ", ".join(brief(v, 30) for v in value)
+    else:
+        text = str(value).strip()
+        if text.startswith("{{") and text.endswith("}}") and text.count("{{") == 1:
+            text = text[2:-2].strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 _REGISTRY: dict[str, ActionType] = {}

@@ -69,6 +69,9 @@ TRIGGER_NAMES = frozenset({"thing", "thing_before"})
 #: Validators for a workflow's ``schedule`` key, called with the schedule and the
 #: workflow's parameters; set by the scheduler app when it loads.
 schedule_validators: list[Callable[[Any, tuple[ParamSpec, ...]], None]] = []
+#: ``recurrence(schedule, now, count)``: the next times a ``schedule`` fires, for the
+#: editor's preview; set by the scheduler app when it loads
+recurrence: Callable[[Any, Any, int], list[Any]] | None = None
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ per process.
 from __future__ import annotations
 
 import decimal
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -269,7 +270,7 @@ def _parse_expression(source: str) -> nodes.Expr:
         if not parser.stream.eos:
             raise TemplateSyntaxError("unexpected text after the expression", 1)
     except TemplateSyntaxError as exc:
-        raise ExpressionError(f"syntax error in {source!r}: {exc.message}") from None
+        raise ExpressionError(f"syntax error in {source!r}: {plain_syntax(exc.message)}") from None
     except RecursionError:
         raise _too_deep(source) from None
     _check_nesting(expr, source)
@@ -280,7 +281,7 @@ def _parse_template(source: str) -> nodes.Template:
     try:
         template = environment.parse(source)
     except TemplateSyntaxError as exc:
-        raise ExpressionError(f"syntax error in {source!r}: {exc.message}") from None
+        raise ExpressionError(f"syntax error in {source!r}: {plain_syntax(exc.message)}") from None
     except RecursionError:
         raise _too_deep(source) from None
     # the template and its output nodes are two levels above the expressions
@@ -292,6 +293,37 @@ def _parse_template(source: str) -> nodes.Template:
                 "(conditions go in 'only when')"
             )
     return template
+
+
+_SYNTAX = [
+    # Jinja's words (its "print statement", "end of template", tokens) in a builder's
+    (re.compile(r"[Ee]xpected an expression, got 'end of print statement'"),
+     "the {{ }} is empty: write an expression in it"),
+    (re.compile(r"unexpected '\}', expected '(\)|\])'"),
+     r"a closing \1 is missing"),
+    (re.compile(r"unexpected (?:end of template|'end of template'|'end of print statement')"
+                r"(?:, expected '(\)|\])')?.*"),
+     "the expression ends too early: something is missing at its end"),
+    (re.compile(r"expected token 'end of print statement', got '([^']*)'"),
+     r"unexpected '\1': is an operator (+, ==, and...) or a comma missing before it?"),
+    (re.compile(r"expected token 'name', got 'end of print statement'"),
+     "a name is missing at the end (after | or .)"),
+    (re.compile(r"expected token '([^']*)', got '([^']*)'"), r"expected '\1' where '\2' is"),
+    (re.compile(r"unexpected char '(['\"])' at \d+"), r"a text in quotes is not closed: \1"),
+    (re.compile(r"unexpected char '([^']*)' at \d+"), r"'\1' cannot be used in an expression"),
+    (re.compile(r"unexpected '\}'$"), "close the expression with }} (two braces)"),
+    (re.compile(r"unexpected text after the expression"),
+     "unexpected text after the expression: is an operator (==, and, +...) missing?"),
+]  # fmt: skip
+
+
+def plain_syntax(message: str) -> str:
+    """A Jinja syntax error in a builder's words (no "print statement" or "token")."""
+    message = message.rstrip(".")
+    for pattern, plain in _SYNTAX:
+        if pattern.search(message):
+            return pattern.sub(plain, message) if "\\" in plain else plain
+    return message
 
 
 def _single_expression(source: str) -> str | None:
