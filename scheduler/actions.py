@@ -94,9 +94,12 @@ class ScheduleWorkflow(ActionType):
   at: "{{ now + days(7) }}"
   params: {order: "{{ params.order }}"}"""
     fields = (
-        ConfigField("workflow", FieldKind.WORKFLOW, help_text="An API workflow."),
+        ConfigField(
+            "workflow", FieldKind.WORKFLOW, workflow_kind="api", help_text="An API workflow."
+        ),
         ConfigField(
             "at",
+            expects="date",
             required=False,
             help_text="When: a date, ISO 8601 text or epoch milliseconds. Empty: now.",
             example="{{ now + days(7) }}",
@@ -110,6 +113,7 @@ class ScheduleWorkflow(ActionType):
         ),
         ConfigField(
             "ignore_privacy",
+            expects="yes_no",
             required=False,
             default=False,
             help_text="true: run it ignoring privacy rules, whatever its own setting.",
@@ -157,9 +161,14 @@ class ScheduleWorkflowOnList(ActionType):
   interval: 5"""
     fields = (
         ConfigField(
-            "list", help_text="A list of things (or of values).", example="{{ search(...) }}"
+            "list",
+            expects="list",
+            help_text="A list of things (or of values).",
+            example="{{ search(...) }}",
         ),
-        ConfigField("workflow", FieldKind.WORKFLOW, help_text="An API workflow."),
+        ConfigField(
+            "workflow", FieldKind.WORKFLOW, workflow_kind="api", help_text="An API workflow."
+        ),
         ConfigField(
             "params",
             FieldKind.MAPPING,
@@ -169,7 +178,9 @@ class ScheduleWorkflowOnList(ActionType):
             per_item=True,
             keys_of="params_of:workflow",
         ),
-        ConfigField("at", required=False, help_text="When the first runs. Empty: now."),
+        ConfigField(
+            "at", required=False, expects="date", help_text="When the first runs. Empty: now."
+        ),
         ConfigField(
             "interval",
             FieldKind.NUMBER,
@@ -308,8 +319,15 @@ class ScheduleRecurring(ActionType):
   frequency: every 1 day
   start: "{{ now + hours(1) }}\""""
     fields = (
-        ConfigField("workflow", FieldKind.WORKFLOW, help_text="An API workflow."),
-        ConfigField("thing", help_text="The thing it is bound to.", example="{{ current_user }}"),
+        ConfigField(
+            "workflow", FieldKind.WORKFLOW, workflow_kind="api", help_text="An API workflow."
+        ),
+        ConfigField(
+            "thing",
+            expects="thing",
+            help_text="The thing it is bound to.",
+            example="{{ current_user }}",
+        ),
         ConfigField(
             "frequency",
             help_text="A cron expression ('0 3 * * *') or 'every N units'.",
@@ -382,7 +400,7 @@ class CancelRecurring(ActionType):
   thing: "{{ current_user }}\""""
     fields = (
         ConfigField("workflow", FieldKind.WORKFLOW, help_text="The recurring API workflow."),
-        ConfigField("thing", help_text="The thing it is bound to."),
+        ConfigField("thing", expects="thing", help_text="The thing it is bound to."),
     )
 
     def result_kind(self, config: dict[str, Any], scope: Any) -> Kind:

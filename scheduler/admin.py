@@ -499,7 +499,7 @@ class ScheduledRunAdmin(CappedCountMixin, ReadOnlyDetailMixin, admin.ModelAdmin)
     readonly_fields = tuple(f for _, options in fieldsets for f in options["fields"])
 
     class Media:
-        css = {"all": ("scheduler/scheduler_admin.css", "workflows/workflow_editor.css")}
+        css = {"all": ("scheduler/scheduler_admin.css", "workflows/run_log.css")}
 
     # --- list ---------------------------------------------------------------------------
 
@@ -887,7 +887,7 @@ class RecurringEventAdmin(CappedCountMixin, ReadOnlyDetailMixin, admin.ModelAdmi
     readonly_fields = tuple(f for _, options in fieldsets for f in options["fields"])
 
     class Media:
-        css = {"all": ("scheduler/scheduler_admin.css", "workflows/workflow_editor.css")}
+        css = {"all": ("scheduler/scheduler_admin.css", "workflows/run_log.css")}
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str

@@ -279,7 +279,9 @@ class MakeChanges(ActionType):
   thing: "{{ params.order }}"
   changes: {status: paid, paid_at: "{{ now }}"}"""
     fields = (
-        ConfigField("thing", help_text="The thing to change.", example="{{ params.order }}"),
+        ConfigField(
+            "thing", expects="thing", help_text="The thing to change.", example="{{ params.order }}"
+        ),
         ConfigField(
             "changes",
             FieldKind.MAPPING,
@@ -320,6 +322,7 @@ class MakeChangesToList(ActionType):
     fields = (
         ConfigField(
             "list",
+            expects="list",
             help_text="The things to change.",
             example="{{ search('examples.Order', status='new') }}",
         ),
@@ -353,7 +356,11 @@ class DeleteThing(ActionType):
     description = "Deletes one thing; later steps get the number deleted (0 or 1)."
     example = """- type: delete_thing
   thing: "{{ params.code }}\""""
-    fields = (ConfigField("thing", help_text="The thing to delete.", example="{{ params.code }}"),)
+    fields = (
+        ConfigField(
+            "thing", expects="thing", help_text="The thing to delete.", example="{{ params.code }}"
+        ),
+    )
 
     def result_kind(self, config: dict[str, Any], scope: Any) -> Kind:
         return kinds.WHOLE_NUMBER
@@ -377,6 +384,7 @@ class DeleteList(ActionType):
     fields = (
         ConfigField(
             "list",
+            expects="list",
             help_text="The things to delete.",
             example="{{ search('examples.VerificationCode', verified=true) }}",
         ),

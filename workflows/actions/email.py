@@ -18,6 +18,7 @@ from django.db import models, transaction
 
 from ..engine import kinds
 from ..engine.kinds import Kind
+from ..engine.outbox import current_outbox
 from ..engine.values_types import ThingList
 from ..exceptions import WorkflowError
 from ..masking import mask_text
@@ -112,6 +113,14 @@ class SendEmail(ActionType):
         )
         if inputs.get("html"):
             message.attach_alternative(str(inputs["html"]), "text/html")
+        outbox = current_outbox()
+        if outbox is not None:  # a test run: never committed; recorded, sent if asked
+            outbox.emails.append(
+                {"to": to, "cc": message.cc, "subject": subject, "body": message.body}
+            )
+            if outbox.send:
+                _deliver(message, run.current_step)
+            return {"to": to, "subject": subject}
         transaction.on_commit(partial(_deliver, message, run.current_step))
         return {"to": to, "subject": subject}
 

@@ -50,7 +50,12 @@ class TriggerCustomEvent(ActionType):
   workflow: order-summary
   params: {order: "{{ params.order }}"}"""
     fields = (
-        ConfigField("workflow", FieldKind.WORKFLOW, help_text="A workflow of kind custom event."),
+        ConfigField(
+            "workflow",
+            FieldKind.WORKFLOW,
+            workflow_kind="custom_event",
+            help_text="A workflow of kind custom event.",
+        ),
         ConfigField(
             "params",
             FieldKind.MAPPING,
@@ -102,6 +107,7 @@ class ReturnData(ActionType):
     fields = (
         ConfigField(
             "data",
+            expects="object",
             help_text="A mapping of keys to values.",
             example='ok: true\norder: "{{ params.order.id }}"',
         ),

@@ -12,6 +12,7 @@ import httpx
 from .. import conf, jsontext
 from ..engine import kinds
 from ..engine.kinds import Kind
+from ..engine.outbox import current_outbox
 from ..engine.sandbox import _finalize
 from ..exceptions import WorkflowError
 from .outbound import build_client
@@ -187,6 +188,13 @@ class HttpRequest(ActionType):
         elif inputs.get("body") not in (None, ""):
             kwargs["content"] = str(inputs["body"]).encode()
         method = inputs.get("method") or "GET"
+        outbox = current_outbox()
+        if outbox is not None:  # a test run: recorded; sent only when the builder asks
+            outbox.requests.append(
+                {"method": method, "url": str(target), "sent": outbox.send, **_shown(kwargs)}
+            )
+            if not outbox.send:
+                return {"status": None, "headers": {}, "json": None, "text": "", "sent": False}
         try:
             with (
                 build_client(timeout) as client,
@@ -210,3 +218,14 @@ class HttpRequest(ActionType):
             "json": body_json,
             "text": text,
         }
+
+
+def _shown(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """What a test run shows of a request it records: headers (secret ones masked by the
+    run log) and the body."""
+    shown: dict[str, Any] = {"headers": dict(kwargs.get("headers") or {})}
+    if "json" in kwargs:
+        shown["json"] = kwargs["json"]
+    elif "content" in kwargs:
+        shown["body"] = kwargs["content"].decode(errors="replace")
+    return shown

@@ -64,6 +64,11 @@ class ConfigField:
     #: ``<key>``, or of the thing (or list of things) it gives; ``"params_of:<key>"`` —
     #: the parameters of the workflow named by config key ``<key>``
     keys_of: str = ""
+    #: what kind of value belongs here ("thing", "list", "date", "yes_no", "object"...): the
+    #: editor's picker offers what fits (and what leads to it); empty: any value
+    expects: str = ""
+    #: for a workflow field, the kind of workflow it names ("custom_event", "api")
+    workflow_kind: str = ""
 
     @property
     def title(self) -> str:

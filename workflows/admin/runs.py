@@ -99,7 +99,7 @@ class RunAdmin(ReadOnlyMixin, admin.ModelAdmin):
     inlines = (StepRunInline,)
 
     class Media:
-        css = {"all": ("workflows/workflow_editor.css",)}
+        css = {"all": ("workflows/run_log.css",)}
 
     fieldsets = (
         (

@@ -78,9 +78,7 @@ OPERATIONS: dict[str, list[tuple[str, str, str]]] = {
 def editor_catalog() -> dict[str, Any]:
     """The registries as the editor reads them (one JSON document per page load)."""
     return {
-        "families": [
-            {"name": name, "label": label} for name, label in registry.FAMILIES.items()
-        ],
+        "families": [{"name": name, "label": label} for name, label in registry.FAMILIES.items()],
         "actions": [_action(action) for action in registry.all_types()],
         "parameter_types": [
             {"name": t.name, "label": t.label, "needs_data_type": t.needs_data_type}
@@ -88,12 +86,12 @@ def editor_catalog() -> dict[str, Any]:
         ],
         "data_types": {label: _data_type(label) for label in data_types.allowed_labels()},
         "workflows": _workflows(),
-        "functions": [
-            {"name": f.name, "doc": f.doc.split("\n", 1)[0]} for f in FUNCTIONS.values()
-        ],
+        "functions": [{"name": f.name, "doc": f.doc.split("\n", 1)[0]} for f in FUNCTIONS.values()],
         "operations": {
-            kind: [{"label": label, "template": template, "gives": gives}
-                   for label, template, gives in ops]  # fmt: skip
+            kind: [
+                {"label": label, "template": template, "gives": gives}
+                for label, template, gives in ops
+            ]  # fmt: skip
             for kind, ops in OPERATIONS.items()
         },
         "settings": sorted(conf.get("SETTINGS")),
@@ -142,6 +140,10 @@ def _field(f: ConfigField) -> dict[str, Any]:
         out["extra_names"] = sorted(f.extra_names)
     if f.keys_of:
         out["keys_of"] = f.keys_of
+    if f.expects:
+        out["expects"] = f.expects
+    if f.workflow_kind:
+        out["workflow_kind"] = f.workflow_kind
     return out
 
 
@@ -154,7 +156,7 @@ def _data_type(label: str) -> dict[str, Any]:
         entry: dict[str, Any] = {"name": name, **kind.as_dict()}
         field = _model_field(model, name)
         if field is not None:
-            entry["label"] = str(field.verbose_name)
+            entry["title"] = str(field.verbose_name)
             entry["writable"] = name in writable and field.editable
             entry["required"] = _required(field)
             if field.choices and not field.is_relation:

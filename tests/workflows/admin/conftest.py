@@ -110,3 +110,26 @@ def make_run(db) -> Callable[..., Run]:
         return run
 
     return make
+
+
+# --- the workflow editor: the page's data, and what its Save sends --------------------------
+
+
+def editor_data(response) -> dict[str, Any]:
+    """The JSON the editor page gives its script (definition, issues, catalog, urls)."""
+    assert response.status_code == 200, response.status_code
+    return response.context["editor_data"]
+
+
+def send_definition(client: Client, url: str, definition: dict[str, Any], button: str = "_save"):
+    """What the editor's Save sends: the whole workflow as one JSON definition."""
+    import json
+
+    return client.post(url, {"definition": json.dumps(definition), "mode": "editor", button: "1"})
+
+
+def edited(client: Client, url: str) -> dict[str, Any]:
+    """The definition an editor page starts from (to change a part and send it back)."""
+    import copy
+
+    return copy.deepcopy(editor_data(client.get(url))["definition"])

@@ -11,7 +11,7 @@ from workflows import audit
 from workflows.admin.audit import definition_diff
 from workflows.models import DefinitionChange, Workflow
 
-from .conftest import append_row, errors, form_data, row_index
+from .conftest import edited, editor_data, send_definition
 
 ADD_URL = "/admin/workflows/workflow/add/"
 CHANGES = "/admin/workflows/definitionchange/"
@@ -30,12 +30,16 @@ def only_change() -> DefinitionChange:
 
 
 def test_adding_a_workflow_records_its_definition(root_client, superuser):
-    data = form_data(root_client.get(ADD_URL))
-    data.update(name="welcome", kind="api", auth="user", timeout="60")
-    append_row(data, "parameters", key="who", type="text")
-    append_row(data, "actions", type="log", cfg__log__message="hi {{ params.who }}")
-    response = root_client.post(ADD_URL, data)
-    assert response.status_code == 302, errors(response)
+    definition = {
+        "name": "welcome",
+        "kind": "api",
+        "auth": "user",
+        "timeout": 60,
+        "parameters": [{"key": "who", "type": "text"}],
+        "actions": [{"type": "log", "message": "hi {{ params.who }}"}],
+    }
+    response = send_definition(root_client, ADD_URL, definition)
+    assert response.status_code == 302, editor_data(response)["issues"]
 
     change = only_change()
     assert (change.kind, change.name, change.action, change.source) == (
@@ -46,19 +50,18 @@ def test_adding_a_workflow_records_its_definition(root_client, superuser):
     )
     assert (change.user, change.username) == (superuser, "root")
     assert change.before is None
-    # "after" is the saved definition, inlines included
+    # "after" is the saved definition, parameters and actions included
     assert change.after["name"] == "welcome" and change.after["timeout"] == 60
     assert change.after["parameters"] == [{"key": "who", "type": "text"}]
     assert change.after["actions"] == [{"type": "log", "message": "hi {{ params.who }}"}]
 
 
 def test_changing_a_workflow_records_before_and_after(root_client, superuser, wf, change_url):
-    data = form_data(root_client.get(change_url(wf)))
-    data["description"] = "now described"
-    i = row_index(data, "actions", "step_id", "hello")
-    data[f"actions-{i}-cfg__log__message"] = "hello again"
-    response = root_client.post(change_url(wf), data)
-    assert response.status_code == 302, errors(response)
+    definition = edited(root_client, change_url(wf))
+    definition["description"] = "now described"
+    definition["actions"][0]["message"] = "hello again"
+    response = send_definition(root_client, change_url(wf), definition)
+    assert response.status_code == 302, editor_data(response)["issues"]
 
     change = only_change()
     assert (change.action, change.name, change.username) == ("changed", "greet", "root")
@@ -68,24 +71,24 @@ def test_changing_a_workflow_records_before_and_after(root_client, superuser, wf
     assert change.after["actions"][0]["message"] == "hello again"
 
 
-def test_an_inline_only_change_is_recorded(root_client, wf, change_url):
-    data = form_data(root_client.get(change_url(wf)))
-    append_row(data, "actions", type="log", cfg__log__message="second")
-    assert root_client.post(change_url(wf), data).status_code == 302
+def test_adding_a_step_is_recorded(root_client, wf, change_url):
+    definition = edited(root_client, change_url(wf))
+    definition["actions"].append({"type": "log", "message": "second"})
+    assert send_definition(root_client, change_url(wf), definition).status_code == 302
     change = only_change()
     assert len(change.before["actions"]) == 1 and len(change.after["actions"]) == 2
 
 
 def test_saving_without_changes_records_nothing(root_client, wf, change_url):
-    data = form_data(root_client.get(change_url(wf)))
-    assert root_client.post(change_url(wf), data).status_code == 302
+    definition = edited(root_client, change_url(wf))
+    assert send_definition(root_client, change_url(wf), definition).status_code == 302
     assert not DefinitionChange.objects.exists()
 
 
 def test_a_refused_save_records_nothing(root_client, wf, change_url):
-    data = form_data(root_client.get(change_url(wf)))
-    data["only_when"] = "params.nope > 1"  # an unknown parameter: refused at save
-    response = root_client.post(change_url(wf), data)
+    definition = edited(root_client, change_url(wf))
+    definition["only_when"] = "params.nope > 1"  # an unknown parameter: refused at save
+    response = send_definition(root_client, change_url(wf), definition)
     assert response.status_code == 200
     assert not DefinitionChange.objects.exists()
 
@@ -156,9 +159,9 @@ def test_record_change_without_a_user_and_with_nothing_changed(db):
 
 
 def test_the_page_lists_filters_and_shows_a_diff(root_client, wf, change_url):
-    data = form_data(root_client.get(change_url(wf)))
-    data["description"] = "described"
-    root_client.post(change_url(wf), data)
+    definition = edited(root_client, change_url(wf))
+    definition["description"] = "described"
+    send_definition(root_client, change_url(wf), definition)
     audit.record_change(
         kind="privacy_rule",
         name="owner",

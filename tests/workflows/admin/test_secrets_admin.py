@@ -11,7 +11,7 @@ from django.contrib.admin.models import LogEntry
 from workflows import secrets
 from workflows.models import DefinitionChange, Secret, Workflow
 
-from .conftest import append_row, errors, form_data
+from .conftest import editor_data, send_definition
 
 ADD_SECRET = "/admin/workflows/secret/add/"
 SECRETS = "/admin/workflows/secret/"
@@ -89,36 +89,43 @@ def test_only_staff_with_permission_see_secrets(client, staff_user):
 # --- the workflow editor ---------------------------------------------------------------------
 
 
-def test_the_webhook_field_is_validated_and_saved(root_client, env_secret):
-    data = form_data(root_client.get(ADD_WORKFLOW))
-    assert "webhook" in data
-    data.update(name="hook", kind="api", expose="on", auth="none", timeout="60")
-    data["webhook"] = json.dumps({"secret": "NOPE", "scheme": "stripe"})
-    response = root_client.post(ADD_WORKFLOW, data)
-    found = list(errors(response)["workflow"]["webhook"])
-    assert any("no operator secret named 'NOPE'" in m for m in found)
-    data["webhook"] = json.dumps({"secret": "FROM_ENV", "scheme": "hmac", "algorithm": "md5"})
-    found = list(errors(root_client.post(ADD_WORKFLOW, data))["workflow"]["webhook"])
+def test_the_webhook_signature_is_validated_and_saved(root_client, env_secret):
+    definition = {"name": "hook", "kind": "api", "expose": True, "auth": "none", "timeout": 60}
+
+    def issues(webhook):
+        response = send_definition(root_client, ADD_WORKFLOW, {**definition, "webhook": webhook})
+        return [i["message"] for i in editor_data(response)["issues"] if i["path"][0] == "webhook"]
+
+    assert any(
+        "no operator secret named 'NOPE'" in m
+        for m in issues({"secret": "NOPE", "scheme": "stripe"})
+    )
+    found = issues({"secret": "FROM_ENV", "scheme": "hmac", "algorithm": "md5"})
     assert any("algorithm must be one of" in m for m in found)
     assert any("header is required" in m for m in found)
     assert not Workflow.objects.exists()
 
-    data["webhook"] = json.dumps({"secret": "FROM_ENV", "scheme": "stripe", "tolerance": 120})
-    response = root_client.post(ADD_WORKFLOW, data)
-    assert response.status_code == 302, errors(response)
+    webhook = {"secret": "FROM_ENV", "scheme": "stripe", "tolerance": 120}
+    response = send_definition(root_client, ADD_WORKFLOW, {**definition, "webhook": webhook})
+    assert response.status_code == 302
     workflow = Workflow.objects.get(name="hook")
-    assert workflow.webhook == {"secret": "FROM_ENV", "scheme": "stripe", "tolerance": 120}
-    html = root_client.get(f"/admin/workflows/workflow/{workflow.pk}/change/").content.decode()
-    assert "FROM_ENV" in html and "docs/webhooks.md" in html
+    assert workflow.webhook == webhook
+    page = editor_data(root_client.get(f"/admin/workflows/workflow/{workflow.pk}/change/"))
+    assert page["definition"]["webhook"] == webhook
+    assert "FROM_ENV" in page["catalog"]["secrets"]  # offered in the signature's form
 
 
 def test_a_parameter_can_be_marked_secret(root_client):
-    data = form_data(root_client.get(ADD_WORKFLOW))
-    data.update(name="login", kind="api", auth="none", timeout="60")
-    append_row(data, "parameters", key="password", type="text", secret="on")
-    append_row(data, "parameters", key="email", type="text")
-    response = root_client.post(ADD_WORKFLOW, data)
-    assert response.status_code == 302, errors(response)
+    definition = {
+        "name": "login",
+        "auth": "none",
+        "parameters": [
+            {"key": "password", "type": "text", "secret": True},
+            {"key": "email", "type": "text"},
+        ],
+    }
+    response = send_definition(root_client, ADD_WORKFLOW, definition)
+    assert response.status_code == 302
     params = {p.key: p.secret for p in Workflow.objects.get(name="login").parameters.all()}
     assert params == {"password": True, "email": False}
 

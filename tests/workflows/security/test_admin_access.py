@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from scheduler.models import ScheduledRun, Status
-from tests.workflows.admin.conftest import form_data
+from tests.workflows.admin.conftest import edited, send_definition
 from workflows.groups import GROUPS, create_missing_groups
 from workflows.models import Run, Workflow
 
@@ -146,9 +146,9 @@ def test_change_permission_edits_workflows_but_does_not_read_runs(staff, superus
     client = staff("workflows.view_workflow", "workflows.change_workflow")
     page = client.get(f"{WORKFLOWS}{wf.pk}/change/")
     assert page.status_code == 200 and b'name="_save"' in page.content
-    data = form_data(page)
-    data["description"] = "edited by an editor"
-    assert client.post(f"{WORKFLOWS}{wf.pk}/change/", data).status_code == 302
+    definition = edited(client, f"{WORKFLOWS}{wf.pk}/change/")
+    definition["description"] = "edited by an editor"
+    assert send_definition(client, f"{WORKFLOWS}{wf.pk}/change/", definition).status_code == 302
     assert Workflow.objects.get(pk=wf.pk).description == "edited by an editor"
     assert client.get(RUNS).status_code == 403
     assert client.get(f"{RUNS}{run.pk}/change/").status_code == 403
@@ -205,9 +205,9 @@ def test_workflow_editors_edit_run_and_read_history(staff, wf):
     assert page.status_code == 200
     html = page.content.decode()
     assert "Run now" in html and "Definition history" in html
-    data = form_data(page)
-    data["description"] = "edited"
-    assert client.post(f"{WORKFLOWS}{wf.pk}/change/", data).status_code == 302
+    definition = edited(client, f"{WORKFLOWS}{wf.pk}/change/")
+    definition["description"] = "edited"
+    assert send_definition(client, f"{WORKFLOWS}{wf.pk}/change/", definition).status_code == 302
     assert client.get(RUNS).status_code == 200
     assert client.get("/admin/workflows/definitionchange/").status_code == 200
     assert client.get(SCHEDULER).status_code == 403

@@ -9,7 +9,8 @@ from django.test import Client
 from workflows.api.schema import hooks
 from workflows.models import Parameter, Workflow
 
-from ...admin.conftest import append_row, errors, form_data
+from ...admin.conftest import editor_data, send_definition
+from ...admin.conftest import edited as edited_definition
 from .conftest import request_schema, result_schema
 
 PATH = "/api/1.1/wf/edited"
@@ -94,11 +95,11 @@ def test_a_parameter_added_and_auth_changed_in_the_admin_show_at_once(
 ):
     assert document()["paths"][PATH]["post"]["security"] == [{"bearerAuth": []}]
     url = f"/admin/workflows/workflow/{edited.pk}/change/"
-    data = form_data(root_client.get(url))
-    data["auth"] = "none"
-    append_row(data, "parameters", key="when", type="date", optional="on")
-    response = root_client.post(url, data)
-    assert response.status_code == 302, errors(response)
+    definition = edited_definition(root_client, url)
+    definition["auth"] = "none"
+    definition["parameters"].append({"key": "when", "type": "date", "optional": True})
+    response = send_definition(root_client, url, definition)
+    assert response.status_code == 302, editor_data(response)["issues"]
     operation = document()["paths"][PATH]["post"]
     assert "security" not in operation
     body = request_schema(document(), PATH)
