@@ -9,8 +9,8 @@ from django.test import Client
 from workflows.api.schema import hooks
 from workflows.models import Parameter, Workflow
 
-from ...admin.conftest import editor_data, send_definition
 from ...admin.conftest import edited as edited_definition
+from ...admin.conftest import editor_data, send_definition
 from .conftest import request_schema, result_schema
 
 PATH = "/api/1.1/wf/edited"
