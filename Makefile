@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 # Re-install whenever pyproject.toml changes.
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install run test bench lint format clean
+.PHONY: install run test bench lint format clean assets
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -48,5 +48,12 @@ format: install
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
+# The editor's vendored front-end libraries (workflows/static/workflows/vendor/, committed):
+# installs the exact packages of package-lock.json and rebuilds the bundle and its
+# LICENSES.txt. Needs Node 18+ and npm; `make run` and `make test` do not (assets/README.md).
+assets:
+	npm ci --ignore-scripts --no-audit --no-fund
+	node assets/build.mjs
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info node_modules
