@@ -110,10 +110,21 @@ def param_fields(spec: ParamSpec) -> dict[str, forms.Field]:
     return {spec.key: field}
 
 
+#: the field that makes "Run now" an explicit choice: it runs on live data
+CONFIRM_FIELD = "_confirm_live"
+
+
 def run_form_class(compiled: CompiledWorkflow) -> type[forms.Form]:
     fields: dict[str, forms.Field] = {}
     for spec in compiled.parameters:
         fields.update(param_fields(spec))
+    fields[CONFIRM_FIELD] = forms.BooleanField(
+        required=True,
+        label="Run on live data",
+        help_text="This is not a test run: what the workflow changes is saved, its emails are "
+        "sent and its calls are made. (The editor's Test run changes nothing.)",
+        error_messages={"required": "Tick this box to run the workflow on live data."},
+    )
     return type("RunNowForm", (forms.Form,), {**fields, "required_css_class": "required"})
 
 

@@ -11,6 +11,9 @@ from workflows.models import Run
 
 from .conftest import ORDER_PARAM
 
+#: the box that says "yes, on live data"
+LIVE = {"_confirm_live": "on"}
+
 
 def run_url(workflow) -> str:
     return f"/admin/workflows/workflow/{workflow.pk}/run/"
@@ -57,7 +60,15 @@ def test_get_shows_a_field_per_parameter(root_client, process_order):
     response = root_client.get(run_url(process_order))
     assert response.status_code == 200
     form = response.context["form"]
-    assert list(form.fields) == ["order", "note", "count", "urgent", "tags", "when"]
+    assert list(form.fields) == [
+        "order",
+        "note",
+        "count",
+        "urgent",
+        "tags",
+        "when",
+        "_confirm_live",
+    ]
     assert form.fields["order"].required and not form.fields["note"].required
     assert not form.fields["count"].required and form.fields["count"].initial == "2"
     assert "examples.Order" in form.fields["order"].help_text
@@ -70,7 +81,8 @@ def test_post_runs_the_workflow_and_shows_steps_and_result(
     root_client, process_order, order, superuser
 ):
     response = root_client.post(
-        run_url(process_order), {"order": str(order.pk), "tags": "a\r\n\r\nb\r\n", "urgent": "no"}
+        run_url(process_order),
+        {**LIVE, "order": str(order.pk), "tags": "a\r\n\r\nb\r\n", "urgent": "no"},
     )
     assert response.status_code == 200
     result = response.context["result"]
@@ -95,7 +107,7 @@ def test_post_runs_the_workflow_and_shows_steps_and_result(
 
 
 def test_a_missing_required_parameter_is_shown_on_its_field(root_client, process_order):
-    response = root_client.post(run_url(process_order), {"note": "x"})
+    response = root_client.post(run_url(process_order), {**LIVE, "note": "x"})
     assert response.status_code == 200
     assert response.context["form"].errors["order"]
     assert "result" not in response.context
@@ -103,13 +115,15 @@ def test_a_missing_required_parameter_is_shown_on_its_field(root_client, process
 
 
 def test_engine_parameter_errors_are_shown_on_the_right_field(root_client, process_order, order):
-    response = root_client.post(run_url(process_order), {"order": "999999"})
+    response = root_client.post(run_url(process_order), {**LIVE, "order": "999999"})
     assert "no examples.Order with id" in response.context["form"].errors["order"][0]
 
-    response = root_client.post(run_url(process_order), {"order": order.pk, "count": "many"})
+    response = root_client.post(
+        run_url(process_order), {**LIVE, "order": order.pk, "count": "many"}
+    )
     assert "expected a number" in response.context["form"].errors["count"][0]
 
-    response = root_client.post(run_url(process_order), {"order": order.pk, "when": "soon"})
+    response = root_client.post(run_url(process_order), {**LIVE, "order": order.pk, "when": "soon"})
     assert "ISO 8601" in response.context["form"].errors["when"][0]
     assert not Run.objects.exists()
 
@@ -125,7 +139,7 @@ def test_a_failing_run_shows_its_error_and_steps(root_client, make_workflow):
             {"type": "log", "message": "never"},
         ],
     )
-    response = root_client.post(run_url(wf), {"email": "<not an address>"})
+    response = root_client.post(run_url(wf), {**LIVE, "email": "<not an address>"})
     result = response.context["result"]
     assert result.run.status == RunStatus.FAILED
     html = response.content.decode()
@@ -140,7 +154,12 @@ def test_custom_events_return_data(root_client, make_workflow):
         kind="custom_event",
         actions=[{"type": "return_data", "data": {"ok": True}}],
     )
-    response = root_client.post(run_url(wf), {})
+    response = root_client.post(
+        run_url(wf),
+        {
+            **LIVE,
+        },
+    )
     assert response.context["result"].response == {"ok": True}
 
 
@@ -152,7 +171,12 @@ def test_triggers_cannot_be_run_from_here(root_client, make_workflow):
         on=["update"],
         actions=[{"type": "log", "message": "x"}],
     )
-    response = root_client.post(run_url(wf), {})
+    response = root_client.post(
+        run_url(wf),
+        {
+            **LIVE,
+        },
+    )
     assert response.status_code == 200
     assert "form" not in response.context
     assert not Run.objects.exists()
@@ -163,7 +187,7 @@ def test_staff_without_the_permission_get_403(staff_user, process_order, order):
     client.force_login(staff_user)
     staff_user.user_permissions.add(Permission.objects.get(codename="view_workflow"))
     assert client.get(run_url(process_order)).status_code == 403
-    assert client.post(run_url(process_order), {"order": order.pk}).status_code == 403
+    assert client.post(run_url(process_order), {**LIVE, "order": order.pk}).status_code == 403
     assert not Run.objects.exists()
 
     staff_user.user_permissions.add(Permission.objects.get(codename="run_workflow"))
@@ -174,7 +198,7 @@ def test_staff_without_the_permission_get_403(staff_user, process_order, order):
 def test_non_staff_users_are_sent_to_the_login_page(user, process_order, order):
     client = Client()
     client.force_login(user)
-    response = client.post(run_url(process_order), {"order": order.pk})
+    response = client.post(run_url(process_order), {**LIVE, "order": order.pk})
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
     assert not Run.objects.exists()
 
@@ -182,7 +206,7 @@ def test_non_staff_users_are_sent_to_the_login_page(user, process_order, order):
 def test_the_form_is_csrf_protected(superuser, process_order, order):
     client = Client(enforce_csrf_checks=True)
     client.force_login(superuser)
-    assert client.post(run_url(process_order), {"order": order.pk}).status_code == 403
+    assert client.post(run_url(process_order), {**LIVE, "order": order.pk}).status_code == 403
     assert not Run.objects.exists()
 
 
@@ -197,7 +221,7 @@ def with_file(make_workflow):
 
 def test_a_file_parameter_takes_a_url(root_client, with_file):
     response = root_client.post(
-        run_url(with_file), {"doc__url": "https://example.com/a/report.pdf"}
+        run_url(with_file), {**LIVE, "doc__url": "https://example.com/a/report.pdf"}
     )
     assert response.context["result"].response == {"name": "report.pdf"}
 
@@ -207,13 +231,18 @@ def test_a_file_parameter_takes_an_upload(root_client, with_file, settings, tmp_
 
     settings.MEDIA_ROOT = tmp_path
     upload = SimpleUploadedFile("notes.txt", b"hello", content_type="text/plain")
-    response = root_client.post(run_url(with_file), {"doc": upload})
+    response = root_client.post(run_url(with_file), {**LIVE, "doc": upload})
     assert response.context["result"].response == {"name": "notes.txt"}
     assert list(tmp_path.rglob("notes.txt"))
 
 
 def test_a_missing_file_is_reported_on_its_field(root_client, with_file):
-    response = root_client.post(run_url(with_file), {})
+    response = root_client.post(
+        run_url(with_file),
+        {
+            **LIVE,
+        },
+    )
     assert "missing required parameter 'doc'" in response.context["form"].errors["doc"][0]
 
 
@@ -229,6 +258,16 @@ def test_a_secret_parameter_is_a_password_field_never_sent_back(root_client, mak
     page = root_client.get(run_url(workflow)).content.decode()
     assert 'type="password"' in page
     # a failing run re-renders the form: the secret is not in the page
-    response = root_client.post(run_url(workflow), {"password": "hunter2-xyz", "count": "x"})
+    response = root_client.post(
+        run_url(workflow), {**LIVE, "password": "hunter2-xyz", "count": "x"}
+    )
     assert response.status_code == 200
     assert "hunter2-xyz" not in response.content.decode()
+
+
+def test_running_on_live_data_must_be_confirmed(root_client, process_order, order):
+    response = root_client.post(run_url(process_order), {"order": str(order.pk)})
+    assert "Tick this box" in str(response.context["form"].errors["_confirm_live"])
+    assert "result" not in response.context and not Run.objects.exists()
+    order.refresh_from_db()
+    assert order.status == "new"
