@@ -10,7 +10,14 @@
  * See assets/README.md for the API, styling and keyboard behaviour.
  */
 import { Annotation, EditorState } from "@codemirror/state";
-import { EditorView, keymap, placeholder as placeholderText } from "@codemirror/view";
+import {
+  Decoration,
+  EditorView,
+  MatchDecorator,
+  ViewPlugin,
+  keymap,
+  placeholder as placeholderText,
+} from "@codemirror/view";
 import {
   autocompletion,
   closeCompletion,
@@ -40,6 +47,29 @@ const singleLine = EditorState.transactionFilter.of((tr) => {
  * still picks the highlighted option when the list is open. */
 const swallowEnter = keymap.of(
   ["Enter", "Shift-Enter", "Mod-Enter"].map((key) => ({ key, run: () => true })),
+);
+
+/** Dynamic parts ({{ expression }}) stand out from the text around them, as Bubble shows
+ * its dynamic data: the part is marked `bel-dynamic`, its braces `bel-brace` (drawn faint
+ * by editor-libs.css), so a builder reads "Order #[params.order.id] confirmed". */
+const dynamicParts = new MatchDecorator({
+  regexp: /\{\{[\s\S]*?\}\}/g,
+  decorate: (add, from, to) => {
+    add(from, to, Decoration.mark({ class: "bel-dynamic" }));
+    add(from, from + 2, Decoration.mark({ class: "bel-brace" }));
+    add(to - 2, to, Decoration.mark({ class: "bel-brace" }));
+  },
+});
+const highlightDynamicParts = ViewPlugin.fromClass(
+  class {
+    constructor(view) {
+      this.decorations = dynamicParts.createDeco(view);
+    }
+    update(update) {
+      this.decorations = dynamicParts.updateDeco(update, this.decorations);
+    }
+  },
+  { decorations: (plugin) => plugin.decorations },
 );
 
 /** The look of a Django admin text input. Every colour and size is a CSS variable, set by
@@ -127,6 +157,7 @@ export function expressionInput(parent, options = {}) {
 
   const extensions = [
     theme,
+    highlightDynamicParts,
     history(),
     EditorView.contentAttributes.of(contentAttributes),
     EditorView.editorAttributes.of({ class: multiline ? "bel-input bel-multiline" : "bel-input" }),

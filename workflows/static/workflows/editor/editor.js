@@ -13,7 +13,7 @@
 import {h, clear, debounce, fieldId} from "./dom.js";
 import {postJSON} from "./api.js";
 import {triggerBox} from "./trigger.js";
-import {stepsList} from "./steps.js";
+import {stepsList, withChips} from "./steps.js";
 import {trialPanel, renderValue} from "./trial.js";
 import {typeOf} from "./dynamic.js";
 
@@ -147,7 +147,7 @@ function start() {
             }
             const summary = card.querySelector(".wf-card-summary");
             if (summary && info) {
-                summary.textContent = info.summary;
+                clear(summary).append(...withChips(info.summary));
             }
             const problems = ctx.issuesOfStep(index + 1);
             let badge = card.querySelector(".wf-badge");

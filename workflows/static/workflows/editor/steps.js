@@ -36,6 +36,13 @@ export function stepsList(ctx) {
     return section;
 }
 
+/** Text with its {{ dynamic }} parts shown as chips, as the value inputs show them. */
+export function withChips(text) {
+    return String(text).split(/(\{\{[\s\S]*?\}\})/).map((part) => (part.startsWith("{{") && part.endsWith("}}")
+        ? h("span", {class: "wf-chip"}, part.slice(2, -2).trim())
+        : part));
+}
+
 function move(ctx, from, to) {
     const actions = ctx.definition.actions;
     if (to < 0 || to >= actions.length || from === to) {
@@ -73,7 +80,7 @@ function card(ctx, step, index) {
         },
         h("span", {class: "visually-hidden"}, `Step ${index + 1}: `),
         h("span", {class: "wf-card-title"}, title),
-        h("span", {class: "wf-card-summary"}, summary),
+        h("span", {class: "wf-card-summary"}, withChips(summary)),
         problems.length ? h("span", {class: "wf-badge", title: problems.map((p) => p.message).join("\n")},
             `${problems.length} problem${problems.length > 1 ? "s" : ""}`) : null,
         step.only_when ? h("span", {class: "wf-card-when"}, `only when ${step.only_when}`) : null),
