@@ -9,7 +9,9 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
+from examples.services import WORKFLOWS_DIR
 from workflows.models import Workflow
+from workflows.transfer import import_definitions
 
 from .conftest import DESKTOP, PHONE, Viewport
 from .layout import assert_no_horizontal_scroll
@@ -24,23 +26,11 @@ def assert_styled(page: Page) -> None:
 
 
 @pytest.fixture
-def process_order(make_workflow) -> Workflow:
-    """A workflow with a parameter and two actions, like the examples' process-order."""
-    return make_workflow(
-        "process-order",
-        expose=True,
-        description="Marks an order paid and returns it.",
-        parameters=[{"key": "order", "type": "thing", "data_type": "examples.Order"}],
-        actions=[
-            {
-                "id": "paid",
-                "type": "make_changes",
-                "thing": "{{ params.order }}",
-                "changes": {"status": "paid"},
-            },
-            {"type": "return_data", "data": {"order": "{{ params.order.id }}"}},
-        ],
-    )
+def process_order(transactional_db) -> Workflow:
+    """The shop example's process-order (a parameter and five actions: the page the README's
+    tour opens), imported with the workflows it calls."""
+    import_definitions([WORKFLOWS_DIR / "shop.yaml"])
+    return Workflow.objects.get(name="process-order")
 
 
 def open_change_page(page: Page, workflow: Workflow) -> None:
