@@ -147,8 +147,9 @@ def test_the_readme_lists_every_page():
 
 # --- citations: only files that are in the repository -------------------------------------
 
-#: directories at the top that are not the project's (environments, build output, data)
-NOT_PROJECT = {"var", "build", "dist", "htmlcov", "node_modules", "__pycache__"}
+#: directories at the top that are not the project's (environments, build output, data, the
+#: browser tests' screenshots and saved failing pages)
+NOT_PROJECT = {"var", "build", "dist", "htmlcov", "node_modules", "__pycache__", "test-results"}
 TEXT_SUFFIXES = {".py", ".md", ".yaml", ".yml", ".html", ".js", ".css", ".toml", ".txt"}
 URL = re.compile(r"[a-z][a-z0-9+.-]*://\S+")
 #: a repository path with a directory: ``workflows/engine/runner.py``, ``examples/*.yaml``
