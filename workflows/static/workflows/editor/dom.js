@@ -38,9 +38,7 @@ export function append(element, children) {
 }
 
 export function clear(element) {
-    while (element.firstChild) {
-        element.firstChild.remove();
-    }
+    element.replaceChildren();  // at once: a blur handler run by the removal finds nothing half-removed
     return element;
 }
 

@@ -17,6 +17,14 @@ import {h, clear} from "./dom.js";
 const LIBS = () => window.BubbleEditorLibs;
 const MAX_DEPTH = 3;
 
+/** Resolves once the scope is up to date (no check of the definition under way): the
+ * picker waits for it, so a parameter just added is offered. Set by editor.js. */
+let settled = () => Promise.resolve();
+
+export function whenSettled(hook) {
+    settled = hook;
+}
+
 /* --- what can be read from a value of a kind ---------------------------------------- */
 
 /** The members of a value of ``type`` (a kind as the server writes it). */
@@ -29,27 +37,51 @@ export function members(type, catalog) {
             name: field.name,
             label: field.title || field.name,
             type: field,
+            group: "fields",
         }));
     }
     if (type.kind === "object" && type.keys) {
-        return Object.entries(type.keys).map(([name, kind]) => ({name, label: name, type: kind}));
+        return Object.entries(type.keys).map(([name, kind]) => ({name, label: name, type: kind, group: "keys"}));
     }
     if (type.kind === "list" && type.item) {
         return [
-            {name: "count", label: "count", type: {kind: "number", label: "number"}},
-            {name: "first", label: "first item", type: type.item},
-            {name: "last", label: "last item", type: type.item},
+            {name: "count", label: "count", type: {kind: "number", label: "number"}, group: "parts"},
+            {name: "first", label: "first item", type: type.item, group: "parts"},
+            {name: "last", label: "last item", type: type.item, group: "parts"},
         ];
     }
     if (type.kind === "date") {
         return ["year", "month", "day", "hour", "minute"].map((name) => ({
-            name, label: name, type: {kind: "number", label: "number"},
+            name, label: name, type: {kind: "number", label: "number"}, group: "parts",
         }));
     }
     if (type.kind === "file") {
-        return ["url", "name", "size"].map((name) => ({name, label: name, type: {kind: name === "size" ? "number" : "text", label: name === "size" ? "number" : "text"}}));
+        return ["url", "name", "size"].map((name) => {
+            const kind = name === "size" ? "number" : "text";
+            return {name, label: name, type: {kind, label: kind}, group: "parts"};
+        });
     }
     return [];
+}
+
+/** A kind as a builder names it: "Order", "list of Orders", "text" (not "examples.Order"). */
+export function typeLabel(type, catalog) {
+    if (!type) {
+        return "";
+    }
+    const dataType = type.data_type && catalog.data_types[type.data_type];
+    if (type.kind === "thing" && dataType) {
+        return capitalized(dataType.name);
+    }
+    if (type.kind === "list" && type.item) {
+        const itemType = type.item.data_type && catalog.data_types[type.item.data_type];
+        return `list of ${itemType ? capitalized(itemType.plural) : typeLabel(type.item, catalog)}`;
+    }
+    return type.label || type.kind || "";
+}
+
+function capitalized(text) {
+    return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /** Whether a value of ``type`` fits where ``expected`` is wanted (or leads to one that does). */
@@ -119,7 +151,7 @@ export function valueInput(options) {
     }
     if (!readonly) {
         const button = h("button", {
-            type: "button", class: "wf-insert", "aria-haspopup": "listbox",
+            type: "button", class: "wf-insert", "aria-haspopup": "listbox", id: id ? `${id}-insert` : null,
             "aria-label": `Insert dynamic data into ${label}`,
             title: "Insert dynamic data",
             onclick: () => openPicker(button, control, options),
@@ -178,21 +210,21 @@ function levelRows(level, options) {
         const entries = [...(options.scope() || []), ...(options.extraNames || [])];
         return entries.map((entry) => ({
             label: entry.label, group: entry.group, expression: entry.expression,
-            type: entry.type, hint: entry.type && entry.type.label,
+            type: entry.type, hint: typeLabel(entry.type, catalog),
         }));
     }
     const rows = members(level.parent.type, catalog).map((member) => ({
         label: member.label,
-        group: `${level.parent.label}’s ${member.name === member.label ? "fields" : "parts"}`,
+        group: `${level.parent.label}’s ${member.group}`,
         expression: `${level.parent.expression}.${member.name}`,
-        type: member.type, hint: member.type.label, choices: member.type.choices,
+        type: member.type, hint: typeLabel(member.type, catalog), choices: member.type.choices,
     }));
     const operations = catalog.operations[level.parent.type?.kind] || [];
     for (const op of operations) {
         rows.push({
             label: op.label, group: "Do something with it", operation: true,
             expression: op.template.replaceAll("{x}", level.parent.expression),
-            hint: op.gives === "item" ? level.parent.type.item?.label : op.gives,
+            hint: op.gives === "item" ? typeLabel(level.parent.type.item, catalog) : op.gives,
         });
     }
     for (const choice of (level.parent.type && level.parent.type.choices) || []) {
@@ -350,8 +382,13 @@ function openPicker(button, control, options) {
     button.insertAdjacentElement("afterend", picker);
     openPickerElement = picker;
     document.addEventListener("mousedown", outsideClick, true);
-    render();
+    list.append(h("li", {class: "wf-picker-empty", role: "presentation"}, "…"));
     search.focus();
+    settled().then(() => {
+        if (openPickerElement === picker) {
+            render();
+        }
+    });
 }
 
 /* --- completion while typing (CodeMirror's autocompletion calls this) ------------------ */
@@ -391,7 +428,7 @@ function complete(context, options) {
     } else {
         const type = typeOf(base, entries, options.catalog);
         candidates = members(type, options.catalog).map((member) => ({
-            label: member.name, type: "property", detail: member.type.label,
+            label: member.name, type: "property", detail: typeLabel(member.type, options.catalog),
         }));
     }
     if (!context.explicit && !candidates.length) {

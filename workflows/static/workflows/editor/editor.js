@@ -15,7 +15,8 @@ import {postJSON} from "./api.js";
 import {triggerBox} from "./trigger.js";
 import {stepsList, withChips} from "./steps.js";
 import {trialPanel, renderValue} from "./trial.js";
-import {typeOf} from "./dynamic.js";
+import {keysSignature} from "./properties.js";
+import {typeOf, whenSettled} from "./dynamic.js";
 
 const CHECK_DELAY_MS = 350;
 
@@ -66,6 +67,9 @@ function start() {
         },
         changed: () => {
             ctx.dirty = true;
+            if (!settle) {
+                settledPromise = new Promise((resolve) => { settle = resolve; });
+            }
             scheduleCheck();
         },
         select: (index) => {
@@ -87,10 +91,37 @@ function start() {
         };
     }
 
+    let rendering = false;
+    let renderAgain = null;
+
+    /** Rebuild the editor from ctx. The focused input is blurred first, so its change
+     * handler (which may ask for another render) runs while it is still on the page; a
+     * render asked for meanwhile runs right after this one. */
     function render(after, announcement) {
+        if (rendering) {
+            renderAgain = [after, announcement];
+            return;
+        }
+        rendering = true;
+        try {
+            const active = document.activeElement;
+            if (active && root.contains(active)) {
+                active.blur();
+            }
+            renderNow(after, announcement);
+        } finally {
+            rendering = false;
+        }
+        if (renderAgain) {
+            const [again, againAnnouncement] = renderAgain;
+            renderAgain = null;
+            render(again || after, againAnnouncement);
+        }
+    }
+
+    function renderNow(after, announcement) {
         const scrollY = window.scrollY;
-        clear(root);
-        root.append(
+        root.replaceChildren(
             issuesPanel(ctx),
             h("div", {class: "wf-layout"},
                 h("div", {class: "wf-main"}, triggerBox(ctx), stepsList(ctx)),
@@ -98,6 +129,7 @@ function start() {
         );
         markIssues(ctx);
         showSchedule(ctx);
+        ctx.renderedKeys = ctx.selected === null ? "" : keysSignature(ctx, ctx.selected);
         window.scrollTo(0, scrollY);
         root.dataset.ready = "true";
         if (typeof after === "function") {
@@ -108,6 +140,9 @@ function start() {
         }
     }
 
+    let settle = null;
+    let settledPromise = Promise.resolve();
+    whenSettled(() => settledPromise);
     const runCheck = async () => {
         const asked = ++ctx.checking;
         root.dataset.checking = "true";
@@ -115,6 +150,10 @@ function start() {
         try {
             answer = await postJSON(ctx.urls.check, {definition: ctx.definition});
         } catch (error) {
+            if (settle) {
+                settle();  // the picker offers what it has rather than waiting forever
+                settle = null;
+            }
             return;
         } finally {
             if (asked === ctx.checking) {
@@ -130,12 +169,22 @@ function start() {
             textArea.value = answer.text;
         }
         refreshAfterCheck();
+        if (settle) {
+            settle();
+            settle = null;
+        }
     };
     const scheduleCheck = debounce(runCheck, CHECK_DELAY_MS);
 
     /** After a check: summaries, problem marks, scopes — without rebuilding the inputs (the
      * builder may be typing in one). */
     function refreshAfterCheck() {
+        if (ctx.selected !== null && keysSignature(ctx, ctx.selected) !== ctx.renderedKeys) {
+            // what the step's mappings offer changed (its thing or workflow was just chosen)
+            const active = document.activeElement && document.activeElement.id;
+            render(active ? focusLater(active) : null);
+            return;
+        }
         const panel = root.querySelector(".wf-issues");
         if (panel) {
             panel.replaceWith(issuesPanel(ctx));

@@ -9,7 +9,7 @@
 "use strict";
 
 import {h, fieldId, row} from "./dom.js";
-import {valueInput} from "./dynamic.js";
+import {typeLabel, valueInput} from "./dynamic.js";
 
 /** The kind a value must have, from a field's ``expects`` or a data type field's kind. */
 function expectation(kindName, dataType) {
@@ -54,7 +54,7 @@ export function stepProperties(ctx, index) {
         h("summary", null, "Name, label and “Only when”"),
         row("Only when", valueInput({
             id: conditionId, label: `Only when (step ${index + 1})`, condition: true,
-            value: step.only_when || "", expected: {kind: "yes_no"}, readonly: !ctx.canSave,
+            value: step.only_when || "", readonly: !ctx.canSave,
             scope, catalog: ctx.catalog, onChange: (v) => ctx.set(step, "only_when", v.trim()),
         }), {id: conditionId, help: "Run this step only when this is true; otherwise it is skipped."}),
         row("Step id", idInput, {id: idId, help: "Name its result for later steps: steps.<id>."}),
@@ -116,6 +116,20 @@ function coerceTyped(value, field) {
 
 /* --- mappings: a thing's fields, a workflow's parameters, or free keys ------------------ */
 
+/** What the mappings of step ``index`` offer as keys, as text: when a check changes it
+ * (the thing to change was just picked), the step's inputs are rebuilt. */
+export function keysSignature(ctx, index) {
+    const step = ctx.definition.actions[index];
+    const action = step && ctx.action(step.type);
+    if (!action) {
+        return "";
+    }
+    return JSON.stringify(action.fields.filter((f) => f.keys_of).map((f) => {
+        const keys = offeredKeys(ctx, step, f, index);
+        return keys ? keys.map((k) => k.name) : null;
+    }));
+}
+
 /** The keys a mapping offers: [{name, label, type, required, choices}] or null (free keys). */
 function offeredKeys(ctx, step, field, index) {
     if (!field.keys_of) {
@@ -174,7 +188,7 @@ function mappingEditor(ctx, step, field, path, scope) {
         for (const key of keys) {
             box.append(h("div", {class: "wf-map-row"},
                 h("label", {class: "wf-map-key", for: fieldId([...path, key.name])}, key.label,
-                    h("span", {class: "wf-kind"}, key.type.label), key.required ? h("span", {class: "wf-required", title: "required"}, " *") : null),
+                    h("span", {class: "wf-kind"}, typeLabel(key.type, ctx.catalog)), key.required ? h("span", {class: "wf-required", title: "required"}, " *") : null),
                 valueFor(key.name, key.type)));
         }
         return box;
@@ -183,9 +197,19 @@ function mappingEditor(ctx, step, field, path, scope) {
     names.forEach((name) => {
         const known = keys && keys.find((k) => k.name === name);
         const keyControl = keys
-            ? select(fieldId([...path, name, "key"]), keys.map((k) => ({value: k.name, label: `${k.label} (${k.type.label})`})), name,
+            ? select(fieldId([...path, name, "key"]), keys.map((k) => ({value: k.name, label: `${k.label} (${typeLabel(k.type, ctx.catalog)})`})), name,
                 (v) => { const next = {}; for (const [k, val] of Object.entries(current)) { next[k === name ? v : k] = val; } commit(next); ctx.render(); }, {label: "Field"})
-            : keyInput(fieldId([...path, name, "key"]), name, (v) => { const next = {}; for (const [k, val] of Object.entries(current)) { next[k === name ? v : k] = val; } commit(next); });
+            : keyInput(fieldId([...path, name, "key"]), name, (v) => {
+                if (!v || v === name || v in current) {
+                    return;
+                }
+                const next = {};
+                for (const [k, val] of Object.entries(current)) {
+                    next[k === name ? v : k] = val;
+                }
+                commit(next);
+                ctx.render(ctx.focusLater(fieldId([...path, v])));
+            });
         const choice = known && known.choices ? select(fieldId([...path, name, "choice"]), known.choices, "", (v) => { if (v) { commit({...current, [name]: v}); ctx.render(); } }, {label: `Set ${name} to`, blank: "set to…"}) : null;
         box.append(h("div", {class: "wf-map-row"}, keyControl, h("span", {class: "wf-eq", "aria-hidden": "true"}, "="),
             valueFor(name, known ? known.type : null), choice,
@@ -196,7 +220,7 @@ function mappingEditor(ctx, step, field, path, scope) {
         const unused = keys ? keys.filter((k) => !(k.name in current)) : null;
         if (!keys || unused.length) {
             const add = keys
-                ? select(fieldId([...path, "__add"]), unused.map((k) => ({value: k.name, label: `${k.label} (${k.type.label})${k.required ? " *" : ""}`})), "",
+                ? select(fieldId([...path, "__add"]), unused.map((k) => ({value: k.name, label: `${k.label} (${typeLabel(k.type, ctx.catalog)})${k.required ? " *" : ""}`})), "",
                     (v) => { if (v) { commit({...current, [v]: ""}); ctx.render(ctx.focusLater(fieldId([...path, v]))); } }, {label: `Add a field to ${field.label}`, blank: "+ Set another field"})
                 : h("button", {type: "button", class: "button wf-add-key", onclick: () => {
                     let name = "key"; let n = 1; while (name in current) { name = `key${++n}`; }

@@ -9,6 +9,7 @@
 
 import {h, clear, fieldId} from "./dom.js";
 import {getJSON, postJSON} from "./api.js";
+import {typeLabel} from "./dynamic.js";
 
 const LONG_TEXT = 160;
 const LIST_ROWS = 10;
@@ -96,7 +97,7 @@ function paramInput(ctx, p) {
     const id = fieldId(["trial", p.key]);
     const values = ctx.trial.params;
     const type = ctx.catalog.parameter_types.find((t) => t.name === (p.type || "text")) || {};
-    const label = h("label", {for: id}, p.key, h("span", {class: "wf-kind"}, p.data_type || type.label || p.type),
+    const label = h("label", {for: id}, p.key, h("span", {class: "wf-kind"}, p.data_type ? typeLabel({kind: "thing", data_type: p.data_type}, ctx.catalog) : type.label || p.type),
         !p.optional && p.default === undefined ? h("span", {class: "wf-required"}, " *") : null);
     let control;
     if (type.needs_data_type) {

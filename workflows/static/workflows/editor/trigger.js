@@ -60,7 +60,7 @@ export function triggerBox(ctx) {
     const conditionId = fieldId(["only_when"]);
     box.append(row("Only when", valueInput({
         id: conditionId, label: "Only when (the whole workflow)", condition: true,
-        value: d.only_when || "", expected: {kind: "yes_no"}, readonly: ro,
+        value: d.only_when || "", readonly: ro,
         scope: () => ctx.scopeAt(0), catalog: ctx.catalog,
         onChange: (v) => set("only_when", v.trim() || undefined),
     }), {id: conditionId, help: "When this is false, no step runs (the caller gets CONDITION_NOT_MET)."}));
