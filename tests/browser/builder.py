@@ -57,9 +57,11 @@ class Builder:
         picker = self.page.locator(".wf-picker")
         expect(picker).to_be_visible()
         for i, label in enumerate(path):
-            option = picker.locator(".wf-picker-option").filter(
-                has=self.page.locator(".wf-picker-label").get_by_text(label, exact=True)
-            ).first
+            option = (
+                picker.locator(".wf-picker-option")
+                .filter(has=self.page.locator(".wf-picker-label").get_by_text(label, exact=True))
+                .first
+            )
             if i < len(path) - 1:
                 self.click(option.locator(".wf-picker-open"))
                 expect(picker.locator(".wf-picker-title")).to_have_text(label)
