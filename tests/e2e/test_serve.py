@@ -14,6 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.e2e.scheduler_processes import START_TIMEOUT
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -38,7 +40,7 @@ def manage(env, *args: str) -> str:
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=START_TIMEOUT,
     )
     assert result.returncode == 0, result.stderr
     return result.stdout
@@ -69,7 +71,7 @@ def test_make_run_serves_the_admin_and_process_order(env):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + START_TIMEOUT  # generous: the machine may be busy
         while True:
             try:
                 if httpx.get(f"{base}/admin/login/", timeout=2).status_code == 200:
@@ -93,7 +95,7 @@ def test_make_run_serves_the_admin_and_process_order(env):
         assert unauthenticated.status_code == 401
     finally:
         os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        server.wait(timeout=START_TIMEOUT)
 
 
 def run_serve(env, *args: str) -> subprocess.CompletedProcess:
@@ -103,7 +105,7 @@ def run_serve(env, *args: str) -> subprocess.CompletedProcess:
         env=env,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=START_TIMEOUT,
     )
 
 
