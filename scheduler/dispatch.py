@@ -140,6 +140,20 @@ def take_back(holders: list[uuid.UUID], now: datetime.datetime | None = None) ->
     return count
 
 
+def hand_back(pk: str, now: datetime.datetime | None = None) -> bool:
+    """Scheduled run ``pk``, if its task ended before a worker claimed it (a database
+    error: django-q2 acknowledges failed tasks, so nothing would deliver it again), back
+    to ``scheduled``, due in ``REAP_INTERVAL`` seconds — not after ``QUEUED_TIMEOUT``, and
+    not at once, so an error that persists does not spin. Whether it was still queued."""
+    now = now or timezone.now()
+    due = now + datetime.timedelta(seconds=conf.get("REAP_INTERVAL"))
+    return bool(
+        ScheduledRun.objects.filter(pk=pk, status=Status.QUEUED).update(
+            status=Status.SCHEDULED, due_at=due, lease_expires_at=None, holder=None
+        )
+    )
+
+
 def _requeue(which: Q) -> int:
     """Queued runs matching ``which`` back to ``scheduled``: they never started, so they go
     as they were."""

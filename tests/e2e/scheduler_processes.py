@@ -137,9 +137,8 @@ class Scheduler:
         assert wait_until(lambda: not group_members(self.pid), START_TIMEOUT)
 
 
-def group_members(pgid: int) -> list[int]:
-    """Live (not zombie) processes of process group ``pgid``, read from /proc."""
-    members = []
+def _processes() -> Iterator[tuple[int, str, int, int]]:
+    """(pid, state, parent pid, process group) of every process, read from /proc."""
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -147,9 +146,20 @@ def group_members(pgid: int) -> list[int]:
             fields = (entry / "stat").read_text().rpartition(")")[2].split()
         except OSError:
             continue
-        if len(fields) > 2 and int(fields[2]) == pgid and fields[0] != "Z":
-            members.append(int(entry.name))
-    return members
+        yield int(entry.name), fields[0], int(fields[1]), int(fields[2])
+
+
+def group_members(pgid: int) -> list[int]:
+    """Live (not zombie) processes of process group ``pgid``."""
+    return [pid for pid, state, _, group in _processes() if group == pgid and state != "Z"]
+
+
+def cluster_processes(scheduler: Scheduler) -> list[int]:
+    """The django-q2 cluster's workers, pusher and monitor: the children of the sentinel,
+    itself a child of ``run_scheduler``."""
+    family = [(pid, parent) for pid, state, parent, _ in _processes() if state != "Z"]
+    sentinels = {pid for pid, parent in family if parent == scheduler.pid}
+    return [pid for pid, parent in family if parent in sentinels]
 
 
 def wait_until(condition: Callable[[], bool], timeout: float, every: float = 0.2) -> bool:
@@ -164,6 +174,7 @@ def wait_until(condition: Callable[[], bool], timeout: float, every: float = 0.2
 
 SETUP = """
 import json, datetime
+from django.db import transaction
 from django.utils import timezone
 from workflows.definitions import save_definition
 from workflows.engine.compiler import compile_definition
@@ -172,9 +183,10 @@ d = {definition}
 compile_definition(d)
 wf, _ = save_definition(d)
 now = timezone.now()
-ids = [str(services.schedule(wf, {{"tag": f"run-{{i}}"}},
-                             now + datetime.timedelta(seconds={delay} + (i % 2))).pk)
-       for i in range({count})]
+with transaction.atomic():  # the whole backlog at once
+    ids = [str(services.schedule(wf, {{"tag": f"run-{{i}}"}},
+                                 now + datetime.timedelta(seconds={delay} + (i % 2))).pk)
+           for i in range({count})]
 print(json.dumps(ids))
 """
 

@@ -17,6 +17,7 @@ write lock, so the other worker waits for it anyway.
 from __future__ import annotations
 
 import json
+import os
 import signal
 
 import pytest
@@ -25,6 +26,7 @@ from tests.e2e.scheduler_processes import (
     DRAIN_TIMEOUT,
     FAST,
     Scheduler,
+    cluster_processes,
     held_by,
     manage,
     read_report,
@@ -35,7 +37,7 @@ from tests.e2e.scheduler_processes import (
 from tests.e2e.test_scheduler_cluster import gated
 
 RUNS = 30
-PEER_RUNS = 600
+PEER_RUNS = 100
 DONE_BEFORE = 5  # runs that pass the gate; the next one is held there
 #: nothing is taken back by a lease within the tests' deadlines
 NO_LEASES = {**FAST, "QUEUED_TIMEOUT": 36_000, "RUNNING_GRACE": 36_000}
@@ -81,19 +83,24 @@ def test_a_scheduler_restarted_after_kill_9_takes_back_the_backlog_at_once(backe
 
 
 def test_a_surviving_scheduler_takes_back_what_a_killed_peer_held(backend):
-    """Two schedulers share a backlog (each keeps at most ``QUEUE_DEPTH`` runs queued);
-    one is frozen at a moment it holds queued runs, then killed: the other takes them back
-    at once. No gate here: on SQLite a run held at one would hold the database's write
+    """One scheduler holds runs in its queue (its cluster frozen, so they stay there) while
+    another drains the rest of the backlog; the first is killed: the other takes its runs
+    back at once. No gate here: on SQLite a run held at one would hold the database's write
     lock, and the survivor could not even start."""
     backend["BUBBLE_SCHEDULER"] = json.dumps(
         {**NO_LEASES, "HEARTBEAT_TIMEOUT": 36_000, "QUEUE_DEPTH": 20}
     )
     manage(backend, "migrate", "--noinput")
-    first, second = Scheduler(backend), Scheduler(backend)
-    first.ready(), second.ready()
-    schedule(backend, count=PEER_RUNS, delay=0)
+    first = Scheduler(backend).ready()
     try:
-        assert wait_until(lambda: _frozen_holding_runs(backend, first), DRAIN_TIMEOUT)
+        # frozen while idle (no run, no transaction): its dispatcher still queues for it
+        cluster = cluster_processes(first)
+        assert len(cluster) == 4, cluster  # two workers, the pusher, the monitor
+        for pid in cluster:
+            os.kill(pid, signal.SIGSTOP)
+        schedule(backend, count=PEER_RUNS, delay=0)
+        assert wait_until(lambda: held_by(backend, first.pid) > 0, DRAIN_TIMEOUT)
+        second = Scheduler(backend).ready()
     finally:
         first.kill()
     try:
@@ -105,15 +112,6 @@ def test_a_surviving_scheduler_takes_back_what_a_killed_peer_held(backend):
     assert report["done"] == report["succeeded_runs"] == PEER_RUNS, report
     assert report["things"] == report["distinct_things"] == PEER_RUNS  # no effect twice
     assert "taken back from scheduler process(es) gone" in log
-
-
-def _frozen_holding_runs(backend: dict[str, str], scheduler: Scheduler) -> bool:
-    """Freeze ``scheduler``; True if it holds queued runs now (else let it go on)."""
-    scheduler.send(signal.SIGSTOP)
-    if held_by(backend, scheduler.pid):
-        return True
-    scheduler.send(signal.SIGCONT)
-    return False
 
 
 def test_a_stalled_scheduler_taken_for_dead_completes_nothing_twice(backend, gate):

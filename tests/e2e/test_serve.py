@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.scheduler_processes import START_TIMEOUT
+from tests.e2e.scheduler_processes import START_TIMEOUT, manage
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,19 +31,6 @@ def env(tmp_path):
     environ = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     environ.update(BUBBLE_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="bubble_backend.settings")
     return environ
-
-
-def manage(env, *args: str) -> str:
-    result = subprocess.run(  # noqa: S603 - fixed argv
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=START_TIMEOUT,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 def test_make_run_serves_the_admin_and_process_order(env):

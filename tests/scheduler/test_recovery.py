@@ -207,3 +207,27 @@ def test_a_stalled_process_s_running_attempt_loses_to_the_retry(record, live_pro
     assert run_claimed(stalled) == "lost"  # the stalled worker wakes up
     assert Customer.objects.filter(name="run-0").count() == 1
     assert ScheduledRun.objects.get(pk=pk).attempts == 2
+
+
+def test_a_run_whose_task_fails_before_its_claim_is_handed_back(record, monkeypatch, frozen_now):
+    """django-q2 acknowledges a failed task: a run left queued by a database error before
+    its claim goes back to the dispatcher (after REAP_INTERVAL), not after QUEUED_TIMEOUT."""
+    from django.db import OperationalError
+
+    from scheduler import tasks
+
+    queued, running = _schedule(record, 2)
+    dispatch_due(enqueue=False)
+    claim(running)
+
+    def locked(pk):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(tasks, "_execute", locked)
+    for pk in (queued, running):
+        with pytest.raises(OperationalError):
+            tasks.execute_scheduled_run(pk)
+    row = ScheduledRun.objects.get(pk=queued)
+    assert (row.status, row.holder) == (Status.SCHEDULED, None)
+    assert row.due_at == frozen_now + datetime.timedelta(seconds=5)  # REAP_INTERVAL
+    assert ScheduledRun.objects.get(pk=running).status == Status.RUNNING  # claimed: its lease
