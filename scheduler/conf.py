@@ -16,8 +16,8 @@ DEFAULTS: dict[str, Any] = {
     # and handed over again: the last resort for a task lost while its scheduler lives on
     # (runs held by a dead scheduler are taken back as soon as it is found dead).
     "QUEUED_TIMEOUT": 300,
-    # Most runs waiting in one scheduler's queue: the dispatcher claims more only as its
-    # workers take them, so a backlog is shared between schedulers.
+    # Most runs waiting in one scheduler's queue: the dispatcher claims more only once its
+    # workers have taken half of them, so a backlog is shared between schedulers.
     "QUEUE_DEPTH": 500,
     # A scheduler whose heartbeat (written every REAP_INTERVAL) is older than this many
     # seconds is taken for dead, and what it held is taken back.

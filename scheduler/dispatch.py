@@ -57,8 +57,8 @@ def dispatch_due(
 ) -> DispatchResult:
     """Claim up to ``limit`` due runs and hand them to django-q2 — to the queue of scheduler
     process ``holder``, held by it, or to the shared queue; what was claimed. With
-    ``enqueue`` (not in tests that run claimed runs themselves), no more than its queue has
-    room for below ``QUEUE_DEPTH``."""
+    ``enqueue`` (not in tests that run claimed runs themselves), only once at most half of
+    ``QUEUE_DEPTH`` waits in that queue, and up to ``QUEUE_DEPTH``."""
     now = now or timezone.now()
     limit = limit or conf.get("BATCH_SIZE")
     queue = queues.name_for(holder)
@@ -70,9 +70,11 @@ def dispatch_due(
     if not ScheduledRun.objects.filter(status=Status.SCHEDULED, due_at__lte=now).exists():
         return DispatchResult([])
     if enqueue:
-        limit = min(limit, conf.get("QUEUE_DEPTH") - queues.waiting(queue))
-        if limit <= 0:
+        # topped up once half of it has been taken: a few large claims, not one per poll
+        depth, waiting = conf.get("QUEUE_DEPTH"), queues.waiting(queue)
+        if waiting > depth // 2:
             return DispatchResult([])
+        limit = min(limit, depth - waiting)
     with transaction.atomic():
         due = ScheduledRun.objects.filter(status=Status.SCHEDULED, due_at__lte=now)
         if paused:

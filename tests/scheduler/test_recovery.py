@@ -88,12 +88,24 @@ def test_the_dispatcher_queues_into_its_own_queue_and_marks_the_runs_held(record
 def test_the_dispatcher_keeps_its_queue_at_most_queue_depth_deep(record, live_process, settings):
     settings.BUBBLE_SCHEDULER = {"QUEUE_DEPTH": 4}
     _schedule(record, 10)
+    broker = queues.broker_for(queues.name_for(live_process.pk))
     try:
         assert len(dispatch_due(holder=live_process.pk).queued) == 4
         assert dispatch_due(holder=live_process.pk).queued == []  # full: left for others
-        assert ScheduledRun.objects.filter(status=Status.SCHEDULED).count() == 6
+        _take_tasks(broker, 1)
+        assert dispatch_due(holder=live_process.pk).queued == []  # more than half waits
+        _take_tasks(broker, 1)
+        assert len(dispatch_due(holder=live_process.pk).queued) == 2  # topped up
+        assert ScheduledRun.objects.filter(status=Status.SCHEDULED).count() == 4
     finally:
         _purge(live_process)
+
+
+def _take_tasks(broker, count: int) -> None:
+    """What a cluster does with ``count`` tasks of its queue: take them, then acknowledge."""
+    for _ in range(count):
+        for task_id, _payload in broker.dequeue():
+            broker.acknowledge(task_id)
 
 
 def test_a_worker_s_claim_names_its_scheduler_process(record, live_process, monkeypatch):
