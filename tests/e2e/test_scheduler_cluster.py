@@ -10,11 +10,13 @@ second pass of ``.ci/run`` does), a fresh PostgreSQL database and Redis as the b
 
 from __future__ import annotations
 
+import json
 import signal
 
 import pytest
 
 from tests.e2e.scheduler_processes import (
+    FAST,
     Scheduler,
     manage,
     read_report,
@@ -40,6 +42,8 @@ def test_one_cluster_runs_each_scheduled_run_once(backend):
 
 
 def test_two_clusters_on_one_database_never_complete_a_run_twice(backend):
+    # each keeps few runs queued for itself, so both take part in the backlog
+    backend["BUBBLE_SCHEDULER"] = json.dumps({**FAST, "QUEUE_DEPTH": 10})
     manage(backend, "migrate", "--noinput")
     schedule(backend, count=120, delay=2)
     first, second = Scheduler(backend), Scheduler(backend)
