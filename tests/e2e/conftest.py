@@ -13,7 +13,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from tests.e2e.scheduler_processes import FAST, START_TIMEOUT
+from tests.e2e.scheduler_processes import FAST, START_TIMEOUT, Scheduler, group_members
 
 
 def _postgres_and_redis() -> tuple[str, str] | None:
@@ -55,6 +55,18 @@ def backend(tmp_path) -> Iterator[dict[str, str]]:
     finally:
         with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(autouse=True)
+def _no_scheduler_left_behind() -> Iterator[None]:
+    """Whatever a test did or failed to do, every ``run_scheduler`` it started (stopped,
+    frozen or running) is killed with its whole process group when it ends."""
+    yield
+    while Scheduler.started:
+        scheduler = Scheduler.started.pop()
+        # a group with members keeps its id from being reused: still this scheduler's
+        if scheduler.running() or group_members(scheduler.pid):
+            scheduler.kill()
 
 
 class Gate:

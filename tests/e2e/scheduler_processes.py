@@ -49,9 +49,13 @@ def django(env: dict[str, str], code: str) -> Any:
 
 class Scheduler:
     """A ``manage.py run_scheduler`` in its own process group (the cluster's children go
-    with it), its output read line by line as it comes."""
+    with it), its output read line by line as it comes. Every one started is in
+    ``Scheduler.started``, so that a failing test leaves none behind (tests/e2e/conftest.py)."""
+
+    started: list[Scheduler] = []
 
     def __init__(self, env: dict[str, str]) -> None:
+        Scheduler.started.append(self)
         self.process = subprocess.Popen(  # noqa: S603
             [sys.executable, "manage.py", "run_scheduler"],
             cwd=ROOT,
@@ -127,6 +131,8 @@ class Scheduler:
         except subprocess.TimeoutExpired:
             self.send(signal.SIGKILL)
             self.process.wait()
+        if not wait_until(lambda: not group_members(self.pid), START_TIMEOUT):
+            self.send(signal.SIGKILL)  # members left: the group is still this one
         self._reader.join(START_TIMEOUT)
         return self.output
 
