@@ -204,7 +204,7 @@ scheduled run costs and the behaviour changed.
   object-permission subquery for every thing a run returns, even when an everyone-else
   rule already granted every field: 28% of the endpoint's request time in the profile.
   It now returns first.
-* **Dispatcher: handing runs to django-q2 in batches** (scheduler/dispatch.py,
+* **Dispatcher: handing runs to django-q2 in batches** (scheduler/queues.py,
   `enqueue_tasks`). `async_task` made a new broker per task (on Redis a new connection)
   and, on the ORM broker outside a transaction, closed and reopened the database connection
   before each insert and committed after it: 7.6 ms of CPU (22 ms of wall time) per run

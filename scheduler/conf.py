@@ -13,8 +13,15 @@ DEFAULTS: dict[str, Any] = {
     # Most due runs claimed and handed to django-q2 per query.
     "BATCH_SIZE": 500,
     # A run handed to django-q2 but not started after this many seconds is taken back
-    # and handed over again (the Redis broker loses tasks held by a killed cluster).
+    # and handed over again: the last resort for a task lost while its scheduler lives on
+    # (runs held by a dead scheduler are taken back as soon as it is found dead).
     "QUEUED_TIMEOUT": 300,
+    # Most runs waiting in one scheduler's queue: the dispatcher claims more only once its
+    # workers have taken half of them, so a backlog is shared between schedulers.
+    "QUEUE_DEPTH": 500,
+    # A scheduler whose heartbeat (written every REAP_INTERVAL) is older than this many
+    # seconds is taken for dead, and what it held is taken back.
+    "HEARTBEAT_TIMEOUT": 30,
     # Extra seconds, past the workflow's own timeout, before a running run whose worker
     # has gone silent is taken back and retried.
     "RUNNING_GRACE": 60,

@@ -2,11 +2,13 @@
 
 ``dispatch_due`` claims a batch of due rows in one short transaction — ``SELECT ... FOR
 UPDATE SKIP LOCKED`` where the database has it (PostgreSQL), otherwise SQLite's
-``BEGIN IMMEDIATE`` write lock (see settings) — marks them ``queued`` with a lease, and
-after commit hands their ids to django-q2. Several dispatchers on one database never claim
-the same row. A row whose lease runs out (its task was lost with a killed Redis cluster,
-or its worker died mid-run) is put back by ``reap_lost``; the worker's own guarded UPDATE
-makes a second delivery of the same id harmless.
+``BEGIN IMMEDIATE`` write lock (see settings) — marks them ``queued`` with a lease and, in
+a ``run_scheduler`` with its own cluster, as held by that process, and after commit hands
+their ids to its queue. Several dispatchers on one database never claim the same row; each
+keeps at most ``QUEUE_DEPTH`` runs waiting in its queue, so the others' workers share a
+backlog. ``reap_lost`` takes back what a dead scheduler process held (scheduler/processes.py)
+at once, and any run whose lease ran out; the worker's own guarded UPDATE makes a second
+delivery of the same id harmless.
 """
 
 from __future__ import annotations
@@ -15,33 +17,21 @@ import datetime
 import logging
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import DatabaseError, close_old_connections, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
-from django_q.brokers import Broker, get_broker
-from django_q.brokers.orm import ORM as OrmBroker
-from django_q.brokers.redis_broker import Redis as RedisBroker
-from django_q.conf import Conf
-from django_q.models import OrmQ
-from django_q.tasks import async_task
 
 from workflows.choices import RunStatus
 from workflows.models import Run
 
-from . import conf, recurring
-from .models import Pause, ScheduledRun, Status
+from . import conf, processes, queues, recurring
+from .models import Pause, ScheduledRun, SchedulerProcess, Status
 
 logger = logging.getLogger("scheduler.dispatch")
-
-TASK = "scheduler.tasks.execute_scheduled_run"
-#: tasks handed to django-q2's broker at once (one transaction on the ORM broker, one
-#: pipeline on Redis): workers see the first ones after this many, a few milliseconds
-ENQUEUE_CHUNK = 50
 
 
 @dataclass
@@ -59,11 +49,19 @@ def paused_workflow_ids() -> set[int] | None:
 
 
 def dispatch_due(
-    now: datetime.datetime | None = None, limit: int | None = None, *, enqueue: bool = True
+    now: datetime.datetime | None = None,
+    limit: int | None = None,
+    *,
+    enqueue: bool = True,
+    holder: uuid.UUID | None = None,
 ) -> DispatchResult:
-    """Claim up to ``limit`` due runs and hand them to django-q2; what was claimed."""
+    """Claim up to ``limit`` due runs and hand them to django-q2 — to the queue of scheduler
+    process ``holder``, held by it, or to the shared queue; what was claimed. With
+    ``enqueue`` (not in tests that run claimed runs themselves), only once at most half of
+    ``QUEUE_DEPTH`` waits in that queue, and up to ``QUEUE_DEPTH``."""
     now = now or timezone.now()
     limit = limit or conf.get("BATCH_SIZE")
+    queue = queues.name_for(holder)
     paused = paused_workflow_ids()
     if paused is None:
         return DispatchResult([])
@@ -71,6 +69,12 @@ def dispatch_due(
     # polls (nothing due) need not take.
     if not ScheduledRun.objects.filter(status=Status.SCHEDULED, due_at__lte=now).exists():
         return DispatchResult([])
+    if enqueue:
+        # topped up once half of it has been taken: a few large claims, not one per poll
+        depth, waiting = conf.get("QUEUE_DEPTH"), queues.waiting(queue)
+        if waiting > depth // 2:
+            return DispatchResult([])
+        limit = min(limit, depth - waiting)
     with transaction.atomic():
         due = ScheduledRun.objects.filter(status=Status.SCHEDULED, due_at__lte=now)
         if paused:
@@ -97,88 +101,79 @@ def dispatch_due(
         if ready:
             lease = now + datetime.timedelta(seconds=conf.get("QUEUED_TIMEOUT"))
             ScheduledRun.objects.filter(pk__in=ready, status=Status.SCHEDULED).update(
-                status=Status.QUEUED, lease_expires_at=lease
+                status=Status.QUEUED, lease_expires_at=lease, holder=holder
             )
     if enqueue and ready:
-        enqueue_tasks(ready)
+        queues.enqueue_tasks(ready, queue)
     if missed:
         logger.warning("%d scheduled run(s) marked missed", len(missed))
     return DispatchResult(ready, len(missed))
 
 
-def enqueue_tasks(pks: list[str]) -> None:
-    """Hand claimed run ids to django-q2, cheaply. ``async_task`` makes a broker per task
-    (on Redis a new connection) unless given one; on Redis its pushes then go through one
-    pipeline per ``ENQUEUE_CHUNK`` tasks (one round trip instead of one each); on the ORM
-    broker they are written with one multi-row INSERT per chunk instead of an INSERT and a
-    commit each (and, outside a transaction, django-q2 closes and reopens the database
-    connection before each insert). Each task is still built and signed by ``async_task``.
-    A dispatcher that dies midway loses nothing: the rows stay ``queued`` and the reaper
-    puts them back after ``QUEUED_TIMEOUT``."""
-    broker = get_broker()
-    for start in range(0, len(pks), ENQUEUE_CHUNK):
-        with _batch(broker) as target:
-            for pk in pks[start : start + ENQUEUE_CHUNK]:
-                async_task(TASK, pk, save=False, broker=target)
-
-
-class _OrmPackages:
-    """Stands in for django-q2's ORM broker while a chunk is queued: keeps the signed
-    packages ``async_task`` hands to ``enqueue``, to be written together."""
-
-    def __init__(self, broker: Broker) -> None:
-        self.list_key = broker.list_key
-        self.packages: list[str] = []
-
-    def enqueue(self, package: str) -> None:
-        self.packages.append(package)
-
-
-@contextmanager
-def _batch(broker: Broker) -> Iterator[Any]:
-    """The broker to queue a chunk's tasks with; they reach ``broker`` together at the
-    end, where it can take them so."""
-    if Conf.SYNC:  # tasks run as they are queued (tests): nothing to batch
-        yield broker
-    elif isinstance(broker, RedisBroker):
-        # django-q2's Redis broker pushes with ``self.connection.rpush``: a pipeline
-        # standing in for the connection collects the pushes, sent at the end
-        connection = broker.connection
-        broker.connection = pipeline = connection.pipeline(transaction=False)
-        try:
-            yield broker
-            pipeline.execute()
-        finally:
-            broker.connection = connection
-    elif isinstance(broker, OrmBroker):
-        collected = _OrmPackages(broker)
-        yield collected
-        # the rows django-q2's ORM broker writes in ``enqueue``, written at once
-        now = timezone.now()
-        key = broker.list_key or Conf.CLUSTER_NAME
-        OrmBroker.get_connection().bulk_create(
-            [OrmQ(key=key, payload=package, lock=now) for package in collected.packages]
-        )
-    else:
-        yield broker
-
-
-def reap_lost(now: datetime.datetime | None = None) -> int:
-    """Put runs whose lease ran out back to ``scheduled``; returns how many were taken back.
-
-    A queued run never started (its task was lost) goes back as it was. A running run's
-    worker died: its transaction rolled back, so nothing it did was kept; its ``Run`` is
-    marked failed and it is retried, up to ``LOST_RETRIES`` times beyond its own retries.
-    """
+def reap_lost(now: datetime.datetime | None = None, *, me: uuid.UUID | None = None) -> int:
+    """Take back what dead scheduler processes held (other than ``me``), and runs whose
+    lease ran out; returns how many runs go round again."""
     now = now or timezone.now()
-    requeued = ScheduledRun.objects.filter(status=Status.QUEUED, lease_expires_at__lt=now).update(
-        status=Status.SCHEDULED, lease_expires_at=None
+    dead = processes.dead(now, me=me)
+    taken = take_back(dead, now) if dead else 0
+    expired = Q(lease_expires_at__lt=now)
+    requeued = _requeue(expired) + _retry_lost(expired, now)
+    if requeued:
+        logger.warning("%d scheduled run(s) taken back after their lease ran out", requeued)
+    return taken + requeued
+
+
+def take_back(holders: list[uuid.UUID], now: datetime.datetime | None = None) -> int:
+    """Everything scheduler processes ``holders`` held, at once: queued runs go back to
+    ``scheduled`` and their queues are thrown away, running ones are retried as after a
+    lost worker; then their registrations go. Returns how many runs go round again."""
+    now = now or timezone.now()
+    held = Q(holder__in=holders)
+    count = _requeue(held) + _retry_lost(held, now)
+    processes.forget(holders)
+    for holder in holders:
+        queues.discard(queues.name_for(holder))
+    if count:
+        logger.warning(
+            "%d scheduled run(s) taken back from scheduler process(es) gone: %s",
+            count,
+            ", ".join(str(pk) for pk in holders),
+        )
+    return count
+
+
+def hand_back(pk: str, now: datetime.datetime | None = None) -> bool:
+    """Scheduled run ``pk``, if its task ended before a worker claimed it (a database
+    error: django-q2 acknowledges failed tasks, so nothing would deliver it again), back
+    to ``scheduled``, due in ``REAP_INTERVAL`` seconds — not after ``QUEUED_TIMEOUT``, and
+    not at once, so an error that persists does not spin. Whether it was still queued."""
+    now = now or timezone.now()
+    due = now + datetime.timedelta(seconds=conf.get("REAP_INTERVAL"))
+    return bool(
+        ScheduledRun.objects.filter(pk=pk, status=Status.QUEUED).update(
+            status=Status.SCHEDULED, due_at=due, lease_expires_at=None, holder=None
+        )
     )
+
+
+def _requeue(which: Q) -> int:
+    """Queued runs matching ``which`` back to ``scheduled``: they never started, so they go
+    as they were."""
+    return ScheduledRun.objects.filter(which, status=Status.QUEUED).update(
+        status=Status.SCHEDULED, lease_expires_at=None, holder=None
+    )
+
+
+def _retry_lost(which: Q, now: datetime.datetime) -> int:
+    """Running runs matching ``which`` whose worker is gone: its transaction rolled back, so
+    nothing it did was kept; the ``Run`` is marked failed (``WORKER_LOST``) and the run is
+    retried, up to ``LOST_RETRIES`` times beyond its own retries. How many are retried."""
     lost = list(
-        ScheduledRun.objects.filter(status=Status.RUNNING, lease_expires_at__lt=now)
+        ScheduledRun.objects.filter(which, status=Status.RUNNING)
         .select_related("workflow")
         .only("pk", "attempts", "run_id", "lease_expires_at", "workflow__retries")
     )
+    retried = 0
     for row in lost:
         allowed = row.workflow.retries + 1 + conf.get("LOST_RETRIES")
         message = (
@@ -193,6 +188,7 @@ def reap_lost(now: datetime.datetime | None = None) -> int:
             due_at=now if retry else F("due_at"),
             finished_at=None if retry else now,
             lease_expires_at=None,
+            holder=None,
             last_error=message,
         )
         if changed and row.run_id:
@@ -202,12 +198,10 @@ def reap_lost(now: datetime.datetime | None = None) -> int:
                 error_message=message,
                 finished_at=now,
             )
-        requeued += changed if retry else 0
+        retried += changed if retry else 0
         if changed and not retry:
             _continue_recurring([row.pk], now)
-    if requeued:
-        logger.warning("%d scheduled run(s) taken back from a lost queue or worker", requeued)
-    return requeued
+    return retried
 
 
 def _continue_recurring(ids: list, now: datetime.datetime) -> None:
@@ -220,23 +214,34 @@ def _continue_recurring(ids: list, now: datetime.datetime) -> None:
         recurring.record_outcome(row.recurring_id, row.status, now)
 
 
-def run_forever(stop: threading.Event) -> None:
-    """The dispatcher loop: hand due runs to django-q2 and reap lost ones until ``stop``.
+def run_forever(
+    stop: threading.Event,
+    process: SchedulerProcess | None = None,
+    alive: Callable[[], bool] = lambda: True,
+) -> None:
+    """The dispatcher loop: hand due runs to django-q2 and take back lost ones until
+    ``stop``, or until ``alive()`` (its cluster is running) turns false. With ``process``
+    (a ``run_scheduler`` with its own cluster) it writes that process's heartbeat and
+    dispatches into its queue; without, into django-q2's shared queue.
 
     A database hiccup (SQLite busy, a PostgreSQL restart) is logged and retried, never fatal.
-    Runs that came due while nothing was running are picked up on the first pass.
+    Runs that came due while nothing was running, and what dead scheduler processes held,
+    are picked up on the first pass.
     """
     poll = conf.get("POLL_INTERVAL")
     reap_every = conf.get("REAP_INTERVAL")
     batch = conf.get("BATCH_SIZE")
+    me = process.pk if process is not None else None
     next_reap = 0.0
     logger.info("scheduler dispatcher started (poll every %s s)", poll)
-    while not stop.is_set():
+    while not stop.is_set() and alive():
         try:
             if time.monotonic() >= next_reap:
-                reap_lost()
+                if process is not None:
+                    processes.beat(process)
+                reap_lost(me=me)
                 next_reap = time.monotonic() + reap_every
-            result = dispatch_due(limit=batch)
+            result = dispatch_due(limit=batch, holder=me)
             if len(result.queued) + result.missed >= batch:
                 continue  # more are due: no pause
         except DatabaseError:

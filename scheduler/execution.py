@@ -28,7 +28,7 @@ from workflows.engine.serialize import to_log
 from workflows.exceptions import WorkflowError
 from workflows.models import Run
 
-from . import conf, recurring, triggers
+from . import conf, processes, recurring, triggers
 from .loading import load_scheduled_run
 from .models import Origin, ScheduledRun, Status
 from .transitions import transition
@@ -78,7 +78,8 @@ def claim(pk: str, now: datetime.datetime | None = None) -> ScheduledRun | None:
 
 def _claim_changes(row: ScheduledRun, now: datetime.datetime, run: Run | None) -> dict[str, Any]:
     """The claim: ``queued → running``, ``attempts + 1`` (the fencing token), a lease for
-    the workflow's timeout and grace, linked to ``run`` when given."""
+    the workflow's timeout and grace, held by this worker's scheduler process (if it runs
+    in one), linked to ``run`` when given."""
     lease = now + datetime.timedelta(seconds=row.workflow.timeout + conf.get("RUNNING_GRACE"))
     changes: dict[str, Any] = {
         "status": Status.RUNNING,
@@ -86,24 +87,28 @@ def _claim_changes(row: ScheduledRun, now: datetime.datetime, run: Run | None) -
         "started_at": now,
         "lease_expires_at": lease,
     }
+    holder = processes.current_id()
+    if holder is not None:
+        changes["holder"] = holder
     if run is not None:
         changes["run"] = run
     return changes
 
 
-def _claimed(row: ScheduledRun, now: datetime.datetime, run: Run | None) -> None:
-    row.status, row.attempts, row.started_at = Status.RUNNING, row.attempts + 1, now
-    if run is not None:
-        row.run = run
+def _claimed(row: ScheduledRun, changes: dict[str, Any]) -> None:
+    """The claim's changes on the instance too."""
+    for name, value in changes.items():
+        setattr(row, name, value)
 
 
 def _take(row: ScheduledRun, now: datetime.datetime | None, run: Run | None = None) -> bool:
     """The claim, inside the caller's transaction (see ``_claim_changes``); False if the
     row was not queued with the attempt count we read."""
     now = now or timezone.now()
-    if not transition(row.pk, Status.QUEUED, row.attempts, _claim_changes(row, now, run)):
+    changes = _claim_changes(row, now, run)
+    if not transition(row.pk, Status.QUEUED, row.attempts, changes):
         return False
-    _claimed(row, now, run)
+    _claimed(row, changes)
     if row.recurring_id is not None:
         recurring.continue_after(row, now)
     return True
@@ -118,7 +123,7 @@ def _take_writing(row: ScheduledRun, now: datetime.datetime | None, run: Run) ->
     changes = _claim_changes(row, now, run)
     if not statements.update_then_insert(ScheduledRun, row.pk, changes, guards, run):
         raise NotClaimed(row.pk)
-    _claimed(row, now, run)
+    _claimed(row, changes)
 
 
 def run_claimed(row: ScheduledRun, now: datetime.datetime | None = None) -> str:

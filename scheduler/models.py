@@ -102,6 +102,10 @@ class ScheduledRun(models.Model):
     #: until when the current holder (queue or worker) may keep it before the reaper takes
     #: it back
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    #: while queued or running: the ``SchedulerProcess`` whose queue or worker has it
+    #: (empty: django-q2's shared queue, ``run_scheduler --no-cluster``); when that process
+    #: is found dead, the run is taken back at once (scheduler/processes.py)
+    holder = models.UUIDField(null=True, blank=True, editable=False)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -127,6 +131,32 @@ class ScheduledRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.workflow.name} at {self.due_at:%Y-%m-%d %H:%M:%S} ({self.status})"
+
+
+class SchedulerProcess(models.Model):
+    """A live ``run_scheduler`` with its own django-q2 cluster and queue, by its heartbeat.
+
+    Runs it dispatches wait in its own queue and carry its id (``ScheduledRun.holder``), so
+    when it dies — its heartbeat goes stale, or its PID is gone from this machine — another
+    scheduler (or the one restarted in its place) takes back exactly what it held, at once
+    instead of after ``QUEUED_TIMEOUT`` (docs/scheduler.md, "Recovery").
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    #: the host name, for people reading the table
+    host = models.CharField(max_length=255)
+    #: host name, boot id and PID namespace: processes with the same ``machine`` can check
+    #: each other's PIDs
+    machine = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField(default=timezone.now)
+    beat_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["started_at"]
+
+    def __str__(self) -> str:
+        return f"run_scheduler {self.pid} on {self.host}"
 
 
 class RecurringEvent(models.Model):

@@ -186,6 +186,16 @@ def drain(db) -> Callable[..., list[str]]:
 
 
 @pytest.fixture
+def frozen_now(time_machine) -> datetime.datetime:
+    """The clock stopped at the present moment (``time.time``, ``datetime.now``,
+    ``timezone.now``; not ``time.monotonic``): times taken apart in a test compare exactly,
+    however long the test takes on a busy machine."""
+    now = timezone.now()
+    time_machine.move_to(now, tick=False)
+    return now
+
+
+@pytest.fixture
 def later() -> Callable[..., datetime.datetime]:
     def at(**delta: float) -> datetime.datetime:
         return timezone.now() + datetime.timedelta(**delta)

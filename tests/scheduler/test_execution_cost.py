@@ -17,10 +17,11 @@ from django_q.models import OrmQ
 from django_q.signing import SignedPackage
 
 from scheduler import services
-from scheduler.dispatch import ENQUEUE_CHUNK, TASK, dispatch_due, enqueue_tasks
+from scheduler.dispatch import dispatch_due
 from scheduler.execution import NotClaimed, execute_scheduled_run, run_claimed
 from scheduler.loading import load_scheduled_run
 from scheduler.models import ScheduledRun, Status
+from scheduler.queues import ENQUEUE_CHUNK, TASK, enqueue_tasks
 from scheduler.transitions import transition
 from workflows.models import Run, StepRun
 

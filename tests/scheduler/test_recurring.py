@@ -88,8 +88,10 @@ def test_schedule_recurring_starts_at_start(start_ticking, customer, user, later
     assert result.response["next"] == start.isoformat()
 
 
-def test_occurrences_stay_on_the_grid_however_late(start_ticking, customer, user, drain):
-    start = timezone.now() - datetime.timedelta(seconds=30)
+def test_occurrences_stay_on_the_grid_however_late(
+    start_ticking, customer, user, drain, frozen_now
+):
+    start = frozen_now - datetime.timedelta(seconds=30)
     engine.run(start_ticking, {"customer": customer.pk, "start": start}, user)
     event = RecurringEvent.objects.get()
     # the first run happens 20 minutes late: the next is still start + 1 h
@@ -129,8 +131,8 @@ def test_scheduling_again_replaces_and_cancel_stops(
     assert engine.run(stop_ticking, {"customer": customer.pk}, user).response == {"stopped": 0}
 
 
-def test_the_event_ends_after_its_end(start_ticking, customer, user, drain):
-    start = timezone.now() - datetime.timedelta(seconds=30)
+def test_the_event_ends_after_its_end(start_ticking, customer, user, drain, frozen_now):
+    start = frozen_now - datetime.timedelta(seconds=30)
     engine.run(
         start_ticking,
         {
@@ -146,11 +148,13 @@ def test_the_event_ends_after_its_end(start_ticking, customer, user, drain):
     assert not event.active and not pending(event).exists()
 
 
-def test_a_failing_recurring_event_shows_as_failing(make_workflow, customer, user, drain):
+def test_a_failing_recurring_event_shows_as_failing(
+    make_workflow, customer, user, drain, frozen_now
+):
     from scheduler import services
 
     broken = make_workflow("broken", actions=[{"type": "log", "message": "{{ 1 / 0 }}"}])
-    start = timezone.now() - datetime.timedelta(seconds=30)
+    start = frozen_now - datetime.timedelta(seconds=30)
     event = services.start_recurring(
         broken, "every 1 hour", thing=customer, start=start, actor=user
     )

@@ -59,7 +59,9 @@ def scheduler_wf(make_workflow, mark_paid):
     )
 
 
-def test_schedule_workflow_stores_a_validated_run_as_the_caller(scheduler_wf, order, user):
+def test_schedule_workflow_stores_a_validated_run_as_the_caller(
+    scheduler_wf, order, user, frozen_now
+):
     result = engine.run(scheduler_wf, {"order": order.pk}, user)
     assert result.ok, result.error
     row = ScheduledRun.objects.get()
@@ -68,7 +70,7 @@ def test_schedule_workflow_stores_a_validated_run_as_the_caller(scheduler_wf, or
     assert row.params == {"order": {"_type": "examples.Order", "_id": order.pk}}
     assert row.actor == user and row.scheduled_by == result.run and row.depth == 1
     assert row.status == Status.SCHEDULED and row.origin == Origin.ACTION
-    assert 55 < (row.due_at - timezone.now()).total_seconds() <= 60
+    assert row.due_at == frozen_now + datetime.timedelta(seconds=60)
 
 
 def test_runs_when_due_as_the_user_who_scheduled_it(scheduler_wf, order, user, drain, later):
@@ -84,10 +86,10 @@ def test_runs_when_due_as_the_user_who_scheduled_it(scheduler_wf, order, user, d
     assert run.parent == parent and run.depth == 1 and run.status == RunStatus.SUCCEEDED
 
 
-def test_a_time_in_the_past_runs_at_once(scheduler_wf, order, user, drain):
+def test_a_time_in_the_past_runs_at_once(scheduler_wf, order, user, drain, frozen_now):
     engine.run(scheduler_wf, {"order": order.pk, "delay": -3600}, user)
     row = ScheduledRun.objects.get()
-    assert abs((row.due_at - timezone.now()).total_seconds()) < 5
+    assert row.due_at == frozen_now
     assert drain() == [Status.SUCCEEDED]
 
 
@@ -178,7 +180,7 @@ def flaky(make_workflow):
     )
 
 
-def test_retries_with_exponential_backoff_then_fails(flaky, order, user, drain, later):
+def test_retries_with_exponential_backoff_then_fails(flaky, order, user, drain, later, frozen_now):
     from scheduler import services
 
     order.note = "fail"
@@ -187,11 +189,11 @@ def test_retries_with_exponential_backoff_then_fails(flaky, order, user, drain, 
     assert drain() == ["retrying"]
     row.refresh_from_db()
     assert row.status == Status.SCHEDULED and row.attempts == 1
-    assert 8 < (row.due_at - timezone.now()).total_seconds() <= 10
+    assert row.due_at == frozen_now + datetime.timedelta(seconds=10)
     assert "attempt 1" in row.last_error
     assert drain(later(seconds=11)) == ["retrying"]
     row.refresh_from_db()
-    assert 18 < (row.due_at - timezone.now()).total_seconds() <= 20  # doubled
+    assert row.due_at == frozen_now + datetime.timedelta(seconds=20)  # doubled
     assert drain(later(seconds=25)) == [Status.FAILED]
     row.refresh_from_db()
     assert row.status == Status.FAILED and row.attempts == 3

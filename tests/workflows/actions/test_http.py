@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import threading
 
 import pytest
 from werkzeug.wrappers import Response
@@ -69,15 +69,20 @@ def test_error_status_does_not_fail_the_step(make_workflow, user, httpserver):
 
 
 def test_timeout_fails_the_step(make_workflow, user, httpserver):
+    answered = threading.Event()
+
     def slow(request):
-        time.sleep(1.5)
+        answered.wait()  # no answer until the step has given up
         return Response("late")
 
     httpserver.expect_request("/slow").respond_with_handler(slow)
     wf = make_workflow(
         actions=[{"type": "http_request", "url": httpserver.url_for("/slow"), "timeout": 0.3}]
     )
-    result = engine.run(wf, {}, user)
+    try:
+        result = engine.run(wf, {}, user)
+    finally:
+        answered.set()
     assert "timed out" in result.error.message
 
 

@@ -199,15 +199,16 @@ def test_a_revoked_key_is_refused_on_the_very_next_request(api, call, user, work
     assert Run.objects.count() == 1
 
 
-def test_last_used_at_is_written_on_use_at_most_once_a_minute(call, user, workflows):
+def test_last_used_at_is_written_on_use_at_most_once_a_minute(call, user, workflows, time_machine):
     api_key, key = api_key_create(user=user, name="k")
     assert ApiKey.objects.get(pk=api_key.pk).last_used_at is None
-    before = timezone.now()
+    start = timezone.now()
+    time_machine.move_to(start, tick=False)
     call("allowed", key=key)
-    first = ApiKey.objects.get(pk=api_key.pk).last_used_at
-    assert first is not None and first >= before
+    assert ApiKey.objects.get(pk=api_key.pk).last_used_at == start
+    time_machine.move_to(start + timedelta(seconds=59), tick=False)
     call("allowed", key=key)
-    assert ApiKey.objects.get(pk=api_key.pk).last_used_at == first
-    ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=first - timedelta(minutes=2))
+    assert ApiKey.objects.get(pk=api_key.pk).last_used_at == start  # within the minute
+    time_machine.move_to(start + timedelta(minutes=2), tick=False)
     call("allowed", key=key)
-    assert ApiKey.objects.get(pk=api_key.pk).last_used_at >= before
+    assert ApiKey.objects.get(pk=api_key.pk).last_used_at == start + timedelta(minutes=2)

@@ -271,11 +271,14 @@ EXHAUSTION = [
 
 @pytest.mark.parametrize("source", EXHAUSTION)
 def test_resource_exhaustion_is_refused_quickly(source):
+    """Refused before doing much work: measured in CPU seconds of this thread, which other
+    work on the machine does not inflate (the sandbox's own deadline is wall-clock time,
+    so under load it stops the evaluation after less CPU, never more)."""
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started = time.monotonic()
+    started = time.thread_time()
     with pytest.raises((ExpressionError, DefinitionError)):
         evaluate(source)
-    assert time.monotonic() - started < 3
+    assert time.thread_time() - started < 3
     grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
     assert grown_mb < 200, f"{source} used {grown_mb:.0f} MB before being refused"
 
@@ -293,9 +296,9 @@ def test_saving_a_workflow_never_evaluates_its_expressions():
     code = environment.compile("x{{ 'abc'|upper }}{{ [3, 1]|sort }}", raw=True)
     assert "ABC" not in code and "[1, 3]" not in code
     grow = "|replace('a', 'aaaaaaaaaa')" * 5
-    started = time.monotonic()
+    started = time.thread_time()  # CPU time: not inflated by other work on the machine
     compile_template(f"{{{{ ('aaaaaaaaaa'{grow})|list }}}}", ANY)  # 1,000,000 items if run
-    assert time.monotonic() - started < 0.5
+    assert time.thread_time() - started < 0.5
 
 
 def test_ordinary_expressions_still_work():

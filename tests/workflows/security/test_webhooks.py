@@ -31,6 +31,13 @@ EVENT = {"id": "evt_1", "type": "checkout.session.completed", "amount": 4200}
 
 
 @pytest.fixture(autouse=True)
+def _stopped_clock(frozen_now):
+    """Signatures are made from ``time.time()`` and checked against it within a tolerance:
+    with the clock stopped, however slowly a request goes through, it is checked at the
+    moment it was signed (``test_the_timestamp_tolerance``: 290 s old is 290 s old)."""
+
+
+@pytest.fixture(autouse=True)
 def _fresh(monkeypatch):
     """Operator secrets from the environment; no remembered signatures or masks."""
     monkeypatch.setenv("BUBBLE_SECRET_STRIPE_WEBHOOK_SECRET", STRIPE_SECRET)
