@@ -25,7 +25,9 @@ from django.db import DatabaseError, close_old_connections, connection, transact
 from django.db.models import F, Q
 from django.utils import timezone
 
+from workflows import services
 from workflows.choices import RunStatus
+from workflows.engine.transactions import kept_when_lost
 from workflows.models import Run
 
 from . import conf, processes, queues, recurring
@@ -166,19 +168,22 @@ def _requeue(which: Q) -> int:
 
 def _retry_lost(which: Q, now: datetime.datetime) -> int:
     """Running runs matching ``which`` whose worker is gone: its transaction rolled back, so
-    nothing it did was kept; the ``Run`` is marked failed (``WORKER_LOST``) and the run is
+    what it did was rolled back (or, for a workflow saving after each step, its ended steps
+    were kept); the ``Run`` is marked failed (``WORKER_LOST``) and the run is
     retried, up to ``LOST_RETRIES`` times beyond its own retries. How many are retried."""
     lost = list(
         ScheduledRun.objects.filter(which, status=Status.RUNNING)
         .select_related("workflow")
-        .only("pk", "attempts", "run_id", "lease_expires_at", "workflow__retries")
+        .only(
+            "pk", "attempts", "run_id", "lease_expires_at", "workflow__retries", "workflow__commit"
+        )
     )
     retried = 0
     for row in lost:
         allowed = row.workflow.retries + 1 + conf.get("LOST_RETRIES")
         message = (
             f"attempt {row.attempts}: the worker stopped during the run (killed or timed out); "
-            "nothing it did was kept"
+            f"{kept_when_lost(row.workflow.commit)}"
         )
         retry = row.attempts < allowed
         changed = ScheduledRun.objects.filter(
@@ -240,6 +245,7 @@ def run_forever(
                 if process is not None:
                     processes.beat(process)
                 reap_lost(me=me)
+                services.runs_abandoned_close()  # API runs whose server died mid-run
                 next_reap = time.monotonic() + reap_every
             result = dispatch_due(limit=batch, holder=me)
             if len(result.queued) + result.missed >= batch:

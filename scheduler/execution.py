@@ -25,6 +25,7 @@ from workflows import engine, statements
 from workflows.choices import RunSource, RunStatus
 from workflows.engine.cache import get_compiled
 from workflows.engine.serialize import to_log
+from workflows.engine.transactions import kept_when_lost
 from workflows.exceptions import WorkflowError
 from workflows.models import Run
 
@@ -151,7 +152,7 @@ def run_claimed(row: ScheduledRun, now: datetime.datetime | None = None) -> str:
         if not done:
             raise ClaimLost(
                 "this attempt lost its claim on the scheduled run (taken back after its lease "
-                "ran out); its work was rolled back"
+                "ran out): its end was not recorded, and " + kept_when_lost(row.workflow.commit)
             )
 
     # one statement for the claim and the log row where the database allows, unless the

@@ -9,7 +9,8 @@ from typing import Any
 from django.utils import timezone
 
 from . import conf
-from .choices import Commit, RunSource, RunStatus
+from .choices import RunSource, RunStatus
+from .engine.transactions import kept_when_lost
 from .models import ApiKey, Run
 
 #: runs the scheduler owns: its reaper ends them (scheduler.dispatch.reap_lost)
@@ -64,11 +65,7 @@ def runs_abandoned_close(*, now: datetime | None = None) -> int:
     for pk, started_at, timeout, commit in candidates.iterator():
         if started_at + timedelta(seconds=timeout or LONGEST_TIMEOUT) + grace > now:
             continue  # may still be going
-        kept = (
-            "the steps that had ended were kept (the workflow saves changes after each step)"
-            if commit == Commit.EACH_STEP
-            else "nothing it changed was kept"
-        )
+        kept = kept_when_lost(commit)
         closed += Run.objects.filter(pk=pk, status=RunStatus.RUNNING).update(
             status=RunStatus.FAILED,
             error_code="WORKER_LOST",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -243,3 +244,31 @@ def test_a_run_whose_task_fails_before_its_claim_is_handed_back(record, monkeypa
     assert (row.status, row.holder) == (Status.SCHEDULED, None)
     assert row.due_at == frozen_now + datetime.timedelta(seconds=5)  # REAP_INTERVAL
     assert ScheduledRun.objects.get(pk=running).status == Status.RUNNING  # claimed: its lease
+
+
+class _NoWait(threading.Event):
+    """A stop event whose waits return at once: one pass of the loop, no pause."""
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self.is_set()
+
+
+def test_the_scheduler_loop_ends_api_runs_whose_web_worker_died(make_workflow):
+    """An API run's process (a web worker) has no reaper of its own: the scheduler's loop
+    ends such a run as WORKER_LOST once its timeout is long past."""
+    from scheduler.dispatch import run_forever
+    from workflows.choices import Commit, RunSource
+
+    wf = make_workflow("stepwise", timeout=60, commit=Commit.EACH_STEP)
+    abandoned = Run.objects.create(
+        workflow=wf,
+        workflow_name=wf.name,
+        source=RunSource.API,
+        status=RunStatus.RUNNING,
+        started_at=timezone.now() - datetime.timedelta(hours=1),
+    )
+    passes = iter([True, False])
+    run_forever(_NoWait(), alive=lambda: next(passes))
+    abandoned.refresh_from_db()
+    assert (abandoned.status, abandoned.error_code) == (RunStatus.FAILED, "WORKER_LOST")
+    assert "the steps that had ended were kept" in abandoned.error_message

@@ -18,6 +18,9 @@ import threading
 from collections.abc import Collection
 from typing import Any
 
+from django.db import models
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.utils import timezone
 
@@ -53,7 +56,9 @@ def refresh_callers(names: Collection[str]) -> None:
     """Give the workflows whose actions name one of ``names`` (config key ``workflow``) a
     new ``updated_at``: their compiled copies, checked against those, are out of date."""
     if names:
-        Workflow.objects.filter(actions__config__workflow__in=list(names)).update(
+        called = Cast(KT("config__workflow"), models.TextField())  # ``json`` has no ``=``
+        calls = Action.objects.alias(called=called).filter(called__in=list(names))
+        Workflow.objects.filter(pk__in=calls.values("workflow_id")).update(
             updated_at=timezone.now()
         )
 

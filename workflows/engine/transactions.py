@@ -27,6 +27,14 @@ from ..choices import Commit
 from ..exceptions import ExpressionError
 
 
+def kept_when_lost(commit: str) -> str:
+    """What a run that stopped mid-way kept, in words for its log: it depends on when the
+    workflow saves its changes."""
+    if commit == Commit.EACH_STEP:
+        return "the steps that had ended were kept (the workflow saves changes after each step)"
+    return "nothing it changed was kept"
+
+
 class RunTransactions:
     """The transactions of one top-level run, entered on ``stack`` (closed by the runner:
     with an exception it rolls back what is open)."""

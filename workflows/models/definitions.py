@@ -14,6 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from ..choices import AuthMode, Commit, ConditionNotMet, ParameterType, WorkflowKind
+from .fields import OrderedJSONField
 
 IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]*$"
 identifier_validator = RegexValidator(
@@ -169,7 +170,7 @@ class Parameter(_WorkflowPart):
     )
     is_list = models.BooleanField("is a list", default=False)
     optional = models.BooleanField(default=False)
-    default = models.JSONField(
+    default = OrderedJSONField(
         null=True, blank=True, help_text="Used when the parameter is not sent (JSON)."
     )
     description = models.TextField(blank=True)
@@ -202,7 +203,7 @@ class Action(_WorkflowPart):
     only_when = models.TextField(
         blank=True, help_text="Skip this action unless the expression is true."
     )
-    config = models.JSONField(default=dict, blank=True)
+    config = OrderedJSONField(default=dict, blank=True)
 
     class Meta(_WorkflowPart.Meta):
         constraints = [

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from ..choices import RunSource, RunStatus, StepStatus
 from .definitions import Workflow
+from .fields import OrderedJSONField
 
 
 class Run(models.Model):
@@ -43,8 +44,8 @@ class Run(models.Model):
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children"
     )
     depth = models.PositiveSmallIntegerField(default=0)
-    params = models.JSONField(default=dict, blank=True)
-    result = models.JSONField(null=True, blank=True)
+    params = OrderedJSONField(default=dict, blank=True)
+    result = OrderedJSONField(null=True, blank=True)
     error_code = models.CharField(max_length=50, blank=True)
     error_message = models.TextField(blank=True)
     error_parameter = models.CharField(max_length=100, blank=True)
@@ -77,8 +78,8 @@ class StepRun(models.Model):
     label = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=20, choices=StepStatus.choices)
     condition_result = models.BooleanField(null=True, blank=True)
-    inputs = models.JSONField(null=True, blank=True)
-    output = models.JSONField(null=True, blank=True)
+    inputs = OrderedJSONField(null=True, blank=True)
+    output = OrderedJSONField(null=True, blank=True)
     error = models.TextField(blank=True)
     started_at = models.DateTimeField(default=timezone.now)
     duration_ms = models.FloatField(default=0)

@@ -107,8 +107,9 @@ _ERRORS: dict[int, str] = {
     413: "PAYLOAD_TOO_LARGE: the body is over the server's limit.",
     429: "TOO_MANY_REQUESTS: over the key's or the address's rate; retry after the "
     "`Retry-After` header's seconds.",
-    500: "The run failed (WORKFLOW_ERROR, TIMEOUT, ...): nothing it did was kept; `run` "
-    "names the run, whose log says which step failed.",
+    500: "The run failed (WORKFLOW_ERROR, TIMEOUT, ...): nothing it did was kept (unless "
+    "its workflow saves changes after each step: then the steps that had ended were); "
+    "`run` names the run, whose log says which step failed.",
 }
 
 
