@@ -172,20 +172,34 @@ def cancel(ids: Iterable[Any], *, queryset: models.QuerySet | None = None) -> in
     wanted = [str(i) for i in ids]
     size = conf.get("BULK_BATCH_SIZE")
     total = 0
-    now = timezone.now()
     for offset in range(0, len(wanted), size):
-        chunk = wanted[offset : offset + size]
-        total += base.filter(pk__in=chunk, status__in=CANCELLABLE).update(
-            status=Status.CANCELLED, finished_at=now, lease_expires_at=None
-        )
+        total += cancel_matching(base.filter(pk__in=wanted[offset : offset + size]))
     return total
 
 
 def cancel_matching(queryset: models.QuerySet) -> int:
-    """Cancel every not-yet-started run in ``queryset`` with one UPDATE (admin filters)."""
-    return queryset.filter(status__in=CANCELLABLE).update(
-        status=Status.CANCELLED, finished_at=timezone.now(), lease_expires_at=None
-    )
+    """Cancel every not-yet-started run in ``queryset`` with one UPDATE (admin filters).
+
+    A cancelled occurrence of a recurring event skips that occurrence, not the event: its
+    next one is scheduled (``stop_recurring`` ends an event), so cancelling never leaves an
+    active event with nothing coming.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        occurrences = list(
+            queryset.filter(status__in=CANCELLABLE, recurring__isnull=False).values_list(
+                "pk", flat=True
+            )
+        )
+        cancelled = queryset.filter(status__in=CANCELLABLE).update(
+            status=Status.CANCELLED, finished_at=now, lease_expires_at=None
+        )
+        if occurrences:
+            from .recurring import continue_after  # it schedules through this module
+
+            for row in ScheduledRun.objects.filter(pk__in=occurrences, status=Status.CANCELLED):
+                continue_after(row, now)
+    return cancelled
 
 
 # --- recurring events -----------------------------------------------------------------

@@ -241,3 +241,30 @@ def test_a_start_long_past_waits_for_its_next_turn(tick, customer, user):
     now = timezone.now()
     assert first.due_at > now and first.due_at - now <= datetime.timedelta(days=366)
     assert (first.due_at.month, first.due_at.day, first.due_at.hour) == (5, 1, 9)
+
+
+@pytest.mark.parametrize("how", ["by id", "by filter"])
+def test_cancelling_an_occurrence_skips_it_and_the_event_goes_on(
+    make_workflow, customer, user, frozen_now, how
+):
+    """The Scheduler log's Cancel on a recurring event's occurrence skips that one; the
+    event's next occurrence is scheduled (stopping the event is "Stop recurring event")."""
+    from scheduler import services
+
+    tick = make_workflow("tick", actions=[{"type": "log", "message": "tick"}])
+    start = frozen_now + datetime.timedelta(minutes=5)
+    event = services.start_recurring(tick, "every 1 hour", thing=customer, start=start, actor=user)
+    (first,) = pending(event)
+    if how == "by id":
+        assert services.cancel([first.pk]) == 1
+    else:
+        assert services.cancel_matching(ScheduledRun.objects.filter(workflow=tick)) == 1
+    first.refresh_from_db()
+    assert first.status == Status.CANCELLED
+    (following,) = pending(event)
+    assert following.due_at == start + HOUR
+    event.refresh_from_db()
+    assert event.active
+    # cancelled again: still one coming, never two
+    assert services.cancel([first.pk]) == 0
+    assert pending(event).count() == 1
