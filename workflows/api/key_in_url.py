@@ -88,5 +88,7 @@ def _shaped(text: str) -> bool:
 
 
 def _response(parameter: str, *, advice: str) -> JsonResponse:
-    body = error_body("API_KEY_IN_URL", MESSAGE.format(advice=advice), parameter=parameter)
+    body = error_body(
+        "API_KEY_IN_URL", MESSAGE.format(advice=advice), http_status=400, parameter=parameter
+    )
     return JsonResponse(body, status=400)

@@ -23,7 +23,9 @@ class NulInUrlMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path_info.startswith(API_PREFIX) and _has_nul(request):
-            body = error_body("INVALID_REQUEST", "the URL may not contain NUL (%00) characters")
+            body = error_body(
+                "INVALID_REQUEST", "the URL may not contain NUL (%00) characters", http_status=400
+            )
             return JsonResponse(body, status=400)
         return self.get_response(request)
 

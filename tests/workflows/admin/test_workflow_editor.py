@@ -200,6 +200,21 @@ def test_the_check_lists_every_problem_with_its_step_and_field(root_client):
     assert "end of template" not in json.dumps(answer["issues"])  # no template-engine jargon
 
 
+def test_an_over_deep_expression_is_a_problem_on_its_field_not_a_crash(root_client):
+    """Chains of a few hundred filters crashed the save (Python's "too many nested
+    parentheses" while compiling, or a RecursionError); the check and the save list it."""
+    definition = json.loads(json.dumps(PROCESS))
+    definition["actions"][1]["only_when"] = "params.order" + ".id" * 300
+    answer = post_json(root_client, CHECK, {"definition": definition}).json()
+    (issue,) = answer["issues"]
+    assert (issue["step"], issue["field"]) == (2, "only_when")
+    assert "too deeply nested" in issue["message"]
+    response = send_definition(root_client, ADD_URL, definition)
+    assert response.status_code == 200  # refused, shown again with the problem
+    assert any("too deeply nested" in i["message"] for i in editor_data(response)["issues"])
+    assert not Workflow.objects.filter(name=definition["name"]).exists()
+
+
 def test_the_check_summarises_each_step_and_says_what_is_in_scope(root_client):
     answer = post_json(root_client, CHECK, {"definition": PROCESS}).json()
     assert answer["steps"][0]["summary"] == "Make changes to params.order: status = paid"

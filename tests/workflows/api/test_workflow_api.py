@@ -9,6 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from examples.models import Customer
+from workflows.api.errors import bubble_code
 from workflows.models import Run, Workflow
 
 ORDER = {"key": "order", "type": "thing", "data_type": "examples.Order"}
@@ -137,6 +138,9 @@ def error(response, status, code, parameter=None):
     assert response.status_code == status, response.content
     body = response.json()
     assert body["status"] == "error" and body["code"] == code and body["message"]
+    # Bubble's keys, in the same object
+    assert body["statusCode"] == status
+    assert body["body"] == {"status": bubble_code(code), "message": body["message"]}
     if parameter:
         assert body["parameter"] == parameter
     return body
@@ -264,7 +268,8 @@ def test_workflow_condition_that_cannot_be_evaluated_is_expression_error(call, m
     response = call("ratio", {"n": 1, "d": 0})
     body = error(response, 500, "EXPRESSION_ERROR")
     assert "division by zero" in body["message"]
-    assert set(body) == {"status", "code", "message", "run"}  # no stack trace, no parameter
+    # no stack trace, no parameter
+    assert set(body) == {"status", "code", "message", "run", "statusCode", "body"}
     assert response["X-Run-Id"] == body["run"]
     run = Run.objects.get(pk=body["run"])
     assert (run.status, run.error_code) == ("failed", "EXPRESSION_ERROR")

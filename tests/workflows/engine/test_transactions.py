@@ -138,3 +138,79 @@ def test_import_prints_the_advice(tmp_path, settings):
     err = StringIO()
     call_command("import_workflows", str(path), stdout=StringIO(), stderr=err)
     assert "warning: Workflow 'pay', step 2" in err.getvalue()
+
+
+def test_a_locking_search_inside_each_step_keeps_steps_their_own(make_workflow, user, customer):
+    """The locking search once opened a transaction for the rest of the run: a later failure
+    then rolled back steps the log said were saved."""
+    steps = [
+        {**CREATE, "fields": {"name": "A", "email": "a@example.com"}},
+        {
+            **CREATE,
+            "fields": {
+                "name": "B {{ search('examples.Customer', lock=true).count }}",
+                "email": "b@example.com",
+            },
+        },
+        {**CREATE, "fields": {"name": "C", "email": "c@example.com"}},
+        {"type": "log", "message": "{{ 1 / 0 }}"},
+    ]
+    result = engine.run(make_workflow(commit="each_step", actions=steps), {}, user)
+    assert not result.ok and "step 4" in result.error.message
+    names = sorted(Customer.objects.values_list("name", flat=True))
+    assert names == ["A", "Ann", "B 2", "C"]
+
+
+def test_a_locking_search_in_a_log_step_works_with_each_step(make_workflow, user, customer):
+    wf = make_workflow(
+        commit="each_step",
+        actions=[{"type": "log", "message": "{{ search('examples.Customer', lock=true).count }}"}],
+    )
+    assert engine.run(wf, {}, user).ok
+
+
+def test_a_locking_search_through_a_list_works(make_workflow, user, order):
+    """DISTINCT (each thing once) cannot be locked FOR UPDATE on PostgreSQL."""
+    from examples.models import Product
+
+    order.products.set([Product.objects.create(name="Tea", price=1)])
+    wf = make_workflow(
+        actions=[
+            {
+                "type": "make_changes_to_list",
+                "list": "{{ search('examples.Order', products__name='Tea', lock=true) }}",
+                "changes": {"note": "tea"},
+            }
+        ]
+    )
+    result = engine.run(wf, {}, user)
+    assert result.ok, result.error
+    order.refresh_from_db()
+    assert order.note == "tea"
+
+
+def test_an_email_that_fails_after_its_step_commits_is_noted_with_each_step(
+    make_workflow, user, settings
+):
+    """The note was written only to a step already in the database: with each_step the
+    email goes when its step commits, before the run's log is written, and was lost."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 1  # nothing listens there
+    wf = make_workflow(
+        commit="each_step",
+        actions=[
+            {"type": "send_email", "to": "a@example.com", "subject": "s", "body": "b"},
+            {"type": "log", "message": "after"},
+        ],
+    )
+    result = engine.run(wf, {}, user)
+    assert result.ok
+    assert "email not delivered" in result.run.steps.get(position=1).error
+
+
+def test_advice_on_retrying_a_workflow_that_saves_each_step(make_workflow):
+    wf = make_workflow("again", commit="each_step", retries=2, actions=[CREATE])
+    (advice,) = workflow_advice(get_compiled(wf), vendor="postgresql")
+    assert "retried 2 time(s)" in advice and "done again" in advice
+    once = make_workflow("once", commit="each_step", actions=[CREATE])
+    assert workflow_advice(get_compiled(once), vendor="postgresql") == []

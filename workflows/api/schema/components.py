@@ -25,8 +25,20 @@ ERROR_CODES = (
 )
 
 
+class BubbleErrorBodySerializer(serializers.Serializer):
+    status = serializers.CharField(
+        help_text="Bubble's code: MISSING_DATA, INVALID_DATA, NOT_RUN, UNAUTHORIZED, "
+        "NOT_FOUND or ERROR (docs/api.md#errors)."
+    )
+    message = serializers.CharField(help_text="The same message as `message`.")
+
+    class Meta:
+        ref_name = "BubbleErrorBody"
+
+
 class ErrorSerializer(serializers.Serializer):
-    """Every error, whatever its cause: ``{"status": "error", "code", "message", ...}``."""
+    """Every error, whatever its cause: ``{"status": "error", "code", "message", ...}``,
+    with Bubble's ``statusCode`` and ``body`` in the same object for Bubble's clients."""
 
     status = serializers.ChoiceField(choices=["error"])
     code = serializers.CharField(help_text=f"What went wrong: {ERROR_CODES}")
@@ -37,6 +49,8 @@ class ErrorSerializer(serializers.Serializer):
     run = serializers.UUIDField(
         required=False, help_text="The run's id, when a run was started (also in X-Run-Id)."
     )
+    statusCode = serializers.IntegerField(help_text="The HTTP status, as Bubble sends it.")  # noqa: N815
+    body = BubbleErrorBodySerializer(help_text="The error as Bubble shapes it.")
 
     class Meta:
         ref_name = "Error"

@@ -110,8 +110,10 @@ def test_errors_are_in_the_error_shape(returning, document):
         schema = responses[status]["content"]["application/json"]["schema"]
         assert schema == {"$ref": "#/components/schemas/Error"}
     error = component(doc, "Error")
-    assert set(error["required"]) == {"status", "code", "message"}
+    assert set(error["required"]) == {"status", "code", "message", "statusCode", "body"}
     assert {"parameter", "run"} <= set(error["properties"])
+    bubble = component(doc, "BubbleErrorBody")
+    assert set(bubble["required"]) == {"status", "message"}
     assert "MISSING_PARAMETER" in error["properties"]["code"]["description"]
 
 
