@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..choices import WorkflowKind
 from ..engine import kinds
@@ -90,6 +92,14 @@ class TriggerCustomEvent(ActionType):
         return run_custom_event(run, inputs["workflow"], inputs.get("params") or {})
 
 
+#: what "Return data from API" can answer (docs/actions.md#return_data)
+RESPONSE_TYPES = ("json", "text", "redirect")
+#: a media type, without anything that could end the header (CR, LF)
+_MEDIA_TYPE = re.compile(
+    r"^[A-Za-z0-9][\w.+-]*/[A-Za-z0-9][\w.+-]*(\s*;\s*[\w.+-]+=(\"[^\"\r\n]*\"|[\w.+-]+))*$"
+)
+
+
 @register
 class ReturnData(ActionType):
     name = "return_data"
@@ -100,35 +110,137 @@ class ReturnData(ActionType):
     ends_run = True
     description = (
         "Sets the response (the caller's \"response\" object, or a custom event's result) and "
-        "ends the workflow."
+        "ends the workflow. An API workflow may answer plain text or a redirect instead."
     )
     example = """- type: return_data
   data: {order: "{{ params.order.id }}", status: "{{ steps.paid.status }}"}"""
     fields = (
         ConfigField(
+            "response_type",
+            FieldKind.CHOICE,
+            required=False,
+            choices=RESPONSE_TYPES,
+            default="json",
+            help_text="json: a JSON object (data); text: a text with its content type; "
+            "redirect: a 302 to url. Text and redirect are for API workflows.",
+        ),
+        ConfigField(
             "data",
+            required=False,
             expects="object",
-            help_text="A mapping of keys to values.",
+            shown_for=("response_type", ("json",)),
+            help_text="A mapping of keys to values (response type json).",
             example='ok: true\norder: "{{ params.order.id }}"',
+        ),
+        ConfigField(
+            "text",
+            FieldKind.TEXT,
+            required=False,
+            multiline=True,
+            shown_for=("response_type", ("text",)),
+            help_text="The answer's body (response type text).",
+        ),
+        ConfigField(
+            "content_type",
+            FieldKind.TEXT,
+            required=False,
+            shown_for=("response_type", ("text",)),
+            help_text="The text's media type, e.g. text/csv (response type text; "
+            "default text/plain).",
+        ),
+        ConfigField(
+            "url",
+            FieldKind.TEXT,
+            required=False,
+            shown_for=("response_type", ("redirect",)),
+            help_text="Where to send the caller: an http(s) URL or a path on this server "
+            "(response type redirect).",
         ),
     )
 
     def check(self, config: dict[str, Any], ctx: Any) -> None:
+        response_type = config.get("response_type") or "json"
+        wanted = {"json": "data", "text": "text", "redirect": "url"}[response_type]
+        others = [k for k in ("data", "text", "content_type", "url") if k in config]
+        stray = [
+            k for k in others if k != wanted and not (k == "content_type" and wanted == "text")
+        ]
+        if stray:
+            raise ConfigError(
+                stray[0], f"response type {response_type} has no {stray[0]!r} (it uses {wanted})"
+            )
+        if response_type != "json" and ctx.kind != WorkflowKind.API:
+            raise ConfigError(
+                "response_type",
+                f"only an API workflow can answer with {response_type}: this one is a "
+                f"{WorkflowKind(ctx.kind).label.lower()}",
+            )
+        if wanted not in config:
+            raise ConfigError(wanted, f"required for response type {response_type}")
         data = config.get("data")
-        if not isinstance(data, dict) and not (isinstance(data, str) and "{{" in data):
+        if (
+            response_type == "json"
+            and not isinstance(data, dict)
+            and not (isinstance(data, str) and "{{" in data)
+        ):
             raise ConfigError("data", "must be a mapping of keys to values")
+        content_type = config.get("content_type")
+        if isinstance(content_type, str) and "{{" not in content_type:
+            _media_type(content_type, ConfigError)
 
     def result_kind(self, config: dict[str, Any], scope: Any) -> Kind:
         return kinds.NOTHING
 
     def execute(self, inputs: dict[str, Any], run: Any) -> None:
-        data = inputs["data"]
-        if not isinstance(data, dict):
-            raise WorkflowError(
-                f"data: must be a mapping of keys to values, got {type(data).__name__}"
+        response_type = inputs.get("response_type") or "json"
+        if response_type == "text":
+            run.respond_with(
+                "text",
+                {
+                    "text": inputs.get("text") or "",
+                    "content_type": _media_type(inputs.get("content_type") or "text/plain"),
+                },
             )
-        run.response = data
+        elif response_type == "redirect":
+            run.respond_with("redirect", {"url": _redirect_url(inputs.get("url"))})
+        else:
+            data = inputs.get("data")
+            if not isinstance(data, dict):
+                raise WorkflowError(
+                    f"data: must be a mapping of keys to values, got {type(data).__name__}"
+                )
+            run.respond_with("json", data)
         return None
+
+
+def _media_type(value: Any, error: type[Exception] = WorkflowError) -> str:
+    """``value`` as a media type; ``error`` when it is none (a ``ConfigError`` on save)."""
+    text = str(value).strip()
+    if not _MEDIA_TYPE.match(text):
+        message = f"{text[:60]!r} is not a media type such as text/plain"
+        raise (
+            ConfigError("content_type", message)
+            if error is ConfigError
+            else error(f"content_type: {message}")
+        )
+    return text
+
+
+def _redirect_url(value: Any) -> str:
+    """An http(s) URL or a path on this server: never ``javascript:``, never a header
+    break, never a scheme-relative ``//host`` that a reader could mistake for a path."""
+    url = str(value or "").strip()
+    if not url or any(c in url for c in "\r\n\x00"):
+        raise WorkflowError(f"url: {url[:80]!r} is not a URL to redirect to")
+    parts = urlsplit(url)
+    if parts.scheme in ("http", "https") and parts.netloc:
+        return url
+    if not parts.scheme and not parts.netloc and url.startswith("/") and not url.startswith("//"):
+        return url
+    raise WorkflowError(
+        f"url: {url[:80]!r} is not an http(s) URL or a path starting with / (redirects go "
+        "nowhere else)"
+    )
 
 
 @register

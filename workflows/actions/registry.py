@@ -69,6 +69,9 @@ class ConfigField:
     expects: str = ""
     #: for a workflow field, the kind of workflow it names ("custom_event", "api")
     workflow_kind: str = ""
+    #: ``(key, values)``: the field belongs to the step only while its config key ``key``
+    #: (a choice) is one of ``values`` (its default counts); the editor shows it only then
+    shown_for: tuple[str, tuple[str, ...]] | None = None
 
     @property
     def title(self) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, QueryDict
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -102,7 +102,7 @@ class WorkflowView(LimitedBodyView):
             return error_response(result.error, run=result.run.pk)
         if result.error is not None:
             return error_response(result.error, run=result.run.pk)
-        return _success(result.response or {}, result.run.pk)
+        return _answer(result)
 
 
 class RunView(APIView):
@@ -127,6 +127,23 @@ class NotFoundView(APIView):
         raise WorkflowNotFound(f"nothing at {request.path}")
 
     get = post = put = patch = delete = handle
+
+
+def _answer(result: Any) -> HttpResponse:
+    """The run's answer as its ``return_data`` chose: Bubble's JSON shape, a text, or a
+    redirect (docs/api.md#success)."""
+    if result.response_type == "text":
+        answer = HttpResponse(result.response["text"], content_type=result.response["content_type"])
+        # a builder's text on the admin's origin: never sniffed as something else, and
+        # never a page whose scripts could reach this origin (an opaque origin)
+        answer["X-Content-Type-Options"] = "nosniff"
+        answer["Content-Security-Policy"] = "sandbox"
+    elif result.response_type == "redirect":
+        answer = HttpResponseRedirect(result.response["url"])
+    else:
+        return _success(result.response or {}, result.run.pk)
+    answer["X-Run-Id"] = str(result.run.pk)
+    return answer
 
 
 def _success(data: Any, run_id: Any) -> Response:

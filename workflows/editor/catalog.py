@@ -138,6 +138,8 @@ def _field(f: ConfigField) -> dict[str, Any]:
         out["default"] = f.default
     if f.extra_names:
         out["extra_names"] = sorted(f.extra_names)
+    if f.shown_for:
+        out["shown_for"] = {"key": f.shown_for[0], "values": list(f.shown_for[1])}
     if f.keys_of:
         out["keys_of"] = f.keys_of
     if f.expects:

@@ -42,6 +42,8 @@ class RunContext:
     deadline: float = 0.0
     steps: Steps = field(default_factory=Steps)
     response: Any = None
+    #: how an API call answers ``response``: json, text or redirect (``return_data``)
+    response_type: str = "json"
     ended: bool = False
     current_step: Any = None  # the StepRun being executed (email reports delivery on it)
     #: what the run may read (privacy rules); by default as the workflow's own setting says
@@ -55,6 +57,11 @@ class RunContext:
             self.data = DataAccess(self.actor, ignore_privacy=self.workflow.ignore_privacy)
         if not self.deadline:
             self.deadline = time.monotonic() + self.workflow.timeout
+
+    def respond_with(self, response_type: str, response: Any) -> None:
+        """What the run answers (``return_data``): ``response`` as ``response_type``."""
+        self.response_type = response_type
+        self.response = response
 
     @property
     def scope(self) -> dict[str, Any]:

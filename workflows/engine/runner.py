@@ -50,6 +50,8 @@ class RunResult:
     run: Run
     response: Any = None  # JSON-ready data from return_data, or None
     error: WorkflowError | None = None
+    #: how an API call answers it: json, text ({text, content_type}) or redirect ({url})
+    response_type: str = "json"
 
     @property
     def status(self) -> str:
@@ -183,7 +185,7 @@ def run(
         _fail(run_row, started, error, recorder)
     elif run_row.status == RunStatus.CONDITION_NOT_MET:
         error = ConditionNotMet(f"the condition of workflow {compiled.name!r} is not met")
-    return RunResult(run_row, response, error)
+    return RunResult(run_row, response, error, ctx.response_type)
 
 
 def run_custom_event(ctx: RunContext, name: str, params: Mapping[str, Any]) -> Any:

@@ -53,6 +53,28 @@ def returned_schema(compiled: CompiledWorkflow, thing_ref: ThingRef) -> dict[str
     return schema
 
 
+def answer_types(compiled: CompiledWorkflow) -> dict[str, set[str]]:
+    """How it may answer: ``{"json": set(), "text": {media types}, "redirect": set()}``
+    from its ``return_data`` steps (a media type computed at run time is ``*/*``). JSON is
+    there unless a step that always runs ends the workflow with text or a redirect first:
+    a run that returns nothing answers ``{}``."""
+    found: dict[str, set[str]] = {}
+    always_ends = False
+    for action in (compiled.definition or {}).get("actions") or []:
+        if not isinstance(action, dict):
+            continue
+        if action.get("type") == "return_data":
+            response_type = action.get("response_type") or "json"
+            media = str(action.get("content_type") or "text/plain")
+            found.setdefault(response_type, set()).add("*/*" if "{{" in media else media)
+        if action.get("type") in ("return_data", "terminate") and not action.get("only_when"):
+            always_ends = action.get("type") == "return_data"
+            break
+    if not always_ends:
+        found.setdefault("json", set())
+    return found
+
+
 def _returns_known_keys(compiled: CompiledWorkflow) -> bool:
     """Every ``return_data`` gives a mapping written out key by key (none is a whole
     mapping computed at run time)."""

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
@@ -31,7 +32,7 @@ from .components import error_responses, register, register_file_contents
 from .data import DataTypeDoc, thing_ref
 from .endpoints import BEARER
 from .registry import WorkflowOperation
-from .returns import returned_schema
+from .returns import answer_types, returned_schema
 
 _AUTH_NOTES = {
     AuthMode.NONE: "No key needed (a key may be sent: the run then runs as its user).",
@@ -141,11 +142,21 @@ class WorkflowRunSchema(WorkflowSchema):
     def get_request_serializer(self) -> Any:
         return None if self._get else self.params_body()
 
-    def get_response_serializers(self) -> dict[int, Any]:
-        return {
-            200: OpenApiResponse(self._success(), "The workflow ran: its returned data."),
-            **error_responses(s for s in self.error_statuses(500) if s != 413 or not self._get),
-        }
+    def get_response_serializers(self) -> dict[Any, Any]:
+        answers = answer_types(self.compiled)
+        responses: dict[Any, Any] = {}
+        if "json" in answers:
+            success = OpenApiResponse(self._success(), "The workflow ran: its returned data.")
+            responses[(200, "application/json")] = success
+        for media in sorted(answers.get("text", ())):
+            text = OpenApiResponse(OpenApiTypes.STR, "The workflow ran: the text it returns.")
+            responses[(200, media)] = text
+        if "redirect" in answers:
+            responses[302] = OpenApiResponse(
+                None, "The workflow ran and redirects: the URL is in the Location header."
+            )
+        errors = error_responses(s for s in self.error_statuses(500) if s != 413 or not self._get)
+        return {**responses, **errors}
 
     def _success(self) -> dict[str, str]:
         def thing(label: str) -> dict[str, Any]:

@@ -36,7 +36,7 @@ export function stepProperties(ctx, index) {
         return panel;
     }
     panel.append(h("p", {class: "wf-props-desc"}, action.description));
-    for (const field of action.fields) {
+    for (const field of action.fields.filter((f) => belongs(action, step, f))) {
         panel.append(fieldRow(ctx, step, field, [...path, field.key], scope));
     }
     const idId = fieldId([...path, "id"]);
@@ -63,6 +63,26 @@ export function stepProperties(ctx, index) {
     return panel;
 }
 
+/** Whether ``field`` belongs to ``step`` as it is set now (``shown_for``: only while a
+ * choice of the step has one of some values, e.g. return_data's text for response type text). */
+function belongs(action, step, field) {
+    if (!field.shown_for) {
+        return true;
+    }
+    const chooser = action.fields.find((f) => f.key === field.shown_for.key);
+    const chosen = step[field.shown_for.key] ?? chooser?.default;
+    return field.shown_for.values.includes(chosen);
+}
+
+/** A choice changed: the keys of fields that no longer belong go (they would be refused). */
+function dropStrayKeys(ctx, action, step) {
+    for (const field of action.fields) {
+        if (!belongs(action, step, field) && step[field.key] !== undefined) {
+            ctx.set(step, field.key, undefined);
+        }
+    }
+}
+
 function fieldRow(ctx, step, field, path, scope) {
     const id = fieldId(path);
     const label = field.label + (field.required ? "" : " (optional)");
@@ -82,7 +102,15 @@ function fieldRow(ctx, step, field, path, scope) {
         control = select(id, choices, value, (v) => { onChange(v); ctx.render(); }, {label, blank: "Choose a workflow"});
         control.disabled = readonly;
     } else if (field.kind === "choice") {
-        control = select(id, field.choices.map((c) => ({value: c, label: c})), value ?? field.default, onChange, {label, blank: field.required ? undefined : "(default)"});
+        const chosen = (v) => {
+            onChange(v || undefined);
+            const action = ctx.action(step.type);
+            if (action.fields.some((f) => f.shown_for?.key === field.key)) {
+                dropStrayKeys(ctx, action, step);
+                ctx.render();
+            }
+        };
+        control = select(id, field.choices.map((c) => ({value: c, label: c})), value ?? field.default, chosen, {label, blank: field.required ? undefined : "(default)"});
         control.disabled = readonly;
     } else if (field.kind === "mapping" || field.expects === "object") {
         control = mappingEditor(ctx, step, field, path, scope);
