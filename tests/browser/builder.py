@@ -29,6 +29,12 @@ class Builder:
         locator.dispatch_event("change")
         self.interactions += 1
 
+    def type_keys(self, target: str | Locator, text: str) -> None:
+        """Type into a plain input key by key (one interaction: a value typed): the page
+        sees each keystroke, as it does a person's."""
+        self._locator(target).press_sequentially(text)
+        self.interactions += 1
+
     def choose(self, target: str | Locator, value: str) -> None:
         self._locator(target).select_option(value)
         self.interactions += 1
@@ -41,18 +47,40 @@ class Builder:
         self.page.keyboard.type(text)
         self.interactions += 1
 
+    def type_at(self, field_id: str, after: str, text: str) -> None:
+        """Type into an expression input just after the first ``after`` in its text: a click
+        there, then the typing (two interactions)."""
+        self.place_cursor(field_id, after)
+        self.page.keyboard.type(text)
+        self.interactions += 1
+
+    def place_cursor(self, field_id: str, after: str) -> None:
+        """Click in an expression input just after the first ``after`` in its text, as a
+        person puts the cursor there (one interaction)."""
+        editor = self.page.locator(f"#{field_id}")
+        editor.scroll_into_view_if_needed()
+        point = editor.evaluate(_POINT_AFTER, after)
+        self.page.mouse.click(point["x"], point["y"])
+        expect(editor).to_be_focused()
+        self.interactions += 1
+
     def key(self, keys: str) -> None:
         self.page.keyboard.press(keys)
         self.interactions += 1
 
     # --- "Insert dynamic data" -------------------------------------------------------------------
 
-    def insert(self, field_id: str, *path: str) -> None:
+    def insert(self, field_id: str, *path: str, after: str | None = None) -> None:
         """Open the field's picker and follow ``path`` (labels as the picker shows them:
-        "order", "customer", "email"), picking the last one. One interaction per click."""
+        "order", "customer", "email"), picking the last one. One interaction per click.
+        The value goes at the end of the field's text, or just after the text ``after``
+        (a click there first)."""
         editor = self.page.locator(f"#{field_id}")
-        editor.click()  # the cursor where the value goes: at the end
-        self.page.keyboard.press("Control+End")
+        if after is None:
+            editor.click()  # the cursor where the value goes: at the end
+            self.page.keyboard.press("Control+End")
+        else:
+            self.place_cursor(field_id, after)
         self.click(f"#{field_id}-insert")
         picker = self.page.locator(".wf-picker")
         expect(picker).to_be_visible()
@@ -88,3 +116,28 @@ class Builder:
 
     def _locator(self, target: str | Locator) -> Locator:
         return self.page.locator(target) if isinstance(target, str) else target
+
+
+#: The page's coordinates of the place just after the first occurrence of a text in an
+#: expression input (the right edge of its last character), for a click that puts the
+#: cursor there.
+_POINT_AFTER = """(element, needle) => {
+    const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+    const nodes = [];
+    let text = "";
+    while (walker.nextNode()) {
+        nodes.push([walker.currentNode, text.length]);
+        text += walker.currentNode.data;
+    }
+    const at = text.indexOf(needle);
+    if (at < 0 || !needle) {
+        throw new Error(`${JSON.stringify(needle)} is not in ${JSON.stringify(text)}`);
+    }
+    const end = at + needle.length;
+    const [node, start] = nodes.find(([n, from]) => from < end && end <= from + n.data.length);
+    const range = document.createRange();
+    range.setStart(node, end - start - 1);
+    range.setEnd(node, end - start);
+    const box = range.getBoundingClientRect();
+    return {x: box.right, y: box.top + box.height / 2};
+}"""

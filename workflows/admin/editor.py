@@ -216,11 +216,13 @@ class WorkflowEditorMixin:
             raise PermissionDenied
         body = _json_body(request)
         params = body.get("params")
+        things = body.get("things")  # a trigger's thing and thing_before, by id
         answer = trial_run(
             body.get("definition") or {},
             params if isinstance(params, dict) else {},
             user=request.user,
             send=body.get("send") is True,
+            things=things if isinstance(things, dict) else None,
         )
         return JsonResponse(answer)
 

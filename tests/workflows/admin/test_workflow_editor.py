@@ -309,6 +309,28 @@ def test_a_test_run_reports_refused_parameters_and_problems(root_client):
     assert broken["status"] == "invalid" and broken["issues"]
 
 
+def test_a_trigger_is_test_run_on_the_things_picked(root_client, order):
+    trigger = {
+        "name": "on-order",
+        "kind": "trigger",
+        "data_type": "examples.Order",
+        "on": ["create", "update"],
+        "only_when": "thing_before is none",
+        "actions": [{"type": "log", "message": "order {{ thing.id }} is {{ thing.status }}"}],
+    }
+
+    def test_run(things):
+        return post_json(root_client, TEST_RUN, {"definition": trigger, "things": things}).json()
+
+    created = test_run({"thing": order.pk})  # as if just created: no thing_before
+    assert created["status"] == "succeeded", created
+    assert created["steps"][0]["output"] == f"order {order.pk} is new"
+    assert test_run({"thing": order.pk, "thing_before": order.pk})["status"] == "condition_not_met"
+    missing = test_run({"thing": 999})
+    assert missing["status"] == "refused" and missing["error"]["parameter"] == "thing"
+    assert test_run({"thing_before": "x"})["error"]["parameter"] == "thing_before"
+
+
 def test_a_test_run_needs_the_run_permission(staff_user, client):
     from django.contrib.auth.models import Permission
 

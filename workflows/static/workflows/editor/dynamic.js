@@ -6,9 +6,10 @@
  * data" button beside it opens a list of what is in scope at that step (from the server's
  * live check: the same scope the compiler checks against), each entry with its kind, to
  * be opened into what can be read from it (a thing's fields, through its relations) and
- * what can be done with it (format a date, count a list...). Picking writes the
- * expression at the cursor, braces included where they are needed. Typing works too, with
- * completion from the same lists (Ctrl+Space).
+ * what can be done with it (format a date, count a list...), and Bubble's "Do a search
+ * for", opening into the data types (each a search of it, to narrow by typing its
+ * filters). Picking writes the expression at the cursor, braces included where they are
+ * needed. Typing works too, with completion from the same lists (Ctrl+Space).
  */
 "use strict";
 
@@ -16,6 +17,8 @@ import {h, clear} from "./dom.js";
 
 const LIBS = () => window.BubbleEditorLibs;
 const MAX_DEPTH = 3;
+/** The kind of the picker's "Do a search for" row: its members are the data types. */
+const SEARCHES = {kind: "searches"};
 
 /** Resolves once the scope is up to date (no check of the definition under way): the
  * picker waits for it, so a parameter just added is offered. Set by editor.js. */
@@ -31,6 +34,15 @@ export function whenSettled(hook) {
 export function members(type, catalog) {
     if (!type) {
         return [];
+    }
+    if (type.kind === "searches") {  // each with its own expression: a search of it
+        return Object.values(catalog.data_types).map((dataType) => ({
+            name: dataType.label,
+            label: capitalized(dataType.plural),
+            type: {kind: "list", item: {kind: "thing", data_type: dataType.label}},
+            group: "Data types",
+            expression: `search('${dataType.label}')`,
+        }));
     }
     if (type.kind === "thing" && catalog.data_types[type.data_type]) {
         return catalog.data_types[type.data_type].fields.map((field) => ({
@@ -164,12 +176,16 @@ export function valueInput(options) {
 
 /** What picking ``expression`` writes at the cursor of ``control``. */
 function insertion(expression, control, options) {
-    if (options.condition) {
+    if (options.condition || inDynamicPart(control)) {
         return expression;
     }
+    return `{{ ${expression} }}`;
+}
+
+/** Whether the cursor of ``control`` is inside a {{ }} part. */
+function inDynamicPart(control) {
     const before = control.getValue().slice(0, cursorOf(control));
-    const open = before.lastIndexOf("{{") > before.lastIndexOf("}}");
-    return open ? expression : `{{ ${expression} }}`;
+    return before.lastIndexOf("{{") > before.lastIndexOf("}}");
 }
 
 function cursorOf(control) {
@@ -208,15 +224,20 @@ function levelRows(level, options) {
     const {catalog} = options;
     if (!level.parent) {
         const entries = [...(options.scope() || []), ...(options.extraNames || [])];
-        return entries.map((entry) => ({
+        const rows = entries.map((entry) => ({
             label: entry.label, group: entry.group, expression: entry.expression,
             type: entry.type, hint: typeLabel(entry.type, catalog),
         }));
+        if (Object.keys(catalog.data_types).length) {
+            rows.push({label: "Do a search for", group: "Search", expression: "search(…)",
+                type: SEARCHES, hint: "a list of things", opensOnly: true});
+        }
+        return rows;
     }
     const rows = members(level.parent.type, catalog).map((member) => ({
         label: member.label,
-        group: `${level.parent.label}’s ${member.group}`,
-        expression: `${level.parent.expression}.${member.name}`,
+        group: member.expression ? member.group : `${level.parent.label}’s ${member.group}`,
+        expression: member.expression || `${level.parent.expression}.${member.name}`,
         type: member.type, hint: typeLabel(member.type, catalog), choices: member.type.choices,
     }));
     const operations = catalog.operations[level.parent.type?.kind] || [];
@@ -277,6 +298,9 @@ function openPicker(button, control, options) {
         h("div", {class: "wf-picker-head"}, back, title), search, list);
     let rows = [];
     let active = 0;
+    // inside a {{ }} part (a search's filter, a sum) the pick is a piece of a bigger
+    // expression: the kind the whole value must have does not apply to it
+    const expected = options.condition || inDynamicPart(control) ? null : options.expected;
 
     const render = () => {
         const level = levels[levels.length - 1];
@@ -287,7 +311,7 @@ function openPicker(button, control, options) {
             if (query && !`${row.label} ${row.expression}`.toLowerCase().includes(query)) {
                 return false;
             }
-            return row.operation || fits(row.type, options.expected, options.catalog);
+            return row.operation || fits(row.type, expected, options.catalog);
         });
         active = Math.min(active, Math.max(rows.length - 1, 0));
         clear(list);
@@ -329,6 +353,10 @@ function openPicker(button, control, options) {
     const pick = (index) => {
         const row = rows[index];
         if (!row) {
+            return;
+        }
+        if (row.opensOnly) {  // "Do a search for" is no value itself: it opens
+            openRow(index);
             return;
         }
         control.insert(insertion(row.expression, control, options));

@@ -38,7 +38,7 @@ function start() {
         issues: data.issues || [],
         check: {steps: [], scopes: []},
         selected: null,
-        trial: {params: {}, labels: {}, result: null, open: false, send: false},
+        trial: {params: {}, labels: {}, things: {}, thingLabels: {}, result: null, open: false, send: false},
         textDirty: false,
         checking: 0,
         action: (name) => data.catalog.actions.find((a) => a.name === name),

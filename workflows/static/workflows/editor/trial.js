@@ -1,7 +1,8 @@
 /*
  * "Test run": the workflow as edited, run by the real engine on the server in a
  * transaction rolled back at the end; emails and calls to other servers are recorded, not
- * sent, unless "really send" is ticked. Parameters of things are searched by their name.
+ * sent, unless "really send" is ticked. Parameters of things are searched by their name,
+ * and so are a database trigger's thing and thing_before (the change to try it on).
  * The result shows each step's condition, inputs and output readably; each step's card and
  * each value input then show what they were in this run.
  */
@@ -60,7 +61,10 @@ export function trialPanel(ctx) {
         "Runs the workflow as it is here (unsaved changes included) with these parameters, then undoes everything it changed. Emails and calls to other servers are shown, not sent."));
     const form = h("div", {class: "wf-trial-params"});
     const params = ctx.definition.parameters || [];
-    if (!params.length) {
+    const trigger = ctx.definition.kind === "trigger" && ctx.definition.data_type;
+    if (trigger) {
+        form.append(...triggerInputs(ctx, ctx.definition.data_type));
+    } else if (!params.length) {
         form.append(h("p", {class: "wf-help"}, "This workflow takes no parameters."));
     }
     for (const p of params) {
@@ -76,7 +80,8 @@ export function trialPanel(ctx) {
         run.disabled = true;
         clear(result).append(h("p", null, "Running…"));
         try {
-            ctx.trial.result = await postJSON(ctx.urls.test_run, {definition: ctx.definition, params: ctx.trial.params, send: send.checked});
+            ctx.trial.result = await postJSON(ctx.urls.test_run, {definition: ctx.definition, params: ctx.trial.params,
+                things: trigger ? ctx.trial.things : undefined, send: send.checked});
         } catch (error) {
             ctx.trial.result = {status: "error", error: {message: `The test run could not be made: ${error.message}`}, steps: []};
         }
@@ -118,9 +123,26 @@ function paramInput(ctx, p) {
     return h("div", {class: "wf-row"}, label, h("div", {class: "wf-control"}, control));
 }
 
+/** A trigger's thing and thing_before, each searched by name; either may stay empty (a
+ * thing deleted, a thing just created), as in the runs a change starts. */
+function triggerInputs(ctx, dataType) {
+    const things = ctx.trial.things;
+    const labels = ctx.trial.thingLabels;
+    return [
+        ["thing", "the thing after the change (empty: it was deleted)"],
+        ["thing_before", "the same thing before it (empty: it was just created)"],
+    ].map(([key, help]) => {
+        const id = fieldId(["trial", "trigger", key]);
+        return h("div", {class: "wf-row"},
+            h("label", {for: id}, key, h("span", {class: "wf-kind"}, typeLabel({kind: "thing", data_type: dataType}, ctx.catalog))),
+            h("div", {class: "wf-control"}, thingSearch(ctx, id, {key, data_type: dataType}, things, labels),
+                h("div", {class: "wf-help"}, help)));
+    });
+}
+
 /** A thing parameter: typed as a name, searched on the server, kept as the thing's id. */
-function thingSearch(ctx, id, p, values) {
-    const chosen = ctx.trial.labels[p.key];
+function thingSearch(ctx, id, p, values, labels = ctx.trial.labels) {
+    const chosen = labels[p.key];
     const input = h("input", {id, class: "vTextField", type: "search", autocomplete: "off",
         role: "combobox", "aria-expanded": "false", "aria-controls": `${id}-results`,
         placeholder: chosen ? `${chosen} (type to change)` : `Search ${p.data_type} by name or id`});
@@ -129,8 +151,8 @@ function thingSearch(ctx, id, p, values) {
     let timer = null;
     const choose = (thing) => {
         values[p.key] = p.list ? [...(values[p.key] || []), thing.id] : thing.id;
-        ctx.trial.labels[p.key] = p.list ? [ctx.trial.labels[p.key], thing.label].filter(Boolean).join(", ") : thing.label;
-        picked.textContent = `Chosen: ${ctx.trial.labels[p.key]}`;
+        labels[p.key] = p.list ? [labels[p.key], thing.label].filter(Boolean).join(", ") : thing.label;
+        picked.textContent = `Chosen: ${labels[p.key]}`;
         input.value = "";
         results.hidden = true;
         input.setAttribute("aria-expanded", "false");

@@ -143,7 +143,7 @@ function triggerSettings(ctx, d, set, ro) {
     const box = h("div", {class: "wf-settings"});
     const on = new Set(Array.isArray(d.on) ? d.on : d.on ? [d.on] : []);
     box.append(row("Data type", choose(fieldId(["data_type"]), Object.keys(ctx.catalog.data_types).map((dt) => ({value: dt, label: `${ctx.catalog.data_types[dt].name} (${dt})`})), d.data_type,
-        (v) => { set("data_type", v); ctx.render(); }, {blank: "Choose the data type watched", disabled: ro}), {id: fieldId(["data_type"])}));
+        (v) => { set("data_type", v); ctx.trial.things = {}; ctx.trial.thingLabels = {}; ctx.render(); }, {blank: "Choose the data type watched", disabled: ro}), {id: fieldId(["data_type"])}));
     const events = h("div", {class: "wf-checks", role: "group", "aria-label": "Runs when a thing is"},
         ctx.catalog.choices.trigger_on.map((c) => check(fieldId(["on", c.value]), c.label, on.has(c.value), (checked) => {
             if (checked) { on.add(c.value); } else { on.delete(c.value); }
