@@ -63,7 +63,7 @@ export function triggerBox(ctx) {
         value: d.only_when || "", readonly: ro,
         scope: () => ctx.scopeAt(0), catalog: ctx.catalog,
         onChange: (v) => set("only_when", v.trim() || undefined),
-    }), {id: conditionId, help: "When this is false, no step runs (the caller gets CONDITION_NOT_MET)."}));
+    }), {id: conditionId, help: conditionHelp(d.kind)}));
     return box;
 }
 
@@ -85,6 +85,17 @@ function apiSettings(ctx, d, set, ro) {
     box.append(more);
     box.append(scheduleForm(ctx, d, set, ro));
     return box;
+}
+
+/** What a false workflow condition means for this kind of workflow. */
+function conditionHelp(kind) {
+    if (kind === "trigger") {
+        return "When this is false, the change is let through and no step runs (the run log says the condition was not met).";
+    }
+    if (kind === "custom_event") {
+        return "When this is false, no step runs and the calling step gets nothing back.";
+    }
+    return "When this is false, no step runs (the caller gets CONDITION_NOT_MET).";
 }
 
 function webhookForm(ctx, d, set, ro) {
