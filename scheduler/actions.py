@@ -101,7 +101,10 @@ class ScheduleWorkflow(ActionType):
             "at",
             expects="date",
             required=False,
-            help_text="When: a date, ISO 8601 text or epoch milliseconds. Empty: now.",
+            help_text=(
+                "When: a date, or text as a date parameter takes it (ISO 8601, epoch "
+                "milliseconds, 'Jan 13, 2016 10:30 am'...). Empty: now."
+            ),
             example="{{ now + days(7) }}",
         ),
         ConfigField(
