@@ -101,7 +101,10 @@ class ScheduleWorkflow(ActionType):
             "at",
             expects="date",
             required=False,
-            help_text="When: a date, ISO 8601 text or epoch milliseconds. Empty: now.",
+            help_text=(
+                "When: a date, or text as a date parameter takes it (ISO 8601, epoch "
+                "milliseconds, 'Jan 13, 2016 10:30 am'...). Empty: now."
+            ),
             example="{{ now + days(7) }}",
         ),
         ConfigField(
@@ -309,8 +312,9 @@ class ScheduleRecurring(ActionType):
     label = "Schedule a recurring event"
     family = "scheduler"
     description = (
-        "Runs an API workflow again and again for a thing: a cron expression or every N "
-        "minutes/hours/days/weeks/months/quarters/years, from start (default now) until end. "
+        "Runs an API workflow again and again for a thing: daily, weekly, monthly, quarterly, "
+        "yearly, every N minutes/hours/days/weeks/months/quarters/years, or a cron "
+        "expression, from start (default now) until end. "
         "A thing has one recurring event per workflow: scheduling again replaces it."
     )
     example = """- type: schedule_recurring
@@ -330,7 +334,10 @@ class ScheduleRecurring(ActionType):
         ),
         ConfigField(
             "frequency",
-            help_text="A cron expression ('0 3 * * *') or 'every N units'.",
+            help_text=(
+                "daily, weekly, monthly, quarterly or yearly; 'every N units' ('every 2 "
+                "weeks'); or a cron expression ('0 3 * * *')."
+            ),
             example="every 1 day",
         ),
         ConfigField("start", required=False, help_text="The first run. Empty: now."),

@@ -1,4 +1,8 @@
-"""Recurrence: a cron expression or "every N units", and its N-th occurrence.
+"""Recurrence: a cron expression, "every N units" or Bubble's words, and its N-th occurrence.
+
+Bubble's words (``daily``, ``weekly``, ``monthly``, ``quarterly``, ``yearly``) are read as
+every 1 day, week, month, quarter or year, and kept that way (``Frequency`` has no word), so
+a recurring event and its admin page show ``every 1 day`` however it was written.
 
 Occurrence N is computed from the start, never from the previous run, so lateness does not
 accumulate (no drift): every N minutes/hours/days/weeks is ``start + N × period``; months,
@@ -30,6 +34,18 @@ _FIXED = {
     "week": datetime.timedelta(weeks=1),
 }
 _MONTHS = {"month": 1, "quarter": 3, "year": 12}
+#: Bubble's frequencies, as the unit of "every 1 <unit>"
+WORDS = {
+    "daily": "day",
+    "weekly": "week",
+    "monthly": "month",
+    "quarterly": "quarter",
+    "yearly": "year",
+}
+_FORMS = (
+    f"a word ({', '.join(WORDS)}), 'every N units' ({', '.join(UNITS)}) "
+    "or a five-field cron expression ('0 3 * * *': minute hour day month weekday)"
+)
 _TICK = datetime.timedelta(microseconds=1)
 
 
@@ -78,7 +94,8 @@ class Frequency:
 
 
 def parse_frequency(value: Any) -> Frequency:
-    """``"0 3 * * *"``, ``"every 2 weeks"``, ``"1 day"``, ``{"cron": ...}`` or ``{"every": ...}``.
+    """``"0 3 * * *"``, ``"every 2 weeks"``, ``"1 day"``, ``"daily"``, ``{"cron": ...}`` or
+    ``{"every": ...}`` (which takes a word too: ``{"every": "weekly"}``).
 
     Raises ``ValueError`` saying what is wrong.
     """
@@ -89,16 +106,19 @@ def parse_frequency(value: Any) -> Frequency:
             value = value["cron"]
             if not isinstance(value, str):
                 raise ValueError("cron must be text such as '0 3 * * *'")
+            word = value.strip().lower()
+            if word in WORDS:
+                raise ValueError(f"{word!r} is not a cron expression: write every: {word}")
             return _cron(value)
         if "every" in value:
             value = value["every"]
         else:
-            raise ValueError("a frequency is {cron: '...'} or {every: 'N units'}")
+            raise ValueError("a frequency is {cron: '...'} or {every: 'N units' or a word}")
     if not isinstance(value, str) or not value.strip():
-        raise ValueError(
-            "a frequency is a cron expression ('0 3 * * *') or 'every N units' "
-            f"({', '.join(UNITS)})"
-        )
+        raise ValueError(f"a frequency is {_FORMS}")
+    word = WORDS.get(value.strip().lower())
+    if word:
+        return Frequency(count=1, unit=word)
     match = _EVERY.match(value)
     if match:
         count = int(match.group(1) or 1)
@@ -112,8 +132,9 @@ def _cron(text: str) -> Frequency:
     text = " ".join(text.split())
     if len(text.split(" ")) != 5 or not croniter.is_valid(text):
         raise ValueError(
-            f"{text!r} is neither 'every N units' ({', '.join(UNITS)}) nor a valid "
-            "five-field cron expression (minute hour day month weekday)"
+            f"{text!r} is not a frequency: it is neither a word ({', '.join(WORDS)}), "
+            f"'every N units' ({', '.join(UNITS)}) nor a valid five-field cron expression "
+            "(minute hour day month weekday)"
         )
     try:
         croniter(text, timezone.now(), max_years_between_matches=50).get_next(datetime.datetime)
@@ -123,7 +144,7 @@ def _cron(text: str) -> Frequency:
 
 
 def parse_moment(value: Any, name: str) -> datetime.datetime | None:
-    """An optional ISO 8601 / epoch-ms moment (schedule start and end)."""
+    """An optional moment (schedule start and end), in any form a date parameter takes."""
     if value in (None, ""):
         return None
     try:

@@ -23,6 +23,7 @@ from workflows.api.schema import registry
 from workflows.api.schema.components import error_responses, register_file_contents
 from workflows.api.schema.endpoints import id_parameter, replaced
 from workflows.api.schema.workflows import WorkflowSchema
+from workflows.engine.param_types import DATE_EXPECTED
 
 from ..models import Status
 from .views import (
@@ -32,6 +33,9 @@ from .views import (
     ScheduledListView,
     ScheduleView,
 )
+
+#: the date filters, as every date is read (docs/api.md#dates)
+_A_DATE = f"this moment ({DATE_EXPECTED})."
 
 NOT_CANCELLABLE = "NOT_CANCELLABLE: the scheduled run has started or ended."
 
@@ -133,7 +137,7 @@ class WorkflowScheduleSchema(WorkflowSchema):
         fields = {
             "at": serializers.DateTimeField(
                 required=False,
-                help_text="When to run (ISO 8601 or epoch milliseconds); default: now.",
+                help_text=f"When to run ({DATE_EXPECTED}); default: now.",
             ),
             "params": params(required=required, help_text="The workflow's parameters."),
         }
@@ -174,9 +178,11 @@ class ScheduledListSchema(OpenApiViewExtension):
                     description="Only these statuses, comma-separated: " + ", ".join(Status.values),
                 ),
                 OpenApiParameter(
-                    "due_after", OpenApiTypes.DATETIME, description="Due at or after."
+                    "due_after", OpenApiTypes.DATETIME, description=f"Due at or after {_A_DATE}"
                 ),
-                OpenApiParameter("due_before", OpenApiTypes.DATETIME, description="Due before."),
+                OpenApiParameter(
+                    "due_before", OpenApiTypes.DATETIME, description=f"Due before {_A_DATE}"
+                ),
                 OpenApiParameter("cursor", {"type": "integer", "minimum": 0, "maximum": 10**9}),
                 OpenApiParameter("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}),
             ],

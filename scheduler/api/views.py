@@ -43,7 +43,7 @@ class ScheduledRunNotFound(WorkflowError):
 
 
 class ScheduleView(LimitedBodyView):
-    """``POST /api/1.1/wf/<name>/schedule`` ``{"at": ISO 8601, "params": {...}}`` → 201."""
+    """``POST /api/1.1/wf/<name>/schedule`` ``{"at": a date, "params": {...}}`` → 201."""
 
     def post(self, request: Request, name: str) -> Response:
         require_workflow_scope(request, name)

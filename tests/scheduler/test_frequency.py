@@ -26,6 +26,32 @@ def test_every_n_units(text, count, unit):
     assert (f.count, f.unit, f.cron) == (count, unit, "")
 
 
+@pytest.mark.parametrize(
+    "text, unit",
+    [
+        ("daily", "day"),
+        ("Weekly", "week"),
+        ("  MONTHLY  ", "month"),
+        ("quarterly", "quarter"),
+        ("yearly", "year"),
+        ({"every": "daily"}, "day"),
+    ],
+)
+def test_bubbles_words_are_every_1_unit(text, unit):
+    f = parse_frequency(text)
+    assert (f.count, f.unit, f.cron) == (1, unit, "")
+    # kept as every 1 <unit>: stored, compared and shown like a frequency written so
+    assert f == parse_frequency(f"every 1 {unit}")
+    assert f.as_json() == {"every": f"1 {unit}"} and str(f) == f"every 1 {unit}"
+
+
+def test_a_word_steps_like_its_unit():
+    assert parse_frequency("quarterly").first_after(START, START) == dt.datetime(
+        2026, 4, 30, 3, 0, tzinfo=UTC
+    )
+    assert parse_frequency("weekly").first_after(START, START) == START + dt.timedelta(weeks=1)
+
+
 def test_cron_and_mappings():
     assert parse_frequency("0  3 * * *").cron == "0 3 * * *"
     assert parse_frequency({"cron": "*/5 * * * *"}).cron == "*/5 * * * *"
@@ -38,6 +64,12 @@ def test_cron_and_mappings():
         ("every 0 days", "from 1"),
         ("0 3 * *", "five-field cron"),
         ("sometimes", "five-field cron"),
+        ("fortnightly", r"neither a word \(daily, weekly, monthly, quarterly, yearly\)"),
+        ("fortnightly", r"'every N units' \(minute, hour, day, week, month, quarter, year\)"),
+        ("every daily", "not a frequency"),
+        ("dailyish", "not a frequency"),
+        ("", "a word .*daily.*every N units.*cron"),
+        ({"cron": "Daily"}, "'daily' is not a cron expression: write every: daily"),
         ("0 0 30 2 *", "never fires"),
         ({"at": 3}, "cron"),
         (5, "cron expression"),
@@ -77,6 +109,7 @@ def test_cron_occurrences():
 
 def test_validate_schedule():
     validate_schedule({"cron": "0 3 * * *"})
+    validate_schedule({"every": "monthly", "start": "Jan 31, 2026 3:00 am"})
     validate_schedule({"every": "1 day", "start": "2026-01-01T03:00:00Z", "end": None})
     for bad, fragment in [
         ({"cron": "0 3 * * *", "every": "1 day"}, "exactly one"),
@@ -89,3 +122,11 @@ def test_validate_schedule():
         with pytest.raises(ValueError, match=fragment):
             validate_schedule(bad)
     validate_schedule({"every": "1 day", "params": {"n": "3"}}, (ParamSpec("n", "number"),))
+
+
+def test_the_editor_knows_the_words_and_units_the_scheduler_reads():
+    """workflows never imports the scheduler: the editor's catalog has its own copy."""
+    from scheduler.frequency import UNITS, WORDS
+    from workflows.editor.catalog import EVERY_WORDS
+
+    assert EVERY_WORDS == WORDS and set(WORDS.values()) <= set(UNITS)

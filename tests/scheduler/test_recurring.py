@@ -218,6 +218,46 @@ def test_a_workflow_schedule_runs_it(make_workflow, django_capture_on_commit_cal
     assert not ScheduledRun.objects.filter(status=Status.SCHEDULED).exists()
 
 
+def test_bubbles_words_schedule_like_every_1_unit(
+    start_ticking, make_workflow, customer, user, later, django_capture_on_commit_callbacks
+):
+    start = later(minutes=10)
+    result = engine.run(
+        start_ticking, {"customer": customer.pk, "start": start, "frequency": " Weekly "}, user
+    )
+    assert result.ok, result.error
+    event = RecurringEvent.objects.get()
+    assert event.frequency == {"every": "1 week"}
+    assert pending(event).get().due_at == start
+
+    # a literal word is checked when saved, like any frequency
+    make_workflow(
+        "quarterly-tick",
+        actions=[
+            {
+                "type": "schedule_recurring",
+                "workflow": "tick",
+                "thing": "{{ current_user }}",
+                "frequency": "quarterly",
+                "params": {"customer": "{{ current_user }}"},
+            }
+        ],
+    )
+    with pytest.raises(DefinitionError, match="daily, weekly, monthly, quarterly, yearly"):
+        make_workflow("x", schedule={"every": "fortnightly"})
+
+    # a workflow's own schedule: "daily" is stored as every 1 day, so rewriting it so
+    # keeps the same event
+    with django_capture_on_commit_callbacks(execute=True):
+        wf = make_workflow("nightly", schedule={"every": "daily", "start": start.isoformat()})
+    own = RecurringEvent.objects.get(workflow=wf)
+    assert own.frequency == {"every": "1 day"}
+    with django_capture_on_commit_callbacks(execute=True):
+        wf.schedule = {"every": "1 day", "start": start.isoformat()}
+        wf.save()
+    assert RecurringEvent.objects.get(workflow=wf, active=True).pk == own.pk
+
+
 def test_schedule_is_validated_when_saved(make_workflow):
     with pytest.raises(DefinitionError, match="schedule"):
         make_workflow("x", schedule={"every": "fortnightly"})

@@ -85,7 +85,11 @@ def param_fields(spec: ParamSpec) -> dict[str, forms.Field]:
     elif spec.type == ParameterType.DATE:
         field = forms.CharField(
             required=required,
-            help_text=_help(spec, "ISO 8601 (2025-01-31T09:00:00Z) or epoch milliseconds."),
+            help_text=_help(
+                spec,
+                "ISO 8601 (2025-01-31T09:00:00Z), epoch milliseconds, or text such as "
+                "'Jan 31, 2025 9:00 am' or '01/31/2025'.",
+            ),
             widget=forms.TextInput(attrs={"placeholder": "2025-01-31T09:00:00Z"}),
             **common,
         )

@@ -17,7 +17,7 @@ from django.db import models
 from django.db.models import Q
 
 from .. import data_types, jsontext
-from ..engine.params import parse_date, unstorable_text
+from ..engine.params import parse_calendar_date, parse_date, unstorable_text
 from ..exceptions import InvalidParameter
 
 MAX_CONSTRAINTS = 50
@@ -99,7 +99,8 @@ def field_for(model: type[models.Model], key: str, where: str) -> models.Field:
 
 
 def _value(field: models.Field, value: Any) -> Any:
-    """``value`` as ``field`` stores it (a related thing by its id, dates from ISO 8601)."""
+    """``value`` as ``field`` stores it (a related thing by its id, dates as parameters
+    read them)."""
     if value is None:
         return None
     if field.is_relation:
@@ -108,6 +109,8 @@ def _value(field: models.Field, value: Any) -> Any:
         return data_types.pk_value(field.related_model, value)
     if isinstance(field, models.DateTimeField):
         return parse_date(value)
+    if isinstance(field, models.DateField):
+        return parse_calendar_date(value)
     if isinstance(value, list | dict):
         raise ValueError("expected one value, not a list or an object")
     return data_types.field_value(field, value)

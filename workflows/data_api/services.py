@@ -20,7 +20,7 @@ from django.db.models.deletion import Collector
 from .. import data_types
 from ..actions.data import InvalidThing, apply_fields, check_field_names, save_thing
 from ..actions.registry import ConfigError
-from ..engine.params import unstorable_text
+from ..engine.params import parse_calendar_date, parse_date, unstorable_text
 from ..exceptions import Forbidden, InvalidParameter, WorkflowError
 from ..privacy.access import DataAccess
 from ..privacy.conditions import MATCH_NONE
@@ -187,7 +187,8 @@ def _checked_values(
 
 def _plain_value(field: Any, value: Any) -> Any:
     """A value for a field that is not a relation: lists and objects only where the field
-    holds JSON; text fields take text (numbers become text). A model's own ``clean()`` may
+    holds JSON; text fields take text (numbers become text); dates in every form a date
+    parameter takes (``engine.param_types.parse_date``). A model's own ``clean()`` may
     assume its text fields hold text (``User.clean`` strips the email), so anything else
     would crash it: a 500 found by fuzzing the Data API."""
     if value is None or isinstance(field, models.JSONField):
@@ -196,6 +197,12 @@ def _plain_value(field: Any, value: Any) -> Any:
         raise InvalidParameter(
             f"{field.name}: expected one value, not a list or an object", parameter=field.name
         )
+    if isinstance(field, models.DateField):  # DateTimeField too: dates as parameters read them
+        read = parse_date if isinstance(field, models.DateTimeField) else parse_calendar_date
+        try:
+            return read(value)
+        except ValueError as exc:
+            raise InvalidParameter(f"{field.name}: {exc}", parameter=field.name) from None
     if isinstance(field, models.CharField | models.TextField):
         if isinstance(value, bool):
             raise InvalidParameter(

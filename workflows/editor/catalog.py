@@ -20,6 +20,17 @@ from ..engine.functions import FUNCTIONS
 from ..engine.param_types import all_param_types
 from ..engine.scope import current_user_kind
 
+#: Bubble's recurring frequencies, each "every 1 <unit>", for the schedule form: the words
+#: scheduler/frequency.py reads (``WORDS``; workflows never imports the scheduler, a test
+#: keeps the two equal)
+EVERY_WORDS = {
+    "daily": "day",
+    "weekly": "week",
+    "monthly": "month",
+    "quarterly": "quarter",
+    "yearly": "year",
+}
+
 #: what the picker offers after a value of each kind: (label, template, kind given), where
 #: the template's ``{x}`` is the value's expression
 OPERATIONS: dict[str, list[tuple[str, str, str]]] = {
@@ -103,7 +114,9 @@ def editor_catalog() -> dict[str, Any]:
             "commit": _choices(Commit),
             "condition_not_met": _choices(ConditionNotMet),
             "trigger_on": _choices(TriggerEvent),
+            # a schedule's `every`, as scheduler/frequency.py reads it (UNITS, WORDS)
             "every_units": ["minutes", "hours", "days", "weeks", "months", "quarters", "years"],
+            "every_words": EVERY_WORDS,
         },
     }
 

@@ -184,7 +184,8 @@ def weeks(n: float) -> datetime.timedelta | None:
 
 @expression_function("date")
 def to_date(value: Any) -> datetime.datetime | None:
-    """A date from ISO 8601 text or epoch milliseconds: ``date('2026-12-24T18:00:00Z')``;
+    """A date from ISO 8601 text, epoch milliseconds or Bubble's text forms, as a date
+    parameter reads them: ``date('2026-12-24T18:00:00Z')``, ``date('Dec 24, 2026 6:00 pm')``;
     empty for an empty value."""
     from .params import parse_date  # local: params imports this module's siblings
 

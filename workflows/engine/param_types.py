@@ -29,6 +29,7 @@ from django.utils.dateparse import parse_datetime
 
 from .. import data_types
 from . import kinds
+from .dates import TEXT_EXAMPLES, DateTextError, read_date_text
 from .kinds import Kind
 from .values_types import FileValue
 
@@ -36,6 +37,9 @@ MAX_FILE_BYTES = 25 * 1024 * 1024
 _URL = re.compile(r"^https?://[^\s/$.?#].[^\s]*$", re.IGNORECASE)
 _TRUE = {"true", "yes", "y", "1", "on"}
 _FALSE = {"false", "no", "n", "0", "off"}
+#: what a date parameter takes, in errors and in the OpenAPI description (see
+#: docs/workflow-format.md, "Parameter types")
+DATE_EXPECTED = f"a date: ISO 8601, epoch milliseconds, or text such as {TEXT_EXAMPLES}"
 
 
 class Invalid(Exception):
@@ -155,8 +159,11 @@ class YesNoType(ParamType):
 class DateType(ParamType):
     name = "date"
     label = "Date"
-    expected = "an ISO 8601 date or epoch milliseconds"
-    hint = "ISO 8601 date-time (or date), or epoch milliseconds."
+    expected = DATE_EXPECTED
+    hint = (
+        "ISO 8601 date-time (or date), epoch milliseconds, or Bubble's text forms such as "
+        f"{TEXT_EXAMPLES}; without a zone, in the server's TIME_ZONE."
+    )
     widget = "datetime"
 
     def coerce(self, value: Any) -> datetime.datetime:
@@ -288,14 +295,35 @@ def _yes_no(value: Any) -> bool:
 
 
 def parse_date(value: Any) -> datetime.datetime:
-    """ISO 8601 text (date or date-time) or epoch milliseconds → an aware datetime."""
+    """A date as any caller sends it (``_date``) → an aware datetime in UTC."""
     try:
         return _date(value)
     except Invalid as exc:
         raise ValueError(str(exc)) from None
 
 
+def parse_calendar_date(value: Any) -> datetime.date:
+    """A calendar date (a ``DateField``: no time, no zone) in the forms ``parse_date``
+    reads. ``2016-01-13`` is that day whatever the range (a calendar date has no zone to
+    move it out of range); a moment is the day it falls on in ``TIME_ZONE``."""
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            day = django_parse_date(value.strip())
+        except ValueError:
+            day = None
+        if day is not None:
+            return day
+    moment = parse_date(value)
+    return timezone.localtime(moment, timezone.get_default_timezone()).date()
+
+
 def _date(value: Any) -> datetime.datetime:
+    """ISO 8601 text (date or date-time), epoch milliseconds (a number, or text of at least
+    five digits), or one of Bubble's text forms (``dates.read_date_text``). Without a zone,
+    the value is read in ``TIME_ZONE`` (UTC unless set), whichever form it has. Refused out
+    of the range every database can store (``data_types.check_date``)."""
     if isinstance(value, datetime.datetime):
         result = value
     elif isinstance(value, datetime.date):
@@ -303,19 +331,7 @@ def _date(value: Any) -> datetime.datetime:
     elif isinstance(value, int | float) and not isinstance(value, bool):
         result = _from_epoch_ms(value)
     elif isinstance(value, str):
-        text = value.strip()
-        if re.fullmatch(r"-?\d+(\.\d+)?", text):
-            result = _from_epoch_ms(float(text))
-        else:
-            try:
-                result = parse_datetime(text)
-                if result is None:
-                    day = django_parse_date(text)
-                    result = datetime.datetime.combine(day, datetime.time()) if day else None
-            except ValueError:
-                result = None
-            if result is None:
-                raise Invalid(f"expected an ISO 8601 date or epoch milliseconds, got {text[:60]!r}")
+        result = _date_text(value.strip())
     else:
         raise Invalid(f"expected a date, got {describe_value(value)}")
     try:
@@ -326,6 +342,29 @@ def _date(value: Any) -> datetime.datetime:
         raise Invalid(str(exc)) from None
     # in UTC: PostgreSQL refuses offsets past ±15:59 (Python allows up to ±23:59)
     return result.astimezone(datetime.timezone.utc)
+
+
+def _date_text(text: str) -> datetime.datetime:
+    refused = f"expected {DATE_EXPECTED}, got {text[:60]!r}"
+    number = re.fullmatch(r"-?(\d+)(\.\d+)?", text)
+    if number:
+        if len(number.group(1)) < 5:  # "2016" is a year, not 2 s after 1970: say so
+            raise Invalid(f"{refused} (text of digits is epoch milliseconds: 5 digits or more)")
+        return _from_epoch_ms(float(text))
+    try:
+        result = parse_datetime(text)
+        if result is None:
+            day = django_parse_date(text)
+            result = datetime.datetime.combine(day, datetime.time()) if day else None
+        if result is None:
+            result = read_date_text(text)
+    except DateTextError as exc:
+        raise Invalid(f"{refused}: {exc}") from None
+    except ValueError:
+        result = None
+    if result is None:
+        raise Invalid(refused)
+    return result
 
 
 def _from_epoch_ms(ms: float) -> datetime.datetime:

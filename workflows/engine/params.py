@@ -18,10 +18,24 @@ from django.db import models
 from .. import data_types, jsontext
 from ..choices import ParameterType
 from ..exceptions import InvalidParameter, MissingParameter, ThingNotFound
-from .param_types import Invalid, ParamType, describe_value, param_type, parse_date
+from .param_types import (
+    Invalid,
+    ParamType,
+    describe_value,
+    param_type,
+    parse_calendar_date,
+    parse_date,
+)
 from .values_types import ThingList
 
-__all__ = ["MAX_LIST_LENGTH", "ParamSpec", "coerce_params", "coerce_value", "parse_date"]
+__all__ = [
+    "MAX_LIST_LENGTH",
+    "ParamSpec",
+    "coerce_params",
+    "coerce_value",
+    "parse_calendar_date",
+    "parse_date",
+]
 
 MAX_LIST_LENGTH = 10_000
 

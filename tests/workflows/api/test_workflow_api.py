@@ -89,6 +89,30 @@ def test_query_string_with_get(call, echo):
     assert response.json()["response"]["when"] == "2026-05-01T00:00:00+00:00"
 
 
+def test_dates_in_bubbles_text_forms(call, echo):
+    """What a Bubble caller sends (a browser's Date.toString(), 01/13/2016 ...) in a JSON
+    body, a form and the query string; anything else is a 400 listing the forms."""
+    sent = {"name": "Ann", "when": "Wed Jan 13 2016 10:30:00 GMT+0100 (Central European Time)"}
+    assert call("echo", sent).json()["response"]["when"] == "2016-01-13T09:30:00+00:00"
+    sent = {"name": "Ann", "when": "Jan 13, 2016 10:30 pm"}
+    assert call("echo", sent, fmt="multipart").json()["response"]["when"] == (
+        "2016-01-13T22:30:00+00:00"
+    )
+    sent = {"name": "Ann", "when": "01/13/2016"}
+    assert call("echo", sent, method="get").json()["response"]["when"] == (
+        "2016-01-13T00:00:00+00:00"
+    )
+    response = call("echo", {"name": "Ann", "when": "13/01/2016"})
+    assert response.status_code == 400
+    error = response.json()
+    assert (error["code"], error["parameter"]) == ("INVALID_PARAMETER", "when")
+    assert error["message"] == (
+        "parameter 'when': expected a date: ISO 8601, epoch milliseconds, or text such as "
+        "'Jan 13, 2016', '01/13/2016 10:30 am' or 'Wed Jan 13 2016 10:30:00 GMT+0100', got "
+        "'13/01/2016': month must be in 1..12 (month/day/year, as Bubble)"
+    )
+
+
 def test_body_wins_over_query_string(api, echo):
     response = api.post("/api/1.1/wf/echo?name=query", {"name": "body"}, format="json")
     assert response.json()["response"]["name"] == "body"

@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from examples.models import Order
-from workflows.engine.params import ParamSpec, coerce_params
+from workflows.engine.params import ParamSpec, coerce_params, parse_calendar_date
 from workflows.engine.values_types import FileValue
 from workflows.exceptions import InvalidParameter, MissingParameter, ThingNotFound
 
@@ -70,9 +70,97 @@ def test_date_accepts_iso_8601_and_epoch_milliseconds(raw, value):
     assert one(ParamSpec("d", "date"), raw) == value
 
 
-def test_date_refuses_garbage():
-    with pytest.raises(InvalidParameter, match="ISO 8601"):
-        one(ParamSpec("d", "date"), "next tuesday")
+JAN_13 = datetime.datetime(2016, 1, 13, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        ("Wed Jan 13 2016", JAN_13),
+        ("01/13/2016", JAN_13),  # month/day/year, as Bubble
+        ("1/13/2016", JAN_13),
+        ("Jan 13, 2016", JAN_13),
+        ("January 13, 2016", JAN_13),
+        ("13 Jan 2016", JAN_13),
+        ("  wednesday, january 13th, 2016  ", JAN_13),
+        ("01/13/2016 10:30", JAN_13.replace(hour=10, minute=30)),
+        ("Jan 13 2016 10:30:15", JAN_13.replace(hour=10, minute=30, second=15)),
+        ("Jan 13, 2016 10:30 am", JAN_13.replace(hour=10, minute=30)),
+        ("13 Jan 2016 10:30 PM", JAN_13.replace(hour=22, minute=30)),
+        ("Jan 13, 2016 12:05 am", JAN_13.replace(minute=5)),
+        ("January 13, 2016 at 10:30 p.m.", JAN_13.replace(hour=22, minute=30)),
+        (  # JavaScript's Date.toString(): the offset counts, the zone's name is a comment
+            "Wed Jan 13 2016 10:30:00 GMT+0100 (Central European Standard Time)",
+            JAN_13.replace(hour=9, minute=30),
+        ),
+        ("Wed Jan 13 2016 10:30:00 GMT-0500 (EST)", JAN_13.replace(hour=15, minute=30)),
+        ("Jan 13 2016 10:30 UTC", JAN_13.replace(hour=10, minute=30)),
+        ("01/13/2016 10:30 +05:30", JAN_13.replace(hour=5)),
+        ("Jan 13 0099", datetime.datetime(99, 1, 13, tzinfo=UTC)),  # not 1999
+    ],
+)
+def test_date_accepts_bubbles_text_forms(raw, value):
+    assert one(ParamSpec("d", "date"), raw) == value
+
+
+def test_a_date_without_a_zone_is_read_in_time_zone_whatever_its_form(settings):
+    """As ISO 8601 text without an offset always was: TIME_ZONE (UTC unless set)."""
+    settings.TIME_ZONE = "Europe/Paris"
+    iso = one(ParamSpec("d", "date"), "2016-01-13T10:30")
+    assert iso == datetime.datetime(2016, 1, 13, 9, 30, tzinfo=UTC)
+    for text in ("Jan 13, 2016 10:30 am", "01/13/2016 10:30", "Wed Jan 13 2016 10:30:00"):
+        assert one(ParamSpec("d", "date"), text) == iso
+    # a zone written in the text wins
+    assert one(ParamSpec("d", "date"), "Jan 13 2016 10:30 GMT+0000").hour == 10
+
+
+@pytest.mark.parametrize(
+    ("raw", "why"),
+    [
+        ("next tuesday", ""),
+        ("hello", ""),
+        ("yesterday", ""),
+        ("13/13/2016", "month must be in 1..12"),
+        ("13/01/2016", "month/day/year, as Bubble"),  # never read day first
+        ("2016", "5 digits or more"),  # a year alone, not 2 s after 1970
+        ("0", "5 digits or more"),
+        ("Jan 2016", ""),  # no day: never filled in from today
+        ("Jan 13", ""),  # no year
+        ("10:30", ""),
+        ("Feb 30 2016", "day is out of range for month"),
+        ("Thu Jan 13 2016", "2016-01-13 is a Wednesday, not a Thursday"),
+        ("Jan 13 2016 25:00", "hour must be in 0..23"),
+        ("Jan 13 2016 13:30 pm", "must be from 1 to 12"),
+        ("Jan 13 2016 10:30 GMT+2500", "not a time zone offset"),
+        ("Jan 13 2016 10:30 EST", ""),  # zone names are ambiguous: offsets only
+        ("01/13/16", ""),  # a year has four digits
+        ("Jan 13 2016 and more", ""),
+        ("Janvier 13 2016", ""),
+        ("Jan 13 0000", "not a day of the year 0"),
+        ("Dec 31 9999 23:00", "out of range"),  # data_types.check_date, as for ISO 8601
+    ],
+)
+def test_date_refuses_other_text_listing_the_forms(raw, why):
+    with pytest.raises(InvalidParameter) as err:
+        one(ParamSpec("d", "date"), raw)
+    message = err.value.message
+    assert err.value.parameter == "d"
+    assert why in message
+    if why != "out of range":
+        assert "ISO 8601, epoch milliseconds, or text such as 'Jan 13, 2016'" in message
+
+
+def test_calendar_dates_read_the_same_forms(settings):
+    settings.TIME_ZONE = "America/New_York"
+    day = datetime.date(2016, 1, 13)
+    for raw in ("2016-01-13", "01/13/2016", "Wed Jan 13 2016", "Jan 13 2016 11:30 pm", day):
+        assert parse_calendar_date(raw) == day
+    # a moment is the day it falls on in TIME_ZONE
+    assert parse_calendar_date("2016-01-14T03:00:00Z") == day
+    assert parse_calendar_date(1452654000000) == datetime.date(2016, 1, 12)  # 03:00Z, 13th
+    assert parse_calendar_date("9999-12-31") == datetime.date(9999, 12, 31)  # no zone to move it
+    with pytest.raises(ValueError, match="ISO 8601"):
+        parse_calendar_date("13/13/2016")
 
 
 def test_thing_arrives_as_the_object(order):

@@ -48,6 +48,7 @@ def test_types(body):
     assert props["urgent"]["type"] == "boolean"
     assert (props["when"]["type"], props["when"]["format"]) == ("string", "date-time")
     assert "epoch milliseconds" in props["when"]["description"]
+    assert "'Wed Jan 13 2016 10:30:00 GMT+0100'" in props["when"]["description"]
 
 
 def test_thing_is_the_id_of_its_data_type(body):

@@ -116,7 +116,22 @@ function webhookForm(ctx, d, set, ro) {
     return box;
 }
 
-const UNITS = ["minutes", "hours", "days", "weeks", "months", "quarters", "years"];
+/**
+ * [count, unit] of a schedule's `every`, read as the scheduler reads it
+ * (scheduler/frequency.py, see docs/scheduler.md): "2 weeks", "every 2 weeks", "week", or
+ * one of Bubble's words ("weekly" is 1 week). Anything else shows as 1 day; the check
+ * below the form says what is wrong with it.
+ */
+function everyParts(every, catalog) {
+    const text = String(every ?? "1 day").trim().toLowerCase();
+    const word = catalog.choices.every_words[text];
+    if (word) {
+        return ["1", word];
+    }
+    const units = catalog.choices.every_units.map((u) => u.replace(/s$/, ""));
+    const match = /^(?:every\s+)?(\d+)?\s*([a-z]+?)s?$/.exec(text);
+    return match && units.includes(match[2]) ? [match[1] || "1", match[2]] : ["1", "day"];
+}
 
 function scheduleForm(ctx, d, set, ro) {
     const schedule = d.schedule || null;
@@ -127,14 +142,14 @@ function scheduleForm(ctx, d, set, ro) {
         return box;
     }
     const mode = "cron" in schedule ? "cron" : "every";
-    const [count, unit] = String(schedule.every || "1 day").split(/\s+/);
+    const [count, unit] = everyParts(schedule.every, ctx.catalog);
     const update = (next) => { set("schedule", next); };
     const modeSelect = choose(fieldId(["schedule", "mode"]), [{value: "every", label: "Every N minutes, hours, days…"}, {value: "cron", label: "A cron expression"}], mode,
         (v) => { update(v === "cron" ? {cron: "0 9 * * *"} : {every: "1 day"}); ctx.render(); }, {disabled: ro});
     box.append(row("Repeat", modeSelect, {id: fieldId(["schedule", "mode"])}));
     if (mode === "every") {
         const n = text(fieldId(["schedule", "count"]), count, (v) => update({...schedule, every: `${v.trim() || 1} ${unitSelect.value}`}), {type: "number", min: 1, readonly: ro || null, "aria-label": "Every how many"});
-        const unitSelect = choose(fieldId(["schedule", "unit"]), UNITS.map((u) => ({value: u.replace(/s$/, ""), label: u})), (unit || "day").replace(/s$/, ""),
+        const unitSelect = choose(fieldId(["schedule", "unit"]), ctx.catalog.choices.every_units.map((u) => ({value: u.replace(/s$/, ""), label: u})), unit,
             (v) => update({...schedule, every: `${n.value || 1} ${v}`}), {disabled: ro});
         unitSelect.setAttribute("aria-label", "Unit");
         box.append(row("Every", h("span", {class: "wf-inline"}, n, unitSelect), {id: fieldId(["schedule", "count"])}));
