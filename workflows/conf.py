@@ -56,6 +56,10 @@ DEFAULTS: dict[str, Any] = {
     # Seconds past its workflow's timeout before a run still "running" outside the
     # scheduler (an API call whose web worker was killed) is ended as WORKER_LOST.
     "ABANDONED_RUN_GRACE": 60,
+    # "Detect data": seconds a builder's request waits for the call to
+    # /api/1.1/wf/<name>/initialize, and seconds the captured request is kept after it.
+    "DETECT_DATA_WAIT": 600,
+    "DETECT_DATA_KEEP": 3600,
     # Header and key names whose values are masked in run logs.
     "MASKED_KEYS": [
         "authorization",

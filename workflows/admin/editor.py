@@ -154,6 +154,9 @@ class WorkflowEditorMixin:
                 else None
             ),
             "definition_history_url": self.history_url(request, obj) if obj else None,
+            "detect_url": (
+                reverse(f"{info}_detect", args=[obj.pk]) if self.can_detect(request, obj) else None
+            ),
             "delete_url": reverse(f"{info}_delete", args=[obj.pk]) if obj is not None else None,
             "changelist_url": reverse(f"{info}_changelist"),
             "media": self.media,

@@ -18,12 +18,15 @@ from django.utils.http import urlencode
 from .. import audit
 from ..models import Workflow
 from .audited import AuditedAdminMixin
+from .detect import DetectDataMixin
 from .editor import WorkflowEditorMixin
 from .run_now import RunNowMixin
 
 
 @admin.register(Workflow)
-class WorkflowAdmin(AuditedAdminMixin, WorkflowEditorMixin, RunNowMixin, admin.ModelAdmin):
+class WorkflowAdmin(
+    AuditedAdminMixin, WorkflowEditorMixin, DetectDataMixin, RunNowMixin, admin.ModelAdmin
+):
     audit_kind = audit.Kind.WORKFLOW
     list_display = ("name", "kind", "expose", "auth", "updated_at")
     list_filter = ("kind", "expose", "auth")

@@ -6,6 +6,7 @@ from .schema.views import SchemaJSONView
 app_name = "workflows_api"
 
 urlpatterns = [
+    path("wf/<str:name>/initialize", views.InitializeView.as_view(), name="initialize"),
     path("wf/<str:name>", views.WorkflowView.as_view(), name="workflow"),
     path("wf/<str:name>/", views.WorkflowView.as_view()),
     path("runs/<uuid:run_id>", views.RunView.as_view(), name="run"),

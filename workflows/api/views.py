@@ -12,20 +12,30 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import engine, selectors, webhooks
-from ..choices import ConditionNotMet, RunSource, RunStatus
+from .. import detect, engine, selectors, webhooks
+from ..choices import ConditionNotMet, RunSource, RunStatus, WorkflowKind
 from ..engine.cache import get_compiled
 from ..engine.serialize import to_log
-from ..exceptions import Unauthenticated, WorkflowNotFound
-from ..models import Run
+from ..exceptions import InvalidParameter, Unauthenticated, WorkflowNotFound
+from ..models import Run, Workflow
 from .access import require_access, require_workflow_scope, scoped_workflows
 from .errors import PayloadTooLarge, error_response
 from .params import request_params
 from .params_serializer import validated_params
+from .schema.components import error_responses
 
 
 class LimitedBodyView(APIView):
@@ -103,6 +113,88 @@ class WorkflowView(LimitedBodyView):
         if result.error is not None:
             return error_response(result.error, run=result.run.pk)
         return _answer(result)
+
+
+_DETECTED = {
+    200: OpenApiResponse(
+        inline_serializer(
+            "DetectedResponse",
+            {
+                "status": serializers.ChoiceField(choices=["success"]),
+                "response": serializers.DictField(),
+            },
+        ),
+        "The request was kept for the builder; nothing ran.",
+    ),
+    **error_responses(
+        [400, 404],
+        {404: "NOT_FOUND: nobody is waiting for data (click Detect data in the admin first)."},
+    ),
+}
+_DETECT_TEXT = (
+    "While a builder waits for it in the admin (Detect data), the request is kept "
+    "(credentials left out) and its parameters proposed; nothing runs (docs/api.md)."
+)
+
+
+def _detect_doc(method: str) -> Any:
+    return extend_schema(
+        operation_id=f"detect_data_{method}",
+        summary="Detect data: send one request for the builder to read",
+        description=_DETECT_TEXT
+        + (" The query string's fields are read." if method == "get" else ""),
+        request={"application/json": OpenApiTypes.OBJECT} if method == "post" else None,
+        responses=_DETECTED,
+        tags=["Detect data"],
+        auth=[],
+        parameters=[
+            OpenApiParameter(
+                "name",
+                {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$"},
+                OpenApiParameter.PATH,
+                description="The API workflow's name.",
+            )
+        ],
+    )
+
+
+@extend_schema_view(get=_detect_doc("get"), post=_detect_doc("post"))
+class InitializeView(LimitedBodyView):
+    """``/api/1.1/wf/<name>/initialize``: "Detect data". While a builder waits for it in the
+    admin, the request is kept (credentials left out) and answered 200; nothing runs. Any
+    other time there is nothing here (404)."""
+
+    def get(self, request: Request, name: str) -> Response:
+        return self._capture(request, name)
+
+    def post(self, request: Request, name: str) -> Response:
+        return self._capture(request, name)
+
+    def _capture(self, request: Request, name: str) -> Response:
+        workflow = Workflow.objects.filter(name=name, kind=WorkflowKind.API).first()
+        body = request.data
+        if not isinstance(body, Mapping):
+            raise InvalidParameter("the body must be a JSON object (or form fields)")
+        kept = workflow is not None and detect.capture(
+            workflow,
+            body=_plain(body),
+            query=_plain(request.query_params),
+            headers=dict(request.headers),
+            files=list(request.FILES),
+        )
+        if not kept:
+            raise WorkflowNotFound(
+                f"nothing is waiting for data at {request.path}: click “Detect data” on the "
+                "API workflow in the admin first"
+            )
+        return Response({"status": "success", "response": {}})
+
+
+def _plain(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Form or query fields as JSON would send them: a repeated field as a list."""
+    if isinstance(values, QueryDict):
+        return {k: (v if len(v) > 1 else v[0]) for k, v in values.lists()}
+    return dict(values)
 
 
 class RunView(APIView):

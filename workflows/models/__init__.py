@@ -1,6 +1,7 @@
 """The workflows app's models, one module per concept; import them from here."""
 
 from .audit import DefinitionChange
+from .captures import DataCapture
 from .definitions import Action, Parameter, Workflow
 from .keys import ApiKey
 from .privacy import PrivacyRule
@@ -10,6 +11,7 @@ from .secrets import Secret
 __all__ = [
     "Action",
     "ApiKey",
+    "DataCapture",
     "DefinitionChange",
     "Parameter",
     "PrivacyRule",
