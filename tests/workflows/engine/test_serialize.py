@@ -32,7 +32,7 @@ def test_returning_infinity_fails_the_run_with_the_reason(make_workflow, user):
     assert "'total'" in result.error.message and "Infinity" in result.error.message
     run = Run.objects.get(pk=result.run.pk)  # stored, not only in memory
     assert run.status == RunStatus.FAILED and "Infinity" in run.error_message
-    assert run.steps.get().inputs == {"data": {"total": "Infinity"}}
+    assert run.steps.get().inputs == {"response_type": "json", "data": {"total": "Infinity"}}
 
 
 def test_returning_nan_over_the_api_is_a_clean_error(make_workflow, call):
