@@ -76,7 +76,8 @@ function start() {
             const before = ctx.selected;
             ctx.selected = index;
             // only the cards that open or close are rebuilt: rebuilding every card and the
-            // trigger's inputs made a click cost as much as the page (bench/editor.py)
+            // trigger's inputs made a click grow with the steps (docs/performance.md,
+            // "Workflow editor")
             const cards = [...new Set([before, index])].filter((i) => i !== null);
             render(index === null ? null : focusLater(`wf-card-${index}`), null, cards);
         },
