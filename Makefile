@@ -33,7 +33,8 @@ test: install
 
 # Benchmarks (not part of `make test`): the quick profile (< 10 min on 2 cores) by default,
 # BENCH=full for the long one. Writes docs/performance.md. The endpoint benchmark's load
-# generator is wrk, installed here when missing and apt-get can (else a Python fallback).
+# generator is wrk, installed here when missing and apt-get can (else a Python fallback);
+# the editor's needs Chromium (/usr/bin/chromium, as the browser tests), else it is skipped.
 bench: install
 	@command -v wrk >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 \
 		&& [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null 2>&1; } \

@@ -3,11 +3,16 @@
     .venv/bin/python -m bench                      # quick profile (make bench)
     .venv/bin/python -m bench --full               # the long one (make bench BENCH=full)
     .venv/bin/python -m bench --only endpoint,admin --backend sqlite --out /tmp/perf.md
+    .venv/bin/python -m bench --only editor --out /tmp/perf.md   # one benchmark alone
 
 Each benchmark runs on a fresh database of its backend (bench/common.py): SQLite with
 django-q2's ORM broker always, PostgreSQL with Redis when both answer (``BENCH_PG_URL``,
 ``BENCH_REDIS_URL``). A benchmark that fails is reported as such in the document (and the
 exit status is 1); the others still run. The raw results are printed as JSON on stdout.
+The editor benchmark (bench/editor.py) drives Chromium at /usr/bin/chromium (``CHROMIUM``
+elsewhere) and is reported as skipped without it. ``--out`` writes the whole document: a
+subset goes to another file, from which its section can be copied into
+docs/performance.md (it then says it was measured on its own).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from typing import Any
 
 from . import admin_pages, report
 from .common import ROOT, fresh_backend, log, machine, pg_reachable, script
+from .editor import bench_editor
 from .endpoint import bench_endpoint, bench_engine
 from .loadgen import wrk_available
 from .outbound import bench_outbound
@@ -41,6 +47,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "admin_rows": 200,
         "steadiness": 30,
         "outbound": {"wait": 2},
+        "editor": {"loads": 1, "warmup": 0},
     },
     "quick": {
         "endpoint": {"connections": 8, "seconds": 5, "rounds": 3, "warmup": 2},
@@ -51,6 +58,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "admin_rows": 100_000,
         "steadiness": 3_000,
         "outbound": {"wait": 10},
+        "editor": {"loads": 5, "warmup": 2},
     },
     "full": {
         "endpoint": {"connections": 8, "seconds": 15, "rounds": 5, "warmup": 5},
@@ -61,6 +69,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "admin_rows": 1_000_000,
         "steadiness": 100_000,
         "outbound": {"wait": 10},
+        "editor": {"loads": 15, "warmup": 3},
     },
 }
 BENCHMARKS = (
@@ -72,6 +81,7 @@ BENCHMARKS = (
     "admin",
     "steadiness",
     "outbound",
+    "editor",
 )
 
 
@@ -95,6 +105,8 @@ def run_all(profile: str, only: set[str], backends: list[str]) -> dict[str, Any]
     sizes = PROFILES[profile]
     results: dict[str, Any] = {"profile": profile, "machine": machine(), "backends": {}}
     results["load_before"] = list(os.getloadavg())
+    if only != set(BENCHMARKS):
+        results["only"] = sorted(only)
     if {"endpoint", "engine"} & only:
         with fresh_backend("sqlite") as env:
             if "endpoint" in only:
@@ -126,6 +138,11 @@ def run_all(profile: str, only: set[str], backends: list[str]) -> dict[str, Any]
         with fresh_backend("sqlite") as env:
             results["steadiness"] = _guarded(
                 "steadiness (sqlite)", lambda: bench_steadiness(env, sizes["steadiness"])
+            )
+    if "editor" in only:
+        with fresh_backend("sqlite") as env:
+            results["editor"] = _guarded(
+                "editor (sqlite, Chromium)", lambda: bench_editor(env, **sizes["editor"])
             )
     results["load_after"] = list(os.getloadavg())
     results["wrk"] = wrk_available()

@@ -11,6 +11,7 @@ from typing import Any
 
 from . import findings
 from .admin_pages import GOAL_S as ADMIN_GOAL_S
+from .editor import GOAL_S as EDITOR_GOAL_S
 from .endpoint import GOAL_COST, GOAL_RPS
 from .scheduler import BULK_TARGET
 from .steadiness import GOAL_GROWTH
@@ -61,7 +62,7 @@ class Table:
 def errors(results: dict[str, Any]) -> list[str]:
     """The benchmarks that failed (``{"error": ...}``)."""
     found = []
-    for name in ("endpoint", "engine", "steadiness"):
+    for name in ("endpoint", "engine", "steadiness", "editor"):
         if "error" in results.get(name, {}):
             found.append(name)
     for backend, parts in results.get("backends", {}).items():
@@ -75,6 +76,10 @@ def _pct(value: float) -> str:
 
 def _s(value: float) -> str:
     return f"{value:.3f} s" if value < 10 else f"{value:.1f} s"
+
+
+def _ms(value: float) -> str:
+    return f"{value:.0f} ms"
 
 
 # --- the summary ------------------------------------------------------------------------
@@ -234,6 +239,49 @@ def _steadiness_rows(table: Table, st: dict[str, Any]) -> None:
         goal=f"flat (≤ {GOAL_GROWTH}×)",
         met=st["memory_growth"] <= GOAL_GROWTH,
         key="steadiness_memory",
+    )
+
+
+def _editor_rows(table: Table, ed: dict[str, Any]) -> None:
+    if "pages" not in ed:
+        table.failed("Workflow editor (Chromium)", ed)
+        return
+    long, one, plain = (ed["pages"][name] for name in ("long", "one", "plain"))
+    ratios, steps = ed["ratios"], ed["steps"]
+    table.add(
+        f"Editor of a {steps}-step workflow: interactive (Chromium, median of {ed['loads']})",
+        _ms(long["interactive_ms"]),
+        f"{_ms(one['interactive_ms'])} (same page, 1 step)",
+        f"{ratios['interactive_to_one']:.2f}×",
+        f"< {EDITOR_GOAL_S:g} s",
+        long["interactive_ms"] < EDITOR_GOAL_S * 1000,
+        "editor_interactive",
+    )
+    table.add(
+        "  extra: against Django admin's plain change page of a thing",
+        _ms(long["interactive_ms"]),
+        f"{_ms(plain['interactive_ms'])} (a customer)",
+        f"{ratios['interactive_to_plain']:.2f}×",
+        "not a goal",
+    )
+    table.add(
+        f"Editor, {steps} steps: a click on a step card until its properties show",
+        _ms(long["click_ms"]),
+        f"{_ms(one['click_ms'])} (1 step)",
+        f"{ratios['click_to_one']:.2f}×",
+    )
+    table.add(
+        f"Editor, {steps} steps: a key typed in a value until the next frame",
+        _ms(long["key_ms"]),
+        f"{_ms(one['key_ms'])} (1 step)",
+        f"{ratios['key_to_one']:.2f}×",
+    )
+    server = ed["server"]
+    table.add(
+        f"Editor's live check of the {steps}-step workflow (server, in-process)",
+        _s(server["check_long"]["median_s"]),
+        f"{_s(server['check_one']['median_s'])} (1 step)",
+        f"{ratios['check_to_one']:g}×",
     )
 
 
@@ -410,15 +458,97 @@ def _steadiness_details(st: dict[str, Any]) -> list[str]:
     return lines + [""]
 
 
+def _editor_details(ed: dict[str, Any], results: dict[str, Any]) -> list[str]:
+    if "pages" not in ed:
+        return []
+    info = results["machine"]
+    pages, server, size = ed["pages"], ed["server"], ed["bytes"]
+    long, one, plain = (pages[name] for name in ("long", "one", "plain"))
+    lines = ["## Workflow editor", ""]
+    if results.get("only") == ["editor"]:
+        # copied alone into a document whose summary and goals come from another run: the
+        # section carries its own
+        table = Table()
+        _editor_rows(table, ed)
+        lines += [
+            f"Measured {info['date']} on its own (`.venv/bin/python -m bench --only editor "
+            f"--{results['profile']}`), not in the run the rest of this document comes from; "
+            f"same machine ({info['cores']} cores, {info['cpu'] or 'unknown CPU'}).",
+            "",
+            *table.lines(),
+            "",
+            *[findings.why(key) + "\n" for key in table.missed],
+        ]
+    lines += [
+        findings.EDITOR_METHOD.format(
+            steps=ed["steps"],
+            chromium=ed["chromium"],
+            core=ed["server_cpu"],
+            warmup=ed["warmup"],
+            loads=ed["loads"],
+            clicked=ed["clicked_step"],
+            views=ed["views"],
+        ),  # fmt: skip
+        "",
+        f"| figure (median of {ed['loads']} loads) | {ed['steps']} steps | 1 step "
+        f"| plain admin page | {ed['steps']} steps / 1 step |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+
+    def row(label: str, key: str, with_plain: bool = False) -> None:
+        plain_cell = _ms(plain[key]) if with_plain else "–"
+        ratio = f"{long[key] / one[key]:.2f}×" if one[key] else "–"
+        lines.append(f"| {label} | {_ms(long[key])} | {_ms(one[key])} | {plain_cell} | {ratio} |")
+
+    row("HTML received (server and transfer)", "html_ms", True)
+    row("editor built (`data-ready`)", "ready_ms")
+    row("**interactive**", "interactive_ms", True)
+    row("`load` event", "load_event_ms", True)
+    row("first live check shown", "checked_ms")
+    row("main-thread CPU until settled", "cpu_ms", True)
+    row(f"click on a step card (step {ed['clicked_step']} / step 1) until shown", "click_ms")
+    row("main-thread CPU of that click", "click_cpu_ms")
+    row("a key typed in a value until the next frame (median of 6)", "key_ms")
+    row("slowest of the 6 keys", "key_max_ms")
+    row("main-thread CPU per key", "key_cpu_ms")
+    row("last key until the live check is shown (350 ms wait included)", "typed_checked_ms")
+    kib = 1024
+    lines += [
+        "",
+        f"Server side, in-process (Django's test client, median of {ed['views']} after a warm-up):",
+        "",
+        f"| | {ed['steps']} steps | 1 step | plain admin page |",
+        "| --- | --- | --- | --- |",
+        f"| page render | {_s(server['page_long']['median_s'])} "
+        f"({size['page_long'] / kib:.0f} KiB) | {_s(server['page_one']['median_s'])} "
+        f"| {_s(server['page_plain']['median_s'])} |",
+        f"| live check (`POST editor/check/`), answer size "
+        f"| {_s(server['check_long']['median_s'])}, {size['check_long'] / kib:.0f} KiB "
+        f"| {_s(server['check_one']['median_s'])}, {size['check_one'] / kib:.1f} KiB | – |",
+        f"| `editor_catalog()` (embedded in every editor page) "
+        f"| {_s(server['catalog']['median_s'])} | same | – |",
+        "",
+        "Load average while the browser measured (1 min, 5 min): "
+        "{:.2f}, {:.2f} at the start; {:.2f}, {:.2f} at the end.".format(*ed["load_average"]),
+        "",
+        findings.EDITOR_READING,
+        "",
+    ]
+    return lines
+
+
 def markdown(results: dict[str, Any]) -> str:
     info = results["machine"]
     table = Table()
     _endpoint_rows(table, results.get("endpoint", {}), results.get("engine", {}))
-    backends = results.get("backends", {})
+    # a backend none of whose benchmarks ran (``--only endpoint``) has no figures to show
+    backends = {name: parts for name, parts in results.get("backends", {}).items() if parts}
     for backend, parts in backends.items():
         _backend_rows(table, backend, parts)
     if "steadiness" in results:
         _steadiness_rows(table, results["steadiness"])
+    if "editor" in results:
+        _editor_rows(table, results["editor"])
     load = results.get("load_before", [0, 0, 0])
     minutes = results.get("total_s", 0) / 60
     lines = [
@@ -443,7 +573,7 @@ def markdown(results: dict[str, Any]) -> str:
     ]
     if results.get("pg_skipped"):
         lines += [f"PostgreSQL + Redis: not measured ({results['pg_skipped']}).", ""]
-    if not results.get("wrk", True):
+    if not results.get("wrk", True) and "endpoint" in results:
         lines += [findings.NO_WRK, ""]
     lines += _endpoint_details(results.get("endpoint", {}), results.get("engine", {}))
     if backends:
@@ -451,6 +581,7 @@ def markdown(results: dict[str, Any]) -> str:
         lines += _admin_details(backends)
         lines += _outbound_details(backends)
     lines += _steadiness_details(results.get("steadiness", {}))
+    lines += _editor_details(results.get("editor", {}), results)
     lines += ["## Goals missed: why, and what would fix them", ""]
     if table.missed:
         for key in table.missed:

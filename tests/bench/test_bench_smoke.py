@@ -9,9 +9,11 @@ loopback. What is missing is skipped, with the reason.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
-from bench import common, endpoint, report, scheduler, steadiness
+from bench import common, editor, endpoint, report, scheduler, steadiness
 from bench.__main__ import PROFILES
 from bench.loadgen import _ms, _percentile_ms, wrk_available
 
@@ -179,6 +181,7 @@ def test_profiles_cover_every_benchmark():
             "admin_rows",
             "steadiness",
             "outbound",
+            "editor",
         }
     assert PROFILES["full"]["bulk"] == PROFILES["full"]["steadiness"] == 100_000
     assert PROFILES["full"]["admin_rows"] == 1_000_000
@@ -200,3 +203,33 @@ def test_outbound(env):
         }
     )
     assert "## A slow outbound call" in text
+
+
+@pytest.mark.skipif(
+    not os.access(editor.CHROMIUM, os.X_OK), reason=f"Chromium not found at {editor.CHROMIUM}"
+)
+def test_editor(env):
+    result = editor.bench_editor(env, loads=1, warmup=0, steps=8, views=1)
+    assert result["steps"] == 8 and result["clicked_step"] == 5
+    for name in editor.PAGES:
+        page = result["pages"][name]
+        assert 0 < page["html_ms"] <= page["interactive_ms"] and page["cpu_ms"] > 0
+    for name in ("long", "one"):
+        page = result["pages"][name]
+        assert page["ready_ms"] <= page["interactive_ms"] and page["checked_ms"] > 0
+        assert page["click_ms"] > 0 and page["key_ms"] > 0 and page["typed_checked_ms"] > 0
+    assert result["bytes"]["check_long"] > result["bytes"]["check_one"] > 0
+    text = report.markdown(
+        {"profile": "tiny", "machine": common.machine(), "only": ["editor"], "editor": result}
+    )
+    assert "## Workflow editor" in text and "Editor of a 8-step workflow: interactive" in text
+    assert "on its own (`.venv/bin/python -m bench --only editor --tiny`)" in text
+
+
+def test_the_editor_workflow_is_the_mix_the_issue_names():
+    steps = editor.definition(50)["actions"]
+    types = [step["type"] for step in steps]
+    assert len(steps) == 50 and types[-1] == "return_data"
+    assert {"make_changes", "create_thing", "send_email", "schedule_workflow"} <= set(types)
+    assert steps[editor.clicked_step(50)]["type"] == "make_changes"
+    assert [s["type"] for s in editor.definition(1)["actions"]] == ["make_changes"]

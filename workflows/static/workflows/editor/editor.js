@@ -13,7 +13,7 @@
 import {h, clear, debounce, fieldId} from "./dom.js";
 import {postJSON} from "./api.js";
 import {triggerBox} from "./trigger.js";
-import {stepsList, withChips} from "./steps.js";
+import {stepCard, stepsList, withChips} from "./steps.js";
 import {trialPanel, renderValue} from "./trial.js";
 import {keysSignature} from "./properties.js";
 import {typeOf, whenSettled} from "./dynamic.js";
@@ -73,8 +73,13 @@ function start() {
             scheduleCheck();
         },
         select: (index) => {
+            const before = ctx.selected;
             ctx.selected = index;
-            render(index === null ? null : focusLater(`wf-card-${index}`));
+            // only the cards that open or close are rebuilt: rebuilding every card and the
+            // trigger's inputs made a click grow with the steps (docs/performance.md,
+            // "Workflow editor")
+            const cards = [...new Set([before, index])].filter((i) => i !== null);
+            render(index === null ? null : focusLater(`wf-card-${index}`), null, cards);
         },
         focusLater,
         render: (...args) => render(...args),
@@ -94,10 +99,11 @@ function start() {
     let rendering = false;
     let renderAgain = null;
 
-    /** Rebuild the editor from ctx. The focused input is blurred first, so its change
-     * handler (which may ask for another render) runs while it is still on the page; a
-     * render asked for meanwhile runs right after this one. */
-    function render(after, announcement) {
+    /** Rebuild the editor from ctx, or only the step cards at ``cards`` (indices) when
+     * nothing else changed. The focused input is blurred first, so its change handler
+     * (which may ask for another render) runs while it is still on the page; a render
+     * asked for meanwhile runs right after this one, whole. */
+    function render(after, announcement, cards) {
         if (rendering) {
             renderAgain = [after, announcement];
             return;
@@ -108,7 +114,11 @@ function start() {
             if (active && root.contains(active)) {
                 active.blur();
             }
-            renderNow(after, announcement);
+            if (cards && !renderAgain) {
+                renderCardsNow(cards, after, announcement);
+            } else {
+                renderNow(after, announcement);
+            }
         } finally {
             rendering = false;
         }
@@ -127,6 +137,23 @@ function start() {
                 h("div", {class: "wf-main"}, triggerBox(ctx), stepsList(ctx)),
                 h("div", {class: "wf-aside"}, trialPanel(ctx))),
         );
+        rendered(scrollY, after, announcement);
+    }
+
+    function renderCardsNow(indices, after, announcement) {
+        const list = document.getElementById("wf-step-list");
+        const old = indices.map((index) => list && list.querySelector(`:scope > .wf-card[data-index="${index}"]`));
+        if (old.some((card) => !card)) {
+            renderNow(after, announcement);
+            return;
+        }
+        const scrollY = window.scrollY;
+        old.forEach((card, i) => card.replaceWith(stepCard(ctx, indices[i])));
+        rendered(scrollY, after, announcement);
+    }
+
+    /** What follows every render, whole or of some cards. */
+    function rendered(scrollY, after, announcement) {
         markIssues(ctx);
         showSchedule(ctx);
         ctx.renderedKeys = ctx.selected === null ? "" : keysSignature(ctx, ctx.selected);

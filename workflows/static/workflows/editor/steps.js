@@ -57,6 +57,11 @@ function move(ctx, from, to) {
     ctx.render(ctx.focusLater(`wf-card-${to}`), `Step moved to position ${to + 1}.`);
 }
 
+/** The card of step ``index`` as it is now (with its properties when it is selected). */
+export function stepCard(ctx, index) {
+    return card(ctx, ctx.definition.actions[index], index);
+}
+
 function card(ctx, step, index) {
     const action = ctx.action(step.type);
     const info = ctx.check.steps && ctx.check.steps[index];
