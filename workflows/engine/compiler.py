@@ -84,15 +84,21 @@ class WorkflowInfo:
 
 
 class Catalog:
-    """Looks up other workflows by name (for trigger_custom_event, schedule_workflow)."""
+    """Looks up other workflows by name (for trigger_custom_event, schedule_workflow).
+
+    One catalog serves one compile (or one import): what it read from the database is
+    remembered for its life, so a workflow naming another in many steps reads it once."""
 
     def __init__(self, overlay: Mapping[str, WorkflowInfo] | None = None):
         self.overlay = dict(overlay or {})
+        self._read: dict[str, WorkflowInfo | None] = {}
 
     def get(self, name: str) -> WorkflowInfo | None:
         if name in self.overlay:
             return self.overlay[name]
-        return self._from_database(name)
+        if name not in self._read:
+            self._read[name] = self._from_database(name)
+        return self._read[name]
 
     def _from_database(self, name: str) -> WorkflowInfo | None:
         from ..models import Workflow
