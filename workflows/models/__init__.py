@@ -6,6 +6,7 @@ from .keys import ApiKey
 from .privacy import PrivacyRule
 from .runs import Run, StepRun
 from .secrets import Secret
+from .tokens import UserToken
 
 __all__ = [
     "Action",
@@ -16,5 +17,6 @@ __all__ = [
     "Run",
     "Secret",
     "StepRun",
+    "UserToken",
     "Workflow",
 ]
