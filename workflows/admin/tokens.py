@@ -2,7 +2,7 @@
 
 Tokens are made only by logging in (``sign_up``, ``log_user_in``); here they are listed
 (by user, never with their secret: only a hash is stored), and revoked one by one or all of
-a user's at once, through ``services`` like the ``log_user_out`` action.
+a user's at once, through ``workflows.tokens`` like the ``log_user_out`` action.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from ..models import UserToken
-from ..services import user_token_revoke, user_tokens_revoke_all
+from ..tokens import user_token_revoke, user_tokens_revoke_all
 
 FIELDS = (
     "prefix",

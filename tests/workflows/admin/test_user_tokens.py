@@ -4,7 +4,7 @@ user's at once."""
 from __future__ import annotations
 
 from workflows.models import UserToken
-from workflows.services import user_token_create
+from workflows.tokens import user_token_create
 
 CHANGELIST = "/admin/workflows/usertoken/"
 

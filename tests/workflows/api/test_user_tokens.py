@@ -11,12 +11,8 @@ from django.test.utils import CaptureQueriesContext
 
 from workflows.api.access import require_data_api, scoped_workflows
 from workflows.models import ApiKey, Run, UserToken
-from workflows.services import (
-    api_key_create,
-    user_token_create,
-    user_token_revoke,
-    user_tokens_revoke_all,
-)
+from workflows.services import api_key_create
+from workflows.tokens import user_token_create, user_token_revoke, user_tokens_revoke_all
 
 WHO = [{"type": "return_data", "data": {"user": "{{ current_user.username }}"}}]
 
