@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from .. import engine, selectors, webhooks
 from ..choices import ConditionNotMet, RunSource, RunStatus
 from ..engine.cache import get_compiled
+from ..engine.context import Caller
 from ..engine.serialize import to_log
 from ..exceptions import Unauthenticated, WorkflowNotFound
 from ..models import Run
@@ -26,6 +27,7 @@ from .access import require_access, require_workflow_scope, scoped_workflows
 from .errors import PayloadTooLarge, error_response
 from .params import request_params
 from .params_serializer import validated_params
+from .throttling import AddressRateThrottle
 
 
 class LimitedBodyView(APIView):
@@ -95,14 +97,30 @@ class WorkflowView(LimitedBodyView):
         query = QueryDict() if workflow.webhook else request.query_params
         raw = request_params(request.data, query, request.FILES, compiled.parameters)
         values = validated_params(compiled, raw, request.user)  # the serializer the schema shows
-        result = engine.run(compiled, values, request.user, source=RunSource.API)
+        result = engine.run(
+            compiled, values, request.user, source=RunSource.API, caller=caller_of(request)
+        )
         if result.run.status == RunStatus.CONDITION_NOT_MET:
             if compiled.condition_not_met == ConditionNotMet.OK_200:
                 return _success({}, result.run.pk)
             return error_response(result.error, run=result.run.pk)
         if result.error is not None:
-            return error_response(result.error, run=result.run.pk)
+            response = error_response(result.error, run=result.run.pk)
+            if getattr(result.error, "retry_after", 0):  # a throttled log-in
+                response["Retry-After"] = str(result.error.retry_after)
+            return response
         return _success(result.response or {}, result.run.pk)
+
+
+def caller_of(request: Request) -> Caller:
+    """What a run needs to know of its request: the credential it authenticated with (so
+    ``log_user_out`` revokes that token), the client's address as the throttles see it
+    (``NUM_PROXIES``), and the address it came to (for links in emails)."""
+    return Caller(
+        credential=request.auth,
+        address=AddressRateThrottle().get_ident(request) or "",
+        site_root=request.build_absolute_uri("/"),
+    )
 
 
 class RunView(APIView):
