@@ -226,7 +226,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Bubble-compatible backend workflows: each exposed API workflow is its own operation "
         "under /api/1.1/wf/, with its parameters as the request body; the scheduler and the "
-        "Data API (/api/1.1/obj/) follow. Send an API key as `Authorization: Bearer <key>`. "
+        "Data API (/api/1.1/obj/) follow. Send an API key or a user token as "
+        "`Authorization: Bearer <key>`. "
         "Errors are JSON: `{status: error, code, message, parameter?, run?}`."
     ),
     "VERSION": "1.1",
@@ -243,7 +244,9 @@ SPECTACULAR_SETTINGS = {
             "bearerAuth": {
                 "type": "http",
                 "scheme": "bearer",
-                "description": "An API key (admin → API keys, or `manage.py create_api_key`).",
+                "description": "An API key (admin → API keys, or `manage.py create_api_key`), "
+                "or a user token: the `token` a workflow that logs a user in answers "
+                "(`sign_up`, `log_user_in`). Either runs as its user.",
             }
         }
     },
