@@ -145,6 +145,7 @@ class SignUp(ActionType):
     family = "account"
     logs_in = True
     field_keys = frozenset({"email", "password"})
+    secret_keys = frozenset({"password"})
     description = (
         "Creates a user with an email and a password and logs them in; later steps get "
         "{user, token, user_id, expires}."
@@ -177,6 +178,7 @@ class LogUserIn(ActionType):
     summary_template = "Log the user in: {email}"
     family = "account"
     logs_in = True
+    secret_keys = frozenset({"password"})
     description = (
         "Checks an email and a password and gives a token for the API; later steps get "
         "{token, user_id, expires}. A wrong email or password fails with one message."
@@ -308,6 +310,7 @@ class UpdateCredentials(ActionType):
     summary_template = "Update the credentials of current_user: {email}"
     family = "account"
     field_keys = frozenset({"email", "password"})
+    secret_keys = frozenset({"password", "old_password"})
     description = (
         "Changes current_user's email and/or password once their old password is given; a "
         "new password logs out their other sessions. Later steps get the user."

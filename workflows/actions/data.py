@@ -251,6 +251,7 @@ class CreateThing(ActionType):
     summary_template = "Create a new {data_type}: {fields}"
     label = "Create a new thing"
     family = "data"
+    secret_keys = frozenset({"fields.password"})  # a new user's
     description = "Creates a thing of a data type; later steps get the new thing."
     example = """- id: order
   type: create_thing

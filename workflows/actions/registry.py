@@ -109,6 +109,10 @@ class ActionType:
     #: action's ``email``, ``password``): a refused value computed from a parameter is then
     #: the caller's error, naming that parameter (``engine.runner._step_error``)
     field_keys: ClassVar[frozenset[str]] = frozenset()
+    #: config keys holding a password (``"password"``, or ``"fields.password"`` for an item
+    #: of a mapping): a parameter whose value goes there is masked in the run log like a
+    #: ``secret: true`` one, whatever its name (``engine.compiler``)
+    secret_keys: ClassVar[frozenset[str]] = frozenset()
     #: True for an action that logs a user in (``sign_up``, ``log_user_in``): an API
     #: workflow without returned data then answers the log-in, ``{token, user_id,
     #: expires}``, as Bubble does (``RunContext.login``)

@@ -531,3 +531,22 @@ def test_a_test_run_shows_the_reset_email_with_its_link_masked(reset, member):
     assert email["to"] == ["member@example.com"]
     assert "/accounts/reset/" not in email["body"] and "********" in email["body"]
     assert mail.outbox == []
+
+
+def test_a_parameter_feeding_a_password_is_masked_whatever_its_name(make_workflow):
+    wf = make_workflow(
+        parameters=[{"key": "mail", "type": "text"}, {"key": "pw", "type": "text"}],
+        actions=[
+            {"type": "sign_up", "email": "{{ params.mail }}", "password": "{{ params.pw }}"},
+            {
+                "type": "create_thing",
+                "data_type": "auth.User",
+                "fields": {"username": "second", "password": "{{ params.pw }}"},
+            },
+        ],
+    )
+    result = engine.run(wf, {"mail": "pw@example.com", "pw": STRONG})
+    assert result.ok, result.error
+    assert result.run.params == {"mail": "pw@example.com", "pw": "********"}
+    logged = str([(s.inputs, s.output) for s in StepRun.objects.all()])
+    assert STRONG not in logged
