@@ -226,7 +226,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Bubble-compatible backend workflows: each exposed API workflow is its own operation "
         "under /api/1.1/wf/, with its parameters as the request body; the scheduler and the "
-        "Data API (/api/1.1/obj/) follow. Send an API key as `Authorization: Bearer <key>`. "
+        "Data API (/api/1.1/obj/) follow. Send an API key or a user token as "
+        "`Authorization: Bearer <key>`. "
         "Errors are JSON: `{status: error, code, message, parameter?, run?}`."
     ),
     "VERSION": "1.1",
@@ -243,7 +244,9 @@ SPECTACULAR_SETTINGS = {
             "bearerAuth": {
                 "type": "http",
                 "scheme": "bearer",
-                "description": "An API key (admin → API keys, or `manage.py create_api_key`).",
+                "description": "An API key (admin → API keys, or `manage.py create_api_key`), "
+                "or a user token: the `token` a workflow that logs a user in answers "
+                "(`sign_up`, `log_user_in`). Either runs as its user.",
             }
         }
     },
@@ -338,6 +341,18 @@ BUBBLE = {
     "HTTP_ALLOWED_NETWORKS": env.list("BUBBLE_HTTP_ALLOWED_NETWORKS", default=[]),
     # Encrypts admin-stored secrets instead of SECRET_KEY; "new,old" while rotating.
     "SECRETS_KEY": env.list("BUBBLE_SECRETS_KEY", default=[]),
+    # User tokens from sign_up / log_user_in: seconds valid (Bubble: 24 hours, a year with
+    # "stay logged in") and seconds unused before they expire anyway (Bubble: 30 days).
+    "USER_TOKEN_TTL": env.int("BUBBLE_USER_TOKEN_TTL", default=24 * 3600),
+    "USER_TOKEN_TTL_STAY_LOGGED_IN": env.int(
+        "BUBBLE_USER_TOKEN_TTL_STAY_LOGGED_IN", default=365 * 24 * 3600
+    ),
+    "USER_TOKEN_IDLE": env.int("BUBBLE_USER_TOKEN_IDLE", default=30 * 24 * 3600),
+    # Failed log-ins allowed per email and per client address ("0" turns one off).
+    "LOGIN_THROTTLE_EMAIL": env.str("BUBBLE_THROTTLE_LOGIN_EMAIL", default="10/hour"),
+    "LOGIN_THROTTLE_ADDRESS": env.str("BUBBLE_THROTTLE_LOGIN_ADDRESS", default="100/hour"),
+    # The public address in emailed links (password reset); empty: the request's own.
+    "SITE_URL": env.str("BUBBLE_SITE_URL", default=""),
 }
 
 LOGGING = {

@@ -72,6 +72,15 @@ def check_throttle_rates(app_configs, **kwargs):
 
 
 @register()
+def check_login_throttle_rates(app_configs, **kwargs):
+    """A malformed BUBBLE_THROTTLE_LOGIN_* rate would otherwise fail every log-in."""
+    from .accounts import rate_problems
+
+    hint = "Use N/s, N/min, N/hour or N/day; 0 or empty turns it off."
+    return [Error(problem, hint=hint, id="workflows.E011") for problem in rate_problems()]
+
+
+@register()
 def check_object_permissions_admin(app_configs, **kwargs):
     """A data type's admin page must offer guardian's "Object permissions" page (privacy
     grants are managed there); ``WorkflowsConfig.ready()`` adds it to every admin

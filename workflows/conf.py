@@ -60,6 +60,21 @@ DEFAULTS: dict[str, Any] = {
     # /api/1.1/wf/<name>/initialize, and seconds the captured request is kept after it.
     "DETECT_DATA_WAIT": 600,
     "DETECT_DATA_KEEP": 3600,
+    # User tokens (docs/api.md#user-tokens), made by sign_up and log_user_in: seconds a
+    # token is valid from its log-in without and with "stay logged in" (Bubble's 24 hours
+    # and a year), and seconds unused after which it expires anyway (Bubble's 30 days; 0:
+    # never). Each use starts the unused period again, up to the token's own expiry.
+    "USER_TOKEN_TTL": 24 * 3600,
+    "USER_TOKEN_TTL_STAY_LOGGED_IN": 365 * 24 * 3600,
+    "USER_TOKEN_IDLE": 30 * 24 * 3600,
+    # Failed log-ins (log_user_in, update_credentials' old password) allowed per email and
+    # per client address, "N/s", "N/min", "N/hour" or "N/day"; beyond, every attempt is
+    # refused until the window has room again. "0" or empty turns one off.
+    "LOGIN_THROTTLE_EMAIL": "10/hour",
+    "LOGIN_THROTTLE_ADDRESS": "100/hour",
+    # The server's public address (https://api.example.com) in links sent by email (password
+    # reset, create_account_for_someone_else); empty: the address the request came to.
+    "SITE_URL": "",
     # Header and key names whose values are masked in run logs.
     "MASKED_KEYS": [
         "authorization",

@@ -10,6 +10,9 @@ from __future__ import annotations
 class WorkflowError(Exception):
     code = "WORKFLOW_ERROR"
     http_status = 500
+    #: the caller's error wherever it happens (a refused log-in): a step it fails answers
+    #: with this status too, not the workflow's 500 (``engine.runner._step_error``)
+    keeps_status = False
 
     def __init__(self, message: str, *, parameter: str | None = None, code: str | None = None):
         super().__init__(message)
@@ -110,6 +113,28 @@ class Forbidden(WorkflowError):
 class ConditionNotMet(WorkflowError):
     code = "CONDITION_NOT_MET"
     http_status = 400
+
+
+class LoginFailed(WorkflowError):
+    """A log-in refused: one message whether the email or the password was wrong
+    (``workflows.accounts``). The caller's error wherever the step is, so it keeps its
+    status (``keeps_status``) when it fails a step."""
+
+    code = "LOGIN_FAILED"
+    http_status = 400
+    keeps_status = True
+
+
+class TooManyAttempts(WorkflowError):
+    """Too many failed log-ins for an email or from an address; ``retry_after`` seconds."""
+
+    code = "TOO_MANY_REQUESTS"
+    http_status = 429
+    keeps_status = True
+
+    def __init__(self, message: str, *, retry_after: int = 0):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class InvalidData(WorkflowError):

@@ -208,6 +208,16 @@ def learn(value: Any) -> bool:
     return True
 
 
+def mask_in_run(*values: Any) -> None:
+    """Mask these values wherever they appear in the rest of this run's log, whatever key
+    holds them and however short the run's learned budget: a credential an action just
+    made (a user token, a temporary password, a password-reset link). Outside a run there
+    is no log to keep them from."""
+    scope = _run_values.get()
+    if scope is not None:
+        scope.add(v for v in values if isinstance(v, str) and v)
+
+
 def masked_keys() -> frozenset[str]:
     return frozenset(k.lower() for k in conf.get("MASKED_KEYS"))
 

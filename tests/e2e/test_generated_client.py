@@ -4,8 +4,9 @@ The document is fetched from a running server (pytest-django's live server, a re
 server on a free port), openapi-python-client generates a package from it into a temporary
 directory (offline: no post-hooks, no network), and the generated package is imported and
 used: process-order with the order owner's key, verify_send / verify_check with no key,
-send_email_template with a staff user's key — each returning typed models. The examples
-run under their own privacy rules: the demo user sees their own orders.
+send_email_template with a staff user's key, signup / login and calls with the user token
+they answer — each returning typed models. The examples run under their own privacy rules:
+the demo user sees their own orders.
 """
 
 from __future__ import annotations
@@ -150,3 +151,53 @@ def test_generated_client_runs_verification_without_a_key_and_an_admin_workflow(
     assert emailed.response.sent is True
     assert emailed.response.to == ["bo@example.com"]
     assert emailed.response.subject == "Hello"
+
+
+def test_generated_client_signs_up_logs_in_and_calls_with_the_token(
+    client_package, seeded, live_server
+):
+    """A front end moving off Bubble: sign up, log in, then call as the user (Bearer token)."""
+    models = generated("models")
+    signup = generated("api.workflows.signup")
+    login = generated("api.workflows.login")
+    process_order = generated("api.workflows.process_order")
+    anonymous = client_package.Client(base_url=live_server.url)
+
+    signed = signup.sync(
+        client=anonymous,
+        body=models.SignupRequest(email="Cy@Example.com", password="correct-horse-9"),
+    )
+    assert isinstance(signed, models.SignupResponse), signed
+    assert signed.response.expires == 86400 and isinstance(signed.response.user_id, int)
+    as_cy = client_package.AuthenticatedClient(
+        base_url=live_server.url, token=signed.response.token
+    )
+    # authenticated as Cy, who may not reach the demo user's order: 400 NOT_FOUND, not 401
+    refused = process_order.sync_detailed(
+        client=as_cy, body=models.ProcessOrderRequest(order=seeded["order"].pk)
+    )
+    assert refused.status_code == 400 and refused.parsed.code == "NOT_FOUND"
+
+    owner = seeded["order"].customer.user
+    owner.set_password("the-owner-passphrase")
+    owner.save()
+    wrong = login.sync_detailed(
+        client=anonymous, body=models.LoginRequest(email=owner.email, password="nope")
+    )
+    assert wrong.status_code == 400 and wrong.parsed.code == "LOGIN_FAILED"
+    logged = login.sync(
+        client=anonymous,
+        body=models.LoginRequest(
+            email=owner.email.upper(), password="the-owner-passphrase", stay_logged_in=True
+        ),
+    )
+    assert isinstance(logged, models.LoginResponse), logged
+    assert logged.response.user_id == owner.pk and logged.response.expires == 365 * 86400
+    as_owner = client_package.AuthenticatedClient(
+        base_url=live_server.url, token=logged.response.token
+    )
+    paid = process_order.sync(
+        client=as_owner, body=models.ProcessOrderRequest(order=seeded["order"].pk)
+    )
+    assert isinstance(paid, models.ProcessOrderResponse), paid
+    assert paid.response.status == models.ProcessOrderResultStatus.PAID

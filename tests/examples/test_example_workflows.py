@@ -205,3 +205,41 @@ def test_happy_birthday_skips_a_user_without_an_email(examples, user, mailoutbox
 def test_unexposed_examples_are_not_reachable_over_the_api(examples, call, key, order):
     for name in ("send-review-request", "happy-birthday", "verify_delete", "order-summary"):
         assert call(name, {}, key=key).status_code == 404
+
+
+# --- accounts: sign up and log in, then call the API as that user ------------------------
+
+
+def test_signup_then_the_data_api_as_the_new_user(examples, call, api):
+    signed = call(
+        "signup",
+        {"email": "Cy@Example.com", "password": "correct-horse-9", "first_name": " Cy "},
+    )
+    assert signed.status_code == 200, signed.json()
+    answer = signed.json()["response"]
+    assert set(answer) == {"token", "user_id", "expires"} and answer["expires"] == 86400
+    # the examples' privacy rules: a user sees their own account, nobody else's
+    me = api.get(
+        f"/api/1.1/obj/auth.user/{answer['user_id']}",
+        HTTP_AUTHORIZATION=f"Bearer {answer['token']}",
+    )
+    assert me.status_code == 200
+    assert (me.json()["response"]["email"], me.json()["response"]["first_name"]) == (
+        "cy@example.com",
+        "Cy",
+    )
+    again = call("signup", {"email": "cy@EXAMPLE.com", "password": "correct-horse-9"})
+    assert (again.status_code, again.json()["parameter"]) == (400, "email")
+
+
+def test_login_answers_a_token_or_one_uniform_failure(examples, call, user):
+    remembered = call(
+        "login", {"email": user.email, "password": "pw-alice-123", "stay_logged_in": True}
+    )
+    assert remembered.status_code == 200
+    assert remembered.json()["response"]["expires"] == 365 * 86400
+    wrong = call("login", {"email": user.email, "password": "nope"})
+    unknown = call("login", {"email": "who@example.com", "password": "pw-alice-123"})
+    assert wrong.status_code == unknown.status_code == 400
+    assert wrong.json()["message"] == unknown.json()["message"]
+    assert wrong.json()["code"] == "LOGIN_FAILED"

@@ -26,6 +26,8 @@ EXAMPLES = {
     "happy-birthday",
     "schedule-birthday-email",
     "daily-cleanup",
+    "signup",
+    "login",
 }
 
 
@@ -51,6 +53,7 @@ def test_the_example_files_exist():
         "verification.yaml",
         "email.yaml",
         "maintenance.yaml",
+        "accounts.yaml",
     }
 
 

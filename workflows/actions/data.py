@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, models
 
-from .. import data_types
+from .. import accounts, data_types
 from ..engine import kinds
 from ..engine.kinds import Kind
 from ..engine.values_types import FileValue, ThingList
@@ -39,10 +39,15 @@ def _model_of(raw: Any, ctx: Any) -> type[models.Model] | None:
     return data_types.get_model(spec.data_type)
 
 
-def check_field_names(model: type[models.Model], names: Iterable[str], key: str) -> None:
+def check_field_names(
+    model: type[models.Model], names: Iterable[str], key: str, *, creating: bool = False
+) -> None:
     """Every name must be a writable field of ``model``: known, not hidden, not the
-    primary key and not protected (``PROTECTED_FIELDS``, e.g. ``is_superuser``)."""
+    primary key and not protected (``PROTECTED_FIELDS``, e.g. ``is_superuser``). A new user
+    (``creating``) may also be given its ``password``, which is hashed (``apply_fields``)."""
     names = list(names)
+    if creating and accounts.is_user_model(model):
+        names = [n for n in names if n != accounts.PASSWORD_FIELD]
     protected = data_types.protected_field_names(model)
     allowed = data_types.field_names(model) - {model._meta.pk.name}
     refused = [n for n in names if n in allowed and n in protected]
@@ -87,8 +92,15 @@ def _one_thing(value: Any, key: str) -> models.Model | None:
 
 
 def apply_fields(thing: models.Model, values: Mapping[str, Any]) -> list[tuple[Any, Any]]:
-    """Set field values on ``thing``; return many-to-many values to set after saving."""
+    """Set field values on ``thing``; return many-to-many values to set after saving.
+
+    A new user's ``password`` is validated and hashed once its other fields are set (the
+    validators compare it with them); without one it gets an unusable password."""
     model = type(thing)
+    new_user = thing._state.adding and accounts.is_user_model(model)
+    if new_user:
+        values = dict(values)
+        password = values.pop(accounts.PASSWORD_FIELD, None)
     try:
         check_field_names(model, values, "fields")
     except ConfigError as exc:  # at run time: a thing whose type was not known when saved
@@ -109,6 +121,12 @@ def apply_fields(thing: models.Model, values: Mapping[str, Any]) -> list[tuple[A
                 setattr(thing, f.attname, value)
         else:
             setattr(thing, f.attname, value)
+    if new_user:
+        try:
+            accounts.set_new_password(thing, password)
+        except InvalidData as exc:
+            message = f"invalid {model._meta.label}: {exc.message}"
+            raise InvalidThing(message, field=exc.field) from None
     return later
 
 
@@ -139,6 +157,8 @@ def save_thing(
             exclude=_held_relations(thing), validate_unique=False, validate_constraints=False
         )
         _check_storable(thing, changed)
+        if accounts.is_user_model(type(thing)):
+            accounts.check_email_unique(thing, changed)  # in any case
         thing.validate_unique()
         thing.validate_constraints()
     except ValidationError as exc:
@@ -231,6 +251,7 @@ class CreateThing(ActionType):
     summary_template = "Create a new {data_type}: {fields}"
     label = "Create a new thing"
     family = "data"
+    secret_keys = frozenset({"fields.password"})  # a new user's
     description = "Creates a thing of a data type; later steps get the new thing."
     example = """- id: order
   type: create_thing
@@ -255,7 +276,7 @@ class CreateThing(ActionType):
 
     def check(self, config: dict[str, Any], ctx: Any) -> None:
         model = data_types.get_model(config["data_type"])
-        check_field_names(model, config.get("fields") or {}, "fields")
+        check_field_names(model, config.get("fields") or {}, "fields", creating=True)
 
     def result_kind(self, config: dict[str, Any], scope: Any) -> Kind:
         return Kind.thing(data_types.label_of(data_types.get_model(config["data_type"])))

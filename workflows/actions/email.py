@@ -113,16 +113,29 @@ class SendEmail(ActionType):
         )
         if inputs.get("html"):
             message.attach_alternative(str(inputs["html"]), "text/html")
-        outbox = current_outbox()
-        if outbox is not None:  # a test run: never committed; recorded, sent if asked
-            outbox.emails.append(
-                {"to": to, "cc": message.cc, "subject": subject, "body": message.body}
-            )
-            if outbox.send:
-                _deliver(message, run.current_step)
-            return {"to": to, "subject": subject}
-        transaction.on_commit(partial(_deliver, message, run.current_step))
+        send_on_commit(message, run)
         return {"to": to, "subject": subject}
+
+
+def send_on_commit(message: EmailMultiAlternatives, run: Any, *, masked: bool = False) -> None:
+    """Send ``message`` once the transaction holding the run's step commits (nothing if it
+    rolls back); in a test run, record it instead (and send it only if asked), its text
+    ``masked`` like the run log where it carries a credential (a password-reset link)."""
+    outbox = current_outbox()
+    if outbox is not None:  # a test run: never committed; recorded, sent if asked
+        show = mask_text if masked else str
+        outbox.emails.append(
+            {
+                "to": message.to,
+                "cc": message.cc,
+                "subject": show(message.subject),
+                "body": show(message.body),
+            }
+        )
+        if outbox.send:
+            _deliver(message, run.current_step)
+        return
+    transaction.on_commit(partial(_deliver, message, run.current_step))
 
 
 def _deliver(message: EmailMultiAlternatives, step: Any) -> None:

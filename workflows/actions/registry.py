@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 #: the families of actions, in the order and with the names Bubble's "Click here to add an
 #: action" menu uses
 FAMILIES: dict[str, str] = {
+    "account": "Account",
     "data": "Data (Things)",
     "email": "Email",
     "custom_events": "Custom events",
@@ -107,6 +108,18 @@ class ActionType:
     #: True for an action that waits on another server (http_request): done while the run
     #: holds SQLite's write lock, it stalls every other write (``engine.advice``)
     waits_on_network: ClassVar[bool] = False
+    #: config keys whose value is written to the data field of the same name (an account
+    #: action's ``email``, ``password``): a refused value computed from a parameter is then
+    #: the caller's error, naming that parameter (``engine.runner._step_error``)
+    field_keys: ClassVar[frozenset[str]] = frozenset()
+    #: config keys holding a password (``"password"``, or ``"fields.password"`` for an item
+    #: of a mapping): a parameter whose value goes there is masked in the run log like a
+    #: ``secret: true`` one, whatever its name (``engine.compiler``)
+    secret_keys: ClassVar[frozenset[str]] = frozenset()
+    #: True for an action that logs a user in (``sign_up``, ``log_user_in``): an API
+    #: workflow without returned data then answers the log-in, ``{token, user_id,
+    #: expires}``, as Bubble does (``RunContext.login``)
+    logs_in: ClassVar[bool] = False
     #: the step's one-line summary in the editor, from its config keys ("Make changes to
     #: {thing}: {changes}"); a key left empty is dropped with what surrounds it
     summary_template: ClassVar[str] = ""

@@ -1,5 +1,6 @@
 """Who may call a workflow: its ``auth`` setting against the caller, and what the caller's
-API key is scoped to (which workflows, whether the Data API)."""
+API key is scoped to (which workflows, whether the Data API). A user token (a log-in) has no
+scope: it may do whatever its user may (docs/security.md#scopes)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from rest_framework.permissions import BasePermission
 
 from ..choices import AuthMode
 from ..exceptions import Forbidden, Unauthenticated
+from ..models import UserToken
 
 
 def require_access(auth: str, user: Any) -> None:
@@ -30,6 +32,8 @@ def scoped_workflows(request: Any) -> list[str] | None:
     scope edited in the admin applies from the next request.
     """
     api_key = getattr(request, "auth", None)
+    if isinstance(api_key, UserToken):
+        return None  # a log-in: every workflow its user may run
     names = getattr(api_key, "allowed_workflows", None)
     return list(names) if names else None
 
@@ -46,6 +50,8 @@ def require_data_api(request: Any) -> None:
     """Refuse (403) a key made without Data API access. Call it first in every Data API
     view; anonymous requests pass (privacy rules decide what they see)."""
     api_key = getattr(request, "auth", None)
+    if isinstance(api_key, UserToken):
+        return  # a log-in: the Data API as its user, privacy rules deciding
     if api_key is not None and getattr(api_key, "allow_data_api", True) is False:
         raise Forbidden("this API key may not use the Data API (/api/1.1/obj/)")
 

@@ -9,8 +9,8 @@ workflow runs. The rule (docs/security.md):
   (any case) with a non-empty value is always refused: these names mean a credential;
 * any other query parameter (``key``, ``token``, ...) is refused only when its name or
   value has the shape of one of our keys (``<8-character prefix>.<32-character secret>``)
-  and the prefix belongs to a stored key, so a workflow with a parameter called ``key`` or
-  ``token`` keeps working.
+  or user tokens (``<12>.<40>``) and the prefix belongs to a stored one, so a workflow with
+  a parameter called ``key`` or ``token`` keeps working.
 
 400 rather than 401: the request is malformed, whether or not the key is valid (RFC 6750
 §3.1 answers a token in the wrong place with ``invalid_request``, 400); a 401 would invite
@@ -21,19 +21,20 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from ..models import ApiKey
+from ..models import ApiKey, UserToken
+from .authentication import is_token_prefix
 from .errors import error_body
 
 logger = logging.getLogger("workflows.api")
 
 API_PREFIX = "/api/"
 CREDENTIAL_NAMES = frozenset({"api_token", "api_key", "apikey", "access_token"})
-KEY_SHAPE = re.compile(r"[A-Za-z0-9]{8}\.[A-Za-z0-9]{32}")
+KEY_SHAPE = re.compile(r"[A-Za-z0-9]{8}\.[A-Za-z0-9]{32}|[A-Za-z0-9]{12}\.[A-Za-z0-9]{40}")
 MESSAGE = (
     "API keys are accepted only in the Authorization header, never in the URL: URLs are kept "
     "in server, proxy and browser logs. Send 'Authorization: Bearer <key>' instead{advice}."
@@ -66,7 +67,7 @@ class KeyInUrlMiddleware:
             return _response(named[0], advice="")
         shaped = {t.strip(): name for name, value in pairs for t in (name, value) if _shaped(t)}
         prefixes = {text.partition(".")[0]: name for text, name in shaped.items()}
-        found = sorted(ApiKey.objects.filter(prefix__in=prefixes).values_list("prefix", flat=True))
+        found = sorted(_stored(prefixes))
         if not found:
             return None
         logger.warning(
@@ -81,6 +82,16 @@ def _pairs(request: HttpRequest) -> Iterator[tuple[str, str]]:
     for name, values in request.GET.lists():
         for value in values:
             yield name, value
+
+
+def _stored(prefixes: Iterable[str]) -> list[str]:
+    """The prefixes that belong to a stored API key or user token (by their length)."""
+    keys = [p for p in prefixes if not is_token_prefix(p)]
+    tokens = [p for p in prefixes if is_token_prefix(p)]
+    found = list(ApiKey.objects.filter(prefix__in=keys).values_list("prefix", flat=True))
+    if tokens:
+        found += UserToken.objects.filter(prefix__in=tokens).values_list("prefix", flat=True)
+    return found
 
 
 def _shaped(text: str) -> bool:

@@ -28,6 +28,7 @@ from rest_framework.views import APIView
 from .. import detect, engine, selectors, webhooks
 from ..choices import ConditionNotMet, RunSource, RunStatus, WorkflowKind
 from ..engine.cache import get_compiled
+from ..engine.context import Caller
 from ..engine.serialize import to_log
 from ..exceptions import InvalidParameter, Unauthenticated, WorkflowNotFound
 from ..models import Run, Workflow
@@ -36,6 +37,7 @@ from .errors import PayloadTooLarge, error_response
 from .params import request_params
 from .params_serializer import validated_params
 from .schema.components import error_responses
+from .throttling import AddressRateThrottle
 
 
 class LimitedBodyView(APIView):
@@ -105,13 +107,18 @@ class WorkflowView(LimitedBodyView):
         query = QueryDict() if workflow.webhook else request.query_params
         raw = request_params(request.data, query, request.FILES, compiled.parameters)
         values = validated_params(compiled, raw, request.user)  # the serializer the schema shows
-        result = engine.run(compiled, values, request.user, source=RunSource.API)
+        result = engine.run(
+            compiled, values, request.user, source=RunSource.API, caller=caller_of(request)
+        )
         if result.run.status == RunStatus.CONDITION_NOT_MET:
             if compiled.condition_not_met == ConditionNotMet.OK_200:
                 return _success({}, result.run.pk)
             return error_response(result.error, run=result.run.pk)
         if result.error is not None:
-            return error_response(result.error, run=result.run.pk)
+            response = error_response(result.error, run=result.run.pk)
+            if getattr(result.error, "retry_after", 0):  # a throttled log-in
+                response["Retry-After"] = str(result.error.retry_after)
+            return response
         return _answer(result)
 
 
@@ -195,6 +202,17 @@ def _plain(values: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(values, QueryDict):
         return {k: (v if len(v) > 1 else v[0]) for k, v in values.lists()}
     return dict(values)
+
+
+def caller_of(request: Request) -> Caller:
+    """What a run needs to know of its request: the credential it authenticated with (so
+    ``log_user_out`` revokes that token), the client's address as the throttles see it
+    (``NUM_PROXIES``), and the address it came to (for links in emails)."""
+    return Caller(
+        credential=request.auth,
+        address=AddressRateThrottle().get_ident(request) or "",
+        site_root=request.build_absolute_uri("/"),
+    )
 
 
 class RunView(APIView):

@@ -40,7 +40,7 @@ def thing_create(
         # before any validation: "that username is taken" must not answer a caller who
         # may not create users at all
         raise Forbidden(f"no privacy rule lets you create a {model._meta.label} through the API")
-    values = _checked_values(access, model, data)
+    values = _checked_values(access, model, data, creating=True)
     with transaction.atomic():
         thing = model()
         _save(thing, values)
@@ -156,16 +156,17 @@ def _writable_fields(model: type[models.Model]) -> list[models.Field]:
 
 
 def _checked_values(
-    access: DataAccess, model: type[models.Model], data: Mapping[str, Any]
+    access: DataAccess, model: type[models.Model], data: Mapping[str, Any], *, creating=False
 ) -> dict[str, Any]:
     """The body's fields, checked: known and writable, related things reachable by the
-    caller (one that is not is reported like one that does not exist)."""
+    caller (one that is not is reported like one that does not exist). A new user
+    (``creating``) may be given a ``password``, hashed and never stored as sent."""
     if not isinstance(data, Mapping):
         raise InvalidParameter("the body must be a JSON object of field names to values")
     values = {k: v for k, v in data.items() if k not in ("_id", "_type")}
     for name in values:
         try:
-            check_field_names(model, [name], name)
+            check_field_names(model, [name], name, creating=creating)
         except ConfigError as exc:
             raise InvalidParameter(exc.message, parameter=exc.key) from None
         if not model._meta.get_field(name).editable:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -28,7 +28,16 @@ from ..exceptions import DefinitionError, Issue, WorkflowError
 from .expressions import Expression, ScopeSpec, compile_condition, compile_template, is_dynamic
 from .param_types import param_type, param_type_names
 from .params import ParamSpec, coerce_value
-from .values import Const, Dynamic, MapValue, PerItem, Value, compile_any, compile_text
+from .values import (
+    Const,
+    Dynamic,
+    MapValue,
+    PerItem,
+    Text,
+    Value,
+    compile_any,
+    compile_text,
+)
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
 KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
@@ -284,6 +293,7 @@ def compile_definition(
 
     ctx = CompileContext(catalog, name, kind, parameters)
     actions = _actions(d.get("actions") or [], param_keys, extra, ctx, problem)
+    parameters = _secret_when_fed(parameters, actions)
 
     if issues:
         raise DefinitionError(issues, workflow=name)
@@ -448,6 +458,28 @@ def _condition(source: Any, spec: ScopeSpec, where: tuple, problem) -> Expressio
     except WorkflowError as exc:
         problem(where, exc.message)
         return None
+
+
+def _secret_when_fed(
+    parameters: tuple[ParamSpec, ...], actions: tuple[CompiledAction, ...]
+) -> tuple[ParamSpec, ...]:
+    """The parameters, those whose value goes into a password (an action's
+    ``secret_keys``: ``sign_up``'s ``password``, ``create_thing``'s ``fields.password``)
+    made secret, whatever their name: masked in the run log like ``secret: true`` ones."""
+    fed: set[str] = set()
+    for action in actions:
+        for name in action.action.secret_keys:
+            key, _, item = name.partition(".")
+            value = action.config.get(key)
+            if item:
+                value = value.items.get(item) if isinstance(value, MapValue) else None
+            if isinstance(value, Dynamic | Text):
+                fed |= value.expression.params_used
+    if not fed:
+        return parameters
+    return tuple(
+        replace(p, secret=True) if p.key in fed and not p.secret else p for p in parameters
+    )
 
 
 def _actions(raw: Any, params: frozenset[str], extra: frozenset[str], ctx: CompileContext, problem):

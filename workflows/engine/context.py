@@ -27,6 +27,19 @@ if TYPE_CHECKING:
     from .runner import Recorder
 
 
+@dataclass(frozen=True)
+class Caller:
+    """Who started a run over HTTP, as far as actions need it: the credential the request
+    authenticated with (an ``ApiKey`` or a ``UserToken``; None when anonymous), so
+    ``log_user_out`` can revoke the token in use; the client's address (the log-in
+    throttle's); and the address the request came to, for links in emails. Runs started
+    otherwise (scheduled, from the admin, from code) have none."""
+
+    credential: Any = None
+    address: str = ""
+    site_root: str = ""
+
+
 @dataclass
 class RunContext:
     workflow: CompiledWorkflow
@@ -50,6 +63,11 @@ class RunContext:
     data: DataAccess = None  # type: ignore[assignment]
     #: where its changes commit (``engine.transactions``); a custom event's: its caller's step
     transactions: Any = NESTED
+    #: the HTTP request's credential and address (the API's runs; custom events share it)
+    caller: Caller | None = None
+    #: the last log-in a step made (``{token, user_id, expires}``): what an API workflow
+    #: without returned data answers, as Bubble does
+    login: dict[str, Any] | None = None
     _scope: dict[str, Any] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:

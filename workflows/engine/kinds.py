@@ -186,3 +186,13 @@ def _numeric_pk(model: type[models.Model]) -> bool:
     while pk.is_relation:
         pk = pk.target_field
     return isinstance(pk, models.IntegerField | models.AutoField)
+
+
+def login_kind() -> Kind:
+    """What a log-in gives (``log_user_in``; an API workflow that logged a user in without
+    returning data answers it): the token, the user's id and the seconds it lasts."""
+    from django.contrib.auth import get_user_model
+
+    label = get_user_model()._meta.label
+    user_id = field_kinds(label).get("id", NUMBER)
+    return Kind.object({"token": TEXT, "user_id": user_id, "expires": WHOLE_NUMBER})

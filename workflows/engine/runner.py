@@ -36,7 +36,7 @@ from ..models import Run, StepRun, Workflow
 from ..privacy.access import DataAccess
 from .cache import get_compiled
 from .compiler import CompiledAction, CompiledWorkflow
-from .context import RunContext, running
+from .context import Caller, RunContext, running
 from .expressions import ANY_PARAMETER
 from .serialize import storable_text, to_log, to_response
 from .transactions import RunTransactions
@@ -102,6 +102,7 @@ def run(
     log_rejected: bool = False,
     write_start: Callable[[Run], None] | None = None,
     before_commit: Callable[[Run], None] | None = None,
+    caller: Caller | None = None,
 ) -> RunResult:
     """Run a workflow as ``actor`` (None: anonymous) and return its result.
 
@@ -117,6 +118,9 @@ def run(
     called inside the run's transaction after its actions succeeded, so a caller's own
     bookkeeping (the scheduler's "succeeded") commits together with the run's effects or
     not at all. If it raises, the run fails and its effects roll back.
+
+    ``caller``: the HTTP request's credential and address (``context.Caller``), for the
+    account actions; runs nobody called over HTTP pass none.
     """
     compiled = get_compiled(workflow) if isinstance(workflow, Workflow) else workflow
     access = DataAccess(actor, ignore_privacy=compiled.ignore_privacy or ignore_privacy)
@@ -155,6 +159,7 @@ def run(
         depth,
         dict(extra or {}),
         data=access,
+        caller=caller,
     )
     started = time.perf_counter()
     error: WorkflowError | None = None
@@ -167,6 +172,8 @@ def run(
         with ExitStack() as stack, running(ctx):
             ctx.transactions = RunTransactions(stack, compiled.commit)
             _execute(ctx)
+            if ctx.response is None and ctx.login is not None:
+                ctx.response = ctx.login  # a log-in without returned data answers the token
             ctx.transactions.for_the_end()  # the log and the caller's bookkeeping
             response = to_response(ctx.response, access=ctx.data)
             _finish(run_row, started, ctx, response)
@@ -216,12 +223,22 @@ def run_custom_event(ctx: RunContext, name: str, params: Mapping[str, Any]) -> A
     )
     ctx.recorder.children.append(child)
     child_ctx = RunContext(
-        compiled, child, ctx.actor, values, ctx.recorder, depth, deadline=ctx.deadline, data=access
+        compiled,
+        child,
+        ctx.actor,
+        values,
+        ctx.recorder,
+        depth,
+        deadline=ctx.deadline,
+        data=access,
+        caller=ctx.caller,
     )
     started = time.perf_counter()
     try:
         with running(child_ctx):
             _execute(child_ctx)
+        if child_ctx.login is not None:
+            ctx.login = child_ctx.login  # a log-in inside a custom event logs its caller in
         response = to_response(child_ctx.response)
     except WorkflowError as exc:
         _mark_failed(child, started, exc)
@@ -314,6 +331,9 @@ def _step_error(action: CompiledAction, exc: WorkflowError) -> WorkflowError:
     error = ActionFailed(message, parameter=exc.parameter)
     if exc.code not in ("WORKFLOW_ERROR", "EXPRESSION_ERROR"):
         error.code = exc.code
+    if exc.keeps_status:  # the caller's error wherever it happens (a refused log-in)
+        error.http_status, error.keeps_status = exc.http_status, True
+        error.retry_after = getattr(exc, "retry_after", 0)
     if isinstance(exc, InvalidData):
         used = _parameters_behind(action, exc.field)
         if used:
@@ -328,12 +348,16 @@ def _step_error(action: CompiledAction, exc: WorkflowError) -> WorkflowError:
 
 def _parameters_behind(action: CompiledAction, field: str | None) -> frozenset[str]:
     """The parameters the value of data field ``field`` was computed from, in the
-    action's field mappings (``fields:``, ``changes:``); empty when it was not."""
+    action's field mappings (``fields:``, ``changes:``) or its own key of that name where
+    the type gives a field that way (``field_keys``: the account actions' ``email``,
+    ``password``); empty when it was not."""
     if field is None:
         return frozenset()
     used: set[str] = set()
-    for value in action.config.values():
-        item = value.items.get(field) if isinstance(value, MapValue) else None
+    items = [v.items.get(field) for v in action.config.values() if isinstance(v, MapValue)]
+    if field in action.action.field_keys:
+        items.append(action.config.get(field))
+    for item in items:
         if isinstance(item, Dynamic | Text):
             used |= item.expression.params_used
     return frozenset(used)

@@ -33,6 +33,7 @@ from .kinds import (
     YES_NO,
     Kind,
     field_kinds,
+    login_kind,
 )
 from .param_types import param_type
 
@@ -471,6 +472,37 @@ def returned_kind(definition: Mapping[str, Any]) -> Kind:
                 kind = scope.kind_of(value)
                 seen = keys.get(str(key), kind)
                 keys[str(key)] = kind if seen.plain() == kind.plain() else ANY
+        if _logs_in(definition, actions) and not _always_returns(actions):
+            # a run that logs a user in and returns no data answers the log-in
+            login = dict(login_kind().keys)
+            keys = {**keys, **{k: v for k, v in login.items() if k not in keys}}
+            returns = True
         return Kind.object(keys) if returns else NOTHING
     finally:
         _returning.reset(token)
+
+
+def _logs_in(definition: Mapping[str, Any], actions: list[Any]) -> bool:
+    """Whether an API workflow has a step that logs a user in (``ActionType.logs_in``)."""
+    from ..actions import registry
+
+    if definition.get("kind", "api") != "api":
+        return False  # a custom event's log-in is answered by the API workflow calling it
+    for raw in actions:
+        try:
+            if isinstance(raw, Mapping) and registry.get(raw.get("type")).logs_in:
+                return True
+        except KeyError:
+            continue
+    return False
+
+
+def _always_returns(actions: list[Any]) -> bool:
+    """Whether a run that succeeds certainly ends on a ``return_data`` (one without
+    ``only_when``, and no ``terminate`` that could end it first)."""
+    kinds = [raw.get("type") for raw in actions if isinstance(raw, Mapping)]
+    unconditional = any(
+        isinstance(raw, Mapping) and raw.get("type") == "return_data" and not raw.get("only_when")
+        for raw in actions
+    )
+    return unconditional and "terminate" not in kinds

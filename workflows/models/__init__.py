@@ -7,6 +7,7 @@ from .keys import ApiKey
 from .privacy import PrivacyRule
 from .runs import Run, StepRun
 from .secrets import Secret
+from .tokens import UserToken
 
 __all__ = [
     "Action",
@@ -18,5 +19,6 @@ __all__ = [
     "Run",
     "Secret",
     "StepRun",
+    "UserToken",
     "Workflow",
 ]

@@ -67,7 +67,8 @@ def test_the_page_gives_the_editor_the_definition_and_the_catalog(root_client, w
         "return_data",
     ]
     catalog = data["catalog"]
-    assert [f["label"] for f in catalog["families"]][:3] == [
+    assert [f["label"] for f in catalog["families"]][:4] == [
+        "Account",  # first, as in Bubble's menu
         "Data (Things)",
         "Email",
         "Custom events",

@@ -36,8 +36,8 @@ from .returns import answer_types, returned_schema
 
 _AUTH_NOTES = {
     AuthMode.NONE: "No key needed (a key may be sent: the run then runs as its user).",
-    AuthMode.USER: "Needs an API key (any user's).",
-    AuthMode.ADMIN: "Needs a staff user's API key.",
+    AuthMode.USER: "Needs an API key or a user token (any user's).",
+    AuthMode.ADMIN: "Needs a staff user's API key or user token.",
 }
 
 
