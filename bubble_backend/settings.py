@@ -338,6 +338,7 @@ BUBBLE = {
     "SETTINGS": env.json("BUBBLE_SETTINGS", default={}),
     # http_request may reach loopback/private addresses only when allowed here.
     "HTTP_ALLOW_PRIVATE": env.bool("BUBBLE_HTTP_ALLOW_PRIVATE", default=False),
+    "ALLOW_TOKEN_IN_URL": env.bool("BUBBLE_ALLOW_TOKEN_IN_URL", default=False),
     "HTTP_ALLOWED_NETWORKS": env.list("BUBBLE_HTTP_ALLOWED_NETWORKS", default=[]),
     # Encrypts admin-stored secrets instead of SECRET_KEY; "new,old" while rotating.
     "SECRETS_KEY": env.list("BUBBLE_SECRETS_KEY", default=[]),

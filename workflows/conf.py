@@ -31,6 +31,9 @@ DEFAULTS: dict[str, Any] = {
     # non-public addresses, checked on every resolved address and redirect, unless this is
     # True or the address is in one of HTTP_ALLOWED_NETWORKS (CIDRs, e.g. "10.1.2.0/24").
     "HTTP_ALLOW_PRIVATE": False,
+    # Take ``?api_token=`` in a URL as the Authorization header (Bubble's callers that
+    # cannot be changed yet); off: a credential in a URL is refused (docs/security.md).
+    "ALLOW_TOKEN_IN_URL": False,
     "HTTP_ALLOWED_NETWORKS": [],
     # Fields never shown in logs, responses or expressions, whatever the model.
     "HIDDEN_FIELDS": ["password"],

@@ -12,6 +12,11 @@ workflow runs. The rule (docs/security.md):
   or user tokens (``<12>.<40>``) and the prefix belongs to a stored one, so a workflow with
   a parameter called ``key`` or ``token`` keeps working.
 
+An operator moving callers off Bubble that cannot change them yet may set
+``BUBBLE_ALLOW_TOKEN_IN_URL``: then ``?api_token=<key or token>`` (Bubble's name, and only
+that one) is taken as the ``Authorization`` header would be, and removed from the request
+before anything reads or logs it (the query string and the raw URI the server logs).
+
 400 rather than 401: the request is malformed, whether or not the key is valid (RFC 6750
 §3.1 answers a token in the wrong place with ``invalid_request``, 400); a 401 would invite
 the client to retry the same credentials and would hint at the key's validity.
@@ -22,10 +27,12 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
+from urllib.parse import parse_qsl, urlencode
 
 from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from .. import conf
 from ..models import ApiKey, UserToken
 from .authentication import is_token_prefix
 from .errors import error_body
@@ -49,6 +56,10 @@ class KeyInUrlMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path_info.startswith(API_PREFIX) and request.META.get("QUERY_STRING"):
+            if conf.get("ALLOW_TOKEN_IN_URL"):
+                moved = _token_to_header(request)
+                if moved is not None:
+                    return moved
             refused = self._refusal(request)
             if refused is not None:
                 return refused
@@ -76,6 +87,33 @@ class KeyInUrlMiddleware:
             ", ".join(found),
         )
         return _response(prefixes[found[0]], advice=", and revoke this key: it is now exposed")
+
+
+def _token_to_header(request: HttpRequest) -> HttpResponse | None:
+    """``?api_token=`` as the ``Authorization`` header (``ALLOW_TOKEN_IN_URL``), gone from
+    the query string and the raw URI (a WSGI server logs what the request holds when it
+    ends: the same ``environ``). Both at once is refused: which one counts?"""
+    meta = request.META
+    pairs = parse_qsl(meta["QUERY_STRING"], keep_blank_values=True)
+    tokens = [value for name, value in pairs if name == "api_token"]
+    if not tokens:
+        return None
+    if len(tokens) > 1 or meta.get("HTTP_AUTHORIZATION"):
+        body = error_body(
+            "INVALID_REQUEST",
+            "send one credential: api_token in the URL or the Authorization header, not both",
+            http_status=400,
+            parameter="api_token",
+        )
+        return JsonResponse(body, status=400)
+    meta["HTTP_AUTHORIZATION"] = f"Bearer {tokens[0]}"
+    kept = urlencode([(name, value) for name, value in pairs if name != "api_token"])
+    meta["QUERY_STRING"] = kept
+    for raw in ("RAW_URI", "REQUEST_URI"):
+        if raw in meta:
+            meta[raw] = meta[raw].split("?", 1)[0] + (f"?{kept}" if kept else "")
+    request.__dict__.pop("GET", None)  # read again, from the query string without it
+    return None
 
 
 def _pairs(request: HttpRequest) -> Iterator[tuple[str, str]]:

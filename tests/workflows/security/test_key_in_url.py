@@ -109,3 +109,47 @@ def test_every_api_path_refuses_a_key_in_the_url(api, key, make_workflow):
 def test_outside_the_api_the_query_string_is_not_inspected(key):
     response = Client().get(f"/admin/login/?token={key}")
     assert response.status_code == 200
+
+
+# --- BUBBLE_ALLOW_TOKEN_IN_URL: Bubble's ?api_token= taken as the header, never kept ------
+
+
+@pytest.fixture
+def token_in_url(settings):
+    settings.BUBBLE = {**settings.BUBBLE, "ALLOW_TOKEN_IN_URL": True}
+
+
+def test_with_the_setting_api_token_is_the_header_and_leaves_no_trace(
+    api, make_workflow, key, user, token_in_url
+):
+    make_workflow(
+        "mine",
+        expose=True,
+        auth="user",
+        parameters=[{"key": "n", "type": "number"}],
+        actions=[{"type": "return_data", "data": {"me": "{{ current_user.username }}"}}],
+    )
+    response = api.get(f"/api/1.1/wf/mine?n=1&api_token={key}")
+    assert response.status_code == 200, response.content
+    assert response.json()["response"] == {"me": user.username}
+    meta = response.wsgi_request.META  # the WSGI environ a server logs from
+    assert key not in meta["QUERY_STRING"] and meta["QUERY_STRING"] == "n=1"
+    assert key not in meta.get("RAW_URI", "") + meta.get("REQUEST_URI", "")
+    run = Run.objects.get()
+    assert key not in str(run.params)
+
+
+def test_with_the_setting_a_bad_token_in_the_url_is_unauthenticated(api, echo, token_in_url):
+    response = api.get("/api/1.1/wf/echo?api_token=abcdefgh.nope&key=a&token=b")
+    assert response.status_code == 401
+    assert not Run.objects.exists()
+
+
+def test_with_the_setting_two_credentials_are_refused(api, echo, key, token_in_url):
+    response = api.get(f"/api/1.1/wf/echo?api_token={key}", HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert response.status_code == 400 and response.json()["parameter"] == "api_token"
+    assert not Run.objects.exists()
+
+
+def test_with_the_setting_other_credential_names_are_still_refused(api, echo, key, token_in_url):
+    assert refused(api.get("/api/1.1/wf/echo", {"api_key": key}), "api_key")
