@@ -97,6 +97,18 @@ def assert_focus_shown(target: Locator) -> None:
     )
 
 
+def assert_input_focus_shown(page: Page, field_id: str) -> None:
+    """An expression input (a CodeMirror editor) has the focus and shows it. Its text box
+    sits in a scrolling box that clips an outline of its own, so the ring must be drawn
+    around the whole input (``.cm-editor``)."""
+    expect(page.locator(f"#{field_id}")).to_be_focused()
+    box = page.locator(".cm-editor").filter(has=page.locator(f"#{field_id}"))
+    shown = box.evaluate(_FOCUS_SHOWN)
+    assert shown["outlineStyle"] not in {"none", "hidden"}, shown
+    assert shown["outlineWidth"] >= 2, shown
+    assert contrast(shown["outlineColor"], shown["background"]) >= 3, shown
+
+
 def assert_steps(page: Page, *titles: str) -> None:
     """The cards, in order, numbered from 1 (the number a screen reader reads, too)."""
     expect(page.locator(".wf-step-number")).to_have_text(
@@ -231,7 +243,7 @@ def test_a_builder_adds_a_step_from_the_menu_with_the_keyboard(
     # Tab goes on into its properties: the first is "To", typed into at once
     presses = press_until_focused(page, "#wf-props-5 *")
     assert presses <= 4, f"{presses} presses from the card to its first property"
-    expect(page.locator("#wf-f-actions-5-to")).to_be_focused()
+    assert_input_focus_shown(page, "wf-f-actions-5-to")
     page.keyboard.type("team@example.com")
     expect(page.locator("#wf-card-5")).to_contain_text("Send an email to team@example.com")
 
