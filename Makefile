@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 # Re-install whenever pyproject.toml changes.
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install run test bench lint format clean assets
+.PHONY: install run test screenshots bench lint format clean assets
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,13 @@ run: install
 
 test: install
 	$(PY) -m pytest
+
+# The docs' pictures of the admin (docs/screenshots/, committed): the browser tests marked
+# `screenshots` (tests/browser/test_docs_screenshots.py), which also write there when
+# UPDATE_SCREENSHOTS=1. Needs Chromium (tests/browser/README.md); `make test` runs the same
+# tests without touching docs/.
+screenshots: install
+	UPDATE_SCREENSHOTS=1 $(PY) -m pytest tests/browser -m screenshots -q
 
 # Benchmarks (not part of `make test`): the quick profile (< 10 min on 2 cores) by default,
 # BENCH=full for the long one. Writes docs/performance.md. The endpoint benchmark's load

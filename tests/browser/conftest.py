@@ -15,7 +15,15 @@ from typing import TYPE_CHECKING
 import pytest
 from django.conf import settings
 from django.test import Client
-from playwright.sync_api import Browser, ConsoleMessage, Page, Route, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    ConsoleMessage,
+    Locator,
+    Page,
+    Route,
+    expect,
+    sync_playwright,
+)
 from playwright.sync_api import Error as PlaywrightError
 
 from . import chromium, screens
@@ -264,12 +272,21 @@ def admin_page(page: Page, log_in: Callable[[Page, AbstractBaseUser], Page], sup
 
 
 @pytest.fixture
+def admin_mobile_page(
+    mobile_page: Page, log_in: Callable[[Page, AbstractBaseUser], Page], superuser
+) -> Page:
+    """``mobile_page`` (390x844, touch) logged in as a superuser."""
+    return log_in(mobile_page, superuser)
+
+
+@pytest.fixture
 def screenshot(request: pytest.FixtureRequest) -> Callable[..., Path]:
-    """``screenshot(page, "name")`` saves test-results/screenshots/name.png to look at; in a
-    test marked ``screenshots`` run with UPDATE_SCREENSHOTS=1, also docs/screenshots/name.png."""
+    """``screenshot(page, "name")`` saves test-results/screenshots/name.png to look at (of
+    one element with ``screenshot(locator, "name")``); in a test marked ``screenshots`` run
+    with UPDATE_SCREENSHOTS=1, also docs/screenshots/name.png."""
     docs = screens.updating_docs() and request.node.get_closest_marker("screenshots") is not None
 
-    def take(page: Page, name: str, *, full_page: bool = True) -> Path:
-        return screens.save_screenshot(page, name, docs=docs, full_page=full_page)
+    def take(target: Page | Locator, name: str, *, full_page: bool = True) -> Path:
+        return screens.save_screenshot(target, name, docs=docs, full_page=full_page)
 
     return take

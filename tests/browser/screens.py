@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Page
+from playwright.sync_api import Locator, Page
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS_DIR = ROOT / "test-results"
@@ -31,12 +31,18 @@ def slug(text: str) -> str:
     return re.sub(r"[^\w.]+", "-", text).strip("-")
 
 
-def save_screenshot(page: Page, name: str, *, docs: bool = False, full_page: bool = True) -> Path:
+def save_screenshot(
+    target: Page | Locator, name: str, *, docs: bool = False, full_page: bool = True
+) -> Path:
     """Save ``test-results/screenshots/<name>.png`` (and ``docs/screenshots/<name>.png`` when
-    ``docs``); animations are stopped and the caret hidden so the pictures are repeatable."""
+    ``docs``) of a page, or of one element (a ``Locator``: just that box, scrolled into
+    view); animations are stopped and the caret hidden so the pictures are repeatable."""
     path = RESULTS_DIR / "screenshots" / f"{slug(name)}.png"
     path.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=path, full_page=full_page, animations="disabled", caret="hide")
+    if isinstance(target, Locator):
+        target.screenshot(path=path, animations="disabled", caret="hide")
+    else:
+        target.screenshot(path=path, full_page=full_page, animations="disabled", caret="hide")
     if docs:
         DOCS_DIR.mkdir(parents=True, exist_ok=True)
         (DOCS_DIR / path.name).write_bytes(path.read_bytes())

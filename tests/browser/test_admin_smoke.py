@@ -56,7 +56,6 @@ def test_admin_index_shows_backend_workflows(
 
 
 @BOTH
-@pytest.mark.screenshots
 def test_workflow_change_page_opens(
     admin_page: Page, viewport: Viewport, process_order: Workflow, screenshot
 ) -> None:

@@ -415,6 +415,8 @@ function openPicker(button, control, options) {
     settled().then(() => {
         if (openPickerElement === picker) {
             render();
+            // all of it on screen (on a phone it opens near the bottom, over the Save row)
+            picker.scrollIntoView({block: "nearest"});
         }
     });
 }

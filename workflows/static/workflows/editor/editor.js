@@ -102,7 +102,10 @@ function start() {
     /** Rebuild the editor from ctx, or only the step cards at ``cards`` (indices) when
      * nothing else changed. The focused input is blurred first, so its change handler
      * (which may ask for another render) runs while it is still on the page; a render
-     * asked for meanwhile runs right after this one, whole. */
+     * asked for meanwhile runs right after this one, whole. Focus then goes where
+     * ``after`` puts it or, without one, back to the rebuilt element that had it: a
+     * keyboard user choosing in a dropdown with the arrow keys, or closing a step, keeps
+     * their place instead of starting again from the top of the page. */
     function render(after, announcement, cards) {
         if (rendering) {
             renderAgain = [after, announcement];
@@ -111,13 +114,17 @@ function start() {
         rendering = true;
         try {
             const active = document.activeElement;
+            let then = after;
             if (active && root.contains(active)) {
+                if (typeof then !== "function" && active.id) {
+                    then = focusLater(active.id);
+                }
                 active.blur();
             }
             if (cards && !renderAgain) {
-                renderCardsNow(cards, after, announcement);
+                renderCardsNow(cards, then, announcement);
             } else {
-                renderNow(after, announcement);
+                renderNow(then, announcement);
             }
         } finally {
             rendering = false;

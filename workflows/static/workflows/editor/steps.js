@@ -43,7 +43,10 @@ export function withChips(text) {
         : part));
 }
 
-function move(ctx, from, to) {
+/** Move step ``from`` to ``to``. The open step stays open wherever it went, and focus
+ * stays with the moved step: on the button used (``control``: "up" or "down"), so it can
+ * be pressed again, or on the card once that button is disabled at the top or bottom. */
+function move(ctx, from, to, control) {
     const actions = ctx.definition.actions;
     if (to < 0 || to >= actions.length || from === to) {
         return;
@@ -52,9 +55,21 @@ function move(ctx, from, to) {
     actions.splice(to, 0, step);
     if (ctx.selected === from) {
         ctx.selected = to;
+    } else if (ctx.selected !== null && from < ctx.selected && ctx.selected <= to) {
+        ctx.selected -= 1;
+    } else if (ctx.selected !== null && to <= ctx.selected && ctx.selected < from) {
+        ctx.selected += 1;
     }
     ctx.changed();
-    ctx.render(ctx.focusLater(`wf-card-${to}`), `Step moved to position ${to + 1}.`);
+    const focus = () => {
+        const button = control && document.getElementById(`wf-move-${control}-${to}`);
+        if (button && !button.disabled) {
+            button.focus();
+        } else {
+            ctx.focusLater(`wf-card-${to}`)();
+        }
+    };
+    ctx.render(focus, `Step moved to position ${to + 1}.`);
 }
 
 /** The card of step ``index`` as it is now (with its properties when it is selected). */
@@ -90,8 +105,8 @@ function card(ctx, step, index) {
             `${problems.length} problem${problems.length > 1 ? "s" : ""}`) : null,
         step.only_when ? h("span", {class: "wf-card-when"}, `only when ${step.only_when}`) : null),
         ctx.canSave ? h("span", {class: "wf-card-tools"},
-            h("button", {type: "button", class: "wf-icon-button", "aria-label": `Move step ${index + 1} up`, title: "Move up (Alt+↑)", disabled: index === 0 || null, onclick: () => move(ctx, index, index - 1)}, "↑"),
-            h("button", {type: "button", class: "wf-icon-button", "aria-label": `Move step ${index + 1} down`, title: "Move down (Alt+↓)", disabled: index === ctx.definition.actions.length - 1 || null, onclick: () => move(ctx, index, index + 1)}, "↓"),
+            h("button", {type: "button", class: "wf-icon-button", id: `wf-move-up-${index}`, "aria-label": `Move step ${index + 1} up`, title: "Move up (Alt+↑)", disabled: index === 0 || null, onclick: () => move(ctx, index, index - 1, "up")}, "↑"),
+            h("button", {type: "button", class: "wf-icon-button", id: `wf-move-down-${index}`, "aria-label": `Move step ${index + 1} down`, title: "Move down (Alt+↓)", disabled: index === ctx.definition.actions.length - 1 || null, onclick: () => move(ctx, index, index + 1, "down")}, "↓"),
             h("button", {type: "button", class: "wf-icon-button", "aria-label": `Duplicate step ${index + 1}`, onclick: () => duplicate(ctx, index)}, "Duplicate"),
             h("button", {type: "button", class: "wf-icon-button wf-danger", "aria-label": `Delete step ${index + 1}`, onclick: () => remove(ctx, index)}, "Delete")) : null,
     );
