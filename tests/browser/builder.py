@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
+from django.urls import reverse
 from playwright.sync_api import Locator, Page, expect
 
 
@@ -141,3 +143,10 @@ _POINT_AFTER = """(element, needle) => {
     const box = range.getBoundingClientRect();
     return {x: box.right, y: box.top + box.height / 2};
 }"""
+
+
+def open_editor(page: Page, workflow: Any) -> None:
+    """Open ``workflow``'s editor and wait until it is built and checked (no problems)."""
+    page.goto(reverse("admin:workflows_workflow_change", args=[workflow.pk]))
+    expect(page.locator("#wf-editor[data-ready='true']")).to_be_attached()
+    expect(page.locator("#wf-issues")).to_contain_text("No problems found")

@@ -26,6 +26,8 @@ from playwright.sync_api import (
 )
 from playwright.sync_api import Error as PlaywrightError
 
+from workflows.models import Workflow
+
 from . import chromium, screens
 
 if TYPE_CHECKING:
@@ -290,3 +292,13 @@ def screenshot(request: pytest.FixtureRequest) -> Callable[..., Path]:
         return screens.save_screenshot(target, name, docs=docs, full_page=full_page)
 
     return take
+
+
+@pytest.fixture
+def process_order(transactional_db) -> Workflow:
+    """The shop example's process-order (and what it calls), imported as a builder would."""
+    from examples.services import WORKFLOWS_DIR
+    from workflows.transfer import import_definitions
+
+    import_definitions([WORKFLOWS_DIR / "shop.yaml"])
+    return Workflow.objects.get(name="process-order")

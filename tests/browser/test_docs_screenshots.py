@@ -18,11 +18,11 @@ from django.urls import reverse
 from playwright.sync_api import Locator, Page, expect
 
 from examples.models import Order
-from examples.services import WORKFLOWS_DIR, sample_data_ensure
+from examples.services import sample_data_ensure
 from workflows.models import Workflow
-from workflows.transfer import import_definitions
 
 from . import screens
+from .builder import open_editor
 from .layout import assert_no_horizontal_scroll
 
 pytestmark = pytest.mark.screenshots
@@ -62,18 +62,6 @@ def picture(screenshot: Callable[..., Path]) -> Callable[..., Path]:
         return path
 
     return take
-
-
-@pytest.fixture
-def process_order(transactional_db) -> Workflow:
-    import_definitions([WORKFLOWS_DIR / "shop.yaml"])
-    return Workflow.objects.get(name="process-order")
-
-
-def open_editor(page: Page, workflow: Workflow) -> None:
-    page.goto(reverse("admin:workflows_workflow_change", args=[workflow.pk]))
-    expect(page.locator("#wf-editor[data-ready='true']")).to_be_attached()
-    expect(page.locator("#wf-card-0")).to_contain_text("Make changes to params.order")
 
 
 def scroll_to_top_of(page: Page, target: Locator) -> None:

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import re
 
-import pytest
-from django.urls import reverse
 from playwright.sync_api import Locator, Page, expect
 
-from examples.services import WORKFLOWS_DIR
 from workflows.definitions import workflow_definition
 from workflows.models import Workflow
-from workflows.transfer import import_definitions
+
+from .builder import open_editor
 
 #: process-order's steps as the editor names them, in the example's order
 PAID, SUMMARY, EMAIL, REVIEW, RETURN = (
@@ -44,18 +42,6 @@ _FOCUS_SHOWN = """(element) => {
         barTop: element.closest(".wf-submit-row") ? innerHeight : bar.top,
     };
 }"""
-
-
-@pytest.fixture
-def process_order(transactional_db) -> Workflow:
-    import_definitions([WORKFLOWS_DIR / "shop.yaml"])
-    return Workflow.objects.get(name="process-order")
-
-
-def open_editor(page: Page, workflow: Workflow) -> None:
-    page.goto(reverse("admin:workflows_workflow_change", args=[workflow.pk]))
-    expect(page.locator("#wf-editor[data-ready='true']")).to_be_attached()
-    expect(page.locator("#wf-issues")).to_contain_text("No problems found")
 
 
 def press_until_focused(page: Page, selector: str, key: str = "Tab") -> int:

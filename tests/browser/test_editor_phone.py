@@ -5,16 +5,14 @@ test run can be set up, run and read."""
 
 from __future__ import annotations
 
-import pytest
-from django.urls import reverse
 from playwright.sync_api import Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from examples.models import Order
-from examples.services import WORKFLOWS_DIR, sample_data_ensure
+from examples.services import sample_data_ensure
 from workflows.models import Workflow
-from workflows.transfer import import_definitions
 
+from .builder import open_editor
 from .conftest import EXPECT_TIMEOUT_MS
 from .layout import assert_no_horizontal_scroll
 
@@ -37,18 +35,6 @@ _WHERE = """(element) => {
     return {left: box.left, right: box.right, top: box.top, bottom: box.bottom,
             screen: [document.documentElement.clientWidth, innerHeight], saveRowTop: bar.top};
 }"""
-
-
-@pytest.fixture
-def process_order(transactional_db) -> Workflow:
-    import_definitions([WORKFLOWS_DIR / "shop.yaml"])
-    return Workflow.objects.get(name="process-order")
-
-
-def open_editor(page: Page, workflow: Workflow) -> None:
-    page.goto(reverse("admin:workflows_workflow_change", args=[workflow.pk]))
-    expect(page.locator("#wf-editor[data-ready='true']")).to_be_attached()
-    expect(page.locator("#wf-issues")).to_contain_text("No problems found")
 
 
 def assert_on_screen(target: Locator) -> None:
