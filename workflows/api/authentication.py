@@ -13,6 +13,7 @@ did, a token one lookup too, and neither can be taken for the other (docs/api.md
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.utils import timezone
@@ -47,41 +48,45 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         except UnicodeError:
             raise exceptions.AuthenticationFailed("the API key is not valid") from None
         prefix, _, _ = key.partition(".")
-        credential = self._verify_token(key) if is_token_prefix(prefix) else self._verify(key)
+        kind = _TOKEN if is_token_prefix(prefix) else _KEY
+        credential = _verified(kind, prefix, key)
         return credential.user, credential
-
-    def _verify(self, key: str) -> ApiKey:
-        prefix, _, _ = key.partition(".")
-        # a prepared statement (workflows/statements.py): every API call starts here
-        api_key = select_one(ApiKey, {"prefix": prefix}, related={"user": None})
-        if api_key is None or not api_key.is_valid(key):
-            raise exceptions.AuthenticationFailed("the API key is not valid")
-        if api_key.revoked:
-            raise exceptions.AuthenticationFailed("the API key has been revoked")
-        if api_key.has_expired:
-            raise exceptions.AuthenticationFailed("the API key has expired")
-        if not api_key.user.is_active:
-            raise exceptions.AuthenticationFailed("the API key's user is inactive")
-        _note_use(ApiKey, api_key)
-        return api_key
-
-    def _verify_token(self, key: str) -> UserToken:
-        prefix, _, _ = key.partition(".")
-        token = select_one(UserToken, {"prefix": prefix}, related={"user": None})
-        if token is None or not token.is_valid(key):
-            raise exceptions.AuthenticationFailed("the user token is not valid")
-        if token.revoked:
-            raise exceptions.AuthenticationFailed("the user token has been revoked (logged out)")
-        if token.has_expired:
-            raise exceptions.AuthenticationFailed("the user token has expired: log in again")
-        if not token.user.is_active:
-            raise exceptions.AuthenticationFailed("the user token's user is inactive")
-        _note_use(UserToken, token)  # each use starts its unused period again
-        return token
 
     def authenticate_header(self, request) -> str:
         # Makes DRF answer 401 (with WWW-Authenticate) rather than 403 without a key.
         return 'Bearer realm="api"'
+
+
+@dataclass(frozen=True)
+class _Credential:
+    """One kind of bearer credential: its table and how its refusals read."""
+
+    model: type[ApiKey] | type[UserToken]
+    noun: str
+    revoked: str
+    expired: str
+
+
+_KEY = _Credential(ApiKey, "the API key", "has been revoked", "has expired")
+_TOKEN = _Credential(
+    UserToken, "the user token", "has been revoked (logged out)", "has expired: log in again"
+)
+
+
+def _verified(kind: _Credential, prefix: str, key: str) -> ApiKey | UserToken:
+    """The stored credential ``key`` is, checked; ``AuthenticationFailed`` saying why not."""
+    # a prepared statement (workflows/statements.py): every API call starts here
+    row = select_one(kind.model, {"prefix": prefix}, related={"user": None})
+    if row is None or not row.is_valid(key):
+        raise exceptions.AuthenticationFailed(f"{kind.noun} is not valid")
+    if row.revoked:
+        raise exceptions.AuthenticationFailed(f"{kind.noun} {kind.revoked}")
+    if row.has_expired:
+        raise exceptions.AuthenticationFailed(f"{kind.noun} {kind.expired}")
+    if not row.user.is_active:
+        raise exceptions.AuthenticationFailed(f"{kind.noun}'s user is inactive")
+    _note_use(kind.model, row)  # for a token, each use starts its unused period again
+    return row
 
 
 def _note_use(model: type[ApiKey] | type[UserToken], row: ApiKey | UserToken) -> None:
