@@ -26,6 +26,7 @@ WORKFLOW_DEFAULTS: dict[str, Any] = {
     "only_when": "",
     "condition_not_met": 400,
     "commit": "together",
+    "include_headers": False,
     "timeout": 300,
     "retries": 0,
     "retry_delay": 60,
@@ -46,6 +47,8 @@ def workflow_definition(workflow: Workflow) -> dict[str, Any]:
     d["condition_not_met"] = workflow.condition_not_met
     if workflow.commit != WORKFLOW_DEFAULTS["commit"]:
         d["commit"] = workflow.commit
+    if workflow.include_headers:
+        d["include_headers"] = True
     d["timeout"] = workflow.timeout
     if workflow.retries:
         d["retries"] = workflow.retries
@@ -148,6 +151,7 @@ def save_definition(definition: Mapping[str, Any]) -> tuple[Workflow, bool]:
         "only_when": d["only_when"] or "",
         "condition_not_met": d["condition_not_met"],
         "commit": d["commit"],
+        "include_headers": d["include_headers"],
         "timeout": d["timeout"],
         "retries": d["retries"],
         "retry_delay": d["retry_delay"],

@@ -23,13 +23,8 @@ from . import conf
 from .definitions import workflow_definition
 from .editor.saving import workflow_save_edited
 from .models import DataCapture, Workflow
+from .request_headers import shown_headers
 
-#: headers never kept: credentials, cookies and what proxies add about the connection
-_LEFT_OUT_HEADERS = re.compile(
-    r"^(authorization|proxy-authorization|cookie|set-cookie|x-api-key|x-csrftoken|"
-    r"x-forwarded-.*|x-real-ip|forwarded|via|connection|keep-alive|content-length|host)$",
-    re.I,
-)
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 
@@ -89,7 +84,7 @@ def capture(
     data = {
         "body": dict(body),
         "query": dict(query),
-        "headers": {k: v for k, v in headers.items() if not _LEFT_OUT_HEADERS.match(k)},
+        "headers": shown_headers(headers),
         "files": list(files),
     }
     kept = DataCapture.objects.filter(

@@ -32,6 +32,7 @@ from ..engine.context import Caller
 from ..engine.serialize import to_log
 from ..exceptions import InvalidParameter, Unauthenticated, WorkflowNotFound
 from ..models import Run, Workflow
+from ..request_headers import shown_headers
 from .access import require_access, require_workflow_scope, scoped_workflows
 from .errors import PayloadTooLarge, error_response
 from .params import request_params
@@ -107,8 +108,14 @@ class WorkflowView(LimitedBodyView):
         query = QueryDict() if workflow.webhook else request.query_params
         raw = request_params(request.data, query, request.FILES, compiled.parameters)
         values = validated_params(compiled, raw, request.user)  # the serializer the schema shows
+        extra = {"request": {"headers": shown_headers(request.headers)}}
         result = engine.run(
-            compiled, values, request.user, source=RunSource.API, caller=caller_of(request)
+            compiled,
+            values,
+            request.user,
+            source=RunSource.API,
+            caller=caller_of(request),
+            extra=extra if compiled.include_headers else None,
         )
         if result.run.status == RunStatus.CONDITION_NOT_MET:
             if compiled.condition_not_met == ConditionNotMet.OK_200:

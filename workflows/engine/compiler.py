@@ -52,6 +52,7 @@ WORKFLOW_KEYS = (
     "only_when",
     "condition_not_met",
     "commit",
+    "include_headers",
     "timeout",
     "retries",
     "retry_delay",
@@ -175,6 +176,8 @@ class CompiledWorkflow:
     condition: Expression | None = None
     condition_not_met: int = 400
     commit: str = Commit.TOGETHER
+    #: the request's headers in scope as ``request.headers`` (API workflows)
+    include_headers: bool = False
     timeout: int = 300
     retries: int = 0
     retry_delay: int = 60
@@ -254,6 +257,10 @@ def compile_definition(
         problem(("condition_not_met",), "must be 400 or 200")
         condition_not_met = 400
     commit = _choice(d, "commit", Commit.values, Commit.TOGETHER, problem)
+    include_headers = _bool(d, "include_headers", False, problem)
+    if include_headers and kind != WorkflowKind.API:
+        problem(("include_headers",), f"only an API workflow is called with headers, not a {kind}")
+        include_headers = False
     timeout = d.get("timeout", 300)
     if isinstance(timeout, bool) or not isinstance(timeout, int) or not 1 <= timeout <= 3600:
         problem(("timeout",), "must be a whole number of seconds from 1 to 3600")
@@ -268,6 +275,8 @@ def compile_definition(
 
     data_type, trigger_on = _trigger(d, kind, problem)
     extra = TRIGGER_NAMES if kind == WorkflowKind.TRIGGER else frozenset()
+    if include_headers:
+        extra = extra | {"request"}
     parameters = _parameters(d.get("parameters") or [], problem)
 
     schedule = d.get("schedule")
@@ -307,6 +316,7 @@ def compile_definition(
         condition=condition,
         condition_not_met=condition_not_met,
         commit=commit,
+        include_headers=include_headers,
         timeout=timeout,
         retries=retries,
         retry_delay=retry_delay,

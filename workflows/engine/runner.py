@@ -34,6 +34,7 @@ from ..exceptions import (
 from ..masking import coerce_params, mask_text, masked_run
 from ..models import Run, StepRun, Workflow
 from ..privacy.access import DataAccess
+from ..request_headers import HeaderValues
 from .cache import get_compiled
 from .compiler import CompiledAction, CompiledWorkflow
 from .context import Caller, RunContext, running
@@ -157,7 +158,7 @@ def run(
         values,
         recorder,
         depth,
-        dict(extra or {}),
+        _extra_names(compiled, extra),
         data=access,
         caller=caller,
     )
@@ -402,6 +403,15 @@ def _fail(run_row: Run, started: float, error: WorkflowError, recorder: Recorder
 
 def _truthy(value: Any) -> bool:
     return bool(value)
+
+
+def _extra_names(compiled: CompiledWorkflow, extra: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Names besides the usual scope; a workflow reading ``request.headers`` run without a
+    request (scheduled, from the admin) sees no headers rather than a missing name."""
+    names = dict(extra or {})
+    if compiled.include_headers:
+        names.setdefault("request", {"headers": HeaderValues()})
+    return names
 
 
 def _user(actor: Any) -> Any:

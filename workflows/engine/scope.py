@@ -432,6 +432,8 @@ def _parameter_kinds(raw: Any) -> dict[str, Kind]:
 
 
 def _extra(definition: Mapping[str, Any]) -> dict[str, Kind]:
+    if definition.get("include_headers") is True and definition.get("kind", "api") == "api":
+        return {"request": Kind.object({"headers": Kind.object()})}
     if definition.get("kind") != "trigger":
         return {}
     label = _label(str(definition.get("data_type") or ""))

@@ -112,6 +112,12 @@ class Workflow(models.Model):
     # A signed-request requirement (webhooks): {"secret": NAME, "scheme": "stripe", ...};
     # see workflows.webhooks. The secret itself is an operator secret, never stored here.
     webhook = models.JSONField("webhook signature", null=True, blank=True)
+    include_headers = models.BooleanField(
+        "include headers in request data",
+        default=False,
+        help_text="API workflows: expressions read the request's headers as request.headers "
+        "(credentials and cookies left out).",
+    )
     revision = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -79,6 +79,7 @@ function apiSettings(ctx, d, set, ro) {
             row("Save changes", choose(fieldId(["commit"]), ctx.catalog.choices.commit, d.commit || "together", (v) => set("commit", v === "together" ? undefined : v), {disabled: ro}), {id: fieldId(["commit"])}),
             row("Timeout (seconds)", text(fieldId(["timeout"]), d.timeout ?? 300, (v) => set("timeout", /^\d+$/.test(v) ? Number(v) : v), {type: "number", min: 1, max: 3600, readonly: ro || null}), {id: fieldId(["timeout"])}),
             row("Privacy", check(fieldId(["ignore_privacy"]), "Ignore privacy rules when running the workflow", d.ignore_privacy, (v) => set("ignore_privacy", v), ro), {id: fieldId(["ignore_privacy"])}),
+            row("Headers", check(fieldId(["include_headers"]), "Include headers in request data", d.include_headers, (v) => { set("include_headers", v || undefined); ctx.render(); }, ro), {id: fieldId(["include_headers"]), help: "Expressions read them as request.headers['X-Shop'] (credentials and cookies left out)."}),
             row("Retries", text(fieldId(["retries"]), d.retries ?? 0, (v) => set("retries", /^\d+$/.test(v) ? Number(v) || undefined : v), {type: "number", min: 0, max: 10, readonly: ro || null}), {id: fieldId(["retries"]), help: "Scheduled runs that fail are tried again this many times."}),
         ),
         webhookForm(ctx, d, set, ro));
