@@ -8,6 +8,7 @@ lets the caller find things also shows).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,7 @@ from ..exceptions import InvalidParameter
 MAX_CONSTRAINTS = 50
 #: Bubble's name for a thing's id, besides the field names
 ID_KEYS = {"_id", "id", "pk"}
+_WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -141,12 +143,28 @@ def _empty(field: models.Field, value: Any) -> Q:
     return q
 
 
+def words(text: str) -> list[str]:
+    """The words of a ``text contains`` value: runs of letters, digits and ``_``."""
+    return list(dict.fromkeys(_WORD.findall(text)))
+
+
 def _text_contains(field: models.Field, value: Any) -> Q:
+    """Bubble's keyword search: every word of ``value`` begins a word of the field, in any
+    order, whatever the case ("hat cat" finds "the cat in the hat"; "cat" finds "cats",
+    not "concatenate"). A word starts the text or follows a character that is none of
+    letters, digits and ``_``: ``\\W`` means that in Python's ``re`` (SQLite's REGEXP)
+    and in PostgreSQL's regular expressions alike."""
     if not isinstance(field, models.CharField | models.TextField):
         raise ValueError("'text contains' works on text fields")
     if not isinstance(value, str):
         raise ValueError("expected text")
-    return Q(**{f"{field.name}__icontains": value})
+    found = words(value)
+    if not found:
+        raise ValueError("expected text with at least one word (letters or digits)")
+    q = Q()
+    for word in found:
+        q &= Q(**{f"{_lookup(field)}__iregex": rf"(^|\W){re.escape(word)}"})
+    return q
 
 
 def _compare(lookup: str) -> Callable[[models.Field, Any], Q]:
