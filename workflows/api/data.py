@@ -45,6 +45,7 @@ class ThingListView(_DataView):
             sort_field=query.get("sort_field"),
             descending=query.get("descending"),
             additional_sort_fields=query.get("additional_sort_fields"),
+            exclude_remaining=query.get("exclude_remaining"),
         )
         return Response({"response": page.as_response()})
 

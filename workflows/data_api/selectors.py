@@ -27,15 +27,13 @@ class ThingNotFound(WorkflowError):
 class Page:
     cursor: int
     results: list[dict[str, Any]]
-    remaining: int
+    remaining: int | None  # None: not counted (``exclude_remaining``)
 
     def as_response(self) -> dict[str, Any]:
-        return {
-            "cursor": self.cursor,
-            "results": self.results,
-            "count": len(self.results),
-            "remaining": self.remaining,
-        }
+        response = {"cursor": self.cursor, "results": self.results, "count": len(self.results)}
+        if self.remaining is not None:
+            response["remaining"] = self.remaining
+        return response
 
 
 def data_type_for(name: str) -> type[models.Model]:
@@ -90,8 +88,13 @@ def things_search(
     sort_field: Any = None,
     descending: Any = False,
     additional_sort_fields: Any = None,
+    exclude_remaining: Any = False,
 ) -> Page:
-    """A page of the things the caller may find, in Bubble's search semantics."""
+    """A page of the things the caller may find, in Bubble's search semantics.
+
+    ``exclude_remaining`` leaves ``remaining`` out, as Bubble does, and with it the query
+    that counts every matching thing: the cost of a page is then that of the page alone."""
+    exclude_remaining = _yes(exclude_remaining, "exclude_remaining")
     cursor = _whole(cursor, "cursor", default=0, low=0, high=MAX_CURSOR)
     limit = _whole(limit, "limit", default=DEFAULT_LIMIT, low=1, high=MAX_LIMIT)
     queryset = access.findable(model)
@@ -121,12 +124,16 @@ def things_search(
             )
         order.append(f"-{name}" if desc else name)
     queryset = queryset.order_by(*order, "pk")
-    total = queryset.count()
     things = list(queryset[cursor : cursor + limit])
+    remaining = None
+    if not exclude_remaining:
+        # a page that is not full is the last one: nothing to count
+        full = len(things) == limit
+        remaining = max(queryset.count() - cursor - len(things), 0) if full else 0
     data_types.prefetch_lists(things)
     fields_of = access.serializer(things)
     results = [data_types.thing_to_dict(t, fields=fields_of(t)) for t in things]
-    return Page(cursor, results, max(total - cursor - len(results), 0))
+    return Page(cursor, results, remaining)
 
 
 def _sort_keys(sort_field: Any, descending: Any, additional: Any) -> list[tuple[str, bool]]:

@@ -233,6 +233,12 @@ class ThingListSchema(_DataTypeSchema):
                 str,
                 description='A JSON list of {"sort_field", "descending"}, sorting ties.',
             ),
+            OpenApiParameter(
+                "exclude_remaining",
+                bool,
+                description="true: leave `remaining` out of the answer, and the query that "
+                "counts every matching thing with it (a cheaper search).",
+            ),
         ]
 
     def get_request_serializer(self) -> Any:
@@ -246,9 +252,13 @@ class ThingListSchema(_DataTypeSchema):
                     "cursor": {"type": "integer"},
                     "results": {"type": "array", "items": self.thing()},
                     "count": {"type": "integer", "description": "Things in this page."},
-                    "remaining": {"type": "integer", "description": "Things after this page."},
+                    "remaining": {
+                        "type": "integer",
+                        "description": "Things after this page; left out with "
+                        "exclude_remaining=true.",
+                    },
                 },
-                "required": ["cursor", "results", "count", "remaining"],
+                "required": ["cursor", "results", "count"],
             }
             body = {"type": "object", "properties": {"response": page}, "required": ["response"]}
             return {

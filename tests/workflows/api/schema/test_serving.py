@@ -61,7 +61,10 @@ def test_data_api_paths_per_data_type(api, db):
         "sort_field",
         "descending",
         "additional_sort_fields",
+        "exclude_remaining",
     }
+    page = doc["components"]["schemas"]["ExamplesOrderSearchResponse"]["properties"]["response"]
+    assert "remaining" in page["properties"] and "remaining" not in page["required"]
     assert search["security"] == [{"bearerAuth": []}, {}]  # anonymous: everyone-else rules
     one = doc["paths"]["/api/1.1/obj/examples.order/{id}"]
     assert set(one) == {"get", "patch", "put", "delete"}
