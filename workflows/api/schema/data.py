@@ -18,6 +18,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
 from ... import data_types
+from ...data_api.bulk import MAX_LINES
 from ...data_api.selectors import DEFAULT_LIMIT, MAX_CURSOR, MAX_LIMIT
 from ...data_api.services import _writable_fields as writable_fields  # the API's own rule
 from ...engine.param_types import pk_schema
@@ -332,8 +333,58 @@ class ThingSchema(_DataTypeSchema):
         return {204: OpenApiResponse(description="Done."), **error_responses(statuses)}
 
 
-def data_endpoints(doc: DataTypeDoc, method: str, view_class: type, *, one: bool) -> tuple:
+BULK_REQUEST = (
+    f"One JSON object per line, at most {MAX_LINES:,} lines: each line the fields of one "
+    "thing to create, as the create operation's body takes them."
+)
+BULK_ANSWER = (
+    'One result per line of the body, in the same order: {"status":"success","id":...} or '
+    '{"status":"error","message":...,"code":...} (with "parameter" when one field is at '
+    "fault). A line that fails — not JSON, not an object, a refused field or value, no "
+    "privacy rule granting create via API for that thing — fails alone; each line is "
+    "created in its own transaction."
+)
+BULK_MEDIA = "UNSUPPORTED_MEDIA_TYPE: the body must be text/plain."
+
+
+class ThingBulkSchema(_DataTypeSchema):
+    """``POST .../bulk``: a text/plain body of JSON lines, a text/plain answer of results."""
+
+    def get_operation_id(self) -> str:
+        return f"{self.doc.operation}_bulk_create"
+
+    def get_summary(self) -> str:
+        return f"Create many {self.doc.label} things (one JSON object per line)"
+
+    def get_description(self) -> str:
+        return (
+            "Allowed only where a privacy rule grants create via API, checked for each "
+            f"line's thing. More than {MAX_LINES:,} lines, or none, is refused whole (400) "
+            "and creates nothing."
+        )
+
+    def get_request_serializer(self) -> Any:
+        # binary: the body as sent (generators then take a file or bytes for it; one
+        # that knows no text/plain body maps it to application/octet-stream, docs/api.md)
+        body = {"type": "string", "format": "binary", "description": BULK_REQUEST}
+        return {"text/plain": body}
+
+    def get_response_serializers(self) -> dict[Any, Any]:
+        answer = {"type": "string", "description": BULK_ANSWER}
+        return {
+            (200, "text/plain"): OpenApiResponse(answer, "One result line per line of the body."),
+            **error_responses((400, 401, 403, 413, 415, 429), {415: BULK_MEDIA}),
+        }
+
+
+def data_endpoints(
+    doc: DataTypeDoc, method: str, view_class: type, *, one: bool, bulk: bool = False
+) -> tuple:
     """The ``(path, path_regex, method, callback)`` of one data type's operation."""
+    if bulk:
+        path = f"{doc.path}/bulk"
+        callback = view_class.as_view(schema=ThingBulkSchema(doc))
+        return path, _path_regex(path), method, callback
     if one:
         path = f"{doc.path}/{{id}}"
         callback = view_class.as_view(schema=ThingSchema(doc))

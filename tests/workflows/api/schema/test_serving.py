@@ -126,3 +126,22 @@ def test_spectacular_validate_fail_on_warn_is_clean(every_type, tmp_path, capsys
     captured = capsys.readouterr()
     assert "Warning" not in captured.out + captured.err
     assert "Error" not in captured.out + captured.err
+
+
+def test_bulk_create_per_data_type(api, db):
+    doc = api.get("/api/schema/?format=json").json()
+    bulk = doc["paths"]["/api/1.1/obj/examples.order/bulk"]
+    assert set(bulk) == {"post"}
+    post = bulk["post"]
+    assert post["operationId"] == "examples_order_bulk_create"
+    assert post["requestBody"]["required"] is True
+    body = post["requestBody"]["content"]
+    assert set(body) == {"text/plain"} and body["text/plain"]["schema"]["type"] == "string"
+    assert "at most 1,000 lines" in body["text/plain"]["schema"]["description"]
+    ok = post["responses"]["200"]["content"]
+    assert (
+        set(ok) == {"text/plain"}
+        and '{"status":"success"' in ok["text/plain"]["schema"]["description"]
+    )
+    assert {"400", "403", "413", "415", "429"} <= set(post["responses"])
+    assert post["security"] == [{"bearerAuth": []}, {}]
