@@ -366,7 +366,7 @@ class ThingBulkSchema(_DataTypeSchema):
     def get_request_serializer(self) -> Any:
         # binary: the body as sent (generators then take a file or bytes for it; one
         # that knows no text/plain body maps it to application/octet-stream, docs/api.md)
-        body = {"type": "string", "format": "binary", "description": BULK_REQUEST}
+        body = {"type": "string", "format": "binary", "minLength": 1, "description": BULK_REQUEST}
         return {"text/plain": body}
 
     def get_response_serializers(self) -> dict[Any, Any]:
