@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import Q
 
 from .. import data_types, jsontext
+from ..bubble_fields import ListField
 from ..engine.params import parse_calendar_date, parse_date, unstorable_text
 from ..exceptions import InvalidParameter
 
@@ -83,15 +84,19 @@ def _constraint(item: Any, model: type[models.Model], index: int) -> Constraint:
 
 
 def field_for(model: type[models.Model], key: str, where: str) -> models.Field:
-    """The field a constraint or sort key names: one of the data type's visible fields."""
+    """The field a constraint or sort key names: one of the data type's visible fields, by
+    its name or by Bubble's (``Created Date``, ``data_types.bubble_names``)."""
     if key in ID_KEYS:
         return model._meta.pk
     names = {f.name: f for f in data_types.visible_fields(model)}
     names.update({f.name: f for f in data_types.list_fields(model)})
+    key = data_types.field_by_bubble_name(model, key) or key
     if key not in names:
+        known = [n for n in names if n != model._meta.pk.name]
+        known += data_types.bubble_names(model).values()
         raise InvalidParameter(
             f"{where}: {model._meta.label} has no field {key!r} "
-            f"(fields: _id, {', '.join(sorted(n for n in names if n != model._meta.pk.name))})",
+            f"(fields: _id, {', '.join(sorted(known))})",
             parameter="constraints" if where.startswith("constraints") else "sort_field",
         )
     return names[key]
@@ -140,6 +145,8 @@ def _empty(field: models.Field, value: Any) -> Q:
     q = Q(**{f"{name}__isnull": True})
     if isinstance(field, models.CharField | models.TextField):
         q |= Q(**{name: ""})
+    elif isinstance(field, ListField):
+        q |= Q(**{name: []})
     return q
 
 
@@ -182,9 +189,15 @@ def _in(field: models.Field, value: Any) -> Q:
 
 
 def _contains(field: models.Field, value: Any) -> Q:
-    """A list (many-to-many) holding a thing, or text holding a word."""
+    """A list (many-to-many) holding a thing, a list of texts or numbers holding a value,
+    or text holding words."""
     if field.many_to_many:
         return Q(**{field.name: _value(field, value)})
+    if isinstance(field, ListField):
+        kinds = ListField.KINDS[field.of]
+        if not isinstance(value, kinds) or isinstance(value, bool):
+            raise ValueError(f"expected a {field.of}")
+        return Q(**{f"{field.name}__has_item": value})
     return _text_contains(field, value)
 
 

@@ -7,8 +7,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 
 from .. import data_types, jsontext
+from ..bubble_fields import CREATED_DATE, UNIQUE_ID, BubbleThing
 from ..exceptions import InvalidParameter, WorkflowError
 from ..privacy.access import DataAccess
 from .constraints import field_for, parse_constraints
@@ -61,17 +63,29 @@ def thing_get(
     """The thing with ``thing_id`` if the caller holds one of ``grants`` on it; NOT_FOUND
     otherwise, whether it does not exist or is not the caller's to see. ``lock`` holds
     its row (``SELECT ... FOR UPDATE``) until the caller's transaction ends."""
+    match = _by_unique_id(model, thing_id)
     try:
-        pk = data_types.pk_value(model, thing_id)
+        match |= Q(pk=data_types.pk_value(model, thing_id))
     except ValidationError:
-        raise ThingNotFound(f"no {model._meta.label} with id {thing_id!r}") from None
-    queryset = access.restrict(model._default_manager.filter(pk=pk), *grants)
+        if not match:
+            raise ThingNotFound(f"no {model._meta.label} with id {thing_id!r}") from None
+    queryset = access.restrict(model._default_manager.filter(match), *grants)
     if lock:
         queryset = queryset.select_for_update(of=("self",))
     thing = queryset.first()
     if thing is None:
         raise ThingNotFound(f"no {model._meta.label} with id {thing_id!r}")
     return thing
+
+
+def _by_unique_id(model: type[models.Model], thing_id: Any) -> Q:
+    """A data type with Bubble's built-in fields (``BubbleThing``) is found by its unique
+    id too: callers keep the ids they had from Bubble, once imported into ``unique_id``."""
+    if not (issubclass(model, BubbleThing) and isinstance(thing_id, str)):
+        return Q()
+    if not UNIQUE_ID.fullmatch(thing_id):
+        return Q()
+    return Q(unique_id=thing_id)
 
 
 def thing_payload(access: DataAccess, thing: models.Model) -> dict[str, Any]:
@@ -123,6 +137,8 @@ def things_search(
                 parameter="sort_field",
             )
         order.append(f"-{name}" if desc else name)
+    if not order:
+        order = _default_order(model, policy)
     queryset = queryset.order_by(*order, "pk")
     things = list(queryset[cursor : cursor + limit])
     remaining = None
@@ -134,6 +150,15 @@ def things_search(
     fields_of = access.serializer(things)
     results = [data_types.thing_to_dict(t, fields=fields_of(t)) for t in things]
     return Page(cursor, results, remaining)
+
+
+def _default_order(model: type[models.Model], policy: Any) -> list[str]:
+    """Bubble's default: oldest first by Created Date, where the data type has one the
+    caller may sort by (else by id, which for most ids is the order of creation too)."""
+    created = data_types.field_by_bubble_name(model, CREATED_DATE)
+    if created is None or (policy is not None and not policy.shows_everywhere(created)):
+        return []
+    return [created]
 
 
 def _sort_keys(sort_field: Any, descending: Any, additional: Any) -> list[tuple[str, bool]]:

@@ -18,6 +18,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
 from ... import data_types
+from ...bubble_fields import ListField
 from ...data_api.bulk import MAX_LINES
 from ...data_api.selectors import DEFAULT_LIMIT, MAX_CURSOR, MAX_LIMIT
 from ...data_api.services import _writable_fields as writable_fields  # the API's own rule
@@ -88,6 +89,9 @@ def field_schema(field: models.Field, *, write: bool = False) -> dict[str, Any]:
     if field.is_relation:
         schema = {**pk_schema(field.related_model)}
         schema["description"] = f"The id of a {field.related_model._meta.label}."
+    elif isinstance(field, ListField):
+        item = {"type": "string"} if field.of == "text" else {"type": "number"}
+        schema = {"type": "array", "items": item, "description": f"A list of {field.of}s."}
     elif isinstance(field, models.JSONField):
         schema = {}
     elif isinstance(field, models.CharField | models.TextField):
@@ -108,9 +112,10 @@ def thing_schema(model: type[models.Model]) -> dict[str, Any]:
         "_id": {**pk_schema(model), "description": "The thing's id."},
         "_type": {"type": "string", "enum": [model._meta.label]},
     }
+    named = data_types.bubble_names(model)
     for field in [*data_types.visible_fields(model), *data_types.list_fields(model)]:
         if not field.primary_key:
-            properties[field.name] = field_schema(field)
+            properties[named.get(field.name, field.name)] = field_schema(field)
     return {
         "type": "object",
         "description": f"A {model._meta.label}: the fields the caller may see.",
@@ -206,9 +211,9 @@ class ThingListSchema(_DataTypeSchema):
     def get_override_parameters(self) -> list[OpenApiParameter]:
         if self.method != "GET":
             return []
-        sortable = ["_id"] + [
-            f.name for f in data_types.visible_fields(self.doc.model) if not f.primary_key
-        ]
+        model = self.doc.model
+        sortable = ["_id"] + [f.name for f in data_types.visible_fields(model) if not f.primary_key]
+        sortable += data_types.bubble_names(model).values()
         return [
             OpenApiParameter(
                 "constraints",
@@ -227,7 +232,12 @@ class ThingListSchema(_DataTypeSchema):
                 {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
                 description=f"How many, at most (default {DEFAULT_LIMIT}).",
             ),
-            OpenApiParameter("sort_field", {"type": "string", "enum": sortable}),
+            OpenApiParameter(
+                "sort_field",
+                {"type": "string", "enum": sortable},
+                description="The field to sort by (default: Created Date where the data "
+                "type has one, else _id).",
+            ),
             OpenApiParameter("descending", bool),
             OpenApiParameter(
                 "additional_sort_fields",

@@ -145,3 +145,21 @@ def test_bulk_create_per_data_type(api, db):
     )
     assert {"400", "403", "413", "415", "429"} <= set(post["responses"])
     assert post["security"] == [{"bearerAuth": []}, {}]
+
+
+def test_bubbles_built_in_fields_and_lists_of_texts(api, db):
+    doc = api.get("/api/schema/?format=json").json()
+    review = doc["components"]["schemas"]["ExamplesReview"]["properties"]
+    assert review["Created Date"] == {"type": "string", "format": "date-time"}
+    assert review["Modified Date"] == {"type": "string", "format": "date-time"}
+    assert review["Created By"]["type"] == "integer" and review["Created By"]["nullable"]
+    assert review["unique_id"]["type"] == "string"
+    assert review["tags"]["type"] == "array" and review["tags"]["items"] == {"type": "string"}
+    assert not {"created_date", "modified_date", "created_by"} & set(review)
+    # none of them is written through the API
+    write = doc["components"]["schemas"]["ExamplesReviewRequest"]["properties"]
+    assert set(write) == {"product", "rating", "text", "tags"}
+    search = doc["paths"]["/api/1.1/obj/examples.review"]["get"]
+    sort = next(p for p in search["parameters"] if p["name"] == "sort_field")
+    assert {"Created Date", "created_date", "Created By", "_id"} <= set(sort["schema"]["enum"])
+    assert "default: Created Date" in sort["description"]
