@@ -26,6 +26,9 @@ MAX_CONSTRAINTS = 50
 #: Bubble's name for a thing's id, besides the field names
 ID_KEYS = {"_id", "id", "pk"}
 _WORD = re.compile(r"\w+")
+#: words of one ``text contains`` value: each is a term of the query, and SQLite refuses a
+#: query nested past 1,000 terms (50 constraints of 10 words stay well inside)
+MAX_WORDS = 10
 
 
 @dataclass(frozen=True)
@@ -168,6 +171,8 @@ def _text_contains(field: models.Field, value: Any) -> Q:
     found = words(value)
     if not found:
         raise ValueError("expected text with at least one word (letters or digits)")
+    if len(found) > MAX_WORDS:
+        raise ValueError(f"at most {MAX_WORDS} different words, got {len(found)}")
     q = Q()
     for word in found:
         q &= Q(**{f"{_lookup(field)}__iregex": rf"(^|\W){re.escape(word)}"})
