@@ -96,7 +96,9 @@ def bubble_names(model: type[models.Model]) -> dict[str, str]:
     """The model's fields that go by Bubble's names in the Data API (``Created Date``...):
     its ``BUBBLE_NAMES``, field name → name (``workflows.bubble_fields``), for visible
     fields only."""
-    names = getattr(model, "BUBBLE_NAMES", None) or {}
+    names = getattr(model, "BUBBLE_NAMES", None)
+    if not names:
+        return {}
     visible = {f.name for f in visible_fields(model)} | {f.name for f in list_fields(model)}
     return {field: str(name) for field, name in names.items() if field in visible}
 
