@@ -330,6 +330,7 @@ BUBBLE = {
             "examples.Order",
             "examples.Product",
             "examples.Profile",
+            "examples.Review",
             "examples.Setting",
             "examples.VerificationCode",
         ],

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.contrib import admin
 from guardian.admin import ReinforcedGuardedModelAdminMixin
 
-from .models import Customer, Order, Product, Profile, Setting, VerificationCode
+from .models import Customer, Order, Product, Profile, Review, Setting, VerificationCode
 
 
 class GuardedModelAdmin(ReinforcedGuardedModelAdminMixin, admin.ModelAdmin):
@@ -42,6 +42,17 @@ class OrderAdmin(GuardedModelAdmin):
 class ProductAdmin(GuardedModelAdmin):
     list_display = ("name", "price")
     search_fields = ("name",)
+
+
+@admin.register(Review)
+class ReviewAdmin(GuardedModelAdmin):
+    list_display = ("product", "rating", "created_by", "created_date", "modified_date")
+    list_filter = ("rating",)
+    list_select_related = ("product", "created_by")
+    search_fields = ("text", "product__name")
+    raw_id_fields = ("product",)
+    # Bubble's built-in fields: set by the save, never edited
+    readonly_fields = ("unique_id", "created_by", "created_date", "modified_date")
 
 
 @admin.register(Profile)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+
+from workflows.bubble_fields import BubbleThing, ListField
 
 
 class Customer(models.Model):
@@ -59,6 +62,24 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return f"Order #{self.pk}"
+
+
+class Review(BubbleThing):
+    """A review of a product, with Bubble's built-in fields (``BubbleThing``): its author is
+    its ``Created By``, whoever creates it — through the Data API, a workflow or the admin."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="reviews")
+    rating = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(5)], help_text="1 to 5 stars."
+    )
+    text = models.TextField(blank=True)
+    tags = ListField(of="text", help_text="Bubble's list of texts.")
+
+    class Meta:
+        ordering = ["-created_date"]
+
+    def __str__(self) -> str:
+        return f"{self.rating}★ for {self.product}"
 
 
 class Profile(models.Model):

@@ -18,7 +18,7 @@ from django.db import transaction
 
 from workflows.transfer import ImportReport, import_definitions
 
-from .models import Customer, Order, Product, Profile, Setting
+from .models import Customer, Order, Product, Profile, Review, Setting
 
 WORKFLOWS_DIR = Path(__file__).resolve().parent / "workflows"
 DEMO_USERNAME = "demo"
@@ -50,7 +50,8 @@ def examples_load(*, reset: bool = False) -> ExamplesReport:
 
 
 def sample_data_ensure() -> list[str]:
-    """Create the demo user, customers and orders that are missing; describe what was made.
+    """Create the demo user, customers, orders and review that are missing; describe what
+    was made.
 
     There is always an unpaid order to try ``process-order`` on: once every sample order is
     paid, the next call adds a new one.
@@ -75,6 +76,13 @@ def sample_data_ensure() -> list[str]:
         _, made = Product.objects.get_or_create(name=name, defaults={"price": Decimal(price)})
         if made:
             created.append(f"product {name}, {price}")
+    _, made = Review.objects.get_or_create(
+        product=Product.objects.get(name=PRODUCTS[0][0]),
+        created_by=demo,
+        defaults={"rating": 5, "text": "Smooth and fragrant.", "tags": ["green", "loose leaf"]},
+    )
+    if made:
+        created.append(f"review of {PRODUCTS[0][0]} by {demo.username!r} (5 stars)")
     customers = []
     for name, email, linked, totals in CUSTOMERS:
         customer, made = Customer.objects.get_or_create(

@@ -249,18 +249,21 @@ def fire(batch: _Batch) -> int:
 
 
 def _event(change: _Change) -> tuple[str | None, dict | None, dict | None]:
-    """The event to fire (or None), with the row before and after the transaction."""
-    if change.created:
-        if change.deleted:  # created and deleted in one transaction: it never existed
-            return None, None, None
-        return TriggerEvent.CREATE, None, _row(change.model, change.pk)
-    if change.deleted:
-        return TriggerEvent.DELETE, change.before, None
-    if change.before is None:
-        return None, None, None
+    """The event to fire (or None), with the row before and after the transaction.
+
+    What the transaction committed decides, not the signals alone: a save or a delete
+    inside a savepoint that was rolled back (``atomic()`` within ``atomic()``) left the
+    row as it was, so a creation whose row is gone fires nothing, nor does a delete whose
+    row is still there (beyond what else changed)."""
     after = _row(change.model, change.pk)
-    if after is None or after == change.before:  # saved without changing anything
-        return None, None, None
+    if change.created:
+        if change.deleted or after is None:  # it never existed, as far as commits go
+            return None, None, None
+        return TriggerEvent.CREATE, None, after
+    if change.deleted and after is None:
+        return TriggerEvent.DELETE, change.before, None
+    if change.before is None or after is None or after == change.before:
+        return None, None, None  # saved without changing anything
     return TriggerEvent.UPDATE, change.before, after
 
 

@@ -92,6 +92,22 @@ def list_fields(model: type[models.Model]) -> list[models.ManyToManyField]:
     ]
 
 
+def bubble_names(model: type[models.Model]) -> dict[str, str]:
+    """The model's fields that go by Bubble's names in the Data API (``Created Date``...):
+    its ``BUBBLE_NAMES``, field name → name (``workflows.bubble_fields``), for visible
+    fields only."""
+    names = getattr(model, "BUBBLE_NAMES", None)
+    if not names:
+        return {}
+    visible = {f.name for f in visible_fields(model)} | {f.name for f in list_fields(model)}
+    return {field: str(name) for field, name in names.items() if field in visible}
+
+
+def field_by_bubble_name(model: type[models.Model], name: str) -> str | None:
+    """The field a Bubble name (``Created Date``) stands for on ``model``, if any."""
+    return next((f for f, bubble in bubble_names(model).items() if bubble == name), None)
+
+
 def field_names(model: type[models.Model]) -> set[str]:
     """Names usable in ``fields``/``changes``: concrete fields and many-to-many fields."""
     hidden = hidden_field_names()
@@ -159,20 +175,22 @@ def plain(value: Any) -> Any:
 def thing_to_dict(
     thing: models.Model, *, fields: frozenset[str] | set[str] | None = None
 ) -> dict[str, Any]:
-    """A thing in Bubble's Data API shape: ``_id``, ``_type`` and its fields.
+    """A thing in Bubble's Data API shape: ``_id``, ``_type`` and its fields (under
+    Bubble's names where the model gives them, ``bubble_names``).
 
     ``fields`` limits them to those a privacy rule shows (None: every visible field); a
     related thing appears as its id, a list of things as a list of ids (one query per
     list unless ``prefetch_lists`` read them for many things at once).
     """
     data: dict[str, Any] = {"_id": plain(thing.pk), "_type": thing._meta.label}
+    named = bubble_names(type(thing))
     for f in visible_fields(type(thing)):
         if f.primary_key or (fields is not None and f.name not in fields):
             continue
-        data[f.name] = plain(getattr(thing, f.attname))
+        data[named.get(f.name, f.name)] = plain(getattr(thing, f.attname))
     for f in list_fields(type(thing)):
         if fields is None or f.name in fields:
-            data[f.name] = _list_ids(thing, f)
+            data[named.get(f.name, f.name)] = _list_ids(thing, f)
     return data
 
 

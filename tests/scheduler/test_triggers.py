@@ -100,6 +100,30 @@ def test_a_rolled_back_transaction_fires_nothing(on_paid, order):
     assert not trigger_runs().exists()
 
 
+def test_what_a_rolled_back_savepoint_undid_fires_nothing(audit, drain):
+    """A creation or a delete inside ``atomic()`` within ``atomic()`` that was rolled back
+    is not in what the transaction committed: it fired before (a create trigger for a
+    thing that never existed, a delete trigger for one still there)."""
+    kept = Customer.objects.create(name="Kept", email="k@example.com")
+    drain()
+    with transaction.atomic():
+        Customer.objects.create(name="Made", email="m@example.com")
+        for undone in (
+            lambda: Customer.objects.create(name="Undone", email="u@example.com"),
+            kept.delete,
+        ):
+            try:
+                with transaction.atomic():
+                    undone()
+                    raise RuntimeError("roll the savepoint back")
+            except RuntimeError:
+                pass
+    assert drain() == [Status.SUCCEEDED]
+    assert Customer.objects.filter(name="Kept").exists()
+    messages = [Run.objects.get(pk=row.run_id).steps.get().output for row in trigger_runs()]
+    assert sorted(messages) == ["created Kept", "created Made"]
+
+
 def test_create_and_delete(audit, drain):
     carl = Customer.objects.create(name="Carl", email="carl@example.com")
     carl.delete()

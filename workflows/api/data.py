@@ -9,13 +9,15 @@ find, see, create, modify and delete is decided by the privacy rules alone
 from __future__ import annotations
 
 from django.db import models
+from django.http import HttpResponse
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from ..data_api import selectors, services
+from ..data_api import bulk, selectors, services
 from ..privacy.access import DataAccess
 from ..privacy.grants import FIND, VIEW
 from .access import DataApiAllowed
+from .parsers import PlainTextParser
 from .views import LimitedBodyView
 
 
@@ -45,6 +47,7 @@ class ThingListView(_DataView):
             sort_field=query.get("sort_field"),
             descending=query.get("descending"),
             additional_sort_fields=query.get("additional_sort_fields"),
+            exclude_remaining=query.get("exclude_remaining"),
         )
         return Response({"response": page.as_response()})
 
@@ -53,6 +56,19 @@ class ThingListView(_DataView):
             access=self.access(request), model=self.model(data_type), data=request.data
         )
         return Response({"status": "success", "id": thing.pk}, status=201)
+
+
+class ThingBulkView(_DataView):
+    """``POST`` creates up to 1,000 things, one JSON object per line of a ``text/plain``
+    body; the answer is one result per line, ``text/plain`` too, as Bubble's."""
+
+    parser_classes = [PlainTextParser]
+
+    def post(self, request: Request, data_type: str) -> HttpResponse:
+        model = self.model(data_type)
+        text = request.data if isinstance(request.data, str) else ""
+        results = bulk.things_bulk_create(access=self.access(request), model=model, text=text)
+        return HttpResponse(bulk.result_lines(results), content_type="text/plain; charset=utf-8")
 
 
 class ThingView(_DataView):

@@ -33,3 +33,22 @@ class JSONParser(parsers.JSONParser):
             raise ParseError(f"JSON body refused: {exc}") from None
         except ValueError as exc:  # malformed, or not text in its charset
             raise ParseError(f"JSON parse error - {exc}") from None
+
+
+class PlainTextParser(parsers.BaseParser):
+    """A ``text/plain`` body as text, in its charset (UTF-8 unless it says otherwise): the
+    Data API's bulk create reads one JSON object per line of it."""
+
+    media_type = "text/plain"
+
+    def parse(
+        self,
+        stream: IO[bytes],
+        media_type: str | None = None,
+        parser_context: dict[str, Any] | None = None,
+    ) -> str:
+        encoding = parsers.get_encoding(parser_context or {})
+        try:
+            return codecs.getreader(encoding)(stream).read()
+        except (LookupError, ValueError) as exc:  # an unknown charset, or bytes not in it
+            raise ParseError(f"the body is not text in {encoding}: {exc}") from None

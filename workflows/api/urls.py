@@ -11,6 +11,7 @@ urlpatterns = [
     path("wf/<str:name>/", views.WorkflowView.as_view()),
     path("runs/<uuid:run_id>", views.RunView.as_view(), name="run"),
     path("obj/<str:data_type>", data.ThingListView.as_view(), name="thing-list"),
+    path("obj/<str:data_type>/bulk", data.ThingBulkView.as_view(), name="thing-bulk"),
     path("obj/<str:data_type>/<str:thing_id>", data.ThingView.as_view(), name="thing"),
     # The OpenAPI document where tools pointed at a Bubble app look for it.
     path("meta/swagger.json", SchemaJSONView.as_view(), name="swagger-json"),

@@ -8,6 +8,7 @@ lets the caller find things also shows).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -17,12 +18,17 @@ from django.db import models
 from django.db.models import Q
 
 from .. import data_types, jsontext
+from ..bubble_fields import ListField
 from ..engine.params import parse_calendar_date, parse_date, unstorable_text
 from ..exceptions import InvalidParameter
 
 MAX_CONSTRAINTS = 50
 #: Bubble's name for a thing's id, besides the field names
 ID_KEYS = {"_id", "id", "pk"}
+_WORD = re.compile(r"\w+")
+#: words of one ``text contains`` value: each is a term of the query, and SQLite refuses a
+#: query nested past 1,000 terms (50 constraints of 10 words stay well inside)
+MAX_WORDS = 10
 
 
 @dataclass(frozen=True)
@@ -81,15 +87,19 @@ def _constraint(item: Any, model: type[models.Model], index: int) -> Constraint:
 
 
 def field_for(model: type[models.Model], key: str, where: str) -> models.Field:
-    """The field a constraint or sort key names: one of the data type's visible fields."""
+    """The field a constraint or sort key names: one of the data type's visible fields, by
+    its name or by Bubble's (``Created Date``, ``data_types.bubble_names``)."""
     if key in ID_KEYS:
         return model._meta.pk
     names = {f.name: f for f in data_types.visible_fields(model)}
     names.update({f.name: f for f in data_types.list_fields(model)})
+    key = data_types.field_by_bubble_name(model, key) or key
     if key not in names:
+        known = [n for n in names if n != model._meta.pk.name]
+        known += data_types.bubble_names(model).values()
         raise InvalidParameter(
             f"{where}: {model._meta.label} has no field {key!r} "
-            f"(fields: _id, {', '.join(sorted(n for n in names if n != model._meta.pk.name))})",
+            f"(fields: _id, {', '.join(sorted(known))})",
             parameter="constraints" if where.startswith("constraints") else "sort_field",
         )
     return names[key]
@@ -138,15 +148,35 @@ def _empty(field: models.Field, value: Any) -> Q:
     q = Q(**{f"{name}__isnull": True})
     if isinstance(field, models.CharField | models.TextField):
         q |= Q(**{name: ""})
+    elif isinstance(field, ListField):
+        q |= Q(**{name: []})
     return q
 
 
+def words(text: str) -> list[str]:
+    """The words of a ``text contains`` value: runs of letters, digits and ``_``."""
+    return list(dict.fromkeys(_WORD.findall(text)))
+
+
 def _text_contains(field: models.Field, value: Any) -> Q:
+    """Bubble's keyword search: every word of ``value`` begins a word of the field, in any
+    order, whatever the case ("hat cat" finds "the cat in the hat"; "cat" finds "cats",
+    not "concatenate"). A word starts the text or follows a character that is none of
+    letters, digits and ``_``: ``\\W`` means that in Python's ``re`` (SQLite's REGEXP)
+    and in PostgreSQL's regular expressions alike."""
     if not isinstance(field, models.CharField | models.TextField):
         raise ValueError("'text contains' works on text fields")
     if not isinstance(value, str):
         raise ValueError("expected text")
-    return Q(**{f"{field.name}__icontains": value})
+    found = words(value)
+    if not found:
+        raise ValueError("expected text with at least one word (letters or digits)")
+    if len(found) > MAX_WORDS:
+        raise ValueError(f"at most {MAX_WORDS} different words, got {len(found)}")
+    q = Q()
+    for word in found:
+        q &= Q(**{f"{_lookup(field)}__iregex": rf"(^|\W){re.escape(word)}"})
+    return q
 
 
 def _compare(lookup: str) -> Callable[[models.Field, Any], Q]:
@@ -164,9 +194,15 @@ def _in(field: models.Field, value: Any) -> Q:
 
 
 def _contains(field: models.Field, value: Any) -> Q:
-    """A list (many-to-many) holding a thing, or text holding a word."""
+    """A list (many-to-many) holding a thing, a list of texts or numbers holding a value,
+    or text holding words."""
     if field.many_to_many:
         return Q(**{field.name: _value(field, value)})
+    if isinstance(field, ListField):
+        kinds = ListField.KINDS[field.of]
+        if not isinstance(value, kinds) or isinstance(value, bool):
+            raise ValueError(f"expected a {field.of}")
+        return Q(**{f"{field.name}__has_item": value})
     return _text_contains(field, value)
 
 

@@ -7,8 +7,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 
 from .. import data_types, jsontext
+from ..bubble_fields import CREATED_DATE, UNIQUE_ID, BubbleThing
 from ..exceptions import InvalidParameter, WorkflowError
 from ..privacy.access import DataAccess
 from .constraints import field_for, parse_constraints
@@ -27,15 +29,13 @@ class ThingNotFound(WorkflowError):
 class Page:
     cursor: int
     results: list[dict[str, Any]]
-    remaining: int
+    remaining: int | None  # None: not counted (``exclude_remaining``)
 
     def as_response(self) -> dict[str, Any]:
-        return {
-            "cursor": self.cursor,
-            "results": self.results,
-            "count": len(self.results),
-            "remaining": self.remaining,
-        }
+        response = {"cursor": self.cursor, "results": self.results, "count": len(self.results)}
+        if self.remaining is not None:
+            response["remaining"] = self.remaining
+        return response
 
 
 def data_type_for(name: str) -> type[models.Model]:
@@ -63,17 +63,29 @@ def thing_get(
     """The thing with ``thing_id`` if the caller holds one of ``grants`` on it; NOT_FOUND
     otherwise, whether it does not exist or is not the caller's to see. ``lock`` holds
     its row (``SELECT ... FOR UPDATE``) until the caller's transaction ends."""
+    match = _by_unique_id(model, thing_id)
     try:
-        pk = data_types.pk_value(model, thing_id)
+        match |= Q(pk=data_types.pk_value(model, thing_id))
     except ValidationError:
-        raise ThingNotFound(f"no {model._meta.label} with id {thing_id!r}") from None
-    queryset = access.restrict(model._default_manager.filter(pk=pk), *grants)
+        if not match:
+            raise ThingNotFound(f"no {model._meta.label} with id {thing_id!r}") from None
+    queryset = access.restrict(model._default_manager.filter(match), *grants)
     if lock:
         queryset = queryset.select_for_update(of=("self",))
     thing = queryset.first()
     if thing is None:
         raise ThingNotFound(f"no {model._meta.label} with id {thing_id!r}")
     return thing
+
+
+def _by_unique_id(model: type[models.Model], thing_id: Any) -> Q:
+    """A data type with Bubble's built-in fields (``BubbleThing``) is found by its unique
+    id too: callers keep the ids they had from Bubble, once imported into ``unique_id``."""
+    if not (issubclass(model, BubbleThing) and isinstance(thing_id, str)):
+        return Q()
+    if not UNIQUE_ID.fullmatch(thing_id):
+        return Q()
+    return Q(unique_id=thing_id)
 
 
 def thing_payload(access: DataAccess, thing: models.Model) -> dict[str, Any]:
@@ -90,8 +102,13 @@ def things_search(
     sort_field: Any = None,
     descending: Any = False,
     additional_sort_fields: Any = None,
+    exclude_remaining: Any = False,
 ) -> Page:
-    """A page of the things the caller may find, in Bubble's search semantics."""
+    """A page of the things the caller may find, in Bubble's search semantics.
+
+    ``exclude_remaining`` leaves ``remaining`` out, as Bubble does, and with it the query
+    that counts every matching thing: the cost of a page is then that of the page alone."""
+    exclude_remaining = _yes(exclude_remaining, "exclude_remaining")
     cursor = _whole(cursor, "cursor", default=0, low=0, high=MAX_CURSOR)
     limit = _whole(limit, "limit", default=DEFAULT_LIMIT, low=1, high=MAX_LIMIT)
     queryset = access.findable(model)
@@ -120,13 +137,28 @@ def things_search(
                 parameter="sort_field",
             )
         order.append(f"-{name}" if desc else name)
+    if not order:
+        order = _default_order(model, policy)
     queryset = queryset.order_by(*order, "pk")
-    total = queryset.count()
     things = list(queryset[cursor : cursor + limit])
+    remaining = None
+    if not exclude_remaining:
+        # a page that is not full is the last one: nothing to count
+        full = len(things) == limit
+        remaining = max(queryset.count() - cursor - len(things), 0) if full else 0
     data_types.prefetch_lists(things)
     fields_of = access.serializer(things)
     results = [data_types.thing_to_dict(t, fields=fields_of(t)) for t in things]
-    return Page(cursor, results, max(total - cursor - len(results), 0))
+    return Page(cursor, results, remaining)
+
+
+def _default_order(model: type[models.Model], policy: Any) -> list[str]:
+    """Bubble's default: oldest first by Created Date, where the data type has one the
+    caller may sort by (else by id, which for most ids is the order of creation too)."""
+    created = data_types.field_by_bubble_name(model, CREATED_DATE)
+    if created is None or (policy is not None and not policy.shows_everywhere(created)):
+        return []
+    return [created]
 
 
 def _sort_keys(sort_field: Any, descending: Any, additional: Any) -> list[tuple[str, bool]]:

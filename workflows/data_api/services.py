@@ -33,13 +33,20 @@ class CascadeRefused(WorkflowError):
     http_status = 409
 
 
+def require_create_rule(access: DataAccess, model: type[models.Model]) -> None:
+    """Refuse a caller no privacy rule could ever let create ``model`` through the API —
+    before any validation: "that username is taken" must not answer a caller who may not
+    create users at all."""
+    if not access.unrestricted and access.policy(model).q(CREATE) == MATCH_NONE:
+        raise Forbidden(f"no privacy rule lets you create a {model._meta.label} through the API")
+
+
 def thing_create(
     *, access: DataAccess, model: type[models.Model], data: Mapping[str, Any]
 ) -> models.Model:
-    if not access.unrestricted and access.policy(model).q(CREATE) == MATCH_NONE:
-        # before any validation: "that username is taken" must not answer a caller who
-        # may not create users at all
-        raise Forbidden(f"no privacy rule lets you create a {model._meta.label} through the API")
+    # before any validation: "that username is taken" must not answer a caller who may not
+    # create users at all
+    require_create_rule(access, model)
     values = _checked_values(access, model, data, creating=True)
     with transaction.atomic():
         thing = model()

@@ -16,6 +16,7 @@ from typing import Any
 from django.db import models
 
 from .. import data_types
+from ..bubble_fields import ListField
 from ..exceptions import WorkflowError
 
 #: the names of the kinds, as the editor shows them
@@ -150,6 +151,8 @@ def field_kind(field: models.Field) -> Kind:
         if data_types.is_data_type(related):
             return Kind("thing", data_type=related._meta.label, nullable=field.null, source=source)
         return ANY
+    if isinstance(field, ListField):  # Bubble's list of texts / numbers
+        return replace(Kind.list_of(TEXT if field.of == "text" else NUMBER), source=source)
     for cls, kind in _FIELD_KINDS:
         if isinstance(field, cls):
             return replace(kind, nullable=field.null, source=source)

@@ -18,6 +18,8 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
 from ... import data_types
+from ...bubble_fields import ListField
+from ...data_api.bulk import MAX_LINES
 from ...data_api.selectors import DEFAULT_LIMIT, MAX_CURSOR, MAX_LIMIT
 from ...data_api.services import _writable_fields as writable_fields  # the API's own rule
 from ...engine.param_types import pk_schema
@@ -87,6 +89,9 @@ def field_schema(field: models.Field, *, write: bool = False) -> dict[str, Any]:
     if field.is_relation:
         schema = {**pk_schema(field.related_model)}
         schema["description"] = f"The id of a {field.related_model._meta.label}."
+    elif isinstance(field, ListField):
+        item = {"type": "string"} if field.of == "text" else {"type": "number"}
+        schema = {"type": "array", "items": item, "description": f"A list of {field.of}s."}
     elif isinstance(field, models.JSONField):
         schema = {}
     elif isinstance(field, models.CharField | models.TextField):
@@ -107,9 +112,10 @@ def thing_schema(model: type[models.Model]) -> dict[str, Any]:
         "_id": {**pk_schema(model), "description": "The thing's id."},
         "_type": {"type": "string", "enum": [model._meta.label]},
     }
+    named = data_types.bubble_names(model)
     for field in [*data_types.visible_fields(model), *data_types.list_fields(model)]:
         if not field.primary_key:
-            properties[field.name] = field_schema(field)
+            properties[named.get(field.name, field.name)] = field_schema(field)
     return {
         "type": "object",
         "description": f"A {model._meta.label}: the fields the caller may see.",
@@ -205,9 +211,9 @@ class ThingListSchema(_DataTypeSchema):
     def get_override_parameters(self) -> list[OpenApiParameter]:
         if self.method != "GET":
             return []
-        sortable = ["_id"] + [
-            f.name for f in data_types.visible_fields(self.doc.model) if not f.primary_key
-        ]
+        model = self.doc.model
+        sortable = ["_id"] + [f.name for f in data_types.visible_fields(model) if not f.primary_key]
+        sortable += data_types.bubble_names(model).values()
         return [
             OpenApiParameter(
                 "constraints",
@@ -226,12 +232,23 @@ class ThingListSchema(_DataTypeSchema):
                 {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
                 description=f"How many, at most (default {DEFAULT_LIMIT}).",
             ),
-            OpenApiParameter("sort_field", {"type": "string", "enum": sortable}),
+            OpenApiParameter(
+                "sort_field",
+                {"type": "string", "enum": sortable},
+                description="The field to sort by (default: Created Date where the data "
+                "type has one, else _id).",
+            ),
             OpenApiParameter("descending", bool),
             OpenApiParameter(
                 "additional_sort_fields",
                 str,
                 description='A JSON list of {"sort_field", "descending"}, sorting ties.',
+            ),
+            OpenApiParameter(
+                "exclude_remaining",
+                bool,
+                description="true: leave `remaining` out of the answer, and the query that "
+                "counts every matching thing with it (a cheaper search).",
             ),
         ]
 
@@ -246,9 +263,13 @@ class ThingListSchema(_DataTypeSchema):
                     "cursor": {"type": "integer"},
                     "results": {"type": "array", "items": self.thing()},
                     "count": {"type": "integer", "description": "Things in this page."},
-                    "remaining": {"type": "integer", "description": "Things after this page."},
+                    "remaining": {
+                        "type": "integer",
+                        "description": "Things after this page; left out with "
+                        "exclude_remaining=true.",
+                    },
                 },
-                "required": ["cursor", "results", "count", "remaining"],
+                "required": ["cursor", "results", "count"],
             }
             body = {"type": "object", "properties": {"response": page}, "required": ["response"]}
             return {
@@ -322,8 +343,58 @@ class ThingSchema(_DataTypeSchema):
         return {204: OpenApiResponse(description="Done."), **error_responses(statuses)}
 
 
-def data_endpoints(doc: DataTypeDoc, method: str, view_class: type, *, one: bool) -> tuple:
+BULK_REQUEST = (
+    f"One JSON object per line, at most {MAX_LINES:,} lines: each line the fields of one "
+    "thing to create, as the create operation's body takes them."
+)
+BULK_ANSWER = (
+    'One result per line of the body, in the same order: {"status":"success","id":...} or '
+    '{"status":"error","message":...,"code":...} (with "parameter" when one field is at '
+    "fault). A line that fails — not JSON, not an object, a refused field or value, no "
+    "privacy rule granting create via API for that thing — fails alone; each line is "
+    "created in its own transaction."
+)
+BULK_MEDIA = "UNSUPPORTED_MEDIA_TYPE: the body must be text/plain."
+
+
+class ThingBulkSchema(_DataTypeSchema):
+    """``POST .../bulk``: a text/plain body of JSON lines, a text/plain answer of results."""
+
+    def get_operation_id(self) -> str:
+        return f"{self.doc.operation}_bulk_create"
+
+    def get_summary(self) -> str:
+        return f"Create many {self.doc.label} things (one JSON object per line)"
+
+    def get_description(self) -> str:
+        return (
+            "Allowed only where a privacy rule grants create via API, checked for each "
+            f"line's thing. More than {MAX_LINES:,} lines, or none, is refused whole (400) "
+            "and creates nothing."
+        )
+
+    def get_request_serializer(self) -> Any:
+        # binary: the body as sent (generators then take a file or bytes for it; one
+        # that knows no text/plain body maps it to application/octet-stream, docs/api.md)
+        body = {"type": "string", "format": "binary", "minLength": 1, "description": BULK_REQUEST}
+        return {"text/plain": body}
+
+    def get_response_serializers(self) -> dict[Any, Any]:
+        answer = {"type": "string", "description": BULK_ANSWER}
+        return {
+            (200, "text/plain"): OpenApiResponse(answer, "One result line per line of the body."),
+            **error_responses((400, 401, 403, 413, 415, 429), {415: BULK_MEDIA}),
+        }
+
+
+def data_endpoints(
+    doc: DataTypeDoc, method: str, view_class: type, *, one: bool, bulk: bool = False
+) -> tuple:
     """The ``(path, path_regex, method, callback)`` of one data type's operation."""
+    if bulk:
+        path = f"{doc.path}/bulk"
+        callback = view_class.as_view(schema=ThingBulkSchema(doc))
+        return path, _path_regex(path), method, callback
     if one:
         path = f"{doc.path}/{{id}}"
         callback = view_class.as_view(schema=ThingSchema(doc))

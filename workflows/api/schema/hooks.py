@@ -2,7 +2,7 @@
 
 ``/api/1.1/wf/{name}``, and what other apps serve under it (``registry``: the scheduler's
 ``/schedule``), become one set of operations per exposed API workflow,
-``/api/1.1/obj/{data_type}[/{id}]`` one per data type; the catch-all 404 and the
+``/api/1.1/obj/{data_type}[/{id}|/bulk]`` one per data type; the catch-all 404 and the
 trailing-slash twin of the workflow URL are left out. Read from the database on every
 generation, so the document is the editor's current state (``views`` caches it per set of
 workflow revisions).
@@ -20,7 +20,7 @@ from ...engine.cache import get_compiled
 from ...engine.compiler import param_spec_from_model
 from ...exceptions import WorkflowError
 from ...models import Workflow
-from ..data import ThingListView, ThingView
+from ..data import ThingBulkView, ThingListView, ThingView
 from ..views import NotFoundView, WorkflowView
 from . import endpoints as _endpoints  # noqa: F401 - registers the fixed endpoints' schemas
 from . import registry
@@ -82,9 +82,11 @@ def expand_endpoints(endpoints: list[Endpoint], **kwargs: Any) -> list[Endpoint]
             expanded += [
                 workflow_endpoints(doc, view, method, operation) for doc in catalog.workflows
             ]
-        elif view in (ThingListView, ThingView):
-            one = view is ThingView
-            expanded += [data_endpoints(doc, method, view, one=one) for doc in catalog.data_types]
+        elif view in (ThingListView, ThingView, ThingBulkView):
+            one, bulk = view is ThingView, view is ThingBulkView
+            expanded += [
+                data_endpoints(doc, method, view, one=one, bulk=bulk) for doc in catalog.data_types
+            ]
         else:
             expanded.append((path, path_regex, method, callback))
     return expanded

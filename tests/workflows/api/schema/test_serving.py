@@ -61,7 +61,10 @@ def test_data_api_paths_per_data_type(api, db):
         "sort_field",
         "descending",
         "additional_sort_fields",
+        "exclude_remaining",
     }
+    page = doc["components"]["schemas"]["ExamplesOrderSearchResponse"]["properties"]["response"]
+    assert "remaining" in page["properties"] and "remaining" not in page["required"]
     assert search["security"] == [{"bearerAuth": []}, {}]  # anonymous: everyone-else rules
     one = doc["paths"]["/api/1.1/obj/examples.order/{id}"]
     assert set(one) == {"get", "patch", "put", "delete"}
@@ -123,3 +126,40 @@ def test_spectacular_validate_fail_on_warn_is_clean(every_type, tmp_path, capsys
     captured = capsys.readouterr()
     assert "Warning" not in captured.out + captured.err
     assert "Error" not in captured.out + captured.err
+
+
+def test_bulk_create_per_data_type(api, db):
+    doc = api.get("/api/schema/?format=json").json()
+    bulk = doc["paths"]["/api/1.1/obj/examples.order/bulk"]
+    assert set(bulk) == {"post"}
+    post = bulk["post"]
+    assert post["operationId"] == "examples_order_bulk_create"
+    assert post["requestBody"]["required"] is True
+    body = post["requestBody"]["content"]
+    assert set(body) == {"text/plain"} and body["text/plain"]["schema"]["type"] == "string"
+    assert "at most 1,000 lines" in body["text/plain"]["schema"]["description"]
+    ok = post["responses"]["200"]["content"]
+    assert (
+        set(ok) == {"text/plain"}
+        and '{"status":"success"' in ok["text/plain"]["schema"]["description"]
+    )
+    assert {"400", "403", "413", "415", "429"} <= set(post["responses"])
+    assert post["security"] == [{"bearerAuth": []}, {}]
+
+
+def test_bubbles_built_in_fields_and_lists_of_texts(api, db):
+    doc = api.get("/api/schema/?format=json").json()
+    review = doc["components"]["schemas"]["ExamplesReview"]["properties"]
+    assert review["Created Date"] == {"type": "string", "format": "date-time"}
+    assert review["Modified Date"] == {"type": "string", "format": "date-time"}
+    assert review["Created By"]["type"] == "integer" and review["Created By"]["nullable"]
+    assert review["unique_id"]["type"] == "string"
+    assert review["tags"]["type"] == "array" and review["tags"]["items"] == {"type": "string"}
+    assert not {"created_date", "modified_date", "created_by"} & set(review)
+    # none of them is written through the API
+    write = doc["components"]["schemas"]["ExamplesReviewRequest"]["properties"]
+    assert set(write) == {"product", "rating", "text", "tags"}
+    search = doc["paths"]["/api/1.1/obj/examples.review"]["get"]
+    sort = next(p for p in search["parameters"] if p["name"] == "sort_field")
+    assert {"Created Date", "created_date", "Created By", "_id"} <= set(sort["schema"]["enum"])
+    assert "default: Created Date" in sort["description"]
