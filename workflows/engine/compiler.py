@@ -546,7 +546,7 @@ def _config(action: ActionType, raw: Mapping[str, Any], spec: ScopeSpec, where, 
         value = raw.get(f.key)
         if value is None or value == "" or value == {}:
             if f.required:
-                problem((*where, f.key), f"required by {action.name}")
+                problem((*where, f.key), f"required: “{action.label}” needs a value here")
                 ok = False
             elif f.default is not None:
                 config[f.key] = Const(f.default)

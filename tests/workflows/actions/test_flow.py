@@ -80,5 +80,5 @@ def test_unknown_action_type_and_keys_are_refused(make_workflow):
         make_workflow(actions=[{"type": "explode"}])
     with pytest.raises(DefinitionError, match="log has no key 'colour'"):
         make_workflow(actions=[{"type": "log", "message": "x", "colour": "red"}])
-    with pytest.raises(DefinitionError, match="required by log"):
+    with pytest.raises(DefinitionError, match="required: “Write to the log” needs a value here"):
         make_workflow(actions=[{"type": "log"}])
