@@ -352,3 +352,19 @@ def test_things_are_found_by_name_or_id(root_client, customer):
     assert [r["label"] for r in by_name["results"]] == ["Bob Other"]
     unknown = root_client.get(THINGS, {"data_type": "nope.Nope", "q": "x"})
     assert unknown.status_code == 400
+
+
+def test_the_page_preloads_every_module_of_the_editor(root_client):
+    """editor.js imports modules in chains; the page fetches them all at once
+    (``EDITOR_MODULES``): a new module left out would be fetched a round trip later."""
+    from pathlib import Path
+
+    from workflows.admin.editor import EDITOR_MODULES
+
+    folder = Path(__file__).resolve().parents[3] / "workflows" / "static" / "workflows" / "editor"
+    modules = {f"workflows/editor/{p.name}" for p in folder.glob("*.js")} - {
+        "workflows/editor/editor.js"
+    }
+    assert set(EDITOR_MODULES) == modules
+    html = root_client.get(ADD_URL).content.decode()
+    assert html.count('rel="modulepreload"') == len(modules)
