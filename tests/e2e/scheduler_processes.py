@@ -169,7 +169,9 @@ def cluster_processes(scheduler: Scheduler) -> list[int]:
 
 
 def wait_until(condition: Callable[[], bool], timeout: float, every: float = 0.2) -> bool:
-    """Poll ``condition`` until it holds (True) or ``timeout`` seconds pass (False)."""
+    """Poll ``condition`` until it holds (True) or ``timeout`` seconds pass (False): the
+    one wait of these tests, for a state another process reaches; ``every`` only paces the
+    polling (nothing is assumed to have happened after it)."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() >= deadline:
@@ -280,12 +282,13 @@ def wait_until_done(
 ) -> dict:
     """Until all ``count`` scheduled runs have succeeded; fails if a scheduler dies or the
     deadline passes."""
-    deadline = time.monotonic() + timeout
-    while True:
-        report = read_report(env)
-        if report["statuses"] == ["succeeded"] and report["done"] >= count:
-            return report
+    seen: dict = {}
+
+    def done() -> bool:
+        seen.update(read_report(env))
         for scheduler in schedulers:
             assert scheduler.running(), scheduler.stop()
-        assert time.monotonic() < deadline, report
-        time.sleep(0.2)
+        return seen["statuses"] == ["succeeded"] and seen["done"] >= count
+
+    assert wait_until(done, timeout), seen
+    return seen
