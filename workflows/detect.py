@@ -22,6 +22,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from . import conf
 from .definitions import workflow_definition
 from .editor.saving import workflow_save_edited
+from .engine.compiler import KEY_RE
 from .models import DataCapture, Workflow
 from .request_headers import shown_headers
 
@@ -106,7 +107,7 @@ def proposals(workflow: Workflow, captured: DataCapture) -> list[Proposal]:
         found[key] = Proposal(key, "file", False, "(a file)", "files", key in existing)
     for source in ("body", "query"):
         for key, value in (data.get(source) or {}).items():
-            if key in found or not _is_key(key):
+            if key in found or not KEY_RE.match(key):
                 continue
             kind, is_list = detect_type(value, from_query=source == "query")
             found[key] = Proposal(key, kind, is_list, _example(value), source, key in existing)
@@ -157,10 +158,6 @@ def accept(workflow: Workflow, chosen: list[dict[str, Any]], user: Any) -> Workf
     saved, _ = workflow_save_edited(workflow=workflow, definition=definition, user=user)
     stop(saved)
     return saved
-
-
-def _is_key(key: str) -> bool:
-    return bool(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,99}", key))
 
 
 def _is_iso_date(text: str) -> bool:

@@ -28,6 +28,7 @@ from rest_framework.views import APIView
 from .. import detect, engine, selectors, webhooks
 from ..choices import ConditionNotMet, RunSource, RunStatus, WorkflowKind
 from ..engine.cache import get_compiled
+from ..engine.compiler import NAME_RE
 from ..engine.context import Caller
 from ..engine.serialize import to_log
 from ..exceptions import InvalidParameter, Unauthenticated, WorkflowNotFound
@@ -164,7 +165,7 @@ def _detect_doc(method: str) -> Any:
         parameters=[
             OpenApiParameter(
                 "name",
-                {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$"},
+                {"type": "string", "pattern": NAME_RE.pattern},
                 OpenApiParameter.PATH,
                 description="The API workflow's name.",
             )
