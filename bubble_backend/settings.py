@@ -353,6 +353,9 @@ BUBBLE = {
     # Failed log-ins allowed per email and per client address ("0" turns one off).
     "LOGIN_THROTTLE_EMAIL": env.str("BUBBLE_THROTTLE_LOGIN_EMAIL", default="10/hour"),
     "LOGIN_THROTTLE_ADDRESS": env.str("BUBBLE_THROTTLE_LOGIN_ADDRESS", default="100/hour"),
+    # Password reset emails sent per email and per client address ("0" turns one off).
+    "RESET_EMAIL_THROTTLE_EMAIL": env.str("BUBBLE_THROTTLE_RESET_EMAIL", default="5/hour"),
+    "RESET_EMAIL_THROTTLE_ADDRESS": env.str("BUBBLE_THROTTLE_RESET_ADDRESS", default="50/hour"),
     # The public address in emailed links (password reset); empty: the request's own.
     "SITE_URL": env.str("BUBBLE_SITE_URL", default=""),
 }

@@ -9,8 +9,9 @@ that writes a user (``create_thing``, the Data API).
   unusable password: it cannot log in until one is set.
 * **Log-ins** fail with one message whether the email or the password was wrong, after the
   same work (the hasher runs for unknown emails too), and failed ones are counted per email
-  and per client address (``FailedLogins``, in Django's cache): past the budget, every
-  attempt is refused until the window has room again.
+  and per client address (``failed_logins``, in Django's cache): past the budget, every
+  attempt is refused until the window has room again. Password reset emails have their
+  own budget (``reset_emails``), counted on every one asked for.
 
 See docs/security.md#user-accounts.
 """
@@ -170,10 +171,19 @@ def parse_rate(rate: Any) -> tuple[int, int] | None:
     return (int(number), seconds) if int(number) > 0 else None
 
 
+#: the throttle settings of account actions, each counted per email and per client address
+THROTTLE_SETTINGS = (
+    "LOGIN_THROTTLE_EMAIL",
+    "LOGIN_THROTTLE_ADDRESS",
+    "RESET_EMAIL_THROTTLE_EMAIL",
+    "RESET_EMAIL_THROTTLE_ADDRESS",
+)
+
+
 def rate_problems() -> list[str]:
-    """What is wrong with the configured log-in throttle rates (for the system check)."""
+    """What is wrong with the configured account throttle rates (for the system check)."""
     problems = []
-    for name in ("LOGIN_THROTTLE_EMAIL", "LOGIN_THROTTLE_ADDRESS"):
+    for name in THROTTLE_SETTINGS:
         try:
             parse_rate(conf.get(name))
         except ValueError:
@@ -181,21 +191,20 @@ def rate_problems() -> list[str]:
     return problems
 
 
-class FailedLogins:
-    """The failed log-ins of one email and one client address, each a sliding window in
-    Django's cache (``LOGIN_THROTTLE_EMAIL``, ``LOGIN_THROTTLE_ADDRESS``). Counted by email
-    whether or not it belongs to a user, so the count says nothing about accounts."""
+class Attempts:
+    """Attempts of one kind for one email and one client address, each budget a sliding
+    window in Django's cache (its rate from the settings ``<KIND>_THROTTLE_EMAIL`` and
+    ``<KIND>_THROTTLE_ADDRESS``). Counted by email whether or not it belongs to a user, so
+    the count says nothing about accounts."""
 
-    def __init__(self, email: str, address: str = "") -> None:
+    def __init__(self, kind: str, email: str, address: str, refusal: str) -> None:
+        self.refusal = refusal
         self.windows: list[tuple[str, tuple[int, int]]] = []
-        for name, who, value in (
-            ("LOGIN_THROTTLE_EMAIL", "email", email.strip().lower()),
-            ("LOGIN_THROTTLE_ADDRESS", "address", address),
-        ):
-            rate = parse_rate(conf.get(name))
+        for who, value in (("email", email.strip().lower()), ("address", address)):
+            rate = parse_rate(conf.get(f"{kind}_THROTTLE_{who.upper()}"))
             if rate is not None and value:
                 digest = hashlib.sha256(value.encode()).hexdigest()[:32]
-                self.windows.append((f"bubble-login:{who}:{digest}", rate))
+                self.windows.append((f"bubble-{kind.lower()}:{who}:{digest}", rate))
 
     def check(self) -> None:
         """Refuse (``TooManyAttempts``) while either budget is spent."""
@@ -207,11 +216,7 @@ class FailedLogins:
                 wait = max(wait, history[number - 1] + seconds - now)
         if wait > 0:
             seconds = math.ceil(wait)
-            raise TooManyAttempts(
-                "too many failed log-ins for this email or from this address: try again in "
-                f"{seconds} s",
-                retry_after=seconds,
-            )
+            raise TooManyAttempts(f"{self.refusal}: try again in {seconds} s", retry_after=seconds)
 
     def record(self) -> None:
         now = time.time()
@@ -220,12 +225,25 @@ class FailedLogins:
             cache.set(key, [now, *history][: number + 1], seconds)
 
 
+def failed_logins(email: str, address: str = "") -> Attempts:
+    """Failed log-ins (``log_in``, ``update_credentials``' old password)."""
+    refusal = "too many failed log-ins for this email or from this address"
+    return Attempts("LOGIN", email, address, refusal)
+
+
+def reset_emails(email: str, address: str = "") -> Attempts:
+    """Password reset emails asked for (``send_password_reset_email``): each one counts,
+    so an open "forgot password" workflow cannot flood a mailbox."""
+    refusal = "too many password reset emails for this email or from this address"
+    return Attempts("RESET_EMAIL", email, address, refusal)
+
+
 def log_in(email: Any, password: Any, *, address: str = "") -> Any:
     """The user these credentials log in, or ``LoginFailed`` (one message for a wrong email
     and a wrong password), after the throttle's check; a failure is counted."""
     address_text = str(address or "")
     email_text = email.strip().lower() if isinstance(email, str) else ""
-    attempts = FailedLogins(email_text, address_text)
+    attempts = failed_logins(email_text, address_text)
     attempts.check()
     user = None
     if email_text and isinstance(password, str) and password:

@@ -73,7 +73,8 @@ def check_throttle_rates(app_configs, **kwargs):
 
 @register()
 def check_login_throttle_rates(app_configs, **kwargs):
-    """A malformed BUBBLE_THROTTLE_LOGIN_* rate would otherwise fail every log-in."""
+    """A malformed BUBBLE_THROTTLE_LOGIN_* or _RESET_* rate would otherwise fail every
+    log-in or password reset email."""
     from .accounts import rate_problems
 
     hint = "Use N/s, N/min, N/hour or N/day; 0 or empty turns it off."

@@ -75,6 +75,11 @@ DEFAULTS: dict[str, Any] = {
     # refused until the window has room again. "0" or empty turns one off.
     "LOGIN_THROTTLE_EMAIL": "10/hour",
     "LOGIN_THROTTLE_ADDRESS": "100/hour",
+    # Password reset emails (send_password_reset_email) allowed per email and per client
+    # address, every one counted, so an open "forgot password" workflow cannot flood a
+    # mailbox; the same forms as above.
+    "RESET_EMAIL_THROTTLE_EMAIL": "5/hour",
+    "RESET_EMAIL_THROTTLE_ADDRESS": "50/hour",
     # The server's public address (https://api.example.com) in links sent by email (password
     # reset, create_account_for_someone_else); empty: the address the request came to.
     "SITE_URL": "",

@@ -354,7 +354,7 @@ class UpdateCredentials(ActionType):
 
     def execute(self, inputs: dict[str, Any], run: Any) -> models.Model:
         user = _current_user(run)
-        attempts = accounts.FailedLogins(
+        attempts = accounts.failed_logins(
             getattr(user, accounts.email_field(), "") or "", _address(run)
         )
         attempts.check()
@@ -448,6 +448,9 @@ class SendPasswordResetEmail(ActionType):
         from ..password_reset import ResetForm
 
         email = accounts.normalize_email(inputs.get("email"))
+        requests = accounts.reset_emails(email, _address(run))
+        requests.check()
+        requests.record()
         protocol, domain = _site_root(run)
         form = ResetForm(data={"email": email})
         if not form.is_valid():

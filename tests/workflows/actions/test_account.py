@@ -520,6 +520,48 @@ def test_a_run_that_fails_sends_no_reset_email(
     assert mail.outbox == []
 
 
+def _reset_throttle(settings, email: str = "0", address: str = "0") -> None:
+    settings.BUBBLE = {
+        **settings.BUBBLE,
+        "RESET_EMAIL_THROTTLE_EMAIL": email,
+        "RESET_EMAIL_THROTTLE_ADDRESS": address,
+    }
+
+
+def test_reset_emails_are_throttled_per_email_known_or_not(
+    reset, member, settings, time_machine, frozen_now, django_capture_on_commit_callbacks
+):
+    _reset_throttle(settings, email="2/hour")
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(2):
+            assert engine.run(reset, {"email": member.email}, caller=_here()).ok
+        refused = engine.run(reset, {"email": "MEMBER@example.com"}, caller=_here())
+        # an unknown address spends its own budget the same way: no account is revealed
+        for _ in range(2):
+            assert engine.run(reset, {"email": "nobody@example.com"}, caller=_here()).ok
+        unknown = engine.run(reset, {"email": "nobody@example.com"}, caller=_here())
+    assert (refused.error.code, refused.error.http_status) == ("TOO_MANY_REQUESTS", 429)
+    assert refused.error.retry_after == 3600
+    assert "too many password reset emails" in refused.error.message
+    assert unknown.error.code == "TOO_MANY_REQUESTS"
+    assert len(mail.outbox) == 2  # the refused one sent nothing
+    time_machine.move_to(frozen_now + timedelta(hours=1, seconds=1), tick=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert engine.run(reset, {"email": member.email}, caller=_here()).ok
+    assert len(mail.outbox) == 3
+
+
+def test_reset_emails_are_throttled_per_address(reset, member, settings):
+    _reset_throttle(settings, address="2/min")
+    here, there = _here(), Caller(address="10.0.0.2", site_root="http://testserver/")
+    for email in ("a@example.com", "b@example.com"):
+        assert engine.run(reset, {"email": email}, caller=here).ok
+    assert engine.run(reset, {"email": member.email}, caller=here).error.code == (
+        "TOO_MANY_REQUESTS"
+    )
+    assert engine.run(reset, {"email": member.email}, caller=there).ok
+
+
 def _here() -> Caller:
     return Caller(address="127.0.0.1", site_root="http://testserver/")
 
@@ -550,3 +592,21 @@ def test_a_parameter_feeding_a_password_is_masked_whatever_its_name(make_workflo
     assert result.run.params == {"mail": "pw@example.com", "pw": "********"}
     logged = str([(s.inputs, s.output) for s in StepRun.objects.all()])
     assert STRONG not in logged
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "LOGIN_THROTTLE_EMAIL",
+        "LOGIN_THROTTLE_ADDRESS",
+        "RESET_EMAIL_THROTTLE_EMAIL",
+        "RESET_EMAIL_THROTTLE_ADDRESS",
+    ],
+)
+def test_a_malformed_account_rate_is_a_system_check_error(settings, name):
+    from workflows.checks import check_login_throttle_rates
+
+    assert check_login_throttle_rates(None) == []
+    settings.BUBBLE = {**settings.BUBBLE, name: "often"}
+    [error] = check_login_throttle_rates(None)
+    assert error.id == "workflows.E011" and name in error.msg and "'often'" in error.msg
