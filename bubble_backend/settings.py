@@ -350,6 +350,7 @@ BUBBLE = {
         "BUBBLE_USER_TOKEN_TTL_STAY_LOGGED_IN", default=365 * 24 * 3600
     ),
     "USER_TOKEN_IDLE": env.int("BUBBLE_USER_TOKEN_IDLE", default=30 * 24 * 3600),
+    "USER_TOKEN_KEEP": env.int("BUBBLE_USER_TOKEN_KEEP", default=7 * 24 * 3600),
     # Failed log-ins allowed per email and per client address ("0" turns one off).
     "LOGIN_THROTTLE_EMAIL": env.str("BUBBLE_THROTTLE_LOGIN_EMAIL", default="10/hour"),
     "LOGIN_THROTTLE_ADDRESS": env.str("BUBBLE_THROTTLE_LOGIN_ADDRESS", default="100/hour"),

@@ -30,6 +30,9 @@ DEFAULTS: dict[str, Any] = {
     "LOST_RETRIES": 3,
     # How often the reaper looks for lost runs, in seconds.
     "REAP_INTERVAL": 5.0,
+    # How often the dispatcher does its housekeeping (scheduler/housekeeping.py: deleting
+    # user tokens that stopped working), in seconds.
+    "HOUSEKEEPING_INTERVAL": 3600.0,
     # Rows written per INSERT / UPDATE by schedule_workflow_on_list and bulk cancelling.
     "BULK_BATCH_SIZE": 5000,
     # The largest list schedule_workflow_on_list accepts.

@@ -30,7 +30,7 @@ from workflows.choices import RunStatus
 from workflows.engine.transactions import kept_when_lost
 from workflows.models import Run
 
-from . import conf, processes, queues, recurring
+from . import conf, housekeeping, processes, queues, recurring
 from .models import Pause, ScheduledRun, SchedulerProcess, Status
 
 logger = logging.getLogger("scheduler.dispatch")
@@ -235,9 +235,10 @@ def run_forever(
     """
     poll = conf.get("POLL_INTERVAL")
     reap_every = conf.get("REAP_INTERVAL")
+    housekeeping_every = conf.get("HOUSEKEEPING_INTERVAL")
     batch = conf.get("BATCH_SIZE")
     me = process.pk if process is not None else None
-    next_reap = 0.0
+    next_reap = next_housekeeping = 0.0
     logger.info("scheduler dispatcher started (poll every %s s)", poll)
     while not stop.is_set() and alive():
         try:
@@ -247,6 +248,9 @@ def run_forever(
                 reap_lost(me=me)
                 services.runs_abandoned_close()  # API runs whose server died mid-run
                 next_reap = time.monotonic() + reap_every
+            if time.monotonic() >= next_housekeeping:
+                next_housekeeping = time.monotonic() + housekeeping_every
+                housekeeping.run_chores()
             result = dispatch_due(limit=batch, holder=me)
             if len(result.queued) + result.missed >= batch:
                 continue  # more are due: no pause

@@ -70,6 +70,9 @@ DEFAULTS: dict[str, Any] = {
     "USER_TOKEN_TTL": 24 * 3600,
     "USER_TOKEN_TTL_STAY_LOGGED_IN": 365 * 24 * 3600,
     "USER_TOKEN_IDLE": 30 * 24 * 3600,
+    # Seconds a token that stopped working (expired, idle or revoked) is kept, for the
+    # admin's history, before the scheduler's hourly housekeeping deletes it.
+    "USER_TOKEN_KEEP": 7 * 24 * 3600,
     # Failed log-ins (log_user_in, update_credentials' old password) allowed per email and
     # per client address, "N/s", "N/min", "N/hour" or "N/day"; beyond, every attempt is
     # refused until the window has room again. "0" or empty turns one off.

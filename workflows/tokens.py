@@ -6,13 +6,16 @@ not import the engine, so the actions can import them). See docs/api.md#user-tok
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from . import conf
 from .models import UserToken
+from .models.tokens import idle_limit
 
 
 def user_token_ttl(*, stay_logged_in: bool) -> int:
@@ -51,3 +54,19 @@ def user_tokens_revoke_all(*, user: Any, keep: UserToken | None = None) -> int:
     if keep is not None:
         tokens = tokens.exclude(pk=keep.pk)
     return tokens.update(revoked=True)
+
+
+def user_tokens_purge(*, now: datetime | None = None) -> int:
+    """Delete the tokens that stopped working more than ``USER_TOKEN_KEEP`` seconds ago
+    (expired, unused past ``USER_TOKEN_IDLE``, or revoked and unused since), so the table
+    holds live log-ins and recent history, not every log-in ever made; how many went.
+    Deleting a token that no longer works changes nothing for anyone."""
+    now = now or timezone.now()
+    before = now - timedelta(seconds=max(int(conf.get("USER_TOKEN_KEEP") or 0), 0))
+    last_seen = Coalesce("last_used_at", "created")
+    gone = Q(expiry_date__lt=before) | Q(revoked=True, seen__lt=before)
+    limit = idle_limit()
+    if limit is not None:
+        gone |= Q(seen__lt=before - limit)
+    count, _ = UserToken.objects.alias(seen=last_seen).filter(gone).delete()
+    return count

@@ -1,0 +1,32 @@
+"""Chores the dispatcher does now and then (every ``HOUSEKEEPING_INTERVAL`` seconds) so
+tables that only grow stay bounded without an operator's cron job. Each chore is
+idempotent: several schedulers doing it at once only delete the same rows."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from workflows.tokens import user_tokens_purge
+
+logger = logging.getLogger("scheduler.housekeeping")
+
+#: name -> a function doing one chore, returning how many rows it removed
+CHORES: dict[str, Callable[[], int]] = {
+    "user tokens that stopped working": user_tokens_purge,
+}
+
+
+def run_chores() -> dict[str, int]:
+    """Do every chore once; what each removed. One failing chore does not stop the others
+    (it is logged and tried again next time)."""
+    done: dict[str, int] = {}
+    for name, chore in CHORES.items():
+        try:
+            done[name] = chore()
+        except Exception:  # noqa: BLE001 - a chore must never stop the dispatcher
+            logger.exception("housekeeping: %s failed; trying again next time", name)
+            continue
+        if done[name]:
+            logger.info("housekeeping: deleted %s %s", done[name], name)
+    return done
