@@ -3,7 +3,8 @@ that writes a user (``create_thing``, the Data API).
 
 * **Emails** are unique case-insensitively; the account actions store them in lower case,
   as Bubble does. Every save of a user checks it (``check_email_unique``, called by
-  ``actions.data.save_thing``), whatever path wrote it.
+  ``actions.data.save_thing``), whatever path wrote it, and a unique index on the
+  lower-cased email (``EMAIL_UNIQUE_CONSTRAINT``) stops two saves at the same moment.
 * **Passwords** go through Django's hashers (``set_password``) and
   ``AUTH_PASSWORD_VALIDATORS``; a refused one names the rule. A new user given none gets an
   unusable password: it cannot log in until one is set.
@@ -78,6 +79,10 @@ def email_taken(email: str, *, exclude: Any = None) -> bool:
     return users.exists()
 
 
+def email_taken_message(email: str) -> str:
+    return f"there is already a user with the email {email!r}"
+
+
 def check_email_unique(user: models.Model, changed: Iterable[str] | None = None) -> None:
     """Refuse (``ValidationError`` on the email field) a user whose email another user has,
     in any case. ``changed``: the fields being written to an existing user (None: all)."""
@@ -86,7 +91,18 @@ def check_email_unique(user: models.Model, changed: Iterable[str] | None = None)
         return
     email = getattr(user, name, "") or ""
     if email and email_taken(email, exclude=user):
-        raise ValidationError({name: [f"there is already a user with the email {email!r}"]})
+        raise ValidationError({name: [email_taken_message(email)]})
+
+
+#: the database's guard behind ``check_email_unique`` (made by migration
+#: 0011_user_email_unique), for two sign-ups with one email at the same moment: a unique
+#: index on the lower-cased email, blank emails left out
+EMAIL_UNIQUE_CONSTRAINT = "bubble_user_email_unique_ci"
+
+
+def is_email_clash(exc: Exception) -> bool:
+    """Whether a database refusal is the email index's (a sign-up that lost a race)."""
+    return EMAIL_UNIQUE_CONSTRAINT in str(exc)
 
 
 def default_username(email: str) -> str:

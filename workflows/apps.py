@@ -25,5 +25,7 @@ class WorkflowsConfig(AppConfig):
 
         if apps.is_installed("django.contrib.admin"):
             from .admin.object_permissions import add_object_permissions
+            from .admin.users import check_user_emails_in_admin
 
             add_object_permissions()
+            check_user_emails_in_admin()

@@ -174,6 +174,12 @@ def save_thing(
         if update_fields is None or update_fields:
             thing.save(update_fields=update_fields)
     except IntegrityError as exc:
+        if accounts.is_email_clash(exc):  # another save took this email meanwhile
+            name = accounts.email_field()
+            taken = accounts.email_taken_message(getattr(thing, name, ""))
+            raise InvalidThing(
+                f"invalid {thing._meta.label}: {name}: {taken}", field=name
+            ) from None
         raise InvalidThing(f"invalid {thing._meta.label}: {exc}", field=None) from None
     except DatabaseError:
         if update_fields is None:

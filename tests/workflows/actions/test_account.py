@@ -9,8 +9,9 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.db import IntegrityError, transaction
 
-from workflows import engine
+from workflows import accounts, engine
 from workflows.engine import outbox as outboxes
 from workflows.engine.context import Caller
 from workflows.exceptions import DefinitionError
@@ -115,6 +116,25 @@ def test_a_duplicate_email_in_any_case_is_refused(signup, member):
     assert result.error.http_status == 400
     assert "there is already a user with the email 'member@example.com'" in result.error.message
     assert User.objects.count() == 1 and not UserToken.objects.exists()
+
+
+def test_the_database_refuses_a_duplicate_email_that_slipped_past_the_check(
+    signup, member, monkeypatch
+):
+    # two sign-ups with one email at the same moment: both pass the check, the index holds
+    monkeypatch.setattr(accounts, "email_taken", lambda *a, **k: False)
+    result = engine.run(signup, {"email": "Member@Example.com", "password": STRONG})
+    assert result.error.code == "INVALID_PARAMETER" and result.error.parameter == "email"
+    assert "there is already a user with the email 'member@example.com'" in result.error.message
+    assert User.objects.count() == 1 and not UserToken.objects.exists()
+    assert engine.run(signup, {"email": "new@example.com", "password": STRONG}).ok  # usable
+
+
+def test_the_email_index_ignores_blank_emails_and_case(member):
+    User.objects.create_user("no-email-1")
+    User.objects.create_user("no-email-2")  # blanks never clash
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create_user("shouting", "MEMBER@EXAMPLE.COM")
 
 
 @pytest.mark.parametrize(

@@ -36,6 +36,11 @@ def _add_form(data: dict[str, Any], form: forms.BaseForm) -> None:
             continue
         if getattr(field.widget, "allow_multiple_selected", False) and not value:
             continue  # nothing checked: a browser sends nothing
+        if isinstance(field.widget, forms.MultiWidget):  # a date and a time: name_0, name_1
+            parts = value if isinstance(value, list) else field.widget.decompress(value)
+            for index, part in enumerate(parts):
+                data[f"{bound.html_name}_{index}"] = "" if part is None else str(part)
+            continue
         if isinstance(value, list | tuple):
             data[bound.html_name] = [str(v) for v in value]
         else:
