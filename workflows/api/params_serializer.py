@@ -1,7 +1,8 @@
 """One serializer per workflow, built from its parameters (``ParamSpec``).
 
 It is how the API describes a workflow's parameters (its fields become the OpenAPI request
-body) and how it validates them: validation is ``coerce_params`` (through the masking
+body; ``in_body`` leaves out the ``querystring`` ones, described as query parameters) and
+how it validates them: validation is ``coerce_params`` (through the masking
 wrapper the runner uses), the one coercion of every entry point — REST, the admin's Run
 now form, custom events and the scheduler — so what the schema says, what the API accepts
 and what a run receives cannot drift apart. Its errors are the engine's own

@@ -442,7 +442,8 @@ def _parameters(raw: Any, kind: str, *, signed: bool, problem) -> tuple[ParamSpe
         if flags["querystring"] and kind != WorkflowKind.API:
             problem(
                 (*where, "querystring"),
-                f"only an API workflow is called with a query string, not a {kind}",
+                "only an API workflow is called with a query string, "
+                f"not a {WorkflowKind(kind).label.lower()}",
             )
             flags["querystring"] = False
         elif flags["querystring"] and signed:

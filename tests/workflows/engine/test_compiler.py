@@ -40,15 +40,17 @@ def test_an_api_workflows_parameter_may_be_read_from_the_query_string(db):
     ]
 
 
-@pytest.mark.parametrize("kind", ["custom_event", "trigger"])
-def test_querystring_is_refused_where_no_request_calls(db, kind):
+@pytest.mark.parametrize(
+    "kind, words", [("custom_event", "a custom event"), ("trigger", "a database trigger")]
+)
+def test_querystring_is_refused_where_no_request_calls(db, kind, words):
     definition = {"name": "w", "kind": kind, "parameters": [{"key": "a"}, QS]}
     if kind == "trigger":
         definition.update(data_type="examples.Order", on=["update"])
     issues = issues_of(definition)
     assert issues == {
         "parameters[1].querystring": (
-            f"only an API workflow is called with a query string, not a {kind}"
+            f"only an API workflow is called with a query string, not {words}"
         )
     }
 

@@ -1,6 +1,7 @@
 """Each exposed workflow as its own operations, built from its definition.
 
-``POST /api/1.1/wf/<name>`` (and ``GET``, parameters in the query string), and what other
+``POST /api/1.1/wf/<name>`` (its ``querystring`` parameters in the query string, the others
+in the body) and ``GET`` (every parameter in the query string), and what other
 apps add per workflow (``registry``: the scheduler's ``/schedule``): operation id from the
 name, the builder's description, the request body from the workflow's parameter serializer
 (``params_serializer``, the one that validates the requests), the response from its
