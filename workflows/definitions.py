@@ -81,6 +81,8 @@ def parameter_definition(p: Parameter) -> dict[str, Any]:
         d["description"] = p.description
     if p.secret:
         d["secret"] = True
+    if p.querystring:
+        d["querystring"] = True
     return d
 
 
@@ -105,6 +107,7 @@ PARAMETER_DEFAULTS: dict[str, Any] = {
     "description": "",
     "default": None,
     "secret": False,
+    "querystring": False,
 }
 ACTION_DEFAULTS: dict[str, Any] = {"id": "", "label": "", "only_when": ""}
 
@@ -182,6 +185,7 @@ def save_definition(definition: Mapping[str, Any]) -> tuple[Workflow, bool]:
             default=p["default"],
             description=p["description"] or "",
             secret=p["secret"],
+            querystring=p["querystring"],
         )
         for i, p in enumerate(d["parameters"], start=1)
     )

@@ -39,6 +39,9 @@ class Proposal:
     example: str
     source: str  # "body", "query" or "files"
     exists: bool  # the workflow has a parameter of that key already
+    #: proposed as read from the URL only (Bubble's "Querystring"): it came in the query
+    #: string alone, to a workflow that reads its URL
+    querystring: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -99,9 +102,11 @@ def capture(
 
 
 def proposals(workflow: Workflow, captured: DataCapture) -> list[Proposal]:
-    """The parameters the captured request carried, body first, with detected types."""
+    """The parameters the captured request carried, body first, with detected types; those
+    sent only in the query string are proposed as read from it (``querystring``)."""
     data = captured.data or {}
     existing = {p.key for p in workflow.parameters.all()}
+    url_read = not workflow.webhook  # a signed webhook reads nothing but its body
     found: dict[str, Proposal] = {}
     for key in data.get("files", []):
         found[key] = Proposal(key, "file", False, "(a file)", "files", key in existing)
@@ -109,8 +114,17 @@ def proposals(workflow: Workflow, captured: DataCapture) -> list[Proposal]:
         for key, value in (data.get(source) or {}).items():
             if key in found or not KEY_RE.match(key):
                 continue
-            kind, is_list = detect_type(value, from_query=source == "query")
-            found[key] = Proposal(key, kind, is_list, _example(value), source, key in existing)
+            in_query = source == "query"  # a key also in the body came from there: it wins
+            kind, is_list = detect_type(value, from_query=in_query)
+            found[key] = Proposal(
+                key,
+                kind,
+                is_list,
+                _example(value),
+                source,
+                key in existing,
+                querystring=in_query and url_read,
+            )
     return list(found.values())
 
 
@@ -149,9 +163,11 @@ def accept(workflow: Workflow, chosen: list[dict[str, Any]], user: Any) -> Workf
         if row.get("data_type"):
             parameter["data_type"] = row["data_type"]
         if row.get("is_list"):
-            parameter["is_list"] = True
+            parameter["list"] = True
         if row.get("optional"):
             parameter["optional"] = True
+        if row.get("querystring"):
+            parameter["querystring"] = True
         parameters.append(parameter)
         taken.add(row["key"])
     definition["parameters"] = parameters

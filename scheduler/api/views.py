@@ -16,12 +16,18 @@ from rest_framework.views import APIView
 
 from workflows import selectors
 from workflows.api.access import require_access, require_workflow_scope, scoped_workflows
-from workflows.api.params import request_params
+from workflows.api.params import request_params, said_where
 from workflows.api.params_serializer import validated_params
 from workflows.api.views import LimitedBodyView
 from workflows.engine.cache import get_compiled
 from workflows.engine.params import parse_date
-from workflows.exceptions import Forbidden, InvalidParameter, Unauthenticated, WorkflowError
+from workflows.exceptions import (
+    Forbidden,
+    InvalidParameter,
+    MissingParameter,
+    Unauthenticated,
+    WorkflowError,
+)
 
 from .. import services
 from ..execution import describe
@@ -56,14 +62,21 @@ class ScheduleView(LimitedBodyView):
         compiled = get_compiled(workflow)
         data = request.data
         at = _moment(data.get("at") if hasattr(data, "get") else None, "at")
+        from_url = False  # the run's own way of reading (querystring parameters)
         if isinstance(data, dict) and isinstance(data.get("params"), dict):
             raw = data["params"]
         elif isinstance(data, dict) and data.get("params") is not None:
             raise InvalidParameter("params: must be an object of parameter names to values")
         else:
             raw = request_params(data, request.query_params, request.FILES, compiled.parameters)
+            from_url = True
         # the workflow's own serializer (the one the schema shows), as the run will see them
-        values = validated_params(compiled, raw, request.user)
+        try:
+            values = validated_params(compiled, raw, request.user)
+        except MissingParameter as exc:
+            if not from_url:
+                raise
+            raise said_where(exc, compiled.parameters) from None
         row = services.schedule(
             workflow, to_stored(values), at, actor=request.user, origin="api", validated=True
         )

@@ -108,6 +108,7 @@ def _chosen_rows(post: Any) -> tuple[list[dict[str, Any]], list[str]]:
             "data_type": (post.get(f"data_type-{index}") or "").strip(),
             "is_list": bool(post.get(f"is_list-{index}")),
             "optional": bool(post.get(f"optional-{index}")),
+            "querystring": bool(post.get(f"querystring-{index}")),
         }
         if kind not in known_types:
             problems.append(f"{key or 'a parameter'}: unknown type {kind!r}")

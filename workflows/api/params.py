@@ -9,27 +9,44 @@ from django.http import QueryDict
 
 from .. import jsontext
 from ..engine.params import ParamSpec
-from ..exceptions import InvalidParameter
+from ..exceptions import InvalidParameter, MissingParameter
 
 
 def request_params(
     data: Any, query: QueryDict, files: Any, specs: Sequence[ParamSpec]
 ) -> dict[str, Any]:
-    """Raw values per declared key; the body wins over the query string."""
+    """Raw values per declared key. A ``querystring`` parameter (Bubble's "Querystring"
+    option) is read from the query string only, whatever the body holds under its key; any
+    other from the query string and the body, the body winning."""
+    in_body = [spec for spec in specs if not spec.querystring]
+    url_only = {spec.key for spec in specs if spec.querystring}
     raw: dict[str, Any] = {}
     _merge(raw, query, specs)
     if isinstance(data, QueryDict):
-        _merge(raw, data, specs)
+        _merge(raw, data, in_body)
     elif isinstance(data, dict):
-        raw.update(data)
+        raw.update((key, value) for key, value in data.items() if key not in url_only)
     elif data not in (None, "", b""):
         raise InvalidParameter("the JSON body must be an object of parameter names to values")
     if files:
-        for spec in specs:
+        for spec in in_body:
             if spec.key in files:
                 uploads = files.getlist(spec.key)
                 raw[spec.key] = uploads if spec.is_list else uploads[-1]
     return raw
+
+
+def said_where(error: MissingParameter, specs: Sequence[ParamSpec]) -> MissingParameter:
+    """``error`` (a required parameter not sent), saying where a ``querystring`` one is
+    read: a caller who put it in the body learns why it was not found."""
+    spec = next((s for s in specs if s.key == error.parameter and s.querystring), None)
+    if spec is None:
+        return error
+    return MissingParameter(
+        f"{error.message}: it is read from the URL's query string (?{spec.key}=...), "
+        "not the request body",
+        parameter=spec.key,
+    )
 
 
 def _merge(raw: dict[str, Any], source: QueryDict, specs: Sequence[ParamSpec]) -> None:

@@ -1,7 +1,8 @@
 """One serializer per workflow, built from its parameters (``ParamSpec``).
 
 It is how the API describes a workflow's parameters (its fields become the OpenAPI request
-body) and how it validates them: validation is ``coerce_params`` (through the masking
+body; ``in_body`` leaves out the ``querystring`` ones, described as query parameters) and
+how it validates them: validation is ``coerce_params`` (through the masking
 wrapper the runner uses), the one coercion of every entry point — REST, the admin's Run
 now form, custom events and the scheduler — so what the schema says, what the API accepts
 and what a run receives cannot drift apart. Its errors are the engine's own
@@ -123,25 +124,34 @@ def component_base(name: str) -> str:
 
 
 def workflow_params_serializer(
-    compiled: CompiledWorkflow, *, upload: bool = False, name: str | None = None
+    compiled: CompiledWorkflow,
+    *,
+    upload: bool = False,
+    name: str | None = None,
+    in_body: bool = False,
 ) -> type[WorkflowParamsSerializer]:
     """The serializer of ``compiled``'s parameters (cached per workflow revision).
 
     ``upload`` describes files as multipart uploads instead of their JSON forms; ``name``
-    is the class (and OpenAPI component) name, by default from the workflow's name.
+    is the class (and OpenAPI component) name, by default from the workflow's name;
+    ``in_body``: only the parameters a request's body carries, without the ``querystring``
+    ones (read from the URL alone), to describe the body of ``POST /api/1.1/wf/<name>``.
     """
     class_name = name or component_base(compiled.name) + ("Upload" if upload else "")
     # a workflow not saved (pk None) has no revision to key on: built afresh each time
-    key = (compiled.pk, compiled.name, compiled.version, upload, class_name)
+    key = (compiled.pk, compiled.name, compiled.version, upload, class_name, in_body)
     cls = _classes.get(key) if compiled.pk is not None else None
     if cls is not None:
         return cls
-    fields = {spec.key: ParamField(spec, upload=upload) for spec in compiled.parameters}
+    specs = tuple(p for p in compiled.parameters if not (in_body and p.querystring))
+    fields = {spec.key: ParamField(spec, upload=upload) for spec in specs}
     doc = f"The parameters of the workflow {compiled.name!r}."
+    if len(specs) < len(compiled.parameters):
+        doc = f"The parameters of the workflow {compiled.name!r} sent in the request's body."
     cls = type(
         class_name,
         (WorkflowParamsSerializer,),
-        {**fields, "specs": tuple(compiled.parameters), "__doc__": doc, "__module__": __name__},
+        {**fields, "specs": specs, "__doc__": doc, "__module__": __name__},
     )
     if compiled.pk is None:
         return cls

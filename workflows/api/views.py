@@ -31,12 +31,12 @@ from ..engine.cache import get_compiled
 from ..engine.compiler import NAME_RE
 from ..engine.context import Caller
 from ..engine.serialize import to_log
-from ..exceptions import InvalidParameter, Unauthenticated, WorkflowNotFound
+from ..exceptions import InvalidParameter, MissingParameter, Unauthenticated, WorkflowNotFound
 from ..models import Run, Workflow
 from ..request_headers import shown_headers
 from .access import require_access, require_workflow_scope, scoped_workflows
 from .errors import PayloadTooLarge, error_response
-from .params import request_params
+from .params import request_params, said_where
 from .params_serializer import validated_params
 from .schema.components import error_responses
 from .throttling import AddressRateThrottle
@@ -108,7 +108,10 @@ class WorkflowView(LimitedBodyView):
         # a signature covers the body only: a signed workflow reads nothing else
         query = QueryDict() if workflow.webhook else request.query_params
         raw = request_params(request.data, query, request.FILES, compiled.parameters)
-        values = validated_params(compiled, raw, request.user)  # the serializer the schema shows
+        try:
+            values = validated_params(compiled, raw, request.user)  # the schema's serializer
+        except MissingParameter as exc:
+            raise said_where(exc, compiled.parameters) from None
         extra = {"request": {"headers": shown_headers(request.headers)}}
         result = engine.run(
             compiled,

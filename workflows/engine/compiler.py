@@ -73,6 +73,7 @@ PARAMETER_KEYS = (
     "default",
     "description",
     "secret",
+    "querystring",
 )
 TRIGGER_NAMES = frozenset({"thing", "thing_before"})
 
@@ -133,6 +134,7 @@ def param_spec_from_model(p: Any) -> ParamSpec:
         default=p.default,
         description=p.description,
         secret=p.secret,
+        querystring=p.querystring,
     )
 
 
@@ -277,7 +279,9 @@ def compile_definition(
     extra = TRIGGER_NAMES if kind == WorkflowKind.TRIGGER else frozenset()
     if include_headers:
         extra = extra | {"request"}
-    parameters = _parameters(d.get("parameters") or [], problem)
+    parameters = _parameters(
+        d.get("parameters") or [], kind, signed=bool(d.get("webhook")), problem=problem
+    )
 
     schedule = d.get("schedule")
     if schedule is not None:
@@ -388,7 +392,10 @@ def _trigger(d: Mapping[str, Any], kind: str, problem) -> tuple[str, tuple[str, 
     return data_type, tuple(dict.fromkeys(events))
 
 
-def _parameters(raw: Any, problem) -> tuple[ParamSpec, ...]:
+def _parameters(raw: Any, kind: str, *, signed: bool, problem) -> tuple[ParamSpec, ...]:
+    """The declared parameters. ``querystring`` only where a request's URL is read: an API
+    workflow's, and not a signed webhook's (its signature covers the body alone, so
+    ``api.views`` reads nothing else)."""
     if not isinstance(raw, list):
         problem(("parameters",), "must be a list")
         return ()
@@ -427,11 +434,25 @@ def _parameters(raw: Any, problem) -> tuple[ParamSpec, ...]:
         elif data_type:
             problem((*where, "data_type"), "only parameters of type thing have a data type")
         flags = {}
-        for flag in ("list", "optional", "secret"):
+        for flag in ("list", "optional", "secret", "querystring"):
             flags[flag] = p.get(flag, False)
             if not isinstance(flags[flag], bool):
                 problem((*where, flag), "must be true or false")
                 flags[flag] = False
+        if flags["querystring"] and kind != WorkflowKind.API:
+            problem(
+                (*where, "querystring"),
+                "only an API workflow is called with a query string, "
+                f"not a {WorkflowKind(kind).label.lower()}",
+            )
+            flags["querystring"] = False
+        elif flags["querystring"] and signed:
+            problem(
+                (*where, "querystring"),
+                "a workflow with a webhook signature reads only its signed body, "
+                "never the query string",
+            )
+            flags["querystring"] = False
         spec = ParamSpec(
             key=key,
             type=ptype,
@@ -441,6 +462,7 @@ def _parameters(raw: Any, problem) -> tuple[ParamSpec, ...]:
             default=p.get("default"),
             description=str(p.get("description") or ""),
             secret=flags["secret"],
+            querystring=flags["querystring"],
         )
         if spec.default is not None and not spec.param_type.needs_data_type:
             try:

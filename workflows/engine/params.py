@@ -51,6 +51,9 @@ class ParamSpec:
     description: str = ""
     #: masked in run logs, the admin and error messages (``workflows.masking``)
     secret: bool = False
+    #: API workflows: read from the URL's query string only, never the body (Bubble's
+    #: "Querystring" option; ``api.params``)
+    querystring: bool = False
 
     @property
     def model(self) -> type[models.Model]:

@@ -183,6 +183,11 @@ class Parameter(_WorkflowPart):
     secret = models.BooleanField(
         default=False, help_text="Mask its value in run logs, the admin and error messages."
     )
+    querystring = models.BooleanField(
+        default=False,
+        help_text="Read from the URL's query string (?key=value) instead of the request body, "
+        "as Bubble's 'Querystring' option.",
+    )
 
     class Meta(_WorkflowPart.Meta):
         constraints = [

@@ -161,3 +161,33 @@ def test_listing_filters_and_pages(api, key, pay, order):
 def test_listing_needs_a_key(api):
     response = api.get("/api/1.1/scheduled")
     assert response.status_code == 401 and response.json()["code"] == "UNAUTHENTICATED"
+
+
+@pytest.fixture
+def shop(make_workflow):
+    return make_workflow(
+        "shop",
+        expose=True,
+        auth="user",
+        parameters=[{"key": "shop", "type": "text", "querystring": True}],
+        actions=[{"type": "log", "message": "{{ params.shop }}"}],
+    )
+
+
+def test_params_carry_a_querystring_parameter_like_any_other(api, key, shop):
+    response = schedule(api, key, {"params": {"shop": "lyon"}}, name="shop")
+    assert response.status_code == 201, response.json()
+    assert ScheduledRun.objects.get().params == {"shop": "lyon"}
+
+
+def test_with_form_fields_a_querystring_parameter_is_read_from_the_url(api, key, shop):
+    response = api.post(
+        "/api/1.1/wf/shop/schedule?shop=lyon", {"shop": "paris"}, format="multipart", **auth(key)
+    )
+    assert response.status_code == 201, response.json()
+    assert ScheduledRun.objects.get().params == {"shop": "lyon"}
+    missing = schedule(api, key, {"shop": "paris"}, name="shop", fmt="multipart").json()
+    assert missing["code"] == "MISSING_PARAMETER" and missing["parameter"] == "shop"
+    assert "read from the URL's query string (?shop=...)" in missing["message"]
+    empty = schedule(api, key, {"params": {}}, name="shop").json()
+    assert empty["message"] == "missing required parameter 'shop'"  # params: no word of the URL

@@ -150,3 +150,59 @@ def test_only_those_who_may_change_the_workflow_detect(client, user, signup):
 )
 def test_detected_types(value, query, expected):
     assert detect.detect_type(value, from_query=query) == expected
+
+
+def test_what_came_only_in_the_query_string_is_proposed_as_querystring(
+    root_client, api, make_workflow
+):
+    """As Bubble's detection: a key sent in the URL alone is proposed with "Querystring"
+    ticked; accepted, the workflow reads it from the URL from then on."""
+    shop = make_workflow(
+        "shop",
+        expose=True,
+        auth="none",
+        actions=[{"type": "return_data", "data": {"ok": True}}],
+    )
+    detect.start(shop, None)
+    response = api.post(
+        INIT.format("shop") + "?shop=lyon&email=query@example.com",
+        {"email": "ann@example.com", "tags": ["a", "b"]},
+        format="json",
+    )
+    assert response.status_code == 200
+    capture = DataCapture.objects.get()
+    proposed = {p.key: (p.source, p.querystring) for p in detect.proposals(shop, capture)}
+    # email came in both: the body wins, so it is not proposed as read from the URL
+    assert proposed == {
+        "email": ("body", False),
+        "tags": ("body", False),
+        "shop": ("query", True),
+    }
+    page = root_client.get(detect_url(shop)).content.decode()
+    assert 'name="querystring-2" aria-label="shop is read from the query string" checked' in page
+    assert 'name="querystring-0" aria-label="email is read from the query string" >' in page
+
+    rows = {"row": ["0", "1", "2"], "action": "accept"}
+    rows.update({"use-1": "on", "key-1": "tags", "type-1": "text", "is_list-1": "on"})
+    rows.update({"use-2": "on", "key-2": "shop", "type-2": "text", "querystring-2": "on"})
+    assert root_client.post(detect_url(shop), rows).status_code == 302
+    shop = Workflow.objects.get(name="shop")
+    assert workflow_definition(shop)["parameters"] == [
+        {"key": "tags", "type": "text", "list": True},
+        {"key": "shop", "type": "text", "querystring": True},
+    ]
+    # read from the URL: the body's value of the same key is ignored
+    body = {"tags": ["x"], "shop": "paris"}
+    assert api.post("/api/1.1/wf/shop?shop=lyon", body, format="json").status_code == 200
+    assert Run.objects.get().params["shop"] == "lyon"
+
+
+def test_a_signed_webhook_is_never_proposed_querystring(api, make_workflow, monkeypatch):
+    monkeypatch.setenv("BUBBLE_SECRET_HOOK_SECRET", "s3cret-s3cret-s3cret")
+    hook = make_workflow(
+        "hook", expose=True, auth="none", webhook={"secret": "HOOK_SECRET", "scheme": "stripe"}
+    )
+    detect.start(hook, None)
+    assert api.post(INIT.format("hook") + "?shop=lyon", {}, format="json").status_code == 200
+    [proposal] = detect.proposals(hook, DataCapture.objects.get())
+    assert (proposal.key, proposal.source, proposal.querystring) == ("shop", "query", False)

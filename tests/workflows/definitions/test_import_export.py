@@ -95,7 +95,7 @@ def several(make_workflow):
         ignore_privacy=True,
         condition_not_met=200,
         timeout=30,
-        parameters=[ORDER],
+        parameters=[ORDER, {"key": "shop", "type": "text", "querystring": True}],
         actions=[{"type": "log", "message": "12:30", "level": "warning"}],
     )
 
@@ -114,7 +114,10 @@ def test_export_then_import_into_an_empty_database_gives_the_same_export(several
     report = import_definitions([WorkflowFile("all.yaml", before)])
     assert [r.status for r in report.results] == [ImportStatus.CREATED] * 3
     assert dump(export_definitions()) == before
-    assert Parameter.objects.count() == 4 and Action.objects.count() == 4
+    assert Parameter.objects.count() == 5 and Action.objects.count() == 4
+    assert list(Parameter.objects.filter(querystring=True).values_list("key", flat=True)) == [
+        "shop"
+    ]
 
 
 def test_the_json_export_round_trips_too(several):
@@ -132,6 +135,37 @@ def test_export_names_and_order(several):
     assert list(document["workflows"][1])[:4] == ["name", "kind", "expose", "auth"]
     with pytest.raises(WorkflowNotFound, match="'nope'"):
         export_definitions(["api-one", "nope"])
+
+
+def test_querystring_is_written_only_where_it_is_true(several):
+    (api_one,) = export_definitions(["api-one"])["workflows"]
+    assert api_one["parameters"] == [ORDER, {"key": "shop", "type": "text", "querystring": True}]
+    (notify,) = export_definitions(["notify"])["workflows"]
+    assert not any("querystring" in p for p in notify["parameters"])
+
+
+def test_querystring_on_a_custom_events_parameter_is_refused_where_it_is_written(write):
+    text = """\
+version: 2
+workflows:
+  - name: tell
+    kind: custom_event
+    parameters:
+      - key: to
+        querystring: true
+    actions:
+      - {type: log, message: "{{ params.to }}"}
+"""
+    with pytest.raises(ImportRefused) as caught:
+        import_definitions([write("tell.yaml", text)])
+    [problem] = caught.value.problems
+    assert (problem.workflow, problem.where, problem.line) == (
+        "tell",
+        "parameters[0].querystring",
+        line_of(text, "querystring"),
+    )
+    assert "only an API workflow is called with a query string" in str(problem)
+    assert not Workflow.objects.exists()
 
 
 def test_importing_the_same_file_twice_changes_nothing_the_second_time(write):
@@ -160,6 +194,7 @@ def test_a_hand_written_file_with_defaults_left_out_is_idempotent_too():
 - name: plain
   parameters:
     - key: note
+      querystring: false
   actions:
     - {type: log, message: "{{ params.note }}"}
 """

@@ -32,7 +32,14 @@ FIXED_COMPONENTS = frozenset(
 FIXED_OPERATIONS = frozenset({"run_get"})
 
 #: per workflow; other apps' per-workflow operations add theirs (``registry``)
-WORKFLOW_COMPONENTS = ("Request", "UploadRequest", "Response", "Result")
+WORKFLOW_COMPONENTS = (
+    "Request",
+    "UploadRequest",
+    "BodyRequest",  # the body, when some parameters are read from the query string
+    "BodyUploadRequest",
+    "Response",
+    "Result",
+)
 WORKFLOW_OPERATIONS = ("", "_get")
 DATA_COMPONENTS = (
     "",

@@ -1,6 +1,7 @@
 """Each exposed workflow as its own operations, built from its definition.
 
-``POST /api/1.1/wf/<name>`` (and ``GET``, parameters in the query string), and what other
+``POST /api/1.1/wf/<name>`` (its ``querystring`` parameters in the query string, the others
+in the body) and ``GET`` (every parameter in the query string), and what other
 apps add per workflow (``registry``: the scheduler's ``/schedule``): operation id from the
 name, the builder's description, the request body from the workflow's parameter serializer
 (``params_serializer``, the one that validates the requests), the response from its
@@ -22,6 +23,7 @@ from rest_framework import serializers
 
 from ...choices import AuthMode, ConditionNotMet, ParameterType
 from ...engine.compiler import CompiledWorkflow
+from ...engine.params import ParamSpec
 from ..params_serializer import (
     is_required,
     param_description,
@@ -59,9 +61,19 @@ class WorkflowDoc:
     def has_files(self) -> bool:
         return any(p.type == ParameterType.FILE for p in self.compiled.parameters)
 
-    def params_serializer(self, *, upload: bool = False) -> type[serializers.Serializer]:
-        name = self.component + ("Upload" if upload else "")
-        return workflow_params_serializer(self.compiled, upload=upload, name=name)
+    @property
+    def in_query(self) -> tuple[ParamSpec, ...]:
+        """Its ``querystring`` parameters: read from the URL even when it is POSTed."""
+        return tuple(p for p in self.compiled.parameters if p.querystring)
+
+    def params_serializer(
+        self, *, upload: bool = False, in_body: bool = False
+    ) -> type[serializers.Serializer]:
+        """All its parameters (a schedule request's ``params``), or ``in_body``: those a
+        request's body carries, named apart (``…Body``) when some are read from the URL."""
+        body = in_body and bool(self.in_query)
+        name = self.component + ("Body" if body else "") + ("Upload" if upload else "")
+        return workflow_params_serializer(self.compiled, upload=upload, name=name, in_body=body)
 
 
 class WorkflowSchema(AutoSchema):
@@ -95,11 +107,12 @@ class WorkflowSchema(AutoSchema):
         return tuple(sorted(statuses))
 
     def params_body(self) -> dict[str, Any]:
+        """The request body: the parameters it carries (not the ``querystring`` ones)."""
         if self.doc.has_files:
             register_file_contents(self.registry)
-        body: dict[str, Any] = {"application/json": self.doc.params_serializer()}
+        body: dict[str, Any] = {"application/json": self.doc.params_serializer(in_body=True)}
         if self.doc.has_files:
-            body["multipart/form-data"] = self.doc.params_serializer(upload=True)
+            body["multipart/form-data"] = self.doc.params_serializer(upload=True, in_body=True)
         return body
 
 
@@ -125,19 +138,27 @@ class WorkflowRunSchema(WorkflowSchema):
         return "\n\n".join(notes)
 
     def get_override_parameters(self) -> list[OpenApiParameter]:
-        if not self._get:
-            return []
+        """The query string's parameters: all of them with GET, the ``querystring`` ones
+        (Bubble's "Querystring" option) with POST."""
+        specs = self.compiled.parameters if self._get else self.doc.in_query
         return [
             OpenApiParameter(
                 spec.key,
                 param_schema(spec, query=True),
                 OpenApiParameter.QUERY,
                 required=is_required(spec),
-                description=param_description(spec),
+                description=" ".join(
+                    part for part in (param_description(spec), self._url_only(spec)) if part
+                ),
                 explode=True if spec.is_list else None,
             )
-            for spec in self.compiled.parameters
+            for spec in specs
         ]
+
+    def _url_only(self, spec: ParamSpec) -> str:
+        if self._get or not spec.querystring:
+            return ""
+        return "In the query string even with POST: a value in the body is ignored."
 
     def get_request_serializer(self) -> Any:
         return None if self._get else self.params_body()

@@ -111,6 +111,7 @@ def every_type(make_workflow):
             {"key": "u", "type": "thing", "data_type": "auth.User", "optional": True},
             {"key": "f", "type": "file", "optional": True},
             {"key": "fs", "type": "file", "list": True, "optional": True},
+            {"key": "q", "type": "number", "optional": True, "querystring": True},
         ],
         actions=[{"type": "return_data", "data": {"u": "{{ params.u }}", "f": "{{ params.f }}"}}],
     )

@@ -2,7 +2,8 @@
  * The workflow's trigger, at the top of the editor: its kind and name, only the settings
  * that kind has (an API workflow's exposure and authentication, a trigger's data type and
  * events, a recurring schedule), its parameters (as Bubble edits them: key, type, data
- * type, list, optional, default, description) and its "Only when".
+ * type, list, optional, querystring for an API workflow, default, description) and its
+ * "Only when".
  */
 "use strict";
 
@@ -180,8 +181,16 @@ function triggerSettings(ctx, d, set, ro) {
     return box;
 }
 
+/** Bubble's "Querystring": the parameter is read from the URL, never the request body. */
+function querystringCheck(id, p, set, ro) {
+    const box = check(id, "querystring", p.querystring, (v) => set("querystring", v || undefined), ro);
+    box.title = "Read from the URL's query string (?key=value) instead of the request body";
+    return box;
+}
+
 function parametersTable(ctx, d, ro) {
     const params = d.parameters = Array.isArray(d.parameters) ? d.parameters : [];
+    const isApi = (d.kind || "api") === "api";
     const box = h("fieldset", {class: "wf-params"}, h("legend", null, "Parameters"));
     if (!params.length) {
         box.append(h("p", {class: "wf-help"}, "This workflow takes no parameters."));
@@ -202,6 +211,8 @@ function parametersTable(ctx, d, ro) {
             check(fieldId([...path, "list"]), "list", p.list, (v) => set("list", v || undefined), ro),
             check(fieldId([...path, "optional"]), "optional", p.optional, (v) => set("optional", v || undefined), ro),
             check(fieldId([...path, "secret"]), "secret", p.secret, (v) => set("secret", v || undefined), ro),
+            // API workflows only (shown on any other while ticked, so its problem can be undone)
+            isApi || p.querystring ? querystringCheck(fieldId([...path, "querystring"]), p, set, ro) : null,
             h("span", {class: "wf-param-field"}, h("label", {for: fieldId([...path, "default"])}, "Default"),
                 text(fieldId([...path, "default"]), p.default ?? "", (v) => set("default", v === "" ? undefined : v), {readonly: ro || null, class: "vTextField wf-param-default"})),
             h("span", {class: "wf-param-field wf-param-desc"}, h("label", {for: fieldId([...path, "description"])}, "Description"),
