@@ -95,7 +95,7 @@ def check_email_unique(user: models.Model, changed: Iterable[str] | None = None)
 
 
 #: the database's guard behind ``check_email_unique`` (made by migration
-#: 0011_user_email_unique), for two sign-ups with one email at the same moment: a unique
+#: 0012_user_email_unique), for two sign-ups with one email at the same moment: a unique
 #: index on the lower-cased email, blank emails left out
 EMAIL_UNIQUE_CONSTRAINT = "bubble_user_email_unique_ci"
 

@@ -1,6 +1,6 @@
 """The admin's user pages refuse an email another user has, in any case, as every other
 path that writes a user does (``accounts.check_email_unique``): without this, the
-database's unique index (migration 0011_user_email_unique) would refuse the save with a
+database's unique index (migration 0012_user_email_unique) would refuse the save with a
 server error instead of a message on the email field.
 
 The user model's registered admin is kept; only its forms are wrapped, so an operator's own

@@ -13,7 +13,7 @@ from django.db import IntegrityError, connection, transaction
 from workflows.accounts import EMAIL_UNIQUE_CONSTRAINT
 
 User = get_user_model()
-migration = importlib.import_module("workflows.migrations.0011_user_email_unique")
+migration = importlib.import_module("workflows.migrations.0012_user_email_unique")
 
 
 def _apply(step) -> None:

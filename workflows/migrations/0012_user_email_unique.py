@@ -80,7 +80,7 @@ def remove_index(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("workflows", "0010_include_headers"),
+        ("workflows", "0011_parameter_querystring"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
