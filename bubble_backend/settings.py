@@ -95,6 +95,8 @@ INSTALLED_APPS = [
     "django_q",
     "guardian",
     "workflows",
+    # The models of data types defined in the admin, built at run time (docs/data-types.md).
+    "workflows.data_model.apps.ThingsConfig",
     "scheduler",
     "examples",
 ]
@@ -112,6 +114,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Database triggers fired by a request's changes run as its user (workflows/acting.py).
     "workflows.acting.CurrentRequestMiddleware",
+    # Every request starts with this process's models of the data types current.
+    "workflows.data_model.registry.SchemaMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

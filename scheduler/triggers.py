@@ -32,6 +32,7 @@ from django.utils import timezone
 from workflows import data_types
 from workflows.acting import current_actor
 from workflows.choices import TriggerEvent, WorkflowKind
+from workflows.data_model.builder import is_built
 from workflows.engine.context import current_run
 from workflows.models import Workflow
 
@@ -72,7 +73,7 @@ def watching(label: str, event: str) -> list[int]:
 
 
 def _watched(model: type[models.Model]) -> bool:
-    label = model._meta.label
+    label = data_types.label_of(model)
     return any(watching(label, event) for event in TriggerEvent.values)
 
 
@@ -140,7 +141,7 @@ def _note(instance: models.Model, *, before_known: bool) -> _Change | None:
     if not _watched(model):
         return None
     batch = _batch()
-    key = (model._meta.label, instance.pk)
+    key = (data_types.label_of(model), instance.pk)
     change = batch.changes.get(key)
     if change is None:
         before = _row(model, instance.pk) if before_known else None
@@ -179,7 +180,7 @@ def _on_pre_delete(sender, instance, **kw: Any) -> None:
 
 
 def _on_post_delete(sender, instance, **kw: Any) -> None:
-    key = (type(instance)._meta.label, instance.pk)
+    key = (data_types.label_of(type(instance)), instance.pk)
     change = getattr(_local, "batch", None) and _local.batch.changes.get(key)
     if change is None or _is_suppressed():
         return
@@ -215,7 +216,7 @@ def fire(batch: _Batch) -> int:
         event, before, after = _event(change)
         if event is None:
             continue
-        label = change.model._meta.label
+        label = data_types.label_of(change.model)
         context = {
             "data_type": label,
             "thing": None if event == TriggerEvent.DELETE else _plain(change.pk),
@@ -309,10 +310,32 @@ def _rebuild(model: type[models.Model], snapshot: dict[str, Any]) -> models.Mode
 def connect() -> None:
     """Listen to every data type's saves and deletes (called once, from AppConfig.ready)."""
     for model in data_types.allowed_models():
-        uid = f"bubble-trigger-{model._meta.label}"
+        uid = f"bubble-trigger-{data_types.label_of(model)}"
         pre_save.connect(_on_pre_save, sender=model, dispatch_uid=f"{uid}-pre-save")
         post_save.connect(_on_post_save, sender=model, dispatch_uid=f"{uid}-post-save")
         pre_delete.connect(_on_pre_delete, sender=model, dispatch_uid=f"{uid}-pre-delete")
         post_delete.connect(_on_post_delete, sender=model, dispatch_uid=f"{uid}-post-delete")
+    # data types defined without code: their models are built at run time, after this
+    for signal, handler in (
+        (pre_save, _on_pre_save),
+        (post_save, _on_post_save),
+        (pre_delete, _on_pre_delete),
+        (post_delete, _on_post_delete),
+    ):
+        signal.connect(
+            _for_built_types(handler),
+            weak=False,
+            dispatch_uid=f"bubble-trigger-things-{handler.__name__}",
+        )
     post_save.connect(forget_watched, sender=Workflow, dispatch_uid="bubble-trigger-watch-save")
     post_delete.connect(forget_watched, sender=Workflow, dispatch_uid="bubble-trigger-watch-del")
+
+
+def _for_built_types(handler: Any) -> Any:
+    """``handler`` for the saves and deletes of data types defined without code only."""
+
+    def receive(sender: Any, **kwargs: Any) -> None:
+        if is_built(sender):
+            handler(sender=sender, **kwargs)
+
+    return receive

@@ -14,6 +14,7 @@ class WorkflowsConfig(AppConfig):
         from .groups import create_missing_groups
 
         connect_signals()
+        _follow_data_model()
 
         post_migrate.connect(create_missing_groups, sender=self, dispatch_uid="workflows.groups")
 
@@ -29,3 +30,17 @@ class WorkflowsConfig(AppConfig):
 
             add_object_permissions()
             check_user_emails_in_admin()
+
+
+def _follow_data_model() -> None:
+    """When this process builds its models of the data types defined without code again,
+    what it derived from the old ones goes: data type labels, compiled workflows (their
+    fields' kinds), privacy rules compiled to queries, the OpenAPI document."""
+    from . import data_types
+    from .api.schema import cache as schema_cache
+    from .data_model import registry
+    from .engine import cache as compiled
+    from .privacy import rules
+
+    for forget in (data_types.clear_cache, compiled.clear, rules.clear_cache, schema_cache.clear):
+        registry.on_rebuild(forget)

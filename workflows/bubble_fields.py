@@ -16,6 +16,7 @@ that already has ``created_at`` says ``BUBBLE_NAMES = {"created_at": "Created Da
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 import secrets
@@ -27,6 +28,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import NotSupportedError, models
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from . import data_types
 
@@ -108,11 +110,15 @@ class ListField(models.JSONField):
     """Bubble's "list of texts" (``ListField(of="text")``) or "list of numbers"
     (``of="number"``): a JSON list (empty by default) whose items must be of that kind."""
 
-    KINDS: ClassVar[dict[str, tuple[type, ...]]] = {"text": (str,), "number": (int, float, Decimal)}
+    KINDS: ClassVar[dict[str, tuple[type, ...]]] = {
+        "text": (str,),
+        "number": (int, float, Decimal),
+        "date": (datetime.datetime,),
+    }
 
     def __init__(self, *args: Any, of: str = "text", **kwargs: Any) -> None:
         if of not in self.KINDS:
-            raise ValueError(f"ListField(of=...) is 'text' or 'number', not {of!r}")
+            raise ValueError(f"ListField(of=...) is 'text', 'number' or 'date', not {of!r}")
         self.of = of
         kwargs.setdefault("default", list)
         kwargs.setdefault("blank", True)
@@ -126,6 +132,17 @@ class ListField(models.JSONField):
     def get_prep_value(self, value: Any) -> Any:
         return super().get_prep_value(self._plain(value))
 
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        value = super().from_db_value(value, expression, connection)
+        if self.of == "date" and isinstance(value, list):  # stored as ISO 8601 text
+            return [_moment(item) if isinstance(item, str) else item for item in value]
+        return value
+
+    def to_python(self, value: Any) -> Any:
+        if self.of == "date" and isinstance(value, list):
+            return [_moment(item) if isinstance(item, str) else item for item in value]
+        return super().to_python(value)
+
     def validate(self, value: Any, model_instance: Any) -> None:
         super().validate(self._plain(value), model_instance)
         if value is None:
@@ -134,6 +151,7 @@ class ListField(models.JSONField):
             raise ValidationError(f"expected a list of {self.of}s", code="not_a_list")
         kinds = self.KINDS[self.of]
         for index, item in enumerate(value):
+            item = _plain_item(item) if self.of == "text" else item  # a file: its URL
             if not isinstance(item, kinds) or isinstance(item, bool):
                 raise ValidationError(
                     f"item {index + 1} is not a {self.of}: {item!r}", code="wrong_item"
@@ -141,10 +159,26 @@ class ListField(models.JSONField):
 
     @staticmethod
     def _plain(value: Any) -> Any:
-        """Decimals (a workflow's numbers) as JSON numbers."""
+        """Decimals (a workflow's numbers) as JSON numbers, dates as ISO 8601 text, files
+        as their URLs."""
         if isinstance(value, list):
-            return [data_types.plain(v) if isinstance(v, Decimal) else v for v in value]
+            return [_plain_item(v) for v in value]
         return value
+
+
+def _plain_item(value: Any) -> Any:
+    if isinstance(value, Decimal | datetime.datetime):
+        return data_types.plain(value)
+    url = getattr(value, "url", None)  # a workflow's file value
+    return url if isinstance(url, str) else value
+
+
+def _moment(text: str) -> Any:
+    """An ISO 8601 item of a list of dates as an aware datetime (the text if it is not)."""
+    moment = parse_datetime(text)
+    if moment is None:
+        return text
+    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)
 
 
 @ListField.register_lookup

@@ -7,7 +7,7 @@ import ipaddress
 from django.apps import apps
 from django.core.checks import Error, Warning, register
 
-from . import conf
+from . import conf, data_types
 
 
 @register()
@@ -92,8 +92,8 @@ def check_object_permissions_admin(app_configs, **kwargs):
 
     return [
         Warning(
-            f"The admin of data type {model._meta.label} has no object permissions page, so "
-            "its privacy grants cannot be managed from the admin.",
+            f"The admin of data type {data_types.label_of(model)} has no object permissions "
+            "page, so its privacy grants cannot be managed from the admin.",
             hint="Register it before the workflows app is ready (put django.contrib.admin "
             "before workflows in INSTALLED_APPS), use guardian's GuardedModelAdmin, or call "
             "workflows.admin.object_permissions.add_object_permissions() after registering.",

@@ -1,7 +1,10 @@
-"""Data types: the Django models an operator lets workflows touch (``BUBBLE_DATA_TYPES``).
+"""Data types: the Django models workflows may touch — those an operator lists in
+``BUBBLE_DATA_TYPES`` (``app_label.Model``) and those a builder defined without code
+(``Lead``, built by ``workflows.data_model``).
 
-Everything that turns a data type label into a model, lists a model's fields, or turns a
-thing into plain data goes through here, so hidden fields (``password``) stay hidden.
+Everything that turns a data type label into a model, names a model, lists a model's
+fields, or turns a thing into plain data goes through here, so hidden fields
+(``password``) stay hidden and a type defined without code goes by its builder's name.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ class UnknownDataType(WorkflowError):
 
 @lru_cache(maxsize=1)
 def _allowed() -> dict[str, type[models.Model]]:
+    from .data_model.registry import built_models
+
     allowed: dict[str, type[models.Model]] = {}
     for label in conf.get("DATA_TYPES"):
         try:
@@ -37,6 +42,7 @@ def _allowed() -> dict[str, type[models.Model]]:
         except (LookupError, ValueError):
             continue  # reported by the system check workflows.E001
         allowed[model._meta.label_lower] = model
+    allowed.update(built_models())  # by lower-cased name: no dot, never a code label
     return allowed
 
 
@@ -44,18 +50,28 @@ def clear_cache() -> None:
     _allowed.cache_clear()
 
 
+def _types() -> dict[str, type[models.Model]]:
+    """The allowed models, with the data model made current first when this request or
+    run has not yet looked (``data_model.registry``)."""
+    from .data_model.registry import ensure_current_once
+
+    ensure_current_once()
+    return _allowed()
+
+
 def allowed_models() -> list[type[models.Model]]:
-    return list(dict.fromkeys(_allowed().values()))
+    return list(dict.fromkeys(_types().values()))
 
 
 def allowed_labels() -> list[str]:
-    """Allowed data types as "app_label.ModelName", sorted."""
-    return sorted(m._meta.label for m in _allowed().values())
+    """Allowed data types' labels ("app_label.ModelName", or a name such as "Lead" for a
+    type defined without code), sorted."""
+    return sorted(label_of(m) for m in _types().values())
 
 
 def get_model(label: str) -> type[models.Model]:
     """The model for a data type label, refusing anything not allowed."""
-    model = _allowed().get(str(label).lower())
+    model = _types().get(str(label).lower())
     if model is None:
         raise UnknownDataType(
             f"unknown data type {label!r}; allowed: {', '.join(allowed_labels()) or 'none'}"
@@ -64,11 +80,20 @@ def get_model(label: str) -> type[models.Model]:
 
 
 def is_thing(value: Any) -> bool:
-    return isinstance(value, models.Model) and value._meta.label_lower in _allowed()
+    return isinstance(value, models.Model) and _key(type(value)) in _types()
 
 
 def label_of(model_or_thing: Any) -> str:
-    return model_or_thing._meta.label
+    """The data type's label: ``app_label.Model``, or a type defined without code's name."""
+    return getattr(model_or_thing, "BUBBLE_TYPE_NAME", "") or model_or_thing._meta.label
+
+
+def label_lower(model_or_thing: Any) -> str:
+    return label_of(model_or_thing).lower()
+
+
+def _key(model: type[models.Model]) -> str:
+    return label_lower(model)
 
 
 def hidden_field_names() -> frozenset[str]:
@@ -117,7 +142,7 @@ def field_names(model: type[models.Model]) -> set[str]:
 
 
 def is_data_type(model: Any) -> bool:
-    return isinstance(model, type) and model._meta.label_lower in _allowed()
+    return isinstance(model, type) and issubclass(model, models.Model) and _key(model) in _types()
 
 
 def protected_field_names(model: type[models.Model]) -> frozenset[str]:
@@ -182,7 +207,7 @@ def thing_to_dict(
     related thing appears as its id, a list of things as a list of ids (one query per
     list unless ``prefetch_lists`` read them for many things at once).
     """
-    data: dict[str, Any] = {"_id": plain(thing.pk), "_type": thing._meta.label}
+    data: dict[str, Any] = {"_id": plain(thing.pk), "_type": label_of(thing)}
     named = bubble_names(type(thing))
     for f in visible_fields(type(thing)):
         if f.primary_key or (fields is not None and f.name not in fields):
@@ -234,7 +259,7 @@ def pk_value(model: type[models.Model], value: Any) -> Any:
 
 def thing_reference(thing: models.Model) -> dict[str, Any]:
     """A compact pointer to a thing for run logs: type, id and its text."""
-    return {"_type": thing._meta.label, "_id": plain(thing.pk), "_display": str(thing)[:200]}
+    return {"_type": label_of(thing), "_id": plain(thing.pk), "_display": str(thing)[:200]}
 
 
 # --- what every database can store and read back -------------------------------------------

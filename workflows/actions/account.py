@@ -42,7 +42,7 @@ def _check_user_type() -> None:
     if not data_types.is_data_type(accounts.user_model()):
         raise ConfigError(
             None,
-            f"the user data type {accounts.user_model()._meta.label} is not one of "
+            f"the user data type {data_types.label_of(accounts.user_model())} is not one of "
             "BUBBLE_DATA_TYPES",
         )
 

@@ -54,7 +54,7 @@ def check_field_names(
     if refused:
         raise ConfigError(
             key,
-            f"{model._meta.label} field {refused[0]!r} is protected: workflows may not "
+            f"{data_types.label_of(model)} field {refused[0]!r} is protected: workflows may not "
             "write it (PROTECTED_FIELDS)",
         )
     allowed -= protected
@@ -62,7 +62,7 @@ def check_field_names(
     if unknown:
         raise ConfigError(
             key,
-            f"{model._meta.label} has no field {unknown[0]!r} "
+            f"{data_types.label_of(model)} has no field {unknown[0]!r} "
             f"(fields: {', '.join(sorted(allowed))})",
         )
 
@@ -125,7 +125,7 @@ def apply_fields(thing: models.Model, values: Mapping[str, Any]) -> list[tuple[A
         try:
             accounts.set_new_password(thing, password)
         except InvalidData as exc:
-            message = f"invalid {model._meta.label}: {exc.message}"
+            message = f"invalid {data_types.label_of(model)}: {exc.message}"
             raise InvalidThing(message, field=exc.field) from None
     return later
 
@@ -178,15 +178,16 @@ def save_thing(
             name = accounts.email_field()
             taken = accounts.email_taken_message(getattr(thing, name, ""))
             raise InvalidThing(
-                f"invalid {thing._meta.label}: {name}: {taken}", field=name
+                f"invalid {data_types.label_of(thing)}: {name}: {taken}", field=name
             ) from None
-        raise InvalidThing(f"invalid {thing._meta.label}: {exc}", field=None) from None
+        raise InvalidThing(f"invalid {data_types.label_of(thing)}: {exc}", field=None) from None
     except DatabaseError:
         if update_fields is None:
             raise
         # Django's "Save with update_fields did not affect any rows": deleted meanwhile
         raise InvalidThing(
-            f"{thing._meta.label} {thing.pk} no longer exists (deleted by an earlier step?)",
+            f"{data_types.label_of(thing)} {thing.pk} no longer exists "
+            "(deleted by an earlier step?)",
             field=None,
         ) from None
     for f, things in many_to_many:
@@ -244,7 +245,7 @@ def _held_relations(thing: models.Model) -> set[str]:
 
 
 def _validation_message(thing: models.Model, exc: ValidationError) -> str:
-    label = thing._meta.label
+    label = data_types.label_of(thing)
     if hasattr(exc, "message_dict"):
         parts = [f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items()]
         return f"invalid {label}: " + "; ".join(parts)
@@ -433,5 +434,5 @@ def _delete(things: list[models.Model]) -> int:
     deleted = 0
     for model, pks in by_model.items():
         _, per_model = model._default_manager.filter(pk__in=pks).delete()
-        deleted += per_model.get(model._meta.label, 0)
+        deleted += per_model.get(data_types.label_of(model), 0)
     return deleted

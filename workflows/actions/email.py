@@ -16,6 +16,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.core.validators import validate_email
 from django.db import models, transaction
 
+from .. import data_types
 from ..engine import kinds
 from ..engine.kinds import Kind
 from ..engine.outbox import current_outbox
@@ -40,7 +41,9 @@ def recipients(value: Any, key: str) -> list[str]:
         if isinstance(item, models.Model):
             address = getattr(item, "email", None)
             if not address:
-                raise WorkflowError(f"{key}: {item._meta.label} {item.pk} has no email address")
+                raise WorkflowError(
+                    f"{key}: {data_types.label_of(item)} {item.pk} has no email address"
+                )
             addresses.append(str(address))
         elif isinstance(item, str):
             addresses.extend(part.strip() for part in item.split(",") if part.strip())

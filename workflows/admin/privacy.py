@@ -20,7 +20,7 @@ _FORM_FIELD = {"condition": "condition", "view_fields": "view_fields", "data_typ
 
 def _fields_help() -> str:
     lines = [
-        f"<b>{model._meta.label}</b>: {', '.join(viewable_field_names(model))}"
+        f"<b>{data_types.label_of(model)}</b>: {', '.join(viewable_field_names(model))}"
         for model in data_types.allowed_models()
     ]
     return (

@@ -98,7 +98,7 @@ def field_for(model: type[models.Model], key: str, where: str) -> models.Field:
         known = [n for n in names if n != model._meta.pk.name]
         known += data_types.bubble_names(model).values()
         raise InvalidParameter(
-            f"{where}: {model._meta.label} has no field {key!r} "
+            f"{where}: {data_types.label_of(model)} has no field {key!r} "
             f"(fields: _id, {', '.join(sorted(known))})",
             parameter="constraints" if where.startswith("constraints") else "sort_field",
         )

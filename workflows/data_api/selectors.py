@@ -68,13 +68,13 @@ def thing_get(
         match |= Q(pk=data_types.pk_value(model, thing_id))
     except ValidationError:
         if not match:
-            raise ThingNotFound(f"no {model._meta.label} with id {thing_id!r}") from None
+            raise ThingNotFound(f"no {data_types.label_of(model)} with id {thing_id!r}") from None
     queryset = access.restrict(model._default_manager.filter(match), *grants)
     if lock:
         queryset = queryset.select_for_update(of=("self",))
     thing = queryset.first()
     if thing is None:
-        raise ThingNotFound(f"no {model._meta.label} with id {thing_id!r}")
+        raise ThingNotFound(f"no {data_types.label_of(model)} with id {thing_id!r}")
     return thing
 
 

@@ -38,7 +38,9 @@ def require_create_rule(access: DataAccess, model: type[models.Model]) -> None:
     before any validation: "that username is taken" must not answer a caller who may not
     create users at all."""
     if not access.unrestricted and access.policy(model).q(CREATE) == MATCH_NONE:
-        raise Forbidden(f"no privacy rule lets you create a {model._meta.label} through the API")
+        raise Forbidden(
+            f"no privacy rule lets you create a {data_types.label_of(model)} through the API"
+        )
 
 
 def thing_create(
@@ -54,7 +56,7 @@ def thing_create(
         if not access.can(CREATE, thing):
             transaction.set_rollback(True)
             raise Forbidden(
-                f"no privacy rule lets you create this {model._meta.label} through the API"
+                f"no privacy rule lets you create this {data_types.label_of(model)} through the API"
             )
     return thing
 
@@ -83,7 +85,7 @@ def thing_modify(
         if not access.can(MODIFY, thing):
             transaction.set_rollback(True)
             raise Forbidden(
-                f"after this change you could no longer modify this {model._meta.label}: "
+                f"after this change you could no longer modify this {data_types.label_of(model)}: "
                 "no privacy rule would let you, so the change is refused"
             )
     return thing
@@ -101,12 +103,12 @@ def _check_fields_visible(access: DataAccess, thing: models.Model, values: Mappi
     other rules show only its status does not open its hidden fields to overwriting."""
     if access.unrestricted:
         return
-    visible = access.fields_for([thing])[(thing._meta.label, thing.pk)]
+    visible = access.fields_for([thing])[(data_types.label_of(thing), thing.pk)]
     hidden = sorted(name for name in values if visible is not None and name not in visible)
     if hidden:
         raise Forbidden(
-            f"you may not change {hidden[0]!r} of this {thing._meta.label}: a privacy rule "
-            "hides it from you",
+            f"you may not change {hidden[0]!r} of this {data_types.label_of(thing)}: a privacy "
+            "rule hides it from you",
             parameter=hidden[0],
         )
 
@@ -130,8 +132,8 @@ def _check_cascade(access: DataAccess, thing: models.Model) -> None:
         allowed = access.restrict(model._default_manager.filter(pk__in=pks), DELETE).count()
         if allowed < len(pks):
             raise CascadeRefused(
-                f"deleting this {thing._meta.label} would also delete "
-                f"{len(pks) - allowed} {model._meta.label} you may not delete"
+                f"deleting this {data_types.label_of(thing)} would also delete "
+                f"{len(pks) - allowed} {data_types.label_of(model)} you may not delete"
             )
 
 
@@ -149,7 +151,7 @@ def _thing_for(
     except ThingNotFound:
         thing_get(access=access, model=model, thing_id=thing_id, grants=(FIND, VIEW))
         raise Forbidden(
-            f"no privacy rule lets you {verb} this {model._meta.label} through the API"
+            f"no privacy rule lets you {verb} this {data_types.label_of(model)} through the API"
         ) from None
 
 
@@ -178,7 +180,8 @@ def _checked_values(
             raise InvalidParameter(exc.message, parameter=exc.key) from None
         if not model._meta.get_field(name).editable:
             raise InvalidParameter(
-                f"{model._meta.label} field {name!r} is set automatically and cannot be written",
+                f"{data_types.label_of(model)} field {name!r} is set automatically and cannot "
+                "be written",
                 parameter=name,
             )
     for name, value in list(values.items()):
@@ -236,14 +239,15 @@ def _related(access: DataAccess, field: Any, value: Any) -> Any:
             wanted.append(data_types.pk_value(related, item))
         except ValidationError:
             raise InvalidParameter(
-                f"{field.name}: {item!r} is not a valid {related._meta.label} id",
+                f"{field.name}: {item!r} is not a valid {data_types.label_of(related)} id",
                 parameter=field.name,
             ) from None
     found = access.reachable(related).in_bulk(wanted)
     for pk in wanted:
         if pk not in found:
             raise InvalidParameter(
-                f"{field.name}: no {related._meta.label} with id {pk!r}", parameter=field.name
+                f"{field.name}: no {data_types.label_of(related)} with id {pk!r}",
+                parameter=field.name,
             )
     things = [found[pk] for pk in wanted]
     return things if many else things[0]
@@ -256,4 +260,4 @@ def _save(thing: models.Model, values: dict[str, Any]) -> None:
     except InvalidThing as exc:
         raise InvalidParameter(exc.message, parameter=exc.field) from None
     except (ValidationError, ValueError, TypeError) as exc:
-        raise InvalidParameter(f"invalid {thing._meta.label}: {exc}") from None
+        raise InvalidParameter(f"invalid {data_types.label_of(thing)}: {exc}") from None

@@ -218,7 +218,7 @@ def _sort_key(ctx: RunContext, model: type[models.Model], key: str) -> str:
             if not ctx.data.policy(current).shows_everywhere(field.name):
                 raise ExpressionError(
                     f"search: you may not sort by {key!r}: a privacy rule hides {field.name!r} "
-                    f"of {current._meta.label}"
+                    f"of {data_types.label_of(current)}"
                 )
             current = field.related_model if field.is_relation else current
     if path and path[-1].is_relation and not path[-1].many_to_many:

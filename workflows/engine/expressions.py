@@ -494,7 +494,7 @@ def search_lookup(model: Any, key: str) -> str:
         names = data_types.field_names(current) | {"pk", "id"}
         if part not in names:
             raise ExpressionError(
-                f"{current._meta.label} has no field {part!r} (search filter {key!r})"
+                f"{data_types.label_of(current)} has no field {part!r} (search filter {key!r})"
             )
         if part in ("pk", "id"):
             continue
@@ -502,8 +502,8 @@ def search_lookup(model: Any, key: str) -> str:
         if f.is_relation and f.related_model is not None:
             if i != len(path) - 1 and not data_types.is_data_type(f.related_model):
                 raise ExpressionError(
-                    f"{part!r} leads to {f.related_model._meta.label}, which is not a data "
-                    f"type: search filters cannot look inside it (search filter {key!r})"
+                    f"{part!r} leads to {data_types.label_of(f.related_model)}, which is not a "
+                    f"data type: search filters cannot look inside it (search filter {key!r})"
                 )
             current = f.related_model
         elif i != len(path) - 1:

@@ -143,13 +143,17 @@ _FIELD_KINDS: tuple[tuple[type[models.Field], Kind], ...] = (
 
 def field_kind(field: models.Field) -> Kind:
     """What reading ``field`` of a thing gives in an expression."""
-    source = (field.model._meta.label, field.name)
+    source = (data_types.label_of(field.model), field.name)
     if field.many_to_many:
-        return replace(Kind.list_of(Kind.thing(field.related_model._meta.label)), source=source)
+        return replace(
+            Kind.list_of(Kind.thing(data_types.label_of(field.related_model))), source=source
+        )
     if field.is_relation:
         related = field.related_model
         if data_types.is_data_type(related):
-            return Kind("thing", data_type=related._meta.label, nullable=field.null, source=source)
+            return Kind(
+                "thing", data_type=data_types.label_of(related), nullable=field.null, source=source
+            )
         return ANY
     if isinstance(field, ListField):  # Bubble's list of texts / numbers
         return replace(Kind.list_of(TEXT if field.of == "text" else NUMBER), source=source)
@@ -166,7 +170,7 @@ def field_kinds(data_type: str) -> dict[str, Kind]:
         model = data_types.get_model(data_type)
     except WorkflowError:
         return {}
-    label = model._meta.label
+    label = data_types.label_of(model)
     pk = replace(NUMBER if _numeric_pk(model) else TEXT, source=(label, model._meta.pk.name))
     kinds: dict[str, Kind] = {"id": pk}
     for f in data_types.visible_fields(model):
@@ -179,7 +183,7 @@ def field_kinds(data_type: str) -> dict[str, Kind]:
         if not data_types.is_data_type(rel.related_model) or not accessor:
             continue
         if accessor in data_types.readable_attributes(model):
-            related = Kind.thing(rel.related_model._meta.label)
+            related = Kind.thing(data_types.label_of(rel.related_model))
             kinds[accessor] = related.maybe_empty() if rel.one_to_one else Kind.list_of(related)
     return kinds
 
@@ -196,6 +200,6 @@ def login_kind() -> Kind:
     returning data answers it): the token, the user's id and the seconds it lasts."""
     from django.contrib.auth import get_user_model
 
-    label = get_user_model()._meta.label
+    label = data_types.label_of(get_user_model())
     user_id = field_kinds(label).get("id", NUMBER)
     return Kind.object({"token": TEXT, "user_id": user_id, "expires": WHOLE_NUMBER})

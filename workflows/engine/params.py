@@ -191,8 +191,8 @@ def _things(
         if isinstance(value, models.Model):
             if not isinstance(value, model):
                 raise InvalidParameter(
-                    f"parameter {where!r}: expected a {model._meta.label}, "
-                    f"got a {value._meta.label}",
+                    f"parameter {where!r}: expected a {data_types.label_of(model)}, "
+                    f"got a {data_types.label_of(value)}",
                     parameter=spec.key,
                 )
             ids.append(value)
@@ -201,7 +201,7 @@ def _things(
             value = value["_id"]
         if isinstance(value, bool) or not isinstance(value, str | int | uuid.UUID):
             raise InvalidParameter(
-                f"parameter {where!r}: expected the id of a {model._meta.label}, "
+                f"parameter {where!r}: expected the id of a {data_types.label_of(model)}, "
                 f"got {describe_value(value)}",
                 parameter=spec.key,
             )
@@ -210,7 +210,8 @@ def _things(
             ids.append(data_types.pk_value(model, text))
         except ValidationError:
             raise InvalidParameter(
-                f"parameter {where!r}: {str(value)[:60]!r} is not a valid {model._meta.label} id",
+                f"parameter {where!r}: {str(value)[:60]!r} is not a valid "
+                f"{data_types.label_of(model)} id",
                 parameter=spec.key,
             ) from None
     wanted = [v for v in ids if not isinstance(v, models.Model)]
@@ -224,7 +225,7 @@ def _things(
         if thing is None:
             where = f"{spec.key}[{i}]" if spec.is_list else spec.key
             raise ThingNotFound(
-                f"parameter {where!r}: no {model._meta.label} with id {value!r}",
+                f"parameter {where!r}: no {data_types.label_of(model)} with id {value!r}",
                 parameter=spec.key,
             )
         result.append(thing)

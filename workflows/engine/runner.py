@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from .. import conf, statements
 from ..choices import RunSource, RunStatus, StepStatus, WorkflowKind
+from ..data_model.registry import scope as data_model_scope
 from ..exceptions import (
     ActionFailed,
     ConditionNotMet,
@@ -122,7 +123,42 @@ def run(
 
     ``caller``: the HTTP request's credential and address (``context.Caller``), for the
     account actions; runs nobody called over HTTP pass none.
+
+    A run is a unit of work for the data model (``data_model.registry.scope``): from the
+    moment it touches a data type it uses the current one.
     """
+    with data_model_scope():
+        return _run(
+            workflow,
+            params,
+            actor,
+            source=source,
+            extra=extra,
+            parent=parent,
+            depth=depth,
+            ignore_privacy=ignore_privacy,
+            log_rejected=log_rejected,
+            write_start=write_start,
+            before_commit=before_commit,
+            caller=caller,
+        )
+
+
+def _run(
+    workflow: Workflow | CompiledWorkflow,
+    params: Mapping[str, Any] | None,
+    actor: Any,
+    *,
+    source: str,
+    extra: Mapping[str, Any] | None,
+    parent: Run | None,
+    depth: int,
+    ignore_privacy: bool,
+    log_rejected: bool,
+    write_start: Callable[[Run], None] | None,
+    before_commit: Callable[[Run], None] | None,
+    caller: Caller | None,
+) -> RunResult:
     compiled = get_compiled(workflow) if isinstance(workflow, Workflow) else workflow
     access = DataAccess(actor, ignore_privacy=compiled.ignore_privacy or ignore_privacy)
     rejected: WorkflowError | None = None

@@ -314,7 +314,7 @@ class SandboxEnvironment(ImmutableSandboxedEnvironment):
     def _thing_attribute(self, thing: models.Model, name: str) -> Any:
         if name not in data_types.readable_attributes(type(thing)):
             return self.undefined(
-                f"{thing._meta.label} has no readable field {name!r}",
+                f"{data_types.label_of(thing)} has no readable field {name!r}",
                 obj=thing,
                 name=name,
                 exc=SecurityError if name.startswith("_") else UndefinedError,

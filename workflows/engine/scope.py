@@ -120,7 +120,7 @@ def current_user_kind() -> Kind:
     label = django_settings.AUTH_USER_MODEL
     if not data_types.is_data_type(_model(label)):
         return ANY
-    return Kind.thing(_model(label)._meta.label, nullable=True)
+    return Kind.thing(data_types.label_of(_model(label)), nullable=True)
 
 
 def python_kind(value: Any) -> Kind:
@@ -293,7 +293,7 @@ class _Inference:
         if name == "search" and node.args and isinstance(node.args[0], nodes.Const):
             model = _model(str(node.args[0].value))
             if model is not None:
-                return Kind.list_of(Kind.thing(model._meta.label))
+                return Kind.list_of(Kind.thing(data_types.label_of(model)))
         return ANY
 
     def _add(self, node: nodes.BinExpr) -> Kind:
@@ -443,7 +443,7 @@ def _extra(definition: Mapping[str, Any]) -> dict[str, Kind]:
 
 def _label(data_type: str) -> str:
     model = _model(data_type) if data_type else None
-    return model._meta.label if model is not None else data_type
+    return data_types.label_of(model) if model is not None else data_type
 
 
 _returning: ContextVar[tuple[str, ...]] = ContextVar("bubble_kinds_returning", default=())

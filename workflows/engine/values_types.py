@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db import models
 
-from .. import conf
+from .. import conf, data_types
 
 
 class Namespace:
@@ -142,7 +142,7 @@ class ThingList:
         return self._items()[index]
 
     def __repr__(self) -> str:
-        return f"<list of {self._queryset.model._meta.label}>"
+        return f"<list of {data_types.label_of(self._queryset.model)}>"
 
 
 @dataclass(frozen=True)

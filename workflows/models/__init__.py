@@ -2,6 +2,7 @@
 
 from .audit import DefinitionChange
 from .captures import DataCapture
+from .data_model import DataField, DataType, Option, OptionSet, SchemaVersion
 from .definitions import Action, Parameter, Workflow
 from .keys import ApiKey
 from .privacy import PrivacyRule
@@ -13,10 +14,15 @@ __all__ = [
     "Action",
     "ApiKey",
     "DataCapture",
+    "DataField",
+    "DataType",
     "DefinitionChange",
+    "Option",
+    "OptionSet",
     "Parameter",
     "PrivacyRule",
     "Run",
+    "SchemaVersion",
     "Secret",
     "StepRun",
     "UserToken",

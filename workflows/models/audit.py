@@ -12,6 +12,8 @@ class DefinitionChange(models.Model):
         WORKFLOW = "workflow", "Workflow"
         PRIVACY_RULE = "privacy_rule", "Privacy rule"
         SECRET = "secret", "Secret"
+        DATA_TYPE = "data_type", "Data type"
+        OPTION_SET = "option_set", "Option set"
 
     class Action(models.TextChoices):
         CREATED = "created", "Created"

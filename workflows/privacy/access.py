@@ -21,6 +21,7 @@ from django.contrib.auth import get_permission_codename
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
+from .. import data_types
 from .conditions import MATCH_ALL, MATCH_NONE, q_or
 from .grants import CREATE, DELETE, FIND, MODIFY, VIEW
 from .rules import CompiledRule, rules_for
@@ -234,7 +235,7 @@ class DataAccess:
             by_model.setdefault(type(thing), []).append(thing.pk)
         result: dict[tuple[str, Any], Any] = {}
         for model, pks in by_model.items():
-            label = model._meta.label
+            label = data_types.label_of(model)
             if self.unrestricted:
                 visible = dict.fromkeys(pks, ALL_FIELDS)
             else:
@@ -248,7 +249,7 @@ class DataAccess:
         the database once per thing and run: what an expression may read of it."""
         if self.unrestricted:
             return ALL_FIELDS
-        key = (thing._meta.label, thing.pk)
+        key = (data_types.label_of(thing), thing.pk)
         if key not in self._visible:
             self._visible.update(self.fields_for([thing]))
         return self._visible[key]
@@ -258,7 +259,7 @@ class DataAccess:
         a related thing it may not reach reads as none in an expression."""
         if self.unrestricted:
             return True
-        key = (thing._meta.label, thing.pk)
+        key = (data_types.label_of(thing), thing.pk)
         if key not in self._reach:
             policy = self.policy(type(thing))
             if policy.q(FIND, VIEW) == MATCH_ALL:
@@ -290,7 +291,7 @@ class DataAccess:
     def serializer(self, things: Iterable[models.Model]) -> Any:
         """``thing -> visible fields`` for ``data_types.thing_to_dict``, computed in bulk."""
         visible = self.fields_for(things)
-        return lambda thing: visible.get((thing._meta.label, thing.pk), frozenset())
+        return lambda thing: visible.get((data_types.label_of(thing), thing.pk), frozenset())
 
 
 __all__ = ["ALL_FIELDS", "CREATE", "DELETE", "FIND", "MODIFY", "VIEW", "DataAccess", "Policy"]

@@ -309,10 +309,10 @@ class _Translator:
 
         user_model = get_user_model()
         if not ref.is_thing or not issubclass(user_model, _thing_model(ref)):
-            kind = _thing_model(ref)._meta.label if ref.is_thing else "a value"
+            kind = data_types.label_of(_thing_model(ref)) if ref.is_thing else "a value"
             raise ExpressionError(
                 f"{ref.describe()} is {kind}, never equal to current_user "
-                f"(a {user_model._meta.label}), in {self.source!r}"
+                f"(a {data_types.label_of(user_model)}), in {self.source!r}"
             )
 
     def field_to_field(self, left: FieldRef, op: str, right: FieldRef) -> Predicate:
@@ -446,7 +446,7 @@ class _Translator:
         if field is None:
             readable = sorted(data_types.readable_attributes(model) - {"pk"} - _attnames(model))
             raise ExpressionError(
-                f"{model._meta.label} has no readable field {name!r} in {self.source!r} "
+                f"{data_types.label_of(model)} has no readable field {name!r} in {self.source!r} "
                 f"(fields: {', '.join(readable)})"
             )
         multi = field.many_to_many or field.one_to_many

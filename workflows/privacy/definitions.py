@@ -66,7 +66,7 @@ def rule_key(d: Mapping[str, Any]) -> tuple[str, str]:
     """What identifies a rule: its data type and name (or "everyone else")."""
     label = str(d.get("data_type") or "")
     with contextlib.suppress(WorkflowError):  # an unknown type is reported by check_rule
-        label = data_types.get_model(label)._meta.label
+        label = data_types.label_of(data_types.get_model(label))
     return label, "" if d.get("everyone_else") else str(d.get("name") or "")
 
 

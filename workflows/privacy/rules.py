@@ -99,7 +99,7 @@ def compile_rule(
     if unknown:
         raise InvalidRule(
             "view_fields",
-            f"{model._meta.label} has no field {unknown[0]!r} that can be shown "
+            f"{data_types.label_of(model)} has no field {unknown[0]!r} that can be shown "
             f"(fields: {', '.join(sorted(known))})",
         )
     try:
@@ -150,7 +150,7 @@ def rules_for(model: type[models.Model]) -> list[CompiledRule]:
     longer translates (a field was removed since) grants nothing rather than failing
     every read; the admin's privacy rules page reports it.
     """
-    label = model._meta.label
+    label = data_types.label_of(model)
     versions = _rule_versions(label)
     cached = _by_type.get(label)
     if cached is not None and cached[0] == versions:

@@ -136,9 +136,9 @@ def test_the_field_checks_each_item(of, good, bad):
             field.validate([item], None)
 
 
-def test_a_list_field_is_of_texts_or_numbers():
-    with pytest.raises(ValueError, match="'text' or 'number'"):
-        ListField(of="date")
+def test_a_list_field_is_of_texts_numbers_or_dates():
+    with pytest.raises(ValueError, match="'text', 'number' or 'date'"):
+        ListField(of="yes_no")
 
 
 def test_expressions_and_the_editor_know_a_list_of_texts():

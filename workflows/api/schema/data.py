@@ -43,11 +43,11 @@ class DataTypeDoc:
 
     @property
     def label(self) -> str:
-        return self.model._meta.label
+        return data_types.label_of(self.model)
 
     @property
     def path(self) -> str:
-        return f"/api/1.1/obj/{self.model._meta.label_lower}"
+        return f"/api/1.1/obj/{data_types.label_lower(self.model)}"
 
 
 def _text_schema(field: models.Field, *, write: bool) -> dict[str, Any]:
@@ -83,12 +83,12 @@ def field_schema(field: models.Field, *, write: bool = False) -> dict[str, Any]:
         schema: dict[str, Any] = {
             "type": "array",
             "items": pk_schema(related),
-            "description": f"Ids of {related._meta.label} things.",
+            "description": f"Ids of {data_types.label_of(related)} things.",
         }
         return schema
     if field.is_relation:
         schema = {**pk_schema(field.related_model)}
-        schema["description"] = f"The id of a {field.related_model._meta.label}."
+        schema["description"] = f"The id of a {data_types.label_of(field.related_model)}."
     elif isinstance(field, ListField):
         item = {"type": "string"} if field.of == "text" else {"type": "number"}
         schema = {"type": "array", "items": item, "description": f"A list of {field.of}s."}
@@ -110,7 +110,7 @@ def field_schema(field: models.Field, *, write: bool = False) -> dict[str, Any]:
 def thing_schema(model: type[models.Model]) -> dict[str, Any]:
     properties: dict[str, Any] = {
         "_id": {**pk_schema(model), "description": "The thing's id."},
-        "_type": {"type": "string", "enum": [model._meta.label]},
+        "_type": {"type": "string", "enum": [data_types.label_of(model)]},
     }
     named = data_types.bubble_names(model)
     for field in [*data_types.visible_fields(model), *data_types.list_fields(model)]:
@@ -118,7 +118,7 @@ def thing_schema(model: type[models.Model]) -> dict[str, Any]:
             properties[named.get(field.name, field.name)] = field_schema(field)
     return {
         "type": "object",
-        "description": f"A {model._meta.label}: the fields the caller may see.",
+        "description": f"A {data_types.label_of(model)}: the fields the caller may see.",
         "properties": properties,
         "required": ["_id", "_type"],
     }

@@ -50,10 +50,10 @@ def exposed_workflows() -> list[Workflow]:
 def build_catalog() -> Catalog:
     names = Names()
     docs = tuple(
-        DataTypeDoc(model, *names.data_type(model._meta.label))
-        for model in sorted(data_types.allowed_models(), key=lambda m: m._meta.label_lower)
+        DataTypeDoc(model, *names.data_type(data_types.label_of(model)))
+        for model in sorted(data_types.allowed_models(), key=lambda m: data_types.label_lower(m))
     )
-    by_label = {doc.model._meta.label_lower: doc for doc in docs}
+    by_label = {data_types.label_lower(doc.model): doc for doc in docs}
     workflows = []
     for workflow in exposed_workflows():
         component, operation = names.workflow(workflow.name)
