@@ -18,6 +18,7 @@ editor must switch foreign key checks off first): call them outside ``atomic()``
 
 from __future__ import annotations
 
+import contextvars
 import keyword
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -74,9 +75,25 @@ class Change:
         self.records.append((kind, name, action, before, after))
 
 
+#: the change in progress in this thread, for changes made inside it (an import)
+_active: contextvars.ContextVar[tuple[Any, Change] | None] = contextvars.ContextVar(
+    "schema_change", default=None
+)
+
+
 @contextmanager
 def schema_change(*, user: Any = None, source: str = "code") -> Iterator[tuple[Any, Change]]:
-    """One atomic change of tables and definitions (see the module's docstring)."""
+    """One atomic change of tables and definitions (see the module's docstring).
+
+    Changes made inside another (an import making several types, then its workflows)
+    join it: one transaction, one version, and the outer one's user and source. The models
+    are built again after each, so what follows inside uses them; if the outer change
+    fails, they are built again from what is committed."""
+    active = _active.get()
+    if active is not None:
+        yield active
+        registry.rebuild()
+        return
     if connection.vendor == "sqlite" and connection.in_atomic_block:
         raise SchemaError(
             "a change of the data model cannot run inside another transaction on SQLite"
@@ -86,7 +103,11 @@ def schema_change(*, user: Any = None, source: str = "code") -> Iterator[tuple[A
         with connection.schema_editor(atomic=True) as editor:
             if connection.vendor == "postgresql":
                 editor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
-            yield editor, change
+            token = _active.set((editor, change))
+            try:
+                yield editor, change
+            finally:
+                _active.reset(token)
             for kind, name, action, before, after in change.records:
                 audit.record_change(
                     kind=kind,
@@ -99,7 +120,11 @@ def schema_change(*, user: Any = None, source: str = "code") -> Iterator[tuple[A
                 )
             _bump_version()
     except DatabaseError as exc:
+        registry.rebuild()
         raise SchemaError(f"the database refused the change, nothing was changed: {exc}") from exc
+    except BaseException:
+        registry.rebuild()  # inner changes built models of what rolled back
+        raise
     registry.rebuild()
 
 

@@ -253,3 +253,27 @@ def test_another_process_s_change_is_seen_before_the_next_use(lead_type):
         assert new is not old and "extra" in data_types.field_names(new)
         SchemaVersion.objects.update(version=registry.stored_version() + 1)
         assert data_types.get_model("Lead") is new  # once per unit of work
+
+
+def test_changes_inside_one_change_are_one_transaction(data_model):
+    from workflows.models import SchemaVersion
+
+    with schema.schema_change(source="import") as _:
+        schema.save_option_set({"name": "Stage", "options": ["New"]})
+        schema.create_data_type(
+            {"name": "Lead", "fields": [{"name": "stage", "type": "option", "option_set": "Stage"}]}
+        )
+        assert data_types.get_model("Lead")  # usable inside, before the commit
+    assert SchemaVersion.objects.get().version == 1
+    assert DefinitionChange.objects.filter(source="import").count() == 2
+
+    refused = pytest.raises(schema.SchemaError, match="unknown data type 'Nope'")
+    with refused, schema.schema_change():
+        schema.create_data_type({"name": "Company"})
+        schema.create_data_type(
+            {"name": "Person", "fields": [{"name": "x", "type": "thing", "data_type": "Nope"}]}
+        )
+    assert not DataType.objects.filter(name="Company").exists()
+    assert "things_" + str(DataType.objects.get(name="Lead").pk) in tables()
+    with pytest.raises(data_types.UnknownDataType):
+        data_types.get_model("Company")  # built again from what is committed
