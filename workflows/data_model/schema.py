@@ -429,7 +429,8 @@ def change_data_type(
     data_type: DataType, raw: Mapping[str, Any], *, user: Any = None, source: str = "code"
 ) -> DataType:
     """Rename a data type or change its plural, display field or description: definitions
-    only (its table is named by its id)."""
+    only (its table is named by its id). A rename is carried into the workflows and
+    privacy rules that name the type (``references.rename_type``)."""
     with schema_change(user=user, source=source) as (_editor, change):
         data_type = DataType.objects.select_for_update().get(pk=data_type.pk)
         before = definitions.type_definition(data_type)
@@ -446,6 +447,10 @@ def change_data_type(
         data_type.updated_at = timezone.now()
         data_type.save()
         _check_display_field(data_type)
+        if name != before["name"]:
+            from .references import rename_type
+
+            rename_type(before["name"], name, change.record)
         change.record(
             DefinitionChange.Kind.DATA_TYPE,
             before["name"],
