@@ -4,7 +4,7 @@ does (its references are ids; ours are names, so they are rewritten in the same 
 Rewritten: every ``data_type:`` value (parameters, a trigger's type, ``create_thing``, ...)
 and the first argument of ``search('Lead', ...)`` in expressions; privacy rules' data type.
 A field's rename is not rewritten into expressions (``thing.phone``): text cannot be
-rewritten safely there, and the workflow editor lists what no longer resolves.
+rewritten safely there; ``field_mentions`` lists where the old name appears instead.
 """
 
 from __future__ import annotations
@@ -57,3 +57,20 @@ def rename_type(old: str, new: str, record: Record) -> list[str]:
         )
         changed.append(f"privacy rule {rule.name or '(everyone else)'}")
     return changed
+
+
+def field_mentions(name: str) -> list[str]:
+    """Workflows and privacy rules whose text reads a field ``name`` (``.phone``,
+    ``phone=`` in a search, ``'phone'``): where a renamed field's old name may still be
+    used, for the builder to change."""
+    pattern = re.compile(
+        rf"(\.{re.escape(name)}\b|\b{re.escape(name)}(__\w+)?\s*=|['\"]{re.escape(name)}['\"])"
+    )
+    found: list[str] = []
+    for workflow in Workflow.objects.prefetch_related("parameters", "actions").order_by("name"):
+        if pattern.search(str(workflow_definition(workflow))):
+            found.append(workflow.name)
+    for rule in PrivacyRule.objects.order_by("data_type", "name"):
+        if pattern.search(str(rule_definition(rule))):
+            found.append(f"privacy rule {rule.data_type} {rule.name or '(everyone else)'}")
+    return found

@@ -569,6 +569,10 @@ def change_field(
         if data_type.display_field == old_name and old_name != field.name:
             data_type.display_field = field.name  # the display field follows its rename
             data_type.save(update_fields=["display_field"])
+        if old_name != field.name:
+            from .references import field_mentions
+
+            field.mentioned_in = field_mentions(old_name)  # for the builder to change
         new_model = _models_with(data_type)[data_type.pk]
         new = new_model._meta.get_field(field.name)
         if not new.many_to_many:

@@ -141,3 +141,18 @@ def test_renaming_a_type_renames_it_in_workflows_and_privacy_rules(make_workflow
     result = engine.run(Workflow.objects.get(pk=wf.pk), {"lead": first.pk}, user)
     assert result.ok, result.error
     assert result.response == {"n": 2, "e": "ann@example.com"}
+
+
+def test_renaming_a_field_lists_where_its_old_name_is_still_read(make_workflow):
+    from workflows.data_model import schema
+    from workflows.models import DataType
+
+    make_workflow(
+        "reads-phone",
+        parameters=[{"key": "lead", "type": "thing", "data_type": "Lead"}],
+        actions=[{"type": "return_data", "data": {"p": "{{ params.lead.phone }}"}}],
+    )
+    make_workflow("other", actions=[{"type": "return_data", "data": {"p": "telephone"}}])
+    phone = DataType.objects.get(name="Lead").fields.get(name="phone")
+    renamed = schema.change_field(phone, {"name": "mobile"})
+    assert renamed.mentioned_in == ["reads-phone"]
