@@ -768,3 +768,65 @@ __all__ = [
     "save_option_set",
     "schema_change",
 ]
+
+
+# --- what a change will cost, said before it runs -------------------------------------------
+
+#: from this many things on, a change that reads or copies the whole table is announced
+LARGE_TABLE = 10_000
+
+
+def row_estimate(data_type: DataType) -> int:
+    """About how many things the type has (PostgreSQL's statistics; SQLite counts)."""
+    table = data_type.table_name
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = %s", [table])
+            row = cursor.fetchone()
+            if row is not None and row[0] >= 0:
+                return int(row[0])
+        cursor.execute(f"SELECT count(*) FROM {connection.ops.quote_name(table)}")  # noqa: S608
+        return int(cursor.fetchone()[0])
+
+
+def plan_add_field(data_type: DataType, raw: Mapping[str, Any]) -> list[str]:
+    """What adding ``raw`` to ``data_type`` will do to a large table, in a builder's words
+    (empty: nothing worth saying). Shown before the change runs."""
+    return _plan(data_type, raw, adding=True)
+
+
+def plan_change_field(field: DataField, raw: Mapping[str, Any]) -> list[str]:
+    """The same for changing ``field`` (``raw``: the settings that change)."""
+    indexed = {
+        key
+        for key in ("unique", "indexed")
+        if key in raw and bool(raw[key]) != bool(getattr(field, key))
+    }
+    if not indexed:
+        return []
+    return _plan(field.data_type, {k: raw[k] for k in indexed}, adding=False, name=field.name)
+
+
+def _plan(
+    data_type: DataType, raw: Mapping[str, Any], *, adding: bool, name: str = ""
+) -> list[str]:
+    rows = row_estimate(data_type)
+    if rows < LARGE_TABLE:
+        return []
+    name = name or str(raw.get("name", "the field"))
+    about = f"{data_type.name} has about {rows:,} things"
+    notes: list[str] = []
+    if raw.get("unique") or raw.get("indexed"):
+        what = "unique" if raw.get("unique") else "indexed for searches"
+        notes.append(
+            f"{about}: making {name} {what} builds an index by reading all of them; "
+            f"writes to {data_type.name} wait until it is built."
+        )
+    if connection.vendor == "sqlite" and (
+        not adding or raw.get("unique") or raw.get("default") is not None
+    ):
+        notes.append(
+            f"{about}: SQLite makes this change by copying the whole table; every other "
+            "write waits until it is done."
+        )
+    return notes
