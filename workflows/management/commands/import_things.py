@@ -79,7 +79,8 @@ class Command(BaseCommand):
                 name if header == name else f"{header} → {name}"
                 for header, name in f.columns.items()
             )
-            self.stdout.write(f"{f.file} → {f.data_type}: {f.rows:,} rows; columns: {columns}")
+            rows = f"{f.rows:,} row{'s' * (f.rows != 1)}"
+            self.stdout.write(f"{f.file} → {f.data_type}: {rows}; columns: {columns}")
             if f.unknown:
                 self.stderr.write(
                     f"warning: {f.file}: not imported, no such field: {', '.join(f.unknown)}"
