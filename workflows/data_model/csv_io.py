@@ -386,11 +386,16 @@ class _Import:
         self.between: list[tuple[Model, int, str, Model, int]] = []
         #: rows inserted, then refused (a link that names nothing, a refused row)
         self.dropped: set[tuple[Model, int]] = set()
+        #: the types whose table was empty when the import began: every row there is one of
+        #: the import's, so a value unique in the import is unique in the table
+        self.was_empty: dict[Model, bool] = {}
 
     # --- rows ---------------------------------------------------------------------------
 
     def read(self, plan: _Plan) -> None:
         """Read, check and insert the file's rows, a batch at a time."""
+        if plan.model not in self.was_empty:
+            self.was_empty[plan.model] = not plan.model._base_manager.exists()
         while batch := list(itertools.islice(plan.records, BATCH)):
             plan.report.rows += len(batch)
             rows = [row for line, cells in batch if (row := self._row(plan, line, cells))]
@@ -506,6 +511,8 @@ class _Import:
                 name = "" if name == "__all__" else name
                 self._refuse(plan, line, name, " ".join(messages))
         for attname, value in values.items():
+            if not isinstance(value, str | list | dict):
+                continue  # numbers and dates: their codecs took only finite ones in range
             problem = data_types.storable_problem(value)
             if problem is not None:
                 ok = False
@@ -546,6 +553,8 @@ class _Import:
                     bad.add(row.line)
                 else:
                     fresh[value] = row
+            if self.was_empty[model]:
+                continue
             for chunk in _chunks(list(fresh), LOOKUP_CHUNK):
                 taken = model._base_manager.filter(**{f"{f.attname}__in": chunk})
                 for value in taken.values_list(f.attname, flat=True):
