@@ -6,7 +6,8 @@ names: ``Created Date``, ``Modified Date``, ``Created By``, ``unique id``. A fil
 map to them by name in any case; failing that, by the letters and digits of the name
 alone when only one field matches, so Bubble's ``Follow up`` finds ``follow_up`` (or
 ``followUp``). An explicit mapping (``--map 'Follow up=follow_up'``) comes first, and
-maps a header to nothing with ``'Header='``.
+maps a header to nothing with ``'Header='``. A column of a field that a file cannot set
+(one the model sets itself, such as ``auto_now``) is skipped, as an export writes it.
 
 A type defined without code takes each field's kind from its definition (the field-type
 registry); a type written in code from its model's fields, where a CSV can say the value
@@ -77,6 +78,8 @@ class HeaderMap:
 
     columns: list[Column | None]
     unknown: list[str] = field(default_factory=list)
+    #: headers of fields a file cannot set, with why (``created_at: set by the model...``)
+    skipped: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
 
@@ -248,7 +251,7 @@ def map_headers(
             else:
                 result.unknown.append(header)
         if column is not None and column.read_only:
-            result.problems.append(f"column {header!r}: {column.name} is {column.read_only}")
+            result.skipped.append(f"{header} ({column.read_only})")
             column = None
         result.columns.append(column)
     _check_twice(result, headers)

@@ -58,6 +58,8 @@ from .csv_values import CellError, read_list, reference_form, write_list
 
 #: rows read, checked, looked up and inserted together
 BATCH = 1000
+#: the longest cell read (the csv module's default, 128 KiB, is short for long texts)
+MAX_CELL = 16 * 1024 * 1024
 #: values per ``IN (...)`` of a look-up (SQLite's limit on parameters is the smallest)
 LOOKUP_CHUNK = 500
 Model = type[models.Model]
@@ -116,6 +118,8 @@ class FileReport:
     columns: dict[str, str] = field(default_factory=dict)
     #: headers that name no field (not imported)
     unknown: list[str] = field(default_factory=list)
+    #: headers of fields a file cannot set, with why (not imported)
+    skipped: list[str] = field(default_factory=list)
     rows: int = 0
     imported: int = 0
     refused: int = 0
@@ -268,6 +272,8 @@ def _plan(
     source: Source, mapping: Mapping[str, str], files: ExitStack, report: ImportReport
 ) -> _Plan | None:
     name = source.label()
+    if csv.field_size_limit() < MAX_CELL:
+        csv.field_size_limit(MAX_CELL)
     try:
         model = _model(source.data_type)
         reader = csv.reader(_text(source.file, files))
@@ -284,7 +290,9 @@ def _plan(
     header[0] = header[0].removeprefix("\ufeff")
     mapped: HeaderMap = map_headers(model, header, mapping)
     label = data_types.label_of(model)
-    file_report = FileReport(file=name, data_type=label, unknown=mapped.unknown)
+    file_report = FileReport(
+        file=name, data_type=label, unknown=mapped.unknown, skipped=mapped.skipped
+    )
     file_report.columns = {h: c.name for h, c in zip(header, mapped.columns, strict=True) if c}
     report.files.append(file_report)
     report.problems += [f"{name}: {problem}" for problem in mapped.problems]

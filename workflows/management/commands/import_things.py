@@ -85,6 +85,8 @@ class Command(BaseCommand):
                 self.stderr.write(
                     f"warning: {f.file}: not imported, no such field: {', '.join(f.unknown)}"
                 )
+            if f.skipped:
+                self.stderr.write(f"warning: {f.file}: not imported: {', '.join(f.skipped)}")
         for problem in report.problems:
             self.stderr.write(problem)
         for error in report.errors:
