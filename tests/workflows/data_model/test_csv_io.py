@@ -530,3 +530,31 @@ def test_a_code_type_s_export_imports_back_without_the_fields_its_model_sets(db,
 def test_users_are_not_imported_from_csv(db):
     report = import_csv("auth.User", csv("username\nann\n"), name="u.csv")
     assert report.problems[0].startswith("u.csv: users are not imported from CSV")
+
+
+def test_what_the_database_alone_refuses_is_found_row_by_row(db, user, other_user):
+    from examples.models import Profile
+
+    # a one-to-one link is unique in the database only: the batch's INSERT fails, then
+    # each row is tried on its own to say which
+    report = import_csv(
+        "examples.Profile",
+        csv("user,birthday\nalice,2000-01-02\nbob@example.com,\nALICE,1999-05-06\n"),
+        keep_good_rows=True,
+        name="p.csv",
+    )
+    [error] = messages(report)
+    assert error.startswith("p.csv line 4: the database refused it: ")
+    assert sorted(Profile.objects.values_list("user__username", "birthday")) == [
+        ("alice", datetime.date(2000, 1, 2)),
+        ("bob", None),
+    ]
+
+
+def test_a_line_number_counts_the_lines_of_a_cell_that_spans_several(lead_type):
+    report = import_csv(
+        "Lead",
+        csv('email,phone\n"ann@example.com","line one\nline two"\nbob@example.com,\n,x\n'),
+        name="l.csv",
+    )
+    assert messages(report) == ["l.csv line 5, email: This field cannot be blank."]
