@@ -266,6 +266,20 @@ class _Plan:
     report: FileReport
     columns: list[Column | None]
     records: Iterator[tuple[int, list[str]]]
+    #: the model's references, looked up in bulk rather than by ``full_clean``
+    relations: list[str] = field(default_factory=list)
+    #: Bubble's built-in fields: the model has a modified date (the created date unless a
+    #: cell says), a creator the file does not give (the importing user)
+    dated: bool = False
+    fill_creator: bool = False
+
+    def __post_init__(self) -> None:
+        meta = self.model._meta
+        names = {f.name for f in meta.concrete_fields}
+        given = {c.name for c in self.columns if c is not None}
+        self.relations = [f.name for f in meta.concrete_fields if f.is_relation]
+        self.dated = "modified_date" in names
+        self.fill_creator = "created_by" in names and "created_by" not in given
 
 
 def _plan(
@@ -492,11 +506,9 @@ class _Import:
         """Bubble's built-in fields, which ``save()`` would set and ``bulk_create`` does not:
         the modified date is the created date unless the file says, the creator the
         importing user unless the file has a ``Created By`` column."""
-        names = {f.attname for f in plan.model._meta.concrete_fields}
-        if "modified_date" in names and "modified_date" not in values:
+        if plan.dated and "modified_date" not in values:
             thing.modified_date = thing.created_date
-        creator = [c for c in plan.columns if c is not None and c.name == "created_by"]
-        if "created_by_id" in names and not creator and self.user is not None:
+        if plan.fill_creator and self.user is not None:
             thing.created_by_id = self.user.pk
 
     def _check(
@@ -509,10 +521,11 @@ class _Import:
     ) -> bool:
         """As a save would check it (``full_clean``), but references are looked up later,
         in bulk, and unique fields are checked for the batch at once."""
-        relations = [f.name for f in plan.model._meta.concrete_fields if f.is_relation]
         ok = True
         try:
-            thing.full_clean(exclude=relations, validate_unique=False, validate_constraints=False)
+            thing.full_clean(
+                exclude=plan.relations, validate_unique=False, validate_constraints=False
+            )
         except ValidationError as exc:
             ok = False
             for name, messages in getattr(exc, "message_dict", {"": exc.messages}).items():
