@@ -15,7 +15,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from examples.models import Customer
 from scheduler.models import Origin, ScheduledRun
 from workflows import data_types
-from workflows.data_model import csv_io, schema
+from workflows.bubble_fields import UNIQUE_ID
+from workflows.data_model import schema
 from workflows.data_model.csv_io import Source, export_csv, import_csv, import_files
 
 from .conftest import LEAD, STAGE
@@ -187,7 +188,7 @@ def test_without_built_in_columns_a_row_gets_a_new_id_now_and_the_importing_user
     import_csv("Lead", csv("email\nann@example.com\n"), user=user)
     lead = leads().get()
     assert lead.created_by == user and lead.modified_date == lead.created_date
-    assert csv_io.UNIQUE_ID.fullmatch(lead.unique_id)
+    assert UNIQUE_ID.fullmatch(lead.unique_id)
 
 
 def test_each_kind_of_cell_is_read_as_bubble_writes_it(crm):
