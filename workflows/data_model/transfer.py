@@ -435,25 +435,41 @@ def _type_plan(
         return [entry.problem(_key_path(entry, exc.key), _message(exc))]
     if d.get("fields") is not None and not isinstance(d.get("fields"), list):
         return [entry.problem(("fields",), "fields must be a list of fields {name, type, ...}")]
+    stored = stored_types.get(name.lower())
+    live = _live_fields(stored) if stored is not None else {}
     specs: list[tuple[int, Mapping[str, Any], schema.FieldSpec | None]] = []
     seen: dict[str, int] = {}
     for j, raw in enumerate(entry.fields()):
+        field = live.get(str(raw.get("name")).lower()) if isinstance(raw, Mapping) else None
+        if field is not None and (raw.get("type"), raw.get("list") is True) != (
+            field.type,
+            field.is_list,
+        ):  # said before what field_spec finds wrong with the new type's other settings
+            problems.append(_type_changed(entry, j, raw, field))
+            continue
+        lower = str(raw.get("name")).lower() if isinstance(raw, Mapping) else None
+        if lower in seen:
+            problems.append(entry.problem(("fields", j, "name"), "this field is listed twice"))
+            continue
+        if lower is not None:
+            seen[lower] = j
         checked = _field_spec(entry, j, raw, pending, set_names)
         if isinstance(checked, list):
             problems += checked
             continue
-        lower = str(raw["name"]).lower()
-        if lower in seen:
-            problems.append(entry.problem(("fields", j, "name"), "this field is listed twice"))
-            continue
-        seen[lower] = j
         specs.append((j, raw, checked))
     if problems:
         return problems
-    stored = stored_types.get(name.lower())
     if stored is None:
         return TypePlan(entry, CREATED)
-    return _compare(entry, stored, name, settings, specs)
+    return _compare(entry, stored, live, name, settings, specs)
+
+
+def _live_fields(data_type: DataType) -> dict[str, DataField]:
+    fields = data_type.fields.filter(deleted_at__isnull=True).select_related(
+        "target_type", "option_set"
+    )
+    return {f.name.lower(): f for f in fields}
 
 
 def _field_spec(
@@ -492,79 +508,70 @@ def _field_spec(
         return [entry.problem(("fields", j, *key), _message(exc))]
 
 
-def _identity(type_name: str, is_list: bool, target: str, option_set: str) -> tuple:
-    return (type_name, is_list, target.lower(), option_set.lower())
+def _target_name(target_type: DataType | None, target_model: str) -> str:
+    if target_type is not None:
+        return target_type.name
+    return definitions.target_model_name(target_model) if target_model else ""
 
 
-def _describe(identity: tuple, target: str, option_set: str) -> str:
-    type_name, is_list = identity[0], identity[1]
+def _describe(type_name: str, is_list: bool, target: str, option_set: str) -> str:
+    """``a number``, ``a list of thing of Lead``, ``an option of Stage``."""
     what = f"{type_name} of {target or option_set}" if (target or option_set) else type_name
-    return f"a list of {what}" if is_list else f"a {what}"
+    if is_list:
+        return f"a list of {what}"
+    return f"{'an' if what[0] in 'aeiou' else 'a'} {what}"
+
+
+def _type_changed(entry: Entry, j: int, raw: Mapping[str, Any], field: DataField, key="type"):
+    old = _describe(
+        field.type,
+        field.is_list,
+        _target_name(field.target_type, field.target_model),
+        field.option_set.name if field.option_set_id else "",
+    )
+    new = _describe(
+        str(raw.get("type")),
+        raw.get("list") is True,
+        str(raw.get("data_type") or ""),
+        str(raw.get("option_set") or ""),
+    )
+    return entry.problem(
+        ("fields", j, key) if key in raw else ("fields", j),
+        f"a field's type cannot change: {field} is {old}, the file makes it {new}; add a new "
+        "field (under another name) instead",
+    )
 
 
 def _compare(
     entry: Entry,
     stored: DataType,
+    live: dict[str, DataField],
     name: str,
     settings: Mapping[str, Any],
     specs: list[tuple[int, Mapping[str, Any], schema.FieldSpec | None]],
 ) -> TypePlan | list[SectionProblem]:
-    """An existing type against the file: fields added, settings changed, a field whose
-    type differs refused (a field's type never changes, as in Bubble)."""
+    """An existing type against the file: fields added, settings changed, a field pointing
+    elsewhere refused (a field's type never changes, as in Bubble)."""
     plan = TypePlan(entry, UNCHANGED, stored=stored)
     if stored.name != name:
         plan.settings["name"] = name
     for key in TYPE_SETTINGS:
         if getattr(stored, key) != settings[key]:
             plan.settings[key] = settings[key]
-    live = {
-        f.name.lower(): f
-        for f in stored.fields.filter(deleted_at__isnull=True).select_related(
-            "target_type", "option_set"
-        )
-    }
+    live = dict(live)
     problems = []
     for j, raw, spec in specs:
         field = live.pop(str(raw["name"]).lower(), None)
         if field is None:
             plan.added.append(raw)
             continue
-        target = (
-            spec.target_type.name
-            if spec and spec.target_type is not None
-            else definitions.target_model_name(spec.target_model)
-            if spec and spec.target_model
-            else ""
-        )
-        option_set = str(raw.get("option_set") or "")
-        kind = raw.get("type")
-        mine = _identity(str(kind), raw.get("list") is True, target, option_set)
-        old_target = (
-            field.target_type.name
-            if field.target_type_id
-            else definitions.target_model_name(field.target_model)
-            if field.target_model
-            else ""
-        )
+        old_target = _target_name(field.target_type, field.target_model)
         old_set = field.option_set.name if field.option_set_id else ""
-        theirs = _identity(field.type, field.is_list, old_target, old_set)
-        if spec is None or mine != theirs:
-            key = next(
-                k
-                for k, a, b in zip(
-                    ("type", "list", "data_type", "option_set"), mine, theirs, strict=True
-                )
-                if a != b or k == "option_set"
-            )
-            problems.append(
-                entry.problem(
-                    ("fields", j, key) if key in raw else ("fields", j),
-                    f"a field's type cannot change: {stored.name}.{field.name} is "
-                    f"{_describe(theirs, old_target, old_set)}, the file makes it "
-                    f"{_describe(mine, target, option_set)}; add a new field (under another "
-                    "name) instead",
-                )
-            )
+        if spec is None or old_set.lower() != str(raw.get("option_set") or "").lower():
+            problems.append(_type_changed(entry, j, raw, field, "option_set"))
+            continue
+        if old_target.lower() != _target_name(spec.target_type, spec.target_model).lower():
+            problems.append(_type_changed(entry, j, raw, field, "data_type"))
             continue
         values = {
             k: getattr(spec, k) for k in FIELD_SETTINGS if getattr(spec, k) != getattr(field, k)

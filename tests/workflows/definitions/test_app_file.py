@@ -226,3 +226,44 @@ def test_a_broken_file_imports_nothing_and_says_where(write, broken, needle, wor
     # and the good file still imports after the refusal, in the same process
     out = run("import_workflows", str(write("good.yaml", APP)))
     assert "data types: 2 created" in out
+
+
+def test_a_dry_run_prints_the_plan_and_delete_missing_fields_deletes(write):
+    path = write("app.yaml", APP)
+    run("import_workflows", str(path))
+    changed = write(
+        "changed.yaml",
+        APP.replace("      - {name: phone, type: text}\n", "").replace(
+            "{name: name, type: text, required: true}",
+            "{name: name, type: text, required: true, unique: true}\n"
+            "      - {name: website, type: text}",
+        ),
+    )
+    out = run("import_workflows", "--dry-run", "--delete-missing-fields", str(changed))
+    assert out.splitlines()[:6] == [
+        f"unchanged  option set Stage  ({changed})",
+        f"updated    data type Lead  ({changed})",
+        "             fields not in the file, deleted (restorable): phone",
+        f"updated    data type Company  ({changed})",
+        "             new fields: website",
+        "             changed field name: unique",
+    ]
+    assert out.endswith(
+        "data types: 0 created, 2 updated, 0 unchanged (dry run: nothing written).\n"
+    )
+    assert not DataField.objects.filter(name="website").exists()
+    assert DataField.objects.get(name="phone").deleted_at is None
+    out = run("import_workflows", "--delete-missing-fields", str(changed))
+    assert "data types: 0 created, 2 updated, 0 unchanged." in out
+    assert DataField.objects.get(name="phone").is_deleted
+    assert DataField.objects.get(name="name").unique
+
+
+def test_export_to_a_file_counts_what_it_wrote(write, tmp_path):
+    run("import_workflows", str(write("app.yaml", APP)))
+    target = tmp_path / "out.yaml"
+    err = StringIO()
+    call_command("export_workflows", "-o", str(target), stdout=StringIO(), stderr=err)
+    assert err.getvalue().strip() == (
+        f"Exported 1 option set, 2 data types, 2 workflows to {target}."
+    )
