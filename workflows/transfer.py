@@ -154,14 +154,23 @@ class ImportReport:
         ]
 
     def summary(self) -> str:
-        text = _counts(self.results)
-        for label, results in (
-            ("privacy rules", self.rules),
-            ("option sets", self.option_sets),
-            ("data types", self.data_types),
-        ):
-            if results:
-                text += f"; {label}: {_counts(results)}"
+        """``1 created, 0 updated, 0 unchanged`` (the workflows), then the privacy rules';
+        with option sets or data types, every part is named: ``option sets: ...; data
+        types: ...; workflows: ...; privacy rules: ...``."""
+        rules = f"; privacy rules: {_counts(self.rules)}" if self.rules else ""
+        if self.option_sets or self.data_types:
+            text = "; ".join(
+                f"{label}: {_counts(results)}"
+                for label, results in (
+                    ("option sets", self.option_sets),
+                    ("data types", self.data_types),
+                    ("workflows", self.results),
+                )
+                if results or label == "workflows"
+            )
+            text += rules
+        else:
+            text = _counts(self.results) + rules
         return text + (" (dry run: nothing written)" if self.dry_run else "")
 
 
@@ -318,7 +327,10 @@ def _import_in_transaction(
 
 
 def _entry_result(entry: Entry, status: str, notes: list[str]) -> ImportResult:
-    return ImportResult(entry.name or "?", status, entry.file, tuple(notes))
+    """A data type's or option set's line of the report (a kept one's changes were not
+    made: nothing to say of them)."""
+    shown = () if status == ImportStatus.KEPT else tuple(notes)
+    return ImportResult(entry.name or "?", status, entry.file, shown)
 
 
 def _section_problem(problem: SectionProblem) -> Problem:

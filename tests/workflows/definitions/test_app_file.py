@@ -132,9 +132,10 @@ def test_the_file_imports_into_an_empty_project_and_its_workflow_answers_over_ht
     assert f"created  data type Company  ({path})" in out
     assert f"created  new-lead  ({path})" in out
     assert (
-        "2 created, 0 updated, 0 unchanged; privacy rules: 2 created, 0 updated, 0 unchanged; "
         "option sets: 1 created, 0 updated, 0 unchanged; "
-        "data types: 2 created, 0 updated, 0 unchanged." in out
+        "data types: 2 created, 0 updated, 0 unchanged; "
+        "workflows: 2 created, 0 updated, 0 unchanged; "
+        "privacy rules: 2 created, 0 updated, 0 unchanged." in out
     )
     lead, company = DataType.objects.get(name="Lead"), DataType.objects.get(name="Company")
     assert DataField.objects.get(data_type=lead, name="company").target_type == company
@@ -166,9 +167,10 @@ def test_the_file_imports_into_an_empty_project_and_its_workflow_answers_over_ht
     statuses = {line.split()[0] for line in out.splitlines()[:-1]}
     assert statuses == {"unchanged"}, out
     assert (
-        "0 created, 0 updated, 2 unchanged; privacy rules: 0 created, 0 updated, 2 unchanged; "
         "option sets: 0 created, 0 updated, 1 unchanged; "
-        "data types: 0 created, 0 updated, 2 unchanged." in out
+        "data types: 0 created, 0 updated, 2 unchanged; "
+        "workflows: 0 created, 0 updated, 2 unchanged; "
+        "privacy rules: 0 created, 0 updated, 2 unchanged." in out
     )
     assert SchemaVersion.objects.get().version == 1  # the data model was not touched
 
@@ -248,13 +250,14 @@ def test_a_dry_run_prints_the_plan_and_delete_missing_fields_deletes(write):
         "             new fields: website",
         "             changed field name: unique",
     ]
+    assert "data types: 0 created, 2 updated, 0 unchanged;" in out
     assert out.endswith(
-        "data types: 0 created, 2 updated, 0 unchanged (dry run: nothing written).\n"
+        "privacy rules: 0 created, 0 updated, 2 unchanged (dry run: nothing written).\n"
     )
     assert not DataField.objects.filter(name="website").exists()
     assert DataField.objects.get(name="phone").deleted_at is None
     out = run("import_workflows", "--delete-missing-fields", str(changed))
-    assert "data types: 0 created, 2 updated, 0 unchanged." in out
+    assert "data types: 0 created, 2 updated, 0 unchanged;" in out
     assert DataField.objects.get(name="phone").is_deleted
     assert DataField.objects.get(name="name").unique
 
