@@ -298,3 +298,21 @@ def test_export_writes_the_sections_and_nothing_when_there_is_no_data_type(lead_
 
 def test_export_without_data_types_is_what_it_always_was():
     assert list(export_definitions()) == ["version", "workflows", "privacy_rules"]
+
+
+def test_a_change_the_database_refuses_rolls_back_the_whole_import(lead_type):
+    model = data_types.get_model("Lead")
+    model.objects.create(email="ann@example.com", phone="123")
+    model.objects.create(email="bo@example.com", phone="123")
+    text = FILE.replace("{name: phone, type: text}", "{name: phone, type: text, unique: true}")
+    text = text.replace("[New, Qualified, Won, Lost]", "[New, Qualified, Won, Lost, Parked]")
+    before = version()
+    (problem,) = refused(text)
+    assert problem.startswith(
+        f"app.yaml:{line(text, '- name: Lead')}: data type 'Lead': the database refused the "
+        "change: "
+    ), problem
+    assert not DataField.objects.get(name="phone").unique
+    assert not Option.objects.filter(display="Parked").exists()  # saved before, rolled back
+    assert version() == before
+    assert model.objects.count() == 2
