@@ -223,8 +223,7 @@ def test_a_broken_file_imports_nothing_and_says_where(write, broken, needle, wor
     assert not OptionSet.objects.exists() and not Workflow.objects.exists()
     assert not PrivacyRule.objects.filter(data_type__in=["Lead", "Company"]).exists()
     assert not DefinitionChange.objects.exists()
-    assert data_types.allowed_labels() == sorted(data_types.allowed_labels())
-    assert "Lead" not in data_types.allowed_labels()
+    assert "Lead" not in data_types.allowed_labels()  # the models were built again
     # and the good file still imports after the refusal, in the same process
     out = run("import_workflows", str(write("good.yaml", APP)))
     assert "data types: 2 created" in out
