@@ -1,0 +1,351 @@
+"""The admin's Data section: data types and their fields, option sets, and each type's
+things, defined and edited with the test client as a builder's browser would.
+
+Changes of the data model make tables, outside the test's transaction (``data_model``:
+transactional, its tables dropped afterwards). Run on PostgreSQL too with
+``DATABASE_URL=postgres://...``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.db import connection
+from django.test import Client
+
+from tests.workflows.data_model.conftest import LEAD, STAGE, data_model  # noqa: F401
+from workflows.admin.data.data_types import holding
+from workflows.data_model import registry, schema
+from workflows.models import DefinitionChange
+from workflows.models.data_model import DataField, DataType, SchemaVersion
+
+pytestmark = pytest.mark.usefixtures("data_model")
+
+TYPES = "/admin/workflows/datatype/"
+SETS = "/admin/workflows/optionset/"
+
+
+@pytest.fixture
+def lead_type(data_model) -> DataType:  # noqa: F811
+    """tests/workflows/data_model's Lead (email, phone, score, owner, tags, stage)."""
+    schema.save_option_set(STAGE)
+    return schema.create_data_type(LEAD)
+
+
+@pytest.fixture
+def root(superuser) -> Client:
+    client = Client()
+    client.force_login(superuser)
+    return client
+
+
+def staff_client(*perms: str, groups: tuple[str, ...] = ()) -> Client:
+    user = get_user_model().objects.create_user(
+        f"staff{get_user_model().objects.count()}", password="pw-x-123", is_staff=True
+    )
+    for perm in perms:
+        app_label, codename = perm.split(".")
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    for name in groups:
+        user.groups.add(Group.objects.get(name=name))
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+# --- what a browser sends ------------------------------------------------------------------
+
+
+def _form_values(form) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for name, field in form.fields.items():
+        bound = form[name]
+        value = bound.value()
+        if field.disabled:
+            continue  # a browser does not send a disabled input
+        if isinstance(field.widget, forms.CheckboxInput):
+            if value:
+                data[bound.html_name] = "on"
+            continue
+        data[bound.html_name] = "" if value is None else str(value)
+    return data
+
+
+def type_page_data(response) -> dict[str, Any]:
+    """What saving a data type's page unchanged sends: its settings, the management form
+    and every field row."""
+    assert response.status_code == 200, response.status_code
+    context = response.context
+    data = _form_values(context["adminform"].form)
+    management = context["fields_formset"].management_form
+    for name in management.fields:
+        data[management[name].html_name] = management[name].value()
+    for row in context["field_rows"]:
+        data.update(_form_values(row))
+    return data
+
+
+def row_prefix(data: dict[str, Any], name: str) -> str:
+    for key, value in data.items():
+        if key.startswith("fields-") and key.endswith("-name") and value == name:
+            return key[: -len("-name")]
+    raise LookupError(name)
+
+
+def add_row(data: dict[str, Any], **values: Any) -> str:
+    index = int(data["fields-TOTAL_FORMS"])
+    data["fields-TOTAL_FORMS"] = str(index + 1)
+    prefix = f"fields-{index}"
+    data[f"{prefix}-type"] = "text"
+    for key, value in values.items():
+        data[f"{prefix}-{key}"] = value
+    return prefix
+
+
+def page_errors(response) -> dict[str, Any]:
+    """The errors a re-rendered data type page shows: its settings', then each row's."""
+    assert response.status_code == 200, response.status_code
+    out: dict[str, Any] = {"type": dict(response.context["adminform"].form.errors)}
+    for row in response.context["field_rows"]:
+        if row.errors:
+            out[str(row["name"].value())] = dict(row.errors)
+    return out
+
+
+def new_type_data(**fields: dict[str, Any]) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "name": "Lead",
+        "plural": "",
+        "display_field": "email",
+        "description": "People who might buy",
+        "fields-TOTAL_FORMS": "0",
+        "fields-INITIAL_FORMS": "0",
+        "fields-MIN_NUM_FORMS": "0",
+        "fields-MAX_NUM_FORMS": "1000",
+        "_save": "Save",
+    }
+    for name, values in fields.items():
+        add_row(data, name=name, **values)
+    return data
+
+
+def version() -> int:
+    return SchemaVersion.objects.values_list("version", flat=True).first() or 0
+
+
+def columns(data_type: DataType) -> set[str]:
+    with connection.cursor() as cursor:
+        described = connection.introspection.get_table_description(cursor, data_type.table_name)
+    return {c.name for c in described}
+
+
+# --- defining a data type ------------------------------------------------------------------
+
+
+def test_a_builder_defines_a_type_and_its_fields(root, superuser):
+    schema.save_option_set({"name": "Stage", "options": ["New", "Won"]})
+    page = root.get(TYPES + "add/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Add another field" in html and "a thing of a data type" in html
+    data = new_type_data(
+        email={"type": "text", "required": "on", "unique": "on", "help_text": "Work email"},
+        score={"type": "number", "default": "0", "indexed": "on"},
+        active={"type": "yes_no", "default": "yes"},
+        follow_up={"type": "date"},
+        stage={"type": "option", "option_set": "Stage"},
+        owner={"type": "thing", "data_type": "User"},
+        tags={"type": "text", "is_list": "on"},
+    )
+    response = root.post(TYPES + "add/", data)
+    assert response.status_code == 302, page_errors(response)
+    lead = DataType.objects.get(name="Lead")
+    assert response["Location"] == f"{TYPES}{lead.pk}/change/"
+    fields = {f.name: f for f in lead.fields.all()}
+    assert list(fields) == ["email", "score", "active", "follow_up", "stage", "owner", "tags"]
+    assert (fields["email"].required, fields["email"].unique) == (True, True)
+    assert fields["email"].help_text == "Work email"
+    assert (fields["score"].default, fields["score"].indexed) == (0.0, True)
+    assert fields["active"].default is True
+    assert fields["stage"].option_set.name == "Stage"
+    assert fields["owner"].target_model == "auth.User"
+    assert fields["tags"].is_list
+    assert (lead.display_field, lead.description) == ("email", "People who might buy")
+    assert {f"f{f.pk}" for f in fields.values() if f.name != "tags"} <= columns(lead)
+    change = DefinitionChange.objects.filter(kind="data_type").get()
+    assert (change.action, change.user, change.source) == ("created", superuser, "admin")
+    page = root.get(response["Location"])
+    assert "0 Leads" in page.content.decode()  # the link to its things
+
+
+def test_fields_are_added_renamed_and_changed_in_one_save(root, lead_type):
+    before = version()
+    data = type_page_data(root.get(f"{TYPES}{lead_type.pk}/change/"))
+    phone = row_prefix(data, "phone")
+    data[f"{phone}-name"] = "mobile"
+    data[f"{phone}-required"] = "on"
+    data[f"{phone}-help_text"] = "With the country code"
+    add_row(data, name="company", type="text", indexed="on")
+    data["plural"] = "Leads"
+    data["_continue"] = "1"
+    response = root.post(f"{TYPES}{lead_type.pk}/change/", data)
+    assert response.status_code == 302, page_errors(response)
+    mobile = lead_type.fields.get(name="mobile")
+    assert (mobile.required, mobile.help_text) == (True, "With the country code")
+    assert lead_type.fields.get(name="company").indexed
+    assert not lead_type.fields.filter(name="phone").exists()
+    lead_type.refresh_from_db()
+    assert lead_type.plural == "Leads"
+    assert version() == before + 1  # one change: one transaction, one version
+    assert registry.built_models()["lead"]._meta.get_field("mobile")
+
+
+def test_renaming_the_display_field_keeps_it_the_display_field(root, lead_type):
+    data = type_page_data(root.get(f"{TYPES}{lead_type.pk}/change/"))
+    data[f"{row_prefix(data, 'email')}-name"] = "work_email"  # the select still says email
+    response = root.post(f"{TYPES}{lead_type.pk}/change/", data)
+    assert response.status_code == 302, page_errors(response)
+    lead_type.refresh_from_db()
+    assert lead_type.display_field == "work_email"
+
+
+@pytest.mark.parametrize(
+    ("change", "where", "field", "message"),
+    [
+        ({"phone": {"name": "bad name"}}, "bad name", "name", "not a valid name"),
+        ({"phone": {"name": "email"}}, "email", "name", "already has a field named"),
+        ({"phone": {"name": "created_date"}}, "created_date", "name", "built-in name"),
+        ({"score": {"default": "many"}}, "score", "default", "not a number"),
+        ({"new": {"name": "amount", "type": "number", "is_list": "on", "unique": "on"}},
+         "amount", "is_list", "cannot be unique"),
+        ({"new": {"name": "link", "type": "thing"}}, "link", "data_type", "needs data_type"),
+        ({"new": {"name": "home", "type": "geographic_address", "default": "x"}},
+         "home", "default", "has no default"),
+        ({"type": {"name": "User"}}, "type", "name", "already a data type named"),
+        ({"type": {"display_field": "tags"}}, "type", "display_field", "not a text, number"),
+    ],
+)  # fmt: skip
+def test_a_refused_change_is_shown_on_its_input_and_changes_nothing(
+    root, lead_type, change, where, field, message
+):
+    before_version = version()
+    before_fields = list(DataField.objects.values_list("pk", "name", "required", "deleted_at"))
+    data = type_page_data(root.get(f"{TYPES}{lead_type.pk}/change/"))
+    data[f"{row_prefix(data, 'tags')}-required"] = "on"  # a good change beside the bad one
+    add_row(data, name="company", type="text")
+    for target, values in change.items():
+        if target == "type":
+            data.update(values)
+        elif target == "new":
+            add_row(data, **values)
+        else:
+            prefix = row_prefix(data, target)
+            data.update({f"{prefix}-{k}": v for k, v in values.items()})
+    response = root.post(f"{TYPES}{lead_type.pk}/change/", data)
+    errors = page_errors(response)
+    assert message in " ".join(errors[where][field]), errors
+    assert "Please correct the error" in response.content.decode()
+    assert version() == before_version
+    assert list(DataField.objects.values_list("pk", "name", "required", "deleted_at")) == (
+        before_fields
+    )
+
+
+def test_a_refused_new_type_is_shown_on_its_field_and_makes_nothing(root):
+    data = new_type_data(email={"type": "text"}, score={"type": "number", "default": "high"})
+    errors = page_errors(root.post(TYPES + "add/", data))
+    assert "not a number" in errors["score"]["default"][0]
+    data = new_type_data(email={"type": "text"}, other={"type": "option"})
+    errors = page_errors(root.post(TYPES + "add/", data))
+    assert "needs option_set" in errors["other"]["option_set"][0]
+    data = new_type_data(email={"type": "text", "is_list": "on"})
+    errors = page_errors(root.post(TYPES + "add/", data))
+    assert "display_field" in errors["type"]
+    assert not DataType.objects.exists()
+    assert version() == 0
+
+
+# --- deleting, restoring, purging fields ---------------------------------------------------
+
+
+def test_a_deleted_field_is_restored_with_its_data_then_purged(root, lead_type):
+    lead = registry.built_models()["lead"]
+    lead.objects.create(email="a@example.com", phone="555")
+    lead.objects.create(email="b@example.com")
+    data = type_page_data(root.get(f"{TYPES}{lead_type.pk}/change/"))
+    data[f"{row_prefix(data, 'phone')}-DELETE"] = "on"
+    response = root.post(f"{TYPES}{lead_type.pk}/change/", data)
+    assert response.status_code == 302, page_errors(response)
+    phone = lead_type.fields.get(name="phone")
+    assert phone.is_deleted
+    page = root.get(f"{TYPES}{lead_type.pk}/change/").content.decode()
+    assert "Deleted fields" in page and "Restore" in page and "Purge…" in page
+
+    # its name taken meanwhile: the restore page asks for another
+    schema.add_field(lead_type, {"name": "phone", "type": "number"})
+    restore = f"{TYPES}{lead_type.pk}/fields/{phone.pk}/restore/"
+    response = root.post(restore, {})
+    assert response.status_code == 200
+    assert "already has a field named" in response.content.decode()
+    response = root.post(restore, {"restore_name": "old_phone"})
+    assert response.status_code == 302
+    phone.refresh_from_db()
+    assert (phone.name, phone.is_deleted) == ("old_phone", False)
+    lead = registry.built_models()["lead"]
+    assert lead.objects.get(email="a@example.com").old_phone == "555"
+
+    schema.delete_field(phone)
+    purge = f"{TYPES}{lead_type.pk}/fields/{phone.pk}/purge/"
+    confirm = root.get(purge).content.decode()
+    assert "1 Lead</strong> are lost" in confirm and "can no longer be restored" in confirm
+    assert holding(phone) == 1
+    column = f"f{phone.pk}"
+    response = root.post(purge, {"post": "yes"})
+    assert response.status_code == 302
+    assert not DataField.objects.filter(pk=phone.pk).exists()
+    assert column not in columns(lead_type)
+
+
+def test_the_display_field_cannot_be_deleted(root, lead_type):
+    data = type_page_data(root.get(f"{TYPES}{lead_type.pk}/change/"))
+    data[f"{row_prefix(data, 'email')}-DELETE"] = "on"
+    errors = page_errors(root.post(f"{TYPES}{lead_type.pk}/change/", data))
+    assert "display field" in errors["email"]["__all__"][0]
+    assert not lead_type.fields.get(name="email").is_deleted
+
+
+# --- deleting a data type ------------------------------------------------------------------
+
+
+def test_deleting_a_type_says_what_goes_then_drops_its_table(root, lead_type):
+    lead = registry.built_models()["lead"]
+    for n in range(3):
+        lead.objects.create(email=f"{n}@example.com")
+    page = root.get(f"{TYPES}{lead_type.pk}/delete/")
+    html = page.content.decode()
+    assert "3 Leads: every value in them" in html and "its table" in html
+    response = root.post(f"{TYPES}{lead_type.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not DataType.objects.exists()
+    assert lead_type.table_name not in connection.introspection.table_names()
+
+
+def test_a_type_others_point_at_is_not_deleted(root, lead_type):
+    schema.create_data_type(
+        {"name": "Deal", "fields": [{"name": "lead", "type": "thing", "data_type": "Lead"}]}
+    )
+    page = root.get(f"{TYPES}{lead_type.pk}/delete/").content.decode()
+    assert "Deal.lead" in page
+    root.post(f"{TYPES}{lead_type.pk}/delete/", {"post": "yes"})
+    assert DataType.objects.filter(pk=lead_type.pk).exists()
+
+
+def test_the_list_shows_each_type_with_its_things(root, lead_type):
+    registry.built_models()["lead"].objects.create(email="a@example.com")
+    html = root.get(TYPES).content.decode()
+    assert "Lead" in html and "1 Leads" in html and "/admin/things/" in html
