@@ -27,7 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import admin_pages, report
+from . import admin_pages, report, schema_changes
 from .common import ROOT, fresh_backend, log, machine, pg_reachable, script
 from .editor import bench_editor
 from .endpoint import bench_endpoint, bench_engine
@@ -48,6 +48,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "steadiness": 30,
         "outbound": {"wait": 2},
         "editor": {"loads": 1, "warmup": 0},
+        "schema": 1_000,
     },
     "quick": {
         "endpoint": {"connections": 8, "seconds": 5, "rounds": 3, "warmup": 2},
@@ -59,6 +60,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "steadiness": 3_000,
         "outbound": {"wait": 10},
         "editor": {"loads": 5, "warmup": 2},
+        "schema": 1_000_000,
     },
     "full": {
         "endpoint": {"connections": 8, "seconds": 15, "rounds": 5, "warmup": 5},
@@ -70,6 +72,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "steadiness": 100_000,
         "outbound": {"wait": 10},
         "editor": {"loads": 15, "warmup": 3},
+        "schema": 1_000_000,
     },
 }
 BENCHMARKS = (
@@ -82,6 +85,7 @@ BENCHMARKS = (
     "steadiness",
     "outbound",
     "editor",
+    "schema",
 )
 
 
@@ -129,6 +133,9 @@ def run_all(profile: str, only: set[str], backends: list[str]) -> dict[str, Any]
                 env, admin_pages.__name__, f"--rows={sizes['admin_rows']}", timeout=3600
             ),
             "outbound": lambda env: bench_outbound(env, **sizes["outbound"]),
+            "schema": lambda env: script(
+                env, schema_changes.__name__, f"--rows={sizes['schema']}", timeout=3600
+            ),
         }
         for name, job in jobs.items():
             if name in only:

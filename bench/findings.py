@@ -35,6 +35,13 @@ OUTBOUND_METHOD = (
     "load with no slow run, measured just before in the same server."
 )
 
+SCHEMA_READING = (
+    "Adding a nullable field rewrites nothing, so it takes milliseconds whatever the "
+    "table's size and holds no write back for longer than an ordinary write. An indexed "
+    "(or unique) field builds its index by reading the whole table while inserts wait: "
+    "docs/data-types.md says so, and such a change is best made when the table is quiet."
+)
+
 OUTBOUND_READING = (
     "On SQLite a run whose changes commit together holds the database's write lock from its "
     "first write to its end: a call to another server after a write makes every other "
@@ -127,6 +134,13 @@ NO_WRK = (
 )
 
 _WHY: dict[str, str] = {
+    "schema": (
+        "**Changing a large data type.** Adding a nullable field is a change of the table's "
+        "definition only on PostgreSQL (no rewrite) and an `ALTER TABLE ... ADD COLUMN` on "
+        "SQLite; a miss means the change waited for the table's lock behind a long "
+        "transaction (it gives up after 2 s: workflows/data_model/schema.py, LOCK_TIMEOUT) "
+        "or the machine was saturated. Look at the baseline's longest write first."
+    ),
     "endpoint_ratio": (
         "**Endpoint cost against the DRF view.** Profiled in-process (Django's test client "
         "posting to both URLs under pyinstrument) and with `python -m bench.engine "

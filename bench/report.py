@@ -25,6 +25,7 @@ OUTBOUND_SHAPES = {
 LATENESS_GOAL_S = 1.0
 THROUGHPUT_GOAL = 0.8
 BULK_WRITE_GOAL_S, BULK_CANCEL_GOAL_S = 10.0, 5.0
+SCHEMA_GOAL_S = 1.0
 BACKEND_NAMES = {"sqlite": "SQLite + ORM broker", "pg": "PostgreSQL + Redis"}
 
 
@@ -198,6 +199,28 @@ def _backend_rows(table: Table, backend: str, parts: dict[str, Any]) -> None:
                     key=f"admin_{page.lower()}_{backend}",
                 )
     _outbound_rows(table, name, parts.get("outbound"))
+    _schema_rows(table, name, backend, parts.get("schema"))
+
+
+def _schema_rows(table: Table, name: str, backend: str, sc: dict[str, Any] | None) -> None:
+    if sc is None:
+        return
+    if "add_nullable_field" not in sc:
+        table.failed(f"Adding a field to a large data type ({name})", sc)
+        return
+    add = sc["add_nullable_field"]
+    base = sc["baseline_longest_write_s"]
+    stalled = max(add["longest_write_s"] - base, 0.0)
+    table.add(
+        f"Add a nullable field to a data type of {sc['rows']:,} rows, a writer inserting "
+        f"meanwhile ({name})",
+        f"{_s(add['change_s'])}; longest write meanwhile {_ms(add['longest_write_s'] * 1000)}",
+        f"longest write without a change: {_ms(base * 1000)}",
+        f"{add['longest_write_s'] / base:.1f}×" if base else "–",
+        "< 1 s, no write held ≥ 1 s",
+        add["change_s"] < SCHEMA_GOAL_S and stalled < SCHEMA_GOAL_S,
+        f"schema_{backend}",
+    )
 
 
 def _outbound_rows(table: Table, name: str, out: dict[str, Any] | None) -> None:
@@ -399,6 +422,39 @@ def _admin_details(backends: dict[str, Any]) -> list[str]:
     return lines + ["", f"Bulk insert of the rows (scheduled runs + runs): {inserts}.", ""]
 
 
+def _schema_details(backends: dict[str, Any]) -> list[str]:
+    measured = {
+        b: p["schema"] for b, p in backends.items() if "add_nullable_field" in p.get("schema", {})
+    }
+    if not measured:
+        return []
+    first = next(iter(measured.values()))
+    lines = [
+        "## Changing a large data type",
+        "",
+        f"A data type defined without code (bench/schema_changes.py) with {first['rows']:,} "
+        "rows; a thread inserts one thing per transaction without pause while a field is "
+        'added through `schema.add_field`. "Longest write" is the slowest insert that was '
+        "running at any moment of the change; the baseline is the slowest over the same "
+        "length of time with no change.",
+        "",
+        "| change | " + " | ".join(BACKEND_NAMES[b] for b in measured) + " |",
+        "| --- " * (len(measured) + 1) + "|",
+    ]
+    for key, label in (
+        ("add_nullable_field", "add a nullable field"),
+        ("add_indexed_field", "add an indexed field (reads the whole table)"),
+    ):
+        cells = [
+            f"{_s(sc[key]['change_s'])}, longest write {_ms(sc[key]['longest_write_s'] * 1000)}"
+            for sc in measured.values()
+        ]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    cells = [_ms(sc["baseline_longest_write_s"] * 1000) for sc in measured.values()]
+    lines.append("| none (baseline): longest write | " + " | ".join(cells) + " |")
+    return lines + ["", findings.SCHEMA_READING, ""]
+
+
 def _outbound_details(backends: dict[str, Any]) -> list[str]:
     measured = {
         b: p["outbound"] for b, p in backends.items() if "baseline" in p.get("outbound", {})
@@ -580,6 +636,7 @@ def markdown(results: dict[str, Any]) -> str:
         lines += _scheduler_details(backends)
         lines += _admin_details(backends)
         lines += _outbound_details(backends)
+        lines += _schema_details(backends)
     lines += _steadiness_details(results.get("steadiness", {}))
     lines += _editor_details(results.get("editor", {}), results)
     lines += ["## Goals missed: why, and what would fix them", ""]

@@ -100,6 +100,17 @@ def test_admin_pages(env):
     assert all(page["median_s"] > 0 for page in result["pages"].values())
 
 
+def test_schema_changes(env):
+    result = common.script(env, "bench.schema_changes", "--rows=1000")
+    assert result["rows"] == 1000 and result["writes"] > 0
+    for change in ("add_nullable_field", "add_indexed_field"):
+        assert result[change]["change_s"] > 0 and result[change]["longest_write_s"] >= 0
+    text = report.markdown(
+        {"profile": "tiny", "machine": common.machine(), "backends": {"sqlite": {"schema": result}}}
+    )
+    assert "## Changing a large data type" in text and "Add a nullable field" in text
+
+
 def test_steadiness(env):
     result = steadiness.bench_steadiness(env, 20, every=0.2)
     assert len(result["tenths"]) == 10 and result["memory"]["end"]["largest_mib"] > 0
@@ -182,9 +193,10 @@ def test_profiles_cover_every_benchmark():
             "steadiness",
             "outbound",
             "editor",
+            "schema",
         }
     assert PROFILES["full"]["bulk"] == PROFILES["full"]["steadiness"] == 100_000
-    assert PROFILES["full"]["admin_rows"] == 1_000_000
+    assert PROFILES["full"]["admin_rows"] == PROFILES["quick"]["schema"] == 1_000_000
 
 
 def test_outbound(env):

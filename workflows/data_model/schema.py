@@ -431,7 +431,8 @@ def change_data_type(
     data_type: DataType, raw: Mapping[str, Any], *, user: Any = None, source: str = "code"
 ) -> DataType:
     """Rename a data type or change its plural, display field or description: definitions
-    only (its table is named by its id)."""
+    only (its table is named by its id). A rename is carried into the workflows and
+    privacy rules that name the type (``references.rename_type``)."""
     with schema_change(user=user, source=source) as (_editor, change):
         data_type = DataType.objects.select_for_update().get(pk=data_type.pk)
         before = definitions.type_definition(data_type)
@@ -448,6 +449,10 @@ def change_data_type(
         data_type.updated_at = timezone.now()
         data_type.save()
         _check_display_field(data_type)
+        if name != before["name"]:
+            from .references import rename_type
+
+            rename_type(before["name"], name, change.record)
         change.record(
             DefinitionChange.Kind.DATA_TYPE,
             before["name"],
@@ -566,6 +571,10 @@ def change_field(
         if data_type.display_field == old_name and old_name != field.name:
             data_type.display_field = field.name  # the display field follows its rename
             data_type.save(update_fields=["display_field"])
+        if old_name != field.name:
+            from .references import field_mentions
+
+            field.mentioned_in = field_mentions(old_name)  # for the builder to change
         new_model = _models_with(data_type)[data_type.pk]
         new = new_model._meta.get_field(field.name)
         if not new.many_to_many:
@@ -791,3 +800,65 @@ __all__ = [
     "save_option_set",
     "schema_change",
 ]
+
+
+# --- what a change will cost, said before it runs -------------------------------------------
+
+#: from this many things on, a change that reads or copies the whole table is announced
+LARGE_TABLE = 10_000
+
+
+def row_estimate(data_type: DataType) -> int:
+    """About how many things the type has (PostgreSQL's statistics; SQLite counts)."""
+    table = data_type.table_name
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = %s", [table])
+            row = cursor.fetchone()
+            if row is not None and row[0] >= 0:
+                return int(row[0])
+        cursor.execute(f"SELECT count(*) FROM {connection.ops.quote_name(table)}")  # noqa: S608
+        return int(cursor.fetchone()[0])
+
+
+def plan_add_field(data_type: DataType, raw: Mapping[str, Any]) -> list[str]:
+    """What adding ``raw`` to ``data_type`` will do to a large table, in a builder's words
+    (empty: nothing worth saying). Shown before the change runs."""
+    return _plan(data_type, raw, adding=True)
+
+
+def plan_change_field(field: DataField, raw: Mapping[str, Any]) -> list[str]:
+    """The same for changing ``field`` (``raw``: the settings that change)."""
+    indexed = {
+        key
+        for key in ("unique", "indexed")
+        if key in raw and bool(raw[key]) != bool(getattr(field, key))
+    }
+    if not indexed:
+        return []
+    return _plan(field.data_type, {k: raw[k] for k in indexed}, adding=False, name=field.name)
+
+
+def _plan(
+    data_type: DataType, raw: Mapping[str, Any], *, adding: bool, name: str = ""
+) -> list[str]:
+    rows = row_estimate(data_type)
+    if rows < LARGE_TABLE:
+        return []
+    name = name or str(raw.get("name", "the field"))
+    about = f"{data_type.name} has about {rows:,} things"
+    notes: list[str] = []
+    if raw.get("unique") or raw.get("indexed"):
+        what = "unique" if raw.get("unique") else "indexed for searches"
+        notes.append(
+            f"{about}: making {name} {what} builds an index by reading all of them; "
+            f"writes to {data_type.name} wait until it is built."
+        )
+    if connection.vendor == "sqlite" and (
+        not adding or raw.get("unique") or raw.get("default") is not None
+    ):
+        notes.append(
+            f"{about}: SQLite makes this change by copying the whole table; every other "
+            "write waits until it is done."
+        )
+    return notes

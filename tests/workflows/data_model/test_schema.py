@@ -277,3 +277,29 @@ def test_changes_inside_one_change_are_one_transaction(data_model):
     assert "things_" + str(DataType.objects.get(name="Lead").pk) in tables()
     with pytest.raises(data_types.UnknownDataType):
         data_types.get_model("Company")  # built again from what is committed
+
+
+def test_a_change_that_reads_a_large_table_says_so_before_it_runs(lead_type, monkeypatch):
+    model = data_types.get_model("Lead")
+    for n in range(3):
+        model.objects.create(email=f"{n}@example.com")
+    assert (
+        schema.plan_add_field(lead_type, {"name": "rank", "type": "number", "indexed": True}) == []
+    )
+    monkeypatch.setattr(schema, "LARGE_TABLE", 3)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {lead_type.table_name}")
+    [index] = schema.plan_add_field(lead_type, {"name": "rank", "type": "number", "indexed": True})
+    assert index.startswith("Lead has about 3 things: making rank indexed for searches builds")
+    [_, *copy] = schema.plan_add_field(lead_type, {"name": "code", "type": "text", "unique": True})
+    assert bool(copy) == (connection.vendor == "sqlite")  # SQLite copies the table for it
+    plain = schema.plan_add_field(lead_type, {"name": "note", "type": "text"})
+    assert plain == []  # a nullable column: nothing to say on either database
+    email = lead_type.fields.get(name="email")
+    assert schema.plan_change_field(email, {"help_text": "x"}) == []
+    assert "making email indexed" not in " ".join(
+        schema.plan_change_field(email, {"unique": False})
+    )
+    phone = lead_type.fields.get(name="phone")
+    assert "making phone unique" in schema.plan_change_field(phone, {"unique": True})[0]

@@ -113,3 +113,46 @@ def test_a_trigger_fires_on_their_changes(make_workflow, user, drain):
     lead.save()  # committed at once: these tests run without a surrounding transaction
     assert drain() == ["succeeded"]
     assert model.objects.get(pk=lead.pk).phone == "call"
+
+
+def test_renaming_a_type_renames_it_in_workflows_and_privacy_rules(make_workflow, user):
+    from workflows.data_model import schema
+    from workflows.models import DataType, DefinitionChange, Workflow
+
+    PrivacyRule.objects.create(
+        data_type="Lead", everyone_else=True, view_all=True, find_in_searches=True
+    )
+    wf = make_workflow(
+        parameters=[{"key": "lead", "type": "thing", "data_type": "Lead"}],
+        actions=[
+            {"type": "create_thing", "data_type": "lead", "fields": {"email": "new@example.com"}},
+            {
+                "type": "return_data",
+                "data": {"n": '{{ search("Lead") | count }}', "e": "{{ params.lead.email }}"},
+            },
+        ],
+    )
+    first = data_types.get_model("Lead").objects.create(email="ann@example.com")
+    schema.change_data_type(DataType.objects.get(name="Lead"), {"name": "Prospect"})
+    stored = str(Workflow.objects.get(pk=wf.pk).actions.values_list("config", flat=True)[::1])
+    assert "Prospect" in stored and "Lead" not in stored
+    assert PrivacyRule.objects.filter(data_type="Prospect").count() == 1
+    assert DefinitionChange.objects.filter(kind="workflow", name=wf.name).exists()
+    result = engine.run(Workflow.objects.get(pk=wf.pk), {"lead": first.pk}, user)
+    assert result.ok, result.error
+    assert result.response == {"n": 2, "e": "ann@example.com"}
+
+
+def test_renaming_a_field_lists_where_its_old_name_is_still_read(make_workflow):
+    from workflows.data_model import schema
+    from workflows.models import DataType
+
+    make_workflow(
+        "reads-phone",
+        parameters=[{"key": "lead", "type": "thing", "data_type": "Lead"}],
+        actions=[{"type": "return_data", "data": {"p": "{{ params.lead.phone }}"}}],
+    )
+    make_workflow("other", actions=[{"type": "return_data", "data": {"p": "telephone"}}])
+    phone = DataType.objects.get(name="Lead").fields.get(name="phone")
+    renamed = schema.change_field(phone, {"name": "mobile"})
+    assert renamed.mentioned_in == ["reads-phone"]
