@@ -16,11 +16,12 @@ from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.test import Client
 
+from tests.workflows.admin.conftest import form_data
 from tests.workflows.data_model.conftest import LEAD, STAGE, data_model  # noqa: F401
 from workflows.admin.data.data_types import holding
 from workflows.data_model import registry, schema
 from workflows.models import DefinitionChange
-from workflows.models.data_model import DataField, DataType, SchemaVersion
+from workflows.models.data_model import DataField, DataType, Option, OptionSet, SchemaVersion
 
 pytestmark = pytest.mark.usefixtures("data_model")
 
@@ -349,3 +350,317 @@ def test_the_list_shows_each_type_with_its_things(root, lead_type):
     registry.built_models()["lead"].objects.create(email="a@example.com")
     html = root.get(TYPES).content.decode()
     assert "Lead" in html and "1 Leads" in html and "/admin/things/" in html
+
+
+# --- option sets ---------------------------------------------------------------------------
+
+
+def options_data(name: str, rows: list[dict[str, Any]], attributes: list[str] = ()) -> dict:
+    """What the option set page sends: the set, its attribute columns, its rows in order."""
+    data: dict[str, Any] = {
+        "name": name,
+        "description": "",
+        "options-TOTAL": str(len(rows)),
+        "attributes-TOTAL": str(len(attributes)),
+        "_save": "Save",
+    }
+    for j, attribute in enumerate(attributes):
+        data[f"attribute-{j}"] = attribute
+    for i, row in enumerate(rows):
+        data[f"options-{i}-id"] = str(row.get("id", ""))
+        data[f"options-{i}-position"] = str(row.get("position", i))
+        data[f"options-{i}-display"] = row["display"]
+        for j, value in enumerate(row.get("cells", [])):
+            data[f"options-{i}-attr-{j}"] = value
+        if row.get("delete"):
+            data[f"options-{i}-DELETE"] = "on"
+    return data
+
+
+def test_an_option_set_is_made_with_ordered_options_and_attributes(root, superuser):
+    assert root.get(SETS + "add/").status_code == 200
+    rows = [
+        {"display": "New", "cells": ["grey", "1"]},
+        {"display": "Won", "cells": ["green", "3"]},
+        {"display": "Qualified", "cells": ["", "2"], "position": "1"},
+    ]
+    rows[1]["position"] = "2"
+    response = root.post(SETS + "add/", options_data("Stage", rows, ["color", "order"]))
+    assert response.status_code == 302, response.content.decode()
+    stage = OptionSet.objects.get(name="Stage")
+    options = [(o.display, o.attributes) for o in stage.options.order_by("position")]
+    assert options == [
+        ("New", {"color": "grey", "order": 1}),
+        ("Qualified", {"order": 2}),
+        ("Won", {"color": "green", "order": 3}),
+    ]
+    change = DefinitionChange.objects.get(kind="option_set")
+    assert (change.action, change.user, change.source) == ("created", superuser, "admin")
+    page = root.get(f"{SETS}{stage.pk}/change/").content.decode()
+    assert 'value="color"' in page and 'value="green"' in page
+
+
+def test_renaming_an_option_or_the_set_keeps_what_things_picked(root, lead_type):
+    stage = OptionSet.objects.get(name="Stage")
+    ids = {o.display: o.pk for o in stage.options.all()}
+    lead = registry.built_models()["lead"]
+    lead.objects.create(email="a@example.com", stage_id=ids["Qualified"])
+    rows = [
+        {"id": ids["New"], "display": "New"},
+        {"id": ids["Qualified"], "display": "Qualified lead"},
+        {"id": ids["Won"], "display": "Won", "position": "3"},
+        {"id": ids["Lost"], "display": "Lost", "position": "2", "delete": True},
+    ]
+    response = root.post(f"{SETS}{stage.pk}/change/", options_data("Stages", rows))
+    assert response.status_code == 302, response.content.decode()
+    stage.refresh_from_db()
+    assert stage.name == "Stages"
+    assert [o.display for o in stage.options.order_by("position")] == [
+        "New",
+        "Qualified lead",
+        "Won",
+    ]
+    assert lead.objects.get().stage.display == "Qualified lead"
+    assert DataField.objects.get(name="stage").option_set_id == stage.pk
+
+
+def test_a_refused_option_set_is_shown_and_changes_nothing(root, lead_type):
+    stage = OptionSet.objects.get(name="Stage")
+    before = list(Option.objects.values_list("pk", "display", "position"))
+    rows = [{"display": "New"}, {"display": "new"}]
+    response = root.post(f"{SETS}{stage.pk}/change/", options_data("Stage", rows))
+    assert response.status_code == 200
+    assert "listed twice" in response.content.decode()
+    rows = [{"display": "Won", "cells": ["green"]}]
+    response = root.post(f"{SETS}{stage.pk}/change/", options_data("Stage", rows, [""]))
+    assert "give this attribute" in response.content.decode()
+    response = root.post(f"{SETS}{stage.pk}/change/", options_data("bad name", [rows[0]]))
+    assert "not a valid name" in str(response.context["adminform"].form.errors["name"])
+    assert list(Option.objects.values_list("pk", "display", "position")) == before
+    assert OptionSet.objects.get().name == "Stage"
+
+
+def test_an_option_set_a_field_uses_is_not_deleted(root, lead_type):
+    stage = OptionSet.objects.get(name="Stage")
+    page = root.get(f"{SETS}{stage.pk}/delete/").content.decode()
+    assert "Lead.stage" in page
+    root.post(f"{SETS}{stage.pk}/delete/", {"post": "yes"})
+    assert OptionSet.objects.filter(pk=stage.pk).exists()
+    spare = schema.save_option_set({"name": "Color", "options": ["Red"]})
+    response = root.post(f"{SETS}{spare.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not OptionSet.objects.filter(pk=spare.pk).exists()
+
+
+# --- the things of a data type -------------------------------------------------------------
+
+
+def things_url(data_type: DataType, suffix: str = "") -> str:
+    return f"/admin/things/t{data_type.pk}/{suffix}"
+
+
+def test_the_data_section_lists_the_pages_and_each_type(root, lead_type):
+    html = root.get("/admin/").content.decode()
+    section = html[html.index('class="app-things') :]
+    section = section[: section.index("</table>")]
+    assert "Data</a>" in section
+    for page in ("Data types", "Option sets", "Leads"):
+        assert page in section
+    assert section.index("Data types") < section.index("Option sets") < section.index("Leads")
+    assert "Data types" not in html[html.index('class="app-workflows') :].split("</table>")[0]
+    data_index = root.get("/admin/things/")
+    assert data_index.status_code == 200 and "Leads" in data_index.content.decode()
+
+
+def test_a_type_made_in_the_admin_has_its_things_pages_at_once(root):
+    response = root.post(TYPES + "add/", new_type_data(email={"type": "text"}))
+    assert response.status_code == 302, page_errors(response)
+    lead = DataType.objects.get(name="Lead")
+    assert root.get(things_url(lead)).status_code == 200
+    assert "Leads" in root.get("/admin/").content.decode()
+    schema.change_data_type(lead, {"plural": "Prospects"})  # as another process would
+    assert "Prospects" in root.get(things_url(lead)).content.decode()
+
+
+def thing_form(root, url: str, **values: Any) -> dict[str, Any]:
+    data = form_data(root.get(url))
+    data.update(values)
+    data["_save"] = "Save"
+    return data
+
+
+def test_a_thing_is_added_and_changed_with_plain_inputs(root, lead_type, superuser):
+    stage = {o.display: o.pk for o in Option.objects.all()}
+    add = root.get(things_url(lead_type, "add/"))
+    html = add.content.decode()
+    assert 'name="email"' in html and 'type="text"' in html  # one line, not a JSON box
+    assert "One per line" in html  # tags: a list of texts
+    assert "Qualified" in html  # stage: a select of the set's options
+    assert "admin-autocomplete" in html  # owner: a search box of users
+    data = thing_form(
+        root,
+        things_url(lead_type, "add/"),
+        email="ann@example.com",
+        phone="555 0100",
+        score="7.5",
+        owner=str(superuser.pk),
+        tags="hot\nreferral\n",
+        stage=str(stage["Qualified"]),
+    )
+    response = root.post(things_url(lead_type, "add/"), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    lead = registry.built_models()["lead"]
+    ann = lead.objects.get()
+    assert (ann.email, ann.score, ann.tags) == ("ann@example.com", 7.5, ["hot", "referral"])
+    assert (ann.owner, ann.stage.display, ann.created_by) == (superuser, "Qualified", superuser)
+
+    listing = root.get(things_url(lead_type)).content.decode()
+    assert "ann@example.com" in listing and "Created Date" in listing
+    assert "Modified Date" in listing
+    assert "ann@example.com" in root.get(things_url(lead_type), {"q": "ann"}).content.decode()
+    assert "ann@example" not in root.get(things_url(lead_type), {"q": "zed"}).content.decode()
+
+    change = things_url(lead_type, f"{ann.pk}/change/")
+    page = root.get(change).content.decode()
+    assert "Built-in fields" in page and ann.unique_id in page
+    data = thing_form(root, change, score="9", tags="hot")
+    response = root.post(change, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    ann.refresh_from_db()
+    assert (ann.score, ann.tags, ann.email) == (9.0, ["hot"], "ann@example.com")
+    assert ann.modified_date > ann.created_date
+
+
+def test_required_and_unique_fields_are_errors_on_their_input(root, lead_type):
+    lead = registry.built_models()["lead"]
+    lead.objects.create(email="ann@example.com")
+    add = things_url(lead_type, "add/")
+    response = root.post(add, thing_form(root, add, email=""))
+    assert "This field is required" in str(response.context["adminform"].form.errors["email"])
+    response = root.post(add, thing_form(root, add, email="ann@example.com"))
+    assert "already exists" in str(response.context["adminform"].form.errors["email"])
+    response = root.post(add, thing_form(root, add, email="x@example.com", score="lots"))
+    assert "score" in response.context["adminform"].form.errors
+    response = root.post(add, thing_form(root, add, email="bad\x00@example.com"))
+    assert "Null characters" in str(response.context["adminform"].form.errors["email"])
+    assert lead.objects.count() == 1
+
+
+def test_every_kind_of_field_has_an_input(root, data_model, superuser):
+    schema.save_option_set({"name": "Tag", "options": ["a", "b", "c"]})
+    schema.create_data_type(
+        {"name": "Company", "display_field": "name", "fields": [{"name": "name", "type": "text"}]}
+    )
+    kinds = schema.create_data_type(
+        {
+            "name": "Kinds",
+            "fields": [
+                {"name": "active", "type": "yes_no"},
+                {"name": "due", "type": "date"},
+                {"name": "company", "type": "thing", "data_type": "Company"},
+                {"name": "partners", "type": "thing", "data_type": "Company", "list": True},
+                {"name": "labels", "type": "option", "option_set": "Tag", "list": True},
+                {"name": "scores", "type": "number", "list": True},
+                {"name": "dates", "type": "date", "list": True},
+                {"name": "logo", "type": "image"},
+                {"name": "where", "type": "geographic_address"},
+            ],
+        }
+    )  # fmt: skip
+    company = registry.built_models()["company"].objects.create(name="Acme")
+    tags = {o.display: o.pk for o in Option.objects.all()}
+    add = things_url(kinds, "add/")
+    html = root.get(add).content.decode()
+    assert 'placeholder="latitude"' in html and "https://… (the image" in html
+    assert 'type="checkbox" name="labels"' in html
+    data = thing_form(
+        root,
+        add,
+        active="true",
+        due_0="2025-03-01",
+        due_1="09:30:00",
+        company=str(company.pk),
+        partners=[str(company.pk)],
+        labels=[str(tags["a"]), str(tags["c"])],
+        scores="1\n2.5",
+        dates="2025-01-31\n2025-02-01 10:00",
+        logo="https://example.com/logo.png",
+        where_0="1 Main St",
+        where_1="48.85",
+        where_2="2.35",
+    )
+    response = root.post(add, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    thing = registry.built_models()["kinds"].objects.get()
+    assert thing.active is True and thing.due.day == 1
+    assert (thing.company, list(thing.partners.all())) == (company, [company])
+    assert sorted(o.display for o in thing.labels.all()) == ["a", "c"]
+    assert thing.scores == [1.0, 2.5] and len(thing.dates) == 2
+    assert thing.logo == "https://example.com/logo.png"
+    assert thing.where == {"address": "1 Main St", "lat": 48.85, "lng": 2.35}
+    response = root.post(add, {**data, "scores": "1\nmany", "where_0": "", "dates": ""})
+    errors = response.context["adminform"].form.errors
+    assert "line 2" in str(errors["scores"]) and "address" in str(errors["where"])
+    response = root.post(add, {**data, "scores": "inf"})  # as every write refuses it
+    assert "not a finite number" in str(response.context["adminform"].form.errors["scores"])
+    # a reference to Company (a text field to search by): the admin's search box
+    response = root.get(
+        "/admin/autocomplete/",
+        {"app_label": "things", "model_name": f"t{kinds.pk}", "field_name": "company",
+         "term": "ac"},
+    )  # fmt: skip
+    assert response.json()["results"] == [{"id": str(company.pk), "text": "Acme"}]
+
+
+# --- who may do what -----------------------------------------------------------------------
+
+
+def test_a_plain_staff_user_cannot_see_or_change_the_data_model(lead_type):
+    client = staff_client()
+    assert client.get(TYPES).status_code == 403
+    assert client.get(f"{TYPES}{lead_type.pk}/change/").status_code == 403
+    assert client.post(TYPES + "add/", new_type_data(other={"type": "text"})).status_code == 403
+    assert client.get(SETS).status_code == 403
+    assert client.get(things_url(lead_type)).status_code == 403
+    assert "Data types" not in client.get("/admin/").content.decode()
+
+
+def test_the_view_permission_shows_the_data_model_read_only(lead_type):
+    client = staff_client("workflows.view_datatype", "workflows.view_optionset")
+    page = client.get(f"{TYPES}{lead_type.pk}/change/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "View data type" in html and 'name="_save"' not in html
+    assert "Add another field" not in html
+    data = type_page_data(page)
+    assert client.post(f"{TYPES}{lead_type.pk}/change/", data).status_code == 403
+    assert client.get(f"{TYPES}{lead_type.pk}/delete/").status_code == 403
+    stage = OptionSet.objects.get()
+    assert 'name="_save"' not in client.get(f"{SETS}{stage.pk}/change/").content.decode()
+    assert client.post(SETS + "add/", options_data("Color", [{"display": "Red"}])).status_code == (
+        403
+    )
+
+
+def test_data_model_editors_change_the_data_model(data_model):
+    client = staff_client(groups=("Data model editors",))
+    response = client.post(TYPES + "add/", new_type_data(email={"type": "text"}))
+    assert response.status_code == 302
+    lead = DataType.objects.get()
+    assert client.post(SETS + "add/", options_data("Color", [{"display": "Red"}])).status_code == (
+        302
+    )
+    # the things are not the data model: their own permissions
+    assert client.get(things_url(lead)).status_code == 403
+
+
+def test_editing_things_takes_the_type_s_own_permissions(lead_type):
+    reader = staff_client(f"things.view_t{lead_type.pk}")
+    assert reader.get(things_url(lead_type)).status_code == 200
+    assert reader.get(things_url(lead_type, "add/")).status_code == 403
+    assert "Leads" in reader.get("/admin/").content.decode()
+    writer = staff_client(f"things.view_t{lead_type.pk}", f"things.add_t{lead_type.pk}")
+    add = things_url(lead_type, "add/")
+    response = writer.post(add, thing_form(writer, add, email="ann@example.com", owner=""))
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert registry.built_models()["lead"].objects.count() == 1

@@ -142,10 +142,12 @@ class DataTypeAdmin(DataModelPermissionsMixin, admin.ModelAdmin):
 
         fields = list(obj.fields.filter(deleted_at__isnull=True)) if obj else []
         main, rows, formset, empty_row = self._forms(request, obj, fields)
+        plan: list[str] = []
         if request.method == "POST" and self._valid(main, rows, formset):
             saved = self._save(request, obj, main, rows)
-            if saved is not None:
+            if isinstance(saved, DataType):
                 return self._saved_response(request, saved, add)
+            plan = saved or []
 
         if not can_change:
             for form in [main, *rows]:
@@ -173,6 +175,7 @@ class DataTypeAdmin(DataModelPermissionsMixin, admin.ModelAdmin):
             "field_errors": sum(1 for r in rows if r.errors),
             "empty_row": empty_row,
             "deleted_fields": deleted,
+            "plan_notes": plan,
             "can_change": can_change,
             "field_type_info": field_type_info(),
             "things_url": things_url(obj) if obj else None,
@@ -236,58 +239,73 @@ class DataTypeAdmin(DataModelPermissionsMixin, admin.ModelAdmin):
         obj: DataType | None,
         main: DataTypeForm,
         rows: list[FieldForm],
-    ) -> DataType | None:
-        """Make the change, all of it or nothing; None (the errors on the forms) if the data
-        model refused it."""
+    ) -> DataType | list[str] | None:
+        """Make the change, all of it or nothing. None: the data model refused it (the
+        errors are on the forms). A list: what the change would do to a large table, said
+        before it runs, until the builder confirms (``_confirm``)."""
         kept = [r for r in rows if r.has_changed() or not r.is_new]
-        try:
-            if obj is None:
-                raw = {
-                    **main.raw(),
-                    "fields": [r.raw() for r in kept if not r.cleaned_data.get("DELETE")],
-                }
+        live = [r for r in kept if not r.is_new]
+        adds = [r for r in kept if r.is_new and not r.cleaned_data.get("DELETE")]
+        deletes = [r for r in live if r.cleaned_data.get("DELETE")]
+        changes = [(r, r.changes()) for r in live if r not in deletes]
+        changes = [(r, c) for r, c in changes if c]
+        if obj is None:
+            raw = {**main.raw(), "fields": [r.raw() for r in adds]}
+            try:
                 saved = schema.create_data_type(raw, user=request.user, source="admin")
-                self.log_addition(request, saved, [{"added": {}}])
-                return saved
-            current: FieldForm | None = None
+            except schema.SchemaError as exc:
+                attach_error(exc, main, rows)
+                return None
+            self.log_addition(request, saved, [{"added": {}}])
+            return saved
+        if "_confirm" not in request.POST:
+            notes = [n for r in adds for n in schema.plan_add_field(obj, r.raw())]
+            notes += [n for r, c in changes for n in schema.plan_change_field(r.field, c)]
+            if notes:
+                return notes
+        current: FieldForm | None = None
+        mentions: dict[str, list[str]] = {}
+        try:
             with schema.schema_change(user=request.user, source="admin"):
-                changed = deleted = added = 0
                 renamed: dict[str, str] = {}
-                for current in [r for r in kept if not r.is_new]:
-                    if current.cleaned_data.get("DELETE"):
-                        continue
-                    changes = current.changes()
-                    if changes:
-                        if "name" in changes:
-                            renamed[current.field.name] = changes["name"]
-                        schema.change_field(current.field, changes)
-                        changed += 1
-                for current in [r for r in kept if r.is_new and not r.cleaned_data.get("DELETE")]:
+                for current, changed in changes:
+                    old = current.field.name
+                    field = schema.change_field(current.field, changed)
+                    if field.name != old:
+                        renamed[old] = field.name
+                        mentions[old] = getattr(field, "mentioned_in", [])
+                for current in adds:
                     schema.add_field(obj, current.raw())
-                    added += 1
                 current = None
                 raw = main.raw()
                 raw["display_field"] = renamed.get(raw["display_field"], raw["display_field"])
                 obj.refresh_from_db()
-                if any(raw[k] != getattr(obj, k) for k in raw):
+                type_changed = any(raw[k] != getattr(obj, k) for k in raw)
+                if type_changed:
                     schema.change_data_type(obj, raw)
-                    changed += 1
-                for current in [r for r in kept if not r.is_new]:
-                    if current.cleaned_data.get("DELETE"):
-                        schema.delete_field(current.field)
-                        deleted += 1
+                for current in deletes:
+                    schema.delete_field(current.field)
                 current = None
         except schema.SchemaError as exc:
-            attach_error(exc, main, rows, current if obj is not None else None)
+            attach_error(exc, main, rows, current)
             return None
         obj.refresh_from_db()
         summary = [
-            f"{n} {what}"
-            for n, what in ((added, "added"), (changed, "changed"), (deleted, "deleted"))
-            if n
+            f"{len(done)} field(s) {what}"
+            for done, what in ((adds, "added"), (changes, "changed"), (deletes, "deleted"))
+            if done
         ]
+        if type_changed:
+            summary.insert(0, "its settings changed")
         if summary:
-            self.log_change(request, obj, f"Fields: {', '.join(summary)}.")
+            self.log_change(request, obj, f"{', '.join(summary).capitalize()}.")
+        for old, found in mentions.items():
+            if found:
+                messages.warning(
+                    request,
+                    f"“{old}” was renamed; these still mention “{old}” and need changing: "
+                    f"{', '.join(found)}.",
+                )
         return obj
 
     def _saved_response(self, request: HttpRequest, obj: DataType, add: bool) -> HttpResponse:
