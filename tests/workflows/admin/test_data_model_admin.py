@@ -546,7 +546,7 @@ def test_required_and_unique_fields_are_errors_on_their_input(root, lead_type):
     assert lead.objects.count() == 1
 
 
-def test_every_kind_of_field_has_an_input(root, data_model, superuser):
+def test_every_kind_of_field_has_an_input(root, superuser):
     schema.save_option_set({"name": "Tag", "options": ["a", "b", "c"]})
     schema.create_data_type(
         {"name": "Company", "display_field": "name", "fields": [{"name": "name", "type": "text"}]}
@@ -642,7 +642,7 @@ def test_the_view_permission_shows_the_data_model_read_only(lead_type):
     )
 
 
-def test_data_model_editors_change_the_data_model(data_model):
+def test_data_model_editors_change_the_data_model():
     client = staff_client(groups=("Data model editors",))
     response = client.post(TYPES + "add/", new_type_data(email={"type": "text"}))
     assert response.status_code == 302
