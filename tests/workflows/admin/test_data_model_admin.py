@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django import forms
+from django.contrib.admin import site
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import connection
@@ -20,6 +21,7 @@ from tests.workflows.admin.conftest import form_data
 from tests.workflows.data_model.conftest import LEAD, STAGE, data_model  # noqa: F401
 from workflows.admin.data.data_types import holding
 from workflows.data_model import registry, schema
+from workflows.editor import trial
 from workflows.models import DefinitionChange
 from workflows.models.data_model import DataField, DataType, Option, OptionSet, SchemaVersion
 
@@ -478,8 +480,23 @@ def test_a_type_made_in_the_admin_has_its_things_pages_at_once(root):
     lead = DataType.objects.get(name="Lead")
     assert root.get(things_url(lead)).status_code == 200
     assert "Leads" in root.get("/admin/").content.decode()
-    schema.change_data_type(lead, {"plural": "Prospects"})  # as another process would
+    schema.change_data_type(lead, {"plural": "Prospects"})
     assert "Prospects" in root.get(things_url(lead)).content.decode()
+
+
+def test_a_type_made_by_another_process_has_its_pages_here_without_a_restart(root):
+    deal = schema.create_data_type({"name": "Deal", "fields": [{"name": "title", "type": "text"}]})
+    registry.forget()  # this process has no model of it, as one that did not make it
+    assert site.thing_admins() == []
+    response = root.get(things_url(deal))  # the request makes the models current first
+    assert response.status_code == 200
+    assert "Deals" in root.get("/admin/").content.decode()
+
+
+def test_run_logs_link_a_thing_to_its_page(root, lead_type):
+    ann = registry.built_models()["lead"].objects.create(email="ann@example.com")
+    root.get("/admin/")  # a request: the URL names of this data model are known
+    assert trial.admin_url("Lead", ann.pk) == things_url(lead_type, f"{ann.pk}/change/")
 
 
 def thing_form(root, url: str, **values: Any) -> dict[str, Any]:

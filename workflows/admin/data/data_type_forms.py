@@ -13,6 +13,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.text import capfirst
 
 from ... import data_types
 from ...data_model import definitions, field_types, schema
@@ -150,6 +151,16 @@ class FieldForm(forms.Form):
     @property
     def is_new(self) -> bool:
         return self.field is None
+
+    def error_lines(self) -> list[str]:
+        """The row's errors as one list above it (a cell is too narrow for them), each
+        field's with its column's name."""
+        lines = [str(e) for e in self.non_field_errors()]
+        for name, errors in self.errors.items():
+            if name != "__all__":
+                label = capfirst(str(self.fields[name].label or name))
+                lines += [f"{label}: {e}" for e in errors]
+        return lines
 
     @property
     def kind_label(self) -> str:

@@ -66,7 +66,10 @@ class DataTypeAdmin(DataModelPermissionsMixin, admin.ModelAdmin):
     list_display = ("name", "plural_shown", "display_field", "field_count", "things", "summary")
     search_fields = ("name", "description", "fields__name")
     change_form_template = "admin/workflows/datatype/change_form.html"
-    actions = None  # deleting goes through the delete page: it says what goes
+    actions = None
+    change_list_template = "admin/workflows/data/change_list.html"
+    delete_confirmation_template = "admin/workflows/data/delete_confirmation.html"
+    object_history_template = "admin/workflows/data/object_history.html"  # deleting goes through the delete page: it says what goes
 
     def get_queryset(self, request: HttpRequest) -> Any:
         return (
@@ -366,6 +369,7 @@ class DataTypeAdmin(DataModelPermissionsMixin, admin.ModelAdmin):
             "original": data_type,
             "field": field,
             "restore_name": name,
+            "crumb": f"Restore {field.name}",
             "error": error,
         }
         return TemplateResponse(request, "admin/workflows/datatype/restore_field.html", context)
@@ -395,6 +399,7 @@ class DataTypeAdmin(DataModelPermissionsMixin, admin.ModelAdmin):
             "field": field,
             "kind": field_types.get(field.type).label,
             "holding": holding(field),
+            "crumb": f"Purge {field.name}",
         }
         return TemplateResponse(request, "admin/workflows/datatype/purge_field.html", context)
 
@@ -456,7 +461,7 @@ class DataTypeAdmin(DataModelPermissionsMixin, admin.ModelAdmin):
             "to_field": None,
             **(extra_context or {}),
         }
-        return TemplateResponse(request, "admin/delete_confirmation.html", context)
+        return TemplateResponse(request, self.delete_confirmation_template, context)
 
 
 def _errors(main: DataTypeForm, rows: list[FieldForm]) -> helpers.AdminErrorList:

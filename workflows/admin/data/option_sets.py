@@ -208,6 +208,9 @@ class OptionSetAdmin(DataModelPermissionsMixin, admin.ModelAdmin):
     search_fields = ("name", "description", "options__display")
     change_form_template = "admin/workflows/optionset/change_form.html"
     actions = None
+    change_list_template = "admin/workflows/data/change_list.html"
+    delete_confirmation_template = "admin/workflows/data/delete_confirmation.html"
+    object_history_template = "admin/workflows/data/object_history.html"
 
     def get_queryset(self, request: HttpRequest) -> Any:
         return super().get_queryset(request).annotate(option_count=Count("options"))
@@ -376,4 +379,4 @@ class OptionSetAdmin(DataModelPermissionsMixin, admin.ModelAdmin):
             "to_field": None,
             **(extra_context or {}),
         }
-        return TemplateResponse(request, "admin/delete_confirmation.html", context)
+        return TemplateResponse(request, self.delete_confirmation_template, context)

@@ -23,6 +23,8 @@ from django.contrib import admin, messages
 from django.contrib.admin.filters import RelatedFieldListFilter
 from django.db import models
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from ... import data_types
 from ...actions.data import save_thing
@@ -36,7 +38,7 @@ from . import thing_fields
 #: Bubble's built-in fields, shown read-only on a thing's page
 BUILT_IN = ("unique_id", "created_date", "modified_date", "created_by")
 #: how many of the type's fields the list shows besides its display field
-LIST_COLUMNS = 4
+LIST_COLUMNS = 3
 
 
 def is_option(field: models.Field) -> bool:
@@ -114,16 +116,24 @@ class ThingAdmin(ObjectPermissionsAdminMixin, admin.ModelAdmin):
 
     # --- the list ------------------------------------------------------------------------
 
-    def get_list_display(self, request: HttpRequest) -> list[str]:
+    def get_list_display(self, request: HttpRequest) -> list[Any]:
         display = self.model.DISPLAY_FIELD
-        columns = [display or "__str__"]
+        columns: list[Any] = [display or "__str__"]
         for field in self.own_fields():
             if len(columns) > LIST_COLUMNS or field.name == display:
                 continue
             if field.many_to_many or isinstance(field, ListField | AddressField):
                 continue
-            columns.append(field.name)
-        return [*columns, "created_date", "modified_date"]
+            columns.append(column(field))
+        meta = self.model._meta
+        return [
+            *columns,
+            column(meta.get_field("created_date")),
+            column(meta.get_field("modified_date")),
+        ]
+
+    def get_list_display_links(self, request: HttpRequest, list_display: Any) -> list[Any]:
+        return list_display[:1]
 
     def get_search_fields(self, request: HttpRequest | None) -> list[str]:
         return [*self.text_fields(), "=unique_id"]
@@ -245,6 +255,31 @@ class ThingAdmin(ObjectPermissionsAdminMixin, admin.ModelAdmin):
         except WorkflowError as exc:
             messages.error(request, f"Not saved: {exc}")
             return HttpResponseRedirect(request.get_full_path())
+
+
+def column(field: models.Field) -> Any:
+    """A list column: numbers as a builder typed them (12, not 12.0), dates short
+    (Mar 1, 2025 09:30), so the list fits a laptop; the rest as Django shows them."""
+    if isinstance(field, models.FloatField):
+
+        @admin.display(description=field.verbose_name, ordering=field.name)
+        def number(thing: Any) -> str:
+            value = getattr(thing, field.name)
+            if value is None:
+                return "-"
+            whole = float(value).is_integer() and abs(value) < 1e15
+            return str(int(value)) if whole else str(value)
+
+        return number
+    if isinstance(field, models.DateTimeField):
+
+        @admin.display(description=field.verbose_name, ordering=field.name)
+        def moment(thing: Any) -> str:
+            value = getattr(thing, field.name)
+            return "-" if value is None else date_format(timezone.localtime(value), "M j, Y H:i")
+
+        return moment
+    return field.name
 
 
 def _lines_help(of: str) -> str:

@@ -36,21 +36,24 @@
         const deleted = (row) => Boolean((input(row, "DELETE") || {}).checked);
 
         function fit(row) {
-            if (row.hasAttribute("data-saved")) {
-                return;
-            }
+            // the inputs a field of its type takes; a saved field's type is fixed
+            const saved = row.hasAttribute("data-saved");
             const kind = types[rowType(row)] || {};
-            row.querySelectorAll("[data-dm-needs]").forEach((box) => {
-                const needed = box.dataset.dmNeeds === "thing" ? kind.target : kind.option_set;
-                box.hidden = !needed;
-                box.querySelector("select").disabled = !needed;
-            });
             const list = input(row, "is_list");
-            list.disabled = !kind.listable;
-            if (!kind.listable) {
-                list.checked = false;
+            if (!saved) {
+                row.querySelectorAll("[data-dm-needs]").forEach((box) => {
+                    const needed = box.dataset.dmNeeds === "thing" ? kind.target : kind.option_set;
+                    box.hidden = !needed;
+                    box.querySelector("select").disabled = !needed;
+                });
+                list.disabled = !kind.listable;
+                if (!kind.listable) {
+                    list.checked = false;
+                }
+                input(row, "type").title = kind.description || "";
             }
-            const indexable = kind.indexable && !list.checked;
+            const isList = rowList(row);
+            const indexable = kind.indexable && !isList;
             ["unique", "indexed"].forEach((name) => {
                 const box = input(row, name);
                 box.disabled = !indexable;
@@ -59,9 +62,8 @@
                 }
             });
             const fallback = input(row, "default");
-            fallback.disabled = !kind.default || list.checked;
-            fallback.placeholder = {number: "0", yes_no: "yes or no", date: "2025-01-31 09:00"}[rowType(row)] || "";
-            input(row, "type").title = kind.description || "";
+            fallback.disabled = !kind.default || isList;
+            fallback.placeholder = fallback.disabled ? "" : ({number: "0", yes_no: "yes or no", date: "2025-01-31 09:00"}[rowType(row)] || "");
         }
 
         function refreshDisplay() {
