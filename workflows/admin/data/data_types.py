@@ -66,10 +66,10 @@ class DataTypeAdmin(DataModelPermissionsMixin, admin.ModelAdmin):
     list_display = ("name", "plural_shown", "display_field", "field_count", "things", "summary")
     search_fields = ("name", "description", "fields__name")
     change_form_template = "admin/workflows/datatype/change_form.html"
-    actions = None
+    actions = None  # deleting goes through the delete page: it says what goes
     change_list_template = "admin/workflows/data/change_list.html"
     delete_confirmation_template = "admin/workflows/data/delete_confirmation.html"
-    object_history_template = "admin/workflows/data/object_history.html"  # deleting goes through the delete page: it says what goes
+    object_history_template = "admin/workflows/data/object_history.html"
 
     def get_queryset(self, request: HttpRequest) -> Any:
         return (
