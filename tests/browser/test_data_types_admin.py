@@ -2,8 +2,8 @@
 data type "Lead" with five fields, then a Lead in the Data section — in a real browser,
 with the page's script (new rows, the inputs each field type takes, the display field).
 
-Photographed at 1366 px (test-results/screenshots/); ``make screenshots`` also writes the
-pictures of docs/data-types.md#in-the-admin (docs/screenshots/data-*.png)."""
+Photographed at 1366 px (test-results/screenshots/data-*.png); ``make screenshots`` also
+writes the four pictures of docs/data-types.md#in-the-admin to docs/screenshots/."""
 
 from __future__ import annotations
 
@@ -12,16 +12,22 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.workflows.data_model.conftest import LEAD, STAGE, data_model  # noqa: F401
 from workflows.data_model import registry, schema
 from workflows.models.data_model import DataType, OptionSet
 
+from . import screens
 from .conftest import DESKTOP
 from .layout import assert_no_horizontal_scroll
 
 pytestmark = [pytest.mark.screenshots, pytest.mark.usefixtures("data_model")]
+
+
+def look(target: Page | Locator, name: str, *, full_page: bool = True) -> Path:
+    """A picture to look at only (test-results/screenshots/), never one of the docs'."""
+    return screens.save_screenshot(target, name, full_page=full_page)
 
 
 def log_in(page: Page, username: str, password: str) -> None:
@@ -50,7 +56,7 @@ def test_a_builder_defines_stage_and_lead_then_adds_a_lead(
     section = data_section(page)
     expect(section.locator("caption")).to_contain_text("Data")
     expect(section.get_by_role("link", name="Data types", exact=True)).to_be_visible()
-    screenshot(page, "data-admin-index", full_page=False)
+    look(page, "data-admin-index", full_page=False)
 
     # an option set: Stage, three options in order, a colour each
     section.get_by_role("link", name="Option sets", exact=True).click()
@@ -68,7 +74,7 @@ def test_a_builder_defines_stage_and_lead_then_adds_a_lead(
     options.nth(2).get_by_role("button", name="Move up").click()  # Qualified before Won
     expect(options.nth(1).get_by_label("Display")).to_have_value("Qualified")
     assert_no_horizontal_scroll(page)
-    screenshot(page, "data-option-set")
+    screenshot(page.locator("#content"), "data-option-set")
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator(".messagelist")).to_contain_text("The option set “Stage” was added")
     stage = OptionSet.objects.get(name="Stage")
@@ -109,22 +115,22 @@ def test_a_builder_defines_stage_and_lead_then_adds_a_lead(
     stage_row.locator("[name$='-option_set']").select_option("Stage")
     page.get_by_label("Display field:").select_option("email")  # offered as it was typed
     assert_no_horizontal_scroll(page)
-    screenshot(page, "data-type-add")
+    screenshot(page.locator("#content"), "data-type-add")
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator(".messagelist")).to_contain_text("The data type “Lead” was added")
     lead = DataType.objects.get(name="Lead")
     assert [f.name for f in lead.fields.order_by("position")] == [n for n, _ in fields]
     assert lead.display_field == "email"
     expect(page.locator("#fields-0 [name$='-name']")).to_have_value("email")
-    screenshot(page, "data-type-change")
+    look(page, "data-type-change")
 
     page.goto("/admin/workflows/datatype/")
     expect(page.locator("#result_list")).to_contain_text("0 Leads")
-    screenshot(page, "data-types-list", full_page=False)
+    look(page, "data-types-list", full_page=False)
     page.goto("/admin/workflows/optionset/")
     expect(page.locator("#result_list")).to_contain_text("New, Qualified, Won")
     expect(page.locator("#result_list")).to_contain_text("Lead.stage")
-    screenshot(page, "data-option-sets-list", full_page=False)
+    look(page, "data-option-sets-list", full_page=False)
 
     # a Lead, in the Data section
     page.goto("/admin/")
@@ -137,7 +143,7 @@ def test_a_builder_defines_stage_and_lead_then_adds_a_lead(
     page.locator("#id_follow_up_1").fill("09:30:00")
     page.get_by_label("Stage:").select_option(label="Qualified")
     assert_no_horizontal_scroll(page)
-    screenshot(page, "data-thing-add")
+    look(page, "data-thing-add")
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator(".messagelist")).to_contain_text("was added successfully")
     expect(page.locator("#result_list")).to_contain_text("ann@example.com")
@@ -169,7 +175,7 @@ def test_a_refused_change_deleted_fields_and_purging_look_right(
     expect(page.locator("#fields-1 td.field-name")).to_have_class(re.compile("errors"))
     expect(page.locator("#fields-6 [name$='-name']")).to_have_value("company")  # kept
     assert_no_horizontal_scroll(page)
-    screenshot(page, "data-type-error")
+    look(page, "data-type-error")
     assert not lead_type.fields.filter(name="company").exists()
 
     page.goto(change)
@@ -182,7 +188,7 @@ def test_a_refused_change_deleted_fields_and_purging_look_right(
     screenshot(deleted, "data-type-deleted-fields")
     deleted.get_by_role("link", name="Purge…").click()
     expect(page.locator("#content")).to_contain_text("1 Lead are lost")
-    screenshot(page, "data-purge-field", full_page=False)
+    look(page, "data-purge-field", full_page=False)
     page.get_by_role("link", name="No, take me back").click()
     page.locator("#deleted-fields").get_by_role("button", name="Restore").click()
     expect(page.locator(".messagelist")).to_contain_text("is back, with its data")
@@ -191,4 +197,4 @@ def test_a_refused_change_deleted_fields_and_purging_look_right(
     # deleting the type says what goes
     page.get_by_role("link", name="Delete", exact=True).click()
     expect(page.locator("#content")).to_contain_text("1 Lead: every value in them")
-    screenshot(page, "data-type-delete", full_page=False)
+    look(page, "data-type-delete", full_page=False)

@@ -198,6 +198,8 @@ def test_fields_are_added_renamed_and_changed_in_one_save(root, lead_type):
     data["_continue"] = "1"
     response = root.post(f"{TYPES}{lead_type.pk}/change/", data)
     assert response.status_code == 302, page_errors(response)
+    history = root.get(f"{TYPES}{lead_type.pk}/history/").content.decode()
+    assert "Its settings changed, 1 field(s) added, 1 field(s) changed." in history
     mobile = lead_type.fields.get(name="mobile")
     assert (mobile.required, mobile.help_text) == (True, "With the country code")
     assert lead_type.fields.get(name="company").indexed
@@ -546,6 +548,15 @@ def test_a_thing_is_added_and_changed_with_plain_inputs(root, lead_type, superus
     ann.refresh_from_db()
     assert (ann.score, ann.tags, ann.email) == (9.0, ["hot"], "ann@example.com")
     assert ann.modified_date > ann.created_date
+    history = root.get(things_url(lead_type, f"{ann.pk}/history/")).content.decode()
+    assert "Changed Score and tags." in history
+    # its privacy grants, as every data type's admin page offers
+    assert root.get(things_url(lead_type, f"{ann.pk}/permissions/")).status_code == 200
+
+    delete = things_url(lead_type, f"{ann.pk}/delete/")
+    assert "ann@example.com" in root.get(delete).content.decode()
+    assert root.post(delete, {"post": "yes"}).status_code == 302
+    assert not lead.objects.exists()
 
 
 def test_required_and_unique_fields_are_errors_on_their_input(root, lead_type):

@@ -63,7 +63,7 @@
             });
             const fallback = input(row, "default");
             fallback.disabled = !kind.default || isList;
-            fallback.placeholder = fallback.disabled ? "" : ({number: "0", yes_no: "yes or no", date: "2025-01-31 09:00"}[rowType(row)] || "");
+            fallback.placeholder = fallback.disabled ? "" : ({number: "0", yes_no: "yes or no", date: "2025-01-31"}[rowType(row)] || "");
         }
 
         function refreshDisplay() {
