@@ -75,7 +75,11 @@ class DataTypeAdmin(DataModelPermissionsMixin, admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
-            .annotate(live_fields=Count("fields", filter=Q(fields__deleted_at__isnull=True)))
+            .annotate(
+                live_fields=Count(
+                    "fields", filter=Q(fields__deleted_at__isnull=True), distinct=True
+                )
+            )
         )
 
     @admin.display(description="plural", ordering="plural")
