@@ -19,7 +19,7 @@ from django.test import Client
 
 from tests.workflows.admin.conftest import form_data
 from tests.workflows.data_model.conftest import LEAD, STAGE, data_model  # noqa: F401
-from workflows.admin.data.data_types import holding
+from workflows.admin.data.deleted_fields import holding
 from workflows.data_model import registry, schema
 from workflows.editor import trial
 from workflows.models import DefinitionChange
