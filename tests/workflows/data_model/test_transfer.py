@@ -243,8 +243,8 @@ data_types:
 def test_a_problem_only_the_change_finds_names_its_line_and_rolls_everything_back():
     text = FILE + "      - {name: owner_id, type: text}\n"
     assert refused(text) == [
-        f"app.yaml:{line(text, 'owner_id')}: data type 'Lead', field 'owner_id': "
-        "'owner_id' is taken by a reference's id column"
+        f"app.yaml:{line(text, 'owner_id')}: data type 'Lead', field 'owner_id', "
+        "name: 'owner_id' is taken by a reference's id column"
     ]
     assert not OptionSet.objects.exists() and not DataType.objects.exists()
     assert tables() == set() and version() == 0
