@@ -47,6 +47,8 @@ LOCK_TIMEOUT = "2s"
 RESERVED_FIELD_NAMES = frozenset(
     {"id", "pk", "unique_id", "created_date", "modified_date", "created_by", "objects"}
 )
+#: the field types a display field may have (not a list); definition files check it too
+DISPLAY_FIELD_TYPES = ("text", "number", "date")
 _NAME = re.compile(NAME_PATTERN)
 
 
@@ -420,7 +422,7 @@ def _check_display_field(data_type: DataType) -> None:
     if not data_type.display_field:
         return
     field = data_type.fields.filter(deleted_at__isnull=True, name=data_type.display_field).first()
-    if field is None or field.is_list or field.type not in ("text", "number", "date"):
+    if field is None or field.is_list or field.type not in DISPLAY_FIELD_TYPES:
         raise SchemaError(
             f"display_field {data_type.display_field!r} is not a text, number or date field "
             f"of {data_type.name}",

@@ -460,9 +460,31 @@ def _type_plan(
         specs.append((j, raw, checked))
     if problems:
         return problems
+    display = _display_field_problem(entry, name, settings["display_field"], live)
+    if display:
+        return [display]
     if stored is None:
         return TypePlan(entry, CREATED)
     return _compare(entry, stored, live, name, settings, specs)
+
+
+def _display_field_problem(
+    entry: Entry, type_name: str, display_field: str, live: Mapping[str, DataField]
+) -> SectionProblem | None:
+    """``schema``'s rule for a display field, said before anything is made: a text, number
+    or date field (not a list) of the file's fields or the stored ones it keeps."""
+    if not display_field:
+        return None
+    kinds = {f.name: (f.type, f.is_list) for f in live.values()}
+    for raw in entry.fields():
+        kinds[str(raw.get("name"))] = (raw.get("type"), raw.get("list") is True)
+    kind = kinds.get(display_field)
+    if kind is not None and kind[0] in schema.DISPLAY_FIELD_TYPES and not kind[1]:
+        return None
+    return entry.problem(
+        ("display_field",),
+        f"display_field {display_field!r} is not a text, number or date field of {type_name}",
+    )
 
 
 def _live_fields(data_type: DataType) -> dict[str, DataField]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection, transaction
 
-from workflows import data_types
+from workflows import data_types, yaml_loader
 from workflows.data_model import definitions, schema
 from workflows.models import DataField, DataType, Option, OptionSet, SchemaVersion, Workflow
 from workflows.transfer import ImportRefused, WorkflowFile, export_definitions, import_definitions
@@ -316,3 +316,189 @@ def test_a_change_the_database_refuses_rolls_back_the_whole_import(lead_type):
     assert not Option.objects.filter(display="Parked").exists()  # saved before, rolled back
     assert version() == before
     assert model.objects.count() == 2
+
+
+def every_field_type() -> str:
+    """A type with a field of every registered field type (and a list of each listable
+    one), each with a default where its type takes one: what a file may say of a field."""
+    from workflows.data_model import field_types
+
+    defaults = {"text": "none", "number": 2.5, "yes_no": True, "date": "2025-03-01T09:30:00Z"}
+    rows = []
+    for name, kind in field_types.FIELD_TYPES.items():
+        target = (
+            ", data_type: Lead"
+            if kind.needs_target
+            else ", option_set: Stage"
+            if kind.needs_option_set
+            else ""
+        )
+        default = f", default: {defaults[name]!r}" if name in defaults else ""
+        rows.append(f"      - {{name: one_{name}, type: {name}{target}{default}}}")
+        if kind.listable:
+            rows.append(f"      - {{name: many_{name}, type: {name}{target}, list: true}}")
+    return (
+        "option_sets:\n  - name: Stage\n    description: Where a lead is\n"
+        "    options: [New, {display: Won, color: green, rank: 2}]\n"
+        "data_types:\n  - name: Lead\n    plural: Leads\n    display_field: one_text\n"
+        "    description: Someone who may buy\n    fields:\n" + "\n".join(rows) + "\n"
+    )
+
+
+def test_every_field_type_exports_and_imports_back_unchanged():
+    text = every_field_type()
+    assert statuses(imported(text)) == {"Stage": "created", "Lead": "created"}
+    before = version()
+    assert statuses(imported(text)) == {"Stage": "unchanged", "Lead": "unchanged"}
+    exported = yaml_loader.dump_yaml(export_definitions())
+    assert statuses(imported(exported)) == {"Stage": "unchanged", "Lead": "unchanged"}
+    assert version() == before
+    thing = data_types.get_model("Lead").objects.create()
+    assert (thing.one_text, thing.one_number, thing.one_yes_no) == ("none", 2.5, True)
+    assert thing.one_date.isoformat() == "2025-03-01T09:30:00+00:00"
+
+
+def test_new_and_existing_types_of_one_file_point_at_each_other(lead_type):
+    text = (
+        FILE
+        + "      - {name: company, type: thing, data_type: company}\n"
+        + "  - name: Company\n    fields:\n"
+        + "      - {name: name, type: text}\n"
+        + "      - {name: leads, type: thing, data_type: Lead, list: true}\n"
+    )
+    report = imported(text)
+    assert statuses(report) == {"Stage": "unchanged", "Lead": "updated", "Company": "created"}
+    assert report.data_types[0].notes == ("new fields: company",)
+    lead_model, company_model = data_types.get_model("Lead"), data_types.get_model("Company")
+    acme = company_model.objects.create(name="Acme")
+    ann = lead_model.objects.create(email="ann@example.com", company=acme)
+    acme.leads.add(ann)
+    assert list(company_model.objects.get(pk=acme.pk).leads.all()) == [ann]
+    assert statuses(imported(text))["Lead"] == "unchanged"
+
+
+def test_what_a_field_points_at_cannot_change(lead_type):
+    schema.save_option_set({"name": "Size", "options": ["S", "M"]})
+    schema.create_data_type({"name": "Company", "fields": [{"name": "name", "type": "text"}]})
+    text = FILE.replace("data_type: User}", "data_type: Company}").replace(
+        "option_set: Stage}", "option_set: Size}"
+    )
+    assert refused(text) == [
+        f"app.yaml:{line(text, 'name: owner')}: data type 'Lead', field 'owner', data_type: "
+        "a field's type cannot change: Lead.owner is a thing of User, the file makes it a "
+        "thing of Company; add a new field (under another name) instead",
+        f"app.yaml:{line(text, 'name: stage')}: data type 'Lead', field 'stage', option_set: "
+        "a field's type cannot change: Lead.stage is an option of Stage, the file makes it an "
+        "option of Size; add a new field (under another name) instead",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "needle", "message"),
+    [
+        ("data_types: {name: Lead}\n", "data_types", "data_types must be a list"),
+        ("option_sets: Stage\n", "option_sets", "option_sets must be a list"),
+        (
+            "data_types:\n  - Lead\n",
+            "- Lead",
+            "data type #1: a data type is a mapping {name, plural, display_field, "
+            "description, fields}",
+        ),
+        (
+            "data_types:\n  - {plural: Leads}\n",
+            "plural: Leads",
+            "data type #1, name: data type None is not a valid name: use letters, digits and "
+            "underscores, starting with a letter",
+        ),
+        (
+            "data_types:\n  - name: 2nd lead\n",
+            "2nd lead",
+            "data type '2nd lead', name: data type '2nd lead' is not a valid name: use "
+            "letters, digits and underscores, starting with a letter",
+        ),
+        (
+            "data_types:\n  - name: Lead\n    fields: {email: text}\n",
+            "fields:",
+            "data type 'Lead', fields: fields must be a list of fields {name, type, ...}",
+        ),
+        (
+            "data_types:\n  - name: Lead\n    fields:\n      - email\n",
+            "- email",
+            "data type 'Lead', fields[0]: a field is a mapping {name, type, ...}",
+        ),
+        (
+            "data_types:\n  - name: Lead\n    fields:\n      - {name: e-mail, type: text}\n",
+            "e-mail",
+            "data type 'Lead', field 'e-mail', name: field 'e-mail' is not a valid name: use "
+            "letters, digits and underscores, starting with a letter",
+        ),
+        (
+            "data_types:\n  - name: Lead\n    fields:\n      - {name: email}\n",
+            "{name: email}",
+            "data type 'Lead', field 'email': unknown field type 'None'; known: text, number",
+        ),
+        (
+            "data_types:\n  - name: Lead\n    fields:\n"
+            "      - {name: email, type: text, required: yes}\n",
+            "required: yes",
+            "data type 'Lead', field 'email', required: required must be true or false, not 'yes'",
+        ),
+        (
+            "data_types:\n  - name: Lead\n    fields:\n      - {name: owner, type: thing}\n",
+            "name: owner",
+            "data type 'Lead', field 'owner': a thing field needs data_type: the type it points to",
+        ),
+        (
+            "data_types:\n  - name: Lead\n    fields:\n"
+            "      - {name: stage, type: option, option_set: Stage, list: true, default: New}\n",
+            "name: stage",
+            "data type 'Lead', field 'stage', option_set: unknown option set 'Stage'",
+        ),
+        (
+            "data_types:\n  - name: Lead\n    fields:\n"
+            "      - {name: tags, type: text, list: true, unique: true}\n",
+            "name: tags",
+            "data type 'Lead', field 'tags', list: a list cannot be unique or indexed",
+        ),
+        (
+            "data_types:\n  - name: Lead\n    fields:\n"
+            "      - {name: when, type: date, default: tomorrow}\n",
+            "tomorrow",
+            "data type 'Lead', field 'when', default: the default of a date field is an ISO "
+            "8601 date and time",
+        ),
+        (
+            "data_types:\n  - name: Lead\n    display_field: phone\n    fields:\n"
+            "      - {name: email, type: text}\n",
+            "display_field: phone",
+            "data type 'Lead', display_field: display_field 'phone' is not a text, number or "
+            "date field of Lead",
+        ),
+        (
+            "option_sets:\n  - name: Stage\n",
+            "name: Stage",
+            "option set 'Stage', options: options must be a non-empty list",
+        ),
+        (
+            "option_sets:\n  - {name: Stage, options: [New], description: [a]}\n",
+            "name: Stage",
+            "option set 'Stage', description: description must be text",
+        ),
+        (
+            "option_sets:\n  - {name: Stage, options: [New, {colour: red}]}\n",
+            "name: Stage",
+            "option set 'Stage', options: ",
+        ),
+        (
+            "data_type:\n  - name: Lead\n",
+            "data_type:",
+            "unknown key 'data_type' (keys: version, option_sets, data_types, workflows, "
+            "privacy_rules)",
+        ),
+    ],
+    ids=lambda value: value[:40] if isinstance(value, str) else str(value),
+)
+def test_each_problem_of_the_sections_is_said_at_its_line(text, needle, message):
+    (problem,) = refused(text)
+    assert problem.startswith(f"app.yaml:{line(text, needle)}: {message}"), problem
+    assert not DataType.objects.exists() and not OptionSet.objects.exists()
