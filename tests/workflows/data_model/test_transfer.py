@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection, transaction
 
-from workflows import data_types, yaml_loader
+from workflows import data_types, engine, yaml_loader
 from workflows.data_model import definitions, schema
 from workflows.models import DataField, DataType, Option, OptionSet, SchemaVersion, Workflow
 from workflows.transfer import ImportRefused, WorkflowFile, export_definitions, import_definitions
@@ -502,3 +502,33 @@ def test_each_problem_of_the_sections_is_said_at_its_line(text, needle, message)
     (problem,) = refused(text)
     assert problem.startswith(f"app.yaml:{line(text, needle)}: {message}"), problem
     assert not DataType.objects.exists() and not OptionSet.objects.exists()
+
+
+def test_a_workflow_of_the_file_may_use_a_field_the_same_file_adds(lead_type):
+    text = (
+        FILE
+        + "      - {name: notes, type: text}\n"
+        + """\
+workflows:
+  - name: note-lead
+    parameters: [{key: email, type: text}, {key: notes, type: text}]
+    actions:
+      - id: lead
+        type: create_thing
+        data_type: Lead
+        fields: {email: "{{ params.email }}", notes: "{{ params.notes }}"}
+      - {type: return_data, data: {notes: "{{ steps.lead.notes }}"}}
+"""
+    )
+    (problem,) = refused(text.replace('notes: "{{ params', 'note: "{{ params'))
+    assert "workflow 'note-lead', step 1, fields: Lead has no field 'note'" in problem
+    assert not DataField.objects.filter(name="notes").exists()  # rolled back with the workflow
+    report = imported(text)
+    assert statuses(report)["Lead"] == "updated" and report.results[0].status == "created"
+    workflow = Workflow.objects.get(name="note-lead")
+    result = engine.run(
+        workflow, {"email": "ann@example.com", "notes": "called"}, None, ignore_privacy=True
+    )
+    assert result.ok, result.error
+    assert result.response == {"notes": "called"}
+    assert data_types.get_model("Lead").objects.get().notes == "called"
