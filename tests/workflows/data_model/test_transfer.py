@@ -532,3 +532,17 @@ workflows:
     assert result.ok, result.error
     assert result.response == {"notes": "called"}
     assert data_types.get_model("Lead").objects.get().notes == "called"
+
+
+def test_a_field_deleted_in_the_admin_comes_back_new_and_empty(lead_type):
+    model = data_types.get_model("Lead")
+    model.objects.create(email="ann@example.com", phone="123")
+    schema.delete_field(DataField.objects.get(name="phone"))
+    report = imported(FILE)
+    assert report.data_types[0].notes == ("new fields: phone",)
+    live, deleted = (
+        DataField.objects.get(name="phone", deleted_at__isnull=True),
+        DataField.objects.get(name="phone", deleted_at__isnull=False),
+    )
+    assert live.pk != deleted.pk
+    assert data_types.get_model("Lead").objects.get().phone is None  # the old data stays hidden
