@@ -243,7 +243,7 @@ data_types:
 def test_a_problem_only_the_change_finds_names_its_line_and_rolls_everything_back():
     text = FILE + "      - {name: owner_id, type: text}\n"
     assert refused(text) == [
-        f"app.yaml:{line(text, 'owner_id')}: data type 'Lead', field 'owner_id': "
+        f"app.yaml:{line(text, 'owner_id')}: data type 'Lead', field 'owner_id', name: "
         "'owner_id' is taken by a reference's id column"
     ]
     assert not OptionSet.objects.exists() and not DataType.objects.exists()
@@ -316,3 +316,21 @@ def test_a_change_the_database_refuses_rolls_back_the_whole_import(lead_type):
     assert not Option.objects.filter(display="Parked").exists()  # saved before, rolled back
     assert version() == before
     assert model.objects.count() == 2
+
+
+def test_the_report_says_what_a_change_costs_a_large_table_before_it_runs(
+    lead_type, monkeypatch
+):
+    model = data_types.get_model("Lead")
+    model.objects.create(email="ann@example.com")
+    model.objects.create(email="bo@example.com")
+    monkeypatch.setattr(schema, "LARGE_TABLE", 2)  # two things are a large table here
+    text = FILE.replace("{name: phone, type: text}", "{name: phone, type: text, indexed: true}")
+    report = imported(text, dry_run=True)
+    (notes,) = [r.notes for r in report.data_types]
+    assert notes[0] == "changed field phone: indexed"
+    assert notes[1].startswith(
+        "Lead has about 2 things: making phone indexed for searches builds an index by reading "
+        "all of them"
+    )
+    assert not DataField.objects.get(name="phone").indexed
