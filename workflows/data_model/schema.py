@@ -120,11 +120,19 @@ def schema_change(*, user: Any = None, source: str = "code") -> Iterator[tuple[A
                 )
             _bump_version()
     except DatabaseError as exc:
-        registry.rebuild()
+        _forget_rolled_back()
         raise SchemaError(f"the database refused the change, nothing was changed: {exc}") from exc
     except BaseException:
-        registry.rebuild()  # inner changes built models of what rolled back
+        _forget_rolled_back()
         raise
+    registry.rebuild()
+
+
+def _forget_rolled_back() -> None:
+    """Inner changes built models of what rolled back, and cached the content types made
+    for them: on SQLite the next type made gets the same id, so the same model name, and
+    would be given a content type that no longer exists."""
+    ContentType.objects.clear_cache()
     registry.rebuild()
 
 

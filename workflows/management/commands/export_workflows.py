@@ -16,7 +16,8 @@ from workflows.transfer import export_definitions
 class Command(BaseCommand):
     help = (
         "Write workflows as a YAML (or JSON) file that import_workflows reads back: all "
-        "of them, or the ones named. To standard output unless -o is given."
+        "of them with the privacy rules, option sets and data types, or the workflows "
+        "named. To standard output unless -o is given."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -41,5 +42,13 @@ class Command(BaseCommand):
             self.stdout.write(text, ending="")
             return
         Path(output).write_text(text, encoding="utf-8")
-        count = len(document["workflows"])
-        self.stderr.write(f"Exported {count} workflow{'s' * (count != 1)} to {output}.")
+        counts = [
+            f"{len(document[key])} {what}{'s' * (len(document[key]) != 1)}"
+            for key, what in (
+                ("option_sets", "option set"),
+                ("data_types", "data type"),
+                ("workflows", "workflow"),
+            )
+            if key in document
+        ]
+        self.stderr.write(f"Exported {', '.join(counts)} to {output}.")

@@ -1,4 +1,5 @@
-"""``manage.py import_workflows FILE... [--dry-run]``: all-or-nothing, idempotent import."""
+"""``manage.py import_workflows FILE... [--dry-run] [--delete-missing-fields]``: an
+all-or-nothing, idempotent import of option sets, data types, privacy rules and workflows."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ from workflows.transfer import ImportRefused, import_definitions
 
 class Command(BaseCommand):
     help = (
-        "Create or update workflows from YAML or JSON files (docs/import-export.md). All is "
-        "validated first; any problem changes nothing. Importing the same file twice "
-        "changes nothing the second time."
+        "Create or update option sets, data types, privacy rules and workflows from YAML "
+        "or JSON files (docs/import-export.md). All is validated first; any problem changes "
+        "nothing. Importing the same file twice changes nothing the second time."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -23,21 +24,39 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="Validate and report; write nothing."
         )
         parser.add_argument(
+            "--delete-missing-fields",
+            action="store_true",
+            help="Delete (restorably) the fields of a data type in the files that the files "
+            "do not list; without it they are kept.",
+        )
+        parser.add_argument(
             "--user", metavar="USERNAME", help="Whom the audit trail names as making the changes."
         )
 
     def handle(self, *args: Any, files: list[str], dry_run: bool, **options: Any) -> None:
         user = _user(options["user"]) if options["user"] else None
         try:
-            report = import_definitions(files, dry_run=dry_run, user=user)
+            report = import_definitions(
+                files,
+                dry_run=dry_run,
+                delete_missing_fields=options["delete_missing_fields"],
+                user=user,
+            )
         except ImportRefused as exc:
             count = len(exc.problems)
             raise CommandError(
                 f"{exc.message}\n{count} problem{'s' * (count != 1)}; nothing was imported."
             ) from None
-        width = max((len(r.status) for r in report.results), default=0)
-        for result in report.results:
-            self.stdout.write(f"{result.status:<{width}}  {result.name}  ({result.file})")
+        lines = [
+            *(("option set ", r) for r in report.option_sets),
+            *(("data type ", r) for r in report.data_types),
+            *(("", r) for r in report.results),
+        ]
+        width = max((len(r.status) for _, r in lines), default=0)
+        for what, result in lines:
+            self.stdout.write(f"{result.status:<{width}}  {what}{result.name}  ({result.file})")
+            for note in result.notes:
+                self.stdout.write(f"{'':<{width}}    {note}")
         self.stdout.write(report.summary() + ".")
         for advice in report.advice():
             self.stderr.write(f"warning: {advice}")
