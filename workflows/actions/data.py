@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, models
 
 from .. import accounts, data_types
+from ..data_model import options
 from ..engine import kinds
 from ..engine.kinds import Kind
 from ..engine.values_types import FileValue, ThingList
@@ -112,7 +113,13 @@ def apply_fields(thing: models.Model, values: Mapping[str, Any]) -> list[tuple[A
             value = value.url
         if isinstance(value, float) and isinstance(f, models.DecimalField):
             value = Decimal(str(value))  # 9.99, not 9.9900000000000002131628...
-        if f.many_to_many:
+        if options.is_option_field(f):  # by display: stage: Won
+            value = _option_value(thing, f, value)
+            if f.many_to_many:
+                later.append((f, value))
+            else:
+                setattr(thing, f.name, value)
+        elif f.many_to_many:
             later.append((f, _as_things(value, name)))
         elif f.is_relation:
             if value is None or isinstance(value, models.Model):
@@ -128,6 +135,21 @@ def apply_fields(thing: models.Model, values: Mapping[str, Any]) -> list[tuple[A
             message = f"invalid {data_types.label_of(model)}: {exc.message}"
             raise InvalidThing(message, field=exc.field) from None
     return later
+
+
+def _option_value(thing: models.Model, field: models.Field, value: Any) -> Any:
+    """An option field's new value: the option a display names (a list of them for a list
+    of options); an unknown display is refused, naming the field and the set's options."""
+    if isinstance(value, ThingList):
+        value = list(value)
+    try:
+        if field.many_to_many:
+            return options.options_for(field, value)
+        return options.option_for(field, value)
+    except options.UnknownOption as exc:
+        raise InvalidThing(
+            f"invalid {data_types.label_of(thing)}: {exc}", field=field.name
+        ) from None
 
 
 class InvalidThing(InvalidData):

@@ -371,7 +371,11 @@ def create_data_types(
             _check_display_field(data_type)
         for data_type in made.values():
             _check_table_free(data_type)
-        classes = builder.build(made.values(), new_fields, register=False)
+        # types they point at that exist already: plain classes, enough to point at
+        made_ids = {t.pk for t in made.values()}
+        targets = {f.target_type_id for f in new_fields if f.target_type_id} - made_ids
+        existing = list(DataType.objects.filter(pk__in=targets))
+        classes = builder.build([*made.values(), *existing], new_fields, register=False)
         for data_type in made.values():
             editor.create_model(classes[data_type.pk])
             _make_permissions(classes[data_type.pk])
