@@ -173,10 +173,12 @@ def thing_schema(model: type[models.Model]) -> dict[str, Any]:
 
 
 def _required_to_create(field: models.Field) -> bool:
+    """A field a create must give: one validation refuses blank (``blank=False``), with
+    no default — whether or not its column may hold null (a required field of a data type
+    defined without code has a nullable column, as every one of its fields)."""
     return not (
         field.many_to_many
         or field.has_default()
-        or field.null
         or field.blank
         or getattr(field, "auto_now", False)
         or getattr(field, "auto_now_add", False)
