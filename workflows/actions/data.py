@@ -68,6 +68,31 @@ def check_field_names(
         )
 
 
+def check_option_values(model: type[models.Model], values: Mapping[str, Any], key: str) -> None:
+    """An option field set to a constant (``stage: Won``) must name an option of its set
+    when the workflow is saved; a value computed when it runs is checked then."""
+    fields = {f.name: f for f in model._meta.get_fields() if options.is_option_field(f)}
+    for name, value in values.items():
+        field = fields.get(name)
+        if field is None or _computed(value):
+            continue
+        try:
+            if field.many_to_many:
+                options.options_for(field, value)
+            else:
+                options.option_for(field, value)
+        except options.UnknownOption as exc:
+            raise ConfigError(key, f"{data_types.label_of(model)}.{exc}") from None
+
+
+def _computed(value: Any) -> bool:
+    if isinstance(value, str):
+        return "{{" in value or "{%" in value
+    if isinstance(value, list | tuple):
+        return any(_computed(item) for item in value)
+    return False
+
+
 def _as_things(value: Any, key: str) -> list[models.Model]:
     if value is None:
         return []
@@ -306,6 +331,7 @@ class CreateThing(ActionType):
     def check(self, config: dict[str, Any], ctx: Any) -> None:
         model = data_types.get_model(config["data_type"])
         check_field_names(model, config.get("fields") or {}, "fields", creating=True)
+        check_option_values(model, config.get("fields") or {}, "fields")
 
     def result_kind(self, config: dict[str, Any], scope: Any) -> Kind:
         return Kind.thing(data_types.label_of(data_types.get_model(config["data_type"])))
@@ -345,6 +371,7 @@ class MakeChanges(ActionType):
         model = _model_of(config.get("thing"), ctx)
         if model is not None:
             check_field_names(model, config.get("changes") or {}, "changes")
+            check_option_values(model, config.get("changes") or {}, "changes")
 
     def result_kind(self, config: dict[str, Any], scope: Any) -> Kind:
         thing = scope.kind_of(config.get("thing"))

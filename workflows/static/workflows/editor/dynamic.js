@@ -55,6 +55,9 @@ export function members(type, catalog) {
     if (type.kind === "object" && type.keys) {
         return Object.entries(type.keys).map(([name, kind]) => ({name, label: name, type: kind, group: "keys"}));
     }
+    if (type.kind === "option" && type.keys) {  // its display and attributes
+        return Object.entries(type.keys).map(([name, kind]) => ({name, label: name, type: kind, group: "parts"}));
+    }
     if (type.kind === "list" && type.item) {
         return [
             {name: "count", label: "count", type: {kind: "number", label: "number"}, group: "parts"},
