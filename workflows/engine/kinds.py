@@ -221,10 +221,10 @@ def field_kinds(data_type: str) -> dict[str, Kind]:
     label = data_types.label_of(model)
     pk = replace(NUMBER if _numeric_pk(model) else TEXT, source=(label, model._meta.pk.name))
     kinds: dict[str, Kind] = {"id": pk}
-    for f in data_types.visible_fields(model):
-        if not f.primary_key:
-            kinds[f.name] = field_kind(f)
-    for f in data_types.list_fields(model):
+    built_in = {"unique_id", *data_types.bubble_names(model)}  # Bubble's, after the type's own
+    own = [f for f in data_types.visible_fields(model) if not f.primary_key]
+    own += data_types.list_fields(model)
+    for f in sorted(own, key=lambda f: f.name in built_in):
         kinds[f.name] = field_kind(f)
     for rel in model._meta.related_objects:  # customer.orders: the things pointing here
         accessor = rel.get_accessor_name()

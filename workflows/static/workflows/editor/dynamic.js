@@ -374,12 +374,14 @@ function openPicker(button, control, options) {
         levels.push({parent: row});
         search.value = "";
         active = 0;
+        list.scrollTop = 0;  // a new level starts at its top, its first group's title shown
         render();
         search.focus();
     };
     back.addEventListener("click", () => {
         levels.pop();
         active = 0;
+        list.scrollTop = 0;
         render();
         search.focus();
     });
