@@ -32,9 +32,9 @@ test: install
 	$(PY) -m pytest
 
 # The docs' pictures of the admin (docs/screenshots/, committed): the browser tests marked
-# `screenshots` (tests/browser/test_docs_screenshots.py), which also write there when
-# UPDATE_SCREENSHOTS=1. Needs Chromium (tests/browser/README.md); `make test` runs the same
-# tests without touching docs/.
+# `screenshots` (tests/browser/test_docs_screenshots.py, test_data_types_admin.py), which
+# also write there when UPDATE_SCREENSHOTS=1. Needs Chromium (tests/browser/README.md);
+# `make test` runs the same tests without touching docs/.
 screenshots: install
 	UPDATE_SCREENSHOTS=1 $(PY) -m pytest tests/browser -m screenshots -q
 

@@ -4,6 +4,7 @@
     .venv/bin/python -m bench --full               # the long one (make bench BENCH=full)
     .venv/bin/python -m bench --only endpoint,admin --backend sqlite --out /tmp/perf.md
     .venv/bin/python -m bench --only editor --out /tmp/perf.md   # one benchmark alone
+    .venv/bin/python -m bench --only csv --out /tmp/perf.md      # the CSV import, both backends
 
 Each benchmark runs on a fresh database of its backend (bench/common.py): SQLite with
 django-q2's ORM broker always, PostgreSQL with Redis when both answer (``BENCH_PG_URL``,
@@ -49,6 +50,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "outbound": {"wait": 2},
         "editor": {"loads": 1, "warmup": 0},
         "schema": 1_000,
+        "csv": {"rows": 500, "rounds": 1},
     },
     "quick": {
         "endpoint": {"connections": 8, "seconds": 5, "rounds": 3, "warmup": 2},
@@ -61,6 +63,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "outbound": {"wait": 10},
         "editor": {"loads": 5, "warmup": 2},
         "schema": 1_000_000,
+        "csv": {"rows": 100_000, "rounds": 3},
     },
     "full": {
         "endpoint": {"connections": 8, "seconds": 15, "rounds": 5, "warmup": 5},
@@ -73,6 +76,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "outbound": {"wait": 10},
         "editor": {"loads": 15, "warmup": 3},
         "schema": 1_000_000,
+        "csv": {"rows": 100_000, "rounds": 5},
     },
 }
 BENCHMARKS = (
@@ -86,6 +90,7 @@ BENCHMARKS = (
     "outbound",
     "editor",
     "schema",
+    "csv",
 )
 
 
@@ -135,6 +140,13 @@ def run_all(profile: str, only: set[str], backends: list[str]) -> dict[str, Any]
             "outbound": lambda env: bench_outbound(env, **sizes["outbound"]),
             "schema": lambda env: script(
                 env, schema_changes.__name__, f"--rows={sizes['schema']}", timeout=3600
+            ),
+            "csv": lambda env: script(
+                env,
+                "bench.csv_import",
+                f"--rows={sizes['csv']['rows']}",
+                f"--rounds={sizes['csv']['rounds']}",
+                timeout=3600,
             ),
         }
         for name, job in jobs.items():

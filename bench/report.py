@@ -11,6 +11,8 @@ from typing import Any
 
 from . import findings
 from .admin_pages import GOAL_S as ADMIN_GOAL_S
+from .csv_import import GOAL_S as CSV_GOAL_S
+from .csv_import import TARGET_ROWS as CSV_TARGET_ROWS
 from .editor import GOAL_S as EDITOR_GOAL_S
 from .endpoint import GOAL_COST, GOAL_RPS
 from .scheduler import BULK_TARGET
@@ -200,6 +202,7 @@ def _backend_rows(table: Table, backend: str, parts: dict[str, Any]) -> None:
                 )
     _outbound_rows(table, name, parts.get("outbound"))
     _schema_rows(table, name, backend, parts.get("schema"))
+    _csv_rows(table, backend, parts.get("csv"))
 
 
 def _schema_rows(table: Table, name: str, backend: str, sc: dict[str, Any] | None) -> None:
@@ -220,6 +223,30 @@ def _schema_rows(table: Table, name: str, backend: str, sc: dict[str, Any] | Non
         "< 1 s, no write held ≥ 1 s",
         add["change_s"] < SCHEMA_GOAL_S and stalled < SCHEMA_GOAL_S,
         f"schema_{backend}",
+    )
+
+
+def _csv_rows(table: Table, backend: str, result: dict[str, Any] | None) -> None:
+    """The CSV import: the goal (under 30 s for 100,000 rows) is PostgreSQL's; SQLite is
+    measured alongside."""
+    if result is None:
+        return
+    name = BACKEND_NAMES[backend]
+    if "ours_s" not in result:
+        table.failed(f"CSV import ({name})", result)
+        return
+    scaled = result["rows"] != CSV_TARGET_ROWS
+    note = f" ({result['rows']:,} measured, scaled)" if scaled else ""
+    goal = backend == "pg"
+    table.add(
+        f"CSV import, {CSV_TARGET_ROWS:,} rows of {result['fields']} fields ({name}){note}",
+        _s(result["ours_s_at_100k"]),
+        f"{_s(result['baseline_s'] * CSV_TARGET_ROWS / result['rows'])} "
+        "(`csv.reader` + `bulk_create` by hand)",
+        f"{result['ratio']:.2f}×",
+        f"< {CSV_GOAL_S:g} s" if goal else "–",
+        result["ours_s_at_100k"] < CSV_GOAL_S if goal else None,
+        f"csv_import_{backend}",
     )
 
 
@@ -484,6 +511,54 @@ def _outbound_details(backends: dict[str, Any]) -> list[str]:
     return lines + ["", findings.OUTBOUND_READING, ""]
 
 
+def _csv_details(backends: dict[str, Any], results: dict[str, Any]) -> list[str]:
+    measured = {b: p["csv"] for b, p in backends.items() if "ours_s" in p.get("csv", {})}
+    if not measured:
+        return []
+    first = next(iter(measured.values()))
+    lines = ["## CSV import", ""]
+    if results.get("only") == ["csv"]:
+        # copied alone into a document whose summary comes from another run: the section
+        # carries its own
+        info = results["machine"]
+        table = Table()
+        for backend, parts in backends.items():
+            _csv_rows(table, backend, parts.get("csv"))
+        load = results.get("load_before", [0, 0, 0])
+        lines += [
+            f"Measured {info['date']} on its own (`.venv/bin/python -m bench --only csv "
+            f"--{results['profile']}`), not in the run the rest of this document comes from; "
+            f"same machine ({info['cores']} cores, {info['cpu'] or 'unknown CPU'}), load "
+            f"average {load[0]:.2f} (1 min) when it started.",
+            "",
+            *table.lines(),
+            "",
+            *[findings.why(key) + "\n" for key in table.missed],
+        ]
+    lines += [
+        findings.CSV_METHOD.format(
+            rows=first["rows"],
+            mib=first["file_mib"],
+            rounds=f"{first['rounds']} round{'s' * (first['rounds'] != 1)} each",
+        ),
+        "",
+        "| figure | " + " | ".join(BACKEND_NAMES[b] for b in measured) + " |",
+        "| --- " * (len(measured) + 1) + "|",
+    ]
+
+    def row(label: str, get: Any) -> None:
+        lines.append(f"| {label} | " + " | ".join(get(r) for r in measured.values()) + " |")
+
+    row("ours, per round", lambda r: ", ".join(f"{s:.2f}" for s in r["ours_rounds_s"]) + " s")
+    row(
+        "by hand, per round",
+        lambda r: ", ".join(f"{s:.2f}" for s in r["baseline_rounds_s"]) + " s",
+    )
+    row("ours / by hand (medians)", lambda r: f"{r['ratio']:.2f}×")
+    row("ours: rows per second", lambda r: f"{r['ours_rows_per_s']:,}")
+    return lines + ["", findings.CSV_READING, ""]
+
+
 def _steadiness_details(st: dict[str, Any]) -> list[str]:
     if "tenths" not in st:
         return []
@@ -632,11 +707,14 @@ def markdown(results: dict[str, Any]) -> str:
     if not results.get("wrk", True) and "endpoint" in results:
         lines += [findings.NO_WRK, ""]
     lines += _endpoint_details(results.get("endpoint", {}), results.get("engine", {}))
-    if backends:
+    scheduled = ("lateness", "throughput", "bulk")
+    if any(name in parts for parts in backends.values() for name in scheduled):
         lines += _scheduler_details(backends)
+    if backends:
         lines += _admin_details(backends)
         lines += _outbound_details(backends)
         lines += _schema_details(backends)
+        lines += _csv_details(backends, results)
     lines += _steadiness_details(results.get("steadiness", {}))
     lines += _editor_details(results.get("editor", {}), results)
     lines += ["## Goals missed: why, and what would fix them", ""]

@@ -79,7 +79,8 @@ WEB_WORKERS = env.int("WEB_WORKERS", default=2)
 WEB_TIMEOUT = env.int("WEB_TIMEOUT", default=330)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with the project's site: its "Data" section (workflows/admin_site.py)
+    "bubble_backend.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -62,6 +62,27 @@ def _open_data_types(request):
 
 
 @pytest.fixture(autouse=True)
+def _data_model_left_built(request):
+    """Tests that change the data model (the ``data_model`` fixture of
+    tests/workflows/data_model/conftest.py) end by forgetting this process's models. Build
+    them again, of no data type, while the database is still there: tests without one,
+    which pytest-django runs last, read data types (the admin's checks, expressions) as a
+    started process does, without a query."""
+    if "data_model" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("transactional_db")  # torn down after this: still usable
+    yield
+    from workflows.data_model import registry
+    from workflows.models.data_model import DataField, DataType, OptionSet
+
+    DataField.objects.all().delete()  # their tables are dropped already
+    DataType.objects.all().delete()
+    OptionSet.objects.all().delete()
+    registry.rebuild()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_caches():
     """Compiled workflows, data types, trigger workflows watched, secrets known for masking,
     and Django's cache (throttle counters, counts by status)."""

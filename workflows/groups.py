@@ -7,6 +7,10 @@ cancels scheduled runs...); these groups bundle them:
 * "Workflow editors": add, change, delete and view workflows, run them from the admin,
   read the Runs log and the definition history, edit privacy rules;
 * "Run viewers": read the Runs log and the Scheduler;
+* "Data model editors": define data types, their fields and option sets in the admin's
+  Data section (``workflows.change_data_model``), and read the definition history. Editing
+  a type's things is each type's own permissions (``things.add_t5``...), made with it:
+  grant them per type;
 * "Schedulers" (from the scheduler app): read the Scheduler, cancel scheduled runs and stop
   recurring events.
 
@@ -29,6 +33,7 @@ from django.db import DEFAULT_DB_ALIAS, router
 
 WORKFLOW_EDITORS = "Workflow editors"
 RUN_VIEWERS = "Run viewers"
+DATA_MODEL_EDITORS = "Data model editors"
 
 #: group name -> "app_label.codename" permissions
 GROUPS: dict[str, set[str]] = {
@@ -46,6 +51,12 @@ GROUPS: dict[str, set[str]] = {
         "workflows.view_privacyrule",
     },
     RUN_VIEWERS: {"workflows.view_run"},
+    DATA_MODEL_EDITORS: {
+        "workflows.change_data_model",
+        "workflows.view_datatype",
+        "workflows.view_optionset",
+        "workflows.view_definitionchange",
+    },
 }
 
 

@@ -123,6 +123,23 @@ def test_postgresql_and_redis():
         assert scheduler.bench_bulk(pg_env, 50)["items"] == 50
 
 
+def test_csv_import(env):
+    result = common.script(env, "bench.csv_import", "--rows=50", "--rounds=1")
+    assert result["rows"] == 50 and result["ours_s"] > 0 and result["baseline_s"] > 0
+    assert result["ours_s_at_100k"] == pytest.approx(result["ours_s"] * 2000, rel=0.01)
+    text = report.markdown(
+        {
+            "profile": "tiny",
+            "machine": common.machine(),
+            "only": ["csv"],
+            "backends": {"pg": {"csv": result}},
+        }
+    )
+    assert "## CSV import" in text and "## Scheduler" not in text
+    assert "| CSV import, 100,000 rows of 6 fields (PostgreSQL + Redis) (50 measured" in text
+    assert "| < 30 s |" in text
+
+
 def test_report_names_each_missed_goal_and_its_reason():
     results = {
         "profile": "quick",
@@ -194,7 +211,9 @@ def test_profiles_cover_every_benchmark():
             "outbound",
             "editor",
             "schema",
+            "csv",
         }
+    assert PROFILES["full"]["csv"]["rows"] == PROFILES["quick"]["csv"]["rows"] == 100_000
     assert PROFILES["full"]["bulk"] == PROFILES["full"]["steadiness"] == 100_000
     assert PROFILES["full"]["admin_rows"] == PROFILES["quick"]["schema"] == 1_000_000
 

@@ -1,6 +1,7 @@
-"""The workflow editor, the Runs log, API keys and user tokens in the Django admin.
+"""The workflow editor, the Runs log, API keys, user tokens and the Data section (data
+types, option sets, things) in the Django admin.
 
 One module per admin page family; importing them registers the model admins.
 """
 
-from . import audit, keys, privacy, runs, secrets, tokens, workflow  # noqa: F401
+from . import audit, data, keys, privacy, runs, secrets, tokens, workflow  # noqa: F401

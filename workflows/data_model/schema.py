@@ -173,9 +173,11 @@ def _check_field_name(data_type: DataType, name: Any, *, exclude: DataField | No
         f"{n.lower()}_id" for n, t in live.values_list("name", "type") if t in ("thing", "option")
     }
     if name.lower() in names:
-        raise SchemaError(f"{data_type.name} already has a field named {name!r}", where=where)
+        raise SchemaError(
+            f"{data_type.name} already has a field named {name!r}", where=where, key="name"
+        )
     if name.lower() in references:
-        raise SchemaError(f"{name!r} is taken by a reference's id column", where=where)
+        raise SchemaError(f"{name!r} is taken by a reference's id column", where=where, key="name")
     return name
 
 
@@ -704,17 +706,38 @@ def _options(raw: Any, where: str) -> list[tuple[str, dict[str, Any]]]:
     return options
 
 
-def save_option_set(raw: Mapping[str, Any], *, user: Any = None, source: str = "code") -> OptionSet:
+def save_option_set(
+    raw: Mapping[str, Any],
+    *,
+    user: Any = None,
+    source: str = "code",
+    option_set: OptionSet | None = None,
+    option_ids: Sequence[int | None] | None = None,
+) -> OptionSet:
     """Create an option set, or change the one of that name: its options in this order.
     An option kept (same display, in any case) keeps its id, so things that picked it
-    still do; an option left out is deleted and things that picked it read empty."""
+    still do; an option left out is deleted and things that picked it read empty.
+
+    A page that edits one set says which: ``option_set`` is the set changed (``raw``'s
+    name then renames it), ``option_ids`` the id each of ``raw``'s options had (None: a
+    new one), so an option whose display changed keeps its id and its things too."""
     name = check_name(raw.get("name"), what="option set", where=str(raw.get("name")))
     options = _options(raw.get("options"), name)
     description = raw.get("description", "")
     if not isinstance(description, str):
         raise SchemaError("description must be text", where=name, key="description")
+    if option_ids is not None and len(option_ids) != len(options):
+        raise SchemaError("one option id per option is needed", where=name, key="options")
     with schema_change(user=user, source=source) as (_editor, change):
-        option_set = OptionSet.objects.select_for_update().filter(name__iexact=name).first()
+        if option_set is not None:
+            option_set = OptionSet.objects.select_for_update().get(pk=option_set.pk)
+            taken = OptionSet.objects.filter(name__iexact=name).exclude(pk=option_set.pk)
+            if taken.exists():
+                raise SchemaError(
+                    f"there is already an option set named {name!r}", where=name, key="name"
+                )
+        else:
+            option_set = OptionSet.objects.select_for_update().filter(name__iexact=name).first()
         before = definitions.option_set_definition(option_set) if option_set else None
         if option_set is None:
             option_set = OptionSet.objects.create(name=name, description=description)
@@ -722,14 +745,23 @@ def save_option_set(raw: Mapping[str, Any], *, user: Any = None, source: str = "
             option_set.name, option_set.description = name, description
             option_set.updated_at = timezone.now()
             option_set.save()
-        existing = {o.display.lower(): o for o in option_set.options.all()}
-        keep = []
-        for position, (display, attributes) in enumerate(options):
-            option = existing.get(display.lower()) or Option(option_set=option_set)
+        current = {o.pk: o for o in option_set.options.all()}
+        ids = list(option_ids) if option_ids is not None else [None] * len(options)
+        named = [current.get(pk) if pk is not None else None for pk in ids]
+        claimed = {o.pk for o in named if o is not None}
+        by_display = {o.display.lower(): o for o in current.values() if o.pk not in claimed}
+        matched = [
+            option or by_display.pop(display.lower(), None)
+            for option, (display, _attributes) in zip(named, options, strict=True)
+        ]
+        # the options left out go first: a kept one may take a display one of them had
+        option_set.options.exclude(pk__in=[o.pk for o in matched if o is not None]).delete()
+        for position, ((display, attributes), option) in enumerate(
+            zip(options, matched, strict=True)
+        ):
+            option = option or Option(option_set=option_set)
             option.display, option.attributes, option.position = display, attributes, position
             option.save()
-            keep.append(option.pk)
-        option_set.options.exclude(pk__in=keep).delete()
         after = definitions.option_set_definition(option_set)
         action = (
             DefinitionChange.Action.CREATED if before is None else DefinitionChange.Action.CHANGED

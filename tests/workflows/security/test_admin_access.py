@@ -188,7 +188,13 @@ def test_migrate_creates_the_groups_with_their_documented_permissions(db):
         "scheduler.view_recurringevent",
         "scheduler.change_recurringevent",
     }
-    assert set(GROUPS) == {"Workflow editors", "Run viewers", "Schedulers"}
+    assert perms_of("Data model editors") == {
+        "workflows.change_data_model",
+        "workflows.view_datatype",
+        "workflows.view_optionset",
+        "workflows.view_definitionchange",
+    }
+    assert set(GROUPS) == {"Workflow editors", "Run viewers", "Schedulers", "Data model editors"}
 
 
 def test_run_viewers_read_runs_and_the_scheduler_only(staff, wf, run):

@@ -11,8 +11,9 @@ from workflows.groups import groups_ensure
 
 class Command(BaseCommand):
     help = (
-        'Create the groups "Workflow editors", "Run viewers" and "Schedulers" and give them '
-        "the permissions they lack (docs/security.md). Permissions added by hand are kept "
+        'Create the groups "Workflow editors", "Run viewers", "Schedulers" and "Data model '
+        'editors" and give them the permissions they lack (docs/security.md). Permissions '
+        "added by hand are kept "
         "unless --reset."
     )
 
