@@ -1,6 +1,6 @@
 """The Data API on a data type defined without code, in full and in Bubble's shapes: search
 with constraints and sorts, create, modify, replace, delete, bulk create, lists of things
-and of values, and options by their display text both ways (docs/api.md#data-api)."""
+and of values, and options by their display text both ways (docs/api.md#the-data-api-api11obj)."""
 
 from __future__ import annotations
 
