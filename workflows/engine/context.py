@@ -225,6 +225,8 @@ def _sort_key(ctx: RunContext, model: type[models.Model], key: str) -> str:
                     f"of {data_types.label_of(current)}"
                 )
             current = field.related_model if field.is_relation else current
+    if path and options.is_option_field(path[-1]) and not key.endswith(("__pk", "__id")):
+        return f"{key}__position"  # in its set's order, as the Data API sorts it
     if path and path[-1].is_relation and not path[-1].many_to_many:
         return key if key.endswith(("__pk", "__id")) else f"{key}_id"
     return key

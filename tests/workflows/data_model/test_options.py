@@ -167,6 +167,8 @@ def test_an_unknown_constant_option_is_refused_when_saved(lead_type, make_workfl
 def test_searches_filter_options_by_display(lead, make_workflow, user):
     model = data_types.get_model("Lead")
     model.objects.create(email="bob@example.com", stage=Option.objects.get(display="New"))
+    # the set reordered: Won first now, though made after New (ids keep their order)
+    schema.save_option_set({"name": "Stage", "options": ["Won", "New", "Qualified", "Lost"]})
     wf = make_workflow(
         ignore_privacy=True,
         actions=[
@@ -176,11 +178,18 @@ def test_searches_filter_options_by_display(lead, make_workflow, user):
                     "won": "{{ search('Lead', stage='Won') | map(attribute='email') | list }}",
                     "some": "{{ search('Lead', stage__in=['won', 'New']) | count }}",
                     "none": "{{ search('Lead', stage=none) | count }}",
+                    "ordered": "{{ search('Lead', sort_by='stage') | map(attribute='email') "
+                    "| list }}",
                 },
             }
         ],
     )
-    assert engine.run(wf, {}, user).response == {"won": ["ann@example.com"], "some": 2, "none": 0}
+    assert engine.run(wf, {}, user).response == {
+        "won": ["ann@example.com"],
+        "some": 2,
+        "none": 0,
+        "ordered": ["ann@example.com", "bob@example.com"],  # in the set's order
+    }
     bad = make_workflow(
         "bad",
         ignore_privacy=True,
