@@ -12,6 +12,7 @@ from unittest.mock import ANY
 
 import pytest
 import schemathesis
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.wsgi import get_wsgi_application
 from django.db import transaction
@@ -240,3 +241,55 @@ def _checker(operation, mode: GenerationMode, checks: list, key: str):
         case.validate_response(response, checks=checks)
 
     return check
+
+
+def test_a_generated_client_reads_a_lead(types, document, tmp_path):
+    """openapi-python-client makes typed models of the new types without a warning, and
+    the model of a lead reads what the Data API answers (an option as a str enum)."""
+    import importlib
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from django.test import Client
+
+    (tmp_path / "openapi.json").write_text(json.dumps(document()))
+    (tmp_path / "generator.yaml").write_text(
+        "post_hooks: []\npackage_name_override: lead_client\n"
+        "content_type_overrides:\n  text/plain: application/octet-stream\n"
+    )
+    result = subprocess.run(  # noqa: S603 - fixed argv
+        [
+            str(Path(sys.executable).with_name("openapi-python-client")),
+            "generate",
+            "--path",
+            str(tmp_path / "openapi.json"),
+            "--config",
+            str(tmp_path / "generator.yaml"),
+            "--meta",
+            "none",
+            "--output-path",
+            str(tmp_path / "lead_client"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Warning" not in result.stdout + result.stderr, result.stdout + result.stderr
+    made = data_types.get_model("Lead").objects.create(
+        email="ann@example.com", stage=Option.objects.get(display="Won"), tags=["vip"]
+    )
+    client = Client()
+    client.force_login(get_user_model().objects.create_superuser("root", "r@example.com", "pw"))
+    answer = client.get(f"/api/1.1/obj/lead/{made.pk}").json()["response"]
+    sys.path.insert(0, str(tmp_path))
+    try:
+        lead = importlib.import_module("lead_client.models").Lead.from_dict(answer)
+    finally:
+        sys.path.remove(str(tmp_path))
+        for name in [m for m in sys.modules if m.split(".")[0] == "lead_client"]:
+            del sys.modules[name]
+    assert lead.email == "ann@example.com" and lead.tags == ["vip"]
+    assert lead.stage == "Won" and lead.stage.value == "Won"
+    assert lead.created_date.year >= 2024
