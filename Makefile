@@ -32,7 +32,8 @@ test: install
 	$(PY) -m pytest
 
 # The docs' pictures of the admin (docs/screenshots/, committed): the browser tests marked
-# `screenshots` (tests/browser/test_docs_screenshots.py, test_data_types_admin.py), which
+# `screenshots` (tests/browser/test_docs_screenshots.py, test_data_types_admin.py,
+# test_things_csv_admin.py), which
 # also write there when UPDATE_SCREENSHOTS=1. Needs Chromium (tests/browser/README.md);
 # `make test` runs the same tests without touching docs/.
 screenshots: install

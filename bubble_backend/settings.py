@@ -274,6 +274,9 @@ SPECTACULAR_SETTINGS = {
 }
 # Request bodies above this size are answered 413 (Django's own limit for form fields).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("BUBBLE_MAX_BODY_SIZE", default=10 * 1024 * 1024)
+# The largest CSV file the admin's Upload CSV page reads (its files are not request bodies of
+# the API: Django streams them to disk). Larger ones are refused on the form.
+BUBBLE_CSV_UPLOAD_MAX_SIZE = env.int("BUBBLE_CSV_UPLOAD_MAX_SIZE", default=100 * 1024 * 1024)
 
 # --- django-q2 ------------------------------------------------------------------------
 # The scheduler hands due runs to django-q2; it keeps its own record of every run, so

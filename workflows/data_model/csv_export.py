@@ -23,15 +23,30 @@ Model = type[models.Model]
 def export_csv(data_type: Any, out: IO[str], *, chunk_size: int = 2000) -> int:
     """Write every thing of ``data_type`` to ``out`` as CSV (header row first, things in
     the order they were made); the number of things written."""
+    writer = csv.writer(out)
+    rows = export_rows(data_type, chunk_size=chunk_size)
+    writer.writerow(next(rows))
+    written = 0
+    for row in rows:
+        writer.writerow(row)
+        written += 1
+    return written
+
+
+def export_rows(
+    data_type: Any, *, things: models.QuerySet | None = None, chunk_size: int = 2000
+) -> Iterator[list[str]]:
+    """The header row, then each thing's cells (``export_csv``'s rows), read a chunk at a
+    time: what a streamed download writes as it goes. ``things``: only these (by default
+    every thing of the type), in the order they were made."""
     model = data_type if isinstance(data_type, type) else data_types.get_model(str(data_type))
     columns = columns_of(model)
-    writer = csv.writer(out)
-    writer.writerow([c.header for c in columns])
+    yield [c.header for c in columns]
     plain = [c for c in columns if not c.field.many_to_many]
     lists = [c for c in columns if c.field.many_to_many]
     paths = [path for c in plain for path in _export_paths(c)]
-    rows = model._base_manager.order_by("pk").values_list("pk", *paths)
-    written = 0
+    chosen = model._base_manager.all() if things is None else things
+    rows = chosen.order_by("pk").values_list("pk", *paths)
     for chunk in _batches(rows.iterator(chunk_size=chunk_size), chunk_size):
         items = {c.name: _list_items(c, [row[0] for row in chunk]) for c in lists}
         for row in chunk:
@@ -42,9 +57,7 @@ def export_csv(data_type: Any, out: IO[str], *, chunk_size: int = 2000) -> int:
                 cells[column.name] = _export_value(column, parts)
             for column in lists:
                 cells[column.name] = write_list(column.codec, items[column.name].get(row[0], []))
-            writer.writerow([cells[c.name] for c in columns])
-            written += 1
-    return written
+            yield [cells[c.name] for c in columns]
 
 
 def _export_paths(column: Column) -> list[str]:

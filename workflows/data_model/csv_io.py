@@ -27,7 +27,7 @@ thing it made fires "created" once the import commits, as if it had been saved.
 ``export_csv`` writes a type's things with a header row in Bubble's style (fields by name,
 then ``Created Date``, ``Modified Date``, ``Created By``, ``unique id``), references as
 unique ids and lists comma-separated, so that an export imports back into an empty type as
-the same things.
+the same things; ``export_rows`` gives the same rows one at a time (a streamed download).
 
 This module is the entry point; the work is in ``csv_columns`` (which column is which
 field), ``csv_values`` (a cell's text and its value, per field type), ``csv_loader`` (the
@@ -40,6 +40,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -52,7 +53,7 @@ from django.db import models, transaction
 from .. import accounts, data_types
 from ..exceptions import WorkflowError
 from .csv_columns import HeaderMap, map_headers
-from .csv_export import export_csv
+from .csv_export import export_csv, export_rows
 from .csv_loader import Loader, Plan
 from .csv_report import FileReport, ImportRefused, ImportReport, RowError
 
@@ -63,10 +64,14 @@ __all__ = [
     "RowError",
     "Source",
     "export_csv",
+    "export_rows",
     "import_csv",
     "import_files",
 ]
 
+#: how bytes that are not UTF-8 are read: as stand-ins that ``_not_utf8`` finds
+NOT_UTF8 = "surrogateescape"
+_STAND_IN = re.compile("[\udc80-\udcff]")
 #: the longest cell read (the csv module's default, 128 KiB, is short for long texts)
 MAX_CELL = 16 * 1024 * 1024
 Model = type[models.Model]
@@ -188,6 +193,9 @@ def _plan(
     if not header or not any(h.strip() for h in header):
         report.problems.append(f"{name}: empty: the first line must name the columns")
         return None
+    if (bad := _not_utf8(header)) is not None:
+        report.problems.append(f"{name}: cannot be read as CSV (UTF-8): line 1 {bad}")
+        return None
     header[0] = header[0].removeprefix("\ufeff")
     mapped: HeaderMap = map_headers(model, header, mapping)
     label = data_types.label_of(model)
@@ -224,15 +232,27 @@ def _text(file: str | os.PathLike | IO[Any], files: ExitStack) -> IO[str]:
     """``file`` as text (UTF-8, a byte order mark ignored), closed with ``files`` if opened
     here; a caller's file is left open."""
     if isinstance(file, str | os.PathLike):
-        return files.enter_context(open(file, encoding="utf-8-sig", newline=""))  # noqa: SIM115
+        opened = open(file, encoding="utf-8-sig", errors=NOT_UTF8, newline="")  # noqa: SIM115
+        return files.enter_context(opened)
     if isinstance(file, File):  # an upload
         file.seek(0)
         file = file.file
     if isinstance(file, io.TextIOBase):
         return file
-    wrapper = io.TextIOWrapper(file, encoding="utf-8-sig", newline="")
+    wrapper = io.TextIOWrapper(file, encoding="utf-8-sig", errors=NOT_UTF8, newline="")
     files.callback(wrapper.detach)
     return wrapper
+
+
+def _not_utf8(cells: list[str]) -> str | None:
+    """What in a row's cells was not UTF-8 (None: nothing). Bytes that are not are read as
+    stand-ins (``surrogateescape``) and found row by row: a decoder reading the file ahead in
+    chunks would blame the line where its chunk began."""
+    found = _STAND_IN.search("\x00".join(cells))
+    if found is None:
+        return None
+    byte = ord(found.group()) - 0xDC00
+    return f"holds the byte 0x{byte:02x}, which UTF-8 does not allow there (save the file as UTF-8)"
 
 
 def _records(reader: Any, name: str) -> Iterator[tuple[int, list[str]]]:
@@ -246,5 +266,7 @@ def _records(reader: Any, name: str) -> Iterator[tuple[int, list[str]]]:
         except (csv.Error, UnicodeDecodeError) as exc:
             raise ImportRefused(f"{name} line {last + 1}: not CSV: {exc}") from None
         start, last = last + 1, reader.line_num
+        if (bad := _not_utf8(cells)) is not None:
+            raise ImportRefused(f"{name} line {start}: not UTF-8: it {bad}")
         if any(cell.strip() for cell in cells):
             yield start, cells

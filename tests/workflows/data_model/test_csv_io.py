@@ -284,6 +284,25 @@ def test_an_upload_with_a_byte_order_mark_is_read(lead_type):
     assert report.ok and leads().get().score == 1
 
 
+def test_a_byte_that_is_not_utf8_is_reported_on_its_own_line(lead_type, tmp_path):
+    """Far into the file too, where a decoder reading ahead would blame another line."""
+    good = "".join(f"lead{i}@example.com,{i}\r\n" for i in range(1000)).encode()
+    content = b"email,score\r\n" + good + b"caf\xe9@example.com,4\r\n"
+    upload = SimpleUploadedFile("leads.csv", content)
+    report = import_csv("Lead", upload, name=upload.name)
+    assert report.problems == [
+        "leads.csv line 1002: not UTF-8: it holds the byte 0xe9, which UTF-8 does not allow "
+        "there (save the file as UTF-8)"
+    ]
+    assert not report.committed and not leads().exists()
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("émail\r\nz@example.com\r\n".encode("latin-1"))
+    assert import_csv("Lead", path).problems == [
+        "latin1.csv: cannot be read as CSV (UTF-8): line 1 holds the byte 0xe9, which UTF-8 "
+        "does not allow there (save the file as UTF-8)"
+    ]
+
+
 # --- links ----------------------------------------------------------------------------------
 
 

@@ -11,6 +11,8 @@ unique fields, and values no database can store, are errors on their field.
 Who may do what is Django's own permissions of each type (``things.view_t5``,
 ``add_t5``, ``change_t5``, ``delete_t5``, made with the type), or a superuser. As every
 data type's admin, it offers guardian's "Object permissions" page (privacy grants).
+
+The list's Upload CSV and Export CSV pages are ``things_csv``'s.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from ...exceptions import WorkflowError
 from ...models.data_model import DataField, Option
 from ..object_permissions import ObjectPermissionsAdminMixin
 from . import thing_fields
+from .things_csv import ThingsCsvMixin
 
 #: Bubble's built-in fields, shown read-only on a thing's page
 BUILT_IN = ("unique_id", "created_date", "modified_date", "created_by")
@@ -67,7 +70,7 @@ class StorableFormMixin:
         return cleaned
 
 
-class ThingAdmin(ObjectPermissionsAdminMixin, admin.ModelAdmin):
+class ThingAdmin(ThingsCsvMixin, ObjectPermissionsAdminMixin, admin.ModelAdmin):
     """One data type's things (see the module's docstring)."""
 
     ordering = ("-created_date", "-pk")
