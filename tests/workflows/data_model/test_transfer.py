@@ -318,9 +318,7 @@ def test_a_change_the_database_refuses_rolls_back_the_whole_import(lead_type):
     assert model.objects.count() == 2
 
 
-def test_the_report_says_what_a_change_costs_a_large_table_before_it_runs(
-    lead_type, monkeypatch
-):
+def test_the_report_says_what_a_change_costs_a_large_table_before_it_runs(lead_type, monkeypatch):
     model = data_types.get_model("Lead")
     model.objects.create(email="ann@example.com")
     model.objects.create(email="bo@example.com")
