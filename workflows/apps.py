@@ -35,12 +35,19 @@ class WorkflowsConfig(AppConfig):
 def _follow_data_model() -> None:
     """When this process builds its models of the data types defined without code again,
     what it derived from the old ones goes: data type labels, compiled workflows (their
-    fields' kinds), privacy rules compiled to queries, the OpenAPI document."""
+    fields' kinds), privacy rules compiled to queries, the OpenAPI document, the options
+    of option sets read so far."""
     from . import data_types
     from .api.schema import cache as schema_cache
-    from .data_model import registry
+    from .data_model import options, registry
     from .engine import cache as compiled
     from .privacy import rules
 
-    for forget in (data_types.clear_cache, compiled.clear, rules.clear_cache, schema_cache.clear):
+    for forget in (
+        data_types.clear_cache,
+        compiled.clear,
+        rules.clear_cache,
+        schema_cache.clear,
+        options.clear,
+    ):
         registry.on_rebuild(forget)

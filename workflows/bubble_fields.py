@@ -167,6 +167,8 @@ class ListField(models.JSONField):
 
 
 def _plain_item(value: Any) -> Any:
+    if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+        value = value.astimezone(datetime.timezone.utc)  # stored as a date field is: in UTC
     if isinstance(value, Decimal | datetime.datetime):
         return data_types.plain(value)
     url = getattr(value, "url", None)  # a workflow's file value

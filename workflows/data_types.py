@@ -107,13 +107,16 @@ def visible_fields(model: type[models.Model]) -> list[models.Field]:
 
 
 def list_fields(model: type[models.Model]) -> list[models.ManyToManyField]:
-    """Lists of things (many-to-many fields to other data types) a workflow, the Data API
-    and returned data may read: a user's ``groups`` or ``user_permissions`` are not."""
+    """Lists of things (many-to-many fields to other data types) and lists of options a
+    workflow, the Data API and returned data may read: a user's ``groups`` or
+    ``user_permissions`` are not."""
+    from .data_model.options import is_option_field
+
     hidden = hidden_field_names()
     return [
         f
         for f in model._meta.many_to_many
-        if f.name not in hidden and is_data_type(f.related_model)
+        if f.name not in hidden and (is_data_type(f.related_model) or is_option_field(f))
     ]
 
 
@@ -205,17 +208,28 @@ def thing_to_dict(
 
     ``fields`` limits them to those a privacy rule shows (None: every visible field); a
     related thing appears as its id, a list of things as a list of ids (one query per
-    list unless ``prefetch_lists`` read them for many things at once).
+    list unless ``prefetch_lists`` read them for many things at once); an option as its
+    display, a list of options as their displays (``data_model.options``).
     """
+    from .data_model import options
+
     data: dict[str, Any] = {"_id": plain(thing.pk), "_type": label_of(thing)}
     named = bubble_names(type(thing))
     for f in visible_fields(type(thing)):
         if f.primary_key or (fields is not None and f.name not in fields):
             continue
-        data[named.get(f.name, f.name)] = plain(getattr(thing, f.attname))
+        value = getattr(thing, f.attname)
+        if options.is_option_field(f):
+            value = options.display(value)
+        elif isinstance(value, list):  # a list of texts, numbers or dates
+            value = [plain(item) for item in value]
+        data[named.get(f.name, f.name)] = plain(value)
     for f in list_fields(type(thing)):
         if fields is None or f.name in fields:
-            data[named.get(f.name, f.name)] = _list_ids(thing, f)
+            ids = _list_ids(thing, f)
+            data[named.get(f.name, f.name)] = (
+                options.displays(ids) if options.is_option_field(f) else ids
+            )
     return data
 
 

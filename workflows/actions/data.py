@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, models
 
 from .. import accounts, data_types
+from ..data_model import options
 from ..engine import kinds
 from ..engine.kinds import Kind
 from ..engine.values_types import FileValue, ThingList
@@ -67,6 +68,31 @@ def check_field_names(
         )
 
 
+def check_option_values(model: type[models.Model], values: Mapping[str, Any], key: str) -> None:
+    """An option field set to a constant (``stage: Won``) must name an option of its set
+    when the workflow is saved; a value computed when it runs is checked then."""
+    fields = {f.name: f for f in model._meta.get_fields() if options.is_option_field(f)}
+    for name, value in values.items():
+        field = fields.get(name)
+        if field is None or _computed(value):
+            continue
+        try:
+            if field.many_to_many:
+                options.options_for(field, value)
+            else:
+                options.option_for(field, value)
+        except options.UnknownOption as exc:
+            raise ConfigError(key, f"{data_types.label_of(model)}.{exc}") from None
+
+
+def _computed(value: Any) -> bool:
+    if isinstance(value, str):
+        return "{{" in value or "{%" in value
+    if isinstance(value, list | tuple):
+        return any(_computed(item) for item in value)
+    return False
+
+
 def _as_things(value: Any, key: str) -> list[models.Model]:
     if value is None:
         return []
@@ -112,7 +138,13 @@ def apply_fields(thing: models.Model, values: Mapping[str, Any]) -> list[tuple[A
             value = value.url
         if isinstance(value, float) and isinstance(f, models.DecimalField):
             value = Decimal(str(value))  # 9.99, not 9.9900000000000002131628...
-        if f.many_to_many:
+        if options.is_option_field(f):  # by display: stage: Won
+            value = _option_value(thing, f, value)
+            if f.many_to_many:
+                later.append((f, value))
+            else:
+                setattr(thing, f.name, value)
+        elif f.many_to_many:
             later.append((f, _as_things(value, name)))
         elif f.is_relation:
             if value is None or isinstance(value, models.Model):
@@ -128,6 +160,21 @@ def apply_fields(thing: models.Model, values: Mapping[str, Any]) -> list[tuple[A
             message = f"invalid {data_types.label_of(model)}: {exc.message}"
             raise InvalidThing(message, field=exc.field) from None
     return later
+
+
+def _option_value(thing: models.Model, field: models.Field, value: Any) -> Any:
+    """An option field's new value: the option a display names (a list of them for a list
+    of options); an unknown display is refused, naming the field and the set's options."""
+    if isinstance(value, ThingList):
+        value = list(value)
+    try:
+        if field.many_to_many:
+            return options.options_for(field, value)
+        return options.option_for(field, value)
+    except options.UnknownOption as exc:
+        raise InvalidThing(
+            f"invalid {data_types.label_of(thing)}: {exc}", field=field.name
+        ) from None
 
 
 class InvalidThing(InvalidData):
@@ -284,6 +331,7 @@ class CreateThing(ActionType):
     def check(self, config: dict[str, Any], ctx: Any) -> None:
         model = data_types.get_model(config["data_type"])
         check_field_names(model, config.get("fields") or {}, "fields", creating=True)
+        check_option_values(model, config.get("fields") or {}, "fields")
 
     def result_kind(self, config: dict[str, Any], scope: Any) -> Kind:
         return Kind.thing(data_types.label_of(data_types.get_model(config["data_type"])))
@@ -323,6 +371,7 @@ class MakeChanges(ActionType):
         model = _model_of(config.get("thing"), ctx)
         if model is not None:
             check_field_names(model, config.get("changes") or {}, "changes")
+            check_option_values(model, config.get("changes") or {}, "changes")
 
     def result_kind(self, config: dict[str, Any], scope: Any) -> Kind:
         thing = scope.kind_of(config.get("thing"))

@@ -19,6 +19,7 @@ from django.db.models import Q
 
 from .. import data_types, jsontext
 from ..bubble_fields import ListField
+from ..data_model import options
 from ..engine.params import parse_calendar_date, parse_date, unstorable_text
 from ..exceptions import InvalidParameter
 
@@ -113,6 +114,9 @@ def _value(field: models.Field, value: Any) -> Any:
     read them)."""
     if value is None:
         return None
+    if options.is_option_field(field):  # by its display, as the Data API shows it
+        option = options.option_for(field, value)
+        return option.pk if option is not None else None
     if field.is_relation:
         if isinstance(value, dict) and "_id" in value:
             value = value["_id"]

@@ -20,6 +20,7 @@ from django.db.models.deletion import Collector
 from .. import data_types
 from ..actions.data import InvalidThing, apply_fields, check_field_names, save_thing
 from ..actions.registry import ConfigError
+from ..data_model import options
 from ..engine.params import parse_calendar_date, parse_date, unstorable_text
 from ..exceptions import Forbidden, InvalidParameter, WorkflowError
 from ..privacy.access import DataAccess
@@ -189,7 +190,9 @@ def _checked_values(
         problem = unstorable_text(value)  # PostgreSQL can neither store nor compare it
         if problem is not None:
             raise InvalidParameter(f"{name}: {problem}", parameter=name)
-        if field.is_relation and value is not None:
+        if options.is_option_field(field):
+            values[name] = _options(field, value)
+        elif field.is_relation and value is not None:
             values[name] = _related(access, field, value)
         elif not field.is_relation:
             values[name] = _plain_value(field, value)
@@ -222,6 +225,17 @@ def _plain_value(field: Any, value: Any) -> Any:
         if isinstance(value, int | float):
             return str(value)
     return value
+
+
+def _options(field: Any, value: Any) -> Any:
+    """An option field's value by its display (a list of displays for a list of options),
+    as Bubble's Data API takes it; an unknown display is refused, naming the field."""
+    try:
+        if field.many_to_many:
+            return options.options_for(field, value)
+        return options.option_for(field, value)
+    except options.UnknownOption as exc:
+        raise InvalidParameter(str(exc), parameter=field.name) from None
 
 
 def _related(access: DataAccess, field: Any, value: Any) -> Any:

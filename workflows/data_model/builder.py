@@ -24,7 +24,7 @@ from django.db import models
 
 from ..bubble_fields import CREATED_BY, BubbleThing
 from ..models.data_model import DataField, DataType
-from . import field_types
+from . import field_types, options
 from .fields import ThingReference
 
 APP_LABEL = "things"
@@ -95,6 +95,8 @@ def model_field(field: DataField, classes: Mapping[int, type[models.Model]]) -> 
     made = kind.model_field(column_of(field), target, is_list=field.is_list)
     if isinstance(made, models.ManyToManyField):
         made.db_table = join_table(field.data_type_id, field.pk)
+    if kind.needs_option_set:  # which set its options come from (``options.option_set_of``)
+        setattr(made, options.OPTION_SET_ATTRIBUTE, field.option_set_id)
     return made
 
 

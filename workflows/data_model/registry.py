@@ -51,6 +51,12 @@ def built_models() -> dict[str, type[Model]]:
     return _by_name
 
 
+def built_version() -> int | None:
+    """The data model's version the built models are of (None: not built yet); what
+    caches derived from them key on (the OpenAPI document)."""
+    return _built_version
+
+
 def model_for_type(data_type_id: int) -> type[Model] | None:
     return _by_id.get(data_type_id)
 

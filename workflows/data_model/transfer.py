@@ -158,6 +158,8 @@ class TypePlan:
     added: list[Mapping[str, Any]] = field(default_factory=list)  # for ``add_field``
     changed: list[tuple[DataField, dict[str, Any]]] = field(default_factory=list)
     missing: list[DataField] = field(default_factory=list)  # stored, not in the file
+    #: what the changes will cost a large table (``schema.plan_add_field``...), said first
+    costs: list[str] = field(default_factory=list)
 
     def notes(self, *, delete_missing: bool) -> list[str]:
         notes = []
@@ -179,7 +181,7 @@ class TypePlan:
                     f"fields not in the file, kept: {names} (an import deletes no field "
                     "unless --delete-missing-fields is given)"
                 )
-        return notes
+        return notes + self.costs
 
 
 @dataclass
@@ -605,4 +607,7 @@ def _compare(
     if problems:
         return problems
     plan.missing = sorted(live.values(), key=lambda f: (f.position, f.pk))
+    if plan.added or plan.changed:
+        plan.costs = [n for raw in plan.added for n in schema.plan_add_field(stored, raw)]
+        plan.costs += [n for f, values in plan.changed for n in schema.plan_change_field(f, values)]
     return plan

@@ -15,6 +15,7 @@ from .. import conf, data_types, secrets
 from ..actions import registry
 from ..actions.registry import ActionType, ConfigField
 from ..choices import AuthMode, Commit, ConditionNotMet, TriggerEvent, WorkflowKind
+from ..data_model import options
 from ..engine import kinds
 from ..engine.functions import FUNCTIONS
 from ..engine.param_types import all_param_types
@@ -76,6 +77,11 @@ OPERATIONS: dict[str, list[tuple[str, str, str]]] = {
         ("joined with commas", "{x}|join(', ')", "text"),
     ],
     "thing": [
+        ("is empty", "{x} is empty", "yes_no"),
+        ("is not empty", "{x} is not empty", "yes_no"),
+    ],
+    # and "is <display>" for each option of its set (the field's ``choices``)
+    "option": [
         ("is empty", "{x} is empty", "yes_no"),
         ("is not empty", "{x} is not empty", "yes_no"),
     ],
@@ -178,6 +184,10 @@ def _data_type(label: str) -> dict[str, Any]:
                 entry["choices"] = [
                     {"value": value, "label": str(text)} for value, text in field.flatchoices
                 ]
+            elif options.is_option_field(field) and not field.many_to_many:
+                option_set = options.option_set_of(field)  # compared by display
+                shown = option_set.displays() if option_set is not None else []
+                entry["choices"] = [{"value": text, "label": text} for text in shown]
             if field.help_text:
                 entry["help"] = str(field.help_text)
         fields.append(entry)

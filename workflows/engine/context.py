@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import models
 
 from .. import conf, data_types
+from ..data_model import options
 from ..exceptions import ExpressionError, RunTimeout
 from ..privacy.access import DataAccess
 from ..secrets import SecretScope
@@ -160,7 +161,10 @@ def search(ctx: RunContext, data_type: str, **filters: Any) -> ThingList:
     """
     model = data_types.get_model(data_type)
     options = {k: filters.pop(k) for k in list(filters) if k in SEARCH_OPTIONS}
-    lookups = {search_lookup(model, key): _filter_value(value) for key, value in filters.items()}
+    lookups = {
+        search_lookup(model, key): _filter_value(model, key, value)
+        for key, value in filters.items()
+    }
     queryset = ctx.data.findable(model).filter(**lookups)
     for key in lookups:  # a filter on a field the user may not see matches nothing
         queryset = ctx.data.restrict_to_visible_path(queryset, _path(model, key))
@@ -221,12 +225,24 @@ def _sort_key(ctx: RunContext, model: type[models.Model], key: str) -> str:
                     f"of {data_types.label_of(current)}"
                 )
             current = field.related_model if field.is_relation else current
+    if path and options.is_option_field(path[-1]) and not key.endswith(("__pk", "__id")):
+        return f"{key}__position"  # in its set's order, as the Data API sorts it
     if path and path[-1].is_relation and not path[-1].many_to_many:
         return key if key.endswith(("__pk", "__id")) else f"{key}_id"
     return key
 
 
-def _filter_value(value: Any) -> Any:
+def _filter_value(model: type[models.Model], key: str, value: Any) -> Any:
+    """A filter's value as the ORM takes it: a list of things for a search's result; on
+    an option field, the option its display names (``stage='Won'``, ``stage__in=[...]``;
+    an unknown display fails the search, naming the field)."""
     if isinstance(value, ThingList):
-        return list(value)
-    return value
+        value = list(value)
+    path = _path(model, key)
+    lookup = key.rsplit("__", 1)[-1] if "__" in key else ""
+    if not path or not options.is_option_field(path[-1]) or lookup not in ("", "exact", "in"):
+        return value
+    field = path[-1]
+    if lookup == "in" and isinstance(value, list | tuple):
+        return [options.option_for(field, item) for item in value]
+    return options.option_for(field, value)

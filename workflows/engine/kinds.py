@@ -17,6 +17,8 @@ from django.db import models
 
 from .. import data_types
 from ..bubble_fields import ListField
+from ..data_model import options
+from ..data_model.fields import AddressField, FileUrlField
 from ..exceptions import WorkflowError
 
 #: the names of the kinds, as the editor shows them
@@ -27,6 +29,7 @@ LABELS = {
     "date": "date",
     "duration": "duration",
     "thing": "thing",
+    "option": "option",
     "file": "file",
     "object": "object",
     "list": "list",
@@ -38,7 +41,8 @@ LABELS = {
 @dataclass(frozen=True)
 class Kind:
     """The kind of a value. ``data_type`` for a thing, ``item`` for a list, ``keys`` for
-    an object whose keys are known; ``nullable`` when it may be empty. ``format`` refines
+    an object whose keys are known (and for an option: its display and attributes),
+    ``option_set`` for an option; ``nullable`` when it may be empty. ``format`` refines
     it where a schema can say more (a whole number: "integer"; text: "uuid"), and
     ``source`` names the data type field it was read from (``("examples.Order",
     "status")``), whose choices and exact schema then apply."""
@@ -50,6 +54,7 @@ class Kind:
     nullable: bool = False
     format: str = ""
     source: tuple[str, str] = ()
+    option_set: str = ""
 
     def __post_init__(self) -> None:
         if self.name not in LABELS:
@@ -93,6 +98,8 @@ class Kind:
         """For people: "text", "examples.Order", "list of examples.Order"."""
         if self.name == "thing":
             return self.data_type or "thing"
+        if self.name == "option":
+            return f"{self.option_set} option" if self.option_set else "option"
         if self.name == "list":
             return f"list of {self.item.describe() if self.item is not None else 'values'}"
         return LABELS[self.name]
@@ -102,6 +109,8 @@ class Kind:
         out: dict[str, Any] = {"kind": self.name, "label": self.describe()}
         if self.data_type:
             out["data_type"] = self.data_type
+        if self.option_set:
+            out["option_set"] = self.option_set
         if self.item is not None:
             out["item"] = self.item.as_dict()
         if self.keys:
@@ -141,9 +150,43 @@ _FIELD_KINDS: tuple[tuple[type[models.Field], Kind], ...] = (
 )
 
 
+#: a geographic address (``data_model.fields.AddressField``)
+ADDRESS = Kind.object({"address": TEXT, "lat": NUMBER, "lng": NUMBER})
+#: what an option's attributes hold, by the JSON type of their values
+_ATTRIBUTE_KINDS: tuple[tuple[type, Kind], ...] = (
+    (bool, YES_NO),
+    (int | float, NUMBER),
+    (str, TEXT),
+)
+
+
+def option_kind(field: models.Field) -> Kind:
+    """An option of ``field``'s set: an expression reads its ``display`` and its
+    ``attributes`` (``thing.stage.attributes.color``), and compares it with a display
+    (``thing.stage == 'Won'``)."""
+    option_set = options.option_set_of(field)
+    attributes: dict[str, Kind] = {}
+    for option in option_set.options if option_set is not None else ():
+        for name, value in (option.attributes or {}).items():
+            found = next((k for t, k in _ATTRIBUTE_KINDS if isinstance(value, t)), ANY)
+            attributes[name] = found if attributes.get(name, found) == found else ANY
+    keys = {"display": TEXT, "attributes": Kind.object(attributes)}
+    return Kind(
+        "option",
+        keys=tuple(keys.items()),
+        option_set=option_set.name if option_set is not None else "",
+        nullable=True,
+    )
+
+
 def field_kind(field: models.Field) -> Kind:
     """What reading ``field`` of a thing gives in an expression."""
     source = (data_types.label_of(field.model), field.name)
+    if options.is_option_field(field):
+        option = option_kind(field)
+        if field.many_to_many:
+            return replace(Kind.list_of(option.plain()), source=source)
+        return replace(option, source=source)
     if field.many_to_many:
         return replace(
             Kind.list_of(Kind.thing(data_types.label_of(field.related_model))), source=source
@@ -155,8 +198,13 @@ def field_kind(field: models.Field) -> Kind:
                 "thing", data_type=data_types.label_of(related), nullable=field.null, source=source
             )
         return ANY
-    if isinstance(field, ListField):  # Bubble's list of texts / numbers
-        return replace(Kind.list_of(TEXT if field.of == "text" else NUMBER), source=source)
+    if isinstance(field, ListField):  # Bubble's list of texts / numbers / dates
+        item = {"text": TEXT, "number": NUMBER, "date": DATE}.get(field.of, ANY)
+        return replace(Kind.list_of(item), source=source)
+    if isinstance(field, AddressField):
+        return replace(ADDRESS, nullable=field.null, source=source)
+    if isinstance(field, FileUrlField):  # a file or an image: its URL
+        return replace(TEXT, nullable=field.null, source=source)
     for cls, kind in _FIELD_KINDS:
         if isinstance(field, cls):
             return replace(kind, nullable=field.null, source=source)
@@ -173,10 +221,10 @@ def field_kinds(data_type: str) -> dict[str, Kind]:
     label = data_types.label_of(model)
     pk = replace(NUMBER if _numeric_pk(model) else TEXT, source=(label, model._meta.pk.name))
     kinds: dict[str, Kind] = {"id": pk}
-    for f in data_types.visible_fields(model):
-        if not f.primary_key:
-            kinds[f.name] = field_kind(f)
-    for f in data_types.list_fields(model):
+    built_in = {"unique_id", *data_types.bubble_names(model)}  # Bubble's, after the type's own
+    own = [f for f in data_types.visible_fields(model) if not f.primary_key]
+    own += data_types.list_fields(model)
+    for f in sorted(own, key=lambda f: f.name in built_in):
         kinds[f.name] = field_kind(f)
     for rel in model._meta.related_objects:  # customer.orders: the things pointing here
         accessor = rel.get_accessor_name()

@@ -33,7 +33,7 @@ import decimal
 import functools
 import uuid
 from collections.abc import Callable
-from operator import eq, ge, gt, le, lt, ne
+from operator import ge, gt, le, lt
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -45,6 +45,8 @@ from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .. import data_types
+from ..data_model.options import same_option
+from ..models.data_model import Option
 from ..privacy.grants import FIND
 from .functions import FILTERS
 from .limits import allocate, check_deadline, check_size, check_weight, weigh
@@ -153,13 +155,25 @@ def _ordered(compare: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
     return lambda a, b: a is not None and b is not None and compare(a, b)
 
 
+def _equal(left: Any, right: Any) -> bool:
+    """``==``; an option equals its display text, in any case (``thing.stage == 'Won'``,
+    docs/data-types.md#options-in-expressions)."""
+    same = same_option(left, right)
+    return left == right if same is None else same
+
+
 def _contains(container: Any, item: Any) -> bool:
     """``item in container``, false when the container is empty or cannot hold it (text
-    holds only text: ``None in 'abc'`` is false, not a TypeError)."""
+    holds only text: ``None in 'abc'`` is false, not a TypeError). An option is in a list
+    holding its display, a display in a list of options."""
     if container is None:
         return False
     if isinstance(container, str) and not isinstance(item, str):
         return False
+    if isinstance(container, list | tuple | ThingList) and (
+        isinstance(item, Option) or (isinstance(item, str) and isinstance(container, ThingList))
+    ):
+        return any(_equal(member, item) for member in container)
     return item in container
 
 
@@ -174,8 +188,8 @@ def _is_empty(value: Any) -> bool:
 
 
 _COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
-    "eq": eq,
-    "ne": ne,
+    "eq": _equal,
+    "ne": lambda a, b: not _equal(a, b),
     "lt": _ordered(lt),
     "lteq": _ordered(le),
     "gt": _ordered(gt),

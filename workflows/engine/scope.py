@@ -338,7 +338,7 @@ def _arithmetic(op: str, left: Kind, right: Kind) -> Kind:
 def _member(whole: Kind, name: str) -> Kind:
     """``whole.<name>``: a key of an object, a field of a thing, a part of a list or date."""
     empty = whole.nullable
-    if whole.name == "object":
+    if whole.name in ("object", "option"):  # an option: its display and attributes
         known = whole.key(name)
         return known.maybe_empty(empty) if known is not None else ANY
     if whole.name == "thing" and whole.data_type:
@@ -371,13 +371,13 @@ def reachable(kind: Kind, depth: int = 2) -> Iterator[tuple[str, Kind]]:
     members: dict[str, Kind] = {}
     if kind.name == "thing" and kind.data_type:
         members = field_kinds(kind.data_type)
-    elif kind.name == "object":
+    elif kind.name in ("object", "option"):
         members = dict(kind.keys)
     elif kind.name == "list" and kind.item is not None:
         members = {"count": INTEGER, "first": kind.item.maybe_empty()}
     for name, member in members.items():
         yield f".{name}", member
-        if member.name in ("thing", "object") and depth > 0:
+        if member.name in ("thing", "object", "option") and depth > 0:
             for path, inner in reachable(member, depth - 1):
                 yield f".{name}{path}", inner
 

@@ -24,6 +24,7 @@ from django.db import models
 from .. import data_types, masking
 from ..exceptions import WorkflowError
 from ..masking import MASK
+from ..models.data_model import Option
 from .values_types import FileValue, Namespace, ThingList
 
 _MAX_LOG_TEXT = 10_000
@@ -82,6 +83,8 @@ def _log(value: Any, depth: int, masked: frozenset[str], masker: _Masking) -> An
         return value if value.bit_length() <= MAX_INT_BITS else _big_int_text(value)
     if isinstance(value, float):
         return value if math.isfinite(value) else _non_finite_name(value)
+    if isinstance(value, Option):
+        return _log(value.display, depth + 1, masked, masker)
     if isinstance(value, models.Model):
         return _log(data_types.thing_reference(value), depth + 1, masked, masker)
     if isinstance(value, ThingList):
@@ -176,6 +179,8 @@ def _response(value: Any, fields_of: Any, depth: int, where: str) -> Any:
                 "number or text"
             )
         return value
+    if isinstance(value, Option):  # as the Data API shows it: its display
+        return value.display
     if isinstance(value, models.Model):
         fields = fields_of(value) if fields_of is not None else None
         return data_types.thing_to_dict(value, fields=fields)
@@ -204,10 +209,12 @@ def _things_in(value: Any, depth: int = 0) -> list[models.Model]:
     """Every thing in a returned value (lists of things are read once, here)."""
     if depth > 16 or value is None or isinstance(value, str | bool | int | float):
         return []
+    if isinstance(value, Option):
+        return []
     if isinstance(value, models.Model):
         return [value]
     if isinstance(value, ThingList):
-        return list(value)
+        return [thing for thing in value if not isinstance(thing, Option)]
     if isinstance(value, Namespace):
         value = [value[k] for k in value]
     elif isinstance(value, Mapping):

@@ -22,6 +22,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
 from .. import data_types
+from ..data_model.options import is_option_model
 from .conditions import MATCH_ALL, MATCH_NONE, q_or
 from .grants import CREATE, DELETE, FIND, MODIFY, VIEW
 from .rules import CompiledRule, rules_for
@@ -205,7 +206,9 @@ class DataAccess:
         return self._policies[model]
 
     def restrict(self, queryset: models.QuerySet, *grants: str) -> models.QuerySet:
-        if self.unrestricted:
+        # options (a thing's list of options) belong to the app's definition, not to
+        # anyone: no privacy rule is about them
+        if self.unrestricted or is_option_model(queryset.model):
             return queryset
         return self.policy(queryset.model).restrict(queryset, *grants)
 

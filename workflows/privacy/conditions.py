@@ -34,6 +34,7 @@ from django.utils import timezone
 from jinja2 import nodes
 
 from .. import data_types
+from ..data_model import options
 from ..engine import functions
 from ..engine.expressions import _parse_expression
 from ..exceptions import ExpressionError
@@ -525,8 +526,15 @@ class _NoMatch(Exception):
 
 
 def _as_lookup_value(ref: FieldRef, value: Any) -> Any:
-    """A value to compare with ``ref``: a thing compares by id, where the path is a thing."""
+    """A value to compare with ``ref``: a thing compares by id, where the path is a thing;
+    an option field with its display text (``thing.stage == 'Won'``)."""
     value = _plain(value)
+    if isinstance(value, str) and options.is_option_field(ref.field):
+        try:
+            option = options.option_for(ref.field, value)
+        except options.UnknownOption:
+            raise _NoMatch from None
+        return option.pk if option is not None else None
     if isinstance(value, models.Model):
         if not ref.is_thing or not isinstance(value, _thing_model(ref)):
             raise _NoMatch

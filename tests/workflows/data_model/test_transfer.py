@@ -243,8 +243,8 @@ data_types:
 def test_a_problem_only_the_change_finds_names_its_line_and_rolls_everything_back():
     text = FILE + "      - {name: owner_id, type: text}\n"
     assert refused(text) == [
-        f"app.yaml:{line(text, 'owner_id')}: data type 'Lead', field 'owner_id', "
-        "name: 'owner_id' is taken by a reference's id column"
+        f"app.yaml:{line(text, 'owner_id')}: data type 'Lead', field 'owner_id', name: "
+        "'owner_id' is taken by a reference's id column"
     ]
     assert not OptionSet.objects.exists() and not DataType.objects.exists()
     assert tables() == set() and version() == 0
@@ -546,3 +546,19 @@ def test_a_field_deleted_in_the_admin_comes_back_new_and_empty(lead_type):
     )
     assert live.pk != deleted.pk
     assert data_types.get_model("Lead").objects.get().phone is None  # the old data stays hidden
+
+
+def test_the_report_says_what_a_change_costs_a_large_table_before_it_runs(lead_type, monkeypatch):
+    model = data_types.get_model("Lead")
+    model.objects.create(email="ann@example.com")
+    model.objects.create(email="bo@example.com")
+    monkeypatch.setattr(schema, "LARGE_TABLE", 2)  # two things are a large table here
+    text = FILE.replace("{name: phone, type: text}", "{name: phone, type: text, indexed: true}")
+    report = imported(text, dry_run=True)
+    (notes,) = [r.notes for r in report.data_types]
+    assert notes[0] == "changed field phone: indexed"
+    assert notes[1].startswith(
+        "Lead has about 2 things: making phone indexed for searches builds an index by reading "
+        "all of them"
+    )
+    assert not DataField.objects.get(name="phone").indexed

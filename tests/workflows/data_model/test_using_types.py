@@ -156,3 +156,31 @@ def test_renaming_a_field_lists_where_its_old_name_is_still_read(make_workflow):
     phone = DataType.objects.get(name="Lead").fields.get(name="phone")
     renamed = schema.change_field(phone, {"name": "mobile"})
     assert renamed.mentioned_in == ["reads-phone"]
+
+
+def test_a_workflow_runs_on_each_thing_of_a_list_of_them(make_workflow, user, drain):
+    make_workflow(
+        "score-one",
+        ignore_privacy=True,
+        parameters=[{"key": "lead", "type": "thing", "data_type": "Lead"}],
+        actions=[{"type": "make_changes", "thing": "{{ params.lead }}", "changes": {"score": 50}}],
+    )
+    batch = make_workflow(
+        "score-all",
+        ignore_privacy=True,
+        actions=[
+            {
+                "type": "schedule_workflow_on_list",
+                "list": "{{ search('Lead', score__lt=10) }}",
+                "workflow": "score-one",
+                "params": {"lead": "{{ item }}"},
+            }
+        ],
+    )
+    model = data_types.get_model("Lead")
+    for n in range(3):
+        model.objects.create(email=f"{n}@example.com", score=n)
+    model.objects.create(email="hot@example.com", score=99)
+    assert engine.run(batch, {}, user).ok
+    assert drain() == ["succeeded"] * 3
+    assert sorted(model.objects.values_list("score", flat=True)) == [50, 50, 50, 99]

@@ -22,6 +22,8 @@ from ...bubble_fields import ListField
 from ...data_api.bulk import MAX_LINES
 from ...data_api.selectors import DEFAULT_LIMIT, MAX_CURSOR, MAX_LIMIT
 from ...data_api.services import _writable_fields as writable_fields  # the API's own rule
+from ...data_model import options
+from ...data_model.fields import AddressField, FileUrlField
 from ...engine.param_types import pk_schema
 from .components import error_responses, register
 from .endpoints import BEARER
@@ -76,8 +78,50 @@ _FORMATS: tuple[tuple[type[models.Field], dict[str, Any]], ...] = (
 )
 
 
+#: Bubble's geographic address, as ``data_model.fields.AddressField`` holds it
+ADDRESS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "address": {"type": "string"},
+        "lat": {"type": "number", "minimum": -90, "maximum": 90},
+        "lng": {"type": "number", "minimum": -180, "maximum": 180},
+    },
+    "required": ["address"],
+    "description": "A geographic address: its text with its latitude and longitude.",
+}
+_LIST_ITEMS: dict[str, dict[str, Any]] = {
+    "text": {"type": "string"},
+    "number": {"type": "number"},
+    "date": {"type": "string", "format": "date-time"},
+}
+
+
+def option_schema(field: models.Field, *, nullable: bool = False) -> dict[str, Any]:
+    """One option of an option field's set, by its display (as the Data API reads and
+    writes it); ``nullable``: or none (null is then one of the enum's values, as OpenAPI
+    3.0 asks)."""
+    option_set = options.option_set_of(field)
+    schema: dict[str, Any] = {"type": "string"}
+    if option_set is not None:
+        schema["description"] = f"An option of {option_set.name}, by its display."
+        if option_set.options:
+            schema["enum"] = [*option_set.displays(), *([None] if nullable else [])]
+    if nullable:
+        schema["nullable"] = True
+    return schema
+
+
 def field_schema(field: models.Field, *, write: bool = False) -> dict[str, Any]:
-    """A model field's value as the Data API reads or writes it (related things as ids)."""
+    """A model field's value as the Data API reads or writes it (related things as ids,
+    options by their display)."""
+    if options.is_option_field(field) and field.many_to_many:
+        item = option_schema(field)
+        item.pop("description", None)
+        option_set = options.option_set_of(field)
+        named = f" of {option_set.name}" if option_set is not None else ""
+        return {"type": "array", "items": item, "description": f"Options{named}, by display."}
+    if options.is_option_field(field):
+        return option_schema(field, nullable=True)
     if field.many_to_many:
         related = field.related_model
         schema: dict[str, Any] = {
@@ -90,10 +134,14 @@ def field_schema(field: models.Field, *, write: bool = False) -> dict[str, Any]:
         schema = {**pk_schema(field.related_model)}
         schema["description"] = f"The id of a {data_types.label_of(field.related_model)}."
     elif isinstance(field, ListField):
-        item = {"type": "string"} if field.of == "text" else {"type": "number"}
+        item = dict(_LIST_ITEMS.get(field.of, {}))
         schema = {"type": "array", "items": item, "description": f"A list of {field.of}s."}
+    elif isinstance(field, AddressField):
+        schema = dict(ADDRESS_SCHEMA)
     elif isinstance(field, models.JSONField):
         schema = {}
+    elif isinstance(field, FileUrlField):
+        schema = {"type": "string", "description": "The file's URL."}
     elif isinstance(field, models.CharField | models.TextField):
         schema = _text_schema(field, write=write)
     else:
@@ -125,10 +173,12 @@ def thing_schema(model: type[models.Model]) -> dict[str, Any]:
 
 
 def _required_to_create(field: models.Field) -> bool:
+    """A field a create must give: one validation refuses blank (``blank=False``), with
+    no default — whether or not its column may hold null (a required field of a data type
+    defined without code has a nullable column, as every one of its fields)."""
     return not (
         field.many_to_many
         or field.has_default()
-        or field.null
         or field.blank
         or getattr(field, "auto_now", False)
         or getattr(field, "auto_now_add", False)

@@ -91,8 +91,10 @@ def kind_schema(kind: Kind, thing_ref: ThingRef) -> dict[str, Any]:
 
 def _schema(kind: Kind, thing_ref: ThingRef) -> dict[str, Any]:
     field = _field(kind.source)
-    if field is not None and not field.is_relation:
-        return field_schema(field)  # its own schema: choices, an id's format...
+    if field is not None and (not field.is_relation or kind.name == "option"):
+        return field_schema(field)  # its own schema: choices, an id's format, options...
+    if kind.name == "option":  # returned as its display
+        return {"type": "string", "description": f"An option of {kind.option_set or 'a set'}."}
     if kind.name == "thing":
         return thing_ref(kind.data_type) if kind.data_type else {"type": "object"}
     if kind.name == "number" and kind.format == "integer":

@@ -55,6 +55,9 @@ export function members(type, catalog) {
     if (type.kind === "object" && type.keys) {
         return Object.entries(type.keys).map(([name, kind]) => ({name, label: name, type: kind, group: "keys"}));
     }
+    if (type.kind === "option" && type.keys) {  // its display and attributes
+        return Object.entries(type.keys).map(([name, kind]) => ({name, label: name, type: kind, group: "parts"}));
+    }
     if (type.kind === "list" && type.item) {
         return [
             {name: "count", label: "count", type: {kind: "number", label: "number"}, group: "parts"},
@@ -371,12 +374,14 @@ function openPicker(button, control, options) {
         levels.push({parent: row});
         search.value = "";
         active = 0;
+        list.scrollTop = 0;  // a new level starts at its top, its first group's title shown
         render();
         search.focus();
     };
     back.addEventListener("click", () => {
         levels.pop();
         active = 0;
+        list.scrollTop = 0;
         render();
         search.focus();
     });
