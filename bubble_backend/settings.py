@@ -227,6 +227,9 @@ REST_FRAMEWORK = {
 # The OpenAPI document (/api/schema/, /api/docs/): every exposed workflow is its own typed
 # operation, built from its parameters when asked for (workflows/api/schema/).
 SPECTACULAR_SETTINGS = {
+    # builders write descriptions and help texts that reach the document: Redoc must not
+    # render them as HTML (Swagger UI sanitizes on its own)
+    "REDOC_UI_SETTINGS": {"untrustedSpec": True},
     "TITLE": "bubble-backend API",
     "DESCRIPTION": (
         "Bubble-compatible backend workflows: each exposed API workflow is its own operation "

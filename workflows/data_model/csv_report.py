@@ -50,13 +50,36 @@ class FileReport:
     emptied_links: int = 0
 
 
+class RowErrors(list):
+    """The refused rows' messages: every one counted (``len``), the first ``KEPT`` kept, so
+    a file of bad rows cannot fill the server's memory."""
+
+    KEPT = 1000
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.total = 0
+
+    def append(self, error: RowError) -> None:  # type: ignore[override]
+        self.total += 1
+        if super().__len__() < self.KEPT:
+            super().append(error)
+
+    def __len__(self) -> int:
+        return self.total
+
+    @property
+    def not_kept(self) -> int:
+        return self.total - super().__len__()
+
+
 @dataclass
 class ImportReport:
     """What an import did. ``imported`` rows were written if ``committed`` (a dry run, or a
     refused import, counts what would have been)."""
 
     files: list[FileReport] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
+    errors: RowErrors = field(default_factory=RowErrors)
     #: why the import was refused as a whole, before any row (nothing was imported)
     problems: list[str] = field(default_factory=list)
     dry_run: bool = False

@@ -31,7 +31,13 @@ from . import field_types
 DATES = "ISO 8601, epoch milliseconds, or text such as 'Jan 13, 2016 10:30 am'"
 #: how Bubble's exports separate the items of a list
 LIST_SEPARATOR = " , "
-_SPLIT = re.compile(r"\s*,\s*")
+
+
+def _split(text: str) -> list[str]:
+    """Comma-separated items, trimmed (a split and strips: linear, whatever the spaces)."""
+    return [piece.strip() for piece in text.split(",")]
+
+
 _TRUE, _FALSE = {"yes", "true"}, {"no", "false"}
 _URL = re.compile(r"^(https?://|//|/)\S+$", re.IGNORECASE)
 _DIGITS = re.compile(r"^[0-9]{1,19}$")
@@ -252,7 +258,7 @@ def read_list(kind: Codec, text: str) -> list[Any]:
         return []
     if not kind.splits:
         return _read_unsplittable(kind, stripped)
-    return [_item(kind, piece, index) for index, piece in enumerate(_SPLIT.split(stripped), 1)]
+    return [_item(kind, piece, index) for index, piece in enumerate(_split(stripped), 1)]
 
 
 def _item(kind: Codec, item: Any, index: int) -> Any:
@@ -272,7 +278,7 @@ def _read_unsplittable(kind: Codec, text: str) -> list[Any]:
         return [kind.read(text)]
     except CellError:
         pass
-    pieces = text.split(LIST_SEPARATOR) if LIST_SEPARATOR in text else _SPLIT.split(text)
+    pieces = text.split(LIST_SEPARATOR) if LIST_SEPARATOR in text else _split(text)
     return [_item(kind, piece.strip(), index) for index, piece in enumerate(pieces, 1)]
 
 

@@ -9,12 +9,14 @@ a list of texts, numbers, dates, files or images a JSON list.
 from __future__ import annotations
 
 import datetime
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
 from django.utils.dateparse import parse_datetime
+from django.utils.html import escape
 
 from ..bubble_fields import ListField
 from .fields import AddressField, FileUrlField, ThingReference
@@ -44,7 +46,8 @@ class Column:
             "blank": not self.required,
             "unique": self.unique,
             "db_index": self.indexed and not self.unique,
-            "help_text": self.help_text,
+            # a builder's text: Django's admin prints help texts as HTML
+            "help_text": escape(self.help_text),
         }
         if self.default is not None:
             options["default"] = self.default
@@ -84,7 +87,7 @@ class FieldType:
                 related_name="+",
                 blank=True,
                 db_constraint=False,
-                help_text=column.help_text,
+                help_text=escape(column.help_text),
             )
         options = column.options()
         options.pop("db_index")
@@ -104,7 +107,13 @@ def _text_default(value: Any) -> str:
 def _number_default(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise DefaultError("the default of a number field is a number")
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):
+        raise DefaultError("the default of a number field is a finite number")
+    return number
 
 
 def _yes_no_default(value: Any) -> bool:

@@ -74,3 +74,16 @@ def field_mentions(name: str) -> list[str]:
         if pattern.search(str(rule_definition(rule))):
             found.append(f"privacy rule {rule.data_type} {rule.name or '(everyone else)'}")
     return found
+
+
+def rename_field_in_rules(type_name: str, old: str, new: str, record: Record) -> None:
+    """Privacy rules of ``type_name`` that show field ``old`` show ``new`` instead: a rule
+    names fields by name, and another field could take the old one."""
+    for rule in PrivacyRule.objects.filter(data_type__iexact=type_name):
+        if old not in (rule.view_fields or []):
+            continue
+        before = rule_definition(rule)
+        rule.view_fields = [new if name == old else name for name in rule.view_fields]
+        rule.save(update_fields=["view_fields", "updated_at"])
+        label = rule.name or type_name
+        record(DefinitionChange.Kind.PRIVACY_RULE, label, "changed", before, rule_definition(rule))

@@ -37,8 +37,9 @@ from django.utils import timezone
 
 from .. import audit, data_types
 from ..exceptions import WorkflowError
-from ..models import DefinitionChange
+from ..models import DefinitionChange, PrivacyRule
 from ..models.data_model import NAME_PATTERN, DataField, DataType, Option, OptionSet, SchemaVersion
+from ..privacy.definitions import rule_definition
 from . import builder, definitions, field_types, registry
 
 #: seconds a change waits for its table on PostgreSQL before it gives up
@@ -50,6 +51,8 @@ RESERVED_FIELD_NAMES = frozenset(
 #: the field types a display field may have (not a list); definition files check it too
 DISPLAY_FIELD_TYPES = ("text", "number", "date")
 _NAME = re.compile(NAME_PATTERN)
+#: what every model class has that an abstract base does not show
+MODEL_ATTRIBUTES = frozenset({"DoesNotExist", "MultipleObjectsReturned", "objects", "_meta"})
 
 
 class SchemaError(WorkflowError):
@@ -148,14 +151,15 @@ def _bump_version() -> None:
 
 
 def check_name(name: Any, *, what: str, where: str = "") -> str:
-    if not isinstance(name, str) or not _NAME.match(name):
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise SchemaError(
             f"{what} {name!r} is not a valid name: use letters, digits and underscores, "
             "starting with a letter",
             where=where,
             key="name",
         )
-    if "__" in name or keyword.iskeyword(name) or len(name) > 100:
+    # a trailing "_" is refused by Django's checks, "__" is a lookup
+    if "__" in name or name.endswith("_") or keyword.iskeyword(name) or len(name) > 100:
         raise SchemaError(f"{what} {name!r} cannot be used as a name", where=where, key="name")
     return name
 
@@ -167,13 +171,28 @@ def _check_type_name(name: Any, *, exclude: DataType | None = None) -> str:
         taken = taken.exclude(pk=exclude.pk)
     if taken.exists() or name.lower() == definitions.USER_TYPE.lower():
         raise SchemaError(f"there is already a data type named {name!r}", where=name, key="name")
+    if PrivacyRule.objects.filter(data_type__iexact=name).exists():
+        # rules written for another type would open this one (a new type is private)
+        raise SchemaError(
+            f"privacy rules for a data type named {name!r} exist already; delete them first",
+            where=name,
+            key="name",
+        )
     return name
 
 
-def _check_field_name(data_type: DataType, name: Any, *, exclude: DataField | None = None) -> str:
+def _check_field_name(
+    data_type: DataType, name: Any, *, exclude: DataField | None = None, kind: str = ""
+) -> str:
+    """``name`` for a field (of type ``kind``) of ``data_type``: valid, not built in, not
+    another live field's, and not the id column of a reference (``owner`` → ``owner_id``)."""
     where = f"{data_type.name}.{name}"
     check_name(name, what="field", where=where)
-    if name.lower() in RESERVED_FIELD_NAMES or hasattr(builder.ThingModel, name):
+    if (
+        name.lower() in RESERVED_FIELD_NAMES
+        or name in MODEL_ATTRIBUTES
+        or hasattr(builder.ThingModel, name)
+    ):
         raise SchemaError(f"{name!r} is a built-in name; choose another", where=where, key="name")
     live = data_type.fields.filter(deleted_at__isnull=True)
     if exclude is not None:
@@ -188,6 +207,12 @@ def _check_field_name(data_type: DataType, name: Any, *, exclude: DataField | No
         )
     if name.lower() in references:
         raise SchemaError(f"{name!r} is taken by a reference's id column", where=where, key="name")
+    if kind in ("thing", "option") and f"{name.lower()}_id" in names:
+        raise SchemaError(
+            f"a field named {name}_id exists: it would share this reference's id column",
+            where=where,
+            key="name",
+        )
     return name
 
 
@@ -374,7 +399,7 @@ def create_data_types(
                         "each field is a mapping {name, type, ...}", where=data_type.name
                     )
                 spec = field_spec(data_type, raw_field, pending=made)
-                _check_field_name(data_type, spec.name)
+                _check_field_name(data_type, spec.name, kind=spec.type)
                 new_fields.append(
                     DataField.objects.create(
                         data_type=data_type, position=position, **spec.values()
@@ -491,6 +516,15 @@ def delete_data_type(data_type: DataType, *, user: Any = None, source: str = "co
         before = definitions.type_definition(data_type, deleted=True)
         model = _models_with(data_type, deleted=True)[data_type.pk]
         editor.delete_model(model)
+        for rule in PrivacyRule.objects.filter(data_type__iexact=data_type.name):
+            change.record(
+                DefinitionChange.Kind.PRIVACY_RULE,
+                rule.name or data_type.name,
+                DefinitionChange.Action.DELETED,
+                rule_definition(rule),
+                None,
+            )
+            rule.delete()  # left behind, they would open a later type of the same name
         ContentType.objects.filter(
             app_label=model._meta.app_label, model=model._meta.model_name
         ).delete()
@@ -528,7 +562,7 @@ def add_field(
         data_type = DataType.objects.select_for_update().get(pk=data_type.pk)
         before = definitions.type_definition(data_type)
         spec = field_spec(data_type, raw)
-        _check_field_name(data_type, spec.name)
+        _check_field_name(data_type, spec.name, kind=spec.type)
         position = (data_type.fields.aggregate(models.Max("position"))["position__max"] or 0) + 1
         field = DataField.objects.create(data_type=data_type, position=position, **spec.values())
         model = _models_with(data_type, [field])[data_type.pk]
@@ -578,7 +612,7 @@ def change_field(
         spec = field_spec(data_type, merged)
         old_name = field.name
         if spec.name != old_name:
-            _check_field_name(data_type, spec.name, exclude=field)
+            _check_field_name(data_type, spec.name, exclude=field, kind=field.type)
         for key in CHANGEABLE:
             setattr(field, key, getattr(spec, key))
         field.save()
@@ -586,8 +620,10 @@ def change_field(
             data_type.display_field = field.name  # the display field follows its rename
             data_type.save(update_fields=["display_field"])
         if old_name != field.name:
-            from .references import field_mentions
+            from .references import field_mentions, rename_field_in_rules
 
+            # the rules keep showing the same field, never another that takes its old name
+            rename_field_in_rules(data_type.name, old_name, field.name, change.record)
             field.mentioned_in = field_mentions(old_name)  # for the builder to change
         new_model = _models_with(data_type)[data_type.pk]
         new = new_model._meta.get_field(field.name)
@@ -638,7 +674,9 @@ def restore_field(
         if not field.is_deleted:
             raise SchemaError("the field is not deleted", where=str(field))
         before = definitions.type_definition(data_type)
-        field.name = _check_field_name(data_type, name or field.name, exclude=field)
+        field.name = _check_field_name(
+            data_type, name or field.name, exclude=field, kind=field.type
+        )
         field.deleted_at = None
         field.save(update_fields=["name", "deleted_at"])
         _touch(data_type)
@@ -652,6 +690,16 @@ def restore_field(
     return field
 
 
+def field_alone(field: DataField) -> tuple[type[models.Model], models.Field]:
+    """An unregistered model of ``field``'s type holding that field only, and the field:
+    a deleted field's name may be a live field's again, so a model of both would find the
+    live one by that name (and a purge would drop the live column)."""
+    data_type = field.data_type
+    targets = [field.target_type] if field.target_type_id not in (None, data_type.pk) else []
+    model = builder.build([data_type, *targets], [field], register=False)[data_type.pk]
+    return model, model._meta.get_field(field.name)
+
+
 def purge_field(field: DataField, *, user: Any = None, source: str = "code") -> None:
     """Drop a deleted field's column (or join table) and its data, for good."""
     with schema_change(user=user, source=source) as (editor, change):
@@ -662,8 +710,7 @@ def purge_field(field: DataField, *, user: Any = None, source: str = "code") -> 
         if not field.is_deleted:
             raise SchemaError("delete the field first; purging drops its data", where=str(field))
         before = definitions.type_definition(data_type, deleted=True)
-        model = _models_with(data_type, [field])[data_type.pk]
-        made = model._meta.get_field(field.name)
+        model, made = field_alone(field)
         if made.many_to_many:
             editor.delete_model(made.remote_field.through)
         else:
@@ -699,6 +746,9 @@ def _options(raw: Any, where: str) -> list[tuple[str, dict[str, Any]]]:
             display = item["display"]
             for key in attributes:
                 check_name(key, what="attribute", where=f"{where}.{display}")
+            problem = data_types.storable_problem(attributes)
+            if problem is not None:
+                raise SchemaError(f"{display}: {problem}", where=where, key="options")
         else:
             raise SchemaError(
                 f"an option is text or {{display: text, ...}}, not {item!r}",

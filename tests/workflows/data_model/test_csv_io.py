@@ -578,3 +578,21 @@ def test_a_line_number_counts_the_lines_of_a_cell_that_spans_several(lead_type):
         name="l.csv",
     )
     assert messages(report) == ["l.csv line 5, email: This field cannot be blank."]
+
+
+def test_a_file_of_bad_rows_keeps_a_bounded_list_of_messages_and_counts_them_all(lead_type):
+    from workflows.data_model import csv_io
+    from workflows.data_model.csv_report import RowErrors
+
+    rows = "email,score\n" + "".join(f"{n}@example.com,not-a-number\n" for n in range(1050))
+    report = csv_io.import_csv("Lead", io.StringIO(rows), name="bad.csv")
+    assert len(report.errors) == 1050 and report.errors.not_kept == 1050 - RowErrors.KEPT
+    assert len(list(report.errors)) == RowErrors.KEPT
+    assert not report.ok and not report.committed
+
+
+def test_a_list_cell_of_many_spaces_is_read_in_linear_time(lead_type):
+    from workflows.data_model.csv_values import _split
+
+    assert _split(" a ,  b,c ") == ["a", "b", "c"]
+    assert _split("a" + " " * 200_000 + "b") == ["a" + " " * 200_000 + "b"]

@@ -195,7 +195,11 @@ class DataTypeAdmin(DeletedFieldsMixin, DataModelPermissionsMixin, admin.ModelAd
             prefix = formset.add_prefix(index)
             if data is not None:
                 posted = str(data.get(f"{prefix}-id") or "")
-                field = by_id.get(int(posted)) if posted.isdigit() else None
+                field = (
+                    by_id.get(int(posted))
+                    if posted.isascii() and posted.isdigit() and len(posted) < 19
+                    else None
+                )
             else:
                 field = fields[index] if index < len(fields) else None
             row = FieldForm(

@@ -14,8 +14,8 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from ...data_model import builder, field_types, schema
-from ...models.data_model import DataField, DataType
+from ...data_model import field_types, schema
+from ...models.data_model import DataField
 
 
 class DeletedFieldsMixin:
@@ -116,12 +116,7 @@ class DeletedFieldsMixin:
 def holding(field: DataField) -> int:
     """How many things hold a value in ``field`` (a deleted field, whose column is hidden):
     what purging it loses."""
-    data_type = field.data_type
-    live = list(data_type.fields.filter(deleted_at__isnull=True))
-    targets = {f.target_type_id for f in [*live, field] if f.target_type_id} - {data_type.pk}
-    types = [data_type, *DataType.objects.filter(pk__in=targets)]
-    model = builder.build(types, [*live, field], register=False)[data_type.pk]
-    made = model._meta.get_field(field.name)
+    model, made = schema.field_alone(field)
     if made.many_to_many:
         through = made.remote_field.through
         return through._default_manager.values(made.m2m_field_name()).distinct().count()

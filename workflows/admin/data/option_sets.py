@@ -33,6 +33,10 @@ from .permissions import DataModelPermissionsMixin
 #: a value typed in an attribute's cell that is stored as a number
 NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?")
 
+#: the most options and attribute columns one save reads (a page's numbers are the
+#: browser's to send: without a bound a small request could make the server work for hours)
+MAX_OPTIONS, MAX_ATTRIBUTES = 1000, 100
+
 
 class OptionSetForm(forms.ModelForm):
     class Meta:
@@ -96,11 +100,11 @@ class OptionsTable:
     @classmethod
     def posted(cls, data: Any, option_set: OptionSet | None) -> OptionsTable:
         saved = {o.pk: o for o in option_set.options.all()} if option_set else {}
-        count = _int(data.get("attributes-TOTAL")) or 0
+        count = min(_int(data.get("attributes-TOTAL")) or 0, MAX_ATTRIBUTES)
         attributes = [str(data.get(f"attribute-{j}", "")).strip() for j in range(count)]
         total = _int(data.get("options-TOTAL")) or 0
         rows = []
-        for i in range(min(total, 1000)):
+        for i in range(min(total, MAX_OPTIONS)):
             prefix = f"options-{i}"
             option_id = _int(data.get(f"{prefix}-id"))
             option = saved.get(option_id) if option_id is not None else None
@@ -192,7 +196,7 @@ def read_value(cell: str, *, raw: bool) -> Any:
 
 def _int(value: Any) -> int | None:
     text = str(value or "")
-    return int(text) if text.isdigit() else None
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
 
 
 def _message(exc: schema.SchemaError) -> str:

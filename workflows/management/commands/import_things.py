@@ -91,6 +91,8 @@ class Command(BaseCommand):
             self.stderr.write(problem)
         for error in report.errors:
             self.stderr.write(str(error))
+        if report.errors.not_kept:
+            self.stderr.write(f"... and {report.errors.not_kept:,} more refused rows")
 
 
 def _mapping(pairs: list[str]) -> dict[str, str]:
