@@ -571,14 +571,7 @@ def add_field(
             editor.create_model(made.remote_field.through)
         else:
             editor.add_field(model, made)
-        _touch(data_type)
-        change.record(
-            DefinitionChange.Kind.DATA_TYPE,
-            data_type.name,
-            DefinitionChange.Action.CHANGED,
-            before,
-            definitions.type_definition(data_type),
-        )
+        _type_changed(change, data_type, before)
     return field
 
 
@@ -629,14 +622,7 @@ def change_field(
         new = new_model._meta.get_field(field.name)
         if not new.many_to_many:
             editor.alter_field(new_model, old, new, strict=True)
-        _touch(data_type)
-        change.record(
-            DefinitionChange.Kind.DATA_TYPE,
-            data_type.name,
-            DefinitionChange.Action.CHANGED,
-            before,
-            definitions.type_definition(data_type),
-        )
+        _type_changed(change, data_type, before)
     return field
 
 
@@ -653,14 +639,7 @@ def delete_field(field: DataField, *, user: Any = None, source: str = "code") ->
         before = definitions.type_definition(data_type)
         field.deleted_at = timezone.now()
         field.save(update_fields=["deleted_at"])
-        _touch(data_type)
-        change.record(
-            DefinitionChange.Kind.DATA_TYPE,
-            data_type.name,
-            DefinitionChange.Action.CHANGED,
-            before,
-            definitions.type_definition(data_type),
-        )
+        _type_changed(change, data_type, before)
     return field
 
 
@@ -679,14 +658,7 @@ def restore_field(
         )
         field.deleted_at = None
         field.save(update_fields=["name", "deleted_at"])
-        _touch(data_type)
-        change.record(
-            DefinitionChange.Kind.DATA_TYPE,
-            data_type.name,
-            DefinitionChange.Action.CHANGED,
-            before,
-            definitions.type_definition(data_type),
-        )
+        _type_changed(change, data_type, before)
     return field
 
 
@@ -716,18 +688,22 @@ def purge_field(field: DataField, *, user: Any = None, source: str = "code") -> 
         else:
             editor.remove_field(model, made)
         field.delete()
-        _touch(data_type)
-        change.record(
-            DefinitionChange.Kind.DATA_TYPE,
-            data_type.name,
-            DefinitionChange.Action.CHANGED,
-            before,
-            definitions.type_definition(data_type, deleted=True),
-        )
+        _type_changed(change, data_type, before, deleted=True)
 
 
-def _touch(data_type: DataType) -> None:
+def _type_changed(
+    change: Change, data_type: DataType, before: dict[str, Any], *, deleted: bool = False
+) -> None:
+    """Mark ``data_type`` changed and record it (``before``: its definition before)."""
     DataType.objects.filter(pk=data_type.pk).update(updated_at=timezone.now())
+    after = definitions.type_definition(data_type, deleted=deleted)
+    change.record(
+        DefinitionChange.Kind.DATA_TYPE,
+        data_type.name,
+        DefinitionChange.Action.CHANGED,
+        before,
+        after,
+    )
 
 
 # --- option sets ---------------------------------------------------------------------------
