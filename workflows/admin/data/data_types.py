@@ -114,19 +114,10 @@ class DataTypeAdmin(DeletedFieldsMixin, DataModelPermissionsMixin, admin.ModelAd
     ) -> HttpResponse:
         """Django's add and change views, without their ``transaction.atomic()``: the save is
         one ``schema_change`` (see the module's docstring)."""
-        add = object_id is None
-        obj = None if add else self.get_object(request, unquote(object_id))
-        if not add and obj is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        if add and not self.has_add_permission(request):
-            raise PermissionDenied
-        if not add and not self.has_view_or_change_permission(request, obj):
-            raise PermissionDenied
-        can_change = (
-            self.has_add_permission(request) if add else self.has_change_permission(request, obj)
-        )
-        if request.method == "POST" and not can_change:
-            raise PermissionDenied
+        target = self.form_target(request, object_id)
+        if isinstance(target, HttpResponse):
+            return target
+        obj, add, can_change = target
 
         fields = list(obj.fields.filter(deleted_at__isnull=True)) if obj else []
         main, rows, formset, empty_row = self._forms(request, obj, fields)

@@ -239,19 +239,10 @@ class OptionSetAdmin(DataModelPermissionsMixin, admin.ModelAdmin):
     ) -> HttpResponse:
         """Django's add and change views without their ``transaction.atomic()``: saving is
         ``schema.save_option_set``."""
-        add = object_id is None
-        obj = None if add else self.get_object(request, unquote(object_id))
-        if not add and obj is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        if add and not self.has_add_permission(request):
-            raise PermissionDenied
-        if not add and not self.has_view_or_change_permission(request, obj):
-            raise PermissionDenied
-        can_change = (
-            self.has_add_permission(request) if add else self.has_change_permission(request, obj)
-        )
-        if request.method == "POST" and not can_change:
-            raise PermissionDenied
+        target = self.form_target(request, object_id)
+        if isinstance(target, HttpResponse):
+            return target
+        obj, add, can_change = target
 
         if request.method == "POST":
             form = OptionSetForm(request.POST, instance=obj)

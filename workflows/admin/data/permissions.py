@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 
 CHANGE_DATA_MODEL = "workflows.change_data_model"
 
@@ -31,3 +33,24 @@ class DataModelPermissionsMixin:
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return can_change_data_model(request) or super().has_view_permission(request, obj)  # type: ignore[misc]
+
+    def form_target(
+        self, request: HttpRequest, object_id: str | None
+    ) -> tuple[Any, bool, bool] | HttpResponse:
+        """For an add or change view of our own (Django's wraps its save in ``atomic()``,
+        which a schema change cannot run in): ``(obj, add, can_change)``, Django's redirect
+        when the object does not exist, or ``PermissionDenied`` as Django's views decide."""
+        add = object_id is None
+        obj = None if add else self.get_object(request, unquote(object_id))  # type: ignore[attr-defined]
+        if not add and obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)  # type: ignore[attr-defined]
+        if add and not self.has_add_permission(request):
+            raise PermissionDenied
+        if not add and not self.has_view_or_change_permission(request, obj):  # type: ignore[attr-defined]
+            raise PermissionDenied
+        can_change = (
+            self.has_add_permission(request) if add else self.has_change_permission(request, obj)
+        )
+        if request.method == "POST" and not can_change:
+            raise PermissionDenied
+        return obj, add, can_change
