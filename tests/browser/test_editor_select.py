@@ -39,6 +39,10 @@ def test_a_click_opens_one_step_and_leaves_the_rest_of_the_editor_in_place(
     page.goto(reverse("admin:workflows_workflow_change", args=[workflow.pk]))
     expect(page.locator("#wf-editor[data-ready='true']")).to_be_attached()
     expect(page.locator(".wf-card")).to_have_count(8)
+    # the first check's answer may re-render a step opened before it came (what the step's
+    # mappings offer depends on it): wait for it, then measure what a click rebuilds
+    expect(page.locator("#wf-editor[data-checked]")).to_be_attached()
+    expect(page.locator("#wf-editor[data-checking='false']")).to_be_attached()
     # elements a full render would replace carry a mark; the rebuilt cards lose theirs
     page.evaluate(
         "document.querySelectorAll('.wf-card, #wf-f-name').forEach((e) => { e.__kept = 1; })"
