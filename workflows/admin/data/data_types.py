@@ -55,8 +55,14 @@ def things_url(data_type: DataType) -> str | None:
 
 
 def count_things(data_type: DataType) -> int | None:
+    """How many things the type has: counted, unless PostgreSQL's statistics say the table
+    is large (then their estimate: no full count of every big table on each view of the
+    list)."""
     model = registry.model_for_type(data_type.pk)
-    return model._default_manager.count() if model is not None else None
+    if model is None:
+        return None
+    estimate = schema.row_estimate(data_type)
+    return estimate if estimate >= schema.LARGE_TABLE else model._default_manager.count()
 
 
 @admin.register(DataType)
@@ -136,19 +142,9 @@ class DataTypeAdmin(DeletedFieldsMixin, DataModelPermissionsMixin, admin.ModelAd
         admin_form = helpers.AdminForm(main, fieldsets, {}, model_admin=self)
         deleted = list(obj.fields.filter(deleted_at__isnull=False)) if obj else []
         context = {
-            **self.admin_site.each_context(request),
-            "title": ("Add %s" if add else "Change %s" if can_change else "View %s")
-            % self.opts.verbose_name,
-            "subtitle": str(obj) if obj else None,
-            "adminform": admin_form,
-            "object_id": object_id,
-            "original": obj,
-            "is_popup": False,
-            "to_field": None,
+            **self.form_context(request, obj, object_id, admin_form, can_change=can_change),
             "media": self.media + admin_form.media + forms.Media(js=["workflows/data_model.js"]),
-            "inline_admin_formsets": [],
             "errors": _errors(main, rows),
-            "preserved_filters": self.get_preserved_filters(request),
             "field_rows": rows,
             "fields_formset": formset,
             "field_errors": sum(1 for r in rows if r.errors),

@@ -261,19 +261,9 @@ class OptionSetAdmin(DataModelPermissionsMixin, admin.ModelAdmin):
         admin_form = helpers.AdminForm(form, fieldsets, {}, model_admin=self)
         js = ["workflows/vendor/editor-libs.js", "workflows/data_model.js"]
         context = {
-            **self.admin_site.each_context(request),
-            "title": ("Add %s" if add else "Change %s" if can_change else "View %s")
-            % self.opts.verbose_name,
-            "subtitle": str(obj) if obj else None,
-            "adminform": admin_form,
-            "object_id": object_id,
-            "original": obj,
-            "is_popup": False,
-            "to_field": None,
+            **self.form_context(request, obj, object_id, admin_form, can_change=can_change),
             "media": self.media + admin_form.media + forms.Media(js=js),
-            "inline_admin_formsets": [],
             "errors": _errors(form, table),
-            "preserved_filters": self.get_preserved_filters(request),
             "table": table,
             "can_change": can_change,
             "used_by": list(DataField.objects.filter(option_set=obj).select_related("data_type"))

@@ -54,3 +54,27 @@ class DataModelPermissionsMixin:
         if request.method == "POST" and not can_change:
             raise PermissionDenied
         return obj, add, can_change
+
+    def form_context(
+        self,
+        request: HttpRequest,
+        obj: Any,
+        object_id: str | None,
+        admin_form: Any,
+        *,
+        can_change: bool,
+    ) -> dict[str, Any]:
+        """What Django's change form template needs, for these views of our own."""
+        verb = "Add" if obj is None else "Change" if can_change else "View"
+        return {
+            **self.admin_site.each_context(request),  # type: ignore[attr-defined]
+            "title": f"{verb} {self.opts.verbose_name}",  # type: ignore[attr-defined]
+            "subtitle": str(obj) if obj else None,
+            "adminform": admin_form,
+            "object_id": object_id,
+            "original": obj,
+            "is_popup": False,
+            "to_field": None,
+            "inline_admin_formsets": [],
+            "preserved_filters": self.get_preserved_filters(request),  # type: ignore[attr-defined]
+        }
