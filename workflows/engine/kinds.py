@@ -160,17 +160,24 @@ _ATTRIBUTE_KINDS: tuple[tuple[type, Kind], ...] = (
 )
 
 
+#: an option's own keys; its attributes come beside them (``thing.stage.color``)
+OPTION_KEYS = ("display", "attributes")
+
+
 def option_kind(field: models.Field) -> Kind:
-    """An option of ``field``'s set: an expression reads its ``display`` and its
-    ``attributes`` (``thing.stage.attributes.color``), and compares it with a display
-    (``thing.stage == 'Won'``)."""
+    """An option of ``field``'s set: an expression reads its ``display``, its
+    ``attributes`` (``thing.stage.attributes.color``) and each attribute by name
+    (``thing.stage.color``), and compares it with a display (``thing.stage == 'Won'``)."""
     option_set = options.option_set_of(field)
     attributes: dict[str, Kind] = {}
     for option in option_set.options if option_set is not None else ():
         for name, value in (option.attributes or {}).items():
             found = next((k for t, k in _ATTRIBUTE_KINDS if isinstance(value, t)), ANY)
             attributes[name] = found if attributes.get(name, found) == found else ANY
-    keys = {"display": TEXT, "attributes": Kind.object(attributes)}
+    # each attribute by its own name too, as Bubble reads it ("stage's color"), except where
+    # an option's own key has that name (read as ``attributes.<name>``: sandbox.OPTION_FIELDS)
+    keys = {name: kind for name, kind in attributes.items() if name not in OPTION_KEYS}
+    keys = {"display": TEXT, "attributes": Kind.object(attributes), **keys}
     return Kind(
         "option",
         keys=tuple(keys.items()),

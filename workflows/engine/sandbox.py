@@ -49,6 +49,7 @@ from ..data_model.options import same_option
 from ..models.data_model import Option
 from ..privacy.grants import FIND
 from .functions import FILTERS
+from .kinds import OPTION_KEYS
 from .limits import allocate, check_deadline, check_size, check_weight, weigh
 from .values_types import FileValue, Namespace, Steps, ThingList
 
@@ -303,6 +304,19 @@ class SandboxEnvironment(ImmutableSandboxedEnvironment):
         # storages) is opaque: reading its attributes would reach the engine's internals.
         return False
 
+    def _option_attribute(self, option: Option, name: str) -> Any:
+        """An option's ``display`` and ``attributes``, and each attribute by its own name as
+        Bubble reads it ("stage's color": ``thing.stage.color``); an attribute named like
+        one of the option's own keys is read as ``attributes.<name>``."""
+        if name in OPTION_KEYS:
+            return getattr(option, name)
+        attributes = option.attributes or {}
+        if name in attributes:
+            return _wrap(attributes[name])
+        if name.startswith("_"):
+            return self.undefined(obj=option, name=name, exc=SecurityError)
+        return None  # an attribute this option lacks, as ``attributes.<name>``: empty
+
     def is_safe_callable(self, obj: Any) -> bool:
         if not super().is_safe_callable(obj):
             return False
@@ -326,6 +340,8 @@ class SandboxEnvironment(ImmutableSandboxedEnvironment):
         return _wrap(super().getitem(obj, argument))
 
     def _thing_attribute(self, thing: models.Model, name: str) -> Any:
+        if isinstance(thing, Option):
+            return self._option_attribute(thing, name)
         if name not in data_types.readable_attributes(type(thing)):
             return self.undefined(
                 f"{data_types.label_of(thing)} has no readable field {name!r}",

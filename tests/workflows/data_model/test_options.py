@@ -74,6 +74,40 @@ def test_an_option_reads_as_its_display_and_attributes(lead, returns):
     }
 
 
+def test_an_option_reads_each_attribute_by_its_name_as_bubble(lead, returns):
+    """Bubble's "stage's color": ``stage.color`` is ``stage.attributes.color``; an attribute
+    the option lacks is empty, and ``display`` stays the option's own."""
+    got = returns(
+        {
+            "color": "{{ params.lead.stage.color }}",
+            "rank": "{{ params.lead.stage.rank * 2 }}",
+            "missing": "{{ params.lead.stage.size is none }}",
+            "display": "{{ params.lead.stage.display }}",
+        },
+        lead,
+    )
+    assert got == {"color": "green", "rank": 6, "missing": True, "display": "Won"}
+
+
+def test_an_option_attribute_by_name_is_known_to_the_checker(lead):
+    from workflows.engine import kinds
+
+    kind = kinds.option_kind(data_types.get_model("Lead")._meta.get_field("stage"))
+    assert kind.key("color") == kinds.TEXT
+    assert kind.key("rank") == kinds.NUMBER
+    assert kind.key("display") == kinds.TEXT
+
+
+def test_an_option_hides_the_internals_of_its_row(lead, returns, make_workflow, user):
+    wf = make_workflow(
+        parameters=LEAD,
+        actions=[{"type": "return_data", "data": {"x": "{{ params.lead.stage._meta }}"}}],
+        ignore_privacy=True,
+    )
+    result = engine.run(wf, {"lead": lead.pk}, user)
+    assert not result.ok
+
+
 def test_an_option_equals_its_display_text(lead, returns):
     got = returns(
         {
@@ -278,7 +312,8 @@ def test_the_editor_catalog_offers_an_option_s_parts_and_displays(lead):
     assert {"email", "phone", "score", "owner", "tags", "stage"} <= set(lead_fields)
     stage = lead_fields["stage"]
     assert stage["kind"] == "option" and stage["label"] == "Stage option"
-    assert set(stage["keys"]) == {"display", "attributes"}
+    # each attribute by its own name too, as a Bubble builder picks "stage's color"
+    assert set(stage["keys"]) == {"display", "attributes", "color", "rank"}
     assert [c["value"] for c in stage["choices"]] == ["New", "Qualified", "Won", "Lost"]
     assert stage["writable"] is True
     assert editor_catalog()["operations"]["option"]
