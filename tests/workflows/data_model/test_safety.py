@@ -10,6 +10,8 @@ from django.test import Client
 from workflows import data_types
 from workflows.data_model import schema
 from workflows.models import DataType, PrivacyRule
+from workflows.privacy.access import DataAccess
+from workflows.privacy.grants import FIND
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -61,6 +63,51 @@ def test_renaming_fields_cannot_make_a_rule_show_another_field(data_model):
     schema.change_field(made.fields.get(name="nickname"), {"name": "nick_old"})
     schema.change_field(made.fields.get(name="ssn"), {"name": "nickname"})
     assert PrivacyRule.objects.get(data_type="Emp").view_fields == ["nick_old"]
+
+
+def test_a_rule_s_condition_follows_a_renamed_field_and_not_its_old_name(data_model):
+    """``owner`` renamed ``assignee``, then a new ``owner`` field: the rules still compare
+    the assignee, through any chain that reaches it, and nothing else of their text."""
+    User = get_user_model()
+    ann, bob = (User.objects.create_user(n, f"{n}@example.com", "pw-123456") for n in "ab")
+    made = schema.create_data_type(
+        {
+            "name": "Deal",
+            "fields": [
+                {"name": "owner", "type": "thing", "data_type": "User"},
+                {"name": "note", "type": "text"},
+            ],
+        }
+    )
+    schema.create_data_type(
+        {"name": "Memo", "fields": [{"name": "deal", "type": "thing", "data_type": "Deal"}]}
+    )
+    own = PrivacyRule.objects.create(
+        data_type="Deal",
+        name="mine",
+        condition="thing.owner == current_user or thing . owner.is_staff or thing.note == 'owner'",
+        view_all=True,
+        find_in_searches=True,
+    )
+    other = PrivacyRule.objects.create(
+        data_type="Memo",
+        name="on my deals",
+        condition="thing.deal.owner == current_user",
+        view_all=True,
+    )
+    schema.change_field(made.fields.get(name="owner"), {"name": "assignee"})
+    schema.add_field(made, {"name": "owner", "type": "thing", "data_type": "User"})
+    own.refresh_from_db()
+    other.refresh_from_db()
+    assert own.condition == (
+        "thing.assignee == current_user or thing . assignee.is_staff or thing.note == 'owner'"
+    )
+    assert other.condition == "thing.deal.assignee == current_user"
+    Deal = data_types.get_model("Deal")
+    Deal.objects.create(assignee=ann, owner=bob)
+    for user, found in ((ann, 1), (bob, 0)):
+        access = DataAccess(user, ignore_privacy=False)
+        assert access.restrict(Deal.objects.all(), FIND).count() == found
 
 
 def test_a_deleted_type_s_rules_go_with_it_and_cannot_open_a_later_type(data_model):
