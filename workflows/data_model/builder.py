@@ -113,10 +113,13 @@ def build(
     by_type: dict[int, list[DataField]] = {}
     for field in fields:
         by_type.setdefault(field.data_type_id, []).append(field)
-    registered = apps.all_models[APP_LABEL]
+    config = apps.get_app_config(APP_LABEL)
     with _lock:
-        live = dict(registered)
-        registered.clear()
+        live = config.models
+        # the classes register themselves in a dict of their own: a thread listing the
+        # models meanwhile (through the app config, as ``apps.get_models()`` does) keeps
+        # seeing the complete live set until the new one replaces it in one assignment
+        apps.all_models[APP_LABEL] = building = {}
         try:
             classes = {t.pk: _plain_class(t) for t in types}
             for data_type in types:
@@ -127,9 +130,8 @@ def build(
             register = False
             raise
         finally:
-            if not register:  # the live classes stay what they were
-                registered.clear()
-                registered.update(live)
+            registered = building if register else live  # else the live classes stay
+            apps.all_models[APP_LABEL] = config.models = registered
             apps.clear_cache()
     return classes
 
