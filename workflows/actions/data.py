@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -41,30 +41,41 @@ def _model_of(raw: Any, ctx: Any) -> type[models.Model] | None:
 
 
 def check_field_names(
-    model: type[models.Model], names: Iterable[str], key: str, *, creating: bool = False
+    model: type[models.Model],
+    names: Iterable[str],
+    key: str,
+    *,
+    creating: bool = False,
+    named: Callable[[str], bool] | None = None,
 ) -> None:
     """Every name must be a writable field of ``model``: known, not hidden, not the
     primary key and not protected (``PROTECTED_FIELDS``, e.g. ``is_superuser``). A new user
-    (``creating``) may also be given its ``password``, which is hashed (``apply_fields``)."""
+    (``creating``) may also be given its ``password``, which is hashed (``apply_fields``).
+    ``named``: the fields the caller may name (a Data API caller's, ``privacy.audience``);
+    any other is unknown, and the error lists only those."""
     names = list(names)
     if creating and accounts.is_user_model(model):
         names = [n for n in names if n != accounts.PASSWORD_FIELD]
     protected = data_types.protected_field_names(model)
     allowed = data_types.field_names(model) - {model._meta.pk.name}
-    refused = [n for n in names if n in allowed and n in protected]
+
+    def known(name: str) -> bool:
+        return name in allowed and (named is None or named(name))
+
+    refused = [n for n in names if known(n) and n in protected]
     if refused:
         raise ConfigError(
             key,
             f"{data_types.label_of(model)} field {refused[0]!r} is protected: workflows may not "
             "write it (PROTECTED_FIELDS)",
         )
-    allowed -= protected
-    unknown = [n for n in names if n not in allowed]
+    unknown = [n for n in names if not known(n)]
     if unknown:
+        listed = sorted(n for n in allowed - protected if named is None or named(n))
         raise ConfigError(
             key,
             f"{data_types.label_of(model)} has no field {unknown[0]!r} "
-            f"(fields: {', '.join(sorted(allowed))})",
+            f"(fields: {', '.join(listed)})",
         )
 
 
