@@ -238,7 +238,8 @@ def save_thing(
             raise InvalidThing(
                 f"invalid {data_types.label_of(thing)}: {name}: {taken}", field=name
             ) from None
-        raise InvalidThing(f"invalid {data_types.label_of(thing)}: {exc}", field=None) from None
+        message, field = refusal_message(thing, exc)
+        raise InvalidThing(message, field=field) from None
     except DatabaseError:
         if update_fields is None:
             raise
@@ -250,6 +251,42 @@ def save_thing(
         ) from None
     for f, things in many_to_many:
         getattr(thing, f.name).set(things)
+
+
+#: where a database's refusal names the columns at fault: PostgreSQL's ``Key (a, b)=(...)``
+#: and ``column "a"``, SQLite's ``... constraint failed: table.a, table.b``
+_REFUSED_COLUMNS = (
+    re.compile(r"Key \(([^)]*)\)="),
+    re.compile(r'column "([^"]+)"'),
+    re.compile(r"constraint failed: ([^\n]+)"),
+)
+
+
+def refusal_message(thing: models.Model, exc: IntegrityError) -> tuple[str, str | None]:
+    """A database's refusal of ``thing`` (one validation could not foresee: another save
+    took a unique value meanwhile) in words, with the field at fault when the database
+    names it — never the database's own text: PostgreSQL's shows values of the rows
+    (``Key (email)=(...)``, ``Failing row contains (...)``), which may be another thing's
+    or fields hidden from the caller, and names tables and columns nobody wrote."""
+    text = str(exc)
+    columns = {f.column: f.name for f in thing._meta.concrete_fields}
+    fields: list[str] = []
+    for pattern in _REFUSED_COLUMNS:
+        match = pattern.search(text)
+        if match:
+            for part in match.group(1).split(","):
+                name = columns.get(part.strip().rsplit(".", 1)[-1])
+                if name is not None and name not in fields:
+                    fields.append(name)
+            break
+    label = data_types.label_of(thing)
+    at = f"{', '.join(fields)}: " if fields else ""
+    lowered = text.lower()
+    if "unique" in lowered or "duplicate key" in lowered:
+        what = "another thing already has this value, which must be unique"
+    else:
+        what = "the database refused the value (a constraint of the data type)"
+    return f"invalid {label}: {at}{what}", fields[0] if fields else None
 
 
 def _check_storable(thing: models.Model, changed: Iterable[str] | None) -> None:
