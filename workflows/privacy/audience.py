@@ -29,7 +29,7 @@ from django.db import models
 from .. import data_types
 from .access import ALL_FIELDS, DataAccess, Policy
 from .conditions import MATCH_NONE
-from .grants import CREATE, GRANTS, MODIFY
+from .grants import CREATE, GRANTS
 from .rules import CompiledRule, rules_for
 
 
@@ -55,13 +55,12 @@ class Exposure:
     opened: bool  # some rule could grant it anything: find, see, create, modify, delete
     fields: frozenset[str] | None  # the fields some rule could show it; ALL_FIELDS: every one
     create: bool  # some rule could let it create things through the API
-    modify: bool  # ... or modify them
 
     def shows(self, name: str) -> bool:
         return self.fields is ALL_FIELDS or name in self.fields
 
 
-EVERYTHING = Exposure(opened=True, fields=ALL_FIELDS, create=True, modify=True)
+EVERYTHING = Exposure(opened=True, fields=ALL_FIELDS, create=True)
 
 
 def _applying(policy: Policy, audience: Audience) -> list[CompiledRule]:
@@ -87,7 +86,6 @@ def exposure(policy: Policy, audience: Audience) -> Exposure:
         opened=any(rule.grants(grant) for rule in rules for grant in GRANTS),
         fields=fields,
         create=any(rule.grants(CREATE) for rule in rules),
-        modify=any(rule.grants(MODIFY) for rule in rules),
     )
 
 
