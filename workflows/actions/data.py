@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -41,30 +41,41 @@ def _model_of(raw: Any, ctx: Any) -> type[models.Model] | None:
 
 
 def check_field_names(
-    model: type[models.Model], names: Iterable[str], key: str, *, creating: bool = False
+    model: type[models.Model],
+    names: Iterable[str],
+    key: str,
+    *,
+    creating: bool = False,
+    named: Callable[[str], bool] | None = None,
 ) -> None:
     """Every name must be a writable field of ``model``: known, not hidden, not the
     primary key and not protected (``PROTECTED_FIELDS``, e.g. ``is_superuser``). A new user
-    (``creating``) may also be given its ``password``, which is hashed (``apply_fields``)."""
+    (``creating``) may also be given its ``password``, which is hashed (``apply_fields``).
+    ``named``: the fields the caller may name (a Data API caller's, ``privacy.audience``);
+    any other is unknown, and the error lists only those."""
     names = list(names)
     if creating and accounts.is_user_model(model):
         names = [n for n in names if n != accounts.PASSWORD_FIELD]
     protected = data_types.protected_field_names(model)
     allowed = data_types.field_names(model) - {model._meta.pk.name}
-    refused = [n for n in names if n in allowed and n in protected]
+
+    def known(name: str) -> bool:
+        return name in allowed and (named is None or named(name))
+
+    refused = [n for n in names if known(n) and n in protected]
     if refused:
         raise ConfigError(
             key,
             f"{data_types.label_of(model)} field {refused[0]!r} is protected: workflows may not "
             "write it (PROTECTED_FIELDS)",
         )
-    allowed -= protected
-    unknown = [n for n in names if n not in allowed]
+    unknown = [n for n in names if not known(n)]
     if unknown:
+        listed = sorted(n for n in allowed - protected if named is None or named(n))
         raise ConfigError(
             key,
             f"{data_types.label_of(model)} has no field {unknown[0]!r} "
-            f"(fields: {', '.join(sorted(allowed))})",
+            f"(fields: {', '.join(listed)})",
         )
 
 
@@ -227,7 +238,8 @@ def save_thing(
             raise InvalidThing(
                 f"invalid {data_types.label_of(thing)}: {name}: {taken}", field=name
             ) from None
-        raise InvalidThing(f"invalid {data_types.label_of(thing)}: {exc}", field=None) from None
+        message, field = refusal_message(thing, exc)
+        raise InvalidThing(message, field=field) from None
     except DatabaseError:
         if update_fields is None:
             raise
@@ -239,6 +251,42 @@ def save_thing(
         ) from None
     for f, things in many_to_many:
         getattr(thing, f.name).set(things)
+
+
+#: where a database's refusal names the columns at fault: PostgreSQL's ``Key (a, b)=(...)``
+#: and ``column "a"``, SQLite's ``... constraint failed: table.a, table.b``
+_REFUSED_COLUMNS = (
+    re.compile(r"Key \(([^)]*)\)="),
+    re.compile(r'column "([^"]+)"'),
+    re.compile(r"constraint failed: ([^\n]+)"),
+)
+
+
+def refusal_message(thing: models.Model, exc: IntegrityError) -> tuple[str, str | None]:
+    """A database's refusal of ``thing`` (one validation could not foresee: another save
+    took a unique value meanwhile) in words, with the field at fault when the database
+    names it — never the database's own text: PostgreSQL's shows values of the rows
+    (``Key (email)=(...)``, ``Failing row contains (...)``), which may be another thing's
+    or fields hidden from the caller, and names tables and columns nobody wrote."""
+    text = str(exc)
+    columns = {f.column: f.name for f in thing._meta.concrete_fields}
+    fields: list[str] = []
+    for pattern in _REFUSED_COLUMNS:
+        match = pattern.search(text)
+        if match:
+            for part in match.group(1).split(","):
+                name = columns.get(part.strip().rsplit(".", 1)[-1])
+                if name is not None and name not in fields:
+                    fields.append(name)
+            break
+    label = data_types.label_of(thing)
+    at = f"{', '.join(fields)}: " if fields else ""
+    lowered = text.lower()
+    if "unique" in lowered or "duplicate key" in lowered:
+        what = "another thing already has this value, which must be unique"
+    else:
+        what = "the database refused the value (a constraint of the data type)"
+    return f"invalid {label}: {at}{what}", fields[0] if fields else None
 
 
 def _check_storable(thing: models.Model, changed: Iterable[str] | None) -> None:

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from ..data_api import bulk, selectors, services
 from ..privacy.access import DataAccess
+from ..privacy.audience import audience_of
 from ..privacy.grants import FIND, VIEW
 from .access import DataApiAllowed
 from .parsers import PlainTextParser
@@ -29,8 +30,10 @@ class _DataView(LimitedBodyView):
         return DataAccess(request.user, ignore_privacy=False)
 
     @staticmethod
-    def model(data_type: str) -> type[models.Model]:
-        return selectors.data_type_for(data_type)
+    def model(request: Request, data_type: str) -> type[models.Model]:
+        """The data type named; an unknown one's error lists only those the caller's class
+        could find, see or write things of."""
+        return selectors.data_type_for(data_type, audience_of(request.user))
 
 
 class ThingListView(_DataView):
@@ -40,7 +43,7 @@ class ThingListView(_DataView):
         query = request.query_params
         page = selectors.things_search(
             access=self.access(request),
-            model=self.model(data_type),
+            model=self.model(request, data_type),
             constraints=query.get("constraints"),
             cursor=query.get("cursor"),
             limit=query.get("limit"),
@@ -53,7 +56,7 @@ class ThingListView(_DataView):
 
     def post(self, request: Request, data_type: str) -> Response:
         thing = services.thing_create(
-            access=self.access(request), model=self.model(data_type), data=request.data
+            access=self.access(request), model=self.model(request, data_type), data=request.data
         )
         return Response({"status": "success", "id": thing.pk}, status=201)
 
@@ -65,7 +68,7 @@ class ThingBulkView(_DataView):
     parser_classes = [PlainTextParser]
 
     def post(self, request: Request, data_type: str) -> HttpResponse:
-        model = self.model(data_type)
+        model = self.model(request, data_type)
         text = request.data if isinstance(request.data, str) else ""
         results = bulk.things_bulk_create(access=self.access(request), model=model, text=text)
         return HttpResponse(bulk.result_lines(results), content_type="text/plain; charset=utf-8")
@@ -77,7 +80,10 @@ class ThingView(_DataView):
     def get(self, request: Request, data_type: str, thing_id: str) -> Response:
         access = self.access(request)
         thing = selectors.thing_get(
-            access=access, model=self.model(data_type), thing_id=thing_id, grants=(FIND, VIEW)
+            access=access,
+            model=self.model(request, data_type),
+            thing_id=thing_id,
+            grants=(FIND, VIEW),
         )
         return Response({"response": selectors.thing_payload(access, thing)})
 
@@ -89,14 +95,14 @@ class ThingView(_DataView):
 
     def delete(self, request: Request, data_type: str, thing_id: str) -> Response:
         services.thing_delete(
-            access=self.access(request), model=self.model(data_type), thing_id=thing_id
+            access=self.access(request), model=self.model(request, data_type), thing_id=thing_id
         )
         return Response(status=204)
 
     def _modify(self, request: Request, data_type: str, thing_id: str, *, replace: bool):
         services.thing_modify(
             access=self.access(request),
-            model=self.model(data_type),
+            model=self.model(request, data_type),
             thing_id=thing_id,
             data=request.data,
             replace=replace,

@@ -3,7 +3,9 @@
 ``constraints`` is a JSON list of ``{"key", "constraint_type", "value"}``. A constraint on a
 field only matches things whose field the caller may see, so hidden values cannot be
 found out by searching for them (the same for sorting: only by fields every rule that
-lets the caller find things also shows).
+lets the caller find things also shows). A field the caller's class could not see at all
+(``privacy.audience.field_filter``) is answered as one that does not exist, and an unknown
+field's error lists only the fields it may name.
 """
 
 from __future__ import annotations
@@ -40,7 +42,11 @@ class Constraint:
     on_list: bool = False
 
 
-def parse_constraints(raw: Any, model: type[models.Model]) -> list[Constraint]:
+#: which fields the caller may name (``privacy.audience.field_filter``); None: all of them
+Named = Callable[[str], bool] | None
+
+
+def parse_constraints(raw: Any, model: type[models.Model], named: Named = None) -> list[Constraint]:
     """Constraints from the ``constraints`` query parameter (JSON text or a list)."""
     if raw in (None, ""):
         return []
@@ -60,10 +66,10 @@ def parse_constraints(raw: Any, model: type[models.Model]) -> list[Constraint]:
         raise InvalidParameter(
             f"constraints: at most {MAX_CONSTRAINTS}, got {len(raw)}", parameter="constraints"
         )
-    return [_constraint(item, model, i) for i, item in enumerate(raw)]
+    return [_constraint(item, model, i, named) for i, item in enumerate(raw)]
 
 
-def _constraint(item: Any, model: type[models.Model], index: int) -> Constraint:
+def _constraint(item: Any, model: type[models.Model], index: int, named: Named) -> Constraint:
     where = f"constraints[{index}]"
     if not isinstance(item, dict):
         raise InvalidParameter(f"{where}: must be an object", parameter="constraints")
@@ -76,7 +82,7 @@ def _constraint(item: Any, model: type[models.Model], index: int) -> Constraint:
             f"(known: {', '.join(sorted(CONSTRAINT_TYPES))})",
             parameter="constraints",
         )
-    field = field_for(model, key, where)
+    field = field_for(model, key, where, named)
     try:
         q = CONSTRAINT_TYPES[kind](field, item.get("value"))
     except (ValidationError, ValueError, TypeError) as exc:
@@ -87,23 +93,26 @@ def _constraint(item: Any, model: type[models.Model], index: int) -> Constraint:
     return Constraint(field.name if not field.primary_key else "pk", q, field.many_to_many)
 
 
-def field_for(model: type[models.Model], key: str, where: str) -> models.Field:
-    """The field a constraint or sort key names: one of the data type's visible fields, by
-    its name or by Bubble's (``Created Date``, ``data_types.bubble_names``)."""
+def field_for(model: type[models.Model], key: str, where: str, named: Named = None) -> models.Field:
+    """The field a constraint or sort key names: one of the data type's visible fields the
+    caller may name (``named``), by its name or by Bubble's (``Created Date``,
+    ``data_types.bubble_names``)."""
     if key in ID_KEYS:
         return model._meta.pk
-    names = {f.name: f for f in data_types.visible_fields(model)}
-    names.update({f.name: f for f in data_types.list_fields(model)})
+    fields = {f.name: f for f in data_types.visible_fields(model)}
+    fields.update({f.name: f for f in data_types.list_fields(model)})
     key = data_types.field_by_bubble_name(model, key) or key
-    if key not in names:
-        known = [n for n in names if n != model._meta.pk.name]
-        known += data_types.bubble_names(model).values()
+    field = fields.get(key)
+    if field is None or not (field.primary_key or named is None or named(key)):
+        known = [n for n, f in fields.items() if not f.primary_key and (named is None or named(n))]
+        bubble = data_types.bubble_names(model)
+        known += [bubble[n] for n in known if n in bubble]
         raise InvalidParameter(
             f"{where}: {data_types.label_of(model)} has no field {key!r} "
             f"(fields: _id, {', '.join(sorted(known))})",
             parameter="constraints" if where.startswith("constraints") else "sort_field",
         )
-    return names[key]
+    return field
 
 
 # --- the constraint types ------------------------------------------------------------------

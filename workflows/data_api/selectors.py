@@ -13,6 +13,7 @@ from .. import data_types, jsontext
 from ..bubble_fields import CREATED_DATE, UNIQUE_ID, BubbleThing
 from ..exceptions import InvalidParameter, WorkflowError
 from ..privacy.access import DataAccess
+from ..privacy.audience import Audience, field_filter, opened_labels
 from .constraints import field_for, parse_constraints
 
 DEFAULT_LIMIT = 100
@@ -38,8 +39,10 @@ class Page:
         return response
 
 
-def data_type_for(name: str) -> type[models.Model]:
-    """The data type a URL names: ``examples.order`` or, when unambiguous, ``order``."""
+def data_type_for(name: str, audience: Audience = Audience.ADMIN) -> type[models.Model]:
+    """The data type a URL names: ``examples.order`` or, when unambiguous, ``order``. An
+    unknown one is NOT_FOUND listing the data types ``audience`` could find, see or write
+    things of (``privacy.audience``), never one its rules keep from it."""
     try:
         return data_types.get_model(name)
     except WorkflowError:
@@ -47,9 +50,8 @@ def data_type_for(name: str) -> type[models.Model]:
     matches = [m for m in data_types.allowed_models() if m._meta.model_name == name.lower()]
     if len(matches) == 1:
         return matches[0]
-    raise ThingNotFound(
-        f"no data type {name!r} (data types: {', '.join(data_types.allowed_labels())})"
-    )
+    known = opened_labels(audience)
+    raise ThingNotFound(f"no data type {name!r} (data types: {', '.join(known) or 'none'})")
 
 
 def thing_get(
@@ -113,7 +115,8 @@ def things_search(
     limit = _whole(limit, "limit", default=DEFAULT_LIMIT, low=1, high=MAX_LIMIT)
     queryset = access.findable(model)
     policy = None if access.unrestricted else access.policy(model)
-    constraints = parse_constraints(constraints, model)
+    named = field_filter(access, model)
+    constraints = parse_constraints(constraints, model, named)
     for constraint in constraints:
         queryset = queryset.filter(constraint.q)
         if policy is not None and constraint.field != "pk":
@@ -124,7 +127,7 @@ def things_search(
         queryset = model._default_manager.filter(pk__in=queryset.values("pk"))
     order = []
     for key, desc in _sort_keys(sort_field, descending, additional_sort_fields):
-        field = field_for(model, key, "sort_field")
+        field = field_for(model, key, "sort_field", named)
         if field.many_to_many:
             raise InvalidParameter(
                 f"sort_field: {key!r} is a list of things; sort by a field with one value",

@@ -24,6 +24,7 @@ from ..data_model import options
 from ..engine.params import parse_calendar_date, parse_date, unstorable_text
 from ..exceptions import Forbidden, InvalidParameter, WorkflowError
 from ..privacy.access import DataAccess
+from ..privacy.audience import field_filter
 from ..privacy.conditions import MATCH_NONE
 from ..privacy.grants import CREATE, DELETE, FIND, MODIFY, VIEW
 from .selectors import ThingNotFound, thing_get
@@ -170,13 +171,19 @@ def _checked_values(
 ) -> dict[str, Any]:
     """The body's fields, checked: known and writable, related things reachable by the
     caller (one that is not is reported like one that does not exist). A new user
-    (``creating``) may be given a ``password``, hashed and never stored as sent."""
+    (``creating``) may be given a ``password``, hashed and never stored as sent.
+
+    A create may set every writable field (the caller may create, so they are its to
+    write, seen or not); a change only those its class could see
+    (``privacy.audience.field_filter``): another is answered as unknown, and the error
+    lists only the fields it may write."""
     if not isinstance(data, Mapping):
         raise InvalidParameter("the body must be a JSON object of field names to values")
     values = {k: v for k, v in data.items() if k not in ("_id", "_type")}
+    named = None if creating else field_filter(access, model)
     for name in values:
         try:
-            check_field_names(model, [name], name, creating=creating)
+            check_field_names(model, [name], name, creating=creating, named=named)
         except ConfigError as exc:
             raise InvalidParameter(exc.message, parameter=exc.key) from None
         if not model._meta.get_field(name).editable:

@@ -369,8 +369,20 @@ def test_a_delete_that_would_cascade_beyond_the_callers_rights_is_refused(
 def test_fields_hidden_from_a_modifier_cannot_be_overwritten(shop, rule, send, alice_key):
     rule("thing.customer.user == current_user", view_fields=["status"], modify_via_api=True)
     url = f"{LIST}/{shop['a1'].pk}"
+    # no rule shows a note to anyone but staff... here to nobody: as if there were none
     hidden = send("patch", url, {"note": "overwritten"}, alice_key)
-    assert hidden.status_code == 403 and hidden.json()["parameter"] == "note"
+    assert hidden.status_code == 400 and hidden.json()["parameter"] == "note"
+    assert hidden.json()["message"] == "examples.Order has no field 'note' (fields: status)"
     assert send("patch", url, {"status": "shipped"}, alice_key).status_code == 204
     shop["a1"].refresh_from_db()
     assert (shop["a1"].note, shop["a1"].status) == ("a1", "shipped")
+
+
+def test_a_field_shown_to_others_but_hidden_on_this_thing_is_refused(shop, rule, send, alice_key):
+    rule("thing.customer.user == current_user", view_fields=["status"], modify_via_api=True)
+    rule("current_user.is_staff", view_all=True)  # a user's document names every field
+    url = f"{LIST}/{shop['a1'].pk}"
+    hidden = send("patch", url, {"note": "overwritten"}, alice_key)
+    assert hidden.status_code == 403 and hidden.json()["parameter"] == "note"
+    shop["a1"].refresh_from_db()
+    assert shop["a1"].note == "a1"

@@ -1,14 +1,18 @@
-"""The generated document, kept per process until what it describes changes.
+"""The generated documents, kept per process until what they describe changes.
 
-Generating walks every exposed workflow, so the document is kept and served again while
+Generating walks every exposed workflow, so a document is kept and served again while
 its key is the same: the ``(pk, revision, updated_at)`` of every exposed API workflow
 (``Workflow.revision`` moves on every change to a workflow, its parameters or actions;
 exposing, hiding or deleting one changes the set), the data type labels and the version
 of the data model this process built its models of (``data_model.registry``: adding a
-field or an option moves it, and building the models again clears the kept document).
-One small query per request tells; an edit in the admin shows in the next request, in
-every process, without a restart. The document is the same for every caller (privacy
-rules decide what a call returns, not what the API looks like), so there is one entry.
+field or an option moves it, and building the models again clears the kept documents),
+and — for the documents whose Data API part follows privacy rules — the ``(pk,
+updated_at)`` of every rule (a save bumps it; adding or deleting one changes the set).
+One or two small queries per request tell; an edit in the admin shows in the next
+request, in every process, without a restart.
+
+The Data API's part depends on the class of the reader (``privacy.audience``: anonymous,
+a user, an admin), never on who the reader is, so there is one entry per class.
 """
 
 from __future__ import annotations
@@ -20,39 +24,41 @@ from typing import Any
 from ... import data_types
 from ...choices import WorkflowKind
 from ...data_model import registry
-from ...models import Workflow
+from ...models import PrivacyRule, Workflow
+from ...privacy.audience import Audience
 
-_entry: tuple[Hashable, dict[str, Any]] | None = None
+_entries: dict[Audience, tuple[Hashable, dict[str, Any]]] = {}
 _lock = threading.Lock()
 
 
-def document_key() -> Hashable:
+def document_key(audience: Audience) -> Hashable:
     exposed = Workflow.objects.filter(kind=WorkflowKind.API, expose=True)
-    return (
+    key: tuple[Hashable, ...] = (
         tuple(exposed.order_by("pk").values_list("pk", "revision", "updated_at")),
         # made current first: a data type, field or option set changed in any process
         # moved the data model's version (and rebuilt the models, clearing this cache)
         tuple(data_types.allowed_labels()),
         registry.built_version(),
     )
+    if audience is not Audience.ADMIN:  # an admin's document shows every type and field
+        key += (tuple(PrivacyRule.objects.order_by("pk").values_list("pk", "updated_at")),)
+    return key
 
 
-def cached_document(generate: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """The document for the current state: the kept one, or ``generate()``'s."""
-    global _entry
-    key = document_key()
-    entry = _entry
+def cached_document(audience: Audience, generate: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """The document for ``audience`` in the current state: the kept one, or ``generate()``'s."""
+    key = document_key(audience)
+    entry = _entries.get(audience)
     if entry is not None and entry[0] == key:
         return entry[1]
     with _lock:  # one generation at a time; others wait and reuse it
-        entry = _entry
+        entry = _entries.get(audience)
         if entry is not None and entry[0] == key:
             return entry[1]
         document = generate()
-        _entry = (key, document)
+        _entries[audience] = (key, document)
         return document
 
 
 def clear() -> None:
-    global _entry
-    _entry = None
+    _entries.clear()

@@ -5,11 +5,17 @@
 components ``ExamplesOrder`` (a thing as the API answers it: ``_id``, ``_type`` and the
 fields privacy lets the caller see — so none but those two is required) and
 ``ExamplesOrderRequest`` (the fields the API may write).
+
+Which data types, fields and options are described depends on the class of the reader
+(``privacy.audience``: anonymous, a user, an admin): each ``DataTypeDoc`` carries what its
+reader's class could do with the type (``Exposure``), and a field its class could not see
+is left out, with its options; the hooks leave out the types it could do nothing with.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +31,7 @@ from ...data_api.services import _writable_fields as writable_fields  # the API'
 from ...data_model import options
 from ...data_model.fields import AddressField, FileUrlField
 from ...engine.param_types import pk_schema
+from ...privacy.audience import EVERYTHING, Exposure
 from .components import error_responses, register
 from .endpoints import BEARER
 
@@ -42,6 +49,10 @@ class DataTypeDoc:
     model: type[models.Model]
     component: str  # ExamplesOrder
     operation: str  # examples_order
+    #: what the reader's class could do with it: the fields described are those it could see
+    exposure: Exposure = EVERYTHING
+    #: the labels (lower case) of the data types the reader's document describes; None: all
+    described: frozenset[str] | None = None
 
     @property
     def label(self) -> str:
@@ -50,6 +61,15 @@ class DataTypeDoc:
     @property
     def path(self) -> str:
         return f"/api/1.1/obj/{data_types.label_lower(self.model)}"
+
+    def shown(self) -> list[models.Field]:
+        """The fields a thing of it shows its reader (the id apart)."""
+        fields = [*data_types.visible_fields(self.model), *data_types.list_fields(self.model)]
+        return [f for f in fields if not f.primary_key and self.exposure.shows(f.name)]
+
+    def names_type(self, model: type[models.Model]) -> bool:
+        """Whether the document may name ``model`` (a related thing's type) to its reader."""
+        return self.described is None or data_types.label_lower(model) in self.described
 
 
 def _text_schema(field: models.Field, *, write: bool) -> dict[str, Any]:
@@ -111,9 +131,19 @@ def option_schema(field: models.Field, *, nullable: bool = False) -> dict[str, A
     return schema
 
 
-def field_schema(field: models.Field, *, write: bool = False) -> dict[str, Any]:
+def field_schema(
+    field: models.Field,
+    *,
+    write: bool = False,
+    names_type: Callable[[type[models.Model]], bool] | None = None,
+) -> dict[str, Any]:
     """A model field's value as the Data API reads or writes it (related things as ids,
-    options by their display)."""
+    options by their display). ``names_type``: whether the related thing's data type may
+    be named (one the reader's document leaves out is "a thing")."""
+
+    def named(model: type[models.Model]) -> bool:
+        return names_type is None or names_type(model)
+
     if options.is_option_field(field) and field.many_to_many:
         item = option_schema(field)
         item.pop("description", None)
@@ -124,15 +154,18 @@ def field_schema(field: models.Field, *, write: bool = False) -> dict[str, Any]:
         return option_schema(field, nullable=True)
     if field.many_to_many:
         related = field.related_model
+        things = f"{data_types.label_of(related)} things" if named(related) else "things"
         schema: dict[str, Any] = {
             "type": "array",
             "items": pk_schema(related),
-            "description": f"Ids of {data_types.label_of(related)} things.",
+            "description": f"Ids of {things}.",
         }
         return schema
     if field.is_relation:
-        schema = {**pk_schema(field.related_model)}
-        schema["description"] = f"The id of a {data_types.label_of(field.related_model)}."
+        related = field.related_model
+        schema = {**pk_schema(related)}
+        thing = data_types.label_of(related) if named(related) else "thing"
+        schema["description"] = f"The id of a {thing}."
     elif isinstance(field, ListField):
         item = dict(_LIST_ITEMS.get(field.of, {}))
         schema = {"type": "array", "items": item, "description": f"A list of {field.of}s."}
@@ -155,15 +188,18 @@ def field_schema(field: models.Field, *, write: bool = False) -> dict[str, Any]:
     return schema
 
 
-def thing_schema(model: type[models.Model]) -> dict[str, Any]:
+def thing_schema(doc: DataTypeDoc) -> dict[str, Any]:
+    """A thing as the Data API answers it: the fields the reader's class could see."""
+    model = doc.model
     properties: dict[str, Any] = {
         "_id": {**pk_schema(model), "description": "The thing's id."},
         "_type": {"type": "string", "enum": [data_types.label_of(model)]},
     }
     named = data_types.bubble_names(model)
-    for field in [*data_types.visible_fields(model), *data_types.list_fields(model)]:
-        if not field.primary_key:
-            properties[named.get(field.name, field.name)] = field_schema(field)
+    for field in doc.shown():
+        properties[named.get(field.name, field.name)] = field_schema(
+            field, names_type=doc.names_type
+        )
     return {
         "type": "object",
         "description": f"A {data_types.label_of(model)}: the fields the caller may see.",
@@ -185,11 +221,24 @@ def _required_to_create(field: models.Field) -> bool:
     )
 
 
-def write_schema(model: type[models.Model], *, partial: bool) -> dict[str, Any]:
-    fields = writable_fields(model)
+def written_fields(doc: DataTypeDoc, *, partial: bool) -> list[models.Field]:
+    """The fields the reader may write: on a create (and a replace, whose body is the
+    same) every writable field where its class could create (a create takes them all,
+    seen or not), else, and on a change, those its class could see — as the Data API
+    accepts them (``data_api.services``)."""
+    fields = writable_fields(doc.model)
+    if doc.exposure.create and not partial:
+        return fields
+    return [f for f in fields if doc.exposure.shows(f.name)]
+
+
+def write_schema(doc: DataTypeDoc, *, partial: bool) -> dict[str, Any]:
+    fields = written_fields(doc, partial=partial)
     schema: dict[str, Any] = {
         "type": "object",
-        "properties": {f.name: field_schema(f, write=True) for f in fields},
+        "properties": {
+            f.name: field_schema(f, write=True, names_type=doc.names_type) for f in fields
+        },
         "additionalProperties": False,
     }
     required = [] if partial else [f.name for f in fields if _required_to_create(f)]
@@ -200,7 +249,7 @@ def write_schema(model: type[models.Model], *, partial: bool) -> dict[str, Any]:
 
 def thing_ref(registry: Any, doc: DataTypeDoc) -> dict[str, str]:
     """The thing component of ``doc`` (registered on first use)."""
-    return register(registry, doc.component, thing_schema(doc.model))
+    return register(registry, doc.component, thing_schema(doc))
 
 
 def _path_regex(path: str, variable: str | None = None) -> str:
@@ -238,9 +287,7 @@ class _DataTypeSchema(AutoSchema):
 
     def _write_body(self, *, partial: bool) -> dict[str, Any]:
         suffix = "PatchRequest" if partial else "Request"
-        return {
-            "application/json": self._ref(suffix, write_schema(self.doc.model, partial=partial))
-        }
+        return {"application/json": self._ref(suffix, write_schema(self.doc, partial=partial))}
 
 
 class ThingListSchema(_DataTypeSchema):
@@ -262,8 +309,9 @@ class ThingListSchema(_DataTypeSchema):
         if self.method != "GET":
             return []
         model = self.doc.model
-        sortable = ["_id"] + [f.name for f in data_types.visible_fields(model) if not f.primary_key]
-        sortable += data_types.bubble_names(model).values()
+        shown = [f.name for f in self.doc.shown() if not f.many_to_many]
+        bubble = data_types.bubble_names(model)
+        sortable = ["_id", *shown, *(bubble[name] for name in shown if name in bubble)]
         return [
             OpenApiParameter(
                 "constraints",

@@ -6,11 +6,18 @@
 trailing-slash twin of the workflow URL are left out. Read from the database on every
 generation, so the document is the editor's current state (``views`` caches it per set of
 workflow revisions).
+
+The Data API's part is that of one class of reader (``privacy.audience``), the one
+``describing`` names (everything when none does: ``manage.py spectacular``): only the data
+types its privacy rules could open to it, each with the fields they could show it. The
+workflows' operations are the same for every reader.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +27,7 @@ from ...engine.cache import get_compiled
 from ...engine.compiler import param_spec_from_model
 from ...exceptions import WorkflowError
 from ...models import Workflow
+from ...privacy.audience import Audience, exposure_to
 from ..data import ThingBulkView, ThingListView, ThingView
 from ..views import NotFoundView, WorkflowView
 from . import endpoints as _endpoints  # noqa: F401 - registers the fixed endpoints' schemas
@@ -30,10 +38,24 @@ from .workflows import WorkflowDoc, broken_compiled, workflow_endpoints
 
 Endpoint = tuple[str, str, str, Callable[..., Any]]
 
+#: whom the document being generated is for
+_reader: ContextVar[Audience] = ContextVar("schema_reader", default=Audience.ADMIN)
+
+
+@contextmanager
+def describing(audience: Audience) -> Iterator[None]:
+    """Generate the document, inside this block, for readers of ``audience``."""
+    token = _reader.set(audience)
+    try:
+        yield
+    finally:
+        _reader.reset(token)
+
 
 @dataclass(frozen=True)
 class Catalog:
-    """What the document describes: the data types and the exposed API workflows."""
+    """What the document describes: the data types (those its reader's class could find,
+    see or write things of) and the exposed API workflows."""
 
     data_types: tuple[DataTypeDoc, ...]
     workflows: tuple[WorkflowDoc, ...]
@@ -48,11 +70,23 @@ def exposed_workflows() -> list[Workflow]:
 
 
 def build_catalog() -> Catalog:
+    audience = _reader.get()
     names = Names()
+    every = sorted(data_types.allowed_models(), key=lambda m: data_types.label_lower(m))
+    exposures = {model: exposure_to(model, audience) for model in every}
+    described = frozenset(data_types.label_lower(m) for m in every if exposures[m].opened)
+    # every type claims its names, so a type's component is named alike in every document
     docs = tuple(
-        DataTypeDoc(model, *names.data_type(data_types.label_of(model)))
-        for model in sorted(data_types.allowed_models(), key=lambda m: data_types.label_lower(m))
+        DataTypeDoc(
+            model,
+            *names.data_type(data_types.label_of(model)),
+            exposure=exposures[model],
+            described=None if audience is Audience.ADMIN else described,
+        )
+        for model in every
     )
+    # a workflow's thing of a type left out still has its component: the fields the
+    # reader's class could see of it (those a run shows it, unless it ignores privacy)
     by_label = {data_types.label_lower(doc.model): doc for doc in docs}
     workflows = []
     for workflow in exposed_workflows():
@@ -63,7 +97,7 @@ def build_catalog() -> Catalog:
             specs = tuple(param_spec_from_model(p) for p in workflow.parameters.all())
             compiled, broken = broken_compiled(workflow, specs), exc.message
         workflows.append(WorkflowDoc(compiled, component, operation, by_label, broken))
-    return Catalog(docs, tuple(workflows))
+    return Catalog(tuple(doc for doc in docs if doc.exposure.opened), tuple(workflows))
 
 
 def expand_endpoints(endpoints: list[Endpoint], **kwargs: Any) -> list[Endpoint]:

@@ -1,34 +1,53 @@
 """Serving the document: ``/api/schema/`` (YAML or JSON) and Bubble's
 ``/api/1.1/meta/swagger.json``, both from the cache; ``/api/docs/`` is drf-spectacular's
-Swagger UI, served from drf-spectacular-sidecar's static files (no CDN)."""
+Swagger UI, served from drf-spectacular-sidecar's static files (no CDN).
+
+Whom it is for decides its Data API part (``privacy.audience``): no credential, an API key
+or user token (``Authorization: Bearer``), or the admin's session (Swagger UI opened by a
+logged-in staff member fetches the document with the session's cookie).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.utils.cache import patch_vary_headers
 from drf_spectacular.renderers import OpenApiJsonRenderer, OpenApiJsonRenderer2
 from drf_spectacular.views import SpectacularAPIView
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from ...privacy.audience import audience_of
+from ..authentication import ApiKeyAuthentication
 from .cache import cached_document
+from .hooks import describing
 
 
 class SchemaView(SpectacularAPIView):
-    """The OpenAPI document, generated when the workflows changed, else served again.
+    """The OpenAPI document for the caller's class, generated when what it describes
+    changed, else served again.
 
     YAML by default; JSON with ``?format=json`` or ``Accept: application/json``.
     """
 
+    authentication_classes = [ApiKeyAuthentication, SessionAuthentication]
+
     def _get_schema_response(self, request: Request) -> Response:
+        audience = audience_of(request.user)
+
         def generate() -> dict[str, Any]:
             generator = self.generator_class(urlconf=self.urlconf, patterns=self.patterns)
-            return generator.get_schema(request=None, public=self.serve_public)
+            with describing(audience):
+                return generator.get_schema(request=None, public=self.serve_public)
 
-        return Response(
-            data=cached_document(generate),
+        response = Response(
+            data=cached_document(audience, generate),
             headers={"Content-Disposition": f'inline; filename="{self._filename(request)}"'},
         )
+        # one document per class of caller: a shared cache must not hand one to another
+        patch_vary_headers(response, ("Authorization", "Cookie"))
+        return response
 
     def _filename(self, request: Request) -> str:
         return f"openapi.{self.perform_content_negotiation(request, force=True)[0].format}"
