@@ -70,6 +70,9 @@ class Command(BaseCommand):
             "--access-logfile",
             "-",
             "--no-control-socket",  # several servers on one machine must not share one
+            # its own lines as JSON too with LOG_FORMAT=json
+            "--logger-class",
+            "bubble_backend.ops.gunicorn.Logger",
         ]
         scheduler = [sys.executable, "manage.py", "run_scheduler"]
 
