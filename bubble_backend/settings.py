@@ -7,6 +7,7 @@ Every knob is listed in README.md ("Configuration").
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -103,6 +104,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz, /readyz and /metrics, answered before anything else (no host check, no https
+    # redirect, no session): load balancers and Prometheus call them by address, over http
+    "bubble_backend.ops.middleware.OpsEndpointsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Refuses an API key sent in a URL (docs/security.md), before anything else reads it.
@@ -372,12 +376,51 @@ BUBBLE = {
     "SITE_URL": env.str("BUBBLE_SITE_URL", default=""),
 }
 
+# --- Operations: logs, /metrics (docs/operations.md#monitoring) -----------------------
+# "text" (the default) or "json": one JSON object per line, with the run id on every line a
+# run logs (bubble_backend/ops/logs.py).
+LOG_FORMAT = env.str("LOG_FORMAT", default="").strip().lower() or "text"
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}")
+# /metrics answers 404 until one of these is set; each one set must then be satisfied.
+# The token is a shared secret Prometheus sends as `Authorization: Bearer <token>`.
+BUBBLE_METRICS_TOKEN = env.str("BUBBLE_METRICS_TOKEN", default="")
+
+
+def _networks(name: str) -> list[str]:
+    """A comma-separated list of CIDRs, each checked now: a typo must not lock Prometheus
+    out (or let everybody in) silently."""
+    networks = [item.strip() for item in env.list(name, default=[]) if item.strip()]
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError as error:
+            raise ImproperlyConfigured(
+                f"{name} names {network!r}, which is not a network (use CIDRs such as "
+                "10.0.0.0/8,127.0.0.1/32)"
+            ) from error
+    return networks
+
+
+BUBBLE_METRICS_ALLOWED_NETWORKS = _networks("BUBBLE_METRICS_ALLOWED_NETWORKS")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    # secrets (operator secrets, secret parameters) are masked in every line and traceback
-    "filters": {"mask_secrets": {"()": "workflows.log_filters.MaskSecretsFilter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_secrets"]}},
+    "filters": {
+        # secrets (operator secrets, secret parameters) are masked in every line and traceback
+        "mask_secrets": {"()": "workflows.log_filters.MaskSecretsFilter"},
+        # the id of the run a line was logged in (record.run_id), for the JSON lines
+        "run_id": {"()": "workflows.log_filters.RunIdFilter"},
+    },
+    "formatters": {"json": {"()": "bubble_backend.ops.logs.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["mask_secrets", "run_id"],
+            **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }

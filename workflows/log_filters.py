@@ -31,3 +31,26 @@ class MaskSecretsFilter(logging.Filter):
         finally:
             _in_filter.active = False
         return True
+
+
+class RunIdFilter(logging.Filter):
+    """``LOGGING["filters"]``: sets ``record.run_id`` to the id of the run the line was
+    logged in (None outside runs), so the JSON log lines name it: the innermost run, a
+    custom event's own while it runs (``engine.context.current_run``), else the run whose
+    scope is open (``log_context``)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from .log_context import current_run_id
+
+        run_id = current_run_id()
+        if run_id is not None:
+            from django.apps import apps
+
+            if apps.ready:
+                from .engine.context import current_run
+
+                ctx = current_run()
+                if ctx is not None:
+                    run_id = str(ctx.run.pk)
+        record.run_id = run_id
+        return True

@@ -32,6 +32,7 @@ from ..exceptions import (
     WorkflowError,
     WorkflowNotFound,
 )
+from ..log_context import logged_run, set_run
 from ..masking import coerce_params, mask_text, masked_run
 from ..models import Run, StepRun, Workflow
 from ..privacy.access import DataAccess
@@ -91,6 +92,7 @@ _END_FIELDS = (
 
 
 @masked_run
+@logged_run
 def run(
     workflow: Workflow | CompiledWorkflow,
     params: Mapping[str, Any] | None = None,
@@ -183,6 +185,7 @@ def _run(
         write_start(run_row)
     else:
         statements.insert([run_row])
+    set_run(run_row.pk)  # the log lines from here on are this run's
     recorder = Recorder()
     if rejected is not None:
         _fail(run_row, time.perf_counter(), rejected, recorder)

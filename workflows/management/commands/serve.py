@@ -55,22 +55,7 @@ class Command(BaseCommand):
         check_port_free(host, port)
 
         bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-        web = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "bubble_backend.wsgi",
-            "--bind",
-            bind,
-            "--workers",
-            str(workers),
-            # a workflow's own timeout (up to 300 s, Bubble's limit) ends it first
-            "--timeout",
-            str(settings.WEB_TIMEOUT),
-            "--access-logfile",
-            "-",
-            "--no-control-socket",  # several servers on one machine must not share one
-        ]
+        web = [sys.executable, "-m", *gunicorn_command(bind, workers, settings.WEB_TIMEOUT)]
         scheduler = [sys.executable, "manage.py", "run_scheduler"]
 
         children: list[tuple[str, subprocess.Popen]] = []
@@ -123,6 +108,28 @@ class Command(BaseCommand):
                 except subprocess.TimeoutExpired:
                     child.kill()
                     child.wait()
+
+
+def gunicorn_command(bind: str, workers: int, timeout: int) -> list[str]:
+    """The web server's command line; deploy/ starts it the same way (tests/test_deploy.py
+    keeps them in step)."""
+    return [
+        "gunicorn",
+        "bubble_backend.wsgi",
+        "--bind",
+        bind,
+        "--workers",
+        str(workers),
+        # a workflow's own timeout (up to 300 s, Bubble's limit) ends it first
+        "--timeout",
+        str(timeout),
+        "--access-logfile",
+        "-",
+        "--no-control-socket",  # several servers on one machine must not share one
+        # its own lines as JSON too with LOG_FORMAT=json
+        "--logger-class",
+        "bubble_backend.ops.gunicorn.Logger",
+    ]
 
 
 def check_port_free(host: str, port: int) -> None:
