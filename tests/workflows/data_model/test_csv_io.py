@@ -191,6 +191,28 @@ def test_without_built_in_columns_a_row_gets_a_new_id_now_and_the_importing_user
     assert UNIQUE_ID.fullmatch(lead.unique_id)
 
 
+def test_built_in_columns_may_be_refused_naming_them(lead_type, user):
+    """What the admin's upload asks for a user who may not set them: the file is refused
+    whole, naming each such column, however it is spelled or mapped."""
+    text = f"email,Creation Date,unique id\nann@example.com,2016-01-13,{UID1}\n"
+    report = import_csv("Lead", csv(text), built_in_columns=False, name="leads.csv")
+    assert not report.committed and report.problems == [
+        "leads.csv: the columns Creation Date, unique id are Bubble's built-in fields, which "
+        "only a superuser or a user who may change the data model "
+        "(workflows.change_data_model) may set from a file; leave them out with --map "
+        "'Creation Date=' (one for each column)"
+    ]
+    report = import_csv(
+        "Lead", csv("email,Who\nann@example.com,alice\n"), built_in_columns=False,
+        mapping={"Who": "Created By"},
+    )  # fmt: skip
+    assert "the column Who is Bubble's built-in field" in report.problems[0]
+    assert not leads().exists()
+    mapping = {"Creation Date": "", "unique id": ""}
+    report = import_csv("Lead", csv(text), built_in_columns=False, mapping=mapping, user=user)
+    assert report.ok and leads().get().unique_id != UID1 and leads().get().created_by == user
+
+
 def test_each_kind_of_cell_is_read_as_bubble_writes_it(crm):
     report = import_csv(
         "Lead",

@@ -73,6 +73,19 @@ def test_a_good_file_is_imported_with_its_columns_shown(tmp_path, user):
 
 
 @pytest.mark.usefixtures("lead_type")
+def test_the_operator_s_import_sets_bubble_s_built_in_fields(tmp_path, user):
+    path = tmp_path / "leads.csv"
+    path.write_text(
+        "email,Created Date,Modified Date,Created By,unique id\n"
+        f"ann@example.com,2016-01-13T10:30:00Z,2016-01-14T10:30:00Z,{user.username},{UID}\n"
+    )
+    run("import_things", "Lead", str(path))
+    lead = data_types.get_model("Lead").objects.get()
+    assert (lead.unique_id, lead.created_by, lead.created_date.year) == (UID, user, 2016)
+    assert lead.modified_date.day == 14
+
+
+@pytest.mark.usefixtures("lead_type")
 def test_a_dry_run_writes_nothing(tmp_path):
     path = tmp_path / "leads.csv"
     path.write_text("email\nann@example.com\n")
