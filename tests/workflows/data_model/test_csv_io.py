@@ -503,6 +503,46 @@ def test_an_export_imports_back_into_an_empty_type_as_the_same_things(crm, user)
     assert snapshot() == before
 
 
+def test_text_that_a_spreadsheet_would_run_is_quoted_and_imports_back_as_it_was(crm, user):
+    """OWASP's CSV injection: a text cell starting with = + - @, a tab or a carriage return
+    gets a ' before it; numbers and dates are not text and keep their minus sign."""
+    user.email = "+alice@example.com"
+    user.save()
+    schema.save_option_set({"name": "Stage", "options": ["-cold", "New", "Won", "Lost"]})
+    lead_model = data_types.get_model("Lead")
+    lead_model.objects.create(
+        email='=HYPERLINK("http://evil.example")',
+        phone="+33 1 23",
+        score=-2.5,
+        tags=["@SUM(A1)", "b"],
+        owner=user,
+        stage=lead_model._meta.get_field("stage").related_model.objects.get(display="-cold"),
+        place={"address": "-1 Main St"},
+        follow_up=datetime.datetime(2016, 1, 13, tzinfo=datetime.UTC),
+        active=False,
+        unique_id=UID1,
+    )
+    lead_model.objects.create(email="'=already quoted", phone="'plain", unique_id=UID2)
+    fields = ("email", "phone", "score", "tags", "owner", "stage", "place", "follow_up")
+    before = list(lead_model.objects.order_by("pk").values(*fields, "unique_id"))
+    out = io.StringIO()
+    export_csv("Lead", out)
+    first, second = csv_module.DictReader(io.StringIO(out.getvalue()))
+    assert first["email"] == '\'=HYPERLINK("http://evil.example")'
+    assert (first["phone"], first["tags"], first["place"]) == (
+        "'+33 1 23",
+        "'@SUM(A1) , b",
+        "'-1 Main St",
+    )
+    assert (first["owner"], first["stage"]) == ("'+alice@example.com", "'-cold")
+    assert (first["score"], first["follow_up"]) == ("-2.5", "2016-01-13T00:00:00+00:00")
+    assert (second["email"], second["phone"]) == ("''=already quoted", "'plain")
+    lead_model.objects.all().delete()
+    again = import_csv("Lead", io.StringIO(out.getvalue()))
+    assert again.ok, messages(again)
+    assert list(lead_model.objects.order_by("pk").values(*fields, "unique_id")) == before
+
+
 def _named(value):
     """A reference or list as its unique ids or displays (pks change on import)."""
     if value is None:

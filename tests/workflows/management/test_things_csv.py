@@ -121,6 +121,22 @@ def test_export_then_import_into_an_empty_type_gives_the_same_things(tmp_path):
     assert list(model.objects.order_by("pk").values(*fields)) == before
 
 
+@pytest.mark.usefixtures("lead_type")
+def test_formulas_quoted_by_the_export_come_back_unchanged(tmp_path):
+    model = data_types.get_model("Lead")
+    texts = ["=1+1", "+1 555", "-x", "@here", "\tx", "'=quoted", "'plain"]
+    for i, text in enumerate(texts):
+        model.objects.create(email=f"{i}@example.com", phone=text, tags=[text], score=-i)
+    before = list(model.objects.order_by("pk").values("phone", "tags", "score", "unique_id"))
+    path = tmp_path / "out.csv"
+    run("export_things", "Lead", "-o", str(path))
+    assert "'=1+1" in path.read_text() and ",-3," in path.read_text()
+    model.objects.all().delete()
+    run("import_things", "Lead", str(path))
+    after = list(model.objects.order_by("pk").values("phone", "tags", "score", "unique_id"))
+    assert after == before
+
+
 def test_export_of_an_unknown_type_is_refused(db):
     error, _ = refused("export_things", "Gadget")
     assert "unknown data type 'Gadget'" in str(error)

@@ -6,7 +6,9 @@ test_things_csv_admin.py.)"""
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -105,3 +107,21 @@ def test_superusers_and_data_model_editors_set_them(lead_type, history_user, sup
     lead = data_types.get_model("Lead").objects.get()
     assert (lead.unique_id, lead.created_by_id) == (UID, history_user.pk)
     assert lead.created_date == datetime.datetime(2016, 1, 13, 10, 30, tzinfo=datetime.timezone.utc)
+
+
+def test_export_csv_quotes_text_a_spreadsheet_would_run_and_upload_reads_it_back(
+    lead_type, superuser
+):
+    root = Client()
+    root.force_login(superuser)
+    model = data_types.get_model("Lead")
+    model.objects.create(email='=HYPERLINK("http://evil.example")', phone="-5", score=-5)
+    response = root.get(f"/admin/things/t{lead_type.pk}/export/")
+    text = b"".join(response.streaming_content).decode()
+    [row] = csv.DictReader(io.StringIO(text))
+    assert row["email"] == '\'=HYPERLINK("http://evil.example")'
+    assert (row["phone"], row["score"]) == ("'-5", "-5")  # a text, then a number
+    model.objects.all().delete()
+    assert "Imported 1 row." in upload(root, lead_type, text).content.decode()
+    lead = model.objects.get()
+    assert (lead.email, lead.phone, lead.score) == ('=HYPERLINK("http://evil.example")', "-5", -5)
