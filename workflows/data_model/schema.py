@@ -3,8 +3,9 @@
 Every change runs in one ``schema_change()``: Django's schema editor, atomic (PostgreSQL
 and SQLite both change tables transactionally), with the definition rows, the audit record
 and the new ``SchemaVersion`` written in the same transaction. A failure rolls all of it
-back and says why (``SchemaError``). After the commit this process builds its models again;
-the others do before they next touch a data type (``registry.ensure_current``).
+back and says why (``SchemaError``). After the commit this process builds its models again,
+once however many steps the change had; the others do before they next touch a data type
+(``registry.ensure_current``).
 
 Tables and columns are named by ids (``things_<id>``, ``f<id>``), never by a builder's
 names: renaming a type or a field changes a row, not the table; no name reaches SQL.
@@ -70,14 +71,53 @@ class SchemaError(WorkflowError):
 
 @dataclass
 class Change:
-    """What one ``schema_change`` did, for the audit trail."""
+    """What one ``schema_change`` did, for the audit trail: one record per data type whose
+    fields changed, however many of its fields a save or an import changed (its definition
+    before the first, and after the whole change), and one per other change."""
 
     user: Any = None
     source: str = "code"
-    records: list[tuple[str, str, str, Any, Any]] = dc_field(default_factory=list)
+    records: list[list[Any]] = dc_field(default_factory=list)
+    #: data types whose fields changed: pk → (their record, with deleted fields?); the
+    #: record's "after" is read once the whole change is made (``finish``)
+    changed_types: dict[int, tuple[list[Any], bool]] = dc_field(default_factory=dict)
 
     def record(self, kind: str, name: str, action: str, before: Any, after: Any) -> None:
-        self.records.append((kind, name, action, before, after))
+        self.records.append([kind, name, action, before, after])
+
+    def type_before(self, data_type: DataType, *, deleted: bool = False) -> dict[str, Any] | None:
+        """``data_type``'s definition before its fields change, unless an earlier step of
+        this change recorded it already (None: that record's "before" stands)."""
+        if data_type.pk in self.changed_types:
+            return None
+        return definitions.type_definition(data_type, deleted=deleted)
+
+    def type_changed(self, data_type: DataType, before: Any, *, deleted: bool = False) -> None:
+        if data_type.pk in self.changed_types:
+            return
+        name = before["name"] if before else data_type.name  # records go by the old name
+        record = [
+            DefinitionChange.Kind.DATA_TYPE,
+            name,
+            DefinitionChange.Action.CHANGED,
+            before,
+            None,
+        ]
+        self.records.append(record)
+        self.changed_types[data_type.pk] = (record, deleted)
+
+    def finish(self) -> list[list[Any]]:
+        """The records to write: each changed type's "after" read now (a type deleted
+        later in the change has its own record; one that ends as it began has none)."""
+        dropped = []
+        for pk, (record, deleted) in self.changed_types.items():
+            data_type = DataType.objects.filter(pk=pk).first()
+            record[4] = (
+                definitions.type_definition(data_type, deleted=deleted) if data_type else None
+            )
+            if record[4] is None or record[4] == record[3]:
+                dropped.append(id(record))
+        return [r for r in self.records if id(r) not in dropped]
 
 
 #: the change in progress in this thread, for changes made inside it (an import)
@@ -90,14 +130,16 @@ _active: contextvars.ContextVar[tuple[Any, Change] | None] = contextvars.Context
 def schema_change(*, user: Any = None, source: str = "code") -> Iterator[tuple[Any, Change]]:
     """One atomic change of tables and definitions (see the module's docstring).
 
-    Changes made inside another (an import making several types, then its workflows)
-    join it: one transaction, one version, and the outer one's user and source. The models
-    are built again after each, so what follows inside uses them; if the outer change
-    fails, they are built again from what is committed."""
+    Changes made inside another (an import making several types, then its workflows; a
+    save adding many fields) join it: one transaction, one version, and the outer one's
+    user and source. The models are built once, when the outer change ends; a step inside
+    that asks about data types after an inner change first builds them of what the change
+    made so far (``registry.rebuild_later``), so a save adding 300 fields builds them once,
+    not 300 times. If the outer change fails, they are built again from what is committed."""
     active = _active.get()
     if active is not None:
         yield active
-        registry.rebuild()
+        registry.rebuild_later()
         return
     if connection.vendor == "sqlite" and connection.in_atomic_block:
         raise SchemaError(
@@ -113,7 +155,7 @@ def schema_change(*, user: Any = None, source: str = "code") -> Iterator[tuple[A
                 yield editor, change
             finally:
                 _active.reset(token)
-            for kind, name, action, before, after in change.records:
+            for kind, name, action, before, after in change.finish():
                 audit.record_change(
                     kind=kind,
                     name=name,
@@ -474,7 +516,8 @@ def change_data_type(
     privacy rules that name the type (``references.rename_type``)."""
     with schema_change(user=user, source=source) as (_editor, change):
         data_type = DataType.objects.select_for_update().get(pk=data_type.pk)
-        before = definitions.type_definition(data_type)
+        before = change.type_before(data_type)
+        old_name = data_type.name
         name = raw.get("name", data_type.name)
         if name != data_type.name:
             _check_type_name(name, exclude=data_type)
@@ -488,17 +531,11 @@ def change_data_type(
         data_type.updated_at = timezone.now()
         data_type.save()
         _check_display_field(data_type)
-        if name != before["name"]:
+        if name != old_name:
             from .references import rename_type
 
-            rename_type(before["name"], name, change.record)
-        change.record(
-            DefinitionChange.Kind.DATA_TYPE,
-            before["name"],
-            DefinitionChange.Action.CHANGED,
-            before,
-            definitions.type_definition(data_type),
-        )
+            rename_type(old_name, name, change.record)
+        change.type_changed(data_type, before)
     return data_type
 
 
@@ -560,7 +597,7 @@ def add_field(
     """Add a field (a column, or a join table for a list of things or options)."""
     with schema_change(user=user, source=source) as (editor, change):
         data_type = DataType.objects.select_for_update().get(pk=data_type.pk)
-        before = definitions.type_definition(data_type)
+        before = change.type_before(data_type)
         spec = field_spec(data_type, raw)
         _check_field_name(data_type, spec.name, kind=spec.type)
         position = (data_type.fields.aggregate(models.Max("position"))["position__max"] or 0) + 1
@@ -598,7 +635,7 @@ def change_field(
         data_type = DataType.objects.select_for_update().get(pk=field.data_type_id)
         if field.is_deleted:
             raise SchemaError("the field is deleted: restore it first", where=str(field))
-        before = definitions.type_definition(data_type)
+        before = change.type_before(data_type)
         old_model = _models_with(data_type)[data_type.pk]
         old = old_model._meta.get_field(field.name)
         merged = {**definitions.field_definition(field), **raw}
@@ -636,7 +673,7 @@ def delete_field(field: DataField, *, user: Any = None, source: str = "code") ->
             raise SchemaError("the field is already deleted", where=str(field))
         if data_type.display_field == field.name:
             raise SchemaError("it is the display field; choose another first", where=str(field))
-        before = definitions.type_definition(data_type)
+        before = change.type_before(data_type)
         field.deleted_at = timezone.now()
         field.save(update_fields=["deleted_at"])
         _type_changed(change, data_type, before)
@@ -652,7 +689,7 @@ def restore_field(
         data_type = DataType.objects.select_for_update().get(pk=field.data_type_id)
         if not field.is_deleted:
             raise SchemaError("the field is not deleted", where=str(field))
-        before = definitions.type_definition(data_type)
+        before = change.type_before(data_type)
         field.name = _check_field_name(
             data_type, name or field.name, exclude=field, kind=field.type
         )
@@ -681,7 +718,7 @@ def purge_field(field: DataField, *, user: Any = None, source: str = "code") -> 
         data_type = DataType.objects.select_for_update().get(pk=field.data_type_id)
         if not field.is_deleted:
             raise SchemaError("delete the field first; purging drops its data", where=str(field))
-        before = definitions.type_definition(data_type, deleted=True)
+        before = change.type_before(data_type, deleted=True)
         model, made = field_alone(field)
         if made.many_to_many:
             editor.delete_model(made.remote_field.through)
@@ -692,18 +729,12 @@ def purge_field(field: DataField, *, user: Any = None, source: str = "code") -> 
 
 
 def _type_changed(
-    change: Change, data_type: DataType, before: dict[str, Any], *, deleted: bool = False
+    change: Change, data_type: DataType, before: Any, *, deleted: bool = False
 ) -> None:
-    """Mark ``data_type`` changed and record it (``before``: its definition before)."""
+    """Mark ``data_type`` changed and record it (``before``: its definition before, None
+    when this change recorded it already): one record per type per change."""
     DataType.objects.filter(pk=data_type.pk).update(updated_at=timezone.now())
-    after = definitions.type_definition(data_type, deleted=deleted)
-    change.record(
-        DefinitionChange.Kind.DATA_TYPE,
-        data_type.name,
-        DefinitionChange.Action.CHANGED,
-        before,
-        after,
-    )
+    change.type_changed(data_type, before, deleted=deleted)
 
 
 # --- option sets ---------------------------------------------------------------------------

@@ -303,3 +303,51 @@ def test_a_change_that_reads_a_large_table_says_so_before_it_runs(lead_type, mon
     )
     phone = lead_type.fields.get(name="phone")
     assert "making phone unique" in schema.plan_change_field(phone, {"unique": True})[0]
+
+
+# --- one change, one build of the models -----------------------------------------------------
+
+
+@pytest.fixture
+def rebuilds(monkeypatch) -> list[int]:
+    """Each build of this process's models (``registry.rebuild``), as it happens."""
+    calls: list[int] = []
+    real = registry.rebuild
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(registry, "rebuild", counted)
+    return calls
+
+
+def test_a_save_adding_many_fields_builds_the_models_once(lead_type, rebuilds):
+    with schema.schema_change(source="admin"):
+        for n in range(40):
+            schema.add_field(lead_type, {"name": f"extra{n}", "type": "text"})
+        schema.change_field(lead_type.fields.get(name="phone"), {"help_text": "Work"})
+        schema.delete_field(lead_type.fields.get(name="tags"))
+        schema.change_data_type(lead_type, {"description": "Many fields"})
+    assert len(rebuilds) == 1  # when the change ended, not once per step
+    names = data_types.field_names(data_types.get_model("Lead"))
+    assert {"extra0", "extra39"} <= set(names) and "tags" not in names
+    # one record of the type, from before the first step to after the last
+    [record] = DefinitionChange.objects.filter(kind="data_type", action="changed")
+    assert record.name == "Lead" and record.source == "admin"
+    assert len(record.after["fields"]) == len(record.before["fields"]) + 40 - 1
+    assert record.after["description"] == "Many fields"
+
+
+def test_a_step_inside_a_change_that_asks_about_data_types_sees_what_it_made(lead_type, rebuilds):
+    with schema.schema_change():
+        schema.add_field(lead_type, {"name": "first", "type": "text"})
+        schema.add_field(lead_type, {"name": "second", "type": "text"})
+        assert rebuilds == []
+        assert {"first", "second"} <= set(data_types.field_names(data_types.get_model("Lead")))
+        assert len(rebuilds) == 1  # built when asked, with both fields
+        data_types.get_model("Lead")
+        assert len(rebuilds) == 1
+        schema.add_field(lead_type, {"name": "third", "type": "text"})
+        assert "third" in data_types.field_names(data_types.get_model("Lead"))
+    assert len(rebuilds) == 3  # the third step's, and the end's
