@@ -551,7 +551,7 @@ def delete_data_type(data_type: DataType, *, user: Any = None, source: str = "co
                 f"fields point at it: {names}; change or purge them first", where=data_type.name
             )
         before = definitions.type_definition(data_type, deleted=True)
-        model = _models_with(data_type, deleted=True)[data_type.pk]
+        model = _models_with(data_type)[data_type.pk]
         editor.delete_model(model)
         for rule in PrivacyRule.objects.filter(data_type__iexact=data_type.name):
             change.record(
@@ -579,13 +579,26 @@ def delete_data_type(data_type: DataType, *, user: Any = None, source: str = "co
 # --- fields --------------------------------------------------------------------------------
 
 
+def _deleted_name(field: DataField) -> str:
+    """What a deleted field is called in the classes given to the schema editor: no
+    builder's name starts with ``_``, so it never meets a live field's (maybe its old one)."""
+    return f"_deleted_{field.pk}"
+
+
 def _models_with(
-    data_type: DataType, extra: Sequence[DataField] = (), *, deleted: bool = False
+    data_type: DataType, extra: Sequence[DataField] = ()
 ) -> dict[int, type[models.Model]]:
-    """Unregistered classes of ``data_type`` (its live fields plus ``extra``; ``deleted``:
-    its deleted fields too) and of the types its fields point at, for the schema editor."""
-    own = data_type.fields.all() if deleted else data_type.fields.filter(deleted_at__isnull=True)
-    fields = [*own.exclude(pk__in=[f.pk for f in extra]), *extra]
+    """Unregistered classes, for the schema editor, of ``data_type`` with every column its
+    table has — its live fields, ``extra``, and its deleted fields, whose columns stay until
+    purged (named by ``_deleted_name``) — and of the types they point at. SQLite changes
+    a table by copying it into a new one made from this class: a column it lacked would be
+    lost with its data."""
+    fields = []
+    for field in data_type.fields.exclude(pk__in=[f.pk for f in extra]):
+        if field.is_deleted:
+            field.name = _deleted_name(field)  # this instance only: it is never saved
+        fields.append(field)
+    fields += extra
     targets = {f.target_type_id for f in fields if f.target_type_id is not None} - {data_type.pk}
     types = [data_type, *DataType.objects.filter(pk__in=targets)]
     return builder.build(types, fields, register=False)
@@ -701,8 +714,8 @@ def restore_field(
 
 def field_alone(field: DataField) -> tuple[type[models.Model], models.Field]:
     """An unregistered model of ``field``'s type holding that field only, and the field:
-    a deleted field's name may be a live field's again, so a model of both would find the
-    live one by that name (and a purge would drop the live column)."""
+    to read a deleted field's column (whose name may be a live field's again). Never for a
+    change SQLite makes by copying the table (``_models_with``)."""
     data_type = field.data_type
     targets = [field.target_type] if field.target_type_id not in (None, data_type.pk) else []
     model = builder.build([data_type, *targets], [field], register=False)[data_type.pk]
@@ -719,7 +732,9 @@ def purge_field(field: DataField, *, user: Any = None, source: str = "code") -> 
         if not field.is_deleted:
             raise SchemaError("delete the field first; purging drops its data", where=str(field))
         before = change.type_before(data_type, deleted=True)
-        model, made = field_alone(field)
+        # the whole table: SQLite drops an indexed column by copying the table without it
+        model = _models_with(data_type)[data_type.pk]
+        made = model._meta.get_field(_deleted_name(field))
         if made.many_to_many:
             editor.delete_model(made.remote_field.through)
         else:

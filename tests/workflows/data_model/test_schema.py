@@ -351,3 +351,23 @@ def test_a_step_inside_a_change_that_asks_about_data_types_sees_what_it_made(lea
         schema.add_field(lead_type, {"name": "third", "type": "text"})
         assert "third" in data_types.field_names(data_types.get_model("Lead"))
     assert len(rebuilds) == 3  # the third step's, and the end's
+
+
+def test_a_change_that_copies_the_table_keeps_every_column_deleted_ones_too(lead_type, user):
+    """SQLite adds a unique field, or one with a default, changes a field and drops an
+    indexed one by copying the table: the copy has every column, the hidden columns of
+    deleted fields (restorable) among them."""
+    model = data_types.get_model("Lead")
+    model.objects.create(email="ann@example.com", phone="555", score=3, owner=user)
+    phone = lead_type.fields.get(name="phone")
+    schema.delete_field(phone)
+    schema.add_field(lead_type, {"name": "code", "type": "text", "unique": True})
+    schema.add_field(lead_type, {"name": "rank", "type": "number", "default": 1})
+    schema.change_field(lead_type.fields.get(name="score"), {"unique": True})
+    owner = lead_type.fields.get(name="owner")
+    schema.delete_field(owner)
+    schema.purge_field(owner)  # a reference: an indexed column
+    schema.restore_field(phone)
+    ann = data_types.get_model("Lead").objects.get()
+    assert (ann.email, ann.phone, ann.score, ann.rank) == ("ann@example.com", "555", 3, 1)
+    assert owner.column not in columns(lead_type.table_name)
