@@ -371,3 +371,24 @@ def test_a_change_that_copies_the_table_keeps_every_column_deleted_ones_too(lead
     ann = data_types.get_model("Lead").objects.get()
     assert (ann.email, ann.phone, ann.score, ann.rank) == ("ann@example.com", "555", 3, 1)
     assert owner.column not in columns(lead_type.table_name)
+
+
+def test_adding_fields_builds_each_one_not_the_whole_type_again(lead_type, monkeypatch):
+    """Counted, not timed: the fields the builder makes for a change adding N fields grow
+    with N, not with N² (each step once built the whole type)."""
+    from workflows.data_model import builder
+
+    built: list[int] = []
+    real = builder.build
+
+    def counted(types, fields, **kwargs):
+        fields = list(fields)
+        built.append(len(fields))
+        return real(types, fields, **kwargs)
+
+    monkeypatch.setattr(builder, "build", counted)
+    with schema.schema_change():
+        for n in range(60):
+            schema.add_field(lead_type, {"name": f"extra{n}", "type": "number"})
+    assert len(built) == 61  # a field each, and the models once at the end
+    assert sum(built) <= 60 + (6 + 60)  # one field each, then the type's 66 once
