@@ -59,6 +59,9 @@ class Column:
     aliases: tuple[str, ...] = ()
     #: why a file cannot set it (``created_at`` is set by the model): read-only
     read_only: str = ""
+    #: one of Bubble's built-in fields (``Created Date``...): what ``save()`` sets, and only
+    #: some users may set from a file (``csv_io.import_files(built_in_columns=...)``)
+    built_in: bool = False
 
     @property
     def reference(self) -> bool:
@@ -193,6 +196,7 @@ def _built_in_columns(model: type[models.Model]) -> list[Column]:
                 codec=codec(kinds.get(name, "text")),
                 target=f.related_model if f.is_relation else None,
                 aliases=tuple(aliases),
+                built_in=True,
             )
         )
     return columns

@@ -1,7 +1,8 @@
 """A data type's things as CSV (workflows.data_model.csv_io.export_csv): a header row in
 Bubble's style, references as unique ids (a user by email, a code type without unique ids
 by its numeric id), options by display, lists comma-separated; what ``import_csv`` reads
-back as the same things."""
+back as the same things. A text cell that would open as a formula in a spreadsheet gets
+OWASP's ``'`` before it (``csv_values.shield``); the import takes it off again."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from django.db import models
 from .. import accounts, data_types
 from ..models.data_model import Option
 from .csv_columns import Column, columns_of
-from .csv_values import write_list
+from .csv_values import shield, write_list
 
 Model = type[models.Model]
 
@@ -57,7 +58,7 @@ def export_rows(
                 cells[column.name] = _export_value(column, parts)
             for column in lists:
                 cells[column.name] = write_list(column.codec, items[column.name].get(row[0], []))
-            yield [cells[c.name] for c in columns]
+            yield [shield(cells[c.name]) if c.codec.text_cells else cells[c.name] for c in columns]
 
 
 def _export_paths(column: Column) -> list[str]:

@@ -104,6 +104,7 @@ def import_csv(
     mapping: Mapping[str, str] | None = None,
     fire_triggers: bool = False,
     empty_missing_links: bool = False,
+    built_in_columns: bool = True,
     name: str = "",
 ) -> ImportReport:
     """Import one CSV file (a path, a text or binary file, an upload) into ``data_type``
@@ -116,6 +117,7 @@ def import_csv(
         mapping=mapping,
         fire_triggers=fire_triggers,
         empty_missing_links=empty_missing_links,
+        built_in_columns=built_in_columns,
     )
 
 
@@ -128,17 +130,26 @@ def import_files(
     mapping: Mapping[str, str] | None = None,
     fire_triggers: bool = False,
     empty_missing_links: bool = False,
+    built_in_columns: bool = True,
 ) -> ImportReport:
     """Import the files together, in one transaction: rows first, links second.
 
     ``mapping``: header → field name ("" skips the column), for every file that has the
     header. ``user``: ``Created By`` of rows that do not say (and nobody when None).
     ``empty_missing_links``: a reference to a thing that is nowhere is left empty (and
-    counted) instead of refusing its row. Never raises for bad data: the report says."""
+    counted) instead of refusing its row. ``built_in_columns``: whether the files may set
+    Bubble's built-in fields (``Created By``, ``Created Date``, ``Modified Date``,
+    ``unique id``); when not, a file with such a column is refused, naming it (the admin's
+    upload, for a user who may not change the data model). Never raises for bad data: the
+    report says."""
     report = ImportReport(dry_run=dry_run, keep_good_rows=keep_good_rows)
     job = Loader(report, keep_good_rows=keep_good_rows, user=user, empty=empty_missing_links)
     with ExitStack() as files:
-        plans = [p for s in sources if (p := _plan(s, mapping or {}, files, report)) is not None]
+        plans = [
+            p
+            for s in sources
+            if (p := _plan(s, mapping or {}, files, report, built_in_columns)) is not None
+        ]
         _check_mapping_used(mapping or {}, plans, report)
         if report.problems:
             return report
@@ -175,7 +186,11 @@ class _Rollback(Exception):
 
 
 def _plan(
-    source: Source, mapping: Mapping[str, str], files: ExitStack, report: ImportReport
+    source: Source,
+    mapping: Mapping[str, str],
+    files: ExitStack,
+    report: ImportReport,
+    built_in_columns: bool,
 ) -> Plan | None:
     name = source.label()
     if csv.field_size_limit() < MAX_CELL:
@@ -205,7 +220,23 @@ def _plan(
     file_report.columns = {h: c.name for h, c in zip(header, mapped.columns, strict=True) if c}
     report.files.append(file_report)
     report.problems += [f"{name}: {problem}" for problem in mapped.problems]
+    if not built_in_columns:
+        report.problems += [f"{name}: {p}" for p in _built_ins_refused(header, mapped)]
     return Plan(name, model, file_report, mapped.columns, _records(reader, name))
+
+
+def _built_ins_refused(header: list[str], mapped: HeaderMap) -> list[str]:
+    """The file's columns that set Bubble's built-in fields, when it may not."""
+    given = [h for h, c in zip(header, mapped.columns, strict=True) if c and c.built_in]
+    if not given:
+        return []
+    many = len(given) > 1
+    return [
+        f"the column{'s' * many} {', '.join(given)} {'are' if many else 'is'} Bubble's built-in "
+        f"field{'s' * many}, which only a superuser or a user who may change the data model "
+        f"(workflows.change_data_model) may set from a file; leave {'them' if many else 'it'} "
+        f"out with --map '{given[0]}='{' (one for each column)' if many else ''}"
+    ]
 
 
 def _check_mapping_used(mapping: Mapping[str, str], plans: list[Plan], report: ImportReport):

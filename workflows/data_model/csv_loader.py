@@ -26,7 +26,7 @@ from ..models.data_model import Option
 from .csv_columns import Column
 from .csv_report import FileReport, ImportRefused, ImportReport, RowError
 from .csv_targets import LOOKUP_CHUNK, Targets, chunks
-from .csv_values import CellError, read_list, reference_form
+from .csv_values import CellError, read_list, reference_form, unshield
 
 #: rows read, checked, looked up and inserted together
 BATCH = 1000
@@ -154,6 +154,8 @@ class Loader:
         return None
 
     def _cell(self, column: Column, text: str) -> Any:
+        if column.codec.text_cells:
+            text = unshield(text)  # an export's ``'`` before a formula's start
         if column.is_list:
             return read_list(column.codec, text)
         if not text.strip():

@@ -9,6 +9,11 @@ Cells are read as Bubble's CSV exports write them: yes/no as ``yes``/``no`` (or
 milliseconds, ``Jan 13, 2016 10:30 am``...), lists as ``a , b`` or a JSON list, options by
 their display, things by their unique id. What is written reads back as the same value.
 
+A text cell that a spreadsheet would open as a formula (``=``, ``+``, ``-``, ``@``, a tab
+or a carriage return first) is written with a ``'`` before it, as OWASP advises against
+CSV injection, and read back without it (``shield``, ``unshield``); numbers, dates and
+yes/no are not text and are written as they are.
+
 A reference (a thing, an option) is read as its text here; ``csv_io`` finds what it names.
 """
 
@@ -59,6 +64,9 @@ class Codec:
     splits: bool = True
     #: a reference to a thing or an option, found by ``csv_io`` once rows exist
     reference: bool = False
+    #: its cells are text, which a spreadsheet may open as a formula: written with OWASP's
+    #: quote before them (``shield``), read without it (``unshield``)
+    text_cells: bool = False
 
 
 CODECS: dict[str, Codec] = {}
@@ -221,23 +229,49 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-register(Codec("text", _identity, _text))
+register(Codec("text", _identity, _text, text_cells=True))
 register(Codec("number", _read_number, _write_number))
 register(Codec("integer", _read_integer, _write_number))
 register(Codec("decimal", _read_decimal, _text))
 register(Codec("yes_no", _read_yes_no, _write_yes_no))
 register(Codec("date", _read_date, _write_date, splits=False))
 register(Codec("calendar_date", _read_calendar_date, _write_date, splits=False))
-register(Codec("thing", _read_reference, _text, reference=True))
-register(Codec("option", _read_option, _text, reference=True))
-register(Codec("file", _read_url, _text))
-register(Codec("image", _read_url, _text))
-register(Codec("geographic_address", _read_address, _write_address))
+# a user by email (``+ann@example.com``), an option by its display: text too
+register(Codec("thing", _read_reference, _text, reference=True, text_cells=True))
+register(Codec("option", _read_option, _text, reference=True, text_cells=True))
+register(Codec("file", _read_url, _text, text_cells=True))
+register(Codec("image", _read_url, _text, text_cells=True))
+register(Codec("geographic_address", _read_address, _write_address, text_cells=True))
 register(Codec("json", _read_json, _write_json))
 
 # every field type a builder can choose is readable from a CSV: a new one needs a codec
 _missing = set(field_types.FIELD_TYPES) - set(CODECS)
 assert not _missing, f"field types without a CSV codec: {sorted(_missing)}"
+
+
+# --- formulas --------------------------------------------------------------------------------
+
+#: how a cell starts that a spreadsheet opens as a formula (OWASP, "CSV Injection")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: what OWASP puts before such a cell, so a spreadsheet shows it as text
+FORMULA_QUOTE = "'"
+
+
+def shield(cell: str) -> str:
+    """A text cell as an export writes it: with a ``'`` before it when it starts as a
+    formula (``=SUM(A1)`` → ``'=SUM(A1)``). A cell of quotes before such a start
+    (``'=x``) gets one more too, so that ``unshield`` gives back exactly what was there."""
+    if cell.lstrip(FORMULA_QUOTE).startswith(FORMULA_STARTS):
+        return FORMULA_QUOTE + cell
+    return cell
+
+
+def unshield(cell: str) -> str:
+    """A text cell as an import reads it: without the one ``'`` ``shield`` puts before a
+    formula's start (``'=SUM(A1)`` → ``=SUM(A1)``); any other cell as it is."""
+    if cell.startswith(FORMULA_QUOTE) and cell.lstrip(FORMULA_QUOTE).startswith(FORMULA_STARTS):
+        return cell[1:]
+    return cell
 
 
 # --- lists -----------------------------------------------------------------------------------

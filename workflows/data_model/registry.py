@@ -39,6 +39,9 @@ _by_id: dict[int, type[Model]] = {}
 _listeners: list[Callable[[], None]] = []
 #: inside a unit of work: whether it checked the version yet; None outside any unit
 _scope: contextvars.ContextVar[bool | None] = contextvars.ContextVar("schema_scope", default=None)
+#: inside a change of the data model (``schema.schema_change``): the models are behind what
+#: the change made so far, and are built again when it next asks about data types
+_behind: contextvars.ContextVar[bool] = contextvars.ContextVar("schema_behind", default=False)
 
 
 def on_rebuild(listener: Callable[[], None]) -> None:
@@ -71,8 +74,18 @@ def stored_version() -> int | None:
         return None  # not migrated yet
 
 
+def rebuild_later() -> None:
+    """A step of a change that goes on changed the definitions (``schema.schema_change``):
+    build the models when the change next asks about data types, or when it ends, not now
+    (a save adding 300 fields builds them once, not 300 times)."""
+    _behind.set(True)
+
+
 def ensure_current() -> None:
     """Build the models again if the data model changed since they were built."""
+    if _behind.get():
+        rebuild()
+        return
     version = stored_version()
     if version is not None and version != _built_version:
         rebuild(version)
@@ -82,6 +95,9 @@ def ensure_current_once() -> None:
     """``ensure_current`` the first time the current unit of work asks; outside any unit,
     only if the models were never built (and the app registry is ready: never while
     Django starts)."""
+    if _behind.get():  # inside a change: what it made so far
+        rebuild()
+        return
     state = _scope.get()
     if state is None:
         if _built_version is None and apps.ready:
@@ -109,6 +125,7 @@ def scope() -> Iterator[None]:
 def rebuild(version: int | None = None) -> None:
     """Build every data type's model from the stored definitions, now."""
     global _built_version, _by_name, _by_id
+    _behind.set(False)
     with _lock:
         if version is None:
             version = stored_version() or 0

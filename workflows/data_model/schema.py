@@ -3,8 +3,9 @@
 Every change runs in one ``schema_change()``: Django's schema editor, atomic (PostgreSQL
 and SQLite both change tables transactionally), with the definition rows, the audit record
 and the new ``SchemaVersion`` written in the same transaction. A failure rolls all of it
-back and says why (``SchemaError``). After the commit this process builds its models again;
-the others do before they next touch a data type (``registry.ensure_current``).
+back and says why (``SchemaError``). After the commit this process builds its models again,
+once however many steps the change had; the others do before they next touch a data type
+(``registry.ensure_current``).
 
 Tables and columns are named by ids (``things_<id>``, ``f<id>``), never by a builder's
 names: renaming a type or a field changes a row, not the table; no name reaches SQL.
@@ -33,6 +34,7 @@ from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError, connection, models
 from django.db.models import F
+from django.db.models.fields import NOT_PROVIDED
 from django.utils import timezone
 
 from .. import audit, data_types
@@ -70,14 +72,53 @@ class SchemaError(WorkflowError):
 
 @dataclass
 class Change:
-    """What one ``schema_change`` did, for the audit trail."""
+    """What one ``schema_change`` did, for the audit trail: one record per data type whose
+    fields changed, however many of its fields a save or an import changed (its definition
+    before the first, and after the whole change), and one per other change."""
 
     user: Any = None
     source: str = "code"
-    records: list[tuple[str, str, str, Any, Any]] = dc_field(default_factory=list)
+    records: list[list[Any]] = dc_field(default_factory=list)
+    #: data types whose fields changed: pk → (their record, with deleted fields?); the
+    #: record's "after" is read once the whole change is made (``finish``)
+    changed_types: dict[int, tuple[list[Any], bool]] = dc_field(default_factory=dict)
 
     def record(self, kind: str, name: str, action: str, before: Any, after: Any) -> None:
-        self.records.append((kind, name, action, before, after))
+        self.records.append([kind, name, action, before, after])
+
+    def type_before(self, data_type: DataType, *, deleted: bool = False) -> dict[str, Any] | None:
+        """``data_type``'s definition before its fields change, unless an earlier step of
+        this change recorded it already (None: that record's "before" stands)."""
+        if data_type.pk in self.changed_types:
+            return None
+        return definitions.type_definition(data_type, deleted=deleted)
+
+    def type_changed(self, data_type: DataType, before: Any, *, deleted: bool = False) -> None:
+        if data_type.pk in self.changed_types:
+            return
+        name = before["name"] if before else data_type.name  # records go by the old name
+        record = [
+            DefinitionChange.Kind.DATA_TYPE,
+            name,
+            DefinitionChange.Action.CHANGED,
+            before,
+            None,
+        ]
+        self.records.append(record)
+        self.changed_types[data_type.pk] = (record, deleted)
+
+    def finish(self) -> list[list[Any]]:
+        """The records to write: each changed type's "after" read now (a type deleted
+        later in the change has its own record; one that ends as it began has none)."""
+        dropped = []
+        for pk, (record, deleted) in self.changed_types.items():
+            data_type = DataType.objects.filter(pk=pk).first()
+            record[4] = (
+                definitions.type_definition(data_type, deleted=deleted) if data_type else None
+            )
+            if record[4] is None or record[4] == record[3]:
+                dropped.append(id(record))
+        return [r for r in self.records if id(r) not in dropped]
 
 
 #: the change in progress in this thread, for changes made inside it (an import)
@@ -90,14 +131,16 @@ _active: contextvars.ContextVar[tuple[Any, Change] | None] = contextvars.Context
 def schema_change(*, user: Any = None, source: str = "code") -> Iterator[tuple[Any, Change]]:
     """One atomic change of tables and definitions (see the module's docstring).
 
-    Changes made inside another (an import making several types, then its workflows)
-    join it: one transaction, one version, and the outer one's user and source. The models
-    are built again after each, so what follows inside uses them; if the outer change
-    fails, they are built again from what is committed."""
+    Changes made inside another (an import making several types, then its workflows; a
+    save adding many fields) join it: one transaction, one version, and the outer one's
+    user and source. The models are built once, when the outer change ends; a step inside
+    that asks about data types after an inner change first builds them of what the change
+    made so far (``registry.rebuild_later``), so a save adding 300 fields builds them once,
+    not 300 times. If the outer change fails, they are built again from what is committed."""
     active = _active.get()
     if active is not None:
         yield active
-        registry.rebuild()
+        registry.rebuild_later()
         return
     if connection.vendor == "sqlite" and connection.in_atomic_block:
         raise SchemaError(
@@ -113,7 +156,7 @@ def schema_change(*, user: Any = None, source: str = "code") -> Iterator[tuple[A
                 yield editor, change
             finally:
                 _active.reset(token)
-            for kind, name, action, before, after in change.records:
+            for kind, name, action, before, after in change.finish():
                 audit.record_change(
                     kind=kind,
                     name=name,
@@ -194,20 +237,18 @@ def _check_field_name(
         or hasattr(builder.ThingModel, name)
     ):
         raise SchemaError(f"{name!r} is a built-in name; choose another", where=where, key="name")
+    # a few look-ups by name, not every field read: a change adding 300 fields checks each
     live = data_type.fields.filter(deleted_at__isnull=True)
     if exclude is not None:
         live = live.exclude(pk=exclude.pk)
-    names = {n.lower() for n in live.values_list("name", flat=True)}
-    references = {
-        f"{n.lower()}_id" for n, t in live.values_list("name", "type") if t in ("thing", "option")
-    }
-    if name.lower() in names:
+    if live.filter(name__iexact=name).exists():
         raise SchemaError(
             f"{data_type.name} already has a field named {name!r}", where=where, key="name"
         )
-    if name.lower() in references:
+    references = live.filter(type__in=("thing", "option"))
+    if name.lower().endswith("_id") and references.filter(name__iexact=name[:-3]).exists():
         raise SchemaError(f"{name!r} is taken by a reference's id column", where=where, key="name")
-    if kind in ("thing", "option") and f"{name.lower()}_id" in names:
+    if kind in ("thing", "option") and live.filter(name__iexact=f"{name}_id").exists():
         raise SchemaError(
             f"a field named {name}_id exists: it would share this reference's id column",
             where=where,
@@ -474,7 +515,8 @@ def change_data_type(
     privacy rules that name the type (``references.rename_type``)."""
     with schema_change(user=user, source=source) as (_editor, change):
         data_type = DataType.objects.select_for_update().get(pk=data_type.pk)
-        before = definitions.type_definition(data_type)
+        before = change.type_before(data_type)
+        old_name = data_type.name
         name = raw.get("name", data_type.name)
         if name != data_type.name:
             _check_type_name(name, exclude=data_type)
@@ -488,17 +530,11 @@ def change_data_type(
         data_type.updated_at = timezone.now()
         data_type.save()
         _check_display_field(data_type)
-        if name != before["name"]:
+        if name != old_name:
             from .references import rename_type
 
-            rename_type(before["name"], name, change.record)
-        change.record(
-            DefinitionChange.Kind.DATA_TYPE,
-            before["name"],
-            DefinitionChange.Action.CHANGED,
-            before,
-            definitions.type_definition(data_type),
-        )
+            rename_type(old_name, name, change.record)
+        change.type_changed(data_type, before)
     return data_type
 
 
@@ -514,7 +550,7 @@ def delete_data_type(data_type: DataType, *, user: Any = None, source: str = "co
                 f"fields point at it: {names}; change or purge them first", where=data_type.name
             )
         before = definitions.type_definition(data_type, deleted=True)
-        model = _models_with(data_type, deleted=True)[data_type.pk]
+        model = _models_with(data_type)[data_type.pk]
         editor.delete_model(model)
         for rule in PrivacyRule.objects.filter(data_type__iexact=data_type.name):
             change.record(
@@ -542,16 +578,55 @@ def delete_data_type(data_type: DataType, *, user: Any = None, source: str = "co
 # --- fields --------------------------------------------------------------------------------
 
 
+def _deleted_name(field: DataField) -> str:
+    """What a deleted field is called in the classes given to the schema editor: no
+    builder's name starts with ``_``, so it never meets a live field's (maybe its old one)."""
+    return f"_deleted_{field.pk}"
+
+
 def _models_with(
-    data_type: DataType, extra: Sequence[DataField] = (), *, deleted: bool = False
+    data_type: DataType, extra: Sequence[DataField] = ()
 ) -> dict[int, type[models.Model]]:
-    """Unregistered classes of ``data_type`` (its live fields plus ``extra``; ``deleted``:
-    its deleted fields too) and of the types its fields point at, for the schema editor."""
-    own = data_type.fields.all() if deleted else data_type.fields.filter(deleted_at__isnull=True)
-    fields = [*own.exclude(pk__in=[f.pk for f in extra]), *extra]
+    """Unregistered classes, for the schema editor, of ``data_type`` with every column its
+    table has — its live fields, ``extra``, and its deleted fields, whose columns stay until
+    purged (named by ``_deleted_name``) — and of the types they point at. SQLite changes
+    a table by copying it into a new one made from this class: a column it lacked would be
+    lost with its data."""
+    fields = []
+    for field in data_type.fields.exclude(pk__in=[f.pk for f in extra]):
+        if field.is_deleted:
+            field.name = _deleted_name(field)  # this instance only: it is never saved
+        fields.append(field)
+    fields += extra
     targets = {f.target_type_id for f in fields if f.target_type_id is not None} - {data_type.pk}
     types = [data_type, *DataType.objects.filter(pk__in=targets)]
     return builder.build(types, fields, register=False)
+
+
+def _model_adding(editor: Any, field: DataField) -> tuple[type[models.Model], models.Field]:
+    """The class the schema editor adds ``field`` to, and the field: its type holding that
+    field alone — one field built, however many the type has, so a change adding 300
+    fields builds 300 and not 45,000 — unless SQLite adds it by copying the whole table,
+    which takes every column (``_models_with``)."""
+    model, made = field_alone(field)
+    if _copies_table(editor, made):
+        model = _models_with(field.data_type)[field.data_type_id]
+        made = model._meta.get_field(field.name)
+    return model, made
+
+
+def _copies_table(editor: Any, made: models.Field) -> bool:
+    """Whether SQLite's schema editor adds ``made`` by copying the table rather than with
+    ALTER TABLE ADD COLUMN: Django's own test (``DatabaseSchemaEditor.add_field``)."""
+    if editor.connection.vendor != "sqlite" or made.many_to_many:
+        return False
+    return bool(
+        made.primary_key
+        or made.unique
+        or not made.null
+        or editor.effective_default(made) is not None
+        or made.db_default is not NOT_PROVIDED
+    )
 
 
 def add_field(
@@ -560,13 +635,12 @@ def add_field(
     """Add a field (a column, or a join table for a list of things or options)."""
     with schema_change(user=user, source=source) as (editor, change):
         data_type = DataType.objects.select_for_update().get(pk=data_type.pk)
-        before = definitions.type_definition(data_type)
+        before = change.type_before(data_type)
         spec = field_spec(data_type, raw)
         _check_field_name(data_type, spec.name, kind=spec.type)
         position = (data_type.fields.aggregate(models.Max("position"))["position__max"] or 0) + 1
         field = DataField.objects.create(data_type=data_type, position=position, **spec.values())
-        model = _models_with(data_type, [field])[data_type.pk]
-        made = model._meta.get_field(field.name)
+        model, made = _model_adding(editor, field)
         if made.many_to_many:
             editor.create_model(made.remote_field.through)
         else:
@@ -598,7 +672,7 @@ def change_field(
         data_type = DataType.objects.select_for_update().get(pk=field.data_type_id)
         if field.is_deleted:
             raise SchemaError("the field is deleted: restore it first", where=str(field))
-        before = definitions.type_definition(data_type)
+        before = change.type_before(data_type)
         old_model = _models_with(data_type)[data_type.pk]
         old = old_model._meta.get_field(field.name)
         merged = {**definitions.field_definition(field), **raw}
@@ -636,7 +710,7 @@ def delete_field(field: DataField, *, user: Any = None, source: str = "code") ->
             raise SchemaError("the field is already deleted", where=str(field))
         if data_type.display_field == field.name:
             raise SchemaError("it is the display field; choose another first", where=str(field))
-        before = definitions.type_definition(data_type)
+        before = change.type_before(data_type)
         field.deleted_at = timezone.now()
         field.save(update_fields=["deleted_at"])
         _type_changed(change, data_type, before)
@@ -652,7 +726,7 @@ def restore_field(
         data_type = DataType.objects.select_for_update().get(pk=field.data_type_id)
         if not field.is_deleted:
             raise SchemaError("the field is not deleted", where=str(field))
-        before = definitions.type_definition(data_type)
+        before = change.type_before(data_type)
         field.name = _check_field_name(
             data_type, name or field.name, exclude=field, kind=field.type
         )
@@ -664,8 +738,8 @@ def restore_field(
 
 def field_alone(field: DataField) -> tuple[type[models.Model], models.Field]:
     """An unregistered model of ``field``'s type holding that field only, and the field:
-    a deleted field's name may be a live field's again, so a model of both would find the
-    live one by that name (and a purge would drop the live column)."""
+    to read a deleted field's column (whose name may be a live field's again), or to add
+    one column. Never for a change SQLite makes by copying the table (``_models_with``)."""
     data_type = field.data_type
     targets = [field.target_type] if field.target_type_id not in (None, data_type.pk) else []
     model = builder.build([data_type, *targets], [field], register=False)[data_type.pk]
@@ -681,8 +755,10 @@ def purge_field(field: DataField, *, user: Any = None, source: str = "code") -> 
         data_type = DataType.objects.select_for_update().get(pk=field.data_type_id)
         if not field.is_deleted:
             raise SchemaError("delete the field first; purging drops its data", where=str(field))
-        before = definitions.type_definition(data_type, deleted=True)
-        model, made = field_alone(field)
+        before = change.type_before(data_type, deleted=True)
+        # the whole table: SQLite drops an indexed column by copying the table without it
+        model = _models_with(data_type)[data_type.pk]
+        made = model._meta.get_field(_deleted_name(field))
         if made.many_to_many:
             editor.delete_model(made.remote_field.through)
         else:
@@ -692,18 +768,12 @@ def purge_field(field: DataField, *, user: Any = None, source: str = "code") -> 
 
 
 def _type_changed(
-    change: Change, data_type: DataType, before: dict[str, Any], *, deleted: bool = False
+    change: Change, data_type: DataType, before: Any, *, deleted: bool = False
 ) -> None:
-    """Mark ``data_type`` changed and record it (``before``: its definition before)."""
+    """Mark ``data_type`` changed and record it (``before``: its definition before, None
+    when this change recorded it already): one record per type per change."""
     DataType.objects.filter(pk=data_type.pk).update(updated_at=timezone.now())
-    after = definitions.type_definition(data_type, deleted=deleted)
-    change.record(
-        DefinitionChange.Kind.DATA_TYPE,
-        data_type.name,
-        DefinitionChange.Action.CHANGED,
-        before,
-        after,
-    )
+    change.type_changed(data_type, before, deleted=deleted)
 
 
 # --- option sets ---------------------------------------------------------------------------

@@ -191,6 +191,28 @@ def test_without_built_in_columns_a_row_gets_a_new_id_now_and_the_importing_user
     assert UNIQUE_ID.fullmatch(lead.unique_id)
 
 
+def test_built_in_columns_may_be_refused_naming_them(lead_type, user):
+    """What the admin's upload asks for a user who may not set them: the file is refused
+    whole, naming each such column, however it is spelled or mapped."""
+    text = f"email,Creation Date,unique id\nann@example.com,2016-01-13,{UID1}\n"
+    report = import_csv("Lead", csv(text), built_in_columns=False, name="leads.csv")
+    assert not report.committed and report.problems == [
+        "leads.csv: the columns Creation Date, unique id are Bubble's built-in fields, which "
+        "only a superuser or a user who may change the data model "
+        "(workflows.change_data_model) may set from a file; leave them out with --map "
+        "'Creation Date=' (one for each column)"
+    ]
+    report = import_csv(
+        "Lead", csv("email,Who\nann@example.com,alice\n"), built_in_columns=False,
+        mapping={"Who": "Created By"},
+    )  # fmt: skip
+    assert "the column Who is Bubble's built-in field" in report.problems[0]
+    assert not leads().exists()
+    mapping = {"Creation Date": "", "unique id": ""}
+    report = import_csv("Lead", csv(text), built_in_columns=False, mapping=mapping, user=user)
+    assert report.ok and leads().get().unique_id != UID1 and leads().get().created_by == user
+
+
 def test_each_kind_of_cell_is_read_as_bubble_writes_it(crm):
     report = import_csv(
         "Lead",
@@ -479,6 +501,46 @@ def test_an_export_imports_back_into_an_empty_type_as_the_same_things(crm, user)
     )
     assert again.ok, messages(again)
     assert snapshot() == before
+
+
+def test_text_that_a_spreadsheet_would_run_is_quoted_and_imports_back_as_it_was(crm, user):
+    """OWASP's CSV injection: a text cell starting with = + - @, a tab or a carriage return
+    gets a ' before it; numbers and dates are not text and keep their minus sign."""
+    user.email = "+alice@example.com"
+    user.save()
+    schema.save_option_set({"name": "Stage", "options": ["-cold", "New", "Won", "Lost"]})
+    lead_model = data_types.get_model("Lead")
+    lead_model.objects.create(
+        email='=HYPERLINK("http://evil.example")',
+        phone="+33 1 23",
+        score=-2.5,
+        tags=["@SUM(A1)", "b"],
+        owner=user,
+        stage=lead_model._meta.get_field("stage").related_model.objects.get(display="-cold"),
+        place={"address": "-1 Main St"},
+        follow_up=datetime.datetime(2016, 1, 13, tzinfo=datetime.UTC),
+        active=False,
+        unique_id=UID1,
+    )
+    lead_model.objects.create(email="'=already quoted", phone="'plain", unique_id=UID2)
+    fields = ("email", "phone", "score", "tags", "owner", "stage", "place", "follow_up")
+    before = list(lead_model.objects.order_by("pk").values(*fields, "unique_id"))
+    out = io.StringIO()
+    export_csv("Lead", out)
+    first, second = csv_module.DictReader(io.StringIO(out.getvalue()))
+    assert first["email"] == '\'=HYPERLINK("http://evil.example")'
+    assert (first["phone"], first["tags"], first["place"]) == (
+        "'+33 1 23",
+        "'@SUM(A1) , b",
+        "'-1 Main St",
+    )
+    assert (first["owner"], first["stage"]) == ("'+alice@example.com", "'-cold")
+    assert (first["score"], first["follow_up"]) == ("-2.5", "2016-01-13T00:00:00+00:00")
+    assert (second["email"], second["phone"]) == ("''=already quoted", "'plain")
+    lead_model.objects.all().delete()
+    again = import_csv("Lead", io.StringIO(out.getvalue()))
+    assert again.ok, messages(again)
+    assert list(lead_model.objects.order_by("pk").values(*fields, "unique_id")) == before
 
 
 def _named(value):

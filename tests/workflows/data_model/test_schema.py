@@ -303,3 +303,92 @@ def test_a_change_that_reads_a_large_table_says_so_before_it_runs(lead_type, mon
     )
     phone = lead_type.fields.get(name="phone")
     assert "making phone unique" in schema.plan_change_field(phone, {"unique": True})[0]
+
+
+# --- one change, one build of the models -----------------------------------------------------
+
+
+@pytest.fixture
+def rebuilds(monkeypatch) -> list[int]:
+    """Each build of this process's models (``registry.rebuild``), as it happens."""
+    calls: list[int] = []
+    real = registry.rebuild
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(registry, "rebuild", counted)
+    return calls
+
+
+def test_a_save_adding_many_fields_builds_the_models_once(lead_type, rebuilds):
+    with schema.schema_change(source="admin"):
+        for n in range(40):
+            schema.add_field(lead_type, {"name": f"extra{n}", "type": "text"})
+        schema.change_field(lead_type.fields.get(name="phone"), {"help_text": "Work"})
+        schema.delete_field(lead_type.fields.get(name="tags"))
+        schema.change_data_type(lead_type, {"description": "Many fields"})
+    assert len(rebuilds) == 1  # when the change ended, not once per step
+    names = data_types.field_names(data_types.get_model("Lead"))
+    assert {"extra0", "extra39"} <= set(names) and "tags" not in names
+    # one record of the type, from before the first step to after the last
+    [record] = DefinitionChange.objects.filter(kind="data_type", action="changed")
+    assert record.name == "Lead" and record.source == "admin"
+    assert len(record.after["fields"]) == len(record.before["fields"]) + 40 - 1
+    assert record.after["description"] == "Many fields"
+
+
+def test_a_step_inside_a_change_that_asks_about_data_types_sees_what_it_made(lead_type, rebuilds):
+    with schema.schema_change():
+        schema.add_field(lead_type, {"name": "first", "type": "text"})
+        schema.add_field(lead_type, {"name": "second", "type": "text"})
+        assert rebuilds == []
+        assert {"first", "second"} <= set(data_types.field_names(data_types.get_model("Lead")))
+        assert len(rebuilds) == 1  # built when asked, with both fields
+        data_types.get_model("Lead")
+        assert len(rebuilds) == 1
+        schema.add_field(lead_type, {"name": "third", "type": "text"})
+        assert "third" in data_types.field_names(data_types.get_model("Lead"))
+    assert len(rebuilds) == 3  # the third step's, and the end's
+
+
+def test_a_change_that_copies_the_table_keeps_every_column_deleted_ones_too(lead_type, user):
+    """SQLite adds a unique field, or one with a default, changes a field and drops an
+    indexed one by copying the table: the copy has every column, the hidden columns of
+    deleted fields (restorable) among them."""
+    model = data_types.get_model("Lead")
+    model.objects.create(email="ann@example.com", phone="555", score=3, owner=user)
+    phone = lead_type.fields.get(name="phone")
+    schema.delete_field(phone)
+    schema.add_field(lead_type, {"name": "code", "type": "text", "unique": True})
+    schema.add_field(lead_type, {"name": "rank", "type": "number", "default": 1})
+    schema.change_field(lead_type.fields.get(name="score"), {"unique": True})
+    owner = lead_type.fields.get(name="owner")
+    schema.delete_field(owner)
+    schema.purge_field(owner)  # a reference: an indexed column
+    schema.restore_field(phone)
+    ann = data_types.get_model("Lead").objects.get()
+    assert (ann.email, ann.phone, ann.score, ann.rank) == ("ann@example.com", "555", 3, 1)
+    assert owner.column not in columns(lead_type.table_name)
+
+
+def test_adding_fields_builds_each_one_not_the_whole_type_again(lead_type, monkeypatch):
+    """Counted, not timed: the fields the builder makes for a change adding N fields grow
+    with N, not with N² (each step once built the whole type)."""
+    from workflows.data_model import builder
+
+    built: list[int] = []
+    real = builder.build
+
+    def counted(types, fields, **kwargs):
+        fields = list(fields)
+        built.append(len(fields))
+        return real(types, fields, **kwargs)
+
+    monkeypatch.setattr(builder, "build", counted)
+    with schema.schema_change():
+        for n in range(60):
+            schema.add_field(lead_type, {"name": f"extra{n}", "type": "number"})
+    assert len(built) == 61  # a field each, and the models once at the end
+    assert sum(built) <= 60 + (6 + 60)  # one field each, then the type's 66 once

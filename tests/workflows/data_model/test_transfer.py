@@ -562,3 +562,18 @@ def test_the_report_says_what_a_change_costs_a_large_table_before_it_runs(lead_t
         "all of them"
     )
     assert not DataField.objects.get(name="phone").indexed
+
+
+def test_a_file_adding_many_fields_to_a_type_builds_the_models_once(lead_type, monkeypatch):
+    from workflows.data_model import registry
+
+    rebuilds = []
+    real = registry.rebuild
+    monkeypatch.setattr(registry, "rebuild", lambda *a, **k: rebuilds.append(1) or real(*a, **k))
+    fields = "\n".join(f"      - {{name: extra{n}, type: number}}" for n in range(40))
+    report = imported(
+        f"data_types:\n  - name: Lead\n    display_field: email\n    fields:\n{fields}\n"
+    )
+    assert statuses(report) == {"Lead": "updated"}
+    assert len(rebuilds) == 1
+    assert "extra39" in data_types.field_names(data_types.get_model("Lead"))

@@ -73,6 +73,19 @@ def test_a_good_file_is_imported_with_its_columns_shown(tmp_path, user):
 
 
 @pytest.mark.usefixtures("lead_type")
+def test_the_operator_s_import_sets_bubble_s_built_in_fields(tmp_path, user):
+    path = tmp_path / "leads.csv"
+    path.write_text(
+        "email,Created Date,Modified Date,Created By,unique id\n"
+        f"ann@example.com,2016-01-13T10:30:00Z,2016-01-14T10:30:00Z,{user.username},{UID}\n"
+    )
+    run("import_things", "Lead", str(path))
+    lead = data_types.get_model("Lead").objects.get()
+    assert (lead.unique_id, lead.created_by, lead.created_date.year) == (UID, user, 2016)
+    assert lead.modified_date.day == 14
+
+
+@pytest.mark.usefixtures("lead_type")
 def test_a_dry_run_writes_nothing(tmp_path):
     path = tmp_path / "leads.csv"
     path.write_text("email\nann@example.com\n")
@@ -106,6 +119,22 @@ def test_export_then_import_into_an_empty_type_gives_the_same_things(tmp_path):
     model.objects.all().delete()
     run("import_things", "Lead", str(path))
     assert list(model.objects.order_by("pk").values(*fields)) == before
+
+
+@pytest.mark.usefixtures("lead_type")
+def test_formulas_quoted_by_the_export_come_back_unchanged(tmp_path):
+    model = data_types.get_model("Lead")
+    texts = ["=1+1", "+1 555", "-x", "@here", "\tx", "'=quoted", "'plain"]
+    for i, text in enumerate(texts):
+        model.objects.create(email=f"{i}@example.com", phone=text, tags=[text], score=-i)
+    before = list(model.objects.order_by("pk").values("phone", "tags", "score", "unique_id"))
+    path = tmp_path / "out.csv"
+    run("export_things", "Lead", "-o", str(path))
+    assert "'=1+1" in path.read_text() and ",-3," in path.read_text()
+    model.objects.all().delete()
+    run("import_things", "Lead", str(path))
+    after = list(model.objects.order_by("pk").values("phone", "tags", "score", "unique_id"))
+    assert after == before
 
 
 def test_export_of_an_unknown_type_is_refused(db):

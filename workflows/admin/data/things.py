@@ -4,7 +4,9 @@ data type after each build, under ``/admin/things/t<id>/``).
 
 The list shows the display field, a few fields and Bubble's Created and Modified Dates; it
 searches the text fields (and finds a thing by its unique id). The form has a plain input
-per kind of field (``thing_fields``): a select, or a search box, for a thing or an option.
+per kind of field (``thing_fields``): a select of the set's options for an option; for a
+thing, a search box or its id, and its name only to a user who may view its type
+(``thing_pickers``).
 A save is checked as a workflow's is (``workflows.actions.data.save_thing``): required and
 unique fields, and values no database can store, are errors on their field.
 
@@ -35,7 +37,7 @@ from ...data_model.fields import AddressField, FileUrlField
 from ...exceptions import WorkflowError
 from ...models.data_model import DataField, Option
 from ..object_permissions import ObjectPermissionsAdminMixin
-from . import thing_fields
+from . import thing_fields, thing_pickers
 from .things_csv import ThingsCsvMixin
 
 #: Bubble's built-in fields, shown read-only on a thing's page
@@ -77,6 +79,12 @@ class ThingAdmin(ThingsCsvMixin, ObjectPermissionsAdminMixin, admin.ModelAdmin):
     list_per_page = 50
     show_full_result_count = True
 
+    def __init__(self, model: type[models.Model], admin_site: admin.AdminSite) -> None:
+        super().__init__(model, admin_site)
+        # ``owner__ids``: a reference on a read-only page, for a user who may not view its type
+        for f in self.references():
+            setattr(self, f"{f.name}{thing_pickers.IDS_SUFFIX}", thing_pickers.ids_display(f))
+
     # --- the model's fields, by kind ------------------------------------------------------
 
     def own_fields(self) -> list[models.Field]:
@@ -107,27 +115,33 @@ class ThingAdmin(ThingsCsvMixin, ObjectPermissionsAdminMixin, admin.ModelAdmin):
             and f.name not in BUILT_IN
         ]
 
-    def _searchable(self, model: type[models.Model]) -> bool:
-        """Whether things of ``model`` can be found by typing (a search box, not a list)."""
-        try:
-            related = self.admin_site.get_model_admin(model)
-        except admin.sites.NotRegistered:
-            return False
-        if isinstance(related, ThingAdmin):
-            return bool(related.text_fields())
-        return bool(related.search_fields)
+    def references(self) -> list[models.Field]:
+        """The fields pointing at things (not options): its own, then ``Created By``."""
+        created_by = self.model._meta.get_field("created_by")
+        return [f for f in self.own_fields() if f.is_relation and not is_option(f)] + [created_by]
+
+    def hidden_references(self, request: HttpRequest) -> set[str]:
+        """The references whose type the user may not view: shown by id alone."""
+        return {
+            f.name
+            for f in self.references()
+            if not thing_pickers.can_view(self.admin_site, request, f.related_model)
+        }
 
     # --- the list ------------------------------------------------------------------------
 
     def get_list_display(self, request: HttpRequest) -> list[Any]:
         display = self.model.DISPLAY_FIELD
         columns: list[Any] = [display or "__str__"]
+        hidden = self.hidden_references(request)
         for field in self.own_fields():
             if len(columns) > LIST_COLUMNS or field.name == display:
                 continue
             if field.many_to_many or isinstance(field, ListField | AddressField):
                 continue
-            columns.append(column(field))
+            columns.append(
+                thing_pickers.ids_display(field) if field.name in hidden else column(field)
+            )
         meta = self.model._meta
         return [
             *columns,
@@ -153,14 +167,17 @@ class ThingAdmin(ThingsCsvMixin, ObjectPermissionsAdminMixin, admin.ModelAdmin):
     # --- the form ------------------------------------------------------------------------
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        read_only = obj is not None and not self.has_change_permission(request, obj)
         mine = [f.name for f in self.own_fields()]
+        if read_only:
+            mine = self._by_id(request, mine)
         fieldsets: list[Any] = [(None, {"fields": mine})]
         if obj is not None:
             fieldsets.append(
                 (
                     "Built-in fields",
                     {
-                        "fields": BUILT_IN,
+                        "fields": self._by_id(request, BUILT_IN),
                         "description": "Set when the thing is made or changed.",
                     },
                 )
@@ -168,14 +185,23 @@ class ThingAdmin(ThingsCsvMixin, ObjectPermissionsAdminMixin, admin.ModelAdmin):
         return fieldsets
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
-        return BUILT_IN if obj is not None else ()
+        return self._by_id(request, BUILT_IN) if obj is not None else ()
+
+    def _by_id(self, request: HttpRequest, names: Any) -> tuple[str, ...]:
+        """``names`` read-only, the references the user may not view as their ids."""
+        hidden = self.hidden_references(request)
+        return tuple(f"{n}{thing_pickers.IDS_SUFFIX}" if n in hidden else n for n in names)
 
     def get_autocomplete_fields(self, request: HttpRequest) -> list[str]:
-        """References to things of a type whose admin can search them: a search box."""
+        """References to things of a type whose admin can search them and the user may
+        view: a search box (``thing_pickers``)."""
+        site = self.admin_site
         return [
             f.name
-            for f in self.own_fields()
-            if f.is_relation and not is_option(f) and self._searchable(f.related_model)
+            for f in self.references()
+            if f.editable
+            and thing_pickers.can_view(site, request, f.related_model)
+            and thing_pickers.is_searchable(site, request, f.related_model)
         ]
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs):
@@ -215,6 +241,8 @@ class ThingAdmin(ThingsCsvMixin, ObjectPermissionsAdminMixin, admin.ModelAdmin):
         if is_option(db_field):
             kwargs["queryset"] = self._options(db_field)
             kwargs["empty_label"] = "—"
+        elif db_field.name not in self.get_autocomplete_fields(request):
+            kwargs["widget"] = self._id_input(db_field, request, kwargs.get("using"))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any):
@@ -225,12 +253,15 @@ class ThingAdmin(ThingsCsvMixin, ObjectPermissionsAdminMixin, admin.ModelAdmin):
             formfield.help_text = db_field.help_text
             return formfield
         if db_field.name not in self.get_autocomplete_fields(request):
-            kwargs["widget"] = admin.widgets.FilteredSelectMultiple(
-                db_field.verbose_name, is_stacked=False
-            )
+            kwargs["widget"] = self._id_input(db_field, request, kwargs.get("using"))
         formfield = super().formfield_for_manytomany(db_field, request, **kwargs)
         formfield.help_text = db_field.help_text  # not Django's "Hold down Control..."
         return formfield
+
+    def _id_input(self, db_field: Any, request: HttpRequest, using: str | None) -> Any:
+        """Never a list of every thing: their ids, typed (``thing_pickers``)."""
+        visible = thing_pickers.can_view(self.admin_site, request, db_field.related_model)
+        return thing_pickers.raw_id_widget(db_field, self.admin_site, visible=visible, using=using)
 
     def _kind(self, name: str) -> str:
         return self.definitions.get(name, ("", None))[0]

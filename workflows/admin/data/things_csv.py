@@ -14,7 +14,10 @@ while it is sent (``csv_io.export_rows``); the list's action does the same for t
 ticked.
 
 Uploading takes the type's add permission (``things.add_t5``) or
-``workflows.change_data_model``; exporting, its view or change permission.
+``workflows.change_data_model``; exporting, its view or change permission. Only a user who
+may change the data model (or a superuser) may upload a file that sets Bubble's built-in
+fields (``Created By``, ``Created Date``, ``Modified Date``, ``unique id``); for others
+such a file is refused, naming the columns and how to leave them out.
 """
 
 from __future__ import annotations
@@ -145,6 +148,14 @@ class UploadForm(forms.Form):
                 )
             mapping[header.strip()] = field.strip()
         return mapping
+
+
+def may_set_built_ins(request: HttpRequest) -> bool:
+    """Whether the user's files may set Bubble's built-in fields (``Created By``, ``Created
+    Date``, ``Modified Date``, ``unique id``): who made a thing and when is history, not
+    data a user who may only add things writes (``manage.py import_things``, run by an
+    operator, always may)."""
+    return can_change_data_model(request)
 
 
 def too_large() -> str:
@@ -327,6 +338,7 @@ class ThingsCsvMixin:
             user=request.user,
             name=upload.name,
             mapping=data["mapping"],
+            built_in_columns=may_set_built_ins(request),
             **options,
         )
         if report.problems:
@@ -347,14 +359,17 @@ class ThingsCsvMixin:
     def _upload_page(
         self, request: HttpRequest, form: UploadForm, *, refused: bool = False
     ) -> HttpResponse:
-        opts = self.opts  # type: ignore[attr-defined]
+        opts, model = self.opts, self.model  # type: ignore[attr-defined]
+        built_ins = may_set_built_ins(request)
         context = {
             **self.admin_site.each_context(request),  # type: ignore[attr-defined]
             "title": f"Upload CSV into {opts.verbose_name_plural}",
             "opts": opts,
             "form": form,
             "refused": refused,
-            "columns": expected_columns(self.model),  # type: ignore[attr-defined]
+            "columns": expected_columns(model, built_ins=built_ins),
+            "built_ins": built_ins,
+            "built_in_headers": [c.header for c in columns_of(model) if c.built_in],
             "limit": upload_limit(),
             "changelist_url": self._url("changelist"),
             "crumb": "Upload CSV",
@@ -380,11 +395,13 @@ class ThingsCsvMixin:
         return TemplateResponse(request, "admin/workflows/data/things_upload_result.html", context)
 
 
-def expected_columns(model: type[models.Model]) -> list[dict[str, Any]]:
-    """The headers a file of ``model`` may have (what an export writes), and whether a new
-    thing needs the column."""
+def expected_columns(model: type[models.Model], *, built_ins: bool) -> list[dict[str, Any]]:
+    """The headers a file of ``model`` may have (what an export writes; Bubble's built-in
+    fields only with ``built_ins``), and whether a new thing needs the column."""
     return [
-        {"header": c.header, "required": c.required} for c in columns_of(model) if not c.read_only
+        {"header": c.header, "required": c.required}
+        for c in columns_of(model)
+        if not c.read_only and (built_ins or not c.built_in)
     ]
 
 
