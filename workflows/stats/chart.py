@@ -34,10 +34,11 @@ LEFT, RIGHT, TOP, BOTTOM = 48, 8, 10, 24
 
 
 def nice_top(value: int) -> int:
-    """The chart's top: the smallest 1, 2 or 5 × 10^k at least ``value`` (2 at least)."""
+    """The chart's top: the smallest 1, 2, 3, 4, 5, 6 or 8 × 10^k at least ``value`` (2 at
+    least): the bars fill most of the height."""
     top = 1
     while True:
-        for step in (1, 2, 5):
+        for step in (1, 2, 3, 4, 5, 6, 8):
             if top * step >= max(value, 2):
                 return top * step
         top *= 10
@@ -100,6 +101,7 @@ def hourly_bars(rows: list[dict]) -> dict[str, Any]:
     ticks_y = [
         {"y": round(TOP + plot_h - fraction * plot_h, 2), "label": _number(top * fraction)}
         for fraction in (0, 0.5, 1)
+        if top * fraction == int(top * fraction)  # no half a run
     ]
     return {
         "width": WIDTH,
