@@ -15,7 +15,7 @@ from workflows.models import Workflow
 from .models import FINISHED, Pause, ScheduledRun, Status
 
 #: runs whose lateness is sampled: the latest started, per period
-LATENESS_SAMPLE = 2000
+LATENESS_SAMPLE = 1000
 #: statuses of runs that have started (a retried run: its latest attempt)
 STARTED = (Status.RUNNING, Status.SUCCEEDED, Status.FAILED)
 #: pending statuses, counted exactly (what is waiting, not history)

@@ -78,6 +78,7 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
     window = read.window(period.since)
     rows = chart.slot_rows(period.slots, window.hours)
     by_status = window.by_status()
+    summary = chart.summary(rows)
     finished = sum(by_status.values())
     failed = by_status.get(RunStatus.FAILED, 0)
     ids = dict(Workflow.objects.filter(name__in=list(window.workflows)).values_list("name", "pk"))
@@ -95,8 +96,8 @@ def dashboard_context(request: HttpRequest) -> dict[str, Any]:
             "failed_share": _share(failed, finished),
             "running": Run.objects.filter(status=RunStatus.RUNNING).count(),
             "series": chart.SERIES,
-            "chart": chart.hourly_bars(rows),
-            "summary": chart.summary(rows),
+            "svg": chart.svg(chart.hourly_bars(rows), summary),
+            "summary": summary,
             "rows": rows,
             "failing": _failing(window, period, ids),
             "durations": _durations(window, ids),

@@ -16,15 +16,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-from django.db.models import Count, Sum
-from django.db.models.functions import TruncHour
+from django.db import models
+from django.db.models import Count, F, Sum
+from django.db.models.functions import RowNumber
 
 from ..choices import RunStatus
 from ..models import Run, RunStatsHour, RunStatsTotal
 from ..models.stats import COUNT_FIELDS
 from .counts import Counts, run_aggregates, stats_aggregates
-from .planner import with_status
-from .rollup import KEY, UTC, Key, closed_until
+from .rollup import KEY, Key, closed_until
+from .sql import HourOf, with_status
 
 T = TypeVar("T")
 #: reads tried before taking the last one as it is (each after a rollup committed)
@@ -102,7 +103,7 @@ def window(since: datetime) -> Window:
         hours: dict[datetime, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         per_hour = [
             *closed.values("hour", "status").annotate(n=Sum("count")).order_by(),
-            *live.annotate(hour=TruncHour("finished_at", tzinfo=UTC))
+            *live.annotate(hour=HourOf("finished_at"))
             .values("hour", "status")
             .annotate(n=Count("pk"))
             .order_by(),
@@ -139,21 +140,21 @@ class Failure:
 
 def last_failures(names: Iterable[str], since: datetime, watermark: datetime) -> dict[str, Failure]:
     """The last failed run since ``since`` of each workflow named: from the run log after
-    the watermark (one query each, bounded by it), else from the closed hours."""
+    the watermark (bounded by it), else from the closed hours; a query each."""
     found: dict[str, Failure] = {}
     names = list(names)
-    live = with_status(Run.objects.filter(finished_at__gte=max(since, watermark)), RunStatus.FAILED)
-    for name in names:
-        row = (
-            live.filter(workflow_name=name)
-            .order_by("-finished_at")
-            .values("pk", "finished_at", "error_code", "error_message")
-            .first()
+    live = (
+        with_status(Run.objects.filter(finished_at__gte=max(since, watermark)), RunStatus.FAILED)
+        .filter(workflow_name__in=names)
+        .annotate(rank=_last_first("workflow_name", "finished_at"))
+        .filter(rank=1)
+        .values("workflow_name", "pk", "finished_at", "error_code", "error_message")
+        .order_by()
+    )
+    for row in live:
+        found[row["workflow_name"]] = Failure(
+            row["pk"], row["finished_at"], row["error_code"], row["error_message"]
         )
-        if row is not None:
-            found[name] = Failure(
-                row["pk"], row["finished_at"], row["error_code"], row["error_message"]
-            )
     missing = [name for name in names if name not in found]
     if missing:
         closed = (
@@ -164,7 +165,8 @@ def last_failures(names: Iterable[str], since: datetime, watermark: datetime) ->
                 workflow_name__in=missing,
                 last_finished_at__isnull=False,
             )
-            .order_by("-last_finished_at")
+            .annotate(rank=_last_first("workflow_name", "last_finished_at"))
+            .filter(rank=1)  # each workflow's last: one row each
             .values(
                 "workflow_name",
                 "last_run_id",
@@ -172,15 +174,18 @@ def last_failures(names: Iterable[str], since: datetime, watermark: datetime) ->
                 "last_error_code",
                 "last_error_message",
             )
+            .order_by()
         )
         for row in closed:
-            found.setdefault(
-                row["workflow_name"],
-                Failure(
-                    row["last_run_id"],
-                    row["last_finished_at"],
-                    row["last_error_code"],
-                    row["last_error_message"],
-                ),
+            found[row["workflow_name"]] = Failure(
+                row["last_run_id"],
+                row["last_finished_at"],
+                row["last_error_code"],
+                row["last_error_message"],
             )
     return found
+
+
+def _last_first(partition: str, moment: str) -> models.Window:
+    """1 for the latest row (by ``moment``) of each ``partition``."""
+    return models.Window(RowNumber(), partition_by=[F(partition)], order_by=F(moment).desc())

@@ -23,23 +23,21 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from datetime import datetime, timedelta
-from datetime import timezone as datetime_timezone
 
 from django.db import transaction
 from django.db.models import F, Window
-from django.db.models.functions import RowNumber, TruncHour
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from .. import conf
+from .. import conf, statements
 from ..choices import RunStatus
 from ..models import Run, RunStatsHour, RunStatsTotal, RunStatsWatermark
+from ..models.stats import COUNT_FIELDS
 from ..services import LONGEST_TIMEOUT
 from .counts import Counts, run_aggregates
-from .planner import with_status
+from .sql import UTC, HourOf, with_status
 
 logger = logging.getLogger("workflows.stats")
-
-UTC = datetime_timezone.utc
 
 HOUR = timedelta(hours=1)
 #: where the watermark starts: before any run
@@ -153,7 +151,7 @@ def _close(start: datetime, end: datetime, now: datetime) -> int | None:
         )
         if not moved:
             return None
-        RunStatsHour.objects.bulk_create(hours)
+        statements.insert(hours)  # SQL built once: a catch-up writes thousands of rows
         _add_to_totals(hours)
     return sum(row.count for row in hours)
 
@@ -162,7 +160,7 @@ def _hour_rows(start: datetime, end: datetime) -> list[RunStatsHour]:
     """Unsaved rows: the runs that finished in ``[start, end)`` by hour and key, the
     failed ones with their last run and error."""
     runs = Run.objects.filter(finished_at__gte=start, finished_at__lt=end)
-    hour = TruncHour("finished_at", tzinfo=UTC)
+    hour = HourOf("finished_at")
     grouped = runs.annotate(hour=hour).values("hour", *KEY).annotate(**run_aggregates())
     rows = {
         (row["hour"], *(row[k] for k in KEY)): RunStatsHour(
@@ -197,13 +195,22 @@ def _hour_rows(start: datetime, end: datetime) -> list[RunStatsHour]:
 
 
 def _add_to_totals(hours: list[RunStatsHour]) -> None:
-    """Add the hours' counts to the totals (inside the transaction that holds the
-    watermark's row: nobody else writes them meanwhile)."""
+    """Add the hours' counts to the totals, inside the transaction that holds the
+    watermark's row: nobody else writes them meanwhile, so each is read, added to and
+    written back as it is (one prepared UPDATE or INSERT per key)."""
     sums: dict[Key, Counts] = defaultdict(Counts)
     for row in hours:
         sums[(row.workflow_name, row.source, row.status)].add(Counts.from_row(row.__dict__))
-    for (workflow_name, source, status), counts in sums.items():
-        key = {"workflow_name": workflow_name, "source": source, "status": status}
-        added = {name: F(name) + value for name, value in counts.fields().items()}
-        if not RunStatsTotal.objects.filter(**key).update(**added):
-            RunStatsTotal.objects.create(**key, **counts.fields())
+    existing = {
+        (row["workflow_name"], row["source"], row["status"]): row
+        for row in RunStatsTotal.objects.values("pk", *KEY, *COUNT_FIELDS)
+    }
+    new = []
+    for key, counts in sums.items():
+        row = existing.get(key)
+        if row is None:
+            new.append(RunStatsTotal(**dict(zip(KEY, key, strict=True)), **counts.fields()))
+        else:
+            total = Counts.from_row(row).add(counts)
+            statements.update(RunStatsTotal, row["pk"], total.fields())
+    statements.insert(new)

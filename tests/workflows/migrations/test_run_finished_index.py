@@ -66,7 +66,7 @@ def test_a_running_run_has_no_entry_in_it():
 
 @pytest.mark.parametrize("vendor", ["sqlite", "postgresql"])
 def test_the_status_of_failed_runs_is_no_index_to_sqlite(vendor):
-    from workflows.stats.planner import with_status
+    from workflows.stats.sql import with_status
 
     sql = str(with_status(Run.objects.all(), "failed").query)
     if connection.vendor == vendor:
