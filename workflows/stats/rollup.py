@@ -16,6 +16,11 @@ then one transaction moves the watermark with a guarded UPDATE (``WHERE closed_u
 <what was read>``) before writing them; a scheduler that finds the watermark moved writes
 nothing (on PostgreSQL it waits on the row until the other commits; on SQLite, on the
 database's write lock). A closed hour is never counted again.
+
+One case counts a run twice: a run ended as lost (``WORKER_LOST``, by the reaper or
+``runs_abandoned_close``) that was only slow and later writes its own end, in another hour.
+Pruning the run log must delete only runs that finished before the watermark
+(``closed_until()``): others would never be counted.
 """
 
 from __future__ import annotations
