@@ -374,6 +374,8 @@ BUBBLE = {
     "RESET_EMAIL_THROTTLE_ADDRESS": env.str("BUBBLE_THROTTLE_RESET_ADDRESS", default="50/hour"),
     # The public address in emailed links (password reset); empty: the request's own.
     "SITE_URL": env.str("BUBBLE_SITE_URL", default=""),
+    # Days the run statistics' hours are kept for the dashboard (docs/operations.md).
+    "RUN_STATS_KEEP_DAYS": env.int("BUBBLE_RUN_STATS_KEEP_DAYS", default=90),
 }
 
 # --- Operations: logs, /metrics (docs/operations.md#monitoring) -----------------------

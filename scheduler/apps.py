@@ -20,6 +20,7 @@ class SchedulerConfig(AppConfig):
         groups.register()
         self._link_runs_log()
         self._describe_api()
+        self._show_on_dashboard()
 
     @staticmethod
     def _link_runs_log() -> None:
@@ -29,6 +30,15 @@ class SchedulerConfig(AppConfig):
 
         if scheduler_links not in runs.RUN_LINKS:
             runs.RUN_LINKS.append(scheduler_links)
+
+    @staticmethod
+    def _show_on_dashboard() -> None:
+        from workflows.stats import dashboard
+
+        from .dashboard import scheduler_panel
+
+        if scheduler_panel not in dashboard.PANELS:
+            dashboard.PANELS.append(scheduler_panel)
 
     @staticmethod
     def _describe_api() -> None:

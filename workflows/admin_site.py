@@ -123,6 +123,12 @@ class AdminSite(admin.AdminSite):
             "models": [],
         }
 
+    def index(self, request: Any, extra_context: dict[str, Any] | None = None) -> Any:
+        """Django's index with the runs dashboard (``workflows/stats/dashboard.py``)."""
+        from .stats.dashboard import dashboard_context
+
+        return super().index(request, {**dashboard_context(request), **(extra_context or {})})
+
     def get_app_list(self, request: Any, app_label: str | None = None) -> list[dict[str, Any]]:
         """Django's list; in the Data section, Data types and Option sets come first."""
         app_list = super().get_app_list(request, app_label)

@@ -59,6 +59,12 @@ DEFAULTS: dict[str, Any] = {
     # Seconds past its workflow's timeout before a run still "running" outside the
     # scheduler (an API call whose web worker was killed) is ended as WORKER_LOST.
     "ABANDONED_RUN_GRACE": 60,
+    # Run statistics (workflows/stats/, docs/operations.md#run-statistics): seconds after
+    # an hour ends before it may be closed (a run that started just before has its row
+    # written by then), and days closed hours are kept for the dashboard (the totals of
+    # /metrics are kept for ever).
+    "RUN_STATS_SETTLE": 60,
+    "RUN_STATS_KEEP_DAYS": 90,
     # "Detect data": seconds a builder's request waits for the call to
     # /api/1.1/wf/<name>/initialize, and seconds the captured request is kept after it.
     "DETECT_DATA_WAIT": 600,

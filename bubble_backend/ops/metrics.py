@@ -31,6 +31,8 @@ COLLECTORS: list[str] = [
     "bubble_backend.ops.collectors.garbage_collection",
     "bubble_backend.ops.collectors.BuildCollector",
     "bubble_backend.ops.collectors.SchedulerCollector",
+    "scheduler.metrics.SchedulerCollector",
+    "workflows.stats.collector.RunStatsCollector",
 ]
 
 

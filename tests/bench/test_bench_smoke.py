@@ -100,6 +100,27 @@ def test_admin_pages(env):
     assert all(page["median_s"] > 0 for page in result["pages"].values())
 
 
+def test_dashboard(env):
+    result = common.script(env, "bench.dashboard", "--runs=300", "--views=1", "--writes=20")
+    assert result["runs"] == 300 and result["first_rollup_runs"] > 0
+    assert set(result["pages"]) == {
+        "index without the dashboard",
+        "index, 24h",
+        "dashboard context alone, 24h",
+        "index, 7d",
+        "dashboard context alone, 7d",
+    }
+    assert result["scrape"]["bytes"] > 0 and len(result["index_cost"]["with_index_us"]) == 5
+    text = report.markdown(
+        {
+            "profile": "tiny",
+            "machine": common.machine(),
+            "backends": {"sqlite": {"dashboard": result}},
+        }
+    )
+    assert "## Runs dashboard and /metrics" in text and "Admin index with the runs" in text
+
+
 def test_schema_changes(env):
     result = common.script(env, "bench.schema_changes", "--rows=1000")
     assert result["rows"] == 1000 and result["writes"] > 0
@@ -212,6 +233,7 @@ def test_profiles_cover_every_benchmark():
             "editor",
             "schema",
             "csv",
+            "dashboard",
         }
     assert PROFILES["full"]["csv"]["rows"] == PROFILES["quick"]["csv"]["rows"] == 100_000
     assert PROFILES["full"]["bulk"] == PROFILES["full"]["steadiness"] == 100_000

@@ -8,6 +8,7 @@ from .keys import ApiKey
 from .privacy import PrivacyRule
 from .runs import Run, StepRun
 from .secrets import Secret
+from .stats import RunStatsHour, RunStatsTotal, RunStatsWatermark
 from .tokens import UserToken
 
 __all__ = [
@@ -22,6 +23,9 @@ __all__ = [
     "Parameter",
     "PrivacyRule",
     "Run",
+    "RunStatsHour",
+    "RunStatsTotal",
+    "RunStatsWatermark",
     "SchemaVersion",
     "Secret",
     "StepRun",

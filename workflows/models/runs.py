@@ -60,6 +60,13 @@ class Run(models.Model):
             models.Index(fields=["workflow", "-started_at"], name="run_workflow_started_idx"),
             models.Index(fields=["status", "-started_at"], name="run_status_started_idx"),
             models.Index(fields=["actor", "-started_at"], name="run_actor_started_idx"),
+            # the run statistics' reads: runs by the hour they finished (workflows/stats/);
+            # partial, so a run's first write (still running) adds no entry
+            models.Index(
+                fields=["finished_at"],
+                name="run_finished_idx",
+                condition=models.Q(finished_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
