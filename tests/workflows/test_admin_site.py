@@ -52,12 +52,12 @@ def test_the_index_puts_what_a_builder_uses_first(root_client):
     assert models_of(response, "Scheduler") == ["Scheduled runs", "Recurring events", "Pauses"]
     assert models_of(response, "API keys") == ["API keys", "User tokens"]
     assert models_of(response, "Data")[:2] == ["Data types", "Option sets"]
-    assert models_of(response, "Operations") == [
-        "Failed tasks",
-        "Queued tasks",
-        "Scheduled tasks",
-        "Successful tasks",
-    ]
+    # django-q2's tables ("Queued tasks" only with its ORM broker, not with Redis)
+    assert {"Failed tasks", "Scheduled tasks", "Successful tasks"} <= set(
+        models_of(response, "Operations")
+    )
+    operations = next(a for a in response.context["app_list"] if a["name"] == "Operations")
+    assert all(m["admin_url"].startswith("/admin/django_q/") for m in operations["models"])
     # each model is listed once, and the sections link where they lead
     listed = [m["admin_url"] for app in response.context["app_list"] for m in app["models"]]
     assert len(listed) == len(set(listed))
