@@ -16,9 +16,11 @@ Built for a table of 1,000,000 scheduled runs, answering each page from indexes:
   workflows, never ``SELECT DISTINCT`` over scheduled runs.
 
 State changes — cancel, cancel every run matching the filter, cancel all past-due, pause
-and resume — are POST requests with a CSRF token, made through ``scheduler.services``
-(one guarded UPDATE each) or on ``Pause`` rows, and need a permission: changing scheduled
-runs to cancel, adding / deleting pauses to pause / resume.
+and resume, and retry (``admin_schedule``) — first show a page saying what they will touch
+(``admin_confirm``); its button is a POST with a CSRF token, made through
+``scheduler.services`` (one guarded UPDATE each) or on ``Pause`` rows. Each needs a
+permission: changing scheduled runs to cancel, adding / deleting pauses to pause / resume,
+adding scheduled runs to schedule (the add page is the Schedule page) and retry.
 
 The Runs log links here with ``?scheduled_by__id__exact=<run id>`` (what a run scheduled)
 and ``?run__id__exact=<run id>`` (the scheduled run a run executed); see ``LinkFilter``.
@@ -780,14 +782,14 @@ class ScheduledRunAdmin(
         total = waiting.count()
         past_due = waiting.filter(due_at__lt=now).count()
         name = f"the workflow {workflow.name}" if workflow else "the scheduler"
-        runs = f"scheduled runs of {workflow.name}" if workflow else "scheduled runs"
+        of = f" of {workflow.name}" if workflow else ""
         if paused:
             next_hour = waiting.filter(
                 due_at__gte=now, due_at__lt=now + datetime.timedelta(hours=1)
             ).count()
             question = f"Pause {name}? {plural(total, 'scheduled run')} will wait."
             details = [
-                f"No {runs[:-1]} starts until it is resumed: {total:,} waiting, "
+                f"No scheduled run{of} starts until it is resumed: {total:,} waiting, "
                 f"{past_due:,} past due now, {next_hour:,} due in the next hour.",
                 "Runs already queued or running go on.",
                 "On resume, runs that came due meanwhile start at once, unless their "
@@ -797,8 +799,8 @@ class ScheduledRunAdmin(
         else:
             question = f"Resume {name}? {plural(past_due, 'past-due run')} will start now."
             details = [
-                f"{total:,} {runs} are waiting; {past_due:,} of them are past due and start "
-                "at once, unless their workflow's “missed after” marks them missed.",
+                f"{plural(total, 'scheduled run')}{of} waiting; {past_due:,} of them past due, "
+                "starting at once, unless their workflow's “missed after” marks them missed.",
             ]
             if workflow is None:
                 details.append("Workflows paused on their own stay paused.")

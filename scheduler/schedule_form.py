@@ -99,15 +99,15 @@ def param_field(spec: ParamSpec, *, things_url: str = "") -> forms.Field:
 
 
 class UserField(forms.CharField):
-    """A user by username, email or id; empty: nobody (the run is anonymous)."""
+    """An active user by username, email or id; empty: nobody (the run is anonymous)."""
 
     def clean(self, value: Any) -> Any:
         text = (super().clean(value) or "").strip()
         if not text:
             return None
-        users = get_user_model().objects.all()
+        users = get_user_model().objects.filter(is_active=True)
         match = Q(username=text) | Q(email__iexact=text)
-        if text.isdigit():
+        if text.isdigit() and len(text) <= 9:  # an id (a longer number is no id: no overflow)
             match |= Q(pk=int(text))
         found = list(users.filter(match)[:2])
         if len(found) != 1:

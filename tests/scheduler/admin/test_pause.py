@@ -46,7 +46,9 @@ def test_pause_and_resume_the_scheduler(root_client, superuser, sched):
     assert Pause.objects.count() == 1
     assert message_texts(again) == ["The scheduler was already paused."]
 
-    assert asked(root_client.get(RESUME)) == "Resume the scheduler? 1 past-due run will start now."
+    resume = root_client.get(RESUME)
+    assert asked(resume) == "Resume the scheduler? 1 past-due run will start now."
+    assert resume.context["details"][0].startswith("3 scheduled runs waiting; 1 of them past due")
     assert Pause.objects.exists()
     response = root_client.post(RESUME, CONFIRM, follow=True)
     assert not Pause.objects.exists()
@@ -60,6 +62,10 @@ def test_pause_and_resume_one_workflow(root_client, wf, other_wf):
 
     confirm = root_client.get(PAUSE, {"workflow": wf.pk})
     assert asked(confirm) == "Pause the workflow send-reminder? 0 scheduled runs will wait."
+    assert confirm.context["details"][0] == (
+        "No scheduled run of send-reminder starts until it is resumed: 0 waiting, "
+        "0 past due now, 0 due in the next hour."
+    )
     response = root_client.post(PAUSE, confirm_data(confirm), follow=True)
     pause = Pause.objects.get()
     assert pause.key == Pause.key_for(wf) == f"workflow:{wf.pk}" and pause.workflow == wf

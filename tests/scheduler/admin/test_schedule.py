@@ -191,8 +191,11 @@ def test_an_empty_due_time_runs_as_soon_as_possible_as_yourself(
         ),
         ({"customer": "{ann}", "due-at": "tomorrowish"}, {"due-at": ["at: "]}),
         ({"customer": "{ann}", "run-as": "nobody-here"}, {"run-as": ["No user 'nobody-here'"]}),
+        ({"customer": "{ann}", "run-as": "9" * 30}, {"run-as": ["No user '999"]}),
+        ({"customer": "{ann}", "note": "a\x00b"}, {"note": ["Null characters are not allowed."]}),
+        ({"customer": "{ann}" + "9" * 30}, {"customer": ["parameter 'customer'"]}),
     ],
-    ids=["missing", "no-such-thing", "number", "date", "due", "user"],
+    ids=["missing", "no-such-thing", "number", "date", "due", "user", "huge-id", "nul", "huge"],
 )
 def test_bad_input_is_shown_on_its_field(root_client, remind, ann, fields, errors):
     fields = {k: v.replace("{ann}", str(ann.pk)) for k, v in fields.items()}
@@ -229,6 +232,11 @@ def test_running_as_another_user_needs_its_permission(staff_client, remind, ann,
     response = post(allowed, remind, customer=ann.pk, **{"run-as": "bob@EXAMPLE.com"})
     assert response.status_code == 302
     assert ScheduledRun.objects.get().actor == other_user
+
+    other_user.is_active = False  # an account switched off runs nothing
+    other_user.save()
+    response = post(allowed, remind, customer=ann.pk, **{"run-as": "bob"})
+    assert field_errors(response)["run-as"][0].startswith("No user 'bob'")
 
 
 def test_only_api_workflows_can_be_scheduled(root_client, event):
