@@ -205,13 +205,13 @@ def arrange(app_list: list[dict[str, Any]], *, superuser: bool) -> list[dict[str
             continue
         models = [model for _, model in found]
         placed.update(id(model) for model in models)
-        first_app, first_model = found[0]
         sections.append(
             {
                 "name": name,
                 "app_label": _slug(name),
-                # one page: the section's link is that page; several: the first one's app
-                "app_url": first_model["admin_url"] if len(models) == 1 else first_app["app_url"],
+                # the section's link is its first page (an app's index would list other
+                # sections' pages): "Scheduler" is the Scheduler, "Runs" the runs
+                "app_url": models[0]["admin_url"],
                 "has_module_perms": True,
                 "models": models,
             }

@@ -63,6 +63,8 @@ def test_the_index_puts_what_a_builder_uses_first(root_client):
     assert len(listed) == len(set(listed))
     runs = next(a for a in response.context["app_list"] if a["name"] == "Runs")
     assert runs["app_url"] == "/admin/workflows/run/" and runs["app_label"] == "runs"
+    scheduler = next(a for a in response.context["app_list"] if a["name"] == "Scheduler")
+    assert scheduler["app_url"] == "/admin/scheduler/scheduledrun/"
     assert "Django Q" not in names
 
 
