@@ -698,6 +698,7 @@ class ScheduledRunAdmin(
                 yes="Yes, cancel it",
                 back_url=page,
                 count=1 if obj.status in CANCELLABLE else 0,
+                danger=True,
             )
         cancelled = services.cancel([obj.pk])
         forget_counts()
@@ -721,6 +722,7 @@ class ScheduledRunAdmin(
             back_url=request.get_full_path(),
             hidden=hidden or (),
             count=what.count,
+            danger=True,
         )
 
     # --- pausing --------------------------------------------------------------------------

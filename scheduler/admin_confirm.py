@@ -84,10 +84,12 @@ def confirm_page(
     form_action: str | None = None,
     hidden: Iterable[tuple[str, Any]] = (),
     count: int | None = None,
+    danger: bool = False,
 ) -> TemplateResponse:
     """The page asking ``question``, with ``details``; its button POSTs ``hidden`` and
     ``confirm=yes`` to ``form_action`` (by default the page's own URL). ``count`` is what
-    the question counts (for tests and the page's ``data-count``); None when one thing."""
+    the question counts (for tests and the page's ``data-count``); None when one thing.
+    ``danger``: the button is drawn as Django's delete buttons (a cancel cannot be undone)."""
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.opts,
@@ -100,5 +102,6 @@ def confirm_page(
         "hidden": list(hidden),
         "count": count,
         "confirm_field": CONFIRM_FIELD,
+        "danger": danger,
     }
     return TemplateResponse(request, CONFIRM_TEMPLATE, context)

@@ -5,6 +5,7 @@ own index and list pages. Photographed at 1366 px (test-results/screenshots/sche
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -140,3 +141,31 @@ def test_every_page_says_the_scheduler_is_paused_and_the_index_reads_as_the_prod
     expect(page.locator(".messagelist .success")).to_contain_text("The scheduler is resumed")
     expect(page.locator("#sched-paused-banner")).to_have_count(0)
     assert not Pause.objects.exists()
+
+
+def test_a_failed_run_is_retried_now_after_asking(
+    admin_page: Page, make_workflow, screenshot: Callable[..., Path]
+) -> None:
+    page = admin_page
+    wf = make_workflow("process-order", actions=[{"type": "log", "message": "x"}])
+    failed = services.schedule(wf, {}, later(hours=-1))
+    ScheduledRun.objects.filter(pk=failed.pk).update(
+        status=Status.FAILED, last_error="TIMEOUT: the run took longer than 300 s"
+    )
+
+    page.goto(reverse("admin:scheduler_scheduledrun_change", args=[failed.pk]))
+    page.get_by_role("link", name="Retry now…").click()
+    expect(page.locator("#sched-confirm-question")).to_have_text(
+        "Retry this failed run of process-order now?"
+    )
+    expect(page.locator("#sched-confirm-details")).to_contain_text("TIMEOUT")
+    screenshot(page, "sched-retry-confirm-1366", full_page=False)
+    page.get_by_role("button", name="Yes, retry now").click()
+
+    expect(page.locator(".messagelist .success")).to_contain_text("Retrying process-order")
+    new = ScheduledRun.objects.get(retry_of=failed)
+    expect(page).to_have_url(
+        re.compile(re.escape(reverse("admin:scheduler_scheduledrun_change", args=[new.pk])))
+    )
+    expect(page.locator(".field-retry_links")).to_contain_text("retry of")
+    screenshot(page, "sched-retried-run-1366")
