@@ -182,6 +182,10 @@ def views(workflow_id: int) -> dict[str, str]:
         "Scheduler: failed": f"{scheduler}?status=failed",
         "Scheduler: one workflow, past due": f"{scheduler}?workflow__id__exact={workflow_id}"
         "&status=all&due=past",
+        # the confirmation pages of pause and cancel: they count what they would touch
+        "Scheduler: pause, asks first": f"{scheduler}pause/",
+        "Scheduler: pause one workflow, asks first": f"{scheduler}pause/?workflow={workflow_id}",
+        "Scheduler: cancel all past-due, asks first": f"{scheduler}cancel-past-due/",
         "Runs: all (default)": runs,
         "Runs: page 2": f"{runs}?p=2",
         "Runs: failed": f"{runs}?status__exact=failed",

@@ -16,9 +16,11 @@ Built for a table of 1,000,000 scheduled runs, answering each page from indexes:
   workflows, never ``SELECT DISTINCT`` over scheduled runs.
 
 State changes — cancel, cancel every run matching the filter, cancel all past-due, pause
-and resume — are POST requests with a CSRF token, made through ``scheduler.services``
-(one guarded UPDATE each) or on ``Pause`` rows, and need a permission: changing scheduled
-runs to cancel, adding / deleting pauses to pause / resume.
+and resume, and retry (``admin_schedule``) — first show a page saying what they will touch
+(``admin_confirm``); its button is a POST with a CSRF token, made through
+``scheduler.services`` (one guarded UPDATE each) or on ``Pause`` rows. Each needs a
+permission: changing scheduled runs to cancel, adding / deleting pauses to pause / resume,
+adding scheduled runs to schedule (the add page is the Schedule page) and retry.
 
 The Runs log links here with ``?scheduled_by__id__exact=<run id>`` (what a run scheduled)
 and ``?run__id__exact=<run id>`` (the scheduled run a run executed); see ``LinkFilter``.
@@ -48,17 +50,22 @@ from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.safestring import mark_safe
 
 from workflows.admin.display import admin_link, pretty_json
 from workflows.engine.serialize import to_log
 from workflows.models import Run, Workflow
 
-from . import services
+from . import admin_triggers, services  # noqa: F401  (admin_triggers registers its page)
+from .admin_confirm import Touched, confirm_page, confirmed, plural, touched
+from .admin_schedule import ScheduleAdminMixin
 from .execution import shown_params
 from .frequency import parse_frequency
 from .models import CANCELLABLE, Pause, RecurringEvent, ScheduledRun, Status
+from .paused import forget_pauses, pauses_for
+from .thing_names import bound_thing, name_things
 
 CANCEL_PERMISSION = "scheduler.change_scheduledrun"
 PAUSE_PERMISSION = "scheduler.add_pause"
@@ -410,12 +417,20 @@ def forget_counts() -> None:
 
 
 def _safe_next(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next") or ""
+    target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
     return default
+
+
+def _cancel_notes() -> list[str]:
+    return [
+        "Runs already running or finished are left as they are.",
+        "A cancelled occurrence of a recurring event skips that occurrence only; the event "
+        "goes on (stop it under Recurring events).",
+    ]
 
 
 def _cancel_message(request: HttpRequest, cancelled: int, skipped: int) -> None:
@@ -447,7 +462,9 @@ class ReadOnlyDetailMixin:
 
 
 @admin.register(ScheduledRun)
-class ScheduledRunAdmin(CappedCountMixin, ReadOnlyDetailMixin, admin.ModelAdmin):
+class ScheduledRunAdmin(
+    CappedCountMixin, ScheduleAdminMixin, ReadOnlyDetailMixin, admin.ModelAdmin
+):
     list_display = (
         "workflow",
         "due",
@@ -467,7 +484,7 @@ class ScheduledRunAdmin(CappedCountMixin, ReadOnlyDetailMixin, admin.ModelAdmin)
     search_help_text = (
         "A scheduled run id, the id of a run it executed or that scheduled it, or a workflow name."
     )
-    actions = ("cancel_selected",)
+    actions = ("cancel_selected", "retry_selected")
 
     fieldsets = (
         (
@@ -483,6 +500,7 @@ class ScheduledRunAdmin(CappedCountMixin, ReadOnlyDetailMixin, admin.ModelAdmin)
                     "scheduled_by_link",
                     "recurring_link",
                     "run_link",
+                    "retry_links",
                     "attempts",
                     "last_error",
                     "depth",
@@ -572,7 +590,7 @@ class ScheduledRunAdmin(CappedCountMixin, ReadOnlyDetailMixin, admin.ModelAdmin)
         return super().changelist_view(request, context)
 
     def _scheduler_context(self, request: HttpRequest) -> dict[str, Any]:
-        pauses = list(Pause.objects.select_related("workflow", "paused_by").order_by("paused_at"))
+        pauses = pauses_for(request)
         scheduler_pause = next((p for p in pauses if p.key == Pause.key_for(None)), None)
         workflow_pauses = [p for p in pauses if p.workflow_id is not None]
         paused_ids = {p.workflow_id for p in workflow_pauses}
@@ -601,22 +619,27 @@ class ScheduledRunAdmin(CappedCountMixin, ReadOnlyDetailMixin, admin.ModelAdmin)
 
     @admin.action(description="Cancel selected scheduled runs", permissions=["change"])
     def cancel_selected(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
-        """One UPDATE (``services.cancel_matching``) over the selection or the whole filter.
-
-        "Select all" (``select_across``) cancels every run matching the filter, after a
-        confirmation page saying how many that is.
-        """
+        """One UPDATE (``services.cancel_matching``) over the selection or the whole filter
+        ("select all": ``select_across``), after a page saying what it cancels."""
         across = request.POST.get("select_across") == "1"
-        if across and request.POST.get("post") != "yes":
-            return self._confirm(
+        wanted = len(set(request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)))
+        if not confirmed(request):
+            what = touched(queryset.filter(status__in=CANCELLABLE))
+            if across:
+                scope = "Every scheduled run matching the filter that has not started yet."
+            else:
+                scope = f"{plural(wanted, 'selected run')}; " + (
+                    "all can still be cancelled."
+                    if what.count == wanted
+                    else f"{wanted - what.count:,} of them already running or finished."
+                )
+            return self._ask_cancel(
                 request,
-                count=queryset.filter(status__in=CANCELLABLE).count(),
-                what="every scheduled run matching the filter",
-                form_action=request.get_full_path(),
+                what,
+                scope,
                 hidden=[
                     ("action", request.POST.get("action", "")),
-                    ("select_across", "1"),
-                    ("post", "yes"),
+                    ("select_across", "1" if across else "0"),
                     *(
                         (helpers.ACTION_CHECKBOX_NAME, pk)
                         for pk in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
@@ -627,7 +650,6 @@ class ScheduledRunAdmin(CappedCountMixin, ReadOnlyDetailMixin, admin.ModelAdmin)
             skipped = queryset.exclude(status__in=CANCELLABLE).count()
             cancelled = services.cancel_matching(queryset)
         else:
-            wanted = len(set(request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)))
             cancelled = services.cancel_matching(queryset)
             skipped = max(wanted - cancelled, 0)
         forget_counts()
@@ -635,60 +657,72 @@ class ScheduledRunAdmin(CappedCountMixin, ReadOnlyDetailMixin, admin.ModelAdmin)
         return None
 
     def cancel_past_due_view(self, request: HttpRequest) -> HttpResponse:
-        """GET: how many runs are past due; POST: cancel them all (scheduled or queued)."""
+        """Asks how many runs are past due (by workflow); confirmed: cancels them all."""
         if request.method not in ("GET", "POST"):
             return HttpResponseNotAllowed(["GET", "POST"])
         if not self.has_change_permission(request):
             raise PermissionDenied
         past_due = ScheduledRun.objects.filter(due_at__lt=timezone.now())
-        changelist = reverse(self._url_name("changelist"))
-        if request.method == "POST":
-            cancelled = services.cancel_matching(past_due)
-            forget_counts()
-            _cancel_message(request, cancelled, 0)
-            return redirect(changelist)
-        return self._confirm(
-            request,
-            count=past_due.filter(status__in=CANCELLABLE).count(),
-            what="every scheduled or queued run whose due time has passed",
-            form_action=request.path,
-            hidden=[],
-        )
+        if not confirmed(request):
+            return self._ask_cancel(
+                request,
+                touched(past_due.filter(status__in=CANCELLABLE)),
+                "Every scheduled or queued run whose due time has passed.",
+            )
+        cancelled = services.cancel_matching(past_due)
+        forget_counts()
+        _cancel_message(request, cancelled, 0)
+        return redirect(reverse(self._url_name("changelist")))
 
     def cancel_one_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
+        """Asks (naming the run's workflow and due time); confirmed: cancels it."""
+        if request.method not in ("GET", "POST"):
+            return HttpResponseNotAllowed(["GET", "POST"])
         if not self.has_change_permission(request):
             raise PermissionDenied
         obj = self.get_object(request, unquote(object_id))
         if obj is None:
             raise Http404("No such scheduled run.")
+        page = reverse(self._url_name("change"), args=[obj.pk])
+        if not confirmed(request):
+            due = f"{timezone.localtime(obj.due_at):%Y-%m-%d %H:%M:%S}"
+            return confirm_page(
+                request,
+                self,
+                title="Cancel this scheduled run?",
+                question=f"Cancel the scheduled run of {obj.workflow.name} due {due}?",
+                details=[
+                    f"It runs as {_user_text(obj.actor)}; it is {obj.get_status_display()}.",
+                    *_cancel_notes(),
+                ],
+                yes="Yes, cancel it",
+                back_url=page,
+                count=1 if obj.status in CANCELLABLE else 0,
+                danger=True,
+            )
         cancelled = services.cancel([obj.pk])
         forget_counts()
         _cancel_message(request, cancelled, 1 - cancelled)
-        return redirect(reverse(self._url_name("change"), args=[obj.pk]))
+        return redirect(page)
 
-    def _confirm(
+    def _ask_cancel(
         self,
         request: HttpRequest,
-        *,
-        count: int,
-        what: str,
-        form_action: str,
-        hidden: list[tuple[str, Any]],
+        what: Touched,
+        scope: str,
+        hidden: list[tuple[str, Any]] | None = None,
     ) -> TemplateResponse:
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": "Cancel scheduled runs?",
-            "count": count,
-            "what": what,
-            "form_action": form_action,
-            "hidden": hidden,
-            "changelist_url": reverse(self._url_name("changelist")),
-        }
-        return TemplateResponse(
-            request, "admin/scheduler/scheduledrun/cancel_confirmation.html", context
+        return confirm_page(
+            request,
+            self,
+            title="Cancel scheduled runs?",
+            question=f"Cancel {what.describe('scheduled run')}?",
+            details=[scope, *_cancel_notes()],
+            yes="Yes, cancel it" if what.count == 1 else "Yes, cancel them",
+            back_url=request.get_full_path(),
+            hidden=hidden or (),
+            count=what.count,
+            danger=True,
         )
 
     # --- pausing --------------------------------------------------------------------------
@@ -700,18 +734,23 @@ class ScheduledRunAdmin(CappedCountMixin, ReadOnlyDetailMixin, admin.ModelAdmin)
         return self._set_pause(request, paused=False)
 
     def _set_pause(self, request: HttpRequest, *, paused: bool) -> HttpResponse:
-        """POST, optional ``workflow`` (an id): pause or resume it, or the whole scheduler."""
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
+        """Optional ``workflow`` (an id): pause or resume it, or the whole scheduler; asks
+        first, saying how many runs wait or will start."""
+        if request.method not in ("GET", "POST"):
+            return HttpResponseNotAllowed(["GET", "POST"])
         if not request.user.has_perm(PAUSE_PERMISSION if paused else RESUME_PERMISSION):
             raise PermissionDenied
         workflow = None
-        raw = request.POST.get("workflow", "").strip()
+        data = request.POST if request.method == "POST" else request.GET
+        raw = data.get("workflow", "").strip()
         if raw:
             try:
                 workflow = Workflow.objects.get(pk=int(raw))
             except (ValueError, Workflow.DoesNotExist):
                 raise Http404("No such workflow.") from None
+        back = _safe_next(request, reverse(self._url_name("changelist")))
+        if not confirmed(request):
+            return self._ask_pause(request, workflow, paused=paused, back=back)
         key = Pause.key_for(workflow)
         what = f"Workflow {workflow.name}" if workflow else "The scheduler"
         if paused:
@@ -732,7 +771,57 @@ class ScheduledRunAdmin(CappedCountMixin, ReadOnlyDetailMixin, admin.ModelAdmin)
                 if deleted
                 else f"{what} was not paused.",
             )
-        return redirect(_safe_next(request, reverse(self._url_name("changelist"))))
+        forget_pauses(request)
+        return redirect(back)
+
+    def _ask_pause(
+        self, request: HttpRequest, workflow: Workflow | None, *, paused: bool, back: str
+    ) -> TemplateResponse:
+        now = timezone.now()
+        waiting = ScheduledRun.objects.filter(status=Status.SCHEDULED)
+        if workflow is not None:
+            waiting = waiting.filter(workflow=workflow)
+        total = waiting.count()
+        past_due = waiting.filter(due_at__lt=now).count()
+        name = f"the workflow {workflow.name}" if workflow else "the scheduler"
+        of = f" of {workflow.name}" if workflow else ""
+        if paused:
+            next_hour = waiting.filter(
+                due_at__gte=now, due_at__lt=now + datetime.timedelta(hours=1)
+            ).count()
+            question = f"Pause {name}? {plural(total, 'scheduled run')} will wait."
+            details = [
+                f"No scheduled run{of} starts until it is resumed: {total:,} waiting, "
+                f"{past_due:,} past due now, {next_hour:,} due in the next hour.",
+                "Runs already queued or running go on.",
+                "On resume, runs that came due meanwhile start at once, unless their "
+                "workflow's “missed after” marks them missed.",
+            ]
+            yes = "Yes, pause"
+        else:
+            question = f"Resume {name}? {plural(past_due, 'past-due run')} will start now."
+            details = [
+                f"{plural(total, 'scheduled run')}{of} waiting; {past_due:,} of them past due, "
+                "starting at once, unless their workflow's “missed after” marks them missed.",
+            ]
+            if workflow is None:
+                details.append("Workflows paused on their own stay paused.")
+            yes = "Yes, resume"
+        hidden = [("next", back)]
+        if workflow is not None:
+            hidden.append(("workflow", workflow.pk))
+        return confirm_page(
+            request,
+            self,
+            title=f"{'Pause' if paused else 'Resume'} {name}?",
+            question=question,
+            details=details,
+            yes=yes,
+            back_url=back,
+            form_action=request.path,
+            hidden=hidden,
+            count=total if paused else past_due,
+        )
 
     # --- detail ---------------------------------------------------------------------------
 
@@ -747,7 +836,40 @@ class ScheduledRunAdmin(CappedCountMixin, ReadOnlyDetailMixin, admin.ModelAdmin)
         obj = self.get_object(request, unquote(object_id))
         if obj is not None and obj.status in CANCELLABLE and self.has_change_permission(request):
             extra_context["cancel_url"] = reverse(self._url_name("cancel"), args=[obj.pk])
+        if (
+            obj is not None
+            and obj.status in services.RETRYABLE
+            and self.has_add_permission(request)
+        ):
+            extra_context["retry_url"] = reverse(self._url_name("retry"), args=[obj.pk])
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def counts_changed(self) -> None:
+        forget_counts()
+
+    @admin.display(description="retries")
+    def retry_links(self, obj: ScheduledRun) -> Any:
+        """The run this one retries, and the runs retrying it ("Retry now")."""
+        parts = []
+        if obj.retry_of_id is not None:
+            parts.append(
+                format_html(
+                    "retry of {}", _link(self._url_name("change"), obj.retry_of_id, obj.retry_of_id)
+                )
+            )
+        retries = list(obj.retries.order_by("created_at").values_list("pk", flat=True)[:10])
+        if retries:
+            parts.append(
+                format_html(
+                    "retried as {}",
+                    format_html_join(
+                        ", ", "{}", ((_link(self._url_name("change"), pk, pk),) for pk in retries)
+                    ),
+                )
+            )
+        if not parts:
+            return "-"
+        return format_html_join(mark_safe("<br>"), "{}", ((p,) for p in parts))  # noqa: S308
 
     @admin.display(description="workflow")
     def workflow_link(self, obj: ScheduledRun) -> Any:
@@ -802,11 +924,21 @@ class ScheduledRunAdmin(CappedCountMixin, ReadOnlyDetailMixin, admin.ModelAdmin)
             path("pause/", wrap(self.pause_view), name=f"{prefix}_pause"),
             path("resume/", wrap(self.resume_view), name=f"{prefix}_resume"),
             path("<path:object_id>/cancel/", wrap(self.cancel_one_view), name=f"{prefix}_cancel"),
+            *self.schedule_urls(),
             *super().get_urls(),
         ]
 
 
 # --- recurring events --------------------------------------------------------------------
+
+
+class NamedThingsChangeList(ChangeList):
+    """A page of recurring events with the things they are bound to looked up by name, one
+    query per data type on the page (``thing_names``)."""
+
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        name_things(request, self.result_list)
 
 
 class FailingFilter(admin.SimpleListFilter):
@@ -833,22 +965,22 @@ def frequency_text(value: Any) -> str:
 
 @admin.register(RecurringEvent)
 class RecurringEventAdmin(CappedCountMixin, ReadOnlyDetailMixin, admin.ModelAdmin):
+    """Recurring events: what each is bound to (the thing by its name), how often, when it
+    next runs (from its frequency's grid), and how its runs have been going."""
+
     list_display = (
         "workflow",
+        "data_type_display",
         "bound_to",
         "frequency_display",
-        "start",
-        "end",
-        "active",
-        "health",
-        "last_status",
-        "last_run_at",
-        "occurrences_run",
+        "next_occurrence",
+        "last_run",
+        "runs_count",
     )
-    list_display_links = ("workflow", "bound_to")
+    list_display_links = ("workflow",)
     list_filter = ("active", FailingFilter)
     list_select_related = ("workflow",)
-    sortable_by = ("start", "end", "active", "health", "last_run_at", "occurrences_run")
+    sortable_by = ("last_run", "runs_count")
     search_fields = ("thing_id",)
     search_help_text = "The id of the thing an event is bound to, or a workflow name."
     actions = ("stop_selected",)
@@ -859,8 +991,10 @@ class RecurringEventAdmin(CappedCountMixin, ReadOnlyDetailMixin, admin.ModelAdmi
             {
                 "fields": (
                     "workflow_link",
+                    "data_type_display",
                     "bound_to",
                     "frequency_display",
+                    "next_occurrence",
                     "start",
                     "end",
                     "active",
@@ -898,11 +1032,36 @@ class RecurringEventAdmin(CappedCountMixin, ReadOnlyDetailMixin, admin.ModelAdmi
         workflows = Workflow.objects.filter(name__icontains=term).values("pk")
         return queryset.filter(Q(thing_id=term) | Q(workflow_id__in=workflows)), False
 
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return NamedThingsChangeList
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            name_things(request, [obj])
+        return obj
+
+    @admin.display(description="data type")
+    def data_type_display(self, obj: RecurringEvent) -> str:
+        return obj.data_type or "-"
+
     @admin.display(description="bound to")
-    def bound_to(self, obj: RecurringEvent) -> str:
-        if not obj.thing_id:
-            return "the workflow's own schedule"
-        return f"{obj.data_type} {obj.thing_id}"
+    def bound_to(self, obj: RecurringEvent) -> Any:
+        return bound_thing(obj)
+
+    @admin.display(description="next occurrence")
+    def next_occurrence(self, obj: RecurringEvent) -> Any:
+        """The next point of the event's grid from now (``frequency``), as the scheduler
+        will place it: none once stopped or past its end."""
+        if not obj.active:
+            return format_html("<em>{}</em>", "stopped")
+        try:
+            due = parse_frequency(obj.frequency).first_at_or_after(obj.start, timezone.now())
+        except (ValueError, TypeError):
+            return "-"
+        if obj.end is not None and due > obj.end:
+            return format_html("<em>{}</em>", "none: ends before")
+        return f"{timezone.localtime(due):%Y-%m-%d %H:%M}"
 
     @admin.display(description="frequency")
     def frequency_display(self, obj: RecurringEvent) -> str:
@@ -916,6 +1075,18 @@ class RecurringEventAdmin(CappedCountMixin, ReadOnlyDetailMixin, admin.ModelAdmi
                 obj.consecutive_failures,
             )
         return format_html('<span class="sched-badge sched-ok">{}</span>', "ok")
+
+    @admin.display(description="last run", ordering="last_run_at")
+    def last_run(self, obj: RecurringEvent) -> Any:
+        """Its health badge and when it last ran: one column, so the list fits a laptop."""
+        if obj.last_run_at is None:
+            return format_html("{}<br><small>never ran</small>", self.health(obj))
+        when = f"{timezone.localtime(obj.last_run_at):%Y-%m-%d %H:%M}"
+        return format_html("{}<br><small>{}</small>", self.health(obj), when)
+
+    @admin.display(description="runs", ordering="occurrences_run")
+    def runs_count(self, obj: RecurringEvent) -> str:
+        return f"{obj.occurrences_run:,}"
 
     @admin.display(description="runs as")
     def runs_as(self, obj: RecurringEvent) -> Any:

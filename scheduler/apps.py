@@ -19,6 +19,7 @@ class SchedulerConfig(AppConfig):
         signals.connect()
         groups.register()
         self._link_runs_log()
+        self._add_page_tools()
         self._describe_api()
         self._show_on_dashboard()
 
@@ -39,6 +40,15 @@ class SchedulerConfig(AppConfig):
 
         if scheduler_panel not in dashboard.PANELS:
             dashboard.PANELS.append(scheduler_panel)
+
+    @staticmethod
+    def _add_page_tools() -> None:
+        from workflows.admin import editor
+
+        from .admin_schedule import schedule_tool
+
+        if schedule_tool not in editor.PAGE_TOOLS:
+            editor.PAGE_TOOLS.append(schedule_tool)
 
     @staticmethod
     def _describe_api() -> None:

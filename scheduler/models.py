@@ -96,6 +96,16 @@ class ScheduledRun(models.Model):
         related_name="+",
         help_text="The log of its latest attempt.",
     )
+    #: the failed (or missed) run this one retries, made by "Retry now" in the admin;
+    #: indexed only where set (few rows), so "retried as" on the old row is one lookup
+    retry_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="retries",
+        db_index=False,
+    )
     depth = models.PositiveSmallIntegerField(default=0)
     ignore_privacy = models.BooleanField(default=False)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -127,6 +137,17 @@ class ScheduledRun(models.Model):
             models.Index(fields=["status", "due_at"], name="sched_status_due_idx"),
             models.Index(fields=["workflow", "due_at"], name="sched_workflow_due_idx"),
             models.Index(fields=["actor", "due_at"], name="sched_actor_due_idx"),
+            models.Index(
+                fields=["retry_of"],
+                name="sched_retry_of_idx",
+                condition=Q(retry_of__isnull=False),
+            ),
+        ]
+        permissions = [
+            (
+                "schedule_as_other_user",
+                "Can schedule runs that run as another user (admin: Schedule, run as)",
+            )
         ]
 
     def __str__(self) -> str:
@@ -209,6 +230,15 @@ class RecurringEvent(models.Model):
     @property
     def failing(self) -> bool:
         return self.consecutive_failures > 0
+
+
+class TriggerWorkflow(Workflow):
+    """The database trigger workflows, for their own list page in the admin (no table)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "trigger workflow"
+        verbose_name_plural = "trigger workflows"
 
 
 class Pause(models.Model):

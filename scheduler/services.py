@@ -96,6 +96,7 @@ def schedule(
     context: Mapping[str, Any] | None = None,
     recurring: RecurringEvent | None = None,
     validated: bool = False,
+    retry_of: ScheduledRun | None = None,
 ) -> ScheduledRun:
     """Schedule one run of ``workflow``; returns the saved ``ScheduledRun``."""
     check_depth(depth)
@@ -115,6 +116,39 @@ def schedule(
         recurring=recurring,
         depth=depth,
         ignore_privacy=ignore_privacy,
+        retry_of=retry_of,
+    )
+
+
+#: statuses a run can be retried from ("Retry now" in the admin)
+RETRYABLE = (Status.FAILED, Status.MISSED)
+
+
+def retry(row: ScheduledRun, at: Any = None) -> ScheduledRun:
+    """A new run of a failed or missed one, due now (or ``at``): same workflow, parameters,
+    context and user, linked to it (``retry_of``); the old row keeps its final status.
+
+    The stored parameters are kept as they are (they were checked when first scheduled, and
+    are coerced again when the new run fires: a thing deleted since fails it NOT_FOUND).
+    Not an occurrence of the recurring event the old run belonged to: the event has its own
+    next occurrence already.
+    """
+    if row.status not in RETRYABLE:
+        raise InvalidParameter(
+            f"only a failed or missed run can be retried; this one is {row.status}",
+            parameter="status",
+        )
+    return schedule(
+        row.workflow,
+        row.params,
+        at,
+        actor=row.actor,
+        depth=row.depth,
+        origin=Origin.ADMIN,
+        ignore_privacy=row.ignore_privacy,
+        context=row.context,
+        validated=True,
+        retry_of=row,
     )
 
 

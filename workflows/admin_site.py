@@ -14,14 +14,25 @@ site's URLs once. So:
   are cleared, so the names of a new type can be reversed at once.
 
 Each admin request first makes this process's models current (one small query), so a type
-defined in another process has its pages here too. This module is imported while the
-admin site is being made: it must not import ``workflows.admin`` at module level (that
-package registers its pages on the site being made).
+defined in another process has its pages here too.
+
+The index and the navigation name the product and put what a builder uses first
+(``SECTIONS``: Workflows, Runs, Scheduler, Privacy rules, API keys, then Data); models the
+sections do not list follow under their app, and django-q2's tables come last under
+"Operations", for superusers only. Sections list models by label: an app that is not
+installed (the scheduler) simply has nothing in them. The index shows the dashboard above
+the sections when one is registered (``DASHBOARDS``; templates/admin/index.html).
+
+This module is imported while the admin site is being made: it must not import
+``workflows.admin`` at module level (that package registers its pages on the site being
+made).
 """
 
 from __future__ import annotations
 
+import re
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin
@@ -34,9 +45,38 @@ DATA_APP = "things"
 #: definition pages shown in the Data section, first, though their models are workflows'
 DATA_MODEL_PAGES = ("DataType", "OptionSet")
 
+#: the index's first sections, in order: a name and the models in it ("app_label.Model")
+SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "Workflows",
+        (
+            "workflows.Workflow",
+            "scheduler.TriggerWorkflow",
+            "workflows.Secret",
+            "workflows.DefinitionChange",
+        ),
+    ),
+    ("Runs", ("workflows.Run",)),
+    ("Scheduler", ("scheduler.ScheduledRun", "scheduler.RecurringEvent", "scheduler.Pause")),
+    ("Privacy rules", ("workflows.PrivacyRule",)),
+    ("API keys", ("workflows.ApiKey", "workflows.UserToken")),
+)
+#: apps whose tables are the machinery's, not a builder's: last, as "Operations", and
+#: out of the menu for anyone but superusers
+OPERATIONS_APPS = ("django_q",)
+OPERATIONS = "Operations"
+#: functions giving the dashboard shown on the index (``request`` → its context, or None);
+#: templates/admin/index.html includes admin/dashboard.html with the first one's answer
+DASHBOARDS: list[Callable[[Any], Any]] = []
+
 
 class AdminSite(admin.AdminSite):
-    """Django's admin site with the Data section (see the module's docstring)."""
+    """Django's admin site with the Data section and the product's index (see the
+    module's docstring)."""
+
+    site_header = "bubble-backend"
+    site_title = "bubble-backend admin"
+    index_title = "Backend workflows"
 
     def __init__(self, name: str = "admin") -> None:
         super().__init__(name)
@@ -123,21 +163,76 @@ class AdminSite(admin.AdminSite):
             "models": [],
         }
 
-    def index(self, request: Any, extra_context: dict[str, Any] | None = None) -> Any:
-        """Django's index with the runs dashboard (``workflows/stats/dashboard.py``)."""
-        from .stats.dashboard import dashboard_context
-
-        return super().index(request, {**dashboard_context(request), **(extra_context or {})})
-
     def get_app_list(self, request: Any, app_label: str | None = None) -> list[dict[str, Any]]:
-        """Django's list; in the Data section, Data types and Option sets come first."""
+        """Django's list; in the Data section, Data types and Option sets come first. The
+        whole list (the index, the navigation) is arranged in ``SECTIONS``; one app's page
+        keeps Django's list of that app."""
         app_list = super().get_app_list(request, app_label)
         for app in app_list:
             if app["app_label"] == DATA_APP:
                 app["models"].sort(
                     key=lambda m: (m["object_name"] not in DATA_MODEL_PAGES, m["name"].lower())
                 )
-        return app_list
+        if app_label is not None:
+            return app_list
+        return arrange(app_list, superuser=getattr(request.user, "is_superuser", False))
+
+    def index(self, request: Any, extra_context: dict[str, Any] | None = None) -> Any:
+        """Django's index, with the dashboard's context when one is registered."""
+        context = dict(extra_context or {})
+        if DASHBOARDS and "dashboard" not in context:
+            context["dashboard"] = DASHBOARDS[0](request)
+        return super().index(request, context)
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+def arrange(app_list: list[dict[str, Any]], *, superuser: bool) -> list[dict[str, Any]]:
+    """``SECTIONS`` first, then the Data section, then the other apps as Django lists them
+    (less the models already shown), then "Operations" (superusers only)."""
+    by_label = {
+        f"{app['app_label']}.{model['object_name']}": (app, model)
+        for app in app_list
+        for model in app["models"]
+    }
+    placed: set[int] = set()
+    sections = []
+    for name, labels in SECTIONS:
+        found = [by_label[label] for label in labels if label in by_label]
+        if not found:
+            continue
+        models = [model for _, model in found]
+        placed.update(id(model) for model in models)
+        sections.append(
+            {
+                "name": name,
+                "app_label": _slug(name),
+                # the section's link is its first page (an app's index would list other
+                # sections' pages): "Scheduler" is the Scheduler, "Runs" the runs
+                "app_url": models[0]["admin_url"],
+                "has_module_perms": True,
+                "models": models,
+            }
+        )
+    data, rest, operations = [], [], []
+    for app in app_list:
+        models = [model for model in app["models"] if id(model) not in placed]
+        if not models:
+            continue
+        app = {**app, "models": models}
+        if app["app_label"] == DATA_APP:
+            data.append(app)
+        elif app["app_label"] in OPERATIONS_APPS:
+            if superuser:
+                operations.append(app)
+        else:
+            rest.append(app)
+    if operations:
+        merged = [model for app in operations for model in app["models"]]
+        operations = [{**operations[0], "name": OPERATIONS, "models": merged}]
+    return sections + data + rest + operations
 
 
 class ThingsResolver(URLResolver):

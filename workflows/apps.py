@@ -30,6 +30,16 @@ class WorkflowsConfig(AppConfig):
 
             add_object_permissions()
             check_user_emails_in_admin()
+            _show_runs_dashboard()
+
+
+def _show_runs_dashboard() -> None:
+    """The runs dashboard on the admin's index (``admin_site.DASHBOARDS``)."""
+    from .admin_site import DASHBOARDS
+    from .stats.dashboard import runs_dashboard
+
+    if runs_dashboard not in DASHBOARDS:
+        DASHBOARDS.append(runs_dashboard)
 
 
 def _follow_data_model() -> None:

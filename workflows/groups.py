@@ -11,8 +11,8 @@ cancels scheduled runs...); these groups bundle them:
   Data section (``workflows.change_data_model``), and read the definition history. Editing
   a type's things is each type's own permissions (``things.add_t5``...), made with it:
   grant them per type;
-* "Schedulers" (from the scheduler app): read the Scheduler, cancel scheduled runs and stop
-  recurring events.
+* "Schedulers" (from the scheduler app): read the Scheduler, schedule, retry and cancel
+  scheduled runs, and stop recurring events.
 
 Other apps add their permissions and groups with ``extend_group`` (the scheduler does, in
 ``scheduler.groups``, so this app need not know its models). After every ``migrate`` the

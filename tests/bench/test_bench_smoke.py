@@ -96,7 +96,7 @@ def test_bulk(env):
 
 def test_admin_pages(env):
     result = common.script(env, "bench.admin_pages", "--rows=100", "--views=1")
-    assert result["rows"] == 100 and len(result["pages"]) == 9
+    assert result["rows"] == 100 and len(result["pages"]) == 12
     assert all(page["median_s"] > 0 for page in result["pages"].values())
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -51,6 +52,10 @@ EDITOR_MODULES = tuple(
 )
 #: how many things the test run's search offers
 THINGS_FOUND = 20
+#: links other apps add among a workflow page's tools (top right): ``tool(request,
+#: workflow)`` gives ``(url, label)`` or None; the scheduler adds "Schedule…"
+#: (``scheduler.admin_schedule.schedule_tool``, registered in scheduler/apps.py)
+PAGE_TOOLS: list[Callable[[HttpRequest, Workflow], tuple[str, str] | None]] = []
 #: a new workflow, as the editor starts it
 BLANK: dict[str, Any] = {
     "name": "",
@@ -160,6 +165,9 @@ class WorkflowEditorMixin:
                 else None
             ),
             "definition_history_url": self.history_url(request, obj) if obj else None,
+            "page_tools": [
+                found for tool in PAGE_TOOLS if obj is not None and (found := tool(request, obj))
+            ],
             "editor_modules": EDITOR_MODULES,
             "detect_url": (
                 reverse(f"{info}_detect", args=[obj.pk]) if self.can_detect(request, obj) else None

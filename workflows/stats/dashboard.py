@@ -67,6 +67,11 @@ def period_of(request: HttpRequest, now: datetime) -> Period:
     return Period(key, label, hours, now)
 
 
+def runs_dashboard(request: HttpRequest) -> dict[str, Any] | None:
+    """The dashboard the admin's index shows (``admin_site.DASHBOARDS``), or None."""
+    return dashboard_context(request).get("dashboard")
+
+
 def dashboard_context(request: HttpRequest) -> dict[str, Any]:
     """``{"dashboard": ...}`` for the admin's index, or ``{}`` if the user may not view
     runs (their errors may hold data)."""

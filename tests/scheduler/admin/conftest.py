@@ -18,6 +18,8 @@ from workflows.choices import RunStatus
 from workflows.models import Run
 
 CHANGELIST = "/admin/scheduler/scheduledrun/"
+#: what the button of a confirmation page adds to its form (scheduler/admin_confirm.py)
+CONFIRM = {"confirm": "yes"}
 
 
 @pytest.fixture(autouse=True)
@@ -98,3 +100,18 @@ def shown(response) -> list[ScheduledRun]:
 
 def message_texts(response) -> list[str]:
     return [str(m) for m in response.context["messages"]]
+
+
+def asked(response) -> str:
+    """The question of a confirmation page ("Cancel 3 scheduled runs of ...?")."""
+    assert response.status_code == 200, response.status_code
+    assert response.templates[0].name == "admin/scheduler/confirm.html"
+    return response.context["question"]
+
+
+def confirm_data(response) -> dict[str, Any]:
+    """What the confirmation page's button posts: its hidden fields and ``confirm=yes``."""
+    data: dict[str, Any] = {}
+    for name, value in response.context["hidden"]:
+        data.setdefault(name, []).append(str(value))
+    return {**{k: v[0] if len(v) == 1 else v for k, v in data.items()}, **CONFIRM}

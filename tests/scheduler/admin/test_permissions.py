@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from scheduler.models import Pause, ScheduledRun, Status
 
-from .conftest import CHANGELIST, at
+from .conftest import CHANGELIST, CONFIRM, at
 
 PAUSE = reverse("admin:scheduler_scheduledrun_pause")
 RESUME = reverse("admin:scheduler_scheduledrun_resume")
@@ -59,9 +59,10 @@ def test_staff_without_permissions_get_403(staff_client, late):
     client = staff_client()
     assert client.get(CHANGELIST).status_code == 403
     assert client.get(PAST_DUE).status_code == 403
-    assert client.post(PAST_DUE).status_code == 403
-    assert client.post(PAUSE).status_code == 403
-    assert client.post(RESUME).status_code == 403
+    assert client.post(PAST_DUE, CONFIRM).status_code == 403
+    assert client.post(PAUSE, CONFIRM).status_code == 403
+    assert client.post(RESUME, CONFIRM).status_code == 403
+    assert client.get(PAUSE).status_code == 403  # not even the question
     assert client.get(reverse("admin:scheduler_recurringevent_changelist")).status_code == 403
     assert status(late) == Status.SCHEDULED and not Pause.objects.exists()
 
@@ -76,13 +77,14 @@ def test_viewers_see_but_cannot_cancel_or_pause(staff_client, late):
     assert action_form is None or "cancel_selected" not in dict(
         action_form.fields["action"].choices
     )
-    client.post(CHANGELIST, cancel_data(late))
-    assert client.post(PAST_DUE).status_code == 403
+    client.post(CHANGELIST, {**cancel_data(late), **CONFIRM})
+    assert client.post(PAST_DUE, CONFIRM).status_code == 403
     cancel_one = reverse("admin:scheduler_scheduledrun_cancel", args=[late.pk])
-    assert client.post(cancel_one).status_code == 403
+    assert client.post(cancel_one, CONFIRM).status_code == 403
+    assert client.get(cancel_one).status_code == 403
     detail = client.get(reverse("admin:scheduler_scheduledrun_change", args=[late.pk]))
     assert detail.status_code == 200 and cancel_one not in detail.content.decode()
-    assert client.post(PAUSE).status_code == 403
+    assert client.post(PAUSE, CONFIRM).status_code == 403
     assert status(late) == Status.SCHEDULED and not Pause.objects.exists()
 
 
@@ -90,23 +92,25 @@ def test_change_permission_cancels_but_does_not_pause(staff_client, sched, late)
     client = staff_client(VIEW, CHANGE)
     assert PAST_DUE in client.get(CHANGELIST).content.decode()
     other = sched()
-    assert client.post(CHANGELIST, cancel_data(other)).status_code == 302
+    assert client.post(CHANGELIST, cancel_data(other)).status_code == 200  # asks first
+    assert client.post(CHANGELIST, {**cancel_data(other), **CONFIRM}).status_code == 302
     assert status(other) == Status.CANCELLED
-    assert client.post(PAST_DUE).status_code == 302
+    assert client.post(PAST_DUE, CONFIRM).status_code == 302
     assert status(late) == Status.CANCELLED
-    assert client.post(PAUSE).status_code == 403
+    assert client.post(PAUSE, CONFIRM).status_code == 403
 
 
 def test_pausing_and_resuming_need_their_own_permissions(staff_client):
     pauser = staff_client(VIEW, "scheduler.add_pause")
     assert 'id="sched-pause-scheduler"' in pauser.get(CHANGELIST).content.decode()
-    assert pauser.post(PAUSE).status_code == 302
+    assert pauser.post(PAUSE, CONFIRM).status_code == 302
     assert Pause.objects.filter(key="scheduler").exists()
     page = pauser.get(CHANGELIST).content.decode()
     assert "sched-scheduler-paused" in page and 'id="sched-resume-scheduler"' not in page
-    assert pauser.post(RESUME).status_code == 403
+    assert pauser.post(RESUME, CONFIRM).status_code == 403
     assert Pause.objects.exists()
 
     resumer = staff_client(VIEW, "scheduler.delete_pause")
-    assert resumer.post(RESUME).status_code == 302
+    assert 'id="sched-resume-scheduler"' in resumer.get(CHANGELIST).content.decode()
+    assert resumer.post(RESUME, CONFIRM).status_code == 302
     assert not Pause.objects.exists()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.contrib.admin import helpers
 from django.urls import reverse
+from django.utils import timezone
 
 from scheduler.models import Origin, RecurringEvent, ScheduledRun, Status
 
@@ -104,3 +107,82 @@ def test_change_page_is_read_only_and_links_to_its_runs(root_client, events, wf)
     occurrences = root_client.get(CHANGELIST, {"recurring__id__exact": event.pk})
     assert [r.status for r in occurrences.context["cl"].result_list] == [Status.SUCCEEDED]
     assert root_client.get(reverse("admin:scheduler_recurringevent_add")).status_code == 403
+
+
+# --- data type, the thing by its name, the next occurrence ----------------------------------
+
+
+@pytest.fixture
+def bound(wf, customer):
+    """An event bound to Ann (a customer), every day from 10 days and 2 hours ago."""
+    return RecurringEvent.objects.create(
+        workflow=wf,
+        data_type="examples.Customer",
+        thing_id=str(customer.pk),
+        frequency={"every": "1 day"},
+        start=at(days=-10, hours=-2),
+    )
+
+
+def test_the_list_names_the_thing_and_its_data_type(root_client, bound, customer, frozen_now):
+    html = root_client.get(RECURRING).content.decode()
+    change = reverse("admin:examples_customer_change", args=[customer.pk])
+    assert f'<a href="{change}">Ann</a>' in html
+    assert '<td class="field-data_type_display">examples.Customer</td>' in html
+    # every day from the start: the next point of the grid is in 22 hours
+    due = timezone.localtime(bound.start + datetime.timedelta(days=11))
+    assert f'<td class="field-next_occurrence">{due:%Y-%m-%d %H:%M}</td>' in html
+
+
+def test_a_page_of_events_names_its_things_in_one_query_per_data_type(
+    root_client, wf, other_wf, customer
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from examples.models import Customer
+
+    more = [Customer.objects.create(name=f"C{i}", email=f"c{i}@example.com") for i in range(5)]
+    for workflow in (wf, other_wf):
+        for thing in [customer, *more]:
+            RecurringEvent.objects.create(
+                workflow=workflow,
+                data_type="examples.Customer",
+                thing_id=str(thing.pk),
+                frequency={"every": "1 day"},
+                start=at(days=-1),
+            )
+    with CaptureQueriesContext(connection) as ctx:
+        html = root_client.get(RECURRING).content.decode()
+    assert all(f">{c.name}</a>" in html for c in more)
+    customers = [q for q in ctx.captured_queries if 'FROM "examples_customer"' in q["sql"]]
+    assert len(customers) == 1
+
+
+def test_without_the_data_type_s_permission_the_thing_is_its_id(staff_client, bound, customer):
+    client = staff_client("scheduler.view_recurringevent")
+    html = client.get(RECURRING).content.decode()
+    assert f"examples.Customer {customer.pk}" in html and ">Ann<" not in html
+
+
+def test_a_deleted_thing_and_a_stopped_event(root_client, events):
+    html = root_client.get(RECURRING).content.decode()
+    assert "examples.Customer 7 (deleted)" in html
+    assert html.count("<em>stopped</em>") == 1
+
+
+def test_an_event_past_its_end_has_no_next_occurrence(root_client, wf, frozen_now):
+    RecurringEvent.objects.create(
+        workflow=wf,
+        frequency={"every": "1 week"},
+        start=at(days=-6, hours=-12),
+        end=at(hours=1),
+    )
+    html = root_client.get(RECURRING).content.decode()
+    assert "<em>none: ends before</em>" in html
+
+
+def test_the_change_page_names_the_thing_too(root_client, bound, customer):
+    url = reverse("admin:scheduler_recurringevent_change", args=[bound.pk])
+    html = root_client.get(url).content.decode()
+    assert reverse("admin:examples_customer_change", args=[customer.pk]) in html

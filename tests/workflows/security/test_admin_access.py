@@ -184,6 +184,7 @@ def test_migrate_creates_the_groups_with_their_documented_permissions(db):
     }
     assert perms_of("Schedulers") == {
         "scheduler.view_scheduledrun",
+        "scheduler.add_scheduledrun",
         "scheduler.change_scheduledrun",
         "scheduler.view_recurringevent",
         "scheduler.change_recurringevent",
@@ -222,9 +223,9 @@ def test_workflow_editors_edit_run_and_read_history(staff, wf):
 def test_schedulers_cancel_scheduled_runs(staff, wf, later):
     row = ScheduledRun.objects.create(workflow=wf, due_at=later(hours=1))
     client = staff(groups=("Schedulers",))
-    response = client.post(
-        SCHEDULER, {"action": "cancel_selected", "index": "0", "_selected_action": [str(row.pk)]}
-    )
+    data = {"action": "cancel_selected", "index": "0", "_selected_action": [str(row.pk)]}
+    assert client.post(SCHEDULER, data).status_code == 200  # asks first
+    response = client.post(SCHEDULER, {**data, "confirm": "yes"})
     assert response.status_code == 302
     assert ScheduledRun.objects.get(pk=row.pk).status == Status.CANCELLED
     assert client.get(WORKFLOWS).status_code == 403
