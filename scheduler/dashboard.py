@@ -13,6 +13,7 @@ from workflows.stats.dashboard import Period, seconds_text
 
 from . import figures
 from .models import Status
+from .paused import pauses_for
 
 #: the dashboard's counts of waiting and due runs stop here ("10,000 or more")
 CAP = 10_000
@@ -28,7 +29,7 @@ def scheduler_panel(request: HttpRequest, period: Period) -> dict[str, Any] | No
     waiting = figures.waiting(now, cap=CAP)
     return {
         "template": "admin/scheduler/dashboard_panel.html",
-        "pauses": figures.pauses(),
+        "pauses": figures.pauses(pauses_for(request)),  # read once, with the banner
         "waiting": min(waiting, CAP),
         "waiting_capped": waiting > CAP,
         "queued": pending[Status.QUEUED],

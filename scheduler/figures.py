@@ -129,8 +129,11 @@ class Pauses:
         return self.scheduler is not None or bool(self.workflows)
 
 
-def pauses() -> Pauses:
-    rows = list(Pause.objects.select_related("workflow", "paused_by").order_by("paused_at"))
+def pauses(rows: list[Pause] | None = None) -> Pauses:
+    """The pauses in force (``rows``: as already read in this request, by
+    ``paused.pauses_for``)."""
+    if rows is None:
+        rows = list(Pause.objects.select_related("workflow", "paused_by").order_by("paused_at"))
     return Pauses(
         scheduler=next((p for p in rows if p.workflow_id is None), None),
         workflows=[p for p in rows if p.workflow_id is not None],
