@@ -96,9 +96,20 @@ def test_an_app_page_keeps_its_own_list(root_client):
     assert "Runs" in models_of(response, "Backend workflows")
 
 
-def test_no_dashboard_without_one(root_client):
+def test_no_dashboard_without_one(root_client, monkeypatch):
+    from workflows import admin_site
+
+    monkeypatch.setattr(admin_site, "DASHBOARDS", [])
     response = root_client.get("/admin/")
     assert "dashboard" not in response.context
+
+
+def test_the_runs_dashboard_is_registered(root_client):
+    from workflows import admin_site
+    from workflows.stats.dashboard import runs_dashboard
+
+    assert admin_site.DASHBOARDS == [runs_dashboard]
+    assert root_client.get("/admin/").context["dashboard"]["period"]
 
 
 def _with_dashboard_template():
