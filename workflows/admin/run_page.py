@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib.admin.models import ADDITION, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
@@ -215,10 +215,3 @@ def run_view(request: HttpRequest, run: Run, admin_site: Any, links: list[Any]) 
         rerun_by=_rerun_by(run) if run.rerun_of_id else None,
         related=links,
     )
-
-
-def changelist_url(**query: Any) -> str:
-    from django.utils.http import urlencode
-
-    url = reverse("admin:workflows_run_changelist")
-    return f"{url}?{urlencode(query)}" if query else url

@@ -4,7 +4,10 @@ A run's text is its workflow's name, error code and message, parameters and resu
 the log stores them: JSON), its first ``LIMIT`` characters. Finished runs are indexed when
 they end, by the migration's SQL (workflows/migrations/0015_run_search_indexes.py):
 PostgreSQL's pg_trgm GIN index on that expression, SQLite's FTS5 trigram table. Both find
-any part of a word (three characters or more), ignoring the case of ASCII letters.
+any part of a word (three characters or more), ignoring the case of ASCII letters. On
+SQLite ended runs wait in a small queue and are indexed a hundred at a time (FTS5 writes
+a segment per transaction, which per run would cost more than the run's log): the search
+reads the queued ones directly.
 
 Neither database can be trusted to plan "contains X, and the list's filters, newest
 first" well when X is common in runs of one kind and rare in another: reading newest
@@ -30,9 +33,9 @@ typed and as JSON writes it.
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from dataclasses import dataclass
-from functools import lru_cache
 
 from django.core.checks import Tags, Warning, register
 from django.db import DatabaseError, connections, router
@@ -56,6 +59,8 @@ BODY = {
 }
 PG_INDEX = "workflows_run_text_trgm"
 FTS = "workflows_run_text"
+#: SQLite: ended runs not in the FTS5 table yet (at most the migration's QUEUE_BATCH)
+QUEUE = "workflows_run_text_queue"
 TABLE = Run._meta.db_table
 
 #: shortest searchable text: trigram indexes cannot narrow down fewer characters
@@ -154,14 +159,18 @@ def indexed_ids(texts: list[str], vendor: str | None = None) -> list[uuid.UUID]:
         sql = f"SELECT id FROM {TABLE} WHERE finished_at IS NOT NULL AND ({matches}) LIMIT %s"  # noqa: S608 - fixed SQL, values as parameters
         params: list[object] = [*patterns, INDEX_CAP]
     elif vendor == "sqlite" and has_index():
+        # the FTS5 table, and the few ended runs queued for it; CROSS JOIN keeps them the
+        # outer loop (SQLite would rather scan the runs and look each one up)
         body = _body(vendor, "r.")
         matches = " OR ".join([f"{body} LIKE %s ESCAPE '\\'"] * len(patterns))
         query = " OR ".join('"' + t.replace('"', '""') + '"' for t in texts)
         sql = (
-            f"SELECT r.id FROM {FTS} f JOIN {TABLE} r ON r.rowid = f.rowid "  # noqa: S608 - fixed SQL, values as parameters
-            f"WHERE f.{FTS} MATCH %s AND ({matches}) LIMIT %s"
+            f"SELECT r.id FROM {FTS} f CROSS JOIN {TABLE} r ON r.rowid = f.rowid "  # noqa: S608 - fixed SQL, values as parameters
+            f"WHERE f.{FTS} MATCH %s AND ({matches}) "
+            f"UNION ALL SELECT r.id FROM {QUEUE} q CROSS JOIN {TABLE} r ON r.rowid = q.rowid "
+            f"WHERE r.finished_at IS NOT NULL AND ({matches}) LIMIT %s"
         )
-        params = [query, *patterns, INDEX_CAP]
+        params = [query, *patterns, *patterns, INDEX_CAP]
     else:
         body = _body(vendor)
         matches = " OR ".join([f"{body} LIKE %s ESCAPE '\\'"] * len(patterns))
@@ -173,7 +182,6 @@ def indexed_ids(texts: list[str], vendor: str | None = None) -> list[uuid.UUID]:
     return [row[0] if isinstance(row[0], uuid.UUID) else uuid.UUID(row[0]) for row in rows]
 
 
-@lru_cache(maxsize=1)
 def _index_state(alias: str) -> bool:
     connection = connections[alias]
     with connection.cursor() as cursor:
@@ -189,19 +197,31 @@ def _index_state(alias: str) -> bool:
     return bool(row and row[0])
 
 
+#: whether each database has the index, and when that was looked up (monotonic seconds)
+_known: dict[str, tuple[float, bool]] = {}
+#: how long a process trusts what it found (an index made later is used after this)
+INDEX_STATE_TTL = 300.0
+
+
 def has_index() -> bool:
-    """Whether the database has the text index (looked up once per process)."""
+    """Whether the database has the text index (looked up at most every few minutes)."""
     alias = router.db_for_read(Run)
     if connections[alias].vendor not in ("postgresql", "sqlite"):
         return False
+    now = time.monotonic()
+    known = _known.get(alias)
+    if known is not None and now - known[0] < INDEX_STATE_TTL:
+        return known[1]
     try:
-        return _index_state(alias)
+        state = _index_state(alias)
     except DatabaseError:
-        return False
+        state = False
+    _known[alias] = (now, state)
+    return state
 
 
 def forget_index_state() -> None:
-    _index_state.cache_clear()
+    _known.clear()
 
 
 NO_INDEX_HINT = {

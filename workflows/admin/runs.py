@@ -72,10 +72,10 @@ class NewestFirstChangeList(ChangeList):
 class RunAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = (
         "started",
-        "workflow_name",
+        "workflow_display",
         "status_display",
         "source_display",
-        "actor",
+        "ran_as",
         "duration_display",
         "error_summary",
     )
@@ -176,6 +176,14 @@ class RunAdmin(ReadOnlyMixin, admin.ModelAdmin):
     @admin.display(description="started")
     def started(self, obj: Run) -> str:
         return f"{obj.started_at:%Y-%m-%d %H:%M:%S}"
+
+    @admin.display(description="workflow")
+    def workflow_display(self, obj: Run) -> str:
+        return obj.workflow_name
+
+    @admin.display(description="ran as")
+    def ran_as(self, obj: Run) -> Any:
+        return obj.actor if obj.actor_id else format_html("<em>{}</em>", "anonymous")
 
     @admin.display(description="status")
     def status_display(self, obj: Run) -> Any:

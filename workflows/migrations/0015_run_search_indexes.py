@@ -7,9 +7,15 @@ index on an expression, partial to finished runs (a run adds one entry, when it 
 extension pg_trgm is created if missing; where the database user may not create it
 (PostgreSQL 13+ lets a user with CREATE on the database; a superuser always can), the
 migration says so and goes on without the index: search then reads the table, and the
-system check workflows.W020 repeats what to run. On SQLite the text is an FTS5 table
-(trigram tokenizer: any part of a word is found, as with pg_trgm) without content of its
-own, kept by triggers on the run table, filled here from the finished runs already there.
+system check workflows.W020 repeats what to run.
+
+On SQLite the text is an FTS5 table (trigram tokenizer: any part of a word is found, as
+with pg_trgm) without content of its own, filled here from the finished runs already
+there and then kept by triggers on the run table. FTS5 writes a segment per transaction,
+which would cost each run more than its own log: an ended run's row id goes to a queue
+instead, and every ``QUEUE_BATCH`` runs the queue is indexed in one statement (the search
+reads the few queued runs directly). Every ended run is in the index or in the queue, never
+both: a change or a deletion removes it from whichever holds it.
 
 Self-contained, as a migration must be: ``BODY`` is the expression
 workflows/admin/run_search.py searches (tests/workflows/admin/test_runs_search.py checks
@@ -35,6 +41,9 @@ BODY = {
 }
 PG_INDEX = "workflows_run_text_trgm"
 FTS = "workflows_run_text"
+#: SQLite: ended runs not indexed yet, indexed together every QUEUE_BATCH
+QUEUE = "workflows_run_text_queue"
+QUEUE_BATCH = 100
 
 INDEXES = (
     models.Index(fields=["source", "-started_at"], name="run_source_started_idx"),
@@ -109,23 +118,33 @@ def _create_sqlite(schema_editor):
                 "reading the table."
             )
             return
-        delete_old = (
-            f"INSERT INTO {FTS}({FTS}, rowid, body) VALUES ('delete', old.rowid, {old});"
+        indexed = f"old.finished_at IS NOT NULL AND old.rowid NOT IN (SELECT rowid FROM {QUEUE})"
+        unindex_old = (
+            f"INSERT INTO {FTS}({FTS}, rowid, body) SELECT 'delete', old.rowid, {old} "
+            f"WHERE {indexed};"
         )
-        insert_new = f"INSERT INTO {FTS}(rowid, body) VALUES (new.rowid, {new});"
+        queue_new = f"INSERT OR IGNORE INTO {QUEUE}(rowid) VALUES (new.rowid);"
         for statement in (
-            # a run is indexed once, when it ends (or when written already ended)
+            f"CREATE TABLE {QUEUE} (rowid INTEGER PRIMARY KEY)",
+            # a run ends (or is written ended): it waits in the queue
             f"CREATE TRIGGER {FTS}_insert AFTER INSERT ON workflows_run "
-            f"WHEN new.finished_at IS NOT NULL BEGIN {insert_new} END",
+            f"WHEN new.finished_at IS NOT NULL BEGIN {queue_new} END",
             f"CREATE TRIGGER {FTS}_finish AFTER UPDATE ON workflows_run "
-            f"WHEN old.finished_at IS NULL AND new.finished_at IS NOT NULL BEGIN {insert_new} END",
+            f"WHEN old.finished_at IS NULL AND new.finished_at IS NOT NULL BEGIN {queue_new} END",
             # an ended run's text changed (rare: nothing rewrites the log today)
             f"CREATE TRIGGER {FTS}_change AFTER UPDATE ON workflows_run "
             f"WHEN old.finished_at IS NOT NULL AND (new.finished_at IS NULL OR {old} IS NOT {new}) "
-            f"BEGIN {delete_old} INSERT INTO {FTS}(rowid, body) SELECT new.rowid, {new} "
-            "WHERE new.finished_at IS NOT NULL; END",
+            f"BEGIN {unindex_old} {queue_new} END",
             f"CREATE TRIGGER {FTS}_delete AFTER DELETE ON workflows_run "
-            f"WHEN old.finished_at IS NOT NULL BEGIN {delete_old} END",
+            f"BEGIN {unindex_old} DELETE FROM {QUEUE} WHERE rowid = old.rowid; END",
+            # every QUEUE_BATCH runs, the queue is indexed at once: one FTS5 segment per
+            # batch instead of one per run (a segment per commit costs more than the run)
+            f"CREATE TRIGGER {QUEUE}_batch AFTER INSERT ON {QUEUE} "
+            f"WHEN (SELECT count(*) FROM {QUEUE}) >= {QUEUE_BATCH} BEGIN "
+            f"INSERT INTO {FTS}(rowid, body) SELECT r.rowid, {BODY['sqlite'].format(p='r.')} "
+            # CROSS JOIN: the queue first (SQLite would rather scan the runs)
+            f"FROM {QUEUE} q CROSS JOIN workflows_run r ON r.rowid = q.rowid "
+            f"WHERE r.finished_at IS NOT NULL; DELETE FROM {QUEUE}; END",
             f"INSERT INTO {FTS}(rowid, body) SELECT rowid, {BODY['sqlite'].format(p='')} "
             "FROM workflows_run WHERE finished_at IS NOT NULL",
         ):
@@ -140,6 +159,8 @@ def drop_text_index(apps, schema_editor):
         elif vendor == "sqlite":
             for suffix in ("insert", "finish", "change", "delete"):
                 cursor.execute(f"DROP TRIGGER IF EXISTS {FTS}_{suffix}")
+            cursor.execute(f"DROP TRIGGER IF EXISTS {QUEUE}_batch")
+            cursor.execute(f"DROP TABLE IF EXISTS {QUEUE}")
             cursor.execute(f"DROP TABLE IF EXISTS {FTS}")
 
 

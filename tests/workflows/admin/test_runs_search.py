@@ -32,7 +32,11 @@ def found(client, q: str, **params) -> list[Run]:
 def test_the_migration_indexes_what_the_search_searches():
     assert migration.BODY == run_search.BODY
     assert migration.LIMIT == run_search.LIMIT
-    assert (migration.PG_INDEX, migration.FTS) == (run_search.PG_INDEX, run_search.FTS)
+    assert (migration.PG_INDEX, migration.FTS, migration.QUEUE) == (
+        run_search.PG_INDEX,
+        run_search.FTS,
+        run_search.QUEUE,
+    )
 
 
 def test_the_database_has_the_index(db):
@@ -128,16 +132,44 @@ def test_only_the_first_characters_of_a_run_are_searched(wf, make_run):
     assert run.pk not in run_search.indexed_ids(["NEAR-BY"])
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's FTS5 table")
-def test_sqlite_finds_runs_through_the_fts_table(wf, make_run):
-    run = make_run(wf, params={"k": "FTS-FOUND"})
+def _sqlite(sql: str, params=()) -> int:
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT count(*) FROM {run_search.FTS} WHERE {run_search.FTS} MATCH %s",  # noqa: S608 - fixed names
-            ['"fts-found"'],
-        )
-        assert cursor.fetchone()[0] == 1
-    assert run_search.indexed_ids(["FTS-FOUND"]) == [run.pk]
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
+def in_fts(text: str) -> int:
+    fts = run_search.FTS
+    return _sqlite(f"SELECT count(*) FROM {fts} WHERE {fts} MATCH %s", [f'"{text}"'])  # noqa: S608 - fixed names
+
+
+def queued() -> int:
+    return _sqlite(f"SELECT count(*) FROM {run_search.QUEUE}")  # noqa: S608 - fixed name
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's FTS5 table")
+def test_sqlite_indexes_ended_runs_a_batch_at_a_time(wf, make_run):
+    batch = migration.QUEUE_BATCH
+    first = make_run(wf, params={"k": "FTS-FOUND"})
+    assert (queued(), in_fts("fts-found")) == (1, 0)
+    assert run_search.indexed_ids(["FTS-FOUND"]) == [first.pk]  # read from the queue
+    for i in range(batch - 1):
+        make_run(wf, params={"k": f"filler-{i:03d}"})
+    assert (queued(), in_fts("fts-found")) == (0, 1)  # the batch was indexed at once
+    assert run_search.indexed_ids(["FTS-FOUND"]) == [first.pk]
+    # an indexed run's text changes: out of the index, queued with its new text
+    Run.objects.filter(pk=first.pk).update(params={"k": "FTS-CHANGED"})
+    assert (queued(), in_fts("fts-found")) == (1, 0)
+    assert run_search.indexed_ids(["FTS-CHANGED"]) == [first.pk]
+    assert run_search.indexed_ids(["FTS-FOUND"]) == []
+    # deleted: from the queue, or from the index
+    Run.objects.filter(pk=first.pk).delete()
+    assert queued() == 0
+    assert in_fts("filler-007") == 1
+    Run.objects.filter(params__k="filler-007").delete()
+    assert in_fts("filler-007") == 0
+    with connection.cursor() as cursor:  # the index is consistent after all that
+        cursor.execute(f"INSERT INTO {run_search.FTS}({run_search.FTS}) VALUES ('integrity-check')")  # noqa: S608 - fixed name
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's trigram index")
@@ -248,6 +280,8 @@ def test_the_system_check_warns_when_the_index_is_missing(db):
         else:
             for suffix in ("insert", "finish", "change", "delete"):
                 cursor.execute(f"DROP TRIGGER {run_search.FTS}_{suffix}")
+            cursor.execute(f"DROP TRIGGER {run_search.QUEUE}_batch")
+            cursor.execute(f"DROP TABLE {run_search.QUEUE}")
             cursor.execute(f"DROP TABLE {run_search.FTS}")
     try:
         (warning,) = run_search.check_text_index(None, databases=["default"])
