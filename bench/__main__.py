@@ -6,6 +6,7 @@
     .venv/bin/python -m bench --only editor --out /tmp/perf.md   # one benchmark alone
     .venv/bin/python -m bench --only csv --out /tmp/perf.md      # the CSV import, both backends
     .venv/bin/python -m bench --only dashboard --full --out /tmp/perf.md  # the runs dashboard
+    .venv/bin/python -m bench --only runs --full --out /tmp/perf.md  # the Runs list, 1,000,000 runs
 
 Each benchmark runs on a fresh database of its backend (bench/common.py): SQLite with
 django-q2's ORM broker always, PostgreSQL with Redis when both answer (``BENCH_PG_URL``,
@@ -29,7 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import admin_pages, dashboard, report, schema_changes
+from . import admin_pages, dashboard, report, runs_admin, schema_changes
 from .common import ROOT, fresh_backend, log, machine, pg_reachable, script
 from .editor import bench_editor
 from .endpoint import bench_endpoint, bench_engine
@@ -53,6 +54,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "schema": 1_000,
         "csv": {"rows": 500, "rounds": 1},
         "dashboard": {"runs": 2_000, "writes": 200},
+        "runs": {"rows": 500, "writes": 50, "rounds": 1},
     },
     "quick": {
         "endpoint": {"connections": 8, "seconds": 5, "rounds": 3, "warmup": 2},
@@ -67,6 +69,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "schema": 1_000_000,
         "csv": {"rows": 100_000, "rounds": 3},
         "dashboard": {"runs": 100_000, "writes": 2_000},
+        "runs": {"rows": 100_000, "writes": 500, "rounds": 3},
     },
     "full": {
         "endpoint": {"connections": 8, "seconds": 15, "rounds": 5, "warmup": 5},
@@ -81,6 +84,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "schema": 1_000_000,
         "csv": {"rows": 100_000, "rounds": 5},
         "dashboard": {"runs": 1_000_000, "writes": 3_000},
+        "runs": {"rows": 1_000_000, "writes": 2_000, "rounds": 5},
     },
 }
 BENCHMARKS = (
@@ -96,6 +100,7 @@ BENCHMARKS = (
     "schema",
     "csv",
     "dashboard",
+    "runs",
 )
 
 
@@ -158,6 +163,15 @@ def run_all(profile: str, only: set[str], backends: list[str]) -> dict[str, Any]
                 dashboard.__name__,
                 f"--runs={sizes['dashboard']['runs']}",
                 f"--writes={sizes['dashboard']['writes']}",
+                timeout=7200,
+            ),
+            # the Runs list, its search and the text index's write cost (bench/runs_admin.py)
+            "runs": lambda env: script(
+                env,
+                runs_admin.__name__,
+                f"--rows={sizes['runs']['rows']}",
+                f"--writes={sizes['runs']['writes']}",
+                f"--rounds={sizes['runs']['rounds']}",
                 timeout=7200,
             ),
         }

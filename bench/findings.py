@@ -77,6 +77,43 @@ CSV_READING = (
     "has rows it is one query per unique field per batch."
 )
 
+RUNS_METHOD = (
+    "bench/runs_admin.py: {rows:,} finished runs bulk-inserted, as a busy shop's log: ten "
+    "workflows, 200 users and anonymous calls, 90% succeeded, 8% failed with their error, "
+    "2% condition not met, sources mixed (60% API calls, 22% scheduled, 10% triggers, 0.5% "
+    "from the admin...), over 30 days; parameters hold an order (a thing), a customer's "
+    "email (5,000 customers) and five words, results a tracking number. The text index is "
+    "then built as the migration builds it on an existing table. Each view is rendered "
+    "in-process by Django's test client as a superuser: one warm-up, then {views} times; "
+    "median (max; rows shown). Server time only: queries, template, middleware. A search "
+    "marked “recent runs only” answered from the 10,000 most recent runs its filters select "
+    "and said so on the page (workflows/admin/run_search.py). Then the write cost: a run's "
+    "log written as the engine writes it (the row at the start, its end at the finish, "
+    "each committed), rounds with the text index and without it: alternating on SQLite "
+    "(the index's triggers taken off and put back), on PostgreSQL with it first, then "
+    "dropped once (rebuilding it takes about a minute at a million runs), commits not "
+    "waiting for the disk there (`synchronous_commit = off`: the flush is the same with or "
+    "without the index, and on this shared machine large and noisy enough to hide it)."
+)
+
+RUNS_READING = (
+    "Every view is bounded by design, not by luck of the planner: the list counts nothing "
+    "(`PeekPaginator` reads the page and one row more), each filter has an index ending in "
+    "`started_at` (workflow, status, source, actor: newest first is read from it), a user "
+    "is looked up by username or lower-cased email first, and a search reads at most "
+    "10,000 recent runs, then at most 5,000 matches from the text index. The write cost is "
+    "what the source and text indexes add to the run log's two writes. On PostgreSQL the "
+    "text index is a partial GIN index (finished runs: one entry per run, from the row's "
+    "final version), whose pending list batches the work. On SQLite an FTS5 table costs a "
+    "segment per transaction, more than the run's own log: an ended run goes to a queue "
+    "and the queue is indexed 100 runs at a time, so one run in a hundred pays for the "
+    "hundred (tokenizing about 300 characters each) and the others pay for a queue entry. "
+    "A first version indexed each run by itself (+1.5 ms per run) and joined the queue to "
+    "the run table without forcing the order (SQLite scanned the million runs once per "
+    "batch and per search: seconds); both were found by this benchmark."
+)
+
+
 STEADINESS_METHOD = (
     "{runs:,} trivial runs due at once, drained by one `run_scheduler` (SQLite + ORM "
     "broker, two workers). django-q2 normally replaces a worker after 500 tasks, which would "
@@ -263,9 +300,21 @@ _WHY: dict[str, str] = {
         "hand-written row template would halve it."
     ),
     "admin_runs": (
-        "**The admin Runs page.** Django's paginator counts the filtered rows on every view "
-        "(`COUNT(*)`), which grows with the table; the Scheduler page's capped count "
-        "(scheduler/admin.py, `CappedCountMixin`) would bound it."
+        "**The admin Runs page.** It counts nothing since the Runs list's rework "
+        "(workflows/admin/paging.py); a slow view here is the template, or a filter the "
+        "database answered without the index that ends in `started_at` (see “Runs list”)."
+    ),
+    "runs_list": (
+        "**The Runs list's filters.** Each reads the index of its column ending in "
+        "`started_at`; a combination of filters that each select many runs but together "
+        "few makes the database read many index entries of the first to find them. An "
+        "index on the pair would fix that combination."
+    ),
+    "runs_search": (
+        "**The Runs list's search.** Both steps are bounded (10,000 recent runs, then 5,000 "
+        "matches from the index); a slow search is the index's own work for a text made of "
+        "very common three-letter parts (the trigram posting lists it intersects grow with "
+        "the table). Lower `run_search.INDEX_CAP` or a narrower time window bounds it."
     ),
     "steadiness_time": (
         "**Time per run grew.** Runs finish in the order they were claimed; a growing time "

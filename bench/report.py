@@ -16,6 +16,7 @@ from .csv_import import TARGET_ROWS as CSV_TARGET_ROWS
 from .dashboard import GOAL_S as DASHBOARD_GOAL_S
 from .editor import GOAL_S as EDITOR_GOAL_S
 from .endpoint import GOAL_COST, GOAL_RPS
+from .runs_admin import GOAL_S as RUNS_GOAL_S
 from .scheduler import BULK_TARGET
 from .steadiness import GOAL_GROWTH
 
@@ -205,6 +206,7 @@ def _backend_rows(table: Table, backend: str, parts: dict[str, Any]) -> None:
     _schema_rows(table, name, backend, parts.get("schema"))
     _csv_rows(table, backend, parts.get("csv"))
     _dashboard_rows(table, backend, parts.get("dashboard"))
+    _runs_rows(table, backend, parts.get("runs"))
 
 
 def _dashboard_rows(table: Table, backend: str, result: dict[str, Any] | None) -> None:
@@ -302,6 +304,102 @@ def _dashboard_details(backends: dict[str, Any]) -> list[str]:
         "a difference within the rounds' spread is noise.",
         "",
     ]
+
+
+# --- the Runs list (bench/runs_admin.py) ---------------------------------------------------
+
+
+def _runs_rows(table: Table, backend: str, result: dict[str, Any] | None) -> None:
+    """The slowest list view and the slowest search against the goal, and what the indexes
+    add to each run's log."""
+    if result is None:
+        return
+    name = BACKEND_NAMES[backend]
+    if "pages" not in result:
+        table.failed(f"Runs list ({name})", result)
+        return
+    for label, is_search in (("filter or page", False), ("search", True)):
+        views = {k: v for k, v in result["pages"].items() if k.startswith("search") == is_search}
+        worst_name, worst = max(views.items(), key=lambda item: item[1]["median_s"])
+        table.add(
+            f"Admin Runs list, {result['rows']:,} runs, slowest {label} of {len(views)} ({name})",
+            f"{worst['median_s']:.3f} s ({worst_name})",
+            goal=f"< {RUNS_GOAL_S:g} s",
+            met=worst["median_s"] < RUNS_GOAL_S,
+            key=f"runs_{'search' if is_search else 'list'}_{backend}",
+        )
+    cost = result["write_cost"]
+    table.add(
+        f"A run's log written (start + end), with the Runs list's text index ({name})",
+        f"{cost['with_us']:.0f} µs",
+        f"{cost['without_us']:.0f} µs (without it)",
+        f"{cost['added_us']:+.0f} µs",
+    )
+
+
+def _runs_details(backends: dict[str, Any], results: dict[str, Any]) -> list[str]:
+    measured = {b: p["runs"] for b, p in backends.items() if "pages" in p.get("runs", {})}
+    if not measured:
+        return []
+    first = next(iter(measured.values()))
+    lines = ["## Runs list", ""]
+    if results.get("only") == ["runs"]:
+        info = results["machine"]
+        table = Table()
+        for backend, parts in backends.items():
+            _runs_rows(table, backend, parts.get("runs"))
+        load = results.get("load_before", [0, 0, 0])
+        lines += [
+            f"Measured {info['date']} on its own (`.venv/bin/python -m bench --only runs "
+            f"--{results['profile']}`), not in the run the rest of this document comes from; "
+            f"same machine ({info['cores']} cores, {info['cpu'] or 'unknown CPU'}), load "
+            f"average {load[0]:.2f} (1 min) when it started.",
+            "",
+            *table.lines(),
+            "",
+            *[findings.why(key) + "\n" for key in table.missed],
+        ]
+    lines += [
+        findings.RUNS_METHOD.format(rows=first["rows"], views=first["views"]),
+        "",
+        "| view | " + " | ".join(BACKEND_NAMES[b] for b in measured) + " |",
+        "| --- " * (len(measured) + 1) + "|",
+    ]
+    for view in first["pages"]:
+        cells = []
+        for r in measured.values():
+            page = r["pages"][view]
+            note = "" if page.get("complete", True) else ", recent runs only"
+            cells.append(
+                f"{page['median_s']:.3f} s ({page['max_s']:.3f}; {page['rows_shown']} shown{note})"
+            )
+        lines.append(f"| {view} | " + " | ".join(cells) + " |")
+    builds = ", ".join(
+        f"{BACKEND_NAMES[b]}: {r['insert_s']:.0f} s, then the text index {r['index_build_s']:.0f} s"
+        for b, r in measured.items()
+    )
+    lines += ["", f"Bulk insert of the runs: {builds}.", ""]
+    lines += [
+        "| a run's log written (row at the start, end at the finish, each committed) | "
+        + " | ".join(BACKEND_NAMES[b] for b in measured)
+        + " |",
+        "| --- " * (len(measured) + 1) + "|",
+    ]
+    for key, label in (
+        ("with_rounds_us", "with the text index, per round"),
+        ("without_rounds_us", "without it, per round"),
+        ("added_us", "added per run (medians)"),
+    ):
+        cells = []
+        for r in measured.values():
+            value = r["write_cost"][key]
+            cells.append(
+                ", ".join(f"{v:.0f}" for v in value) + " µs"
+                if isinstance(value, list)
+                else f"{value:+.0f} µs"
+            )
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return lines + ["", findings.RUNS_READING, ""]
 
 
 def _median(values: list[float]) -> float:
@@ -820,6 +918,7 @@ def markdown(results: dict[str, Any]) -> str:
         lines += _schema_details(backends)
         lines += _csv_details(backends, results)
         lines += _dashboard_details(backends)
+        lines += _runs_details(backends, results)
     lines += _steadiness_details(results.get("steadiness", {}))
     lines += _editor_details(results.get("editor", {}), results)
     lines += ["## Goals missed: why, and what would fix them", ""]

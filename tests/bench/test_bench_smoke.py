@@ -161,6 +161,27 @@ def test_csv_import(env):
     assert "| < 30 s |" in text
 
 
+def test_runs_admin(env):
+    """The Runs list's benchmark (bench/runs_admin.py): every view answers, its report."""
+    result = common.script(
+        env, "bench.runs_admin", "--rows=300", "--views=1", "--writes=20", "--rounds=1"
+    )
+    assert result["rows"] == 300 and len(result["pages"]) == 24
+    assert all(page["median_s"] > 0 for page in result["pages"].values())
+    assert result["pages"]["failed"]["rows_shown"] > 0
+    assert result["write_cost"]["alternating"] is True
+    text = report.markdown(
+        {
+            "profile": "tiny",
+            "machine": common.machine(),
+            "only": ["runs"],
+            "backends": {"sqlite": {"runs": result}},
+        }
+    )
+    assert "## Runs list" in text and "| search: no match |" in text
+    assert "| Admin Runs list, 300 runs, slowest search of 11 (SQLite + ORM broker)" in text
+
+
 def test_report_names_each_missed_goal_and_its_reason():
     results = {
         "profile": "quick",
@@ -234,6 +255,7 @@ def test_profiles_cover_every_benchmark():
             "schema",
             "csv",
             "dashboard",
+            "runs",
         }
     assert PROFILES["full"]["csv"]["rows"] == PROFILES["quick"]["csv"]["rows"] == 100_000
     assert PROFILES["full"]["bulk"] == PROFILES["full"]["steadiness"] == 100_000

@@ -108,7 +108,7 @@ def test_the_runs_dashboard_is_registered(root_client):
     from workflows import admin_site
     from workflows.stats.dashboard import runs_dashboard
 
-    assert admin_site.DASHBOARDS == [runs_dashboard]
+    assert [runs_dashboard] == admin_site.DASHBOARDS
     assert root_client.get("/admin/").context["dashboard"]["period"]
 
 

@@ -1,7 +1,16 @@
-"""The Runs log (Bubble's "Server logs"): every run and its steps, read-only.
+"""The Runs log (Bubble's "Server logs"): every run and its steps, and re-running one.
 
-Built for big tables: no ``date_hierarchy`` (it scans for dates), no full result count,
-related rows fetched with the page, a run id searched by primary key.
+The list is built for 1,000,000 runs and more, each view answered from an index: no
+``date_hierarchy`` (it scans for dates), no count at all (``PeekPaginator`` reads the page
+and one row more), filters by workflow, status, source, time window and user
+(``run_filters``), a search of the runs' text (``run_search``), a run id found by primary
+key, only "newest first" as the order (every filter's index has it), related rows
+fetched with the page. Failed runs are marked in words and colour.
+
+A run's page (``run_page``) reads as a builder asks: status, workflow, user, source,
+time, the error first naming its step, each step's values, the linked runs. Nothing is
+edited here; a finished run may be re-run (``rerun``: a POST after a confirmation page,
+with the permission ``workflows.rerun_run``).
 """
 
 from __future__ import annotations
@@ -10,23 +19,37 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import PAGE_VAR, ChangeList
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError
 from django.db.models import QuerySet
-from django.http import HttpRequest
-from django.utils.html import format_html_join
-from django.utils.safestring import mark_safe
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 
-from ..models import Run, StepRun
-from .display import admin_link, duration, pretty_json
+from ..choices import RunStatus
+from ..exceptions import WorkflowError
+from ..models import Run
+from . import rerun, run_search
+from .display import Values, duration, json_text
+from .paging import PeekPaginator
+from .run_filters import TimeWindowFilter, UserFilter, WorkflowFilter
+from .run_page import STATUS_WORDS, run_view, status_badge
 
 #: Other apps add links about a run here (the scheduler: the scheduled runs it created and
 #: the scheduled run it executed), so this app need not know them. Each gets the run and
 #: returns HTML or None.
 RUN_LINKS: list[Callable[[Run], Any]] = []
 
+ERROR_SUMMARY = 90
+
 
 class ReadOnlyMixin:
-    """History is never written from the admin (retry and cancel would be actions)."""
+    """History is never written from the admin (re-running makes a new run)."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -38,139 +61,304 @@ class ReadOnlyMixin:
         return False
 
 
-class StepRunInline(ReadOnlyMixin, admin.TabularInline):
-    model = StepRun
-    fields = (
-        "position",
-        "step_id",
-        "action_type",
-        "label",
-        "status",
-        "condition_result",
-        "inputs_display",
-        "output_display",
-        "error",
-        "duration_display",
-    )
-    readonly_fields = fields
-    ordering = ("position",)
-    extra = 0
-    can_delete = False
+class NewestFirstChangeList(ChangeList):
+    """Newest first, always: ``started_at`` then the key (each filter's index has both)."""
 
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # the steps are part of the run: whoever may see the run sees them
-        return request.user.has_perm("workflows.view_run")
-
-    @admin.display(description="inputs")
-    def inputs_display(self, obj: StepRun) -> Any:
-        return pretty_json(obj.inputs)
-
-    @admin.display(description="output")
-    def output_display(self, obj: StepRun) -> Any:
-        return pretty_json(obj.output)
-
-    @admin.display(description="duration")
-    def duration_display(self, obj: StepRun) -> str:
-        return duration(obj.duration_ms)
+    def get_ordering(self, request: HttpRequest, queryset: QuerySet) -> list[str]:
+        return ["-started_at", "-pk"]
 
 
 @admin.register(Run)
 class RunAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = (
-        "started_at",
-        "workflow_name",
-        "status",
-        "source",
-        "actor",
+        "started",
+        "workflow_display",
+        "status_display",
+        "source_display",
+        "ran_as",
         "duration_display",
+        "error_summary",
     )
+    list_display_links = ("started",)
     list_filter = (
-        ("workflow", admin.RelatedFieldListFilter),
+        WorkflowFilter,
         "status",
         "source",
-        ("started_at", admin.DateFieldListFilter),
+        TimeWindowFilter,
+        UserFilter,
     )
-    search_fields = ("workflow_name",)
-    search_help_text = "A workflow name, or a run id."
+    search_fields = ("workflow_name",)  # shows the search box; get_search_results searches
+    search_help_text = (
+        "A run id, or text the runs' parameters, result or error contain (at least "
+        f"{run_search.MIN_LENGTH} characters; JSON as logged, e.g. an order's id, an email, "
+        "an error message)."
+    )
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    list_max_show_all = 0  # "show all" would read every run
+    sortable_by = ()
     list_select_related = ("actor",)
     ordering = ("-started_at",)
     list_per_page = 50
-    inlines = (StepRunInline,)
+    actions = None
 
     class Media:
-        css = {"all": ("workflows/run_log.css",)}
+        css = {"all": ("workflows/run_log.css", "workflows/run_page.css")}
 
-    fieldsets = (
-        (
-            None,
-            {
-                "fields": (
-                    "id",
-                    "workflow_link",
-                    "workflow_name",
-                    "workflow_revision",
-                    "source",
-                    "status",
-                    "actor",
-                    "depth",
-                    "parent_link",
-                    "children_links",
-                    "related_links",
-                )
-            },
-        ),
-        ("Timing", {"fields": ("started_at", "finished_at", "duration_display")}),
-        ("Parameters and result", {"fields": ("params_display", "result_display")}),
-        ("Error", {"fields": ("error_code", "error_message", "error_parameter")}),
-    )
-    readonly_fields = tuple(f for _, options in fieldsets for f in options["fields"])
+    def can_rerun(self, request: HttpRequest, obj: Run | None = None) -> bool:
+        return request.user.has_perm(rerun.PERMISSION) and self.has_view_permission(request, obj)
 
-    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        actions = super().get_actions(request)
-        actions.pop("delete_selected", None)
-        return actions
+    # --- the list ---------------------------------------------------------------------------
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return NewestFirstChangeList
+
+    def get_paginator(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet,
+        per_page: int,
+        orphans: int = 0,
+        allow_empty_first_page: bool = True,
+    ) -> PeekPaginator:
+        return PeekPaginator(
+            queryset,
+            per_page,
+            number=_page_number(request),
+            related=tuple(self.list_select_related),
+            allow_empty_first_page=allow_empty_first_page,
+        )
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str
     ) -> tuple[QuerySet, bool]:
-        """A run id finds that run by primary key; anything else searches workflow names."""
+        """A run id finds that run by primary key; anything else searches the runs' text
+        (``run_search``): the filters' runs containing it, enough for the page shown."""
+        term = search_term.strip()
+        request.run_search = None  # what the list says about the search
+        if not term:
+            return queryset, False
         try:
-            run_id = uuid.UUID(search_term.strip())
+            return queryset.filter(pk=uuid.UUID(term)), False
         except ValueError:
-            return super().get_search_results(request, queryset, search_term)
-        return queryset.filter(pk=run_id), False
+            pass
+        needed = _page_number(request) * self.list_per_page + 1
+        try:
+            outcome = run_search.search(queryset, term, needed)
+        except run_search.SearchTooShort as exc:
+            messages.error(request, f"Search: {exc}.")
+            return queryset.none(), False
+        request.run_search = {
+            "complete": outcome.complete,
+            "window": f"{run_search.WINDOW:,}",
+            "cap": f"{run_search.INDEX_CAP:,}",
+            "indexed": run_search.has_index(),
+        }
+        return outcome.queryset, False
 
-    @admin.display(description="duration", ordering="duration_ms")
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        response = super().changelist_view(request, {"title": "Runs", **(extra_context or {})})
+        if isinstance(response, TemplateResponse) and "cl" in (response.context_data or {}):
+            cl = response.context_data["cl"]
+            number = cl.paginator.number
+            response.context_data["run_search"] = getattr(request, "run_search", None)
+            response.context_data["pages"] = {
+                "number": number,
+                "newer_url": cl.get_query_string({PAGE_VAR: number - 1}) if number > 1 else "",
+                "older_url": cl.get_query_string({PAGE_VAR: number + 1})
+                if cl.paginator.has_more
+                else "",
+            }
+        return response
+
+    @admin.display(description="started")
+    def started(self, obj: Run) -> str:
+        return f"{obj.started_at:%Y-%m-%d %H:%M:%S}"
+
+    @admin.display(description="workflow")
+    def workflow_display(self, obj: Run) -> str:
+        return obj.workflow_name
+
+    @admin.display(description="ran as")
+    def ran_as(self, obj: Run) -> Any:
+        return obj.actor if obj.actor_id else format_html("<em>{}</em>", "anonymous")
+
+    @admin.display(description="status")
+    def status_display(self, obj: Run) -> Any:
+        return status_badge(obj.status)
+
+    @admin.display(description="source")
+    def source_display(self, obj: Run) -> Any:
+        if obj.rerun_of_id:
+            return format_html("{} (re-run)", obj.get_source_display())
+        return obj.get_source_display()
+
+    @admin.display(description="duration")
     def duration_display(self, obj: Run) -> str:
         return duration(obj.duration_ms)
 
-    @admin.display(description="workflow")
-    def workflow_link(self, obj: Run) -> Any:
-        return admin_link(obj.workflow)
+    @admin.display(description="error")
+    def error_summary(self, obj: Run) -> Any:
+        if not obj.error_code:
+            return ""
+        text = obj.error_message
+        if len(text) > ERROR_SUMMARY:
+            text = text[: ERROR_SUMMARY - 1] + "…"
+        return format_html(
+            '<span class="run-error-summary"><strong>{}</strong> {}</span>', obj.error_code, text
+        )
 
-    @admin.display(description="parent run")
-    def parent_link(self, obj: Run) -> Any:
-        return admin_link(obj.parent)
+    # --- a run's page -------------------------------------------------------------------
 
-    @admin.display(description="child runs")
-    def children_links(self, obj: Run) -> Any:
-        children = list(obj.children.order_by("started_at")[:100])
-        if not children:
-            return "-"
-        return format_html_join(", ", "{}", ((admin_link(child),) for child in children))
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        """The run's page (``run_page``), read-only."""
+        if request.method not in ("GET", "HEAD"):
+            raise PermissionDenied
+        run = self._run(request, object_id)
+        links = [html for provider in RUN_LINKS if (html := provider(run))]
+        context = {
+            **self.admin_site.each_context(request),
+            **(extra_context or {}),
+            "opts": self.opts,
+            "original": run,
+            "title": f"Run of {run.workflow_name}",
+            "subtitle": str(run.pk),
+            "view": run_view(request, run, self.admin_site, links),
+            "can_rerun": self.can_rerun(request, run) and run.status != RunStatus.RUNNING,
+            "rerun_url": reverse("admin:workflows_run_rerun", args=[run.pk]),
+            "failed": run.status == RunStatus.FAILED,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/workflows/run/change_form.html", context)
 
-    @admin.display(description="related")
-    def related_links(self, obj: Run) -> Any:
-        parts = [html for provider in RUN_LINKS if (html := provider(obj))]
-        if not parts:
-            return "-"
-        return format_html_join(mark_safe("<br>"), "{}", ((part,) for part in parts))  # noqa: S308
+    def _run(self, request: HttpRequest, object_id: str) -> Run:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            pk = uuid.UUID(unquote(object_id))
+        except ValueError:
+            raise Http404("No such run.") from None
+        linked = ("workflow", "actor", "parent", "rerun_of")
+        run = self.get_queryset(request).select_related(*linked).filter(pk=pk).first()
+        if run is None:
+            raise Http404("No such run.")
+        return run
 
-    @admin.display(description="parameters")
-    def params_display(self, obj: Run) -> Any:
-        return pretty_json(obj.params)
+    # --- re-running ---------------------------------------------------------------------
 
-    @admin.display(description="result")
-    def result_display(self, obj: Run) -> Any:
-        return pretty_json(obj.result)
+    def rerun_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """GET: what re-running will do (and why it cannot); POST: do it, once."""
+        if request.method not in ("GET", "POST"):
+            return HttpResponseNotAllowed(["GET", "POST"])
+        run = self._run(request, object_id)
+        if not self.can_rerun(request, run):
+            raise PermissionDenied
+        if request.method == "POST":
+            return self._rerun(request, run)
+        return self._confirm(request, run, key=uuid.uuid4())
+
+    def _confirm(
+        self, request: HttpRequest, run: Run, *, key: uuid.UUID, error: str = "", status: int = 200
+    ) -> TemplateResponse:
+        context: dict[str, Any] = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": run,
+            "title": f"Re-run {run.workflow_name}?",
+            "change_url": reverse("admin:workflows_run_change", args=[run.pk]),
+            "key": key,
+            "error": error,
+            "ran_as": run.actor,
+        }
+        try:
+            compiled = rerun.check(run)
+            params = rerun.replay_params(run, compiled)
+        except rerun.NotReplayable as exc:
+            context["refused"] = exc.message
+        else:
+            values = Values(request, self.admin_site)
+            context["params"] = [(key_, values.html(value)) for key_, value in params.items()]
+            context["params_json"] = json_text(params)
+            context["revision_changed"] = (
+                run.workflow_revision != compiled.revision,
+                run.workflow_revision,
+                compiled.revision,
+            )
+            dropped = sorted(set(run.params or {}) - {p.key for p in compiled.parameters})
+            context["dropped"] = dropped
+        return TemplateResponse(
+            request, "admin/workflows/run/rerun_confirmation.html", context, status=status
+        )
+
+    def _rerun(self, request: HttpRequest, run: Run) -> HttpResponse:
+        try:
+            key = uuid.UUID(request.POST.get("key", ""))
+        except ValueError:
+            return self._confirm(
+                request,
+                run,
+                key=uuid.uuid4(),
+                error="This confirmation is incomplete (no re-run key): confirm again.",
+                status=400,
+            )
+        done = Run.objects.filter(pk=key).only("pk", "rerun_of_id").first()
+        if done is not None:
+            return self._already(request, run, done, key)
+        try:
+            result = rerun.rerun(run, key)
+        except rerun.NotReplayable as exc:
+            return self._confirm(request, run, key=key, error=exc.message, status=400)
+        except WorkflowError as exc:  # a parameter refused before any run exists
+            where = f"Parameter {exc.parameter!r}: " if exc.parameter else ""
+            return self._confirm(request, run, key=key, error=f"{where}{exc.message}", status=400)
+        except IntegrityError:  # the same confirmation sent twice at once: the other won
+            done = Run.objects.filter(pk=key).only("pk", "rerun_of_id").first()
+            if done is None:
+                raise
+            return self._already(request, run, done, key)
+        new = result.run
+        self.log_addition(request, new, f"Re-run of run {run.pk}, as {run.actor or 'anonymous'}.")
+        words = STATUS_WORDS.get(new.status, ("", new.status))[1]
+        messages.add_message(
+            request,
+            messages.ERROR if new.status == RunStatus.FAILED else messages.SUCCESS,
+            f"Re-ran {run.workflow_name} as {run.actor or 'anonymous'}: {words}.",
+        )
+        return redirect(reverse("admin:workflows_run_change", args=[new.pk]))
+
+    def _already(self, request: HttpRequest, run: Run, done: Run, key: uuid.UUID) -> HttpResponse:
+        if done.rerun_of_id != run.pk:
+            return self._confirm(
+                request,
+                run,
+                key=uuid.uuid4(),
+                error="This confirmation belongs to another run: confirm again.",
+                status=400,
+            )
+        messages.warning(request, "This re-run was already made (the page was sent twice).")
+        return redirect(reverse("admin:workflows_run_change", args=[done.pk]))
+
+    def get_urls(self) -> list[Any]:
+        return [
+            path(
+                "<path:object_id>/rerun/",
+                self.admin_site.admin_view(self.rerun_view),
+                name="workflows_run_rerun",
+            ),
+            *super().get_urls(),
+        ]
+
+
+def _page_number(request: HttpRequest) -> int:
+    try:
+        return max(1, int(request.GET.get(PAGE_VAR, 1)))
+    except ValueError:
+        return 1

@@ -27,7 +27,8 @@ from ..masking import MASK
 from ..models.data_model import Option
 from .values_types import FileValue, Namespace, ThingList
 
-_MAX_LOG_TEXT = 10_000
+#: the log's longest text (longer is cut, ending "…") and longest list or object
+MAX_LOG_TEXT = _MAX_LOG_TEXT = 10_000
 _MAX_LOG_ITEMS = 200
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django import forms
 from django.test import Client
+from django.utils import timezone
 
 from workflows.choices import RunStatus, StepStatus
 from workflows.models import Run, StepRun
@@ -97,6 +98,8 @@ def make_run(db) -> Callable[..., Run]:
     """A finished run with steps, written as the runner would."""
 
     def make(workflow=None, *, steps: list[dict[str, Any]] | None = None, **fields: Any) -> Run:
+        if fields.get("status") != RunStatus.RUNNING:
+            fields.setdefault("finished_at", fields.get("started_at") or timezone.now())
         run = Run.objects.create(
             workflow=workflow,
             workflow_name=workflow.name if workflow else fields.pop("workflow_name", "gone"),
@@ -107,7 +110,7 @@ def make_run(db) -> Callable[..., Run]:
         for i, step in enumerate(steps or []):
             StepRun.objects.create(
                 run=run,
-                position=i,
+                position=i + 1,  # steps count from 1, as the runner writes them
                 action_type=step.pop("action_type", "log"),
                 status=step.pop("status", StepStatus.SUCCEEDED),
                 **step,
