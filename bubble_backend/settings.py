@@ -370,6 +370,11 @@ BUBBLE = {
     "RESET_EMAIL_THROTTLE_ADDRESS": env.str("BUBBLE_THROTTLE_RESET_ADDRESS", default="50/hour"),
     # The public address in emailed links (password reset); empty: the request's own.
     "SITE_URL": env.str("BUBBLE_SITE_URL", default=""),
+    # --- failure emails (docs/operations.md#failure-emails)
+    "ALERT_EMAILS": env.list("BUBBLE_ALERT_EMAILS", default=[]),
+    "ALERT_FAILURES": env.int("BUBBLE_ALERT_FAILURES", default=5),
+    "ALERT_WINDOW": env.str("BUBBLE_ALERT_WINDOW", default="15m"),
+    "ALERT_PERIOD": env.str("BUBBLE_ALERT_PERIOD", default="1h"),
 }
 
 LOGGING = {

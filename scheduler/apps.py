@@ -20,6 +20,7 @@ class SchedulerConfig(AppConfig):
         groups.register()
         self._link_runs_log()
         self._describe_api()
+        self._run_error_workflows()
 
     @staticmethod
     def _link_runs_log() -> None:
@@ -29,6 +30,15 @@ class SchedulerConfig(AppConfig):
 
         if scheduler_links not in runs.RUN_LINKS:
             runs.RUN_LINKS.append(scheduler_links)
+
+    @staticmethod
+    def _run_error_workflows() -> None:
+        from workflows import failures
+
+        from .error_workflows import schedule_error_workflow
+
+        if schedule_error_workflow not in failures.error_workflow_runners:
+            failures.error_workflow_runners.append(schedule_error_workflow)
 
     @staticmethod
     def _describe_api() -> None:

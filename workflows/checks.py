@@ -101,3 +101,23 @@ def check_object_permissions_admin(app_configs, **kwargs):
         )
         for model in missing_object_permissions()
     ]
+
+
+@register()
+def check_history_and_alert_settings(app_configs, **kwargs):
+    """A malformed BUBBLE_ALERT_* would otherwise stop every failure email, with only a
+    line in the log."""
+    from .alerts import limits
+    from .durations import FORMS
+
+    problems = []
+    for read in (limits,):
+        try:
+            read()
+        except ValueError as exc:
+            hint = (
+                f"Durations: {FORMS}. "
+                "BUBBLE_ALERT_FAILURES: a whole number (0: no emails about failing workflows)."
+            )
+            problems.append(Error(str(exc), hint=hint, id="workflows.E012"))
+    return problems
