@@ -370,7 +370,9 @@ BUBBLE = {
     "RESET_EMAIL_THROTTLE_ADDRESS": env.str("BUBBLE_THROTTLE_RESET_ADDRESS", default="50/hour"),
     # The public address in emailed links (password reset); empty: the request's own.
     "SITE_URL": env.str("BUBBLE_SITE_URL", default=""),
-    # --- failure emails (docs/operations.md#failure-emails)
+    # --- run history and failure emails (docs/operations.md#run-history, #failure-emails)
+    "RUN_RETENTION": env.str("BUBBLE_RUN_RETENTION", default="30d"),
+    "FAILED_RUN_RETENTION": env.str("BUBBLE_FAILED_RUN_RETENTION", default="90d"),
     "ALERT_EMAILS": env.list("BUBBLE_ALERT_EMAILS", default=[]),
     "ALERT_FAILURES": env.int("BUBBLE_ALERT_FAILURES", default=5),
     "ALERT_WINDOW": env.str("BUBBLE_ALERT_WINDOW", default="15m"),

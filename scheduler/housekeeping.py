@@ -9,11 +9,15 @@ from collections.abc import Callable
 
 from workflows.tokens import user_tokens_purge
 
+from .retention import prune_in_background
+
 logger = logging.getLogger("scheduler.housekeeping")
 
 #: name -> a function doing one chore, returning how many rows it removed
 CHORES: dict[str, Callable[[], int]] = {
     "user tokens that stopped working": user_tokens_purge,
+    # in a thread of its own, which logs what it deleted (docs/operations.md#run-history)
+    "finished runs past BUBBLE_RUN_RETENTION": prune_in_background,
 }
 
 
