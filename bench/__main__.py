@@ -5,6 +5,7 @@
     .venv/bin/python -m bench --only endpoint,admin --backend sqlite --out /tmp/perf.md
     .venv/bin/python -m bench --only editor --out /tmp/perf.md   # one benchmark alone
     .venv/bin/python -m bench --only csv --out /tmp/perf.md      # the CSV import, both backends
+    .venv/bin/python -m bench --only pruning --out /tmp/perf.md  # pruning run history
 
 Each benchmark runs on a fresh database of its backend (bench/common.py): SQLite with
 django-q2's ORM broker always, PostgreSQL with Redis when both answer (``BENCH_PG_URL``,
@@ -28,7 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import admin_pages, report, schema_changes
+from . import admin_pages, pruning, report, schema_changes
 from .common import ROOT, fresh_backend, log, machine, pg_reachable, script
 from .editor import bench_editor
 from .endpoint import bench_endpoint, bench_engine
@@ -51,6 +52,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "editor": {"loads": 1, "warmup": 0},
         "schema": 1_000,
         "csv": {"rows": 500, "rounds": 1},
+        "pruning": 2_000,
     },
     "quick": {
         "endpoint": {"connections": 8, "seconds": 5, "rounds": 3, "warmup": 2},
@@ -64,6 +66,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "editor": {"loads": 5, "warmup": 2},
         "schema": 1_000_000,
         "csv": {"rows": 100_000, "rounds": 3},
+        "pruning": 100_000,
     },
     "full": {
         "endpoint": {"connections": 8, "seconds": 15, "rounds": 5, "warmup": 5},
@@ -77,6 +80,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "editor": {"loads": 15, "warmup": 3},
         "schema": 1_000_000,
         "csv": {"rows": 100_000, "rounds": 5},
+        "pruning": 1_000_000,
     },
 }
 BENCHMARKS = (
@@ -91,6 +95,7 @@ BENCHMARKS = (
     "editor",
     "schema",
     "csv",
+    "pruning",
 )
 
 
@@ -147,6 +152,9 @@ def run_all(profile: str, only: set[str], backends: list[str]) -> dict[str, Any]
                 f"--rows={sizes['csv']['rows']}",
                 f"--rounds={sizes['csv']['rounds']}",
                 timeout=3600,
+            ),
+            "pruning": lambda env: script(
+                env, pruning.__name__, f"--rows={sizes['pruning']}", timeout=3600
             ),
         }
         for name, job in jobs.items():

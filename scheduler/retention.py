@@ -50,6 +50,7 @@ def scheduled_groups(cutoffs: Cutoffs) -> Iterator[Group]:
                 lambda status=status, before=before: ScheduledRun.objects.filter(
                     status=status, due_at__lt=before, finished_at__lt=before
                 ).order_by("due_at"),
+                "due_at",
             )
 
 

@@ -92,7 +92,7 @@ DEFAULTS: dict[str, Any] = {
     # "forever". PRUNE_BATCH_SIZE rows go per transaction, PRUNE_PAUSE seconds apart.
     "RUN_RETENTION": "30d",
     "FAILED_RUN_RETENTION": "90d",
-    "PRUNE_BATCH_SIZE": 500,
+    "PRUNE_BATCH_SIZE": 200,
     "PRUNE_PAUSE": 0.05,
     # Emails to the admins (docs/operations.md#failure-emails): to ALERT_EMAILS, else the
     # addresses of Django's ADMINS, when a workflow has ALERT_FAILURES failed runs within

@@ -140,6 +140,23 @@ def test_csv_import(env):
     assert "| < 30 s |" in text
 
 
+def test_pruning(env):
+    result = common.script(env, "bench.pruning", "--rows=1000")
+    assert (result["pruned_runs"], result["pruned_steps"]) == (1000, 2000)
+    assert result["pruned_scheduled_runs"] == 100
+    assert result["left_behind"] == {"runs": 0, "scheduled_runs": 0}
+    assert result["writer_rows_kept"] and result["during"]["writes"] > 0
+    text = report.markdown(
+        {
+            "profile": "tiny",
+            "machine": common.machine(),
+            "backends": {"sqlite": {"pruning": result}},
+        }
+    )
+    assert "## Pruning run history" in text
+    assert "| Prune 1,000 runs (2,000 steps, 100 scheduled runs), a writer writing runs" in text
+
+
 def test_report_names_each_missed_goal_and_its_reason():
     results = {
         "profile": "quick",
@@ -212,7 +229,9 @@ def test_profiles_cover_every_benchmark():
             "editor",
             "schema",
             "csv",
+            "pruning",
         }
+    assert PROFILES["full"]["pruning"] == 1_000_000
     assert PROFILES["full"]["csv"]["rows"] == PROFILES["quick"]["csv"]["rows"] == 100_000
     assert PROFILES["full"]["bulk"] == PROFILES["full"]["steadiness"] == 100_000
     assert PROFILES["full"]["admin_rows"] == PROFILES["quick"]["schema"] == 1_000_000

@@ -149,3 +149,10 @@ def test_a_pruned_report_counts_by_model():
     pruned.add("workflows.Run", 2)
     pruned.add("workflows.Run", 0)
     assert pruned.runs == 2 and pruned.steps == 0 and pruned.counts == {"workflows.Run": 2}
+
+
+def test_runs_sharing_a_start_time_all_go_across_batches(wf):
+    for _ in range(7):
+        make_run(wf, 40)
+    pruned = prune_runs(CUTOFFS, batch_size=3, sleep=lambda s: None)
+    assert pruned.runs == 7 and remaining(wf) == []
