@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 import yaml
 
 from workflows.models import Workflow
-from workflows.transfer import ImportRefused, export_definitions, import_definitions
+from workflows.transfer import (
+    ImportRefused,
+    WorkflowFile,
+    export_definitions,
+    import_definitions,
+)
 
 from .conftest import line_of
 
@@ -59,3 +67,12 @@ def test_an_unknown_error_workflow_is_refused_on_its_line(write):
 
 def _workflows(exported: dict) -> str:
     return yaml.safe_dump(list(exported.values()), sort_keys=False)
+
+
+def test_the_documented_example_imports(monkeypatch):
+    monkeypatch.setenv("BUBBLE_SECRET_SLACK_WEBHOOK", "https://hooks.example.com/x")
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "workflow-format.md").read_text()
+    section = doc.split("### `error_workflow`", 1)[1]
+    example = re.search(r"```yaml\n(.*?)```", section, re.S).group(1)
+    import_definitions([WorkflowFile("doc.yaml", "workflows:\n" + example)])
+    assert Workflow.objects.get(name="sync-orders").error_workflow == "tell-ops"
