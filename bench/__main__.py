@@ -7,6 +7,7 @@
     .venv/bin/python -m bench --only csv --out /tmp/perf.md      # the CSV import, both backends
     .venv/bin/python -m bench --only dashboard --full --out /tmp/perf.md  # the runs dashboard
     .venv/bin/python -m bench --only runs --full --out /tmp/perf.md  # the Runs list, 1,000,000 runs
+    .venv/bin/python -m bench --only pruning --out /tmp/perf.md  # pruning run history
 
 Each benchmark runs on a fresh database of its backend (bench/common.py): SQLite with
 django-q2's ORM broker always, PostgreSQL with Redis when both answer (``BENCH_PG_URL``,
@@ -30,7 +31,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import admin_pages, dashboard, report, runs_admin, schema_changes
+from . import admin_pages, dashboard, pruning, report, runs_admin, schema_changes
 from .common import ROOT, fresh_backend, log, machine, pg_reachable, script
 from .editor import bench_editor
 from .endpoint import bench_endpoint, bench_engine
@@ -55,6 +56,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "csv": {"rows": 500, "rounds": 1},
         "dashboard": {"runs": 2_000, "writes": 200},
         "runs": {"rows": 500, "writes": 50, "rounds": 1},
+        "pruning": 2_000,
     },
     "quick": {
         "endpoint": {"connections": 8, "seconds": 5, "rounds": 3, "warmup": 2},
@@ -70,6 +72,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "csv": {"rows": 100_000, "rounds": 3},
         "dashboard": {"runs": 100_000, "writes": 2_000},
         "runs": {"rows": 100_000, "writes": 500, "rounds": 3},
+        "pruning": 100_000,
     },
     "full": {
         "endpoint": {"connections": 8, "seconds": 15, "rounds": 5, "warmup": 5},
@@ -85,6 +88,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "csv": {"rows": 100_000, "rounds": 5},
         "dashboard": {"runs": 1_000_000, "writes": 3_000},
         "runs": {"rows": 1_000_000, "writes": 2_000, "rounds": 5},
+        "pruning": 1_000_000,
     },
 }
 BENCHMARKS = (
@@ -101,6 +105,7 @@ BENCHMARKS = (
     "csv",
     "dashboard",
     "runs",
+    "pruning",
 )
 
 
@@ -173,6 +178,9 @@ def run_all(profile: str, only: set[str], backends: list[str]) -> dict[str, Any]
                 f"--writes={sizes['runs']['writes']}",
                 f"--rounds={sizes['runs']['rounds']}",
                 timeout=7200,
+            ),
+            "pruning": lambda env: script(
+                env, pruning.__name__, f"--rows={sizes['pruning']}", timeout=3600
             ),
         }
         for name, job in jobs.items():

@@ -42,6 +42,24 @@ SCHEMA_READING = (
     "docs/data-types.md says so, and such a change is best made when the table is quiet."
 )
 
+PRUNING_METHOD = (
+    "bench/pruning.py: {rows:,} finished runs past the retention (two steps each) and one "
+    "scheduled run for ten runs, bulk-inserted; then `scheduler.retention.prune_history` "
+    "deletes them with the project's settings ({batch} runs per transaction, {pause:.0f} ms "
+    "apart), as the scheduler's housekeeping does, while a writer in another process writes "
+    "one run and its step per transaction without pause. A batch's time runs from its "
+    "transaction's start (on SQLite: once it holds the write lock) to its commit; a write's "
+    "from its start to its commit, waiting included. The baseline is the same writer for "
+    "3 s with nothing else running."
+)
+PRUNING_READING = (
+    "A batch deletes its runs, their steps and the links to them with one statement each "
+    "(workflows/retention.py, `delete_rows`): Django's own deletion loads every row first, "
+    "about 0.3 s for 500 runs. On SQLite each batch holds the database's write lock, so "
+    "its length bounds what a writer waits, plus SQLite's busy-wait steps (up to 25 ms "
+    "apart at first); the pause between batches lets waiting writers in. PostgreSQL locks "
+    "only the rows deleted, which nobody else writes: writers wait for nothing."
+)
 OUTBOUND_READING = (
     "On SQLite a run whose changes commit together holds the database's write lock from its "
     "first write to its end: a call to another server after a write makes every other "
@@ -195,6 +213,13 @@ NO_WRK = (
 )
 
 _WHY: dict[str, str] = {
+    "pruning": (
+        "**Pruning run history.** A write blocked past the goal waited for a batch's "
+        "transaction (on SQLite the whole database's write lock) or for the CPU: compare "
+        "the longest batch with the longest write, and the baseline's longest write (a "
+        'saturated machine stretches both). Smaller batches (`BUBBLE["PRUNE_BATCH_SIZE"]`) '
+        "shorten each hold; a longer `PRUNE_PAUSE` lets more writes through between them."
+    ),
     "schema": (
         "**Changing a large data type.** Adding a nullable field is a change of the table's "
         "definition only on PostgreSQL (no rewrite) and an `ALTER TABLE ... ADD COLUMN` on "

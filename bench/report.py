@@ -16,6 +16,7 @@ from .csv_import import TARGET_ROWS as CSV_TARGET_ROWS
 from .dashboard import GOAL_S as DASHBOARD_GOAL_S
 from .editor import GOAL_S as EDITOR_GOAL_S
 from .endpoint import GOAL_COST, GOAL_RPS
+from .pruning import GOAL_MS as PRUNING_GOAL_MS
 from .runs_admin import GOAL_S as RUNS_GOAL_S
 from .scheduler import BULK_TARGET
 from .steadiness import GOAL_GROWTH
@@ -205,6 +206,7 @@ def _backend_rows(table: Table, backend: str, parts: dict[str, Any]) -> None:
     _outbound_rows(table, name, parts.get("outbound"))
     _schema_rows(table, name, backend, parts.get("schema"))
     _csv_rows(table, backend, parts.get("csv"))
+    _pruning_rows(table, name, backend, parts.get("pruning"))
     _dashboard_rows(table, backend, parts.get("dashboard"))
     _runs_rows(table, backend, parts.get("runs"))
 
@@ -226,6 +228,70 @@ def _dashboard_rows(table: Table, backend: str, result: dict[str, Any] | None) -
         met=worst["median_s"] < DASHBOARD_GOAL_S,
         key=f"dashboard_{backend}",
     )
+
+
+def _pruning_rows(table: Table, name: str, backend: str, pr: dict[str, Any] | None) -> None:
+    """Pruning run history: no write blocked for 100 ms or more while it runs."""
+    if pr is None:
+        return
+    if "during" not in pr:
+        table.failed(f"Pruning run history ({name})", pr)
+        return
+    during, base = pr["during"], pr["baseline"]
+    table.add(
+        f"Prune {pr['rows']:,} runs ({pr['steps']:,} steps, {pr['scheduled_runs']:,} "
+        f"scheduled runs), a writer writing runs meanwhile ({name})",
+        f"{_s(pr['prune_s'])}; longest batch {pr['longest_batch_ms']:.0f} ms; longest write "
+        f"meanwhile {during['longest_ms']:.0f} ms",
+        f"longest write without pruning: {base['longest_ms']:.0f} ms",
+        f"{during['longest_ms'] / base['longest_ms']:.1f}×" if base["longest_ms"] else "–",
+        f"no write blocked ≥ {PRUNING_GOAL_MS:.0f} ms",
+        during["longest_ms"] < PRUNING_GOAL_MS,
+        f"pruning_{backend}",
+    )
+
+
+def _pruning_details(backends: dict[str, Any]) -> list[str]:
+    measured = {b: p["pruning"] for b, p in backends.items() if "during" in p.get("pruning", {})}
+    if not measured:
+        return []
+    first = next(iter(measured.values()))
+    lines = [
+        "## Pruning run history",
+        "",
+        findings.PRUNING_METHOD.format(
+            rows=first["rows"], batch=first["batch_size"], pause=first["pause_s"] * 1000
+        ),
+        "",
+        "| figure | " + " | ".join(BACKEND_NAMES[b] for b in measured) + " |",
+        "| --- " * (len(measured) + 1) + "|",
+    ]
+
+    def row(label: str, get: Any) -> None:
+        lines.append(f"| {label} | " + " | ".join(get(pr) for pr in measured.values()) + " |")
+
+    row(
+        "deleted: runs / steps / scheduled runs",
+        lambda pr: (
+            f"{pr['pruned_runs']:,} / {pr['pruned_steps']:,} / {pr['pruned_scheduled_runs']:,}"
+        ),
+    )
+    row("time / batches", lambda pr: f"{_s(pr['prune_s'])} / {pr['batches']:,}")
+    row("longest batch transaction", lambda pr: f"{pr['longest_batch_ms']:.0f} ms")
+    for key, label in (
+        ("baseline", "writer, nothing else running"),
+        ("during", "writer, while pruning"),
+    ):
+        row(
+            f"{label}: writes, median / p99 / longest",
+            lambda pr, key=key: (
+                f"{pr[key]['writes']:,}, {pr[key]['median_ms']} / "
+                f"{pr[key]['p99_ms']:.0f} / {pr[key]['longest_ms']:.0f} ms"
+            ),
+        )
+    row("writes blocked ≥ 100 ms while pruning", lambda pr: f"{pr['during']['over_goal']}")
+    row("bulk insert of the history", lambda pr: _s(pr["populate_s"]))
+    return lines + ["", findings.PRUNING_READING, ""]
 
 
 def _dashboard_details(backends: dict[str, Any]) -> list[str]:
@@ -918,6 +984,7 @@ def markdown(results: dict[str, Any]) -> str:
         lines += _schema_details(backends)
         lines += _csv_details(backends, results)
         lines += _dashboard_details(backends)
+        lines += _pruning_details(backends)
         lines += _runs_details(backends, results)
     lines += _steadiness_details(results.get("steadiness", {}))
     lines += _editor_details(results.get("editor", {}), results)

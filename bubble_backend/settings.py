@@ -376,6 +376,13 @@ BUBBLE = {
     "SITE_URL": env.str("BUBBLE_SITE_URL", default=""),
     # Days the run statistics' hours are kept for the dashboard (docs/operations.md).
     "RUN_STATS_KEEP_DAYS": env.int("BUBBLE_RUN_STATS_KEEP_DAYS", default=90),
+    # --- run history and failure emails (docs/operations.md#run-history, #failure-emails)
+    "RUN_RETENTION": env.str("BUBBLE_RUN_RETENTION", default="30d"),
+    "FAILED_RUN_RETENTION": env.str("BUBBLE_FAILED_RUN_RETENTION", default="90d"),
+    "ALERT_EMAILS": env.list("BUBBLE_ALERT_EMAILS", default=[]),
+    "ALERT_FAILURES": env.int("BUBBLE_ALERT_FAILURES", default=5),
+    "ALERT_WINDOW": env.str("BUBBLE_ALERT_WINDOW", default="15m"),
+    "ALERT_PERIOD": env.str("BUBBLE_ALERT_PERIOD", default="1h"),
 }
 
 # --- Operations: logs, /metrics (docs/operations.md#monitoring) -----------------------

@@ -22,6 +22,7 @@ class SchedulerConfig(AppConfig):
         self._add_page_tools()
         self._describe_api()
         self._show_on_dashboard()
+        self._run_error_workflows()
 
     @staticmethod
     def _link_runs_log() -> None:
@@ -49,6 +50,15 @@ class SchedulerConfig(AppConfig):
 
         if schedule_tool not in editor.PAGE_TOOLS:
             editor.PAGE_TOOLS.append(schedule_tool)
+
+    @staticmethod
+    def _run_error_workflows() -> None:
+        from workflows import failures
+
+        from .error_workflows import schedule_error_workflow
+
+        if schedule_error_workflow not in failures.error_workflow_runners:
+            failures.error_workflow_runners.append(schedule_error_workflow)
 
     @staticmethod
     def _describe_api() -> None:

@@ -25,13 +25,13 @@ from django.db import DatabaseError, close_old_connections, connection, transact
 from django.db.models import F, Q
 from django.utils import timezone
 
-from workflows import services
+from workflows import failures, services
 from workflows.choices import RunStatus
 from workflows.engine.transactions import kept_when_lost
 from workflows.models import Run
 
 from . import conf, housekeeping, processes, queues, recurring
-from .models import Pause, ScheduledRun, SchedulerProcess, Status
+from .models import Origin, Pause, ScheduledRun, SchedulerProcess, Status
 
 logger = logging.getLogger("scheduler.dispatch")
 
@@ -175,7 +175,14 @@ def _retry_lost(which: Q, now: datetime.datetime) -> int:
         ScheduledRun.objects.filter(which, status=Status.RUNNING)
         .select_related("workflow")
         .only(
-            "pk", "attempts", "run_id", "lease_expires_at", "workflow__retries", "workflow__commit"
+            "pk",
+            "attempts",
+            "run_id",
+            "origin",
+            "lease_expires_at",
+            "workflow__retries",
+            "workflow__commit",
+            "workflow__error_workflow",
         )
     )
     retried = 0
@@ -186,23 +193,30 @@ def _retry_lost(which: Q, now: datetime.datetime) -> int:
             f"{kept_when_lost(row.workflow.commit)}"
         )
         retry = row.attempts < allowed
-        changed = ScheduledRun.objects.filter(
-            pk=row.pk, status=Status.RUNNING, attempts=row.attempts
-        ).update(
-            status=Status.SCHEDULED if retry else Status.FAILED,
-            due_at=now if retry else F("due_at"),
-            finished_at=None if retry else now,
-            lease_expires_at=None,
-            holder=None,
-            last_error=message,
-        )
-        if changed and row.run_id:
-            Run.objects.filter(pk=row.run_id, status=RunStatus.RUNNING).update(
-                status=RunStatus.FAILED,
-                error_code="WORKER_LOST",
-                error_message=message,
-                finished_at=now,
+        with transaction.atomic():  # a final failure and what follows it, together
+            changed = ScheduledRun.objects.filter(
+                pk=row.pk, status=Status.RUNNING, attempts=row.attempts
+            ).update(
+                status=Status.SCHEDULED if retry else Status.FAILED,
+                due_at=now if retry else F("due_at"),
+                finished_at=None if retry else now,
+                lease_expires_at=None,
+                holder=None,
+                last_error=message,
             )
+            if changed and row.run_id:
+                Run.objects.filter(pk=row.run_id, status=RunStatus.RUNNING).update(
+                    status=RunStatus.FAILED,
+                    error_code="WORKER_LOST",
+                    error_message=message,
+                    finished_at=now,
+                )
+                if not retry:
+                    error_workflow = (
+                        "" if row.origin == Origin.ERROR_WORKFLOW else row.workflow.error_workflow
+                    )
+                    run = Run.objects.get(pk=row.run_id)
+                    failures.failed_for_good(run, error_workflow, now=now)
         retried += changed if retry else 0
         if changed and not retry:
             _continue_recurring([row.pk], now)

@@ -21,7 +21,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from workflows import engine, statements
+from workflows import engine, failures, statements
 from workflows.choices import RunSource, RunStatus
 from workflows.engine.cache import get_compiled
 from workflows.engine.serialize import to_log
@@ -180,6 +180,7 @@ def run_claimed(row: ScheduledRun, now: datetime.datetime | None = None) -> str:
             log_rejected=True,
             before_commit=mark_succeeded,
             write_start=write_in_one_statement if one_statement else write_start,
+            final=False,  # retried or failed for good: decided below
         )
     attempt = row.attempts
     if isinstance(result.error, ClaimLost):
@@ -187,14 +188,16 @@ def run_claimed(row: ScheduledRun, now: datetime.datetime | None = None) -> str:
     elif result.run.status in (RunStatus.SUCCEEDED, RunStatus.CONDITION_NOT_MET):
         status = Status.SUCCEEDED  # committed together with the run (mark_succeeded)
     else:
-        status = _after_failure(row, attempt, result.error)
+        status = _after_failure(row, attempt, result.error, result.run)
     if row.recurring_id is not None and status in (Status.SUCCEEDED, Status.FAILED):
         recurring.record_outcome(row.recurring_id, status, timezone.now())
     return status
 
 
-def _after_failure(row: ScheduledRun, attempt: int, error: WorkflowError) -> str:
-    """Retry with exponential backoff while the workflow's retries allow, else fail."""
+def _after_failure(row: ScheduledRun, attempt: int, error: WorkflowError, run: Run) -> str:
+    """Retry with exponential backoff while the workflow's retries allow, else fail: the
+    run (``run``, this attempt's log) failed for good, and its workflow's error workflow
+    is scheduled in the same transaction (``workflows.failures``)."""
     now = timezone.now()
     message = f"attempt {attempt}: {error.code}: {error.message}"[:10_000]
     retries = row.workflow.retries
@@ -211,10 +214,21 @@ def _after_failure(row: ScheduledRun, attempt: int, error: WorkflowError) -> str
         if changed:
             logger.info("scheduled run %s failed (%s); retry in %s s", row.pk, error.code, delay)
             return "retrying"
-    ScheduledRun.objects.filter(pk=row.pk, status=Status.RUNNING, attempts=attempt).update(
-        status=Status.FAILED, finished_at=now, lease_expires_at=None, last_error=message
-    )
+    with transaction.atomic():
+        failed = ScheduledRun.objects.filter(
+            pk=row.pk, status=Status.RUNNING, attempts=attempt
+        ).update(status=Status.FAILED, finished_at=now, lease_expires_at=None, last_error=message)
+        if failed:  # the guard: once, whatever else delivers or reaps this attempt
+            failures.failed_for_good(run, error_workflow_of(row), now=now)
     return Status.FAILED
+
+
+def error_workflow_of(row: ScheduledRun) -> str:
+    """The error workflow a failure of ``row`` runs: its workflow's, unless ``row`` is an
+    error workflow's run itself (error workflows never loop)."""
+    if row.origin == Origin.ERROR_WORKFLOW:
+        return ""
+    return get_compiled(row.workflow).error_workflow
 
 
 def shown_params(row: ScheduledRun | Any) -> Any:

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from workflows.stats.rollup import run_stats_chore
 from workflows.tokens import user_tokens_purge
 
+from .retention import prune_in_background
+
 logger = logging.getLogger("scheduler.housekeeping")
 
 #: name -> a function doing one chore, returning how many rows it removed
@@ -17,6 +19,8 @@ CHORES: dict[str, Callable[[], int]] = {
     "user tokens that stopped working": user_tokens_purge,
     # closes finished hours of run statistics first (before any pruning of runs)
     "hours of run statistics past RUN_STATS_KEEP_DAYS": run_stats_chore,
+    # in a thread of its own, which logs what it deleted (docs/operations.md#run-history)
+    "finished runs past BUBBLE_RUN_RETENTION": prune_in_background,
 }
 
 

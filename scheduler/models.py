@@ -45,6 +45,8 @@ class Origin(models.TextChoices):
     ADMIN = "admin", "Admin"
     RECURRING = "recurring", "Recurring event"
     TRIGGER = "trigger", "Database trigger"
+    #: a workflow's error workflow, after one of its runs failed for good
+    ERROR_WORKFLOW = "error_workflow", "Error workflow"
 
 
 class ScheduledRun(models.Model):

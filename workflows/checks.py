@@ -101,3 +101,25 @@ def check_object_permissions_admin(app_configs, **kwargs):
         )
         for model in missing_object_permissions()
     ]
+
+
+@register()
+def check_history_and_alert_settings(app_configs, **kwargs):
+    """A malformed BUBBLE_RUN_RETENTION, BUBBLE_FAILED_RUN_RETENTION or BUBBLE_ALERT_*
+    would otherwise stop the pruning of run history, or every failure email, with only a
+    line in the log."""
+    from .alerts import limits
+    from .durations import FORMS
+    from .retention import retention
+
+    problems = []
+    for read in (retention, limits):
+        try:
+            read()
+        except ValueError as exc:
+            hint = (
+                f"Durations: {FORMS}; a retention may also be 'forever'. "
+                "BUBBLE_ALERT_FAILURES: a whole number (0: no emails about failing workflows)."
+            )
+            problems.append(Error(str(exc), hint=hint, id="workflows.E012"))
+    return problems

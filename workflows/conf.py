@@ -92,6 +92,22 @@ DEFAULTS: dict[str, Any] = {
     # The server's public address (https://api.example.com) in links sent by email (password
     # reset, create_account_for_someone_else); empty: the address the request came to.
     "SITE_URL": "",
+    # Run history (docs/operations.md#run-history): finished runs (and their steps) and
+    # finished scheduled runs older than this are deleted by the scheduler's housekeeping;
+    # failed ones are kept for FAILED_RUN_RETENTION. A duration ("30d", "12h", "8w") or
+    # "forever". PRUNE_BATCH_SIZE rows go per transaction, PRUNE_PAUSE seconds apart.
+    "RUN_RETENTION": "30d",
+    "FAILED_RUN_RETENTION": "90d",
+    "PRUNE_BATCH_SIZE": 200,
+    "PRUNE_PAUSE": 0.05,
+    # Emails to the admins (docs/operations.md#failure-emails): to ALERT_EMAILS, else the
+    # addresses of Django's ADMINS, when a workflow has ALERT_FAILURES failed runs within
+    # ALERT_WINDOW (0: never) or a run goes deeper than MAX_DEPTH; at most one email of
+    # each kind per workflow per ALERT_PERIOD.
+    "ALERT_EMAILS": [],
+    "ALERT_FAILURES": 5,
+    "ALERT_WINDOW": "15m",
+    "ALERT_PERIOD": "1h",
     # Header and key names whose values are masked in run logs.
     "MASKED_KEYS": [
         "authorization",

@@ -31,6 +31,7 @@ WORKFLOW_DEFAULTS: dict[str, Any] = {
     "retries": 0,
     "retry_delay": 60,
     "missed_after": None,
+    "error_workflow": "",
 }
 
 
@@ -55,6 +56,8 @@ def workflow_definition(workflow: Workflow) -> dict[str, Any]:
         d["retry_delay"] = workflow.retry_delay
     if workflow.missed_after is not None:
         d["missed_after"] = workflow.missed_after
+    if workflow.error_workflow:
+        d["error_workflow"] = workflow.error_workflow
     if workflow.kind == WorkflowKind.TRIGGER:
         d["data_type"] = workflow.data_type
         d["on"] = list(workflow.trigger_on or [])
@@ -159,6 +162,7 @@ def save_definition(definition: Mapping[str, Any]) -> tuple[Workflow, bool]:
         "retries": d["retries"],
         "retry_delay": d["retry_delay"],
         "missed_after": d["missed_after"],
+        "error_workflow": d["error_workflow"] or "",
         "data_type": d["data_type"] or "",
         "trigger_on": list(d["on"] or []),
         "schedule": d["schedule"],

@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
-from . import conf
+from . import conf, failures
 from .choices import RunSource, RunStatus
 from .engine.transactions import kept_when_lost
 from .models import ApiKey, Run
@@ -59,21 +60,27 @@ def runs_abandoned_close(*, now: datetime | None = None) -> int:
     candidates = (
         Run.objects.filter(status=RunStatus.RUNNING, started_at__lt=now - grace)
         .exclude(source__in=SCHEDULER_SOURCES)
-        .values_list("pk", "started_at", "workflow__timeout", "workflow__commit")
+        .values_list(
+            "pk", "started_at", "workflow__timeout", "workflow__commit", "workflow__error_workflow"
+        )
     )
     closed = 0
-    for pk, started_at, timeout, commit in candidates.iterator():
+    for pk, started_at, timeout, commit, error_workflow in candidates.iterator():
         if started_at + timedelta(seconds=timeout or LONGEST_TIMEOUT) + grace > now:
             continue  # may still be going
         kept = kept_when_lost(commit)
-        closed += Run.objects.filter(pk=pk, status=RunStatus.RUNNING).update(
-            status=RunStatus.FAILED,
-            error_code="WORKER_LOST",
-            error_message=(
-                "the process running it stopped before the run ended (killed, timed out by "
-                f"the web server, or restarted); {kept}"
-            ),
-            finished_at=now,
-            duration_ms=(now - started_at).total_seconds() * 1000,
-        )
+        with transaction.atomic():  # the end and what follows a final failure, together
+            ended = Run.objects.filter(pk=pk, status=RunStatus.RUNNING).update(
+                status=RunStatus.FAILED,
+                error_code="WORKER_LOST",
+                error_message=(
+                    "the process running it stopped before the run ended (killed, timed out "
+                    f"by the web server, or restarted); {kept}"
+                ),
+                finished_at=now,
+                duration_ms=(now - started_at).total_seconds() * 1000,
+            )
+            if ended:
+                failures.failed_for_good(Run.objects.get(pk=pk), error_workflow or "", now=now)
+        closed += ended
     return closed

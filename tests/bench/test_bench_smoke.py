@@ -161,6 +161,23 @@ def test_csv_import(env):
     assert "| < 30 s |" in text
 
 
+def test_pruning(env):
+    result = common.script(env, "bench.pruning", "--rows=1000")
+    assert (result["pruned_runs"], result["pruned_steps"]) == (1000, 2000)
+    assert result["pruned_scheduled_runs"] == 100
+    assert result["left_behind"] == {"runs": 0, "scheduled_runs": 0}
+    assert result["writer_rows_kept"] and result["during"]["writes"] > 0
+    text = report.markdown(
+        {
+            "profile": "tiny",
+            "machine": common.machine(),
+            "backends": {"sqlite": {"pruning": result}},
+        }
+    )
+    assert "## Pruning run history" in text
+    assert "| Prune 1,000 runs (2,000 steps, 100 scheduled runs), a writer writing runs" in text
+
+
 def test_runs_admin(env):
     """The Runs list's benchmark (bench/runs_admin.py): every view answers, its report."""
     result = common.script(
@@ -256,6 +273,7 @@ def test_profiles_cover_every_benchmark():
             "csv",
             "dashboard",
             "runs",
+            "pruning",
         }
     assert PROFILES["full"]["csv"]["rows"] == PROFILES["quick"]["csv"]["rows"] == 100_000
     assert PROFILES["full"]["bulk"] == PROFILES["full"]["steadiness"] == 100_000

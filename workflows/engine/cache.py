@@ -38,7 +38,8 @@ def get_compiled(workflow: Workflow) -> CompiledWorkflow:
     from ..definitions import workflow_definition
 
     fresh = Workflow.objects.prefetch_related("parameters", "actions").get(pk=workflow.pk)
-    compiled = compile_definition(workflow_definition(fresh))
+    # a stored workflow runs whatever became of its error workflow (workflows/failures.py)
+    compiled = compile_definition(workflow_definition(fresh), check_error_workflow=False)
     compiled.pk = fresh.pk
     compiled.revision = fresh.revision
     compiled.version = (fresh.revision, fresh.updated_at)

@@ -25,6 +25,7 @@ from ..choices import (
     WorkflowKind,
 )
 from ..exceptions import DefinitionError, Issue, WorkflowError
+from . import error_workflows
 from .expressions import Expression, ScopeSpec, compile_condition, compile_template, is_dynamic
 from .param_types import param_type, param_type_names
 from .params import ParamSpec, coerce_value
@@ -57,6 +58,7 @@ WORKFLOW_KEYS = (
     "retries",
     "retry_delay",
     "missed_after",
+    "error_workflow",
     "data_type",
     "on",
     "schedule",
@@ -184,6 +186,8 @@ class CompiledWorkflow:
     retries: int = 0
     retry_delay: int = 60
     missed_after: int | None = None
+    #: the API workflow run when a run of this one fails for good ("" none)
+    error_workflow: str = ""
     data_type: str = ""
     trigger_on: tuple[str, ...] = ()
     schedule: Any = None
@@ -228,9 +232,17 @@ class CompileContext:
 
 
 def compile_definition(
-    definition: Mapping[str, Any], *, catalog: Catalog | None = None
+    definition: Mapping[str, Any],
+    *,
+    catalog: Catalog | None = None,
+    check_error_workflow: bool = True,
 ) -> CompiledWorkflow:
-    """Validate and compile one workflow definition; raise ``DefinitionError`` listing issues."""
+    """Validate and compile one workflow definition; raise ``DefinitionError`` listing issues.
+
+    ``check_error_workflow=False`` (the engine's cache: a stored workflow about to run)
+    leaves out the look-up of the error workflow it names: a workflow keeps running when
+    its error workflow was deleted or changed since it was saved, which is reported when
+    a run fails (``workflows/failures.py``) and refused when it is next saved."""
     catalog = catalog or Catalog()
     issues: list[Issue] = []
     d = definition if isinstance(definition, Mapping) else {}
@@ -270,6 +282,9 @@ def compile_definition(
     retries = _whole(d, "retries", 0, 0, 10, problem)
     retry_delay = _whole(d, "retry_delay", 60, 1, 86400, problem)
     missed_after = _whole(d, "missed_after", None, 1, 10**9, problem)
+    error_workflow = _error_workflow(
+        d, name, kind, catalog if check_error_workflow else None, problem
+    )
     description = d.get("description") or ""
     if not isinstance(description, str):
         problem(("description",), "must be text")
@@ -325,6 +340,7 @@ def compile_definition(
         retries=retries,
         retry_delay=retry_delay,
         missed_after=missed_after,
+        error_workflow=error_workflow,
         data_type=data_type,
         trigger_on=trigger_on,
         schedule=schedule,
@@ -364,6 +380,39 @@ def _bool(d: Mapping[str, Any], key: str, default: bool, problem) -> bool:
     if not isinstance(value, bool):
         problem((key,), f"must be true or false, not {value!r}")
         return default
+    return value
+
+
+def _error_workflow(
+    d: Mapping[str, Any], name: str, kind: str, catalog: Catalog | None, problem
+) -> str:
+    """The ``error_workflow`` named, checked (with ``catalog``) to exist and to be able to
+    be one (``engine.error_workflows``); "" for none."""
+    value = d.get("error_workflow") or ""
+    if not value:
+        return ""
+    where = ("error_workflow",)
+    if not isinstance(value, str) or not NAME_RE.match(value):
+        problem(where, "must be the name of an API workflow")
+        return ""
+    if kind not in error_workflows.HAS_ERROR_WORKFLOW:
+        problem(
+            where,
+            "a custom event has no error workflow of its own: its failure fails its "
+            "caller's step, and the caller's error workflow runs",
+        )
+        return ""
+    if value == name:
+        problem(where, "a workflow cannot be its own error workflow")
+        return ""
+    if catalog is None:
+        return value
+    target = catalog.get(value)
+    if target is None:
+        problem(where, f"no workflow named {value!r}")
+        return ""
+    for message in error_workflows.problems(target.kind, target.parameters):
+        problem(where, f"{value!r} {message}")
     return value
 
 

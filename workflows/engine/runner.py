@@ -20,7 +20,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .. import conf, statements
+from .. import conf, failures, statements
 from ..choices import RunSource, RunStatus, StepStatus, WorkflowKind
 from ..data_model.registry import scope as data_model_scope
 from ..exceptions import (
@@ -107,6 +107,7 @@ def run(
     write_start: Callable[[Run], None] | None = None,
     before_commit: Callable[[Run], None] | None = None,
     caller: Caller | None = None,
+    final: bool = True,
 ) -> RunResult:
     """Run a workflow as ``actor`` (None: anonymous) and return its result.
 
@@ -126,6 +127,11 @@ def run(
     ``caller``: the HTTP request's credential and address (``context.Caller``), for the
     account actions; runs nobody called over HTTP pass none.
 
+    ``final``: a failure of this run is final, so its workflow's error workflow runs and
+    the alerts count it (``workflows.failures``), in the transaction writing the failure.
+    False for callers that decide that themselves (the scheduler, which may retry) or
+    undo the run (the editor's test run).
+
     A run is a unit of work for the data model (``data_model.registry.scope``): from the
     moment it touches a data type it uses the current one.
     """
@@ -143,6 +149,7 @@ def run(
             write_start=write_start,
             before_commit=before_commit,
             caller=caller,
+            final=final,
         )
 
 
@@ -160,8 +167,10 @@ def _run(
     write_start: Callable[[Run], None] | None,
     before_commit: Callable[[Run], None] | None,
     caller: Caller | None,
+    final: bool,
 ) -> RunResult:
     compiled = get_compiled(workflow) if isinstance(workflow, Workflow) else workflow
+    on_failure = _failed_for_good(compiled) if final else None
     access = DataAccess(actor, ignore_privacy=compiled.ignore_privacy or ignore_privacy)
     rejected: WorkflowError | None = None
     try:
@@ -188,7 +197,7 @@ def _run(
     set_run(run_row.pk)  # the log lines from here on are this run's
     recorder = Recorder()
     if rejected is not None:
-        _fail(run_row, time.perf_counter(), rejected, recorder)
+        _fail(run_row, time.perf_counter(), rejected, recorder, on_failure)
         return RunResult(run_row, None, rejected)
     ctx = RunContext(
         compiled,
@@ -229,7 +238,7 @@ def _run(
         error = ActionFailed(f"internal error: {type(exc).__name__}: {exc}")
     if error is not None:
         response = None
-        _fail(run_row, started, error, recorder)
+        _fail(run_row, started, error, recorder, on_failure)
     elif run_row.status == RunStatus.CONDITION_NOT_MET:
         error = ConditionNotMet(f"the condition of workflow {compiled.name!r} is not met")
     return RunResult(run_row, response, error, ctx.response_type)
@@ -422,12 +431,25 @@ def _mark_failed(run_row: Run, started: float, error: WorkflowError) -> None:
     run_row.duration_ms = (time.perf_counter() - started) * 1000
 
 
-def _fail(run_row: Run, started: float, error: WorkflowError, recorder: Recorder) -> None:
-    """After the transaction rolled back: write the failure and every step that ran."""
+def _failed_for_good(compiled: CompiledWorkflow) -> Callable[[Run], None]:
+    return lambda run_row: failures.failed_for_good(run_row, compiled.error_workflow)
+
+
+def _fail(
+    run_row: Run,
+    started: float,
+    error: WorkflowError,
+    recorder: Recorder,
+    on_failure: Callable[[Run], None] | None = None,
+) -> None:
+    """After the transaction rolled back: write the failure and every step that ran, and
+    (a final failure) ``on_failure`` in the same transaction."""
     _mark_failed(run_row, started, error)
     try:
         with transaction.atomic():
             recorder.write(run_row)
+            if on_failure is not None:
+                on_failure(run_row)
     except Exception as exc:  # the log refused (or a database fault): the run still ends
         logger.exception("the step log of run %s could not be written", run_row.pk)
         run_row.error_message = (
@@ -438,6 +460,8 @@ def _fail(run_row: Run, started: float, error: WorkflowError, recorder: Recorder
             statements.update(
                 Run, run_row.pk, {name: getattr(run_row, name) for name in _END_FIELDS}
             )
+            if on_failure is not None:
+                on_failure(run_row)
 
 
 def _truthy(value: Any) -> bool:

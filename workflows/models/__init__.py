@@ -1,5 +1,6 @@
 """The workflows app's models, one module per concept; import them from here."""
 
+from .alerts import FailureAlert
 from .audit import DefinitionChange
 from .captures import DataCapture
 from .data_model import DataField, DataType, Option, OptionSet, SchemaVersion
@@ -18,6 +19,7 @@ __all__ = [
     "DataField",
     "DataType",
     "DefinitionChange",
+    "FailureAlert",
     "Option",
     "OptionSet",
     "Parameter",

@@ -97,6 +97,14 @@ class Workflow(models.Model):
         help_text="A scheduled run found this late (the scheduler was down) is marked missed "
         "instead of run. Empty: late runs always run.",
     )
+    # n8n's error workflow: an API workflow run (by the scheduler) when a run of this one
+    # fails for good; by name, as definition files name workflows (workflows/failures.py)
+    error_workflow = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="An API workflow run when a run of this one fails for good (after its "
+        "retries), given run_id, workflow, error_code, error_message and step.",
+    )
     # Database triggers (kind=trigger): the data type watched and the changes that fire.
     data_type = models.CharField(
         max_length=100, blank=True, help_text="Triggers: the data type watched (app.Model)."

@@ -1,7 +1,7 @@
 /*
  * The workflow's trigger, at the top of the editor: its kind and name, only the settings
  * that kind has (an API workflow's exposure and authentication, a trigger's data type and
- * events, a recurring schedule), its parameters (as Bubble edits them: key, type, data
+ * events, a recurring schedule, the error workflow of both), its parameters (as Bubble edits them: key, type, data
  * type, list, optional, querystring for an API workflow, default, description) and its
  * "Only when".
  */
@@ -57,6 +57,10 @@ export function triggerBox(ctx) {
     if (d.kind === "trigger") {
         box.append(triggerSettings(ctx, d, set, ro));
     }
+    if (d.kind === "custom_event" && d.error_workflow) {
+        // refused on a custom event: shown while set, so its problem can be undone
+        box.append(errorWorkflowRow(ctx, d, set, ro));
+    }
     box.append(parametersTable(ctx, d, ro));
     const conditionId = fieldId(["only_when"]);
     box.append(row("Only when", valueInput({
@@ -82,6 +86,7 @@ function apiSettings(ctx, d, set, ro) {
             row("Privacy", check(fieldId(["ignore_privacy"]), "Ignore privacy rules when running the workflow", d.ignore_privacy, (v) => set("ignore_privacy", v), ro), {id: fieldId(["ignore_privacy"])}),
             row("Headers", check(fieldId(["include_headers"]), "Include headers in request data", d.include_headers, (v) => { set("include_headers", v || undefined); ctx.render(); }, ro), {id: fieldId(["include_headers"]), help: "Expressions read them as request.headers['X-Shop'] (credentials and cookies left out)."}),
             row("Retries", text(fieldId(["retries"]), d.retries ?? 0, (v) => set("retries", /^\d+$/.test(v) ? Number(v) || undefined : v), {type: "number", min: 0, max: 10, readonly: ro || null}), {id: fieldId(["retries"]), help: "Scheduled runs that fail are tried again this many times."}),
+            errorWorkflowRow(ctx, d, set, ro),
         ),
         webhookForm(ctx, d, set, ro));
     box.append(more);
@@ -178,7 +183,24 @@ function triggerSettings(ctx, d, set, ro) {
             set("on", ctx.catalog.choices.trigger_on.map((x) => x.value).filter((x) => on.has(x)));
         }, ro)));
     box.append(row("Runs when a thing is", events, {id: fieldId(["on"]), help: "thing is the thing after the change, thing_before before it."}));
+    box.append(errorWorkflowRow(ctx, d, set, ro));
     return box;
+}
+
+/**
+ * The workflow run when a run of this one fails for good (after its retries): an API
+ * workflow other than this one (the live check says which can take the failure).
+ */
+function errorWorkflowRow(ctx, d, set, ro) {
+    const choices = ctx.catalog.workflows
+        .filter((w) => w.kind === "api" && w.name !== d.name)
+        .map((w) => ({value: w.name, label: w.name}));
+    if (d.error_workflow && !choices.some((c) => c.value === d.error_workflow)) {
+        choices.push({value: d.error_workflow, label: `${d.error_workflow} (not an API workflow here)`});
+    }
+    return row("Error workflow", choose(fieldId(["error_workflow"]), choices, d.error_workflow || "",
+        (v) => set("error_workflow", v || undefined), {blank: "None", disabled: ro}),
+    {id: fieldId(["error_workflow"]), help: "Runs when a run of this workflow fails for good, with run_id, workflow, error_code, error_message and step."});
 }
 
 /** Bubble's "Querystring": the parameter is read from the URL, never the request body. */
