@@ -43,10 +43,11 @@ def populate(rows: int) -> dict[str, Any]:
     """``rows`` runs with ``STEPS`` steps each, ``rows // 10`` scheduled runs."""
     from django.core.management.color import no_style
     from django.db import connection, transaction
+    from django.db.models import Max
     from django.utils import timezone
 
     from scheduler.models import ScheduledRun
-    from workflows.models import Run, StepRun, Workflow
+    from workflows.models import Run, RunStatsWatermark, StepRun, Workflow
 
     from .admin_pages import _mix, insert_rows
 
@@ -83,12 +84,13 @@ def populate(rows: int) -> dict[str, Any]:
                         for at in [oldest - datetime.timedelta(seconds=i * spread / share)]
                     ),
                 )
+        first_step = (StepRun.objects.aggregate(last=Max("id"))["last"] or 0) + 1
         insert_rows(
             StepRun,
             {"action_type": "log", "status": "succeeded", "inputs": {"message": "paid"}},
             ("id", "run", "position", "output"),
             (
-                (n * STEPS + position, pk, position, "paid")
+                (first_step + n * STEPS + position, pk, position, "paid")
                 for n, pk in enumerate(run_ids)
                 for position in range(1, STEPS + 1)
             ),
@@ -101,6 +103,8 @@ def populate(rows: int) -> dict[str, Any]:
             ((uuid.uuid4(), due, due, pk) for pk in run_ids[: rows // 10]),
         )
     populate_s = time.perf_counter() - started
+    # the run statistics have counted this history (pruning leaves runs they have not)
+    RunStatsWatermark.objects.update_or_create(pk=1, defaults={"closed_until": now})
     with connection.cursor() as cursor:
         # steps were given their ids: the writer's next ones come after them
         for statement in connection.ops.sequence_reset_sql(no_style(), [StepRun]):

@@ -181,6 +181,9 @@ def test_postgresql_uses_the_trigram_index(wf, make_run):
     sql = f"EXPLAIN SELECT id FROM {run_search.TABLE} WHERE {where}"  # noqa: S608 - fixed names
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
+        # on a table this small the planner may as well read the run statistics' partial
+        # index of finished runs and filter; without it, only the text index is left
+        cursor.execute("DROP INDEX IF EXISTS run_finished_idx")  # undone with the test
         cursor.execute(sql, ["%value-7%"])
         plan = " ".join(row[0] for row in cursor.fetchall())
     assert run_search.PG_INDEX in plan
