@@ -384,8 +384,9 @@ def _runs_rows(table: Table, backend: str, result: dict[str, Any] | None) -> Non
     if "pages" not in result:
         table.failed(f"Runs list ({name})", result)
         return
-    for label, is_search in (("filter or page", False), ("search", True)):
+    for is_search in (False, True):
         views = {k: v for k, v in result["pages"].items() if k.startswith("search") == is_search}
+        label = "search" if is_search else "view without a search (filters, pages, a run's page)"
         worst_name, worst = max(views.items(), key=lambda item: item[1]["median_s"])
         table.add(
             f"Admin Runs list, {result['rows']:,} runs, slowest {label} of {len(views)} ({name})",

@@ -292,3 +292,40 @@ def test_the_system_check_warns_when_the_index_is_missing(db):
         assert "no index" in warning.msg
     finally:
         run_search.forget_index_state()
+
+
+def test_the_migration_goes_on_without_the_index_when_pg_trgm_is_refused(capsys):
+    """A database user who may not create the extension: the migration says what to run
+    and makes no index (the search then reads the table)."""
+    from django.db import DatabaseError
+
+    executed = []
+
+    class Cursor:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def execute(self, sql, params=None):
+            executed.append(sql)
+            if sql.startswith("CREATE EXTENSION"):
+                raise DatabaseError("permission denied to create extension")
+
+        def fetchone(self):
+            return None  # pg_trgm is not installed
+
+    class Editor:
+        class connection:  # noqa: N801 - a stand-in for the schema editor's connection
+            vendor = "postgresql"
+
+            @staticmethod
+            def cursor():
+                return Cursor()
+
+    migration.create_text_index(None, Editor())
+    assert not any("CREATE INDEX" in sql for sql in executed)
+    said = capsys.readouterr().out
+    assert "may not create the extension pg_trgm" in said
+    assert "CREATE EXTENSION pg_trgm" in said and "migrate workflows 0014" in said
