@@ -59,7 +59,7 @@ from workflows.engine.serialize import to_log
 from workflows.models import Run, Workflow
 
 from . import admin_triggers, services  # noqa: F401  (admin_triggers registers its page)
-from .admin_confirm import Touched, confirm_page, confirmed, plural, touched
+from .admin_confirm import Touched, action_fields, confirm_page, confirmed, plural, touched
 from .admin_schedule import ScheduleAdminMixin
 from .execution import shown_params
 from .frequency import parse_frequency
@@ -637,14 +637,7 @@ class ScheduledRunAdmin(
                 request,
                 what,
                 scope,
-                hidden=[
-                    ("action", request.POST.get("action", "")),
-                    ("select_across", "1" if across else "0"),
-                    *(
-                        (helpers.ACTION_CHECKBOX_NAME, pk)
-                        for pk in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
-                    ),
-                ],
+                hidden=action_fields(request),
             )
         if across:
             skipped = queryset.exclude(status__in=CANCELLABLE).count()
@@ -1111,15 +1104,37 @@ class RecurringEventAdmin(CappedCountMixin, ReadOnlyDetailMixin, admin.ModelAdmi
         return pretty_json(shown_params(obj))
 
     @admin.action(description="Stop selected recurring events", permissions=["change"])
-    def stop_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        """``services.stop_recurring`` for each active event: off, upcoming run cancelled."""
+    def stop_selected(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        """After a page naming what stops: ``services.stop_recurring`` for each active
+        event (off, its upcoming run cancelled). Stopping cannot be undone from here."""
+        active = queryset.filter(active=True)
+        if not confirmed(request):
+            what = touched(active)
+            selected = len(set(request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)))
+            details = [
+                "Each one's upcoming scheduled run is cancelled and no further run is "
+                "scheduled; a workflow (or a new event) starts it again."
+            ]
+            if request.POST.get("select_across") != "1" and what.count < selected:
+                details.append(f"{selected - what.count:,} of the selection already stopped.")
+            return confirm_page(
+                request,
+                self,
+                title="Stop recurring events?",
+                question=f"Stop {what.describe('recurring event')}?",
+                details=details,
+                yes="Yes, stop it" if what.count == 1 else "Yes, stop them",
+                back_url=request.get_full_path(),
+                hidden=action_fields(request),
+                count=what.count,
+                danger=True,
+            )
         stopped = 0
-        for event in queryset.filter(active=True).select_related("workflow"):
+        for event in active.select_related("workflow"):
             stopped += services.stop_recurring(event.workflow, event.data_type, event.thing_id)
         forget_counts()
-        messages.success(
-            request, f"Stopped {stopped} recurring event{'s' if stopped != 1 else ''}."
-        )
+        messages.success(request, f"Stopped {plural(stopped, 'recurring event')}.")
+        return None
 
 
 # --- pauses ------------------------------------------------------------------------------

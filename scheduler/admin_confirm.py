@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.admin import helpers
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
@@ -32,6 +33,19 @@ NAMED_WORKFLOWS = 5
 def confirmed(request: HttpRequest) -> bool:
     """The request is the confirmation page's button, not the first ask."""
     return request.method == "POST" and request.POST.get(CONFIRM_FIELD) == "yes"
+
+
+def action_fields(request: HttpRequest) -> list[tuple[str, Any]]:
+    """The fields a list action's first POST carried (action, selection, "select all"), for
+    the confirmation page to send again with its button."""
+    return [
+        ("action", request.POST.get("action", "")),
+        ("select_across", request.POST.get("select_across", "0")),
+        *(
+            (helpers.ACTION_CHECKBOX_NAME, pk)
+            for pk in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        ),
+    ]
 
 
 def plural(count: int, noun: str) -> str:

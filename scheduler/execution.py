@@ -36,7 +36,11 @@ from .transitions import transition
 
 logger = logging.getLogger("scheduler.execution")
 
-_SOURCES = {Origin.RECURRING: RunSource.RECURRING, Origin.TRIGGER: RunSource.TRIGGER}
+_SOURCES = {
+    Origin.LIST: RunSource.ON_A_LIST,
+    Origin.RECURRING: RunSource.RECURRING,
+    Origin.TRIGGER: RunSource.TRIGGER,
+}
 
 
 class ClaimLost(WorkflowError):

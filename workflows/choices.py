@@ -61,6 +61,8 @@ class RunSource(models.TextChoices):
     ADMIN = "admin", "Admin: run now"
     CUSTOM_EVENT = "custom_event", "Custom event"
     SCHEDULED = "scheduled", "Scheduled"
+    #: one of the runs a schedule_workflow_on_list step scheduled, one per item
+    ON_A_LIST = "list", "Scheduled on a list"
     RECURRING = "recurring", "Recurring"
     TRIGGER = "trigger", "Database trigger"
     CLI = "cli", "Command line / code"

@@ -15,7 +15,12 @@ from .engine.transactions import kept_when_lost
 from .models import ApiKey, Run
 
 #: runs the scheduler owns: its reaper ends them (scheduler.dispatch.reap_lost)
-SCHEDULER_SOURCES = (RunSource.SCHEDULED, RunSource.RECURRING, RunSource.TRIGGER)
+SCHEDULER_SOURCES = (
+    RunSource.SCHEDULED,
+    RunSource.ON_A_LIST,
+    RunSource.RECURRING,
+    RunSource.TRIGGER,
+)
 #: the longest a workflow may run (its ``timeout``'s upper bound)
 LONGEST_TIMEOUT = 3600
 

@@ -9,7 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from examples.models import Customer
 from scheduler.models import Origin, ScheduledRun, Status
 from workflows import engine
+from workflows.choices import RunSource
 from workflows.exceptions import DefinitionError
+from workflows.models import Run
 
 
 @pytest.fixture
@@ -87,6 +89,8 @@ def test_the_runs_execute_with_their_item(make_workflow, greet, customers, user,
     assert sorted(Customer.objects.values_list("name", flat=True)) == [
         f"c{i} #{i}" for i in range(5)
     ]
+    runs = Run.objects.filter(workflow=greet)
+    assert {r.source for r in runs} == {RunSource.ON_A_LIST} and runs.count() == 5
 
 
 def test_rows_are_written_in_bulk(make_workflow, greet, customers, user):

@@ -27,6 +27,7 @@ SOURCE_WORDS = {
     RunSource.ADMIN: "the admin (Run now or Re-run)",
     RunSource.CUSTOM_EVENT: "a custom event, called by another run",
     RunSource.SCHEDULED: "the scheduler (a scheduled run)",
+    RunSource.ON_A_LIST: "the scheduler (one item of a list scheduled by “schedule on a list”)",
     RunSource.RECURRING: "a recurring event",
     RunSource.TRIGGER: "a database trigger",
     RunSource.CLI: "code or the command line",

@@ -1,4 +1,4 @@
-"""Recurring events in the admin: frequency as text, failing badge, stop selected."""
+"""Recurring events in the admin: frequency as text, failing badge, stop selected (confirmed)."""
 
 from __future__ import annotations
 
@@ -77,15 +77,20 @@ def test_stop_selected_deactivates_and_cancels_the_upcoming_run(root_client, eve
     upcoming = ScheduledRun.objects.create(
         workflow=wf, due_at=at(hours=3), origin=Origin.RECURRING, recurring=event
     )
-    response = root_client.post(
-        RECURRING,
-        {
-            "action": "stop_selected",
-            "index": "0",
-            helpers.ACTION_CHECKBOX_NAME: [str(event.pk), str(events["stopped"].pk)],
-        },
-        follow=True,
-    )
+    form = {
+        "action": "stop_selected",
+        "index": "0",
+        helpers.ACTION_CHECKBOX_NAME: [str(event.pk), str(events["stopped"].pk)],
+    }
+    asked = root_client.post(RECURRING, form)
+    assert asked.status_code == 200 and asked.context["count"] == 1
+    html = asked.content.decode()
+    assert f"Stop 1 recurring event of {wf.name}?" in html
+    assert "1 of the selection already stopped." in html
+    event.refresh_from_db()
+    assert event.active is True  # nothing changes before the confirmation
+    assert ScheduledRun.objects.get(pk=upcoming.pk).status == Status.SCHEDULED
+    response = root_client.post(RECURRING, {**form, "confirm": "yes"}, follow=True)
     assert message_texts(response) == ["Stopped 1 recurring event."]
     event.refresh_from_db()
     assert event.active is False
@@ -186,3 +191,20 @@ def test_the_change_page_names_the_thing_too(root_client, bound, customer):
     url = reverse("admin:scheduler_recurringevent_change", args=[bound.pk])
     html = root_client.get(url).content.decode()
     assert reverse("admin:examples_customer_change", args=[customer.pk]) in html
+
+
+def test_stopping_needs_the_change_permission(client, events, django_user_model):
+    from django.contrib.auth.models import Permission
+
+    viewer = django_user_model.objects.create_user("viewer", password="pw", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_recurringevent"))
+    client.force_login(viewer)
+    form = {
+        "action": "stop_selected",
+        "index": "0",
+        helpers.ACTION_CHECKBOX_NAME: [str(events["failing"].pk)],
+        "confirm": "yes",
+    }
+    client.post(RECURRING, form)
+    events["failing"].refresh_from_db()
+    assert events["failing"].active is True
