@@ -7,6 +7,7 @@ found by profiling, the optimizations made) comes from bench/findings.py.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from . import findings
@@ -251,7 +252,7 @@ def _pruning_rows(table: Table, name: str, backend: str, pr: dict[str, Any] | No
     )
 
 
-def _pruning_details(backends: dict[str, Any]) -> list[str]:
+def _pruning_details(backends: dict[str, Any], results: dict[str, Any]) -> list[str]:
     measured = {b: p["pruning"] for b, p in backends.items() if "during" in p.get("pruning", {})}
     if not measured:
         return []
@@ -259,6 +260,14 @@ def _pruning_details(backends: dict[str, Any]) -> list[str]:
     lines = [
         "## Pruning run history",
         "",
+        *_measured_alone(
+            "pruning",
+            results,
+            lambda table: [
+                _pruning_rows(table, BACKEND_NAMES[b], b, parts.get("pruning"))
+                for b, parts in backends.items()
+            ],
+        ),
         findings.PRUNING_METHOD.format(
             rows=first["rows"], batch=first["batch_size"], pause=first["pause_s"] * 1000
         ),
@@ -294,7 +303,7 @@ def _pruning_details(backends: dict[str, Any]) -> list[str]:
     return lines + ["", findings.PRUNING_READING, ""]
 
 
-def _dashboard_details(backends: dict[str, Any]) -> list[str]:
+def _dashboard_details(backends: dict[str, Any], results: dict[str, Any]) -> list[str]:
     measured = {b: p["dashboard"] for b, p in backends.items() if "pages" in p.get("dashboard", {})}
     if not measured:
         return []
@@ -303,6 +312,13 @@ def _dashboard_details(backends: dict[str, Any]) -> list[str]:
     lines = [
         "## Runs dashboard and /metrics",
         "",
+        *_measured_alone(
+            "dashboard",
+            results,
+            lambda table: [
+                _dashboard_rows(table, b, parts.get("dashboard")) for b, parts in backends.items()
+            ],
+        ),
         f"{first['runs']:,} runs over 30 days and {first['scheduled']:,} scheduled runs, "
         "bulk-inserted (bench/dashboard.py: twenty workflows, five sources, 8% failed, "
         "durations from milliseconds to minutes), then rolled up to an hour ago, as between "
@@ -404,28 +420,41 @@ def _runs_rows(table: Table, backend: str, result: dict[str, Any] | None) -> Non
     )
 
 
+def _measured_alone(
+    kind: str, results: dict[str, Any], fill: Callable[[Table], object]
+) -> list[str]:
+    """When benchmark ``kind`` ran on its own (``--only kind``), its section is copied into
+    a document whose summary comes from another run: it then carries its own date, machine
+    and summary rows (``fill`` adds them). Otherwise nothing."""
+    if results.get("only") != [kind]:
+        return []
+    info = results["machine"]
+    table = Table()
+    fill(table)
+    load = results.get("load_before")
+    loaded = f", load average {load[0]:.2f} (1 min) when it started" if load else ""
+    return [
+        f"Measured {info['date']} on its own (`.venv/bin/python -m bench --only {kind} "
+        f"--{results['profile']}`), not in the run the rest of this document comes from; "
+        f"same machine ({info['cores']} cores, {info['cpu'] or 'unknown CPU'}){loaded}.",
+        "",
+        *table.lines(),
+        "",
+        *[findings.why(key) + "\n" for key in table.missed],
+    ]
+
+
 def _runs_details(backends: dict[str, Any], results: dict[str, Any]) -> list[str]:
     measured = {b: p["runs"] for b, p in backends.items() if "pages" in p.get("runs", {})}
     if not measured:
         return []
     first = next(iter(measured.values()))
     lines = ["## Runs list", ""]
-    if results.get("only") == ["runs"]:
-        info = results["machine"]
-        table = Table()
-        for backend, parts in backends.items():
-            _runs_rows(table, backend, parts.get("runs"))
-        load = results.get("load_before", [0, 0, 0])
-        lines += [
-            f"Measured {info['date']} on its own (`.venv/bin/python -m bench --only runs "
-            f"--{results['profile']}`), not in the run the rest of this document comes from; "
-            f"same machine ({info['cores']} cores, {info['cpu'] or 'unknown CPU'}), load "
-            f"average {load[0]:.2f} (1 min) when it started.",
-            "",
-            *table.lines(),
-            "",
-            *[findings.why(key) + "\n" for key in table.missed],
-        ]
+    lines += _measured_alone(
+        "runs",
+        results,
+        lambda table: [_runs_rows(table, b, parts.get("runs")) for b, parts in backends.items()],
+    )
     lines += [
         findings.RUNS_METHOD.format(rows=first["rows"], views=first["views"]),
         "",
@@ -786,24 +815,11 @@ def _csv_details(backends: dict[str, Any], results: dict[str, Any]) -> list[str]
         return []
     first = next(iter(measured.values()))
     lines = ["## CSV import", ""]
-    if results.get("only") == ["csv"]:
-        # copied alone into a document whose summary comes from another run: the section
-        # carries its own
-        info = results["machine"]
-        table = Table()
-        for backend, parts in backends.items():
-            _csv_rows(table, backend, parts.get("csv"))
-        load = results.get("load_before", [0, 0, 0])
-        lines += [
-            f"Measured {info['date']} on its own (`.venv/bin/python -m bench --only csv "
-            f"--{results['profile']}`), not in the run the rest of this document comes from; "
-            f"same machine ({info['cores']} cores, {info['cpu'] or 'unknown CPU'}), load "
-            f"average {load[0]:.2f} (1 min) when it started.",
-            "",
-            *table.lines(),
-            "",
-            *[findings.why(key) + "\n" for key in table.missed],
-        ]
+    lines += _measured_alone(
+        "csv",
+        results,
+        lambda table: [_csv_rows(table, b, parts.get("csv")) for b, parts in backends.items()],
+    )
     lines += [
         findings.CSV_METHOD.format(
             rows=first["rows"],
@@ -861,24 +877,10 @@ def _steadiness_details(st: dict[str, Any]) -> list[str]:
 def _editor_details(ed: dict[str, Any], results: dict[str, Any]) -> list[str]:
     if "pages" not in ed:
         return []
-    info = results["machine"]
     pages, server, size = ed["pages"], ed["server"], ed["bytes"]
     long, one, plain = (pages[name] for name in ("long", "one", "plain"))
     lines = ["## Workflow editor", ""]
-    if results.get("only") == ["editor"]:
-        # copied alone into a document whose summary and goals come from another run: the
-        # section carries its own
-        table = Table()
-        _editor_rows(table, ed)
-        lines += [
-            f"Measured {info['date']} on its own (`.venv/bin/python -m bench --only editor "
-            f"--{results['profile']}`), not in the run the rest of this document comes from; "
-            f"same machine ({info['cores']} cores, {info['cpu'] or 'unknown CPU'}).",
-            "",
-            *table.lines(),
-            "",
-            *[findings.why(key) + "\n" for key in table.missed],
-        ]
+    lines += _measured_alone("editor", results, lambda table: _editor_rows(table, ed))
     lines += [
         findings.EDITOR_METHOD.format(
             steps=ed["steps"],
@@ -984,8 +986,8 @@ def markdown(results: dict[str, Any]) -> str:
         lines += _outbound_details(backends)
         lines += _schema_details(backends)
         lines += _csv_details(backends, results)
-        lines += _dashboard_details(backends)
-        lines += _pruning_details(backends)
+        lines += _dashboard_details(backends, results)
+        lines += _pruning_details(backends, results)
         lines += _runs_details(backends, results)
     lines += _steadiness_details(results.get("steadiness", {}))
     lines += _editor_details(results.get("editor", {}), results)

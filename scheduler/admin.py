@@ -55,6 +55,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import mark_safe
 
 from workflows.admin.display import admin_link, pretty_json
+from workflows.admin.run_filters import WorkflowFilter
 from workflows.engine.serialize import to_log
 from workflows.models import Run, Workflow
 
@@ -291,25 +292,6 @@ class DueFilter(admin.SimpleListFilter):
         if value == "later":
             return queryset.filter(due_at__gte=now + datetime.timedelta(days=7))
         raise IncorrectLookupParameters(f"unknown due window {value!r}")
-
-
-class WorkflowFilter(admin.SimpleListFilter):
-    """Lists workflows from their own (small) table, not ``DISTINCT`` over scheduled runs."""
-
-    title = "workflow"
-    parameter_name = "workflow__id__exact"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [(str(pk), name) for pk, name in Workflow.objects.values_list("pk", "name")]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        value = self.value()
-        if value is None:
-            return queryset
-        try:
-            return queryset.filter(workflow_id=int(value))
-        except ValueError:
-            raise IncorrectLookupParameters(f"bad workflow id {value!r}") from None
 
 
 class LinkFilter(admin.ListFilter):

@@ -22,6 +22,7 @@ from workflows.retention import (
     Group,
     Pruned,
     count_runs,
+    groups_by_status,
     prune_groups,
     prune_runs,
     retention,
@@ -38,20 +39,19 @@ _worker_lock = threading.Lock()
 def scheduled_groups(cutoffs: Cutoffs) -> Iterator[Group]:
     """Finished scheduled runs past their cutoff, one status at a time (each an index range
     of ``(status, due_at)``)."""
-    for status, before in (
-        (Status.SUCCEEDED, cutoffs.finished),
-        (Status.CANCELLED, cutoffs.finished),
-        (Status.MISSED, cutoffs.finished),
-        (Status.FAILED, cutoffs.failed),
-    ):
-        if before is not None:
-            yield Group(
-                f"{status} scheduled runs",
-                lambda status=status, before=before: ScheduledRun.objects.filter(
-                    status=status, due_at__lt=before, finished_at__lt=before
-                ).order_by("due_at"),
-                "due_at",
-            )
+    return groups_by_status(
+        "scheduled runs",
+        "due_at",
+        (
+            (Status.SUCCEEDED, cutoffs.finished),
+            (Status.CANCELLED, cutoffs.finished),
+            (Status.MISSED, cutoffs.finished),
+            (Status.FAILED, cutoffs.failed),
+        ),
+        lambda status, before: ScheduledRun.objects.filter(
+            status=status, due_at__lt=before, finished_at__lt=before
+        ).order_by("due_at"),
+    )
 
 
 def prune_history(cutoffs: Cutoffs, **options) -> Pruned:

@@ -17,6 +17,7 @@ The scheduler prunes its finished scheduled runs the same way and calls this for
 from __future__ import annotations
 
 import datetime
+import functools
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -105,25 +106,37 @@ class Group:
     order: str
 
 
+def groups_by_status(
+    noun: str,
+    order: str,
+    cutoffs_by_status: Iterable[tuple[str, datetime.datetime | None]],
+    rows: Callable[[str, datetime.datetime], models.QuerySet],
+) -> Iterator[Group]:
+    """One ``Group`` per status that has a cutoff (None: kept for ever): ``rows(status,
+    cutoff)``, ordered by ``order``."""
+    for status, before in cutoffs_by_status:
+        if before is not None:
+            yield Group(f"{status} {noun}", functools.partial(rows, status, before), order)
+
+
 def run_groups(cutoffs: Cutoffs) -> Iterator[Group]:
     """Finished runs past their cutoff, one status at a time (each an index range of
     ``(status, started_at)``); never ``running`` ones, nor runs the run statistics have
     not counted yet (finished since their watermark: docs/operations.md#run-statistics),
     so pruning never takes a run out of the dashboard's and /metrics' figures."""
     counted = closed_until()
-    for status, before in (
-        (RunStatus.SUCCEEDED, cutoffs.finished),
-        (RunStatus.CONDITION_NOT_MET, cutoffs.finished),
-        (RunStatus.FAILED, cutoffs.failed),
-    ):
-        if before is not None:
-            yield Group(
-                f"{status} runs",
-                lambda status=status, before=before: Run.objects.filter(
-                    status=status, started_at__lt=before, finished_at__lt=counted
-                ).order_by("started_at"),
-                "started_at",
-            )
+    return groups_by_status(
+        "runs",
+        "started_at",
+        (
+            (RunStatus.SUCCEEDED, cutoffs.finished),
+            (RunStatus.CONDITION_NOT_MET, cutoffs.finished),
+            (RunStatus.FAILED, cutoffs.failed),
+        ),
+        lambda status, before: Run.objects.filter(
+            status=status, started_at__lt=before, finished_at__lt=counted
+        ).order_by("started_at"),
+    )
 
 
 def prune_runs(cutoffs: Cutoffs, pruned: Pruned | None = None, **options) -> Pruned:

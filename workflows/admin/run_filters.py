@@ -38,7 +38,8 @@ WINDOWS: dict[str, tuple[str, datetime.timedelta]] = {
 
 
 class WorkflowFilter(admin.SimpleListFilter):
-    """Lists workflows from their own (small) table."""
+    """Lists workflows from their own (small) table, not ``DISTINCT`` over the listed rows
+    (runs, scheduled runs: any model with a ``workflow`` foreign key)."""
 
     title = "workflow"
     parameter_name = "workflow__id__exact"
