@@ -310,7 +310,7 @@ def _import_in_transaction(
             key: ImportStatus.KEPT if status == ImportStatus.UPDATED else status
             for key, status in rule_status.items()
         }
-    overlay = {s.name: _info(s.definition) for s in to_save if s.name}
+    overlay = {s.name: workflow_info(s.definition) for s in to_save if s.name}
     catalog = Catalog(overlay=overlay)
     for source in to_save:
         problems += _validate(source, catalog)
@@ -485,7 +485,7 @@ def _status(source: _Source, stored: Mapping[str, dict[str, Any]]) -> str:
     return ImportStatus.UNCHANGED if same else ImportStatus.UPDATED
 
 
-def _info(definition: Any) -> WorkflowInfo:
+def workflow_info(definition: Any) -> WorkflowInfo:
     """What other workflows of the files see of this one (checked fully on its own)."""
     params = []
     raw = definition.get("parameters")

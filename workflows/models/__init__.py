@@ -11,6 +11,7 @@ from .runs import Run, StepRun
 from .secrets import Secret
 from .stats import RunStatsHour, RunStatsTotal, RunStatsWatermark
 from .tokens import UserToken
+from .versions import Version
 
 __all__ = [
     "Action",
@@ -32,5 +33,6 @@ __all__ = [
     "Secret",
     "StepRun",
     "UserToken",
+    "Version",
     "Workflow",
 ]

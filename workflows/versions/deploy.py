@@ -1,0 +1,100 @@
+"""Deploying: the development version, checked, becomes a numbered, immutable ``Version``.
+
+The live version is the one with the highest number, so a deploy is one INSERT: callers
+and runs see the old version until its transaction commits and the new one after, never a
+mix. Two deploys at once cannot both take a number (it is unique): the second is refused
+and may simply be run again. A rollback deploys an earlier version's snapshot again as a
+new number; history only grows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Model
+
+from ..engine.compiler import Catalog, WorkflowInfo, compile_definition
+from ..exceptions import DefinitionError, WorkflowError
+from ..models import Version
+from ..privacy.definitions import check_rule
+from . import snapshot
+
+
+class DeployRefused(WorkflowError):
+    """Nothing was deployed; ``problems`` says why, one line each."""
+
+    code = "DEPLOY_REFUSED"
+    http_status = 400
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+class SnapshotCatalog(Catalog):
+    """The workflows of one snapshot only: a version's workflows may name each other, not
+    what development has since."""
+
+    def _from_database(self, name: str) -> WorkflowInfo | None:
+        return None
+
+
+def problems(definition: Mapping[str, Any]) -> list[str]:
+    """Why ``definition`` cannot go live: each workflow that does not compile against the
+    snapshot's other workflows and today's data model, each privacy rule that does not
+    check. Empty when it can."""
+    from ..transfer import workflow_info
+
+    workflows = [w for w in definition.get("workflows") or () if isinstance(w, Mapping)]
+    catalog = SnapshotCatalog({w["name"]: workflow_info(w) for w in workflows if w.get("name")})
+    found: list[str] = []
+    for workflow in workflows:
+        try:
+            compile_definition(workflow, catalog=catalog)
+        except DefinitionError as exc:
+            found += [f"workflow {workflow.get('name')!r}: {issue}" for issue in exc.issues]
+        except WorkflowError as exc:
+            found.append(f"workflow {workflow.get('name')!r}: {exc.message}")
+    for rule in definition.get("privacy_rules") or ():
+        name = snapshot.item_name("privacy_rules", rule)
+        found += [f"privacy rule {name!r}: {issue}" for issue in check_rule(rule)]
+    return found
+
+
+def live() -> Version | None:
+    """The live version: the highest number (None before the first deploy)."""
+    return Version.objects.order_by("-number").first()
+
+
+def deploy(*, message: str, user: Any = None, restore: Version | None = None) -> Version:
+    """Make the development version (or, ``restore``, an earlier version's snapshot) the
+    live one, as the next number. Raises ``DeployRefused``: the snapshot has problems,
+    nothing changed since the live version, or another deploy took the number first."""
+    definition = dict(restore.definition) if restore is not None else snapshot.development()
+    found = problems(definition)
+    if found:
+        raise DeployRefused(found)
+    try:
+        with transaction.atomic():
+            previous = live()
+            changes = snapshot.changes_between(
+                previous.definition if previous is not None else None, definition
+            )
+            if previous is not None and not changes:
+                raise DeployRefused([f"nothing to deploy: it is the same as the live {previous}"])
+            actor = user if isinstance(user, Model) and user.pk is not None else None
+            return Version.objects.create(
+                number=(previous.number if previous is not None else 0) + 1,
+                message=message,
+                author=actor,
+                author_name=actor.get_username() if actor is not None else "",
+                definition=definition,
+                changes=[c.as_record() for c in changes],
+                restored_from=restore.number if restore is not None else None,
+            )
+    except IntegrityError:
+        raise DeployRefused(
+            ["another deploy took this version's number first: look at it, then deploy again"]
+        ) from None
