@@ -19,7 +19,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
@@ -38,8 +37,8 @@ from workflows.exceptions import WorkflowError
 from workflows.models import Workflow
 
 from . import services
-from .admin_confirm import confirm_page, confirmed, plural, touched
-from .models import Origin, ScheduledRun
+from .admin_confirm import action_fields, confirm_page, confirmed, plural, touched
+from .models import Origin, ScheduledRun, Status
 from .schedule_form import DUE_FIELD, RUN_AS_FIELD, RUN_AS_OTHERS_PERMISSION, schedule_form
 
 SCHEDULE_PERMISSION = "scheduler.add_scheduledrun"
@@ -61,6 +60,28 @@ def schedule_tool(request: HttpRequest, workflow: Workflow) -> tuple[str, str] |
     if workflow.kind in services.SCHEDULABLE_KINDS and request.user.has_perm(SCHEDULE_PERMISSION):
         return schedule_url(workflow), "Schedule…"
     return None
+
+
+def retry_refused(request: HttpRequest, row: ScheduledRun) -> str:
+    """Why ``request``'s user may not retry ``row`` ("" when they may). A retry runs as
+    the failed run's user, with its privacy setting: retrying another user's run, or one
+    that ignores privacy rules, is running a workflow as someone else (the run-as
+    permission); a user no longer active is never run as; a run whose retry is waiting or
+    succeeded is not retried twice."""
+    actor = row.actor
+    if actor is not None and not actor.is_active:
+        return f"it runs as {actor.get_username()}, who is no longer active"
+    if (actor != request.user or row.ignore_privacy) and not request.user.has_perm(
+        RUN_AS_OTHERS_PERMISSION
+    ):
+        who = actor.get_username() if actor is not None else "nobody (anonymous)"
+        what = "ignores privacy rules" if actor == request.user else f"runs as {who}"
+        return f"it {what}: retrying it needs the permission to schedule as another user"
+    again = ScheduledRun.objects.filter(retry_of=row).exclude(status__in=services.RETRYABLE)
+    again = again.exclude(status=Status.CANCELLED).values_list("pk", flat=True).first()
+    if again is not None:
+        return f"it was retried already (scheduled run {again})"
+    return ""
 
 
 class ScheduleAdminMixin:
@@ -208,6 +229,10 @@ class ScheduleAdminMixin:
                 request, f"Only a failed or missed run can be retried; this one is {row.status}."
             )
             return redirect(page)
+        refused = retry_refused(request, row)
+        if refused:
+            messages.error(request, f"This run cannot be retried: {refused}.")
+            return redirect(page)
         if not confirmed(request):
             who = row.actor.get_username() if row.actor else "nobody (anonymous)"
             details = [
@@ -263,24 +288,25 @@ class ScheduleAdminMixin:
                 ],
                 yes="Yes, retry now",
                 back_url=request.get_full_path(),
-                hidden=[
-                    ("action", request.POST.get("action", "")),
-                    ("select_across", request.POST.get("select_across", "0")),
-                    *(
-                        (helpers.ACTION_CHECKBOX_NAME, pk)
-                        for pk in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
-                    ),
-                ],
+                hidden=action_fields(request),
                 count=what.count,
             )
         rows = list(retryable.select_related("workflow", "actor")[: RETRY_LIMIT + 1])
         if len(rows) > RETRY_LIMIT:
             messages.error(request, f"At most {RETRY_LIMIT:,} runs are retried at once.")
             return None
-        for row in rows:
+        refused = {row.pk: retry_refused(request, row) for row in rows}
+        retried = [row for row in rows if not refused[row.pk]]
+        for row in retried:
             self.log_addition(request, services.retry(row), [{"added": {}}])
         self.counts_changed()
-        messages.success(request, f"Retrying {plural(len(rows), 'run')}: each is due now.")
+        messages.success(request, f"Retrying {plural(len(retried), 'run')}: each is due now.")
+        reasons = sorted({reason for reason in refused.values() if reason})
+        if reasons:
+            messages.warning(
+                request,
+                f"{plural(len(rows) - len(retried), 'run')} not retried: {'; '.join(reasons)}.",
+            )
         return None
 
     # --- urls -------------------------------------------------------------------------------

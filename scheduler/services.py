@@ -138,6 +138,11 @@ def retry(row: ScheduledRun, at: Any = None) -> ScheduledRun:
             f"only a failed or missed run can be retried; this one is {row.status}",
             parameter="status",
         )
+    if row.actor is not None and not row.actor.is_active:
+        raise InvalidParameter(
+            f"the run runs as {row.actor.get_username()}, who is no longer active",
+            parameter="actor",
+        )
     return schedule(
         row.workflow,
         row.params,

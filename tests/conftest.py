@@ -24,6 +24,7 @@ from workflows.engine.compiler import compile_definition
 from workflows.models import PrivacyRule, Workflow
 from workflows.privacy import rules as privacy_rules
 from workflows.services import api_key_create
+from workflows.versions import serving as versions_serving
 
 
 def pytest_configure(config) -> None:
@@ -84,16 +85,18 @@ def _data_model_left_built(request):
 
 @pytest.fixture(autouse=True)
 def _fresh_caches():
-    """Compiled workflows, data types, trigger workflows watched, secrets known for masking,
-    and Django's cache (throttle counters, counts by status)."""
+    """Compiled workflows and deployed versions, data types, trigger workflows watched,
+    secrets known for masking, and Django's cache (throttle counters, counts by status)."""
     cache.clear()
     django_cache.clear()
     data_types.clear_cache()
     triggers.forget_watched()
     masking.clear()
     privacy_rules.clear_cache()
+    versions_serving.clear()
     yield
     cache.clear()
+    versions_serving.clear()
     django_cache.clear()
     data_types.clear_cache()
     masking.clear()

@@ -14,6 +14,7 @@ from .conftest import CHANGELIST, CONFIRM, asked, at, confirm_data, message_text
 
 SCHEDULE = "scheduler.add_scheduledrun"
 VIEW = "scheduler.view_scheduledrun"
+RUN_AS = "scheduler.schedule_as_other_user"
 
 
 def retry_url(row) -> str:
@@ -106,9 +107,56 @@ def test_retrying_needs_the_schedule_permission(staff_client, failed):
     assert viewer.post(retry_url(failed), CONFIRM).status_code == 403
     assert ScheduledRun.objects.count() == 1
 
-    scheduler = staff_client(VIEW, SCHEDULE)
+    scheduler = staff_client(VIEW, SCHEDULE, RUN_AS)
     assert scheduler.post(retry_url(failed), CONFIRM).status_code == 302
     assert ScheduledRun.objects.count() == 2
+
+
+def test_retrying_another_users_run_needs_the_run_as_permission(staff_client, failed):
+    """A retry runs as the failed run's user: without the run-as permission it is refused."""
+    scheduler = staff_client(VIEW, SCHEDULE)
+    response = scheduler.post(retry_url(failed), CONFIRM, follow=True)
+    assert message_texts(response) == [
+        "This run cannot be retried: it runs as alice: retrying it needs the permission to "
+        "schedule as another user."
+    ]
+    assert ScheduledRun.objects.count() == 1
+
+
+def test_ones_own_run_is_retried_without_it_unless_it_ignores_privacy(staff_client, sched):
+    scheduler = staff_client(VIEW, SCHEDULE)
+    me = scheduler.session["_auth_user_id"]
+    own = sched(status=Status.FAILED, actor_id=me)
+    assert scheduler.post(retry_url(own), CONFIRM).status_code == 302
+    assert ScheduledRun.objects.filter(retry_of=own).count() == 1
+    privileged = sched(status=Status.FAILED, actor_id=me, ignore_privacy=True)
+    response = scheduler.post(retry_url(privileged), CONFIRM, follow=True)
+    assert "it ignores privacy rules" in message_texts(response)[-1]
+    assert not ScheduledRun.objects.filter(retry_of=privileged).exists()
+
+
+def test_a_run_of_an_inactive_user_is_never_retried(root_client, failed, user):
+    user.is_active = False
+    user.save()
+    response = root_client.post(retry_url(failed), CONFIRM, follow=True)
+    assert message_texts(response) == [
+        "This run cannot be retried: it runs as alice, who is no longer active."
+    ]
+    with pytest.raises(InvalidParameter, match="no longer active"):
+        services.retry(failed)
+    assert ScheduledRun.objects.count() == 1
+
+
+def test_a_run_is_retried_once_unless_its_retry_failed(root_client, failed):
+    root_client.post(retry_url(failed), CONFIRM)
+    retry = ScheduledRun.objects.get(retry_of=failed)
+    response = root_client.post(retry_url(failed), CONFIRM, follow=True)
+    assert message_texts(response)[-1] == (
+        f"This run cannot be retried: it was retried already (scheduled run {retry.pk})."
+    )
+    ScheduledRun.objects.filter(pk=retry.pk).update(status=Status.FAILED)
+    root_client.post(retry_url(failed), CONFIRM)
+    assert ScheduledRun.objects.filter(retry_of=failed).count() == 2
 
 
 def test_retry_selected_asks_and_retries_only_failed_or_missed(

@@ -1,0 +1,120 @@
+"""Which version serves a call or a run: live (the highest deployed number) or development.
+
+Development is the rows the admin, the editor and imports change; a live version is a
+deployed snapshot (``Version.definition``), compiled in each process the first time one of
+its workflows or privacy rules is needed and kept: a version never changes, so nothing is
+ever checked again, and finding the live number is one indexed query whatever the number
+of versions kept. Before the first deploy there is no live version and development serves
+every caller, as it did before versions existed.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..engine.compiler import CompiledWorkflow, compile_definition
+from ..exceptions import ExpressionError
+from ..models import Version, Workflow
+from ..privacy.definitions import rule_key
+from ..privacy.rules import CompiledRule, InvalidRule, compile_rule
+from .deploy import SnapshotCatalog
+
+#: deployed versions kept compiled per process (the live one, and runs pinned to older ones)
+KEPT_VERSIONS = 4
+
+
+def live_number() -> int | None:
+    """The live version's number; None before the first deploy."""
+    return Version.objects.order_by("-number").values_list("number", flat=True).first()
+
+
+@dataclass
+class CompiledVersion:
+    """One deployed version, compiled as its workflows and rules are asked for."""
+
+    number: int
+    definition: Mapping[str, Any]
+    workflows: dict[str, CompiledWorkflow | None] = field(default_factory=dict)
+    rules: dict[str, list[CompiledRule]] | None = None
+
+    def workflow(self, name: str) -> CompiledWorkflow | None:
+        """Its workflow ``name`` (None: the version has none). ``pk`` is development's
+        workflow of that name, which its runs are linked to, or None."""
+        if name not in self.workflows:
+            self.workflows[name] = self._compile(name)
+        return self.workflows[name]
+
+    def _compile(self, name: str) -> CompiledWorkflow | None:
+        from ..transfer import workflow_info
+
+        definitions = [w for w in self.definition.get("workflows") or () if w.get("name")]
+        found = next((w for w in definitions if w["name"] == name), None)
+        if found is None:
+            return None
+        catalog = SnapshotCatalog({w["name"]: workflow_info(w) for w in definitions})
+        compiled = compile_definition(found, catalog=catalog, check_error_workflow=False)
+        compiled.pk = Workflow.objects.filter(name=name).values_list("pk", flat=True).first()
+        compiled.version = ("version", self.number)
+        return compiled
+
+    def rules_for(self, label: str) -> list[CompiledRule]:
+        """Its privacy rules of data type ``label``, the everyone-else rule last. A rule
+        that no longer translates (its data type lost a field since) grants nothing, as a
+        stored one does."""
+        if self.rules is None:
+            self.rules = self._compile_rules()
+        return list(self.rules.get(label, ()))
+
+    def _compile_rules(self) -> dict[str, list[CompiledRule]]:
+        by_type: dict[str, list[CompiledRule]] = {}
+        rules = [r for r in self.definition.get("privacy_rules") or () if isinstance(r, Mapping)]
+        for rule in sorted(rules, key=lambda r: bool(r.get("everyone_else"))):
+            try:
+                compiled = compile_rule(
+                    data_type=str(rule.get("data_type") or ""),
+                    condition=str(rule.get("when") or ""),
+                    everyone_else=bool(rule.get("everyone_else")),
+                    view_all=rule.get("view") == "all",
+                    view_fields=list(rule.get("view") or []) if rule.get("view") != "all" else [],
+                    find_in_searches=bool(rule.get("find_in_searches")),
+                    create_via_api=bool(rule.get("create_via_api")),
+                    modify_via_api=bool(rule.get("modify_via_api")),
+                    delete_via_api=bool(rule.get("delete_via_api")),
+                    name=str(rule.get("name") or ""),
+                )
+            except (InvalidRule, ExpressionError):
+                continue
+            by_type.setdefault(rule_key(rule)[0], []).append(compiled)
+        return by_type
+
+
+_versions: OrderedDict[int, CompiledVersion] = OrderedDict()
+_lock = threading.Lock()
+
+
+def compiled_version(number: int) -> CompiledVersion:
+    """Deployed version ``number``, compiled lazily and kept (the last ``KEPT_VERSIONS``
+    used). ``Version.DoesNotExist`` for a number never deployed."""
+    with _lock:
+        found = _versions.get(number)
+        if found is not None:
+            _versions.move_to_end(number)
+            return found
+    definition = Version.objects.values_list("definition", flat=True).get(number=number)
+    found = CompiledVersion(number, definition)
+    with _lock:
+        found = _versions.setdefault(number, found)
+        _versions.move_to_end(number)
+        while len(_versions) > KEPT_VERSIONS:
+            _versions.popitem(last=False)
+    return found
+
+
+def clear() -> None:
+    """Forget every compiled version (tests: rolled-back rows may reuse numbers)."""
+    with _lock:
+        _versions.clear()
