@@ -127,9 +127,33 @@ class Values:
 
     # --- things and files -------------------------------------------------------------
 
+    def may_see(self, label: str) -> bool:
+        """Whether the viewer may open data type ``label`` in the admin: only then are its
+        things' names shown (as the thing pickers do), else their type and id. A superuser
+        sees every name, those of data types gone since included."""
+        return self.request.user.is_superuser or self._admin_of(label) is not None
+
+    def redacted(self, value: Any) -> Any:
+        """``value`` without the names of things the viewer may not see (for its raw
+        JSON): ``_display`` left out of those things' references, at any depth."""
+        if is_thing_reference(value):
+            if self.may_see(str(value.get("_type", ""))):
+                return value
+            return {k: self.redacted(v) for k, v in value.items() if k != "_display"}
+        if isinstance(value, Mapping):
+            return {k: self.redacted(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.redacted(v) for v in value]
+        return value
+
+    def json(self, value: Any) -> str:
+        """``value``'s raw JSON as this viewer may read it ("" for nothing)."""
+        return "" if value is None else json_text(self.redacted(value))
+
     def thing(self, value: Mapping[str, Any]) -> SafeString:
         label, pk = str(value.get("_type", "")), value.get("_id")
-        shown = value.get("_display") or f"{label} {pk}"
+        named = value.get("_display") if self.may_see(label) else None
+        shown = named or f"{label} {pk}"
         url = self.thing_url(label, pk)
         kind = format_html('<span class="wf-type">{}</span>', label)
         if url is None:

@@ -169,8 +169,8 @@ def run_view(request: HttpRequest, run: Run, admin_site: Any, links: list[Any]) 
                 condition=_condition(step),
                 inputs=values.html(step.inputs) if step.inputs is not None else None,
                 output=values.html(step.output) if step.output is not None else None,
-                inputs_json=json_text(step.inputs) if step.inputs is not None else "",
-                output_json=json_text(step.output) if step.output is not None else "",
+                inputs_json=values.json(step.inputs),
+                output_json=values.json(step.output),
                 duration=duration(step.duration_ms) if step.status != StepStatus.NOT_RUN else "-",
             )
         )
@@ -205,9 +205,9 @@ def run_view(request: HttpRequest, run: Run, admin_site: Any, links: list[Any]) 
         params=values.html(run.params)
         if run.params
         else format_html('<span class="wf-empty">{}</span>', "none"),
-        params_json=json_text(run.params),
+        params_json=values.json(run.params) or json_text(None),
         result=values.html(run.result) if run.result is not None else None,
-        result_json=json_text(run.result) if run.result is not None else "",
+        result_json=values.json(run.result),
         parent=_run_link(run.parent) if run.parent_id else None,
         children=[_run_link(child) for child in children[:SHOWN_LINKS]],
         more_children=len(children) > SHOWN_LINKS,

@@ -35,7 +35,7 @@ from ..choices import RunStatus
 from ..exceptions import WorkflowError
 from ..models import Run
 from . import rerun, run_search
-from .display import Values, duration, json_text
+from .display import Values, duration
 from .paging import PeekPaginator
 from .run_filters import TimeWindowFilter, UserFilter, WorkflowFilter
 from .run_page import STATUS_WORDS, run_view, status_badge
@@ -286,7 +286,7 @@ class RunAdmin(ReadOnlyMixin, admin.ModelAdmin):
         else:
             values = Values(request, self.admin_site)
             context["params"] = [(key_, values.html(value)) for key_, value in params.items()]
-            context["params_json"] = json_text(params)
+            context["params_json"] = values.json(params)
             context["revision_changed"] = (
                 run.workflow_revision != compiled.revision,
                 run.workflow_revision,

@@ -170,12 +170,15 @@ def test_a_thing_links_to_its_admin_page_when_the_viewer_may_open_it(
     link = f'<a class="wf-thing" href="/admin/examples/order/{order.pk}/change/">Order of Ann</a>'
     assert link in html
     assert html.count(link) == 2  # the parameter, and the step's output (a list of things)
-    # a staff user who may read runs but not orders sees its name, not a link
+    # a staff user who may read runs but not orders sees its type and id, not its name
+    # (nor in the raw JSON), and no link
     staff_user.user_permissions.add(Permission.objects.get(codename="view_run"))
     client = Client()
     client.force_login(staff_user)
     html = page(client, run)
-    assert "Order of Ann" in html and "/admin/examples/order/" not in html
+    assert "Order of Ann" not in html and "/admin/examples/order/" not in html
+    assert html.count(f'<span class="wf-thing">examples.Order {order.pk} ') == 2
+    assert "_display" not in html and '&quot;_type&quot;: &quot;examples.Order&quot;' in html
     # ... and the link once allowed
     staff_user.user_permissions.add(Permission.objects.get(codename="view_order"))
     client.force_login(type(staff_user).objects.get(pk=staff_user.pk))
