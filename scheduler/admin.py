@@ -39,7 +39,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
-from django.contrib.admin.views.main import PAGE_VAR, ChangeList
+from django.contrib.admin.views.main import ChangeList
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -55,13 +55,14 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import mark_safe
 
 from workflows.admin.display import admin_link, pretty_json
+from workflows.admin.paging import id_number, page_number
 from workflows.admin.run_filters import WorkflowFilter
 from workflows.engine.serialize import to_log
 from workflows.models import Run, Workflow
 
 from . import admin_triggers, services  # noqa: F401  (admin_triggers registers its page)
 from .admin_confirm import Touched, action_fields, confirm_page, confirmed, plural, touched
-from .admin_schedule import ScheduleAdminMixin
+from .admin_schedule import ScheduleAdminMixin, workflow_or_404
 from .execution import shown_params
 from .frequency import parse_frequency
 from .models import CANCELLABLE, Pause, RecurringEvent, ScheduledRun, Status
@@ -154,13 +155,6 @@ class CappedPaginator(Paginator):
         return [rows[pk] for pk in ids if pk in rows]
 
 
-def _page_number(request: HttpRequest) -> int:
-    try:
-        return max(1, int(request.GET.get(PAGE_VAR, 1)))
-    except ValueError:
-        return 1
-
-
 class CappedCountMixin:
     """A ``ModelAdmin`` whose changelist never counts (or sorts) the whole table."""
 
@@ -176,7 +170,7 @@ class CappedCountMixin:
         orphans: int = 0,
         allow_empty_first_page: bool = True,
     ) -> Paginator:
-        shown = (_page_number(request) + PAGES_AHEAD) * per_page
+        shown = (page_number(request) + PAGES_AHEAD) * per_page
         return CappedPaginator(
             queryset,
             per_page,
@@ -319,7 +313,9 @@ class LinkFilter(admin.ListFilter):
         lookups: dict[str, Any] = {}
         for name, value in self.used_parameters.items():
             try:
-                lookups[name] = int(value) if name.startswith("recurring") else uuid.UUID(value)
+                lookups[name] = (
+                    id_number(value) if name.startswith("recurring") else uuid.UUID(value)
+                )
             except ValueError:
                 raise IncorrectLookupParameters(f"bad {name} {value!r}") from None
         return queryset.filter(**lookups)
@@ -719,10 +715,7 @@ class ScheduledRunAdmin(
         data = request.POST if request.method == "POST" else request.GET
         raw = data.get("workflow", "").strip()
         if raw:
-            try:
-                workflow = Workflow.objects.get(pk=int(raw))
-            except (ValueError, Workflow.DoesNotExist):
-                raise Http404("No such workflow.") from None
+            workflow = workflow_or_404(raw)
         back = _safe_next(request, reverse(self._url_name("changelist")))
         if not confirmed(request):
             return self._ask_pause(request, workflow, paused=paused, back=back)

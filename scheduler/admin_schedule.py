@@ -32,6 +32,7 @@ from django.utils.html import format_html
 
 from workflows import data_types
 from workflows.admin.editor import things_named
+from workflows.admin.paging import id_number
 from workflows.engine.cache import get_compiled
 from workflows.exceptions import WorkflowError
 from workflows.models import Workflow
@@ -116,7 +117,7 @@ class ScheduleAdminMixin:
                 kind__in=services.SCHEDULABLE_KINDS
             ).values_list("pk", "name")
             return TemplateResponse(request, SCHEDULE_TEMPLATE, context)
-        workflow = _workflow(raw)
+        workflow = workflow_or_404(raw)
         context.update(
             {
                 "workflow": workflow,
@@ -321,8 +322,9 @@ class ScheduleAdminMixin:
         ]
 
 
-def _workflow(raw: str) -> Workflow:
+def workflow_or_404(raw: str) -> Workflow:
+    """The workflow of id ``raw`` (as a URL or form sends it), else a 404."""
     try:
-        return Workflow.objects.get(pk=int(raw))
+        return Workflow.objects.get(pk=id_number(raw))
     except (ValueError, Workflow.DoesNotExist):
         raise Http404("No such workflow.") from None

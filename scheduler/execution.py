@@ -237,10 +237,16 @@ def error_workflow_of(row: ScheduledRun) -> str:
 
 def shown_params(row: ScheduledRun | Any) -> Any:
     """A scheduled run's (or recurring event's) parameters as the admin and the API show
-    them: the workflow's secret parameters and every operator secret masked."""
+    them: the workflow's secret parameters and every operator secret masked. A workflow
+    that no longer compiles (a custom event it names was deleted) cannot say which are
+    secret: every value is masked, and the page listing its runs still opens."""
     if not row.params:
         return row.params
-    return to_log(row.params, secret_keys=get_compiled(row.workflow).secret_keys)
+    try:
+        secret = get_compiled(row.workflow).secret_keys
+    except WorkflowError:
+        secret = frozenset(row.params) if isinstance(row.params, dict) else frozenset()
+    return to_log(row.params, secret_keys=secret)
 
 
 def describe(row: ScheduledRun) -> dict[str, Any]:

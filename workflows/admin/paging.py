@@ -11,8 +11,32 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
+from django.contrib.admin.views.main import PAGE_VAR
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
+from django.http import HttpRequest
+
+#: the highest page a list reads (a larger number in the URL reads this one): an offset a
+#: database can take, whatever is typed
+MAX_PAGE = 1_000_000
+#: the largest id a filter compares with (a 64-bit integer column's)
+MAX_ID = 2**63 - 1
+
+
+def page_number(request: HttpRequest) -> int:
+    """The page the request asks for (``?p=``), from 1 to ``MAX_PAGE``; 1 when not a number."""
+    try:
+        return min(max(1, int(request.GET.get(PAGE_VAR, 1))), MAX_PAGE)
+    except ValueError:
+        return 1
+
+
+def id_number(raw: str) -> int:
+    """``raw`` as a row id; ``ValueError`` when it is not one a column can hold."""
+    value = int(raw)
+    if not 0 < value <= MAX_ID:
+        raise ValueError(f"{raw!r} is not an id")
+    return value
 
 
 class PeekPaginator(Paginator):

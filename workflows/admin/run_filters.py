@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from ..models import Workflow
+from .paging import id_number
 
 #: the time window choices: query value → (label, length)
 WINDOWS: dict[str, tuple[str, datetime.timedelta]] = {
@@ -52,7 +53,7 @@ class WorkflowFilter(admin.SimpleListFilter):
         if value is None:
             return queryset
         try:
-            return queryset.filter(workflow_id=int(value))
+            return queryset.filter(workflow_id=id_number(value))
         except ValueError:
             raise IncorrectLookupParameters(f"bad workflow id {value!r}") from None
 
@@ -106,7 +107,7 @@ def _moment(raw: str, *, end: bool) -> datetime.datetime | None:
                 moment += datetime.timedelta(days=1)
         else:
             moment = parse_datetime(raw)
-    except ValueError:
+    except (ValueError, OverflowError):  # not a date, or one past the year 9999
         return None
     if moment is None:
         return None

@@ -36,7 +36,7 @@ from ..exceptions import WorkflowError
 from ..models import Run
 from . import rerun, run_search
 from .display import Values, duration
-from .paging import PeekPaginator
+from .paging import PeekPaginator, page_number
 from .run_filters import TimeWindowFilter, UserFilter, WorkflowFilter
 from .run_page import STATUS_WORDS, run_view, status_badge
 
@@ -124,7 +124,7 @@ class RunAdmin(ReadOnlyMixin, admin.ModelAdmin):
         return PeekPaginator(
             queryset,
             per_page,
-            number=_page_number(request),
+            number=page_number(request),
             related=tuple(self.list_select_related),
             allow_empty_first_page=allow_empty_first_page,
         )
@@ -142,7 +142,7 @@ class RunAdmin(ReadOnlyMixin, admin.ModelAdmin):
             return queryset.filter(pk=uuid.UUID(term)), False
         except ValueError:
             pass
-        needed = _page_number(request) * self.list_per_page + 1
+        needed = page_number(request) * self.list_per_page + 1
         try:
             outcome = run_search.search(queryset, term, needed)
         except run_search.SearchTooShort as exc:
@@ -355,10 +355,3 @@ class RunAdmin(ReadOnlyMixin, admin.ModelAdmin):
             ),
             *super().get_urls(),
         ]
-
-
-def _page_number(request: HttpRequest) -> int:
-    try:
-        return max(1, int(request.GET.get(PAGE_VAR, 1)))
-    except ValueError:
-        return 1

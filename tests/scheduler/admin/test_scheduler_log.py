@@ -257,3 +257,20 @@ def test_sorting_by_due_time_or_status(root_client, rows):
     assert names(rows, by_status_desc) == ["later", "week", "hour", "past", "queued"]
     html = root_client.get(CHANGELIST).content.decode()
     assert 'class="sched-late"' in html  # the late runs are marked
+
+
+def test_a_workflow_that_no_longer_compiles_keeps_the_pages_open(root_client, make_workflow, sched):
+    """Its runs are what an operator comes to cancel: the list and the run's page open,
+    every parameter masked (which ones are secret cannot be known)."""
+    from workflows.models import Workflow
+
+    make_workflow("helper", kind="custom_event", actions=[{"type": "log", "message": "x"}])
+    caller = make_workflow(
+        "caller", actions=[{"type": "trigger_custom_event", "workflow": "helper"}]
+    )
+    row = sched(workflow=caller, params={"card": "4242 4242"})
+    Workflow.objects.filter(name="helper").delete()
+    listing = root_client.get(CHANGELIST)
+    assert listing.status_code == 200 and "4242" not in listing.content.decode()
+    detail = root_client.get(reverse("admin:scheduler_scheduledrun_change", args=[row.pk]))
+    assert detail.status_code == 200 and "4242" not in detail.content.decode()

@@ -178,7 +178,7 @@ def test_a_thing_links_to_its_admin_page_when_the_viewer_may_open_it(
     html = page(client, run)
     assert "Order of Ann" not in html and "/admin/examples/order/" not in html
     assert html.count(f'<span class="wf-thing">examples.Order {order.pk} ') == 2
-    assert "_display" not in html and '&quot;_type&quot;: &quot;examples.Order&quot;' in html
+    assert "_display" not in html and "&quot;_type&quot;: &quot;examples.Order&quot;" in html
     # ... and the link once allowed
     staff_user.user_permissions.add(Permission.objects.get(codename="view_order"))
     client.force_login(type(staff_user).objects.get(pk=staff_user.pk))
