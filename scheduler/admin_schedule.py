@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from workflows import data_types
+from workflows.admin.data.thing_pickers import can_view
 from workflows.admin.editor import things_named
 from workflows.admin.paging import id_number
 from workflows.engine.cache import get_compiled
@@ -140,6 +141,7 @@ class ScheduleAdminMixin:
         form_class = schedule_form(
             compiled,
             things_url=reverse(self._url_name("things")),
+            searchable=lambda label: self._may_view_things(request, label),
             users_url=reverse(self._url_name("users")),
             time_zone=settings.TIME_ZONE,
         )
@@ -177,6 +179,14 @@ class ScheduleAdminMixin:
 
     # --- the page's searches ----------------------------------------------------------------
 
+    def _may_view_things(self, request: HttpRequest, label: str) -> bool:
+        """Whether things of ``label`` are searched by name for this user (their names are
+        shown only to who may view them, as in every thing picker)."""
+        try:
+            return can_view(self.admin_site, request, data_types.get_model(label))
+        except WorkflowError:
+            return False
+
     def things_view(self, request: HttpRequest) -> JsonResponse:
         """``?data_type=<label>&q=<text>``: things found by name or id, as the user may."""
         if not self.has_add_permission(request):
@@ -185,6 +195,11 @@ class ScheduleAdminMixin:
             model = data_types.get_model(request.GET.get("data_type", ""))
         except WorkflowError as exc:
             return JsonResponse({"error": exc.message}, status=400)
+        if not can_view(self.admin_site, request, model):
+            return JsonResponse(
+                {"error": "you may not view things of this data type: type the thing's id"},
+                status=403,
+            )
         found = things_named(model, request.GET.get("q", ""), request.user)
         return JsonResponse(
             {"results": [{"id": data_types.plain(t.pk), "label": str(t)} for t in found]}

@@ -14,6 +14,7 @@ million things. "Run as" is a username (or email, or id), searched the same way.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -47,14 +48,18 @@ def _initial(spec: ParamSpec) -> Any:
 
 
 def param_field(spec: ParamSpec, *, things_url: str = "") -> forms.Field:
-    """The input for one parameter, by its type's ``widget``."""
+    """The input for one parameter, by its type's ``widget``; a thing's is searched by name
+    at ``things_url`` ("" for a data type the user may not view: ids only)."""
     kind = spec.param_type
     required = not spec.optional and spec.default is None
     common: dict[str, Any] = {"label": spec.key, "required": required, "initial": _initial(spec)}
-    search = {"data-search-url": things_url, "data-data-type": spec.data_type}
+    search = {"data-search-url": things_url, "data-data-type": spec.data_type} if things_url else {}
+    by_name = "; search it by name" if things_url else ""
     if spec.is_list:
         if kind.widget == "thing":
-            hint = f"Ids of {spec.data_type} things, one per line; search by name to add one."
+            hint = f"Ids of {spec.data_type} things, one per line" + (
+                "; search by name to add one." if things_url else "."
+            )
             attrs = {"rows": 4, "cols": 40, "data-list": "1", **search}
         else:
             hint = f"A list, one value per line; each: {kind.expected}."
@@ -73,9 +78,7 @@ def param_field(spec: ParamSpec, *, things_url: str = "") -> forms.Field:
             widget=forms.TextInput(
                 attrs={"class": "sched-thing-id", "autocomplete": "off", **search}
             ),
-            help_text=_help(
-                spec, f"The id of a thing of type {spec.data_type}: search it by name."
-            ),
+            help_text=_help(spec, f"The id of a thing of type {spec.data_type}{by_name}."),
             **common,
         )
     if kind.widget == "file":  # a scheduled run keeps files as URLs, not uploads
@@ -98,18 +101,32 @@ def param_field(spec: ParamSpec, *, things_url: str = "") -> forms.Field:
     )
 
 
+ONLY_YOURSELF = (
+    "You may schedule runs as yourself or nobody: running as another user needs "
+    "the permission “Can schedule runs that run as another user”."
+)
+
+
 class UserField(forms.CharField):
-    """An active user by username, email or id; empty: nobody (the run is anonymous)."""
+    """An active user by username, email or id; empty: nobody (the run is anonymous).
+    With ``only`` set, that user alone: anything else gets the same answer whether such a
+    user exists or not (who may not run as others learns nothing of who exists)."""
+
+    only: Any = None
 
     def clean(self, value: Any) -> Any:
         text = (super().clean(value) or "").strip()
         if not text:
             return None
         users = get_user_model().objects.filter(is_active=True)
+        if self.only is not None:
+            users = users.filter(pk=self.only.pk)
         match = Q(username=text) | Q(email__iexact=text)
         if text.isdigit() and len(text) <= 9:  # an id (a longer number is no id: no overflow)
             match |= Q(pk=int(text))
         found = list(users.filter(match)[:2])
+        if len(found) != 1 and self.only is not None:
+            raise forms.ValidationError(ONLY_YOURSELF)
         if len(found) != 1:
             raise forms.ValidationError(f"No user {text!r} (a username, an email or an id).")
         return found[0]
@@ -127,7 +144,8 @@ class ScheduleForm(forms.Form):
         self.may_run_as_others = user.has_perm(RUN_AS_OTHERS_PERMISSION)
         run_as = self.fields[RUN_AS_FIELD]
         run_as.initial = user.get_username()
-        if not self.may_run_as_others:  # nobody else to search for
+        if not self.may_run_as_others:  # nobody else to search for, or to find
+            run_as.only = user
             run_as.widget.attrs.pop("data-search-url", None)
             run_as.help_text += " You may choose yourself or nobody."
 
@@ -135,11 +153,7 @@ class ScheduleForm(forms.Form):
         data = super().clean()
         chosen = data.get(RUN_AS_FIELD)
         if chosen is not None and chosen.pk != self.user.pk and not self.may_run_as_others:
-            self.add_error(
-                RUN_AS_FIELD,
-                "You may schedule runs as yourself or nobody: running as another user needs "
-                "the permission “Can schedule runs that run as another user”.",
-            )
+            self.add_error(RUN_AS_FIELD, ONLY_YOURSELF)
         return data
 
     def raw_params(self) -> dict[str, Any]:
@@ -165,12 +179,15 @@ def schedule_form(
     compiled: CompiledWorkflow,
     *,
     things_url: str = "",
+    searchable: Callable[[str], bool] = lambda data_type: True,
     users_url: str = "",
     time_zone: str = "",
 ) -> type[ScheduleForm]:
-    """The form class of ``compiled``'s parameters."""
+    """The form class of ``compiled``'s parameters; things of the data types
+    ``searchable`` allows are searched by name at ``things_url``."""
     fields: dict[str, forms.Field] = {
-        spec.key: param_field(spec, things_url=things_url) for spec in compiled.parameters
+        spec.key: param_field(spec, things_url=things_url if searchable(spec.data_type) else "")
+        for spec in compiled.parameters
     }
     fields[DUE_FIELD] = forms.CharField(
         label="Due",

@@ -226,7 +226,13 @@ def test_running_as_another_user_needs_its_permission(staff_client, remind, ann,
     response = post(client, remind, customer=ann.pk, **{"run-as": "bob"})
     assert field_errors(response)["run-as"][0].startswith("You may schedule runs as yourself")
     assert "data-search-url" not in str(response.context["form"]["run-as"])  # no user search
+    # nor a search of customers, whose type this user may not view: an id is typed
+    customer = response.context["form"]["customer"]
+    assert "data-search-url" not in str(customer) and "search it by name" not in customer.help_text
     assert client.get(USERS, {"q": "b"}).status_code == 403
+    # whether a user exists is not told to who may not run as others
+    unknown = post(client, remind, customer=ann.pk, **{"run-as": "no-such-user"})
+    assert field_errors(unknown)["run-as"] == field_errors(response)["run-as"]
 
     allowed = staff_client(SCHEDULE, AS_OTHERS)
     response = post(allowed, remind, customer=ann.pk, **{"run-as": "bob@EXAMPLE.com"})
@@ -303,10 +309,19 @@ def test_things_are_searched_by_name(root_client, ann, bea):
 
 @pytest.mark.privacy
 def test_things_are_searched_as_the_logged_in_user(staff_client, ann):
-    """Without a privacy rule opening customers, a staff user finds none."""
-    client = staff_client(SCHEDULE)
+    """Without a privacy rule opening customers, a staff user who may view them finds none."""
+    client = staff_client(SCHEDULE, "examples.view_customer")
     found = client.get(THINGS, {"data_type": "examples.Customer", "q": "Ann"}).json()
     assert found == {"results": []}
+
+
+def test_things_are_searched_only_by_who_may_view_their_type(staff_client, root_client, ann):
+    """Names are shown only to who may view the data type, as in every thing picker: the
+    others type an id, and the form offers no search for it."""
+    client = staff_client(SCHEDULE)
+    refused = client.get(THINGS, {"data_type": "examples.Customer", "q": "Ann"})
+    assert refused.status_code == 403 and "type the thing's id" in refused.json()["error"]
+    assert "Ann" not in refused.content.decode()
 
 
 def test_users_are_searched_by_name_or_email(root_client, user, other_user):
