@@ -107,6 +107,8 @@ MIDDLEWARE = [
     # /healthz, /readyz and /metrics, answered before anything else (no host check, no https
     # redirect, no session): load balancers and Prometheus call them by address, over http
     "bubble_backend.ops.middleware.OpsEndpointsMiddleware",
+    # /api/ is served by the live version, /version-test/api/ by development (docs/versions.md)
+    "workflows.versions.middleware.VersionMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Refuses an API key sent in a URL (docs/security.md), before anything else reads it.

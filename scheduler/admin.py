@@ -454,7 +454,7 @@ class ScheduledRunAdmin(
         "params_summary",
     )
     list_display_links = ("workflow", "due")
-    list_filter = (StatusFilter, DueFilter, WorkflowFilter, "origin", LinkFilter)
+    list_filter = (StatusFilter, DueFilter, WorkflowFilter, "origin", "test", LinkFilter)
     list_select_related = ("workflow", "actor", "run", "scheduled_by")
     sortable_by = ("due", "status_badge")
     ordering = ("due_at",)
@@ -483,6 +483,7 @@ class ScheduledRunAdmin(
                     "last_error",
                     "depth",
                     "ignore_privacy",
+                    "test",
                 )
             },
         ),
@@ -535,12 +536,16 @@ class ScheduledRunAdmin(
     @admin.display(description="scheduled by")
     def scheduled_by_display(self, obj: ScheduledRun) -> Any:
         if obj.scheduled_by_id is None:
-            return obj.get_origin_display()
-        return _link(
-            "admin:workflows_run_change",
-            obj.scheduled_by_id,
-            f"run of {obj.scheduled_by.workflow_name}",
-        )
+            shown = obj.get_origin_display()
+        else:
+            shown = _link(
+                "admin:workflows_run_change",
+                obj.scheduled_by_id,
+                f"run of {obj.scheduled_by.workflow_name}",
+            )
+        if obj.test:  # docs/versions.md: it runs development when it fires
+            return format_html('{} <span class="sched-badge sched-test">test</span>', shown)
+        return shown
 
     @admin.display(description="run log")
     def run_log(self, obj: ScheduledRun) -> Any:

@@ -28,6 +28,7 @@ from workflows.engine.serialize import to_log
 from workflows.engine.transactions import kept_when_lost
 from workflows.exceptions import WorkflowError
 from workflows.models import Run
+from workflows.versions.serving import TEST, live, serving
 
 from . import conf, processes, recurring, triggers
 from .loading import load_scheduled_run
@@ -170,7 +171,8 @@ def run_claimed(row: ScheduledRun, now: datetime.datetime | None = None) -> str:
         and statements.can_update_then_insert(ScheduledRun)
     )
     quiet = triggers.suppressed() if row.origin == Origin.TRIGGER else nullcontext()
-    with quiet:
+    # a test's runs run development; the others the version live now (docs/versions.md)
+    with quiet, serving(TEST if row.test else live()):
         result = engine.run(
             row.workflow,
             row.params,

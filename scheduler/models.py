@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from workflows.models import Run, Workflow
+from workflows.versions.edition import testing
 
 
 class Status(models.TextChoices):
@@ -110,6 +111,9 @@ class ScheduledRun(models.Model):
     )
     depth = models.PositiveSmallIntegerField(default=0)
     ignore_privacy = models.BooleanField(default=False)
+    #: scheduled by a test run (/version-test/): runs the development version when it fires;
+    #: otherwise the version live when it fires (docs/versions.md)
+    test = models.BooleanField(default=testing)
     attempts = models.PositiveSmallIntegerField(default=0)
     #: until when the current holder (queue or worker) may keep it before the reaper takes
     #: it back
@@ -126,6 +130,8 @@ class ScheduledRun(models.Model):
     class Meta:
         ordering = ["due_at"]
         indexes = [
+            # the Scheduler list's "test" filter: test runs only (docs/versions.md)
+            models.Index(fields=["due_at"], name="sched_test_due_idx", condition=Q(test=True)),
             # the dispatcher's query: pending rows by due time (a partial index stays small)
             models.Index(
                 fields=["due_at"], name="sched_pending_due_idx", condition=Q(status="scheduled")

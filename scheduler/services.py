@@ -97,8 +97,11 @@ def schedule(
     recurring: RecurringEvent | None = None,
     validated: bool = False,
     retry_of: ScheduledRun | None = None,
+    test: bool | None = None,
 ) -> ScheduledRun:
-    """Schedule one run of ``workflow``; returns the saved ``ScheduledRun``."""
+    """Schedule one run of ``workflow``; returns the saved ``ScheduledRun``. ``test``: it
+    runs development when it fires (None: whether the call or run scheduling it is a test
+    of development, docs/versions.md)."""
     check_depth(depth)
     stored = (
         dict(params or {})
@@ -117,6 +120,7 @@ def schedule(
         depth=depth,
         ignore_privacy=ignore_privacy,
         retry_of=retry_of,
+        **({} if test is None else {"test": test}),
     )
 
 
@@ -154,6 +158,7 @@ def retry(row: ScheduledRun, at: Any = None) -> ScheduledRun:
         context=row.context,
         validated=True,
         retry_of=row,
+        test=row.test,
     )
 
 

@@ -51,6 +51,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "Workflows",
         (
             "workflows.Workflow",
+            "workflows.Version",
             "scheduler.TriggerWorkflow",
             "workflows.Secret",
             "workflows.DefinitionChange",

@@ -34,6 +34,9 @@ from django.db import DEFAULT_DB_ALIAS, router
 WORKFLOW_EDITORS = "Workflow editors"
 RUN_VIEWERS = "Run viewers"
 DATA_MODEL_EDITORS = "Data model editors"
+#: who makes development live (and deploys an earlier version again): kept apart from the
+#: editors, so a team may have one person review and deploy what others edit
+DEPLOYERS = "Deployers"
 
 #: group name -> "app_label.codename" permissions
 GROUPS: dict[str, set[str]] = {
@@ -49,6 +52,13 @@ GROUPS: dict[str, set[str]] = {
         "workflows.change_privacyrule",
         "workflows.delete_privacyrule",
         "workflows.view_privacyrule",
+        "workflows.view_version",
+    },
+    DEPLOYERS: {
+        "workflows.view_version",
+        "workflows.deploy_version",
+        "workflows.view_workflow",
+        "workflows.view_definitionchange",
     },
     RUN_VIEWERS: {"workflows.view_run"},
     DATA_MODEL_EDITORS: {

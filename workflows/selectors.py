@@ -5,14 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from .choices import WorkflowKind
+from .engine.compiler import CompiledWorkflow
 from .exceptions import WorkflowNotFound
 from .models import Run, Workflow
 from .statements import select_one
+from .versions.serving import pinned
 
 
-def exposed_workflow(name: str) -> Workflow:
-    """The exposed API workflow called ``name``; anything else is NOT_FOUND. Read by a
-    prepared statement: every API call starts here (workflows/statements.py)."""
+def exposed_workflow(name: str) -> Workflow | CompiledWorkflow:
+    """The exposed API workflow called ``name`` as this call is served: the pinned deployed
+    version's (compiled), or development's row; anything else is NOT_FOUND. The row is read
+    by a prepared statement: every API call starts here (workflows/statements.py)."""
+    version = pinned()
+    if version is not None:
+        compiled = version.workflow(name)
+        if compiled is None or compiled.kind != WorkflowKind.API or not compiled.expose:
+            raise WorkflowNotFound(f"no exposed API workflow named {name!r}")
+        return compiled
     workflow = select_one(Workflow, {"name": name, "kind": WorkflowKind.API, "expose": True})
     if workflow is None:
         raise WorkflowNotFound(f"no exposed API workflow named {name!r}")

@@ -26,7 +26,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
 from django.http import HttpRequest
@@ -36,6 +36,9 @@ from . import secrets
 from .choices import RunSource, RunStatus
 from .exceptions import Unauthenticated, WorkflowError
 from .models import Run, Workflow
+
+if TYPE_CHECKING:  # the compiler reads this module's checks
+    from .engine.compiler import CompiledWorkflow
 
 logger = logging.getLogger("workflows.webhooks")
 
@@ -226,7 +229,9 @@ def _is_payload_template(template: str) -> bool:
 # --- verification (on every request) ------------------------------------------------------
 
 
-def verify_webhook(workflow: Workflow, request: Any, *, now: float | None = None) -> None:
+def verify_webhook(
+    workflow: Workflow | CompiledWorkflow, request: Any, *, now: float | None = None
+) -> None:
     """Refuse (401, logged, a failed run) a request to a signed workflow unless it carries a
     valid, fresh, unused signature of its raw body; do nothing for unsigned workflows."""
     if not workflow.webhook:
@@ -239,7 +244,7 @@ def verify_webhook(workflow: Workflow, request: Any, *, now: float | None = None
         raise
 
 
-def _verify(workflow: Workflow, request: HttpRequest, now: float) -> None:
+def _verify(workflow: Workflow | CompiledWorkflow, request: HttpRequest, now: float) -> None:
     try:
         spec = parse(workflow.webhook)
         key = secrets.get_secret(spec.secret).encode()
@@ -336,7 +341,7 @@ def _check_time(timestamp: str, tolerance: int, now: float) -> None:
         )
 
 
-def _refuse_replay(workflow: Workflow, spec: WebhookSpec, digest: bytes) -> None:
+def _refuse_replay(workflow: Workflow | CompiledWorkflow, spec: WebhookSpec, digest: bytes) -> None:
     """Remember each accepted signature for twice the tolerance (a timestamp may be up to
     ``tolerance`` ahead or behind); ``add`` is atomic, so of two identical requests racing,
     one wins."""
@@ -346,7 +351,9 @@ def _refuse_replay(workflow: Workflow, spec: WebhookSpec, digest: bytes) -> None
         raise WebhookRejected("this signature was already used (a replayed request)")
 
 
-def _record_rejection(workflow: Workflow, request: HttpRequest, reason: str) -> None:
+def _record_rejection(
+    workflow: Workflow | CompiledWorkflow, request: HttpRequest, reason: str
+) -> None:
     """A warning and a failed run, so builders see refused calls in the Runs log; never
     the body or the signature."""
     address = request.META.get("REMOTE_ADDR", "")
@@ -355,7 +362,7 @@ def _record_rejection(workflow: Workflow, request: HttpRequest, reason: str) -> 
     )
     now = timezone.now()
     Run.objects.create(
-        workflow=workflow,
+        workflow_id=workflow.pk,  # a deployed version's workflow: development's row, or none
         workflow_name=workflow.name,
         workflow_revision=workflow.revision,
         source=RunSource.API,

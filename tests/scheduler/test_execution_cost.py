@@ -45,11 +45,12 @@ def _queued(workflow, count: int = 1, **options) -> list[str]:
     return dispatch_due(enqueue=False).queued
 
 
-def test_a_trivial_scheduled_run_costs_six_statements_five_on_postgresql(tick, user):
-    """Load (with its workflow and user), log row + claim, then "succeeded" + steps + the
-    log's end. On PostgreSQL the claim and the log row are one statement (a data-modifying
-    CTE). A raw django-q2 task running the same workflow through the engine costs four; a
-    regression here shows in the throughput benchmark."""
+def test_a_trivial_scheduled_run_costs_seven_statements_six_on_postgresql(tick, user):
+    """Load (with its workflow and user), the live version's number (which version runs,
+    docs/versions.md), log row + claim, then "succeeded" + steps + the log's end. On
+    PostgreSQL the claim and the log row are one statement (a data-modifying CTE). A raw
+    django-q2 task running the same workflow through the engine costs four; a regression
+    here shows in the throughput benchmark."""
     first, second = _queued(tick, 2, actor=user)
     execute_scheduled_run(first)  # compiles the workflow, reads the secrets to mask
     with CaptureQueriesContext(connection) as queries:
@@ -66,6 +67,7 @@ def test_a_trivial_scheduled_run_costs_six_statements_five_on_postgresql(tick, u
     )
     assert statements == [
         "SELECT scheduler_scheduledrun",
+        "SELECT workflows_version",
         *start,
         "UPDATE scheduler_scheduledrun",
         "INSERT workflows_steprun",

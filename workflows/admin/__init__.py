@@ -4,4 +4,4 @@ types, option sets, things) in the Django admin.
 One module per admin page family; importing them registers the model admins.
 """
 
-from . import audit, data, keys, privacy, runs, secrets, tokens, workflow  # noqa: F401
+from . import audit, data, keys, privacy, runs, secrets, tokens, versions, workflow  # noqa: F401

@@ -64,12 +64,14 @@ class DefinitionChangeAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     @admin.display(description="what changed")
     def diff(self, obj: DefinitionChange) -> Any:
-        lines = definition_diff(obj)
-        if not lines:
-            return "-"
-        rows = format_html_join("", '<span class="{}">{}</span>', _classed(lines))
-        return format_html('<pre class="definition-diff">{}</pre>', rows)
+        return diff_html(definition_diff(obj))
 
 
-def _classed(lines: list[str]) -> list[tuple[str, str]]:
-    return [(_line_class(line), line) for line in lines]
+def diff_html(lines: list[str]) -> Any:
+    """A unified diff's lines as a ``<pre>``, added and removed lines marked ("-" for none)."""
+    if not lines:
+        return "-"
+    rows = format_html_join(
+        "", '<span class="{}">{}</span>', [(_line_class(line), line) for line in lines]
+    )
+    return format_html('<pre class="definition-diff">{}</pre>', rows)

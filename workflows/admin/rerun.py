@@ -12,7 +12,8 @@ The parameters are read back from the run log, which is not always the parameter
 secret values are masked there, long text and lists are cut. A run whose logged
 parameters are not whole is not re-run (``NotReplayable`` names the parameter): the
 admin's "Run now" takes them typed again. Things are sent by id and looked up again under
-the user's privacy rules as they are now; the workflow runs as it is now.
+the user's privacy rules as they are now; the workflow runs as it is now: a test run's
+re-run runs development, any other the live version (``edition_of``, docs/versions.md).
 
 It runs through ``engine.run`` in the request, like Run now, with ``source=admin``. The
 new run's id is chosen when the confirmation page is shown and written with the ``Run``
@@ -38,6 +39,7 @@ from ..engine.serialize import MAX_LOG_TEXT
 from ..exceptions import WorkflowError
 from ..masking import MASK
 from ..models import Run
+from ..versions.serving import TEST, Edition, live, serving
 from .display import is_thing_reference
 
 PERMISSION = "workflows.rerun_run"
@@ -53,6 +55,11 @@ class NotReplayable(Exception):
         super().__init__(message)
         self.message = message
         self.parameter = parameter
+
+
+def edition_of(run: Run) -> Edition:
+    """What a re-run of ``run`` runs: development for a test run, else the live version."""
+    return TEST if run.test else live()
 
 
 def check(run: Run) -> CompiledWorkflow:
@@ -130,6 +137,11 @@ def rerun(run: Run, key: uuid.UUID) -> RunResult:
     """Run ``run``'s workflow again with its parameters as its user; the new run's id is
     ``key``. Raises ``NotReplayable``, a parameter's ``WorkflowError`` (before any run
     exists), or ``IntegrityError`` when a run with that id exists (nothing was done)."""
+    with serving(edition_of(run)):
+        return _rerun(run, key)
+
+
+def _rerun(run: Run, key: uuid.UUID) -> RunResult:
     compiled = check(run)
     params = replay_params(run, compiled)
 

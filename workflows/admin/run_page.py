@@ -49,6 +49,11 @@ STEP_WORDS = {
 SHOWN_LINKS = 100
 
 
+def ran_what(version: int | None, revision: int) -> str:
+    """``version 3``, or ``revision 5 of development``: what a run ran (docs/versions.md)."""
+    return f"version {version}" if version is not None else f"revision {revision} of development"
+
+
 def status_badge(status: str, words: dict[str, tuple[str, str]] = STATUS_WORDS) -> SafeString:
     css, text = words.get(status, ("other", status))
     return format_html('<span class="run-badge run-badge-{}">{}</span>', css, text)
@@ -179,14 +184,13 @@ def run_view(request: HttpRequest, run: Run, admin_site: Any, links: list[Any]) 
     source: Any = SOURCE_WORDS.get(run.source, run.get_source_display())
     if run.rerun_of_id is not None:
         source = format_html("{}: a re-run", source)
+    ran = ran_what(run.version, run.workflow_revision) + (", a test" if run.test else "")
     workflow = (
-        format_html(
-            "{} <span class='run-muted'>(revision {})</span>",
-            admin_link(run.workflow),
-            run.workflow_revision,
-        )
+        format_html("{} <span class='run-muted'>({})</span>", admin_link(run.workflow), ran)
         if run.workflow is not None
-        else format_html("{} <em>(deleted)</em>", run.workflow_name)
+        else format_html(
+            "{} <em>(deleted)</em> <span class='run-muted'>({})</span>", run.workflow_name, ran
+        )
     )
     error_step = next((s for s in steps if s.status == StepStatus.FAILED), None)
     css, _ = STATUS_WORDS.get(run.status, ("other", run.status))

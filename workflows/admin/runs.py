@@ -34,11 +34,12 @@ from django.utils.html import format_html
 from ..choices import RunStatus
 from ..exceptions import WorkflowError
 from ..models import Run
+from ..versions.edition import serving
 from . import rerun, run_search
 from .display import Values, duration
 from .paging import PeekPaginator, page_number
 from .run_filters import TimeWindowFilter, UserFilter, WorkflowFilter
-from .run_page import STATUS_WORDS, run_view, status_badge
+from .run_page import STATUS_WORDS, ran_what, run_view, status_badge
 
 #: Other apps add links about a run here (the scheduler: the scheduled runs it created and
 #: the scheduled run it executed), so this app need not know them. Each gets the run and
@@ -46,6 +47,12 @@ from .run_page import STATUS_WORDS, run_view, status_badge
 RUN_LINKS: list[Callable[[Run], Any]] = []
 
 ERROR_SUMMARY = 90
+
+
+def _version_of(compiled: Any) -> int | None:
+    """The deployed version ``compiled`` comes from (None: development's row)."""
+    tag = compiled.version
+    return tag[1] if tag and tag[0] == "version" else None
 
 
 class ReadOnlyMixin:
@@ -84,6 +91,7 @@ class RunAdmin(ReadOnlyMixin, admin.ModelAdmin):
         WorkflowFilter,
         "status",
         "source",
+        ("test", admin.BooleanFieldListFilter),
         TimeWindowFilter,
         UserFilter,
     )
@@ -191,8 +199,9 @@ class RunAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     @admin.display(description="source")
     def source_display(self, obj: Run) -> Any:
-        if obj.rerun_of_id:
-            return format_html("{} (re-run)", obj.get_source_display())
+        marks = [mark for mark, on in (("re-run", obj.rerun_of_id), ("test", obj.test)) if on]
+        if marks:
+            return format_html("{} ({})", obj.get_source_display(), ", ".join(marks))
         return obj.get_source_display()
 
     @admin.display(description="duration")
@@ -279,19 +288,18 @@ class RunAdmin(ReadOnlyMixin, admin.ModelAdmin):
             "ran_as": run.actor,
         }
         try:
-            compiled = rerun.check(run)
-            params = rerun.replay_params(run, compiled)
+            with serving(rerun.edition_of(run)):
+                compiled = rerun.check(run)
+                params = rerun.replay_params(run, compiled)
         except rerun.NotReplayable as exc:
             context["refused"] = exc.message
         else:
             values = Values(request, self.admin_site)
             context["params"] = [(key_, values.html(value)) for key_, value in params.items()]
             context["params_json"] = values.json(params)
-            context["revision_changed"] = (
-                run.workflow_revision != compiled.revision,
-                run.workflow_revision,
-                compiled.revision,
-            )
+            then = ran_what(run.version, run.workflow_revision)
+            now = ran_what(_version_of(compiled), compiled.revision)
+            context["revision_changed"] = (then != now, then, now)
             dropped = sorted(set(run.params or {}) - {p.key for p in compiled.parameters})
             context["dropped"] = dropped
         return TemplateResponse(

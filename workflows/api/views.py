@@ -28,7 +28,7 @@ from rest_framework.views import APIView
 from .. import detect, engine, selectors, webhooks
 from ..choices import ConditionNotMet, RunSource, RunStatus, WorkflowKind
 from ..engine.cache import get_compiled
-from ..engine.compiler import NAME_RE
+from ..engine.compiler import NAME_RE, CompiledWorkflow
 from ..engine.context import Caller
 from ..engine.serialize import to_log
 from ..exceptions import InvalidParameter, MissingParameter, Unauthenticated, WorkflowNotFound
@@ -104,7 +104,7 @@ class WorkflowView(LimitedBodyView):
         workflow = selectors.exposed_workflow(name)
         webhooks.verify_webhook(workflow, request)  # the raw body, before anything parses it
         require_access(workflow.auth, request.user)
-        compiled = get_compiled(workflow)
+        compiled = workflow if isinstance(workflow, CompiledWorkflow) else get_compiled(workflow)
         # a signature covers the body only: a signed workflow reads nothing else
         query = QueryDict() if workflow.webhook else request.query_params
         raw = request_params(request.data, query, request.FILES, compiled.parameters)

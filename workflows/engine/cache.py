@@ -32,6 +32,18 @@ _lock = threading.Lock()
 
 
 def get_compiled(workflow: Workflow) -> CompiledWorkflow:
+    """``workflow`` as the call or run in progress is served: its deployed version's
+    definition while one is pinned (docs/versions.md), else the development row's."""
+    from ..versions.serving import pinned
+
+    version = pinned()
+    if version is not None:
+        return version.require(workflow.name)
+    return development_compiled(workflow)
+
+
+def development_compiled(workflow: Workflow) -> CompiledWorkflow:
+    """The development row ``workflow``, compiled (and kept while it is unchanged)."""
     hit = _cache.get(workflow.pk)
     if hit is not None and hit.version == (workflow.revision, workflow.updated_at):
         return hit

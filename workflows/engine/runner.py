@@ -37,6 +37,7 @@ from ..masking import coerce_params, mask_text, masked_run
 from ..models import Run, StepRun, Workflow
 from ..privacy.access import DataAccess
 from ..request_headers import HeaderValues
+from ..versions.edition import run_marks
 from .cache import get_compiled
 from .compiler import CompiledAction, CompiledWorkflow
 from .context import Caller, RunContext, running
@@ -189,6 +190,7 @@ def _run(
         parent=parent,
         depth=depth,
         params=to_log(values, secret_keys=compiled.secret_keys),
+        **run_marks(),
     )
     if write_start is not None:
         write_start(run_row)
@@ -246,10 +248,11 @@ def _run(
 
 def run_custom_event(ctx: RunContext, name: str, params: Mapping[str, Any]) -> Any:
     """Run custom event ``name`` inside the caller's run and transaction; its returned data."""
-    workflow = Workflow.objects.filter(name=name, kind=WorkflowKind.CUSTOM_EVENT).first()
-    if workflow is None:
+    from ..versions.serving import find  # it compiles with the engine
+
+    compiled = find(name, WorkflowKind.CUSTOM_EVENT)  # from the version its caller runs
+    if compiled is None:
         raise WorkflowNotFound(f"no custom event named {name!r}")
-    compiled = get_compiled(workflow)
     depth = ctx.depth + 1
     if depth > conf.get("MAX_DEPTH"):
         raise DepthExceeded(
@@ -269,6 +272,7 @@ def run_custom_event(ctx: RunContext, name: str, params: Mapping[str, Any]) -> A
         parent=ctx.run,
         depth=depth,
         params=to_log(values, secret_keys=compiled.secret_keys),
+        **run_marks(),
     )
     ctx.recorder.children.append(child)
     child_ctx = RunContext(

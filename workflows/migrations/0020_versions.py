@@ -29,6 +29,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['-number'],
+                'permissions': [('deploy_version', 'Can deploy to live and deploy an earlier version')],
             },
         ),
     ]

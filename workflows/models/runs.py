@@ -29,6 +29,10 @@ class Run(models.Model):
     )
     workflow_name = models.CharField(max_length=100)
     workflow_revision = models.PositiveIntegerField(default=0)
+    #: the deployed version that ran (docs/versions.md); empty: the development version
+    version = models.PositiveIntegerField(null=True, blank=True)
+    #: started at /version-test/ (or by a run that was): a test of the development version
+    test = models.BooleanField(default=False)
     source = models.CharField(max_length=20, choices=RunSource.choices, default=RunSource.API)
     status = models.CharField(max_length=20, choices=RunStatus.choices, default=RunStatus.RUNNING)
     actor = models.ForeignKey(
@@ -85,6 +89,10 @@ class Run(models.Model):
                 fields=["rerun_of"],
                 name="run_rerun_of_idx",
                 condition=models.Q(rerun_of__isnull=False),
+            ),
+            # the Runs list's "test" filter: test runs only, newest first
+            models.Index(
+                fields=["-started_at"], name="run_test_started_idx", condition=models.Q(test=True)
             ),
         ]
         # The text of finished runs is indexed for the Runs list's search by SQL the

@@ -40,6 +40,7 @@ class Version(models.Model):
 
     class Meta:
         ordering = ["-number"]
+        permissions = [("deploy_version", "Can deploy to live and deploy an earlier version")]
 
     def __str__(self) -> str:
         return f"version {self.number}"

@@ -141,7 +141,8 @@ _lock = threading.Lock()
 
 
 def rules_for(model: type[models.Model]) -> list[CompiledRule]:
-    """The rules of ``model``'s data type, in order, the everyone-else rule last.
+    """The rules of ``model``'s data type, in order, the everyone-else rule last: those of
+    the deployed version serving the call or run (docs/versions.md), else development's.
 
     Read on every call, so an edit in the admin applies at once in every process: first
     only the rules' ids and ``updated_at`` (one prepared statement, a few µs), and the
@@ -150,7 +151,12 @@ def rules_for(model: type[models.Model]) -> list[CompiledRule]:
     longer translates (a field was removed since) grants nothing rather than failing
     every read; the admin's privacy rules page reports it.
     """
+    from ..versions.serving import pinned  # it compiles rules with this module
+
     label = data_types.label_of(model)
+    deployed = pinned()
+    if deployed is not None:  # a call or run served by a deployed version: its rules
+        return deployed.rules_for(label)
     versions = _rule_versions(label)
     cached = _by_type.get(label)
     if cached is not None and cached[0] == versions:

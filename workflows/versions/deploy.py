@@ -33,6 +33,12 @@ class DeployRefused(WorkflowError):
         super().__init__("; ".join(problems))
 
 
+class NothingToDeploy(DeployRefused):
+    """The development version is the live one already."""
+
+    code = "NOTHING_TO_DEPLOY"
+
+
 class SnapshotCatalog(Catalog):
     """The workflows of one snapshot only: a version's workflows may name each other, not
     what development has since."""
@@ -83,7 +89,7 @@ def deploy(*, message: str, user: Any = None, restore: Version | None = None) ->
                 previous.definition if previous is not None else None, definition
             )
             if previous is not None and not changes:
-                raise DeployRefused([f"nothing to deploy: it is the same as the live {previous}"])
+                raise NothingToDeploy([f"nothing to deploy: it is the same as the live {previous}"])
             actor = user if isinstance(user, Model) and user.pk is not None else None
             return Version.objects.create(
                 number=(previous.number if previous is not None else 0) + 1,

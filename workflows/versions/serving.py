@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..engine.compiler import CompiledWorkflow, compile_definition
-from ..exceptions import ExpressionError
+from ..exceptions import ExpressionError, WorkflowError, WorkflowNotFound
 from ..models import Version, Workflow
 from ..privacy.definitions import rule_key
 from ..privacy.rules import CompiledRule, InvalidRule, compile_rule
 from .deploy import SnapshotCatalog
+from .edition import TEST, Edition, current, run_marks, serving, testing  # noqa: F401
 
 #: deployed versions kept compiled per process (the live one, and runs pinned to older ones)
 KEPT_VERSIONS = 4
@@ -30,6 +31,20 @@ KEPT_VERSIONS = 4
 def live_number() -> int | None:
     """The live version's number; None before the first deploy."""
     return Version.objects.order_by("-number").values_list("number", flat=True).first()
+
+
+def live() -> Edition:
+    """The live version (development's rows before the first deploy), its number read
+    when first needed."""
+    return Edition(resolve=live_number)
+
+
+def pinned() -> CompiledVersion | None:
+    """The deployed version in force, compiled; None when development's rows serve."""
+    edition = current()
+    if edition is None or edition.number is None:
+        return None
+    return compiled_version(edition.number)
 
 
 @dataclass
@@ -47,6 +62,32 @@ class CompiledVersion:
         if name not in self.workflows:
             self.workflows[name] = self._compile(name)
         return self.workflows[name]
+
+    def exposed(self) -> list[CompiledWorkflow]:
+        """Its exposed API workflows, by name; one that no longer compiles (the data
+        model changed since) is left out: calling it answers its error."""
+        found = []
+        for definition in sorted(
+            self.definition.get("workflows") or (), key=lambda w: str(w.get("name"))
+        ):
+            if definition.get("expose") and (definition.get("kind") or "api") == "api":
+                try:
+                    compiled = self.workflow(str(definition["name"]))
+                except WorkflowError:
+                    continue
+                if compiled is not None:
+                    found.append(compiled)
+        return found
+
+    def require(self, name: str) -> CompiledWorkflow:
+        """Its workflow ``name``; ``WorkflowNotFound`` when it has none (made in
+        development since, and not deployed yet)."""
+        found = self.workflow(name)
+        if found is None:
+            raise WorkflowNotFound(
+                f"workflow {name!r} is not in the live version {self.number}: deploy it first"
+            )
+        return found
 
     def _compile(self, name: str) -> CompiledWorkflow | None:
         from ..transfer import workflow_info
@@ -118,3 +159,19 @@ def clear() -> None:
     """Forget every compiled version (tests: rolled-back rows may reuse numbers)."""
     with _lock:
         _versions.clear()
+
+
+def find(name: str, kind: str | None = None) -> CompiledWorkflow | None:
+    """Workflow ``name`` (of ``kind``, when given) as this call or run is served: from the
+    pinned deployed version, or development's row; None when there is none."""
+    from ..engine.cache import development_compiled
+
+    version = pinned()
+    if version is not None:
+        found = version.workflow(name)
+    else:
+        row = Workflow.objects.filter(name=name).first()
+        found = development_compiled(row) if row is not None else None
+    if found is None or (kind is not None and found.kind != kind):
+        return None
+    return found

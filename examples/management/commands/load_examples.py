@@ -7,7 +7,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from examples.services import examples_load
+from workflows.models import Version
 from workflows.transfer import ImportRefused, ImportStatus
+from workflows.versions.deploy import DeployRefused, deploy
 
 
 class Command(BaseCommand):
@@ -42,3 +44,14 @@ class Command(BaseCommand):
             self.stdout.write(f"Sample data: {len(report.created)} created.")
         else:
             self.stdout.write("Sample data: already there.")
+        if not Version.objects.exists():  # a new project starts with a live version
+            try:
+                made = deploy(message="The examples, as load_examples loaded them")
+            except DeployRefused as exc:
+                self.stderr.write("Not deployed: " + "; ".join(exc.problems))
+            else:
+                self.stdout.write(
+                    f"Deployed version {made.number}: from now on edits change development "
+                    "(try them at /version-test/api/1.1/wf/<name>) and a deploy makes them "
+                    "live (docs/versions.md)."
+                )

@@ -12,7 +12,9 @@ One or two small queries per request tell; an edit in the admin shows in the nex
 request, in every process, without a restart.
 
 The Data API's part depends on the class of the reader (``privacy.audience``: anonymous,
-a user, an admin), never on who the reader is, so there is one entry per class.
+a user, an admin), never on who the reader is, so there is one entry per class, for the
+live version and for development (/version-test/) each. A deployed version never changes:
+its document's key is its number, and the data model's (shared by every version).
 """
 
 from __future__ import annotations
@@ -26,12 +28,20 @@ from ...choices import WorkflowKind
 from ...data_model import registry
 from ...models import PrivacyRule, Workflow
 from ...privacy.audience import Audience
+from ...versions.serving import pinned
 
-_entries: dict[Audience, tuple[Hashable, dict[str, Any]]] = {}
+_entries: dict[tuple[Audience, bool], tuple[Hashable, dict[str, Any]]] = {}
 _lock = threading.Lock()
 
 
 def document_key(audience: Audience) -> Hashable:
+    deployed = pinned()
+    if deployed is not None:
+        return (
+            ("version", deployed.number),
+            tuple(data_types.allowed_labels()),
+            registry.built_version(),
+        )
     exposed = Workflow.objects.filter(kind=WorkflowKind.API, expose=True)
     key: tuple[Hashable, ...] = (
         tuple(exposed.order_by("pk").values_list("pk", "revision", "updated_at")),
@@ -48,15 +58,16 @@ def document_key(audience: Audience) -> Hashable:
 def cached_document(audience: Audience, generate: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """The document for ``audience`` in the current state: the kept one, or ``generate()``'s."""
     key = document_key(audience)
-    entry = _entries.get(audience)
+    slot = (audience, pinned() is not None)
+    entry = _entries.get(slot)
     if entry is not None and entry[0] == key:
         return entry[1]
     with _lock:  # one generation at a time; others wait and reuse it
-        entry = _entries.get(audience)
+        entry = _entries.get(slot)
         if entry is not None and entry[0] == key:
             return entry[1]
         document = generate()
-        _entries[audience] = (key, document)
+        _entries[slot] = (key, document)
         return document
 
 

@@ -28,6 +28,7 @@ from ...engine.compiler import param_spec_from_model
 from ...exceptions import WorkflowError
 from ...models import Workflow
 from ...privacy.audience import Audience, exposure_to
+from ...versions.serving import pinned
 from ..data import ThingBulkView, ThingListView, ThingView
 from ..views import NotFoundView, WorkflowView
 from . import endpoints as _endpoints  # noqa: F401 - registers the fixed endpoints' schemas
@@ -89,6 +90,12 @@ def build_catalog() -> Catalog:
     # reader's class could see of it (those a run shows it, unless it ignores privacy)
     by_label = {data_types.label_lower(doc.model): doc for doc in docs}
     workflows = []
+    deployed = pinned()
+    if deployed is not None:  # the live version's exposed workflows, as deployed
+        for compiled in deployed.exposed():
+            component, operation = names.workflow(compiled.name)
+            workflows.append(WorkflowDoc(compiled, component, operation, by_label, ""))
+        return Catalog(tuple(doc for doc in docs if doc.exposure.opened), tuple(workflows))
     for workflow in exposed_workflows():
         component, operation = names.workflow(workflow.name)
         try:

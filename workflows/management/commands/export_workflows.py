@@ -1,5 +1,5 @@
-"""``manage.py export_workflows [-o FILE] [--format yaml|json] [NAME ...]``: a workflow file
-(docs/import-export.md)."""
+"""``manage.py export_workflows [-o FILE] [--format yaml|json] [--version N] [NAME ...]``: a
+workflow file of development, or of deployed version N (docs/import-export.md)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from workflows import yaml_loader
 from workflows.exceptions import WorkflowError
+from workflows.models import Version
 from workflows.transfer import export_definitions
+from workflows.versions.commands import VersionOption
 
 
-class Command(BaseCommand):
+class Command(VersionOption, BaseCommand):
     help = (
         "Write workflows as a YAML (or JSON) file that import_workflows reads back: all "
         "of them with the privacy rules, option sets and data types, or the workflows "
@@ -23,6 +25,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("names", nargs="*", metavar="NAME", help="Workflows to export.")
         parser.add_argument("-o", "--output", metavar="FILE", help="Write to FILE.")
+        parser.add_argument(
+            "--version",
+            type=int,
+            metavar="N",
+            help="Export deployed version N (docs/versions.md), not development.",
+        )
         parser.add_argument(
             "--format",
             choices=("yaml", "json"),
@@ -34,7 +42,10 @@ class Command(BaseCommand):
             "json" if output and output.lower().endswith(".json") else "yaml"
         )
         try:
-            document = export_definitions(names)
+            if options["version"] is not None:
+                document = version_document(options["version"], names)
+            else:
+                document = export_definitions(names)
         except WorkflowError as exc:
             raise CommandError(exc.message) from None
         text = yaml_loader.dump_json(document) if fmt == "json" else yaml_loader.dump_yaml(document)
@@ -52,3 +63,18 @@ class Command(BaseCommand):
             if key in document
         ]
         self.stderr.write(f"Exported {', '.join(counts)} to {output}.")
+
+
+def version_document(number: int, names: list[str]) -> dict[str, Any]:
+    """Deployed version ``number`` as a file (only the workflows ``names``, if given)."""
+    found = Version.objects.filter(number=number).first()
+    if found is None:
+        raise CommandError(f"there is no version {number}")
+    document = dict(found.definition)
+    if names:
+        workflows = [w for w in document.get("workflows") or () if w.get("name") in names]
+        missing = sorted(set(names) - {w["name"] for w in workflows})
+        if missing:
+            raise CommandError(f"version {number} has no workflow named {', '.join(missing)}")
+        document = {"version": document.get("version"), "workflows": workflows}
+    return document

@@ -1,5 +1,6 @@
-"""``manage.py import_workflows FILE... [--dry-run] [--delete-missing-fields]``: an
-all-or-nothing, idempotent import of option sets, data types, privacy rules and workflows."""
+"""``manage.py import_workflows FILE... [--dry-run] [--delete-missing-fields] [--deploy -m
+MESSAGE]``: an all-or-nothing, idempotent import of option sets, data types, privacy rules
+and workflows into development, and with ``--deploy`` a deploy of it (docs/versions.md)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from workflows.transfer import ImportRefused, import_definitions
+from workflows.versions.deploy import DeployRefused, NothingToDeploy, deploy
 
 
 class Command(BaseCommand):
@@ -32,9 +34,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--user", metavar="USERNAME", help="Whom the audit trail names as making the changes."
         )
+        parser.add_argument(
+            "--deploy",
+            action="store_true",
+            help="Then deploy development to live (needs -m); already live: nothing to do.",
+        )
+        parser.add_argument("-m", "--message", help="The deploy's message (with --deploy).")
 
     def handle(self, *args: Any, files: list[str], dry_run: bool, **options: Any) -> None:
         user = _user(options["user"]) if options["user"] else None
+        if options["deploy"] and not options["message"]:
+            raise CommandError('--deploy needs a message: -m "what this deploy is"')
         try:
             report = import_definitions(
                 files,
@@ -60,6 +70,20 @@ class Command(BaseCommand):
         self.stdout.write(report.summary() + ".")
         for advice in report.advice():
             self.stderr.write(f"warning: {advice}")
+        if options["deploy"] and not dry_run:
+            self._deploy(options["message"], user)
+
+    def _deploy(self, message: str, user: Any) -> None:
+        try:
+            made = deploy(message=message, user=user)
+        except NothingToDeploy as exc:
+            self.stdout.write(exc.problems[0] + ".")
+            return
+        except DeployRefused as exc:
+            raise CommandError(
+                "imported into development, but the deploy was refused:\n" + "\n".join(exc.problems)
+            ) from None
+        self.stdout.write(f"Deployed version {made.number}: {message}")
 
 
 def _user(username: str) -> Any:

@@ -1,0 +1,69 @@
+"""Scheduled runs and versions (docs/versions.md): a live run's scheduled runs run the
+version live when they fire; a test run's run development and are marked test."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils import timezone
+
+from scheduler.models import ScheduledRun, Status
+from workflows.models import Run
+from workflows.versions.deploy import deploy
+
+
+def later(word: str) -> dict:
+    return {
+        "actions": [{"type": "log", "message": word}, {"type": "return_data", "data": {"w": word}}]
+    }
+
+
+def scheduling() -> dict:
+    return {
+        "expose": True,
+        "auth": "none",
+        "actions": [{"type": "schedule_workflow", "workflow": "later", "id": "s"}],
+    }
+
+
+def words(**filters) -> list[str]:
+    return [r.result["w"] for r in Run.objects.filter(workflow_name="later", **filters)]
+
+
+def test_a_live_runs_scheduled_run_runs_the_version_live_when_it_fires(make_workflow, api, drain):
+    make_workflow("later", **later("one"))
+    make_workflow("plan", **scheduling())
+    deploy(message="1")
+    assert api.post("/api/1.1/wf/plan", {}, format="json").status_code == 200
+    row = ScheduledRun.objects.get()
+    assert row.test is False
+    make_workflow("later", **later("two"))
+    deploy(message="2")  # deployed after it was scheduled, before it fires
+    assert drain(timezone.now() + datetime.timedelta(seconds=1)) == [Status.SUCCEEDED]
+    assert words() == ["two"]
+    assert Run.objects.get(workflow_name="later").version == 2
+
+
+def test_a_test_runs_scheduled_run_runs_development_and_is_marked(make_workflow, api, drain):
+    make_workflow("later", **later("live"))
+    make_workflow("plan", **scheduling())
+    deploy(message="1")
+    make_workflow("later", **later("draft"))
+    assert api.post("/version-test/api/1.1/wf/plan", {}, format="json").status_code == 200
+    row = ScheduledRun.objects.get()
+    assert row.test is True
+    assert drain(timezone.now() + datetime.timedelta(seconds=1)) == [Status.SUCCEEDED]
+    run = Run.objects.get(workflow_name="later")
+    assert (run.result["w"], run.test, run.version) == ("draft", True, None)
+
+
+def test_the_scheduler_list_marks_test_runs(make_workflow, api, admin_client):
+    make_workflow("later", **later("x"))
+    make_workflow("plan", **scheduling())
+    deploy(message="1")
+    api.post("/version-test/api/1.1/wf/plan", {}, format="json")
+    api.post("/api/1.1/wf/plan", {}, format="json")
+    page = admin_client.get("/admin/scheduler/scheduledrun/").content.decode()
+    assert page.count('<span class="sched-badge sched-test">test</span>') == 1
+    only_tests = admin_client.get("/admin/scheduler/scheduledrun/", {"test__exact": "1"})
+    assert [r.test for r in only_tests.context["cl"].result_list] == [True]
