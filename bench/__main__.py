@@ -8,6 +8,7 @@
     .venv/bin/python -m bench --only dashboard --full --out /tmp/perf.md  # the runs dashboard
     .venv/bin/python -m bench --only runs --full --out /tmp/perf.md  # the Runs list, 1,000,000 runs
     .venv/bin/python -m bench --only pruning --out /tmp/perf.md  # pruning run history
+    .venv/bin/python -m bench --only deploys --out /tmp/perf.md  # deploys, versions kept
 
 Each benchmark runs on a fresh database of its backend (bench/common.py): SQLite with
 django-q2's ORM broker always, PostgreSQL with Redis when both answer (``BENCH_PG_URL``,
@@ -31,7 +32,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import admin_pages, dashboard, pruning, report, runs_admin, schema_changes
+from . import admin_pages, dashboard, deploys, pruning, report, runs_admin, schema_changes
 from .common import ROOT, fresh_backend, log, machine, pg_reachable, script
 from .editor import bench_editor
 from .endpoint import bench_endpoint, bench_engine
@@ -57,6 +58,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "dashboard": {"runs": 2_000, "writes": 200},
         "runs": {"rows": 500, "writes": 50, "rounds": 1},
         "pruning": 2_000,
+        "deploys": {"workflows": 20, "versions": 5},
     },
     "quick": {
         "endpoint": {"connections": 8, "seconds": 5, "rounds": 3, "warmup": 2},
@@ -73,6 +75,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "dashboard": {"runs": 100_000, "writes": 2_000},
         "runs": {"rows": 100_000, "writes": 500, "rounds": 3},
         "pruning": 100_000,
+        "deploys": {"workflows": 200, "versions": 50},
     },
     "full": {
         "endpoint": {"connections": 8, "seconds": 15, "rounds": 5, "warmup": 5},
@@ -89,6 +92,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "dashboard": {"runs": 1_000_000, "writes": 3_000},
         "runs": {"rows": 1_000_000, "writes": 2_000, "rounds": 5},
         "pruning": 1_000_000,
+        "deploys": {"workflows": 200, "versions": 200},
     },
 }
 BENCHMARKS = (
@@ -106,6 +110,7 @@ BENCHMARKS = (
     "dashboard",
     "runs",
     "pruning",
+    "deploys",
 )
 
 
@@ -181,6 +186,14 @@ def run_all(profile: str, only: set[str], backends: list[str]) -> dict[str, Any]
             ),
             "pruning": lambda env: script(
                 env, pruning.__name__, f"--rows={sizes['pruning']}", timeout=3600
+            ),
+            # a deploy of a large backend; a call's cost with many versions kept
+            "deploys": lambda env: script(
+                env,
+                deploys.__name__,
+                f"--workflows={sizes['deploys']['workflows']}",
+                f"--versions={sizes['deploys']['versions']}",
+                timeout=3600,
             ),
         }
         for name, job in jobs.items():

@@ -15,6 +15,7 @@ from .admin_pages import GOAL_S as ADMIN_GOAL_S
 from .csv_import import GOAL_S as CSV_GOAL_S
 from .csv_import import TARGET_ROWS as CSV_TARGET_ROWS
 from .dashboard import GOAL_S as DASHBOARD_GOAL_S
+from .deploys import GOAL_S as DEPLOY_GOAL_S
 from .editor import GOAL_S as EDITOR_GOAL_S
 from .endpoint import GOAL_COST, GOAL_RPS
 from .pruning import GOAL_MS as PRUNING_GOAL_MS
@@ -208,6 +209,7 @@ def _backend_rows(table: Table, backend: str, parts: dict[str, Any]) -> None:
     _schema_rows(table, name, backend, parts.get("schema"))
     _csv_rows(table, backend, parts.get("csv"))
     _pruning_rows(table, name, backend, parts.get("pruning"))
+    _deploy_rows(table, name, backend, parts.get("deploys"))
     _dashboard_rows(table, backend, parts.get("dashboard"))
     _runs_rows(table, backend, parts.get("runs"))
 
@@ -249,6 +251,33 @@ def _pruning_rows(table: Table, name: str, backend: str, pr: dict[str, Any] | No
         f"no write blocked ≥ {PRUNING_GOAL_MS:.0f} ms",
         during["longest_ms"] < PRUNING_GOAL_MS,
         f"pruning_{backend}",
+    )
+
+
+def _deploy_rows(table: Table, name: str, backend: str, dp: dict[str, Any] | None) -> None:
+    """A deploy of a large backend (goal: under a second), and a call's cost with many
+    versions kept against one (goal: no growth; noise aside)."""
+    if dp is None:
+        return
+    if "deploy_s" not in dp:
+        table.failed(f"Deploying ({name})", dp)
+        return
+    table.add(
+        f"Deploy {dp['workflows']} workflows to live ({name})",
+        _s(dp["deploy_s"]),
+        goal=f"< {DEPLOY_GOAL_S:g} s",
+        met=dp["deploy_s"] < DEPLOY_GOAL_S,
+        key=f"deploy_{backend}",
+    )
+    one, many = dp["call_one_version_ms"], dp["call_many_versions_ms"]
+    table.add(
+        f"A call with {dp['versions_kept']} versions kept ({name})",
+        f"{many:.2f} ms",
+        f"{one:.2f} ms (1 version)",
+        f"{many / one:.2f}×",
+        "no growth",
+        None,
+        f"deploy_calls_{backend}",
     )
 
 

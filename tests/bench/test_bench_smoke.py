@@ -180,6 +180,22 @@ def test_pruning():
     assert "| Prune 1,000 runs (2,000 steps, 100 scheduled runs), a writer writing runs" in text
 
 
+def test_deploys(env):
+    """Deploying a backend and calling it with versions kept (bench/deploys.py), reported."""
+    result = common.script(env, "bench.deploys", "--workflows=5", "--versions=2", "--calls=5")
+    assert result["workflows"] == 5 and result["versions_kept"] == 1 + 5 + 2
+    assert result["deploy_s"] > 0 and result["call_many_versions_ms"] > 0
+    text = report.markdown(
+        {
+            "profile": "tiny",
+            "machine": common.machine(),
+            "backends": {"sqlite": {"deploys": result}},
+        }
+    )
+    assert "| Deploy 5 workflows to live (SQLite + ORM broker) |" in text
+    assert "| A call with 8 versions kept (SQLite + ORM broker) |" in text
+
+
 def test_runs_admin(env):
     """The Runs list's benchmark (bench/runs_admin.py): every view answers, its report."""
     result = common.script(
@@ -276,6 +292,7 @@ def test_profiles_cover_every_benchmark():
             "dashboard",
             "runs",
             "pruning",
+            "deploys",
         }
     assert PROFILES["full"]["csv"]["rows"] == PROFILES["quick"]["csv"]["rows"] == 100_000
     assert PROFILES["full"]["bulk"] == PROFILES["full"]["steadiness"] == 100_000

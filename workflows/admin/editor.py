@@ -39,7 +39,7 @@ from ..editor.trial import trial_run
 from ..engine.advice import workflow_advice
 from ..engine.cache import get_compiled
 from ..exceptions import WorkflowError
-from ..models import Workflow
+from ..models import Version, Workflow
 from ..privacy.access import DataAccess
 from ..privacy.grants import FIND
 
@@ -193,7 +193,17 @@ class WorkflowEditorMixin:
         elif changed:
             self.log_change(request, saved, [{"changed": {"fields": ["definition"]}}])
             messages.success(request, format_html("The workflow “{}” was saved.", link))
-        else:
+        if (before is None or changed) and Version.objects.exists():
+            messages.info(
+                request,
+                format_html(
+                    "Saved in development: try it at <code>/version-test/api/1.1/wf/{}</code>; "
+                    'callers keep the live version until you <a href="{}">deploy</a>.',
+                    saved.name,
+                    reverse("admin:workflows_version_deploy"),
+                ),
+            )
+        if before is not None and not changed:
             messages.info(request, format_html("Nothing changed in the workflow “{}”.", link))
         for advice in workflow_advice(get_compiled(saved)):
             messages.warning(request, advice)

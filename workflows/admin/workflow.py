@@ -20,12 +20,18 @@ from ..models import Workflow
 from .audited import AuditedAdminMixin
 from .detect import DetectDataMixin
 from .editor import WorkflowEditorMixin
+from .live_diff import LiveDiffMixin
 from .run_now import RunNowMixin
 
 
 @admin.register(Workflow)
 class WorkflowAdmin(
-    AuditedAdminMixin, WorkflowEditorMixin, DetectDataMixin, RunNowMixin, admin.ModelAdmin
+    AuditedAdminMixin,
+    LiveDiffMixin,
+    WorkflowEditorMixin,
+    DetectDataMixin,
+    RunNowMixin,
+    admin.ModelAdmin,
 ):
     audit_kind = audit.Kind.WORKFLOW
     list_display = ("name", "kind", "expose", "auth", "updated_at")

@@ -28,9 +28,14 @@ class DeployRefused(WorkflowError):
     code = "DEPLOY_REFUSED"
     http_status = 400
 
+    #: problems named in the message (``problems`` has them all)
+    SHOWN = 20
+
     def __init__(self, problems: list[str]):
         self.problems = problems
-        super().__init__("; ".join(problems))
+        more = len(problems) - self.SHOWN
+        shown = problems[: self.SHOWN] + ([f"and {more} more"] if more > 0 else [])
+        super().__init__("; ".join(shown))
 
 
 class NothingToDeploy(DeployRefused):

@@ -99,3 +99,20 @@ def test_a_version_page_shows_its_changes_and_deploys_it_again(root_client, make
 def test_anonymous_users_are_sent_to_log_in(client, db, url):
     response = client.get(url)
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_the_workflows_list_says_which_differ_from_live(root_client, make_workflow):
+    changelist = reverse("admin:workflows_workflow_changelist")
+    make_workflow("greet", **GREET)
+    make_workflow("same", **GREET)
+    assert "differs from live" not in root_client.get(changelist).content.decode()
+    deploy(message="first")
+    make_workflow("greet", actions=[{"type": "return_data", "data": {"w": "bye"}}])
+    make_workflow("fresh", **GREET)
+    html = root_client.get(changelist).content.decode()
+    greet = Workflow.objects.get(name="greet")
+    diff_url = reverse("admin:workflows_workflow_live_diff", args=[greet.pk])
+    assert f'<a class="live-differs" href="{diff_url}">differs from live</a>' in html
+    assert "not live yet" in html and '<span class="live-same">same as live</span>' in html
+    diff = root_client.get(diff_url).content.decode()
+    assert "Workflow greet changed" in diff and "+      w: bye" in diff

@@ -176,6 +176,13 @@ def test_migrate_creates_the_groups_with_their_documented_permissions(db):
         "workflows.change_privacyrule",
         "workflows.delete_privacyrule",
         "workflows.view_privacyrule",
+        "workflows.view_version",
+    }
+    assert perms_of("Deployers") == {
+        "workflows.view_version",
+        "workflows.deploy_version",
+        "workflows.view_workflow",
+        "workflows.view_definitionchange",
     }
     assert perms_of("Run viewers") == {
         "workflows.view_run",
@@ -195,7 +202,13 @@ def test_migrate_creates_the_groups_with_their_documented_permissions(db):
         "workflows.view_optionset",
         "workflows.view_definitionchange",
     }
-    assert set(GROUPS) == {"Workflow editors", "Run viewers", "Schedulers", "Data model editors"}
+    assert set(GROUPS) == {
+        "Workflow editors",
+        "Deployers",
+        "Run viewers",
+        "Schedulers",
+        "Data model editors",
+    }
 
 
 def test_run_viewers_read_runs_and_the_scheduler_only(staff, wf, run):
