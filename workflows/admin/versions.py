@@ -24,8 +24,10 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from ..models import Version
+from ..transfer import ImportRefused
 from ..versions import snapshot
 from ..versions.deploy import DeployRefused, NothingToDeploy, deploy, live, problems
+from ..versions.restore import copy_to_development
 from .audit import diff_html
 from .runs import ReadOnlyMixin
 
@@ -124,6 +126,9 @@ class VersionAdmin(ReadOnlyMixin, admin.ModelAdmin):
             "changes": change_views(before.definition if before else None, version.definition),
             "may_deploy": request.user.has_perm(DEPLOY_PERMISSION),
             "redeploy_url": reverse("admin:workflows_version_redeploy", args=[version.pk]),
+            "may_copy": request.user.has_perm(DEPLOY_PERMISSION)
+            and request.user.has_perm("workflows.change_workflow"),
+            "copy_url": reverse("admin:workflows_version_to_development", args=[version.pk]),
             **(extra_context or {}),
         }
         return super().change_view(request, object_id, form_url, context)
@@ -136,6 +141,11 @@ class VersionAdmin(ReadOnlyMixin, admin.ModelAdmin):
                 "<path:object_id>/deploy-again/",
                 wrap(self.redeploy_view),
                 name="workflows_version_redeploy",
+            ),
+            path(
+                "<path:object_id>/to-development/",
+                wrap(self.to_development_view),
+                name="workflows_version_to_development",
             ),
             *super().get_urls(),
         ]
@@ -199,3 +209,29 @@ class VersionAdmin(ReadOnlyMixin, admin.ModelAdmin):
             f"Deployed version {version.number} again as version {made.number}: it is live.",
         )
         return redirect(reverse("admin:workflows_version_change", args=[made.pk]))
+
+    def to_development_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Copy a version into development (POST from its page): development becomes what
+        it was (``versions.restore``); live is not changed."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        user = request.user
+        if not (user.has_perm(DEPLOY_PERMISSION) and user.has_perm("workflows.change_workflow")):
+            raise PermissionDenied
+        version = self.get_object(request, unquote(object_id))
+        if version is None:
+            raise Http404("No such version.")
+        page = reverse("admin:workflows_version_change", args=[version.pk])
+        try:
+            restored = copy_to_development(version, user=user)
+        except ImportRefused as exc:
+            messages.error(request, "Development was not changed: " + exc.message)
+            return redirect(page)
+        deleted = restored.deleted_workflows + restored.deleted_rules
+        messages.success(
+            request,
+            f"Development is now version {version.number}: {restored.report.summary()}"
+            + (f"; deleted: {', '.join(deleted)}" if deleted else "")
+            + ". Live is unchanged until you deploy.",
+        )
+        return redirect(page)
