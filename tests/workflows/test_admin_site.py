@@ -44,6 +44,7 @@ def test_the_index_puts_what_a_builder_uses_first(root_client):
     assert names[-1] == "Operations"
     assert models_of(response, "Workflows") == [
         "Workflows",
+        "Versions",
         "Trigger workflows",
         "Secrets",
         "Definition changes",
