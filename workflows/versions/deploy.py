@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Model
 
 from ..engine.compiler import Catalog, WorkflowInfo, compile_definition
@@ -82,13 +82,18 @@ def live() -> Version | None:
 def deploy(*, message: str, user: Any = None, restore: Version | None = None) -> Version:
     """Make the development version (or, ``restore``, an earlier version's snapshot) the
     live one, as the next number. Raises ``DeployRefused``: the snapshot has problems,
-    nothing changed since the live version, or another deploy took the number first."""
-    definition = dict(restore.definition) if restore is not None else snapshot.development()
-    found = problems(definition)
-    if found:
-        raise DeployRefused(found)
+    nothing changed since the live version, or another deploy took the number first.
+
+    The snapshot is read in the transaction that writes the version, as one consistent
+    view (SQLite's read transaction; REPEATABLE READ on PostgreSQL): an edit saved
+    meanwhile is wholly in it or wholly out, never half a workflow."""
     try:
         with transaction.atomic():
+            _consistent_reads()
+            definition = dict(restore.definition) if restore is not None else snapshot.development()
+            found = problems(definition)
+            if found:
+                raise DeployRefused(found)
             previous = live()
             changes = snapshot.changes_between(
                 previous.definition if previous is not None else None, definition
@@ -109,3 +114,13 @@ def deploy(*, message: str, user: Any = None, restore: Version | None = None) ->
         raise DeployRefused(
             ["another deploy took this version's number first: look at it, then deploy again"]
         ) from None
+
+
+def _consistent_reads() -> None:
+    """Every read of the transaction just opened sees one snapshot of the database. On
+    PostgreSQL that is REPEATABLE READ, which must be set before its first query (inside
+    a caller's transaction it is too late: the caller's level stays)."""
+    if connection.vendor != "postgresql" or connection.savepoint_ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")

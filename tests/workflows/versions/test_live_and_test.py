@@ -93,7 +93,9 @@ def test_rollback_restores_the_behaviour_and_keeps_history(make_workflow, api):
     ]
 
 
-def test_a_custom_event_runs_the_version_of_its_caller(make_workflow, api):
+def event_deployed_then_edited(make_workflow) -> None:
+    """``greet`` answers what custom event ``inner`` returns: "one" as deployed (version
+    1), "two" in development."""
     make_workflow(
         "inner", kind="custom_event", actions=[{"type": "return_data", "data": {"w": "one"}}]
     )
@@ -110,6 +112,10 @@ def test_a_custom_event_runs_the_version_of_its_caller(make_workflow, api):
     make_workflow(
         "inner", kind="custom_event", actions=[{"type": "return_data", "data": {"w": "two"}}]
     )
+
+
+def test_a_custom_event_runs_the_version_of_its_caller(make_workflow, api):
+    event_deployed_then_edited(make_workflow)
     assert said(api, LIVE) == "one"
     assert said(api, TEST) == "two"
     child = Run.objects.filter(workflow_name="inner", test=False).get()
@@ -119,22 +125,7 @@ def test_a_custom_event_runs_the_version_of_its_caller(make_workflow, api):
 def test_a_run_keeps_its_version_when_a_deploy_happens_mid_run(make_workflow, api, monkeypatch):
     """The custom event is looked up after a deploy made version 2 live: the run still
     finishes on version 1, never mixing the two."""
-    make_workflow(
-        "inner", kind="custom_event", actions=[{"type": "return_data", "data": {"w": "one"}}]
-    )
-    make_workflow(
-        "greet",
-        expose=True,
-        auth="none",
-        actions=[
-            {"type": "trigger_custom_event", "workflow": "inner", "id": "inner"},
-            {"type": "return_data", "data": {"word": "{{ steps.inner.w }}"}},
-        ],
-    )
-    deploy(message="first")
-    make_workflow(
-        "inner", kind="custom_event", actions=[{"type": "return_data", "data": {"w": "two"}}]
-    )
+    event_deployed_then_edited(make_workflow)
     original = serving.find
 
     def deploy_then_find(name, kind=None):
