@@ -59,6 +59,17 @@ class LiveDiffMixin:
             *super().get_urls(),  # type: ignore[misc]
         ]
 
+    def delete_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> Any:
+        """Deleting changes development: the page says whether live keeps the workflow."""
+        workflow = self.get_object(request, unquote(object_id))  # type: ignore[attr-defined]
+        deployed = live_definitions(request)
+        context = {
+            "live_keeps_it": bool(workflow and deployed and workflow.name in deployed),
+            "live_number": Version.objects.values_list("number", flat=True).first(),
+            **(extra_context or {}),
+        }
+        return super().delete_view(request, object_id, context)  # type: ignore[misc]
+
     def live_status(self, request: HttpRequest, obj: Workflow) -> Any:
         deployed = live_definitions(request)
         if deployed is None:

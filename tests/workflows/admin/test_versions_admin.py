@@ -116,3 +116,12 @@ def test_the_workflows_list_says_which_differ_from_live(root_client, make_workfl
     assert "not live yet" in html and '<span class="live-same">same as live</span>' in html
     diff = root_client.get(diff_url).content.decode()
     assert "Workflow greet changed" in diff and "+      w: bye" in diff
+
+
+def test_deleting_a_live_workflow_says_live_keeps_it(root_client, make_workflow):
+    greet = make_workflow("greet", **GREET)
+    delete = reverse("admin:workflows_workflow_delete", args=[greet.pk])
+    assert 'id="delete-live-note"' not in root_client.get(delete).content.decode()
+    deploy(message="first")
+    html = root_client.get(delete).content.decode()
+    assert 'id="delete-live-note"' in html and "as version 1 has it" in html
