@@ -5,17 +5,17 @@ emailed link (/accounts/reset/...)."""
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularRedocView
 
 from workflows import password_reset
-from workflows.api.schema.views import SchemaView
+from workflows.api.schema.views import SchemaView, SwaggerView
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
     path("accounts/", include(password_reset.urlpatterns)),
     path("api/schema/", SchemaView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/docs/", SwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
     path("api/1.1/", include("scheduler.api.urls")),
     path("api/1.1/", include("workflows.api.urls")),  # last: it ends with a JSON 404

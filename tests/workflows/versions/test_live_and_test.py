@@ -154,3 +154,13 @@ def test_the_openapi_document_of_each_version(make_workflow, admin_client):
     test_paths = admin_client.get("/version-test/api/schema/?format=json").json()["paths"]
     assert "/api/1.1/wf/greet" in live_paths and "/api/1.1/wf/draft-only" not in live_paths
     assert "/api/1.1/wf/draft-only" in test_paths
+    # development's document sends "Try it out" (and generated clients) to development
+    test_doc = admin_client.get("/version-test/api/schema/?format=json").json()
+    assert test_doc["servers"] == [
+        {"url": "/version-test", "description": "development (docs/versions.md)"}
+    ]
+    assert "servers" not in admin_client.get("/api/schema/?format=json").json()
+    assert admin_client.get("/version-test/api/docs/").data["schema_url"] == (
+        "/version-test/api/schema/"
+    )
+    assert admin_client.get("/api/docs/").data["schema_url"] == "/api/schema/"

@@ -13,15 +13,19 @@ from typing import Any
 
 from django.utils.cache import patch_vary_headers
 from drf_spectacular.renderers import OpenApiJsonRenderer, OpenApiJsonRenderer2
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ...privacy.audience import audience_of
+from ...versions.middleware import PREFIX
 from ..authentication import ApiKeyAuthentication
 from .cache import cached_document
 from .hooks import describing
+
+#: the document of development (/version-test/api/schema/) sends calls to development
+TEST_SERVER = {"url": "/version-test", "description": "development (docs/versions.md)"}
 
 
 class SchemaView(SpectacularAPIView):
@@ -41,8 +45,12 @@ class SchemaView(SpectacularAPIView):
             with describing(audience):
                 return generator.get_schema(request=None, public=self.serve_public)
 
+        document = cached_document(audience, generate)
+        if getattr(request._request, "version_test", False):
+            # development's document: "Try it out" and generated clients call development
+            document = {**document, "servers": [TEST_SERVER]}
         response = Response(
-            data=cached_document(audience, generate),
+            data=document,
             headers={"Content-Disposition": f'inline; filename="{self._filename(request)}"'},
         )
         # one document per class of caller: a shared cache must not hand one to another
@@ -57,3 +65,14 @@ class SchemaJSONView(SchemaView):
     """The same document in JSON only, where Bubble serves it (``/api/1.1/meta/swagger.json``)."""
 
     renderer_classes = [OpenApiJsonRenderer, OpenApiJsonRenderer2]
+
+
+class SwaggerView(SpectacularSwaggerView):
+    """Swagger UI over the document of the version it is opened under: at
+    /version-test/api/docs/ it reads (and tries out) development."""
+
+    def _get_schema_url(self, request: Any) -> str:
+        url = super()._get_schema_url(request)
+        if getattr(request._request, "version_test", False) and url.startswith("/"):
+            return PREFIX + url
+        return url
