@@ -35,6 +35,7 @@ from workflows.choices import TriggerEvent, WorkflowKind
 from workflows.data_model.builder import is_built
 from workflows.engine.context import current_run
 from workflows.models import Workflow
+from workflows.versions.serving import pinned
 
 _local = threading.local()
 #: how long a process trusts its list of trigger workflows before reading it again
@@ -59,7 +60,11 @@ def forget_watched(**_: Any) -> None:
 
 
 def watching(label: str, event: str) -> list[int]:
-    """Ids of trigger workflows watching ``event`` on data type ``label``."""
+    """Ids of trigger workflows watching ``event`` on data type ``label``: those of the
+    deployed version serving the change (docs/versions.md), else development's."""
+    deployed = pinned()
+    if deployed is not None:
+        return deployed.trigger_ids(label, event)
     if time.monotonic() - _watch.loaded_at > WATCH_TTL:
         by_key: dict[tuple[str, str], list[int]] = {}
         rows = Workflow.objects.filter(kind=WorkflowKind.TRIGGER).values_list(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 
+import pytest
 from django.utils import timezone
 
 from scheduler.models import ScheduledRun, Status
@@ -67,3 +68,41 @@ def test_the_scheduler_list_marks_test_runs(make_workflow, api, admin_client):
     assert page.count('<span class="sched-badge sched-test">test</span>') == 1
     only_tests = admin_client.get("/admin/scheduler/scheduledrun/", {"test__exact": "1"})
     assert [r.test for r in only_tests.context["cl"].result_list] == [True]
+
+
+@pytest.mark.django_db(transaction=True)  # triggers are written when the change commits
+def test_database_triggers_of_a_call_are_its_versions(make_workflow, api):
+    """A live call's changes fire the live version's trigger workflows; a test call's,
+    development's."""
+    make_workflow(
+        "audit-customers",
+        kind="trigger",
+        data_type="examples.Customer",
+        on=["create"],
+        actions=[{"type": "log", "message": "created"}],
+    )
+    make_workflow(
+        "add-customer",
+        expose=True,
+        auth="none",
+        actions=[
+            {
+                "type": "create_thing",
+                "data_type": "examples.Customer",
+                "fields": {"name": "Ann", "email": "ann@example.com"},
+            }
+        ],
+    )
+    deploy(message="1")
+    make_workflow(  # development's trigger now watches deletions only
+        "audit-customers",
+        kind="trigger",
+        data_type="examples.Customer",
+        on=["delete"],
+        actions=[{"type": "log", "message": "deleted"}],
+    )
+    response = api.post("/api/1.1/wf/add-customer", {}, format="json")
+    assert response.status_code == 200, response.content
+    assert ScheduledRun.objects.filter(origin="trigger").count() == 1
+    assert api.post("/version-test/api/1.1/wf/add-customer", {}, format="json").status_code == 200
+    assert ScheduledRun.objects.filter(origin="trigger").count() == 1
