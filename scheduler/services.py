@@ -348,13 +348,17 @@ def schedule_next_occurrence(
     )
 
 
-def sync_workflow_schedule(workflow: Workflow) -> RecurringEvent | None:
-    """Make the workflow's own recurring event match its ``schedule`` key (or end it)."""
-    schedule = workflow.schedule
+def sync_workflow_schedule(
+    workflow: Workflow, definition: Mapping[str, Any] | None = None
+) -> RecurringEvent | None:
+    """Make the workflow's own recurring event match its ``schedule`` key (or end it): the
+    row's, or that of ``definition`` (the live version's, docs/versions.md)."""
+    schedule = workflow.schedule if definition is None else definition.get("schedule")
+    kind = workflow.kind if definition is None else (definition.get("kind") or "api")
     current = RecurringEvent.objects.filter(
         workflow=workflow, data_type="", thing_id="", active=True
     ).first()
-    if not schedule or workflow.kind not in SCHEDULABLE_KINDS:
+    if not schedule or kind not in SCHEDULABLE_KINDS:
         if current is not None:
             stop_recurring(workflow)
         return None

@@ -106,3 +106,31 @@ def test_database_triggers_of_a_call_are_its_versions(make_workflow, api):
     assert ScheduledRun.objects.filter(origin="trigger").count() == 1
     assert api.post("/version-test/api/1.1/wf/add-customer", {}, format="json").status_code == 200
     assert ScheduledRun.objects.filter(origin="trigger").count() == 1
+
+
+def test_a_workflows_own_schedule_changes_when_deployed(
+    make_workflow, django_capture_on_commit_callbacks
+):
+    """Before the first deploy a save starts the schedule, as before versions; after it,
+    saving in development changes nothing live until the next deploy."""
+    from scheduler.models import RecurringEvent
+
+    start = (timezone.now() + datetime.timedelta(hours=1)).isoformat()
+    nightly = {"schedule": {"every": "1 day", "start": start}, **later("night")}
+    with django_capture_on_commit_callbacks(execute=True):
+        make_workflow("nightly", **nightly)
+    assert RecurringEvent.objects.filter(active=True).count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        deploy(message="1")
+        make_workflow("nightly", **later("night"))  # no schedule any more, in development
+    assert RecurringEvent.objects.filter(active=True).count() == 1  # live keeps it
+    with django_capture_on_commit_callbacks(execute=True):
+        deploy(message="2: no schedule")
+    assert RecurringEvent.objects.filter(active=True).count() == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        make_workflow("nightly", **nightly)  # back in development: nothing live yet
+    assert RecurringEvent.objects.filter(active=True).count() == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        deploy(message="3: scheduled again")
+    event = RecurringEvent.objects.get(active=True)
+    assert event.workflow.name == "nightly" and event.start.isoformat() == start

@@ -14,12 +14,17 @@ from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Model
+from django.dispatch import Signal
 
 from ..engine.compiler import Catalog, WorkflowInfo, compile_definition
 from ..exceptions import DefinitionError, WorkflowError
 from ..models import Version
 from ..privacy.definitions import check_rule
 from . import snapshot
+
+#: sent once a deploy has committed, with ``version``: what follows the live version (the
+#: scheduler's workflow schedules) moves with it
+deployed = Signal()
 
 
 class DeployRefused(WorkflowError):
@@ -101,7 +106,7 @@ def deploy(*, message: str, user: Any = None, restore: Version | None = None) ->
             if previous is not None and not changes:
                 raise NothingToDeploy([f"nothing to deploy: it is the same as the live {previous}"])
             actor = user if isinstance(user, Model) and user.pk is not None else None
-            return Version.objects.create(
+            made = Version.objects.create(
                 number=(previous.number if previous is not None else 0) + 1,
                 message=message,
                 author=actor,
@@ -110,6 +115,8 @@ def deploy(*, message: str, user: Any = None, restore: Version | None = None) ->
                 changes=[c.as_record() for c in changes],
                 restored_from=restore.number if restore is not None else None,
             )
+            transaction.on_commit(lambda: deployed.send(sender=Version, version=made))
+            return made
     except IntegrityError:
         raise DeployRefused(
             ["another deploy took this version's number first: look at it, then deploy again"]
