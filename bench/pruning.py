@@ -167,7 +167,7 @@ def measure(rows: int) -> dict[str, Any]:
     from scheduler.retention import prune_history
     from workflows import conf
     from workflows.models import Run, StepRun
-    from workflows.retention import default_batch_size, retention
+    from workflows.retention import retention
 
     info = populate(rows)
     connection.close()  # the writer process opens its own
@@ -203,7 +203,7 @@ def measure(rows: int) -> dict[str, Any]:
         "steps": rows * STEPS,
         "scheduled_runs": rows // 10,
         "populate_s": info["populate_s"],
-        "batch_size": conf.get("PRUNE_BATCH_SIZE") or default_batch_size(),
+        "batch_size": conf.get("PRUNE_BATCH_SIZE"),
         "pause_s": conf.get("PRUNE_PAUSE"),
         "prune_s": round(prune_end - prune_start, 1),
         "pruned_runs": pruned.runs,

@@ -106,17 +106,6 @@ class Group:
     order: str
 
 
-#: runs per pruning transaction when ``PRUNE_BATCH_SIZE`` is not set: on SQLite a batch holds
-#: the database's write lock (every writer waits), on PostgreSQL only its own rows
-DEFAULT_BATCH_SIZE = {"sqlite": 50}
-OTHER_BATCH_SIZE = 200
-
-
-def default_batch_size() -> int:
-    """Runs per pruning transaction on this database (docs/performance.md#pruning-run-history)."""
-    return DEFAULT_BATCH_SIZE.get(connection.vendor, OTHER_BATCH_SIZE)
-
-
 def groups_by_status(
     noun: str,
     order: str,
@@ -176,7 +165,7 @@ def prune_groups(
     """Delete every row of each group, ``batch_size`` per transaction, ``pause`` seconds
     between transactions, until a batch comes back short or ``stop()``."""
     pruned = pruned or Pruned()
-    size = batch_size or conf.get("PRUNE_BATCH_SIZE") or default_batch_size()
+    size = batch_size or conf.get("PRUNE_BATCH_SIZE")
     pause = conf.get("PRUNE_PAUSE") if pause is None else pause
     for group in groups:
         refused = 0
