@@ -64,12 +64,21 @@ def schedule_tool(request: HttpRequest, workflow: Workflow) -> tuple[str, str] |
     return None
 
 
-def retry_refused(request: HttpRequest, row: ScheduledRun) -> str:
-    """Why ``request``'s user may not retry ``row`` ("" when they may). A retry runs as
-    the failed run's user, with its privacy setting: retrying another user's run, or one
-    that ignores privacy rules, is running a workflow as someone else (the run-as
-    permission); a user no longer active is never run as; a run whose retry is waiting or
-    succeeded is not retried twice."""
+def retried_already(rows: list[ScheduledRun]) -> dict[Any, Any]:
+    """Of ``rows``, those whose retry is waiting or succeeded: row id → the retry's id.
+    One query for a whole selection."""
+    retries = ScheduledRun.objects.filter(retry_of__in=[row.pk for row in rows]).exclude(
+        status__in=(*services.RETRYABLE, Status.CANCELLED)
+    )
+    return dict(retries.values_list("retry_of_id", "pk"))
+
+
+def retry_refused(request: HttpRequest, row: ScheduledRun, retried: dict[Any, Any]) -> str:
+    """Why ``request``'s user may not retry ``row`` ("" when they may); ``retried``: what
+    ``retried_already`` says of it. A retry runs as the failed run's user, with its privacy
+    setting: retrying another user's run, or one that ignores privacy rules, is running a
+    workflow as someone else (the run-as permission); a user no longer active is never run
+    as; a run whose retry is waiting or succeeded is not retried twice."""
     actor = row.actor
     if actor is not None and not actor.is_active:
         return f"it runs as {actor.get_username()}, who is no longer active"
@@ -79,10 +88,8 @@ def retry_refused(request: HttpRequest, row: ScheduledRun) -> str:
         who = actor.get_username() if actor is not None else "nobody (anonymous)"
         what = "ignores privacy rules" if actor == request.user else f"runs as {who}"
         return f"it {what}: retrying it needs the permission to schedule as another user"
-    again = ScheduledRun.objects.filter(retry_of=row).exclude(status__in=services.RETRYABLE)
-    again = again.exclude(status=Status.CANCELLED).values_list("pk", flat=True).first()
-    if again is not None:
-        return f"it was retried already (scheduled run {again})"
+    if row.pk in retried:
+        return f"it was retried already (scheduled run {retried[row.pk]})"
     return ""
 
 
@@ -245,7 +252,7 @@ class ScheduleAdminMixin:
                 request, f"Only a failed or missed run can be retried; this one is {row.status}."
             )
             return redirect(page)
-        refused = retry_refused(request, row)
+        refused = retry_refused(request, row, retried_already([row]))
         if refused:
             messages.error(request, f"This run cannot be retried: {refused}.")
             return redirect(page)
@@ -311,7 +318,8 @@ class ScheduleAdminMixin:
         if len(rows) > RETRY_LIMIT:
             messages.error(request, f"At most {RETRY_LIMIT:,} runs are retried at once.")
             return None
-        refused = {row.pk: retry_refused(request, row) for row in rows}
+        earlier = retried_already(rows)
+        refused = {row.pk: retry_refused(request, row, earlier) for row in rows}
         retried = [row for row in rows if not refused[row.pk]]
         for row in retried:
             self.log_addition(request, services.retry(row), [{"added": {}}])

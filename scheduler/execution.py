@@ -28,7 +28,8 @@ from workflows.engine.serialize import to_log
 from workflows.engine.transactions import kept_when_lost
 from workflows.exceptions import WorkflowError
 from workflows.models import Run
-from workflows.versions.serving import TEST, live, serving
+from workflows.versions.edition import TEST, serving
+from workflows.versions.serving import live
 
 from . import conf, processes, recurring, triggers
 from .loading import load_scheduled_run

@@ -39,7 +39,8 @@ from ..engine.serialize import MAX_LOG_TEXT
 from ..exceptions import WorkflowError
 from ..masking import MASK
 from ..models import Run
-from ..versions.serving import TEST, Edition, live, serving
+from ..versions.edition import TEST, Edition, serving
+from ..versions.serving import live
 from .display import is_thing_reference
 
 PERMISSION = "workflows.rerun_run"

@@ -17,6 +17,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.db.models import Subquery
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -74,11 +75,19 @@ class VersionAdmin(ReadOnlyMixin, admin.ModelAdmin):
         return actions
 
     def get_queryset(self, request: HttpRequest) -> Any:
-        return super().get_queryset(request).defer("definition")
+        # each row knows the live number, read with the page (the admin is shared by
+        # every request: no state on it)
+        live_number = Version.objects.order_by("-number").values("number")[:1]
+        return (
+            super()
+            .get_queryset(request)
+            .defer("definition")
+            .annotate(live_number=Subquery(live_number))
+        )
 
     @admin.display(description="version", ordering="number")
     def number_display(self, obj: Version) -> Any:
-        if obj.number == self._live_number():
+        if obj.number == obj.live_number:
             return format_html("{} <span class='version-live'>live</span>", obj.number)
         return obj.number
 
@@ -96,13 +105,7 @@ class VersionAdmin(ReadOnlyMixin, admin.ModelAdmin):
             text += f" (version {obj.restored_from} again)"
         return text
 
-    def _live_number(self) -> int | None:
-        if not hasattr(self, "_live_cache"):
-            self._live_cache = Version.objects.values_list("number", flat=True).first()
-        return self._live_cache
-
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
-        self.__dict__.pop("_live_cache", None)
         context = {
             "may_deploy": request.user.has_perm(DEPLOY_PERMISSION),
             "deploy_url": reverse("admin:workflows_version_deploy"),

@@ -14,7 +14,8 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from ..api.errors import error_body
-from .serving import TEST, live, serving
+from .edition import TEST, serving
+from .serving import live
 
 PREFIX = "/version-test"
 

@@ -22,7 +22,7 @@ from ..models import Version, Workflow
 from ..privacy.definitions import rule_key
 from ..privacy.rules import CompiledRule, InvalidRule, compile_rule
 from .deploy import SnapshotCatalog
-from .edition import TEST, Edition, current, run_marks, serving, testing  # noqa: F401
+from .edition import Edition, current
 
 #: deployed versions kept compiled per process (the live one, and runs pinned to older ones)
 KEPT_VERSIONS = 4

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.admin import helpers
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from scheduler import services
@@ -182,3 +184,26 @@ def test_retry_selected_asks_and_retries_only_failed_or_missed(
         failed.pk,
         missed.pk,
     }
+
+
+def test_retrying_a_selection_asks_the_earlier_retries_once(
+    root_client, sched, django_assert_max_num_queries
+):
+    """Whether each selected run was retried already is one query, not one per run."""
+    rows = [sched(status=Status.FAILED) for _ in range(20)]
+    data = {
+        "action": "retry_selected",
+        "index": "0",
+        helpers.ACTION_CHECKBOX_NAME: [str(r.pk) for r in rows],
+        "confirm": "yes",
+    }
+    root_client.post(CHANGELIST + "?status=all", data)
+    assert ScheduledRun.objects.filter(retry_of__isnull=False).count() == 20
+    again = sched(status=Status.FAILED)
+    ScheduledRun.objects.filter(retry_of__isnull=False).update(status=Status.SUCCEEDED)
+    data[helpers.ACTION_CHECKBOX_NAME] = [str(r.pk) for r in (*rows, again)]
+    with CaptureQueriesContext(connection) as queries:
+        response = root_client.post(CHANGELIST + "?status=all", data, follow=True)
+    assert "Retrying 1 run: each is due now." in message_texts(response)
+    lookups = [q for q in queries.captured_queries if '"retry_of_id" IN' in q["sql"]]
+    assert len(lookups) == 1
