@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from .fields import OrderedJSONField
+
 
 class DefinitionChange(models.Model):
     class Kind(models.TextChoices):
@@ -34,8 +36,9 @@ class DefinitionChange(models.Model):
     username = models.CharField(max_length=150, blank=True)
     source = models.CharField(max_length=20, help_text="admin, import, or code.")
     at = models.DateTimeField(default=timezone.now)
-    before = models.JSONField(null=True, blank=True)
-    after = models.JSONField(null=True, blank=True)
+    # as written: a diff of two definitions must not show keys PostgreSQL reordered
+    before = OrderedJSONField(null=True, blank=True)
+    after = OrderedJSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from .fields import OrderedJSONField
+
 
 class VersionImmutable(Exception):
     """A deployed version is history: it is never changed nor deleted."""
@@ -32,7 +34,8 @@ class Version(models.Model):
     #: kept when the user is deleted ("" for the command line)
     author_name = models.CharField(max_length=150, blank=True)
     deployed_at = models.DateTimeField(default=timezone.now)
-    definition = models.JSONField(help_text="The whole backend, as a definition file has it.")
+    # as written (a definition file's order, a builder's keys): jsonb would sort the keys
+    definition = OrderedJSONField(help_text="The whole backend, as a definition file has it.")
     #: ``[{"kind", "name", "action"}]`` against the version before (created, changed, deleted)
     changes = models.JSONField(default=list)
     #: a rollback: the number of the version deployed again

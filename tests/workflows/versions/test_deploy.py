@@ -7,6 +7,7 @@ import pytest
 from workflows.models import Version, Workflow
 from workflows.models.versions import VersionImmutable
 from workflows.versions.deploy import DeployRefused, deploy, live, problems
+from workflows.versions.snapshot import changes_between
 
 GREET = [{"type": "return_data", "data": {"hi": "there"}}]
 
@@ -91,3 +92,28 @@ def test_a_version_is_immutable(make_workflow):
     with pytest.raises(VersionImmutable):
         version.delete()
     assert Version.objects.get().message == "first"
+
+
+def test_a_version_keeps_keys_in_the_order_written(make_workflow):
+    """PostgreSQL's jsonb would sort them: a diff against live then showed every line moved,
+    and a live ``return_data`` answered its keys in another order than development."""
+    make_workflow("greet", actions=[{"type": "return_data", "data": {"zulu": 1, "alpha": 2}}])
+    deploy(message="first")
+    stored = Version.objects.get(number=1).definition  # read back from the database
+    greet = stored["workflows"][0]
+    assert list(greet)[:2] == ["name", "kind"]
+    assert list(greet["actions"][0]["data"]) == ["zulu", "alpha"]
+
+    make_workflow(
+        "greet", actions=[{"type": "return_data", "data": {"zulu": 1, "alpha": 2, "mike": 3}}]
+    )
+    second = deploy(message="second")
+    [change] = [
+        c
+        for c in changes_between(Version.objects.get(number=1).definition, second.definition)
+        if c.kind == "workflow"
+    ]
+    lines = change.text_diff().splitlines()[2:]  # after the "--- before", "+++ after" heads
+    added = [line for line in lines if line.startswith("+")]
+    removed = [line for line in lines if line.startswith("-")]
+    assert (added, removed) == (["+      mike: 3"], [])
