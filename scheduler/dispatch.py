@@ -25,7 +25,7 @@ from django.db import DatabaseError, close_old_connections, connection, transact
 from django.db.models import F, Q
 from django.utils import timezone
 
-from workflows import failures, services
+from workflows import failures, run_text_index, services
 from workflows.choices import RunStatus
 from workflows.engine.transactions import kept_when_lost
 from workflows.models import Run
@@ -261,6 +261,7 @@ def run_forever(
                     processes.beat(process)
                 reap_lost(me=me)
                 services.runs_abandoned_close()  # API runs whose server died mid-run
+                run_text_index.catch_up_in_background()  # SQLite: the Runs search's index
                 next_reap = time.monotonic() + reap_every
             if time.monotonic() >= next_housekeeping:
                 next_housekeeping = time.monotonic() + housekeeping_every

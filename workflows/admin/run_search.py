@@ -1,13 +1,12 @@
 """The Runs list's search: runs whose text contains what was typed, at 1,000,000 runs.
 
 A run's text is its workflow's name, error code and message, parameters and result (as
-the log stores them: JSON), its first ``LIMIT`` characters. Finished runs are indexed when
-they end, by the migration's SQL (workflows/migrations/0017_run_search_indexes.py):
-PostgreSQL's pg_trgm GIN index on that expression, SQLite's FTS5 trigram table. Both find
-any part of a word (three characters or more), ignoring the case of ASCII letters. On
-SQLite ended runs wait in a small queue and are indexed a hundred at a time (FTS5 writes
-a segment per transaction, which per run would cost more than the run's log): the search
-reads the queued ones directly.
+the log stores them: JSON), its first ``LIMIT`` characters. PostgreSQL indexes finished runs
+as they end with a pg_trgm GIN index on that expression
+(workflows/migrations/0017_run_search_indexes.py); SQLite with an FTS5 trigram table in a
+database file of its own, kept by the scheduler from a queue the run table's triggers fill
+(workflows/run_text_index.py): the search reads the few runs still queued directly. Both
+find any part of a word (three characters or more), ignoring the case of ASCII letters.
 
 Neither database can be trusted to plan "contains X, and the list's filters, newest
 first" well when X is common in runs of one kind and rare in another: reading newest
@@ -33,6 +32,7 @@ typed and as JSON writes it.
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 import uuid
 from dataclasses import dataclass
@@ -41,10 +41,11 @@ from django.core.checks import Tags, Warning, register
 from django.db import DatabaseError, connections, router
 from django.db.models import QuerySet
 
+from .. import run_text_index
 from ..models import Run
 
 #: how much of a run's text is searched (the index holds no more)
-LIMIT = 20_000
+LIMIT = run_text_index.LIMIT
 #: a run's searchable text, per database; ``{p}`` is the table's qualifier. The migration
 #: that indexes it holds the same expression (a migration cannot import this module).
 BODY = {
@@ -52,15 +53,11 @@ BODY = {
         "left({p}workflow_name || ' ' || {p}error_code || ' ' || {p}error_message || ' ' || "
         "{p}params::text || ' ' || coalesce({p}result::text, ''), " + str(LIMIT) + ")"
     ),
-    "sqlite": (
-        "substr({p}workflow_name || ' ' || {p}error_code || ' ' || {p}error_message || ' ' || "
-        "{p}params || ' ' || coalesce({p}result, ''), 1, " + str(LIMIT) + ")"
-    ),
+    "sqlite": run_text_index.BODY,
 }
 PG_INDEX = "workflows_run_text_trgm"
-FTS = "workflows_run_text"
-#: SQLite: ended runs not in the FTS5 table yet (at most the migration's QUEUE_BATCH)
-QUEUE = "workflows_run_text_queue"
+#: SQLite: ended runs not in the index yet
+QUEUE = run_text_index.QUEUE
 TABLE = Run._meta.db_table
 
 #: shortest searchable text: trigram indexes cannot narrow down fewer characters
@@ -141,15 +138,24 @@ def search(queryset: QuerySet, term: str, needed: int) -> Outcome:
     if len(found) >= needed or not bound:
         return Outcome(queryset.filter(pk__in=found))
     indexed = indexed_ids(texts, vendor)
-    if len(indexed) < INDEX_CAP:
-        return Outcome(queryset.filter(pk__in=indexed))
+    if indexed.complete:
+        return Outcome(queryset.filter(pk__in=indexed.ids))
     return Outcome(queryset.filter(pk__in=found), complete=False)
 
 
-def indexed_ids(texts: list[str], vendor: str | None = None) -> list[uuid.UUID]:
-    """Ids of finished runs whose text contains one of ``texts``, at most ``INDEX_CAP``,
-    from the index (the table itself where there is none), checked against the runs' text:
-    the index can narrow down, never add."""
+@dataclass(frozen=True)
+class Matches:
+    """Finished runs containing the text, from the index; ``complete``: all of them (the
+    index gave fewer than ``INDEX_CAP``)."""
+
+    ids: list[uuid.UUID]
+    complete: bool
+
+
+def indexed_ids(texts: list[str], vendor: str | None = None) -> Matches:
+    """Finished runs whose text contains one of ``texts``, at most ``INDEX_CAP``, from the
+    index (the table itself where there is none), checked against the runs' text: the
+    index can narrow down, never add."""
     vendor = vendor or _vendor()
     connection = connections[router.db_for_read(Run)]
     patterns = [like_pattern(t) for t in texts]
@@ -158,64 +164,68 @@ def indexed_ids(texts: list[str], vendor: str | None = None) -> list[uuid.UUID]:
         matches = " OR ".join([f"{body} ILIKE %s"] * len(patterns))
         sql = f"SELECT id FROM {TABLE} WHERE finished_at IS NOT NULL AND ({matches}) LIMIT %s"  # noqa: S608 - fixed SQL, values as parameters
         params: list[object] = [*patterns, INDEX_CAP]
+        capped = None
     elif vendor == "sqlite" and has_index():
-        # the FTS5 table, and the few ended runs queued for it; CROSS JOIN keeps them the
-        # outer loop (SQLite would rather scan the runs and look each one up)
+        # the index file's matches and the few ended runs still queued for it, each read
+        # by rowid (CROSS JOIN: the list first, SQLite would rather scan the runs)
+        rowids = run_text_index.matching_rowids(texts, INDEX_CAP)
+        capped = len(rowids) >= INDEX_CAP
         body = _body(vendor, "r.")
         matches = " OR ".join([f"{body} LIKE %s ESCAPE '\\'"] * len(patterns))
-        query = " OR ".join('"' + t.replace('"', '""') + '"' for t in texts)
         sql = (
-            f"SELECT r.id FROM {FTS} f CROSS JOIN {TABLE} r ON r.rowid = f.rowid "  # noqa: S608 - fixed SQL, values as parameters
-            f"WHERE f.{FTS} MATCH %s AND ({matches}) "
-            f"UNION ALL SELECT r.id FROM {QUEUE} q CROSS JOIN {TABLE} r ON r.rowid = q.rowid "
+            "SELECT r.id FROM json_each(%s) j CROSS JOIN "  # noqa: S608 - fixed SQL, values as parameters
+            f"{TABLE} r ON r.rowid = j.value WHERE r.finished_at IS NOT NULL AND ({matches}) "
+            f"UNION SELECT r.id FROM {QUEUE} q CROSS JOIN {TABLE} r ON r.rowid = q.run "
             f"WHERE r.finished_at IS NOT NULL AND ({matches}) LIMIT %s"
         )
-        params = [query, *patterns, *patterns, INDEX_CAP]
+        params = [json.dumps(rowids), *patterns, *patterns, INDEX_CAP]
     else:
         body = _body(vendor)
         matches = " OR ".join([f"{body} LIKE %s ESCAPE '\\'"] * len(patterns))
         sql = f"SELECT id FROM {TABLE} WHERE finished_at IS NOT NULL AND ({matches}) LIMIT %s"  # noqa: S608 - fixed SQL, values as parameters
         params = [*patterns, INDEX_CAP]
+        capped = None
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    return [row[0] if isinstance(row[0], uuid.UUID) else uuid.UUID(row[0]) for row in rows]
+    ids = [row[0] if isinstance(row[0], uuid.UUID) else uuid.UUID(row[0]) for row in rows]
+    return Matches(ids, complete=len(ids) < INDEX_CAP and not capped)
 
 
-def _index_state(alias: str) -> bool:
-    connection = connections[alias]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT i.indisvalid FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid "
-                "WHERE c.relname = %s",
-                [PG_INDEX],
-            )
-        else:
-            cursor.execute("SELECT 1 FROM sqlite_master WHERE name = %s", [FTS])
+def _pg_index_valid(alias: str) -> bool:
+    with connections[alias].cursor() as cursor:
+        cursor.execute(
+            "SELECT i.indisvalid FROM pg_class c JOIN pg_index i ON i.indexrelid = c.oid "
+            "WHERE c.relname = %s",
+            [PG_INDEX],
+        )
         row = cursor.fetchone()
     return bool(row and row[0])
 
 
-#: whether each database has the index, and when that was looked up (monotonic seconds)
+#: whether each PostgreSQL database has the index, and when that was looked up (monotonic s)
 _known: dict[str, tuple[float, bool]] = {}
 #: how long a process trusts what it found (an index made later is used after this)
 INDEX_STATE_TTL = 300.0
 
 
 def has_index() -> bool:
-    """Whether the database has the text index (looked up at most every few minutes)."""
+    """Whether the database's runs are indexed: PostgreSQL's index (looked up at most every
+    few minutes), SQLite's index file built (asked each time: one small read)."""
     alias = router.db_for_read(Run)
-    if connections[alias].vendor not in ("postgresql", "sqlite"):
-        return False
-    now = time.monotonic()
-    known = _known.get(alias)
-    if known is not None and now - known[0] < INDEX_STATE_TTL:
-        return known[1]
+    vendor = connections[alias].vendor
     try:
-        state = _index_state(alias)
-    except DatabaseError:
-        state = False
+        if vendor == "sqlite":
+            return run_text_index.ready()
+        if vendor != "postgresql":
+            return False
+        now = time.monotonic()
+        known = _known.get(alias)
+        if known is not None and now - known[0] < INDEX_STATE_TTL:
+            return known[1]
+        state = _pg_index_valid(alias)
+    except (DatabaseError, sqlite3.Error):
+        return False
     _known[alias] = (now, state)
     return state
 
@@ -229,7 +239,10 @@ NO_INDEX_HINT = {
         "As a superuser: CREATE EXTENSION pg_trgm; then python manage.py migrate workflows "
         "0014 && python manage.py migrate (docs/operations.md#the-runs-log)."
     ),
-    "sqlite": "Use SQLite 3.34 or later, then migrate workflows 0014 and migrate again.",
+    "sqlite": (
+        "Run on a Python whose sqlite3 module has SQLite 3.34 or later (FTS5 with the "
+        "trigram tokenizer); the scheduler then builds the index (docs/operations.md#the-runs-log)."
+    ),
 }
 
 
@@ -248,7 +261,7 @@ def check_text_index(app_configs, databases=None, **kwargs):
             table = connections[alias].introspection.table_names(cursor)
     except DatabaseError:
         return []
-    if TABLE not in table or has_index():
+    if TABLE not in table or (run_text_index.available() if vendor == "sqlite" else has_index()):
         return []
     return [
         Warning(
