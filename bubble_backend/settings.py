@@ -165,6 +165,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# SQLite: the Runs search's index, a database file of its own (workflows/run_text_index.py);
+# empty: beside the database (var/db.search.sqlite3 for var/db.sqlite3)
+RUN_SEARCH_INDEX = env.str("BUBBLE_RUN_SEARCH_INDEX", default="") or None
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

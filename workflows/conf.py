@@ -95,10 +95,11 @@ DEFAULTS: dict[str, Any] = {
     # Run history (docs/operations.md#run-history): finished runs (and their steps) and
     # finished scheduled runs older than this are deleted by the scheduler's housekeeping;
     # failed ones are kept for FAILED_RUN_RETENTION. A duration ("30d", "12h", "8w") or
-    # "forever". PRUNE_BATCH_SIZE rows go per transaction, PRUNE_PAUSE seconds apart.
+    # "forever". PRUNE_BATCH_SIZE rows go per transaction, PRUNE_PAUSE seconds apart: on
+    # SQLite a batch holds the one write lock, about 0.2 ms per run (docs/performance.md).
     "RUN_RETENTION": "30d",
     "FAILED_RUN_RETENTION": "90d",
-    "PRUNE_BATCH_SIZE": 200,
+    "PRUNE_BATCH_SIZE": 100,
     "PRUNE_PAUSE": 0.05,
     # Emails to the admins (docs/operations.md#failure-emails): to ALERT_EMAILS, else the
     # addresses of Django's ADMINS, when a workflow has ALERT_FAILURES failed runs within
