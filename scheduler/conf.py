@@ -30,6 +30,10 @@ DEFAULTS: dict[str, Any] = {
     "LOST_RETRIES": 3,
     # How often the reaper looks for lost runs, in seconds.
     "REAP_INTERVAL": 5.0,
+    # How often the dispatcher brings SQLite's index of the runs' text up to date, in a
+    # thread of its own (workflows/run_text_index.py), in seconds; 0: never (then the Runs
+    # search reads more and more runs directly).
+    "SEARCH_INDEX_INTERVAL": 5.0,
     # How often the dispatcher does its housekeeping (scheduler/housekeeping.py: deleting
     # user tokens that stopped working), in seconds.
     "HOUSEKEEPING_INTERVAL": 3600.0,

@@ -250,9 +250,10 @@ def run_forever(
     poll = conf.get("POLL_INTERVAL")
     reap_every = conf.get("REAP_INTERVAL")
     housekeeping_every = conf.get("HOUSEKEEPING_INTERVAL")
+    index_every = conf.get("SEARCH_INDEX_INTERVAL")
     batch = conf.get("BATCH_SIZE")
     me = process.pk if process is not None else None
-    next_reap = next_housekeeping = 0.0
+    next_reap = next_housekeeping = next_index = 0.0
     logger.info("scheduler dispatcher started (poll every %s s)", poll)
     while not stop.is_set() and alive():
         try:
@@ -261,8 +262,10 @@ def run_forever(
                     processes.beat(process)
                 reap_lost(me=me)
                 services.runs_abandoned_close()  # API runs whose server died mid-run
-                run_text_index.catch_up_in_background()  # SQLite: the Runs search's index
                 next_reap = time.monotonic() + reap_every
+            if index_every and time.monotonic() >= next_index:
+                next_index = time.monotonic() + index_every
+                run_text_index.catch_up_in_background()  # SQLite: the Runs search's index
             if time.monotonic() >= next_housekeeping:
                 next_housekeeping = time.monotonic() + housekeeping_every
                 housekeeping.run_chores()

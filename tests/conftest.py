@@ -84,6 +84,17 @@ def _data_model_left_built(request):
 
 
 @pytest.fixture(autouse=True)
+def _no_search_index_thread(monkeypatch):
+    """The dispatcher keeps SQLite's index of the runs' text in a thread of its own: in a
+    test the runs are in the test's transaction, which another thread's connection cannot
+    see, so tests that run the dispatcher do without it (tests/workflows/
+    test_run_text_index.py turns it on)."""
+    from scheduler import conf
+
+    monkeypatch.setitem(conf.DEFAULTS, "SEARCH_INDEX_INTERVAL", 0)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_caches():
     """Compiled workflows and deployed versions, data types, trigger workflows watched,
     secrets known for masking, and Django's cache (throttle counters, counts by status)."""

@@ -176,10 +176,14 @@ def test_the_index_lock_never_holds_up_the_run_log(wf, make_run, fresh_index):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_dispatcher_catches_up_in_a_thread(make_workflow, make_run):
+def test_the_dispatcher_catches_up_in_a_thread(make_workflow, make_run, monkeypatch):
+    from scheduler import conf, dispatch
+
+    monkeypatch.setitem(conf.DEFAULTS, "SEARCH_INDEX_INTERVAL", 5.0)
     wf = make_workflow("indexed-later", actions=[{"type": "log", "message": "x"}])
     run = make_run(wf, params={"k": "IN-THE-BACKGROUND"})
-    run_text_index.catch_up_in_background()
+    passes = []
+    dispatch.run_forever(threading.Event(), alive=lambda: not passes.append(1) and len(passes) == 1)
     worker = run_text_index._worker
     assert isinstance(worker, threading.Thread)
     worker.join(timeout=60)
