@@ -21,7 +21,8 @@ A new index file (the first start, or the file deleted), or one made for another
 (a main database restored or copied without it; each main database has a random id the
 index records), is built from every ended run, newest first, a chunk at a time; until it is
 built ``ready()`` is false and the search reads the run table. The file may be deleted at
-any time: it is rebuilt.
+any time: it is rebuilt (and should be after a ``VACUUM``, which may renumber the run
+table's rowids).
 """
 
 from __future__ import annotations
