@@ -27,7 +27,7 @@ from workflows.privacy.access import DataAccess
 from . import conf
 from .bulk import insert_scheduled_runs
 from .frequency import Frequency, parse_frequency
-from .models import CANCELLABLE, Origin, RecurringEvent, ScheduledRun, Status
+from .models import CANCELLABLE, Origin, RecurringEvent, ScheduledRun, Status, of_workflow
 from .stored import to_stored
 
 SCHEDULABLE_KINDS = (WorkflowKind.API,)
@@ -84,7 +84,7 @@ def check_depth(depth: int) -> None:
 
 
 def schedule(
-    workflow: Workflow,
+    workflow: Workflow | None,
     params: Mapping[str, Any] | None = None,
     at: Any = None,
     *,
@@ -98,10 +98,13 @@ def schedule(
     validated: bool = False,
     retry_of: ScheduledRun | None = None,
     test: bool | None = None,
+    workflow_name: str = "",
 ) -> ScheduledRun:
     """Schedule one run of ``workflow``; returns the saved ``ScheduledRun``. ``test``: it
     runs development when it fires (None: whether the call or run scheduling it is a test
-    of development, docs/versions.md)."""
+    of development, docs/versions.md). ``workflow_name``: the name it runs by, when
+    ``workflow`` is None (a retry of a run whose workflow development deleted; its
+    parameters ``validated`` already)."""
     check_depth(depth)
     stored = (
         dict(params or {})
@@ -110,6 +113,7 @@ def schedule(
     )
     return ScheduledRun.objects.create(
         workflow=workflow,
+        workflow_name=workflow.name if workflow is not None else workflow_name,
         params=stored,
         context=dict(context or {}),
         due_at=due_time(at),
@@ -134,6 +138,7 @@ def retry(row: ScheduledRun, at: Any = None) -> ScheduledRun:
 
     The stored parameters are kept as they are (they were checked when first scheduled, and
     are coerced again when the new run fires: a thing deleted since fails it NOT_FOUND).
+    A run of a workflow deleted in development is retried by its name, as it ran.
     Not an occurrence of the recurring event the old run belonged to: the event has its own
     next occurrence already.
     """
@@ -159,6 +164,7 @@ def retry(row: ScheduledRun, at: Any = None) -> ScheduledRun:
         validated=True,
         retry_of=row,
         test=row.test,
+        workflow_name=row.current_workflow_name,
     )
 
 
@@ -198,6 +204,7 @@ def schedule_on_list(
         rows.append((stored, start + step * index))
     common = {
         "workflow": workflow,
+        "workflow_name": workflow.name,
         "origin": Origin.LIST,
         "actor": _user(actor),
         "scheduled_by": scheduled_by,
@@ -289,6 +296,7 @@ def start_recurring(
     stop_recurring(workflow, data_type, thing_id)
     event = RecurringEvent.objects.create(
         workflow=workflow,
+        workflow_name=workflow.name,
         data_type=data_type,
         thing_id=thing_id,
         frequency=freq.as_json(),
@@ -304,17 +312,32 @@ def start_recurring(
 
 
 def stop_recurring(workflow: Workflow, data_type: str = "", thing_id: str = "") -> int:
-    """Deactivate the active recurring event(s) and cancel their upcoming run."""
-    events = RecurringEvent.objects.filter(
-        workflow=workflow, data_type=data_type, thing_id=thing_id, active=True
+    """Stop the active recurring event(s) of ``workflow`` for the thing (also one left by a
+    workflow of that name deleted in development: ``of_workflow``)."""
+    return stop_events(
+        RecurringEvent.objects.filter(of_workflow(workflow), data_type=data_type, thing_id=thing_id)
     )
-    ids = list(events.values_list("pk", flat=True))
+
+
+def stop_events(events: models.QuerySet[RecurringEvent]) -> int:
+    """Deactivate the active ones of ``events`` and cancel their upcoming run; how many."""
+    ids = list(events.filter(active=True).values_list("pk", flat=True))
     if not ids:
         return 0
     ScheduledRun.objects.filter(recurring_id__in=ids, status__in=CANCELLABLE).update(
         status=Status.CANCELLED, finished_at=timezone.now(), lease_expires_at=None
     )
-    return RecurringEvent.objects.filter(pk__in=ids).update(active=False)
+    return RecurringEvent.objects.filter(pk__in=ids, active=True).update(active=False)
+
+
+def stop_deleted_schedules(scheduled: Iterable[str]) -> int:
+    """Stop the own schedules (``schedule``) of workflows deleted in development, unless
+    named in ``scheduled`` (the workflows the version now live schedules)."""
+    return stop_events(
+        RecurringEvent.objects.filter(workflow__isnull=True, data_type="", thing_id="").exclude(
+            workflow_name__in=list(scheduled)
+        )
+    )
 
 
 def schedule_next_occurrence(
@@ -338,6 +361,7 @@ def schedule_next_occurrence(
         return None
     return ScheduledRun.objects.create(
         workflow_id=event.workflow_id,
+        workflow_name=event.workflow_name,
         params=event.params,
         due_at=due,
         origin=Origin.RECURRING,
@@ -356,7 +380,7 @@ def sync_workflow_schedule(
     schedule = workflow.schedule if definition is None else definition.get("schedule")
     kind = workflow.kind if definition is None else (definition.get("kind") or "api")
     current = RecurringEvent.objects.filter(
-        workflow=workflow, data_type="", thing_id="", active=True
+        of_workflow(workflow), data_type="", thing_id="", active=True
     ).first()
     if not schedule or kind not in SCHEDULABLE_KINDS:
         if current is not None:
