@@ -1011,7 +1011,7 @@ class RecurringEventAdmin(CappedCountMixin, ReadOnlyDetailMixin, admin.ModelAdmi
         "runs_count",
     )
     list_display_links = ("workflow_shown",)
-    list_filter = ("active", FailingFilter)
+    list_filter = ("active", FailingFilter, DeletedWorkflowFilter)
     list_select_related = ("workflow",)
     sortable_by = ("last_run", "runs_count")
     search_fields = ("thing_id",)

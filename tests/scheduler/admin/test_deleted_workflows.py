@@ -134,3 +134,9 @@ def test_the_dashboard_names_what_is_due_of_it(root_client, wf, sched):
     wf.delete()
     html = root_client.get(reverse("admin:index")).content.decode()
     assert f"{DELETED} (1)" in html
+
+
+def test_the_recurring_events_deleted_workflow_filter_finds_its_events(root_client, left):
+    listed = root_client.get(RECURRING, {"workflow_name": "send-reminder"})
+    assert [e.pk for e in listed.context["cl"].result_list] == [left["event"].pk]
+    assert "?workflow_name=send-reminder" in root_client.get(RECURRING).content.decode()
