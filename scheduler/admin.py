@@ -1011,7 +1011,7 @@ class RecurringEventAdmin(CappedCountMixin, ReadOnlyDetailMixin, admin.ModelAdmi
         "runs_count",
     )
     list_display_links = ("workflow_shown",)
-    list_filter = ("active", FailingFilter, DeletedWorkflowFilter)
+    list_filter = ("active", FailingFilter, DeletedWorkflowFilter, "test")
     list_select_related = ("workflow",)
     sortable_by = ("last_run", "runs_count")
     search_fields = ("thing_id",)
@@ -1034,6 +1034,7 @@ class RecurringEventAdmin(CappedCountMixin, ReadOnlyDetailMixin, admin.ModelAdmi
                     "runs_as",
                     "created_by_link",
                     "depth",
+                    "test",
                 )
             },
         ),
@@ -1074,8 +1075,8 @@ class RecurringEventAdmin(CappedCountMixin, ReadOnlyDetailMixin, admin.ModelAdmi
         return obj
 
     @admin.display(description="workflow")
-    def workflow_shown(self, obj: RecurringEvent) -> str:
-        return obj.workflow_label
+    def workflow_shown(self, obj: RecurringEvent) -> Any:
+        return with_test_badge(obj.workflow_label, obj)
 
     @admin.display(description="data type")
     def data_type_display(self, obj: RecurringEvent) -> str:

@@ -287,6 +287,9 @@ class RecurringEvent(KeepsWorkflowName, models.Model):
         Run, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     depth = models.PositiveSmallIntegerField(default=0)
+    #: set up by a test run (/version-test/): its occurrences are test runs, running
+    #: development; it is an event of its own beside the live one for the same thing
+    test = models.BooleanField(default=testing)
     active = models.BooleanField(default=True)
     occurrences_run = models.PositiveIntegerField(default=0)
     consecutive_failures = models.PositiveIntegerField(default=0)
@@ -298,7 +301,7 @@ class RecurringEvent(KeepsWorkflowName, models.Model):
         ordering = ["workflow", "data_type", "thing_id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["workflow", "data_type", "thing_id"],
+                fields=["workflow", "data_type", "thing_id", "test"],
                 condition=Q(active=True),
                 name="one_active_recurring_event_per_thing",
             )

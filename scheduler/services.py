@@ -23,6 +23,7 @@ from workflows.exceptions import DepthExceeded, InvalidParameter, WorkflowError,
 from workflows.masking import coerce_params
 from workflows.models import Run, Workflow
 from workflows.privacy.access import DataAccess
+from workflows.versions.edition import testing
 
 from . import conf
 from .bulk import insert_scheduled_runs
@@ -278,13 +279,18 @@ def start_recurring(
     created_by: Run | None = None,
     depth: int = 0,
     now: datetime.datetime | None = None,
+    test: bool | None = None,
 ) -> RecurringEvent:
     """Start (or restart) the recurring event of ``workflow`` for ``thing``.
 
     As in Bubble, a thing has at most one recurring event per workflow: scheduling it again
-    replaces the previous one and its upcoming run.
+    replaces the previous one and its upcoming run. ``test``: set up by a test of
+    development (None: whether the call or run in progress is one), its occurrences run
+    development; a test's event and the live one for the same thing are two events, and
+    each replaces only its own (docs/versions.md).
     """
     check_depth(depth)
+    test = testing() if test is None else test
     now = now or timezone.now()
     freq = _frequency(frequency)
     first = _moment(start, "start") or now
@@ -293,7 +299,7 @@ def start_recurring(
         raise InvalidParameter("end: must be after start")
     data_type, thing_id = thing_key(thing)
     stored = stored_params(workflow, params or {}, actor=actor)
-    stop_recurring(workflow, data_type, thing_id)
+    stop_recurring(workflow, data_type, thing_id, test=test)
     event = RecurringEvent.objects.create(
         workflow=workflow,
         workflow_name=workflow.name,
@@ -306,17 +312,25 @@ def start_recurring(
         actor=_user(actor),
         created_by=created_by,
         depth=depth,
+        test=test,
     )
     schedule_next_occurrence(event, after=None, now=now)
     return event
 
 
-def stop_recurring(workflow: Workflow, data_type: str = "", thing_id: str = "") -> int:
+def stop_recurring(
+    workflow: Workflow, data_type: str = "", thing_id: str = "", *, test: bool | None = None
+) -> int:
     """Stop the active recurring event(s) of ``workflow`` for the thing (also one left by a
-    workflow of that name deleted in development: ``of_workflow``)."""
-    return stop_events(
-        RecurringEvent.objects.filter(of_workflow(workflow), data_type=data_type, thing_id=thing_id)
+    workflow of that name deleted in development: ``of_workflow``): a test's, or the live
+    one (``test``; None: as the call or run in progress is a test or not)."""
+    events = RecurringEvent.objects.filter(
+        of_workflow(workflow),
+        data_type=data_type,
+        thing_id=thing_id,
+        test=testing() if test is None else test,
     )
+    return stop_events(events)
 
 
 def stop_events(events: models.QuerySet[RecurringEvent]) -> int:
@@ -334,9 +348,9 @@ def stop_deleted_schedules(scheduled: Iterable[str]) -> int:
     """Stop the own schedules (``schedule``) of workflows deleted in development, unless
     named in ``scheduled`` (the workflows the version now live schedules)."""
     return stop_events(
-        RecurringEvent.objects.filter(workflow__isnull=True, data_type="", thing_id="").exclude(
-            workflow_name__in=list(scheduled)
-        )
+        RecurringEvent.objects.filter(
+            workflow__isnull=True, data_type="", thing_id="", test=False
+        ).exclude(workflow_name__in=list(scheduled))
     )
 
 
@@ -369,6 +383,7 @@ def schedule_next_occurrence(
         scheduled_by=event.created_by,
         recurring=event,
         depth=event.depth,
+        test=event.test,
     )
 
 
@@ -380,11 +395,11 @@ def sync_workflow_schedule(
     schedule = workflow.schedule if definition is None else definition.get("schedule")
     kind = workflow.kind if definition is None else (definition.get("kind") or "api")
     current = RecurringEvent.objects.filter(
-        of_workflow(workflow), data_type="", thing_id="", active=True
+        of_workflow(workflow), data_type="", thing_id="", active=True, test=False
     ).first()
     if not schedule or kind not in SCHEDULABLE_KINDS:
         if current is not None:
-            stop_recurring(workflow)
+            stop_recurring(workflow, test=False)
         return None
     freq = _frequency(schedule)
     start = _moment(schedule.get("start"), "start")
@@ -398,7 +413,9 @@ def sync_workflow_schedule(
         and current.params == to_stored(params)
     ):
         return current
-    return start_recurring(workflow, freq, start=start or timezone.now(), end=end, params=params)
+    return start_recurring(
+        workflow, freq, start=start or timezone.now(), end=end, params=params, test=False
+    )
 
 
 def _frequency(value: Any) -> Frequency:
