@@ -72,7 +72,7 @@ def scheduled_value(row: ScheduledRun) -> Namespace:
             "id": str(row.pk),
             "due_at": row.due_at,
             "status": row.status,
-            "workflow": row.workflow.name,
+            "workflow": row.current_workflow_name,
         },
         "field of the scheduled run",
     )
@@ -384,7 +384,7 @@ def recurring_value(event: RecurringEvent) -> Namespace:
     return Namespace(
         {
             "id": event.pk,
-            "workflow": event.workflow.name,
+            "workflow": event.current_workflow_name,
             "frequency": str(parse_frequency(event.frequency)),
             "start": event.start,
             "end": event.end,

@@ -13,7 +13,13 @@ Built for a table of 1,000,000 scheduled runs, answering each page from indexes:
   the index (1.9 s instead of 1 ms at 1,000,000 rows); runs due at the same moment keep
   the index's order, which is stable from one page to the next;
 * only cheap columns sort (due time, status) and the workflow filter lists
-  workflows, never ``SELECT DISTINCT`` over scheduled runs.
+  workflows, never ``SELECT DISTINCT`` over scheduled runs; the filter of deleted
+  workflows reads only the rows they left (``workflow_id IS NULL``, a range of
+  ``sched_workflow_due_idx``).
+
+Rows of a workflow deleted in development stay (``KeepsWorkflowName``), shown as
+"send-reminder (deleted)", found by that name in the search and the deleted workflows'
+filter.
 
 State changes — cancel, cancel every run matching the filter, cancel all past-due, pause
 and resume, and retry (``admin_schedule``) — first show a page saying what they will touch
@@ -65,7 +71,7 @@ from .admin_confirm import Touched, action_fields, confirm_page, confirmed, plur
 from .admin_schedule import ScheduleAdminMixin, workflow_or_404
 from .execution import shown_params
 from .frequency import parse_frequency
-from .models import CANCELLABLE, Pause, RecurringEvent, ScheduledRun, Status
+from .models import CANCELLABLE, KeepsWorkflowName, Pause, RecurringEvent, ScheduledRun, Status
 from .paused import forget_pauses, pauses_for
 from .thing_names import bound_thing, name_things
 
@@ -288,6 +294,31 @@ class DueFilter(admin.SimpleListFilter):
         raise IncorrectLookupParameters(f"unknown due window {value!r}")
 
 
+class DeletedWorkflowFilter(admin.SimpleListFilter):
+    """Rows of workflows deleted in development, by the name they kept; shown only while
+    there are some (``KeepsWorkflowName``)."""
+
+    title = "deleted workflow"
+    parameter_name = "workflow_name"
+    #: names listed at most
+    LISTED = 100
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        names = (
+            model_admin.model.objects.filter(workflow__isnull=True)
+            .order_by("workflow_name")
+            .values_list("workflow_name", flat=True)
+            .distinct()[: self.LISTED]
+        )
+        return [(name, name) for name in names]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = self.value()
+        if value is None:
+            return queryset
+        return queryset.filter(workflow__isnull=True, workflow_name=value)
+
+
 class LinkFilter(admin.ListFilter):
     """The runs one run scheduled, the one it executed, or a recurring event's occurrences.
 
@@ -359,6 +390,26 @@ def _user_text(user: Any) -> Any:
 
 def _badge(status: str, label: str) -> Any:
     return format_html('<span class="sched-badge sched-{}">{}</span>', status, label)
+
+
+def with_test_badge(shown: Any, obj: ScheduledRun | RecurringEvent) -> Any:
+    """``shown``, marked "test" when ``obj`` comes from a test of development: it runs
+    development (docs/versions.md)."""
+    if obj.test:
+        return format_html("{} {}", shown, _badge("test", "test"))
+    return shown
+
+
+def workflow_named(term: str) -> Q:
+    """Rows whose workflow's name contains ``term``: development's workflows, and the
+    names deleted ones' rows kept."""
+    workflows = Workflow.objects.filter(name__icontains=term).values("pk")
+    return Q(workflow_id__in=workflows) | Q(workflow__isnull=True, workflow_name__icontains=term)
+
+
+def workflow_link(obj: KeepsWorkflowName) -> Any:
+    """A link to the row's workflow; its kept name once deleted in development."""
+    return obj.workflow_label if obj.workflow_deleted else admin_link(obj.workflow)
 
 
 def status_counts() -> dict[str, Any]:
@@ -444,7 +495,7 @@ class ScheduledRunAdmin(
     CappedCountMixin, ScheduleAdminMixin, ReadOnlyDetailMixin, admin.ModelAdmin
 ):
     list_display = (
-        "workflow",
+        "workflow_shown",
         "due",
         "status_badge",
         "runs_as",
@@ -453,8 +504,16 @@ class ScheduledRunAdmin(
         "run_log",
         "params_summary",
     )
-    list_display_links = ("workflow", "due")
-    list_filter = (StatusFilter, DueFilter, WorkflowFilter, "origin", "test", LinkFilter)
+    list_display_links = ("workflow_shown", "due")
+    list_filter = (
+        StatusFilter,
+        DueFilter,
+        WorkflowFilter,
+        DeletedWorkflowFilter,
+        "origin",
+        "test",
+        LinkFilter,
+    )
     list_select_related = ("workflow", "actor", "run", "scheduled_by")
     sortable_by = ("due", "status_badge")
     ordering = ("due_at",)
@@ -513,9 +572,12 @@ class ScheduledRunAdmin(
         try:
             pk = uuid.UUID(term)
         except ValueError:
-            workflows = Workflow.objects.filter(name__icontains=term).values("pk")
-            return queryset.filter(workflow_id__in=workflows), False
+            return queryset.filter(workflow_named(term)), False
         return queryset.filter(Q(pk=pk) | Q(run_id=pk) | Q(scheduled_by_id=pk)), False
+
+    @admin.display(description="workflow")
+    def workflow_shown(self, obj: ScheduledRun) -> str:
+        return obj.workflow_label
 
     @admin.display(description="due", ordering="due_at")
     def due(self, obj: ScheduledRun) -> Any:
@@ -543,9 +605,7 @@ class ScheduledRunAdmin(
                 obj.scheduled_by_id,
                 f"run of {obj.scheduled_by.workflow_name}",
             )
-        if obj.test:  # docs/versions.md: it runs development when it fires
-            return format_html('{} <span class="sched-badge sched-test">test</span>', shown)
-        return shown
+        return with_test_badge(shown, obj)
 
     @admin.display(description="run log")
     def run_log(self, obj: ScheduledRun) -> Any:
@@ -666,7 +726,7 @@ class ScheduledRunAdmin(
                 request,
                 self,
                 title="Cancel this scheduled run?",
-                question=f"Cancel the scheduled run of {obj.workflow.name} due {due}?",
+                question=f"Cancel the scheduled run of {obj.workflow_label} due {due}?",
                 details=[
                     f"It runs as {_user_text(obj.actor)}; it is {obj.get_status_display()}.",
                     *_cancel_notes(),
@@ -846,7 +906,7 @@ class ScheduledRunAdmin(
 
     @admin.display(description="workflow")
     def workflow_link(self, obj: ScheduledRun) -> Any:
-        return admin_link(obj.workflow)
+        return workflow_link(obj)
 
     @admin.display(description="runs as")
     def runs_as_link(self, obj: ScheduledRun) -> Any:
@@ -942,7 +1002,7 @@ class RecurringEventAdmin(CappedCountMixin, ReadOnlyDetailMixin, admin.ModelAdmi
     next runs (from its frequency's grid), and how its runs have been going."""
 
     list_display = (
-        "workflow",
+        "workflow_shown",
         "data_type_display",
         "bound_to",
         "frequency_display",
@@ -950,8 +1010,8 @@ class RecurringEventAdmin(CappedCountMixin, ReadOnlyDetailMixin, admin.ModelAdmi
         "last_run",
         "runs_count",
     )
-    list_display_links = ("workflow",)
-    list_filter = ("active", FailingFilter)
+    list_display_links = ("workflow_shown",)
+    list_filter = ("active", FailingFilter, DeletedWorkflowFilter, "test")
     list_select_related = ("workflow",)
     sortable_by = ("last_run", "runs_count")
     search_fields = ("thing_id",)
@@ -974,6 +1034,7 @@ class RecurringEventAdmin(CappedCountMixin, ReadOnlyDetailMixin, admin.ModelAdmi
                     "runs_as",
                     "created_by_link",
                     "depth",
+                    "test",
                 )
             },
         ),
@@ -1002,8 +1063,7 @@ class RecurringEventAdmin(CappedCountMixin, ReadOnlyDetailMixin, admin.ModelAdmi
         term = search_term.strip()
         if not term:
             return queryset, False
-        workflows = Workflow.objects.filter(name__icontains=term).values("pk")
-        return queryset.filter(Q(thing_id=term) | Q(workflow_id__in=workflows)), False
+        return queryset.filter(Q(thing_id=term) | workflow_named(term)), False
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return NamedThingsChangeList
@@ -1013,6 +1073,10 @@ class RecurringEventAdmin(CappedCountMixin, ReadOnlyDetailMixin, admin.ModelAdmi
         if obj is not None:
             name_things(request, [obj])
         return obj
+
+    @admin.display(description="workflow")
+    def workflow_shown(self, obj: RecurringEvent) -> Any:
+        return with_test_badge(obj.workflow_label, obj)
 
     @admin.display(description="data type")
     def data_type_display(self, obj: RecurringEvent) -> str:
@@ -1067,7 +1131,7 @@ class RecurringEventAdmin(CappedCountMixin, ReadOnlyDetailMixin, admin.ModelAdmi
 
     @admin.display(description="workflow")
     def workflow_link(self, obj: RecurringEvent) -> Any:
-        return admin_link(obj.workflow)
+        return workflow_link(obj)
 
     @admin.display(description="started by run")
     def created_by_link(self, obj: RecurringEvent) -> Any:
@@ -1085,8 +1149,8 @@ class RecurringEventAdmin(CappedCountMixin, ReadOnlyDetailMixin, admin.ModelAdmi
 
     @admin.action(description="Stop selected recurring events", permissions=["change"])
     def stop_selected(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
-        """After a page naming what stops: ``services.stop_recurring`` for each active
-        event (off, its upcoming run cancelled). Stopping cannot be undone from here."""
+        """After a page naming what stops: ``services.stop_events`` (each active event off,
+        its upcoming run cancelled). Stopping cannot be undone from here."""
         active = queryset.filter(active=True)
         if not confirmed(request):
             what = touched(active)
@@ -1109,9 +1173,7 @@ class RecurringEventAdmin(CappedCountMixin, ReadOnlyDetailMixin, admin.ModelAdmi
                 count=what.count,
                 danger=True,
             )
-        stopped = 0
-        for event in active.select_related("workflow"):
-            stopped += services.stop_recurring(event.workflow, event.data_type, event.thing_id)
+        stopped = services.stop_events(active)
         forget_counts()
         messages.success(request, f"Stopped {plural(stopped, 'recurring event')}.")
         return None

@@ -21,7 +21,7 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
-from workflows.models import Workflow
+from .workflow_counts import count_by_workflow
 
 CONFIRM_TEMPLATE = "admin/scheduler/confirm.html"
 #: the field the confirmation page's button sends
@@ -76,14 +76,12 @@ class Touched:
 
 
 def touched(queryset: QuerySet) -> Touched:
-    """Rows of ``queryset`` (scheduled runs or recurring events) counted by workflow."""
-    rows = list(queryset.order_by().values_list("workflow_id").annotate(n=Count("*")))
-    names = dict(Workflow.objects.filter(pk__in=[pk for pk, _ in rows]).values_list("pk", "name"))
-    by_workflow = sorted(
-        ((names.get(pk, f"workflow {pk}"), n) for pk, n in rows),
-        key=lambda item: (-item[1], item[0]),
+    """Rows of ``queryset`` (scheduled runs or recurring events) counted by workflow, those
+    of a workflow deleted in development by the name they kept."""
+    rows = list(
+        queryset.order_by().values_list("workflow_id", "workflow_name").annotate(n=Count("*"))
     )
-    return Touched(sum(n for _, n in rows), tuple(by_workflow))
+    return Touched(sum(n for _, _, n in rows), tuple(count_by_workflow(rows)))
 
 
 def confirm_page(

@@ -259,7 +259,7 @@ class ScheduleAdminMixin:
         if not confirmed(request):
             who = row.actor.get_username() if row.actor else "nobody (anonymous)"
             details = [
-                f"A new scheduled run of {row.workflow.name}, due now, runs as {who} with the "
+                f"A new scheduled run of {row.workflow_label}, due now, runs as {who} with the "
                 "same parameters; this one stays as it is, linked from the new one.",
             ]
             if row.last_error:
@@ -268,7 +268,7 @@ class ScheduleAdminMixin:
                 request,
                 self,
                 title="Retry this run now?",
-                question=f"Retry this {row.status} run of {row.workflow.name} now?",
+                question=f"Retry this {row.status} run of {row.workflow_label} now?",
                 details=details,
                 yes="Yes, retry now",
                 back_url=page,
@@ -280,7 +280,7 @@ class ScheduleAdminMixin:
             request,
             format_html(
                 "Retrying {}: this new run is due now (retry of <a href='{}'>{}</a>).",
-                row.workflow.name,
+                row.workflow_label,
                 page,
                 row.pk,
             ),

@@ -31,7 +31,10 @@ from workflows.engine.transactions import kept_when_lost
 from workflows.models import Run
 
 from . import conf, housekeeping, processes, queues, recurring
-from .models import Origin, Pause, ScheduledRun, SchedulerProcess, Status
+from .execution import error_workflow_of
+from .loading import WORKFLOW_FIELDS
+from .models import Pause, ScheduledRun, SchedulerProcess, Status
+from .target import settings_of
 
 logger = logging.getLogger("scheduler.dispatch")
 
@@ -170,7 +173,9 @@ def _retry_lost(which: Q, now: datetime.datetime) -> int:
     """Running runs matching ``which`` whose worker is gone: its transaction rolled back, so
     what it did was rolled back (or, for a workflow saving after each step, its ended steps
     were kept); the ``Run`` is marked failed (``WORKER_LOST``) and the run is
-    retried, up to ``LOST_RETRIES`` times beyond its own retries. How many are retried."""
+    retried, up to ``LOST_RETRIES`` times beyond its own retries. How many are retried.
+    Its retries, what it kept and its error workflow are those of the workflow serving it
+    now (``target.settings_of``: also when development deleted it)."""
     lost = list(
         ScheduledRun.objects.filter(which, status=Status.RUNNING)
         .select_related("workflow")
@@ -180,17 +185,18 @@ def _retry_lost(which: Q, now: datetime.datetime) -> int:
             "run_id",
             "origin",
             "lease_expires_at",
-            "workflow__retries",
-            "workflow__commit",
-            "workflow__error_workflow",
+            "test",
+            "workflow_name",
+            *(f"workflow__{name}" for name in WORKFLOW_FIELDS),
         )
     )
     retried = 0
     for row in lost:
-        allowed = row.workflow.retries + 1 + conf.get("LOST_RETRIES")
+        workflow = settings_of(row)
+        allowed = workflow.retries + 1 + conf.get("LOST_RETRIES")
         message = (
             f"attempt {row.attempts}: the worker stopped during the run (killed or timed out); "
-            f"{kept_when_lost(row.workflow.commit)}"
+            f"{kept_when_lost(workflow.commit)}"
         )
         retry = row.attempts < allowed
         with transaction.atomic():  # a final failure and what follows it, together
@@ -212,11 +218,8 @@ def _retry_lost(which: Q, now: datetime.datetime) -> int:
                     finished_at=now,
                 )
                 if not retry:
-                    error_workflow = (
-                        "" if row.origin == Origin.ERROR_WORKFLOW else row.workflow.error_workflow
-                    )
                     run = Run.objects.get(pk=row.run_id)
-                    failures.failed_for_good(run, error_workflow, now=now)
+                    failures.failed_for_good(run, error_workflow_of(row, workflow), now=now)
         retried += changed if retry else 0
         if changed and not retry:
             _continue_recurring([row.pk], now)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime
 import logging
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 from typing import Any
 
 from django.db import transaction
@@ -24,16 +24,17 @@ from django.utils import timezone
 from workflows import engine, failures, statements
 from workflows.choices import RunSource, RunStatus
 from workflows.engine.cache import get_compiled
+from workflows.engine.compiler import CompiledWorkflow
 from workflows.engine.serialize import to_log
 from workflows.engine.transactions import kept_when_lost
 from workflows.exceptions import WorkflowError
 from workflows.models import Run
-from workflows.versions.edition import TEST, serving
-from workflows.versions.serving import live
+from workflows.versions.edition import run_marks, serving
 
-from . import conf, processes, recurring, triggers
+from . import conf, processes, recurring, services, triggers
 from .loading import load_scheduled_run
-from .models import Origin, ScheduledRun, Status
+from .models import Origin, RecurringEvent, ScheduledRun, Status
+from .target import edition_of, served_workflow, settings_of
 from .transitions import transition
 
 logger = logging.getLogger("scheduler.execution")
@@ -43,6 +44,16 @@ _SOURCES = {
     Origin.RECURRING: RunSource.RECURRING,
     Origin.TRIGGER: RunSource.TRIGGER,
 }
+
+
+def _source(row: ScheduledRun) -> str:
+    """What the run log says started a run of ``row``."""
+    return _SOURCES.get(row.origin, RunSource.SCHEDULED)
+
+
+def _error_text(attempt: int, error: WorkflowError) -> str:
+    """``last_error`` of a failed attempt."""
+    return f"attempt {attempt}: {error.code}: {error.message}"[:10_000]
 
 
 class ClaimLost(WorkflowError):
@@ -77,17 +88,20 @@ def claim(pk: str, now: datetime.datetime | None = None) -> ScheduledRun | None:
     row = load_scheduled_run(pk)
     if row is None or row.status != Status.QUEUED:
         return None
+    timeout = settings_of(row).timeout
     with transaction.atomic():
-        if not _take(row, now):
+        if not _take(row, now, timeout):
             return None
     return row
 
 
-def _claim_changes(row: ScheduledRun, now: datetime.datetime, run: Run | None) -> dict[str, Any]:
+def _claim_changes(
+    row: ScheduledRun, now: datetime.datetime, timeout: int, run: Run | None
+) -> dict[str, Any]:
     """The claim: ``queued → running``, ``attempts + 1`` (the fencing token), a lease for
-    the workflow's timeout and grace, held by this worker's scheduler process (if it runs
-    in one), linked to ``run`` when given."""
-    lease = now + datetime.timedelta(seconds=row.workflow.timeout + conf.get("RUNNING_GRACE"))
+    the workflow's ``timeout`` and grace, held by this worker's scheduler process (if it
+    runs in one), linked to ``run`` when given."""
+    lease = now + datetime.timedelta(seconds=timeout + conf.get("RUNNING_GRACE"))
     changes: dict[str, Any] = {
         "status": Status.RUNNING,
         "attempts": row.attempts + 1,
@@ -108,11 +122,13 @@ def _claimed(row: ScheduledRun, changes: dict[str, Any]) -> None:
         setattr(row, name, value)
 
 
-def _take(row: ScheduledRun, now: datetime.datetime | None, run: Run | None = None) -> bool:
+def _take(
+    row: ScheduledRun, now: datetime.datetime | None, timeout: int, run: Run | None = None
+) -> bool:
     """The claim, inside the caller's transaction (see ``_claim_changes``); False if the
     row was not queued with the attempt count we read."""
     now = now or timezone.now()
-    changes = _claim_changes(row, now, run)
+    changes = _claim_changes(row, now, timeout, run)
     if not transition(row.pk, Status.QUEUED, row.attempts, changes):
         return False
     _claimed(row, changes)
@@ -121,13 +137,13 @@ def _take(row: ScheduledRun, now: datetime.datetime | None, run: Run | None = No
     return True
 
 
-def _take_writing(row: ScheduledRun, now: datetime.datetime | None, run: Run) -> None:
+def _take_writing(row: ScheduledRun, now: datetime.datetime | None, timeout: int, run: Run) -> None:
     """The claim and the ``Run`` row in one statement (PostgreSQL; see
     ``workflows.statements.update_then_insert``): a round trip, a commit and two
     statements fewer per run than ``_take`` in a transaction. Raises ``NotClaimed``."""
     now = now or timezone.now()
     guards = {"status": Status.QUEUED, "attempts": row.attempts}
-    changes = _claim_changes(row, now, run)
+    changes = _claim_changes(row, now, timeout, run)
     if not statements.update_then_insert(ScheduledRun, row.pk, changes, guards, run):
         raise NotClaimed(row.pk)
     _claimed(row, changes)
@@ -135,7 +151,34 @@ def _take_writing(row: ScheduledRun, now: datetime.datetime | None, run: Run) ->
 
 def run_claimed(row: ScheduledRun, now: datetime.datetime | None = None) -> str:
     """Run ``row``: claimed already (``claim``), or claimed here, in the transaction that
-    writes its ``Run`` row (raises ``NotClaimed`` if another worker has it)."""
+    writes its ``Run`` row (raises ``NotClaimed`` if another worker has it). Its workflow is
+    the one of its name in the version serving it (``target``): a test's runs run
+    development, the others the version live now (docs/versions.md); when that version
+    has none, the run fails for good without running (``_not_runnable``)."""
+    quiet = triggers.suppressed() if row.origin == Origin.TRIGGER else nullcontext()
+    with quiet, serving(edition_of(row)):
+        try:
+            workflow = served_workflow(row)
+        except WorkflowError as exc:
+            return _not_runnable(row, exc, now)
+        result = _run(row, workflow, now)
+    attempt = row.attempts
+    if isinstance(result.error, ClaimLost):
+        status = "lost"
+    elif result.run.status in (RunStatus.SUCCEEDED, RunStatus.CONDITION_NOT_MET):
+        status = Status.SUCCEEDED  # committed together with the run (mark_succeeded)
+    else:
+        status = _after_failure(row, workflow, attempt, result.error, result.run)
+    if row.recurring_id is not None and status in (Status.SUCCEEDED, Status.FAILED):
+        recurring.record_outcome(row.recurring_id, status, timezone.now())
+    return status
+
+
+def _run(
+    row: ScheduledRun, workflow: CompiledWorkflow, now: datetime.datetime | None
+) -> engine.RunResult:
+    """``workflow`` run for ``row`` through the engine, the claim (or, claimed beforehand,
+    the link to the log) written with the ``Run`` row and "succeeded" with its effects."""
 
     def write_start(run: Run) -> None:
         # one transaction: the log row and the claim (or, claimed beforehand, the link)
@@ -145,7 +188,7 @@ def run_claimed(row: ScheduledRun, now: datetime.datetime | None = None) -> str:
             if row.status == Status.RUNNING:  # claimed beforehand: only link the log
                 row.run = run
                 ScheduledRun.objects.filter(pk=row.pk).update(run=run)
-            elif not _take(row, now, run):
+            elif not _take(row, now, workflow.timeout, run):
                 raise NotClaimed(row.pk)
 
     def mark_succeeded(run: Run) -> None:
@@ -158,58 +201,92 @@ def run_claimed(row: ScheduledRun, now: datetime.datetime | None = None) -> str:
         if not done:
             raise ClaimLost(
                 "this attempt lost its claim on the scheduled run (taken back after its lease "
-                "ran out): its end was not recorded, and " + kept_when_lost(row.workflow.commit)
+                "ran out): its end was not recorded, and " + kept_when_lost(workflow.commit)
             )
 
     # one statement for the claim and the log row where the database allows, unless the
     # claim has more to do (a recurring event's next occurrence) or was made beforehand
     def write_in_one_statement(run: Run) -> None:
-        _take_writing(row, now, run)
+        _take_writing(row, now, workflow.timeout, run)
 
     one_statement = (
         row.status == Status.QUEUED
         and row.recurring_id is None
         and statements.can_update_then_insert(ScheduledRun)
     )
-    quiet = triggers.suppressed() if row.origin == Origin.TRIGGER else nullcontext()
-    # a test's runs run development; the others the version live now (docs/versions.md)
-    with quiet, serving(TEST if row.test else live()):
-        result = engine.run(
-            row.workflow,
-            row.params,
-            row.actor,
-            source=_SOURCES.get(row.origin, RunSource.SCHEDULED),
-            extra=triggers.scope_from_context(row.context) if row.context else None,
-            # the scheduling run by id: the log needs the link, not another query for it
-            parent=Run(pk=row.scheduled_by_id) if row.scheduled_by_id else None,
-            depth=row.depth,
-            ignore_privacy=row.ignore_privacy,
-            log_rejected=True,
-            before_commit=mark_succeeded,
-            write_start=write_in_one_statement if one_statement else write_start,
-            final=False,  # retried or failed for good: decided below
-        )
-    attempt = row.attempts
-    if isinstance(result.error, ClaimLost):
-        status = "lost"
-    elif result.run.status in (RunStatus.SUCCEEDED, RunStatus.CONDITION_NOT_MET):
-        status = Status.SUCCEEDED  # committed together with the run (mark_succeeded)
-    else:
-        status = _after_failure(row, attempt, result.error, result.run)
-    if row.recurring_id is not None and status in (Status.SUCCEEDED, Status.FAILED):
-        recurring.record_outcome(row.recurring_id, status, timezone.now())
-    return status
+    return engine.run(
+        workflow,
+        row.params,
+        row.actor,
+        source=_source(row),
+        extra=triggers.scope_from_context(row.context) if row.context else None,
+        # the scheduling run by id: the log needs the link, not another query for it
+        parent=Run(pk=row.scheduled_by_id) if row.scheduled_by_id else None,
+        depth=row.depth,
+        ignore_privacy=row.ignore_privacy,
+        log_rejected=True,
+        before_commit=mark_succeeded,
+        write_start=write_in_one_statement if one_statement else write_start,
+        final=False,  # retried or failed for good: decided by the caller
+    )
 
 
-def _after_failure(row: ScheduledRun, attempt: int, error: WorkflowError, run: Run) -> str:
-    """Retry with exponential backoff while the workflow's retries allow, else fail: the
+def _not_runnable(row: ScheduledRun, error: WorkflowError, now: datetime.datetime | None) -> str:
+    """``row``'s workflow is not in the version serving it (deleted in development, then
+    deployed) or no longer compiles: the run fails for good without running — one guarded
+    status change from where it is (queued, or running when claimed beforehand), written
+    with a failed ``Run`` saying why, so it happens once and shows in both logs. A
+    recurring event it belongs to stops: each of its occurrences would fail alike."""
+    now = now or timezone.now()
+    attempt = row.attempts if row.status == Status.RUNNING else row.attempts + 1
+    run = Run(
+        workflow_id=row.workflow_id,
+        workflow_name=row.current_workflow_name,
+        source=_source(row),
+        status=RunStatus.FAILED,
+        actor_id=row.actor_id,
+        parent_id=row.scheduled_by_id,
+        depth=row.depth,
+        params=shown_params(row),
+        error_code=error.code,
+        error_message=error.message,
+        started_at=now,
+        finished_at=now,
+        duration_ms=0.0,
+        **run_marks(),
+    )
+    changes = {
+        "status": Status.FAILED,
+        "attempts": attempt,
+        "started_at": row.started_at if row.status == Status.RUNNING else now,
+        "finished_at": now,
+        "lease_expires_at": None,
+        "last_error": _error_text(attempt, error),
+        "run": run,
+    }
+    with transaction.atomic():
+        statements.insert([run])
+        if not transition(row.pk, row.status, row.attempts, changes):
+            raise NotClaimed(row.pk)  # rolls the log row back too
+        if row.recurring_id is not None:
+            services.stop_events(RecurringEvent.objects.filter(pk=row.recurring_id))
+            recurring.record_outcome(row.recurring_id, Status.FAILED, now)
+        failures.failed_for_good(run, now=now)
+    logger.warning("scheduled run %s not run: %s", row.pk, error.message)
+    return Status.FAILED
+
+
+def _after_failure(
+    row: ScheduledRun, workflow: CompiledWorkflow, attempt: int, error: WorkflowError, run: Run
+) -> str:
+    """Retry with exponential backoff while ``workflow``'s retries allow, else fail: the
     run (``run``, this attempt's log) failed for good, and its workflow's error workflow
     is scheduled in the same transaction (``workflows.failures``)."""
     now = timezone.now()
-    message = f"attempt {attempt}: {error.code}: {error.message}"[:10_000]
-    retries = row.workflow.retries
+    message = _error_text(attempt, error)
+    retries = workflow.retries
     if attempt <= retries:
-        delay = row.workflow.retry_delay * 2 ** (attempt - 1)
+        delay = workflow.retry_delay * 2 ** (attempt - 1)
         changed = ScheduledRun.objects.filter(
             pk=row.pk, status=Status.RUNNING, attempts=attempt
         ).update(
@@ -226,29 +303,30 @@ def _after_failure(row: ScheduledRun, attempt: int, error: WorkflowError, run: R
             pk=row.pk, status=Status.RUNNING, attempts=attempt
         ).update(status=Status.FAILED, finished_at=now, lease_expires_at=None, last_error=message)
         if failed:  # the guard: once, whatever else delivers or reaps this attempt
-            failures.failed_for_good(run, error_workflow_of(row), now=now)
+            failures.failed_for_good(run, error_workflow_of(row, workflow), now=now)
     return Status.FAILED
 
 
-def error_workflow_of(row: ScheduledRun) -> str:
-    """The error workflow a failure of ``row`` runs: its workflow's, unless ``row`` is an
-    error workflow's run itself (error workflows never loop)."""
+def error_workflow_of(row: ScheduledRun, workflow: CompiledWorkflow) -> str:
+    """The error workflow a failure of ``row`` runs: its ``workflow``'s, unless ``row`` is
+    an error workflow's run itself (error workflows never loop)."""
     if row.origin == Origin.ERROR_WORKFLOW:
         return ""
-    return get_compiled(row.workflow).error_workflow
+    return workflow.error_workflow
 
 
 def shown_params(row: ScheduledRun | Any) -> Any:
     """A scheduled run's (or recurring event's) parameters as the admin and the API show
     them: the workflow's secret parameters and every operator secret masked. A workflow
-    that no longer compiles (a custom event it names was deleted) cannot say which are
-    secret: every value is masked, and the page listing its runs still opens."""
+    that cannot say which are secret — one that no longer compiles (a custom event it
+    names was deleted), or was deleted in development — has every value masked, and the
+    page listing its runs still opens."""
     if not row.params:
         return row.params
-    try:
-        secret = get_compiled(row.workflow).secret_keys
-    except WorkflowError:
-        secret = frozenset(row.params) if isinstance(row.params, dict) else frozenset()
+    secret = frozenset(row.params) if isinstance(row.params, dict) else frozenset()
+    if row.workflow_id is not None:
+        with suppress(WorkflowError):
+            secret = get_compiled(row.workflow).secret_keys
     return to_log(row.params, secret_keys=secret)
 
 
@@ -256,7 +334,7 @@ def describe(row: ScheduledRun) -> dict[str, Any]:
     """A scheduled run as the REST API and ``steps.<id>`` show it."""
     return {
         "id": str(row.pk),
-        "workflow": row.workflow.name,
+        "workflow": row.current_workflow_name,
         "status": row.status,
         "due_at": row.due_at.isoformat(),
         "params": shown_params(row),

@@ -6,13 +6,11 @@ sample, never a scan of the scheduler's history."""
 from __future__ import annotations
 
 import math
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from workflows.models import Workflow
-
 from .models import FINISHED, Pause, ScheduledRun, Status
+from .workflow_counts import count_by_workflow
 
 #: runs whose lateness is sampled: the latest started, per period
 LATENESS_SAMPLE = 1000
@@ -103,19 +101,16 @@ def due_between(start: datetime, end: datetime, cap: int, top: int = 5) -> Due:
     rows = list(
         ScheduledRun.objects.filter(status=Status.SCHEDULED, due_at__gt=start, due_at__lte=end)
         .order_by("due_at")
-        .values_list("workflow_id", "due_at")[: cap + 1]
+        .values_list("workflow_id", "workflow_name", "due_at")[: cap + 1]
     )
     capped = len(rows) > cap
     rows = rows[:cap]
-    by_workflow = Counter(workflow_id for workflow_id, _ in rows).most_common(top)
-    names = dict(
-        Workflow.objects.filter(pk__in=[pk for pk, _ in by_workflow]).values_list("pk", "name")
-    )
+    by_workflow = count_by_workflow([(pk, name, 1) for pk, name, _ in rows])
     return Due(
         count=len(rows),
         capped=capped,
-        workflows=[(names.get(pk, f"#{pk}"), n) for pk, n in by_workflow],
-        first=rows[0][1] if rows else None,
+        workflows=by_workflow[:top],
+        first=rows[0][2] if rows else None,
     )
 
 

@@ -13,6 +13,8 @@ duplicate django-q2 delivery or a cancel racing a worker can never both win.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -50,15 +52,75 @@ class Origin(models.TextChoices):
     ERROR_WORKFLOW = "error_workflow", "Error workflow"
 
 
-class ScheduledRun(models.Model):
+class KeepsWorkflowName:
+    """A row of a workflow that outlives development's row: deleting a workflow in
+    development leaves its scheduled runs and recurring events (``workflow`` empty), which
+    go on running the live version's workflow of that name until a deploy removes it
+    (docs/versions.md). ``workflow_name`` is its name when the row was made, brought up to
+    date when the workflow is deleted (``scheduler/signals.py``)."""
+
+    workflow: Workflow | None
+    workflow_id: int | None
+    workflow_name: str
+
+    @property
+    def workflow_deleted(self) -> bool:
+        return self.workflow_id is None
+
+    @property
+    def current_workflow_name(self) -> str:
+        """The name its workflow is found by: development's row's while it exists (a
+        rename follows it), else the name the row kept."""
+        if self.workflow_id is None:
+            return self.workflow_name
+        return self.workflow.name
+
+    @property
+    def workflow_label(self) -> str:
+        """Its workflow's name as pages show it: "send-reminder (deleted)" once deleted."""
+        name = self.current_workflow_name
+        return deleted_label(name) if self.workflow_deleted else name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """``workflow_name`` filled from the workflow when left empty (a row made directly,
+        not through ``services``, which names it)."""
+        if not self.workflow_name and self.workflow_id is not None:
+            self.workflow_name = self.workflow.name
+        super().save(*args, **kwargs)  # type: ignore[misc]
+
+
+def deleted_label(name: str) -> str:
+    """The name of a workflow deleted in development, as pages show it."""
+    return f"{name} (deleted)"
+
+
+def of_workflow(workflow: Workflow) -> Q:
+    """Rows of ``workflow``, and those a deleted workflow of the same name left: a
+    workflow deleted and made again in development is the same workflow to live."""
+    return Q(workflow=workflow) | Q(workflow__isnull=True, workflow_name=workflow.name)
+
+
+def named(names: Iterable[str]) -> Q:
+    """Rows of the workflows called one of ``names``, deleted ones included."""
+    names = list(names)
+    return Q(workflow__name__in=names) | Q(workflow__isnull=True, workflow_name__in=names)
+
+
+class ScheduledRun(KeepsWorkflowName, models.Model):
     """One execution of a workflow due at ``due_at``, run by django-q2 when due."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     # no index of their own: the (workflow, due_at) and (actor, due_at) indexes below serve
-    # lookups by either, and every status change rewrites each index's entry for the row
+    # lookups by either, and every status change rewrites each index's entry for the row.
+    # Empty once the workflow is deleted in development (``KeepsWorkflowName``).
     workflow = models.ForeignKey(
-        Workflow, on_delete=models.CASCADE, related_name="scheduled_runs", db_index=False
+        Workflow,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="scheduled_runs",
+        db_index=False,
     )
+    workflow_name = models.CharField(max_length=100, default="", editable=False)
     params = models.JSONField(
         default=dict, blank=True, help_text="Parameters as stored: things by id."
     )
@@ -144,6 +206,13 @@ class ScheduledRun(models.Model):
             ),
             models.Index(fields=["status", "due_at"], name="sched_status_due_idx"),
             models.Index(fields=["workflow", "due_at"], name="sched_workflow_due_idx"),
+            # rows of workflows deleted in development, by the name they kept (the
+            # Scheduler's "deleted workflow" filter); partial: the others write no entry
+            models.Index(
+                fields=["workflow_name", "due_at"],
+                name="sched_deleted_wf_due_idx",
+                condition=Q(workflow__isnull=True),
+            ),
             models.Index(fields=["actor", "due_at"], name="sched_actor_due_idx"),
             models.Index(
                 fields=["retry_of"],
@@ -159,7 +228,7 @@ class ScheduledRun(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.workflow.name} at {self.due_at:%Y-%m-%d %H:%M:%S} ({self.status})"
+        return f"{self.workflow_label} at {self.due_at:%Y-%m-%d %H:%M:%S} ({self.status})"
 
 
 class SchedulerProcess(models.Model):
@@ -188,14 +257,18 @@ class SchedulerProcess(models.Model):
         return f"run_scheduler {self.pid} on {self.host}"
 
 
-class RecurringEvent(models.Model):
+class RecurringEvent(KeepsWorkflowName, models.Model):
     """A workflow run again and again: a workflow's own ``schedule`` or one bound to a thing.
 
     One upcoming ``ScheduledRun`` exists at a time; when it starts, the next occurrence is
     scheduled at the next point of the frequency's grid (no drift, missed ones skipped).
     """
 
-    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="recurring")
+    #: empty once the workflow is deleted in development (``KeepsWorkflowName``)
+    workflow = models.ForeignKey(
+        Workflow, on_delete=models.SET_NULL, null=True, related_name="recurring"
+    )
+    workflow_name = models.CharField(max_length=100, default="", editable=False)
     #: the thing it is bound to ("" for the workflow's own schedule)
     data_type = models.CharField(max_length=100, blank=True)
     thing_id = models.CharField(max_length=64, blank=True)
@@ -214,6 +287,9 @@ class RecurringEvent(models.Model):
         Run, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     depth = models.PositiveSmallIntegerField(default=0)
+    #: set up by a test run (/version-test/): its occurrences are test runs, running
+    #: development; it is an event of its own beside the live one for the same thing
+    test = models.BooleanField(default=testing)
     active = models.BooleanField(default=True)
     occurrences_run = models.PositiveIntegerField(default=0)
     consecutive_failures = models.PositiveIntegerField(default=0)
@@ -225,7 +301,7 @@ class RecurringEvent(models.Model):
         ordering = ["workflow", "data_type", "thing_id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["workflow", "data_type", "thing_id"],
+                fields=["workflow", "data_type", "thing_id", "test"],
                 condition=Q(active=True),
                 name="one_active_recurring_event_per_thing",
             )
@@ -233,7 +309,7 @@ class RecurringEvent(models.Model):
 
     def __str__(self) -> str:
         bound = f" for {self.data_type} {self.thing_id}" if self.thing_id else ""
-        return f"{self.workflow.name}{bound}"
+        return f"{self.workflow_label}{bound}"
 
     @property
     def failing(self) -> bool:

@@ -16,7 +16,9 @@ def continue_after(row: ScheduledRun, now: datetime.datetime) -> ScheduledRun | 
     Called when an occurrence starts (so the next one is visible while it runs) and when one
     is missed or given up; run inside the caller's transaction.
     """
-    event = RecurringEvent.objects.select_for_update().filter(pk=row.recurring_id).first()
+    # the event's row alone: its ordering would join its workflow, which may be gone
+    events = RecurringEvent.objects.select_for_update(of=("self",)).order_by()
+    event = events.filter(pk=row.recurring_id).first()
     if event is None or not event.active:
         return None
     if event.occurrences.filter(status__in=CANCELLABLE).exclude(pk=row.pk).exists():

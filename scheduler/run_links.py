@@ -17,7 +17,7 @@ SHOWN = 20
 
 
 def _link(row: ScheduledRun) -> Any:
-    text = f"{row.workflow.name} at {row.due_at:%Y-%m-%d %H:%M:%S} ({row.status})"
+    text = str(row)
     try:
         return admin_link(row, text)
     except NoReverseMatch:  # the Scheduler admin is not installed

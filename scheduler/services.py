@@ -23,11 +23,12 @@ from workflows.exceptions import DepthExceeded, InvalidParameter, WorkflowError,
 from workflows.masking import coerce_params
 from workflows.models import Run, Workflow
 from workflows.privacy.access import DataAccess
+from workflows.versions.edition import testing
 
 from . import conf
 from .bulk import insert_scheduled_runs
 from .frequency import Frequency, parse_frequency
-from .models import CANCELLABLE, Origin, RecurringEvent, ScheduledRun, Status
+from .models import CANCELLABLE, Origin, RecurringEvent, ScheduledRun, Status, of_workflow
 from .stored import to_stored
 
 SCHEDULABLE_KINDS = (WorkflowKind.API,)
@@ -84,7 +85,7 @@ def check_depth(depth: int) -> None:
 
 
 def schedule(
-    workflow: Workflow,
+    workflow: Workflow | None,
     params: Mapping[str, Any] | None = None,
     at: Any = None,
     *,
@@ -98,10 +99,13 @@ def schedule(
     validated: bool = False,
     retry_of: ScheduledRun | None = None,
     test: bool | None = None,
+    workflow_name: str = "",
 ) -> ScheduledRun:
     """Schedule one run of ``workflow``; returns the saved ``ScheduledRun``. ``test``: it
     runs development when it fires (None: whether the call or run scheduling it is a test
-    of development, docs/versions.md)."""
+    of development, docs/versions.md). ``workflow_name``: the name it runs by, when
+    ``workflow`` is None (a retry of a run whose workflow development deleted; its
+    parameters ``validated`` already)."""
     check_depth(depth)
     stored = (
         dict(params or {})
@@ -110,6 +114,7 @@ def schedule(
     )
     return ScheduledRun.objects.create(
         workflow=workflow,
+        workflow_name=workflow.name if workflow is not None else workflow_name,
         params=stored,
         context=dict(context or {}),
         due_at=due_time(at),
@@ -134,6 +139,7 @@ def retry(row: ScheduledRun, at: Any = None) -> ScheduledRun:
 
     The stored parameters are kept as they are (they were checked when first scheduled, and
     are coerced again when the new run fires: a thing deleted since fails it NOT_FOUND).
+    A run of a workflow deleted in development is retried by its name, as it ran.
     Not an occurrence of the recurring event the old run belonged to: the event has its own
     next occurrence already.
     """
@@ -159,6 +165,7 @@ def retry(row: ScheduledRun, at: Any = None) -> ScheduledRun:
         validated=True,
         retry_of=row,
         test=row.test,
+        workflow_name=row.current_workflow_name,
     )
 
 
@@ -198,6 +205,7 @@ def schedule_on_list(
         rows.append((stored, start + step * index))
     common = {
         "workflow": workflow,
+        "workflow_name": workflow.name,
         "origin": Origin.LIST,
         "actor": _user(actor),
         "scheduled_by": scheduled_by,
@@ -271,13 +279,18 @@ def start_recurring(
     created_by: Run | None = None,
     depth: int = 0,
     now: datetime.datetime | None = None,
+    test: bool | None = None,
 ) -> RecurringEvent:
     """Start (or restart) the recurring event of ``workflow`` for ``thing``.
 
     As in Bubble, a thing has at most one recurring event per workflow: scheduling it again
-    replaces the previous one and its upcoming run.
+    replaces the previous one and its upcoming run. ``test``: set up by a test of
+    development (None: whether the call or run in progress is one), its occurrences run
+    development; a test's event and the live one for the same thing are two events, and
+    each replaces only its own (docs/versions.md).
     """
     check_depth(depth)
+    test = testing() if test is None else test
     now = now or timezone.now()
     freq = _frequency(frequency)
     first = _moment(start, "start") or now
@@ -286,9 +299,10 @@ def start_recurring(
         raise InvalidParameter("end: must be after start")
     data_type, thing_id = thing_key(thing)
     stored = stored_params(workflow, params or {}, actor=actor)
-    stop_recurring(workflow, data_type, thing_id)
+    stop_recurring(workflow, data_type, thing_id, test=test)
     event = RecurringEvent.objects.create(
         workflow=workflow,
+        workflow_name=workflow.name,
         data_type=data_type,
         thing_id=thing_id,
         frequency=freq.as_json(),
@@ -298,23 +312,46 @@ def start_recurring(
         actor=_user(actor),
         created_by=created_by,
         depth=depth,
+        test=test,
     )
     schedule_next_occurrence(event, after=None, now=now)
     return event
 
 
-def stop_recurring(workflow: Workflow, data_type: str = "", thing_id: str = "") -> int:
-    """Deactivate the active recurring event(s) and cancel their upcoming run."""
+def stop_recurring(
+    workflow: Workflow, data_type: str = "", thing_id: str = "", *, test: bool | None = None
+) -> int:
+    """Stop the active recurring event(s) of ``workflow`` for the thing (also one left by a
+    workflow of that name deleted in development: ``of_workflow``): a test's, or the live
+    one (``test``; None: as the call or run in progress is a test or not)."""
     events = RecurringEvent.objects.filter(
-        workflow=workflow, data_type=data_type, thing_id=thing_id, active=True
+        of_workflow(workflow),
+        data_type=data_type,
+        thing_id=thing_id,
+        test=testing() if test is None else test,
     )
-    ids = list(events.values_list("pk", flat=True))
+    return stop_events(events)
+
+
+def stop_events(events: models.QuerySet[RecurringEvent]) -> int:
+    """Deactivate the active ones of ``events`` and cancel their upcoming run; how many."""
+    ids = list(events.filter(active=True).values_list("pk", flat=True))
     if not ids:
         return 0
     ScheduledRun.objects.filter(recurring_id__in=ids, status__in=CANCELLABLE).update(
         status=Status.CANCELLED, finished_at=timezone.now(), lease_expires_at=None
     )
-    return RecurringEvent.objects.filter(pk__in=ids).update(active=False)
+    return RecurringEvent.objects.filter(pk__in=ids, active=True).update(active=False)
+
+
+def stop_deleted_schedules(scheduled: Iterable[str]) -> int:
+    """Stop the own schedules (``schedule``) of workflows deleted in development, unless
+    named in ``scheduled`` (the workflows the version now live schedules)."""
+    return stop_events(
+        RecurringEvent.objects.filter(
+            workflow__isnull=True, data_type="", thing_id="", test=False
+        ).exclude(workflow_name__in=list(scheduled))
+    )
 
 
 def schedule_next_occurrence(
@@ -338,6 +375,7 @@ def schedule_next_occurrence(
         return None
     return ScheduledRun.objects.create(
         workflow_id=event.workflow_id,
+        workflow_name=event.workflow_name,
         params=event.params,
         due_at=due,
         origin=Origin.RECURRING,
@@ -345,6 +383,7 @@ def schedule_next_occurrence(
         scheduled_by=event.created_by,
         recurring=event,
         depth=event.depth,
+        test=event.test,
     )
 
 
@@ -356,11 +395,11 @@ def sync_workflow_schedule(
     schedule = workflow.schedule if definition is None else definition.get("schedule")
     kind = workflow.kind if definition is None else (definition.get("kind") or "api")
     current = RecurringEvent.objects.filter(
-        workflow=workflow, data_type="", thing_id="", active=True
+        of_workflow(workflow), data_type="", thing_id="", active=True, test=False
     ).first()
     if not schedule or kind not in SCHEDULABLE_KINDS:
         if current is not None:
-            stop_recurring(workflow)
+            stop_recurring(workflow, test=False)
         return None
     freq = _frequency(schedule)
     start = _moment(schedule.get("start"), "start")
@@ -374,7 +413,9 @@ def sync_workflow_schedule(
         and current.params == to_stored(params)
     ):
         return current
-    return start_recurring(workflow, freq, start=start or timezone.now(), end=end, params=params)
+    return start_recurring(
+        workflow, freq, start=start or timezone.now(), end=end, params=params, test=False
+    )
 
 
 def _frequency(value: Any) -> Frequency:

@@ -244,12 +244,14 @@ def fire(batch: _Batch) -> int:
     if rows:
         # the list of watching workflows may be a moment old: one deleted since (in
         # another process) must not turn the change's commit into an error
-        live = set(
+        names = dict(
             Workflow.objects.filter(
                 pk__in={r.workflow_id for r in rows}, kind=WorkflowKind.TRIGGER
-            ).values_list("pk", flat=True)
+            ).values_list("pk", "name")
         )
-        rows = [r for r in rows if r.workflow_id in live]
+        rows = [r for r in rows if r.workflow_id in names]
+        for row in rows:
+            row.workflow_name = names[row.workflow_id]
         ScheduledRun.objects.bulk_create(rows)
     return len(rows)
 

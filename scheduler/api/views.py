@@ -31,7 +31,7 @@ from workflows.exceptions import (
 
 from .. import services
 from ..execution import describe
-from ..models import ScheduledRun, Status
+from ..models import ScheduledRun, Status, named
 from ..stored import to_stored
 
 DEFAULT_LIMIT = 100
@@ -93,7 +93,7 @@ class _CallerView(APIView):
             raise Unauthenticated("send 'Authorization: Bearer <key>' to see scheduled runs")
         runs = ScheduledRun.objects.select_related("workflow")
         if (scope := scoped_workflows(request)) is not None:
-            runs = runs.filter(workflow__name__in=scope)
+            runs = runs.filter(named(scope))
         return runs if user.is_staff else runs.filter(actor=user)
 
     def get_row(self, request: Request, pk: Any) -> ScheduledRun:
@@ -110,7 +110,7 @@ class ScheduledListView(_CallerView):
         q = request.query_params
         runs = self.visible(request)
         if q.get("workflow"):
-            runs = runs.filter(workflow__name=q["workflow"])
+            runs = runs.filter(named([q["workflow"]]))
         if q.get("status"):
             statuses = q["status"].split(",")
             bad = [s for s in statuses if s not in Status.values]

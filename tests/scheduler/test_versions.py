@@ -8,7 +8,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from scheduler.models import ScheduledRun, Status
+from scheduler import services
+from scheduler.models import RecurringEvent, ScheduledRun, Status
 from workflows.models import Run
 from workflows.versions.deploy import deploy
 
@@ -134,3 +135,83 @@ def test_a_workflows_own_schedule_changes_when_deployed(
         deploy(message="3: scheduled again")
     event = RecurringEvent.objects.get(active=True)
     assert event.workflow.name == "nightly" and event.start.isoformat() == start
+
+
+# --- recurring events set up by a test run ----------------------------------------------
+
+CUSTOMER = [{"key": "customer", "type": "thing", "data_type": "examples.Customer"}]
+
+
+def ticking(word: str) -> dict:
+    return {"parameters": CUSTOMER, "actions": [{"type": "return_data", "data": {"w": word}}]}
+
+
+def recurring_step(kind: str) -> dict:
+    step = {"type": kind, "workflow": "tick", "thing": "{{ params.customer }}"}
+    if kind == "schedule_recurring":
+        step.update(frequency="every 1 hour", params={"customer": "{{ params.customer }}"})
+    return {"expose": True, "auth": "none", "parameters": CUSTOMER, "actions": [step]}
+
+
+@pytest.fixture
+def planned(make_workflow, api, customer):
+    """tick (live: "live", development: "draft"), and start-ticking / stop-ticking its
+    event for a customer, deployed; ``call(prefix, name)`` calls one for the customer
+    (names of their own: a serializer is kept per name and version number, and an
+    earlier test deployed a "plan" as version 1 too)."""
+    make_workflow("tick", **ticking("live"))
+    make_workflow("start-ticking", **recurring_step("schedule_recurring"))
+    make_workflow("stop-ticking", **recurring_step("cancel_recurring"))
+    deploy(message="1")
+    make_workflow("tick", **ticking("draft"))
+
+    def call(prefix: str, name: str = "start-ticking") -> None:
+        response = api.post(f"{prefix}/api/1.1/wf/{name}", {"customer": customer.pk}, format="json")
+        assert response.status_code == 200, response.content
+
+    return call
+
+
+def active_events() -> dict[bool, RecurringEvent]:
+    return {e.test: e for e in RecurringEvent.objects.filter(active=True)}
+
+
+def test_a_test_calls_recurring_event_is_a_test_event_beside_the_live_one(planned, drain):
+    planned("")
+    live_event = active_events()[False]
+    planned("/version-test")
+    events = active_events()
+    assert set(events) == {False, True} and events[False] == live_event
+    test_event = events[True]
+    assert [o.test for o in test_event.occurrences.all()] == [True]
+    assert [o.test for o in live_event.occurrences.all()] == [False]
+    assert sorted(drain(timezone.now() + datetime.timedelta(seconds=1))) == [Status.SUCCEEDED] * 2
+    ran = {(r.test, r.version, r.result["w"]) for r in Run.objects.filter(workflow_name="tick")}
+    assert ran == {(True, None, "draft"), (False, 1, "live")}
+    upcoming = test_event.occurrences.get(status=Status.SCHEDULED)
+    assert upcoming.test is True  # scheduled while its occurrence ran
+    services.cancel([upcoming.pk])  # outside any call: the one after is the event's too
+    assert test_event.occurrences.get(status=Status.SCHEDULED).test is True
+
+
+def test_a_live_call_replaces_only_the_live_event_and_a_test_stops_only_its_own(planned):
+    planned("")
+    planned("/version-test")
+    first_live, test_event = active_events()[False], active_events()[True]
+    planned("")
+    events = active_events()
+    assert events[True] == test_event and events[False] != first_live
+    planned("/version-test", "stop-ticking")
+    assert set(active_events()) == {False}
+    planned("/version-test")
+    planned("", "stop-ticking")
+    assert set(active_events()) == {True}
+
+
+def test_the_recurring_events_list_marks_test_events(planned, admin_client):
+    planned("")
+    planned("/version-test")
+    page = admin_client.get("/admin/scheduler/recurringevent/").content.decode()
+    assert page.count('<span class="sched-badge sched-test">test</span>') == 1
+    only_tests = admin_client.get("/admin/scheduler/recurringevent/", {"test__exact": "1"})
+    assert [e.test for e in only_tests.context["cl"].result_list] == [True]

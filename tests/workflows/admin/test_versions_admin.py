@@ -125,3 +125,22 @@ def test_deleting_a_live_workflow_says_live_keeps_it(root_client, make_workflow)
     deploy(message="first")
     html = root_client.get(delete).content.decode()
     assert 'id="delete-live-note"' in html and "as version 1 has it" in html
+
+
+def test_deleting_a_live_workflow_keeps_its_scheduled_runs(root_client, make_workflow):
+    """They are not listed for deletion and outlive the row, named (docs/versions.md)."""
+    from scheduler import services
+    from scheduler.models import ScheduledRun
+
+    greet = make_workflow("greet", **GREET)
+    deploy(message="first")
+    row = services.schedule(greet, {})
+    delete = reverse("admin:workflows_workflow_delete", args=[greet.pk])
+    html = root_client.get(delete).content.decode()
+    assert "scheduled runs and recurring events are kept" in html
+    assert "Scheduled run:" not in html  # not among what the delete takes with it
+    root_client.post(delete, {"post": "yes"})
+    assert not Workflow.objects.filter(pk=greet.pk).exists()
+    row.refresh_from_db()
+    assert (row.workflow_id, row.workflow_name) == (None, "greet")
+    assert ScheduledRun.objects.count() == 1
