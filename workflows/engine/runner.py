@@ -17,7 +17,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from .. import conf, failures, statements
@@ -195,7 +195,7 @@ def _run(
     if write_start is not None:
         write_start(run_row)
     else:
-        statements.insert([run_row])
+        _insert_start(run_row, compiled)
     set_run(run_row.pk)  # the log lines from here on are this run's
     recorder = Recorder()
     if rejected is not None:
@@ -235,6 +235,10 @@ def _run(
         error = exc
     except IntegrityError as exc:  # a constraint checked at commit (SQLite's foreign keys)
         error = ActionFailed(f"the database refused the run's changes: {exc}")
+        if _deployed(compiled):  # a custom event's stale link, perhaps: not twice
+            from ..versions.serving import relink
+
+            relink()
     except Exception as exc:  # a bug or an outage: still logged, never a silent 500
         logger.exception("workflow %s crashed", compiled.name)
         error = ActionFailed(f"internal error: {type(exc).__name__}: {exc}")
@@ -244,6 +248,28 @@ def _run(
     elif run_row.status == RunStatus.CONDITION_NOT_MET:
         error = ConditionNotMet(f"the condition of workflow {compiled.name!r} is not met")
     return RunResult(run_row, response, error, ctx.response_type)
+
+
+def _deployed(compiled: CompiledWorkflow) -> bool:
+    """Whether it comes from a deployed version (not development's rows)."""
+    return compiled.version[:1] == ("version",)
+
+
+def _insert_start(run_row: Run, compiled: CompiledWorkflow) -> None:
+    """The run's row, committed before any work. A deployed version's workflow links to
+    development's row of its name as this process first found it: deleted in development
+    since (live until the next deploy), the database refuses the link, and every link of
+    this process is looked up again (docs/versions.md)."""
+    try:
+        statements.insert([run_row])
+    except IntegrityError:
+        if not _deployed(compiled) or connection.in_atomic_block:
+            raise
+        from ..versions.serving import relink
+
+        relink()
+        run_row.workflow_id = compiled.pk
+        statements.insert([run_row])
 
 
 def run_custom_event(ctx: RunContext, name: str, params: Mapping[str, Any]) -> Any:

@@ -174,6 +174,20 @@ def compiled_version(number: int) -> CompiledVersion:
     return found
 
 
+def relink() -> None:
+    """Look up again development's rows the compiled versions of this process link their
+    runs to (``CompiledWorkflow.pk``, found when first compiled): a workflow deleted in
+    development since (it stays live until a deploy) has no row to link to, and one made
+    again has a new one. Called when the database refused such a link."""
+    with _lock:
+        compiled = [c for v in _versions.values() for c in v.workflows.values() if c is not None]
+    pks = dict(
+        Workflow.objects.filter(name__in={c.name for c in compiled}).values_list("name", "pk")
+    )
+    for workflow in compiled:
+        workflow.pk = pks.get(workflow.name)
+
+
 def clear() -> None:
     """Forget every compiled version (tests: rolled-back rows may reuse numbers)."""
     with _lock:

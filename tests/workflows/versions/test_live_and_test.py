@@ -4,6 +4,7 @@ follow the version of their call."""
 
 from __future__ import annotations
 
+import pytest
 from rest_framework.test import APIClient
 
 from workflows.models import Run, Version, Workflow
@@ -67,6 +68,38 @@ def test_a_workflow_deleted_in_development_stays_live_until_deployed(make_workfl
     assert api.post(TEST, {}, format="json").status_code == 404
     deploy(message="without greet")
     assert api.post(LIVE, {}, format="json").status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)  # foreign keys checked as each call commits
+def test_a_workflow_deleted_after_this_process_ran_it_live_still_answers(make_workflow, api):
+    """The compiled live version linked its runs to development's row, now gone: the
+    database refuses the link, the links are looked up again and the call answers."""
+    make_workflow("greet", **greeting("hello"))
+    make_workflow("inner", kind="custom_event", actions=[{"type": "log", "message": "in"}])
+    make_workflow(
+        "outer",
+        expose=True,
+        auth="none",
+        actions=[
+            {"type": "trigger_custom_event", "workflow": "inner"},
+            {"type": "return_data", "data": {"word": "out"}},
+        ],
+    )
+    deploy(message="first")
+    assert said(api, LIVE) == "hello" and said(api, "/api/1.1/wf/outer") == "out"
+    Workflow.objects.filter(name__in=["greet", "inner"]).delete()
+    assert said(api, LIVE) == "hello"
+    assert list(Run.objects.filter(workflow_name="greet").values_list("workflow", flat=True)) == [
+        None,
+        None,
+    ]
+    # a custom event deleted in development: the run that refused its link fails once,
+    # saying so; the next one runs
+    first = api.post("/api/1.1/wf/outer", {}, format="json")
+    if first.status_code != 200:
+        assert "refused" in first.content.decode()
+    assert said(api, "/api/1.1/wf/outer") == "out"
+    assert Run.objects.filter(workflow_name="inner", workflow__isnull=True).exists()
 
 
 def test_hiding_a_workflow_in_development_keeps_it_exposed_live(make_workflow, api):
