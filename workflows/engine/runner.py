@@ -235,10 +235,6 @@ def _run(
         error = exc
     except IntegrityError as exc:  # a constraint checked at commit (SQLite's foreign keys)
         error = ActionFailed(f"the database refused the run's changes: {exc}")
-        if _deployed(compiled):  # a custom event's stale link, perhaps: not twice
-            from ..versions.serving import relink
-
-            relink()
     except Exception as exc:  # a bug or an outage: still logged, never a silent 500
         logger.exception("workflow %s crashed", compiled.name)
         error = ActionFailed(f"internal error: {type(exc).__name__}: {exc}")
@@ -253,6 +249,11 @@ def _run(
 def _deployed(compiled: CompiledWorkflow) -> bool:
     """Whether it comes from a deployed version (not development's rows)."""
     return compiled.version[:1] == ("version",)
+
+
+def _still_there(compiled: CompiledWorkflow) -> bool:
+    """Whether development's row a deployed workflow links its runs to still exists."""
+    return compiled.pk is None or Workflow.objects.filter(pk=compiled.pk).exists()
 
 
 def _insert_start(run_row: Run, compiled: CompiledWorkflow) -> None:
@@ -288,6 +289,11 @@ def run_custom_event(ctx: RunContext, name: str, params: Mapping[str, Any]) -> A
     # a custom event sees what its caller sees, and everything if it ignores privacy itself
     access = DataAccess(ctx.actor, ignore_privacy=True) if compiled.ignore_privacy else ctx.data
     values = coerce_params(compiled.parameters, params, things=access.reachable)
+    if _deployed(compiled) and not _still_there(compiled):
+        from ..versions.serving import relink
+
+        relink()  # deleted in development since: its run is written in the caller's
+        # transaction, which a link to the deleted row would make the database refuse
     child = Run(
         workflow_id=compiled.pk,
         workflow_name=compiled.name,
