@@ -149,21 +149,27 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the web server and the django-q2 cluster read while one writes;
-    # IMMEDIATE transactions take the write lock up front instead of failing midway.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
-        }
-    )
-# Persistent connections on every database: on PostgreSQL a connection costs a round trip
-# and authentication; on SQLite closing the last connection checkpoints the WAL, about
-# 3 ms per request (docs/performance.md).
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
-DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+# Development's own data (docs/versions.md#a-database-for-development): the things that
+# tests of development (/version-test/) read and write; empty: the same data as live
+if env.str("VERSION_TEST_DATABASE_URL", default=""):
+    DATABASES["version_test"] = env.db_url("VERSION_TEST_DATABASE_URL")
+    DATABASE_ROUTERS = ["workflows.data_model.databases.ThingsRouter"]
+for _database in DATABASES.values():
+    if _database["ENGINE"] == "django.db.backends.sqlite3":
+        # WAL lets the web server and the django-q2 cluster read while one writes;
+        # IMMEDIATE transactions take the write lock up front instead of failing midway.
+        _database.setdefault("OPTIONS", {}).update(
+            {
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            }
+        )
+    # Persistent connections on every database: on PostgreSQL a connection costs a round
+    # trip and authentication; on SQLite closing the last connection checkpoints the WAL,
+    # about 3 ms per request (docs/performance.md).
+    _database.setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    _database.setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # SQLite: the Runs search's index, a database file of its own (workflows/run_text_index.py);
 # empty: beside the database (var/db.search.sqlite3 for var/db.sqlite3)

@@ -134,3 +134,27 @@ def test_the_https_values_are_documented():
     for name, value in HTTPS_BEHIND_A_PROXY.items():
         if name != "SECRET_KEY":
             assert f"{name}={value}" in operations
+
+
+def test_a_development_database_is_an_alias_with_its_router(environment, tmp_path):
+    """``VERSION_TEST_DATABASE_URL``: the ``version_test`` database, the router that sends
+    tests' things there, and ``migrate`` leaves it alone (docs/versions.md)."""
+    code = (
+        "import django, json; django.setup(); "
+        "from django.conf import settings; from django.db import router; "
+        "from workflows.models import Run; "
+        "print(json.dumps([settings.DATABASES['version_test']['NAME'], "
+        "settings.DATABASE_ROUTERS, router.allow_migrate_model('version_test', Run)]))"
+    )
+    url = f"sqlite:///{tmp_path / 'dev.sqlite3'}"
+    result = run({**environment, "VERSION_TEST_DATABASE_URL": url}, "-c", code)
+    assert result.returncode == 0, result.stderr
+    name, routers, migrates = json.loads(result.stdout.splitlines()[-1])
+    assert name == str(tmp_path / "dev.sqlite3") and migrates is False
+    assert routers == ["workflows.data_model.databases.ThingsRouter"]
+    plain = run(
+        environment,
+        "-c",
+        code.replace("settings.DATABASES['version_test']['NAME']", "sorted(settings.DATABASES)"),
+    )
+    assert json.loads(plain.stdout.splitlines()[-1])[:2] == [["default"], []]

@@ -20,7 +20,7 @@ from django.db.models.deletion import Collector
 from .. import data_types
 from ..actions.data import InvalidThing, apply_fields, check_field_names, save_thing
 from ..actions.registry import ConfigError
-from ..data_model import options
+from ..data_model import databases, options
 from ..engine.params import parse_calendar_date, parse_date, unstorable_text
 from ..exceptions import Forbidden, InvalidParameter, WorkflowError
 from ..privacy.access import DataAccess
@@ -52,7 +52,7 @@ def thing_create(
     # create users at all
     require_create_rule(access, model)
     values = _checked_values(access, model, data, creating=True)
-    with transaction.atomic():
+    with databases.atomic():
         thing = model()
         _save(thing, values)
         if not access.can(CREATE, thing):
@@ -80,7 +80,7 @@ def thing_modify(
                 values[field.name] = field.get_default()
             elif field.name not in values:
                 values[field.name] = []
-    with transaction.atomic():
+    with databases.atomic():
         thing = _thing_for(access, model, thing_id, MODIFY, "modify")
         _check_fields_visible(access, thing, values)
         _save(thing, values)
@@ -94,7 +94,7 @@ def thing_modify(
 
 
 def thing_delete(*, access: DataAccess, model: type[models.Model], thing_id: Any) -> None:
-    with transaction.atomic():
+    with databases.atomic():
         thing = _thing_for(access, model, thing_id, DELETE, "delete")
         _check_cascade(access, thing)
         thing.delete()

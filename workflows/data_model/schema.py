@@ -550,7 +550,7 @@ def delete_data_type(data_type: DataType, *, user: Any = None, source: str = "co
                 f"fields point at it: {names}; change or purge them first", where=data_type.name
             )
         before = definitions.type_definition(data_type, deleted=True)
-        model = _models_with(data_type)[data_type.pk]
+        model = models_with(data_type)[data_type.pk]
         editor.delete_model(model)
         for rule in PrivacyRule.objects.filter(data_type__iexact=data_type.name):
             change.record(
@@ -584,7 +584,7 @@ def _deleted_name(field: DataField) -> str:
     return f"_deleted_{field.pk}"
 
 
-def _models_with(
+def models_with(
     data_type: DataType, extra: Sequence[DataField] = ()
 ) -> dict[int, type[models.Model]]:
     """Unregistered classes, for the schema editor, of ``data_type`` with every column its
@@ -607,10 +607,10 @@ def _model_adding(editor: Any, field: DataField) -> tuple[type[models.Model], mo
     """The class the schema editor adds ``field`` to, and the field: its type holding that
     field alone — one field built, however many the type has, so a change adding 300
     fields builds 300 and not 45,000 — unless SQLite adds it by copying the whole table,
-    which takes every column (``_models_with``)."""
+    which takes every column (``models_with``)."""
     model, made = field_alone(field)
     if _copies_table(editor, made):
-        model = _models_with(field.data_type)[field.data_type_id]
+        model = models_with(field.data_type)[field.data_type_id]
         made = model._meta.get_field(field.name)
     return model, made
 
@@ -673,7 +673,7 @@ def change_field(
         if field.is_deleted:
             raise SchemaError("the field is deleted: restore it first", where=str(field))
         before = change.type_before(data_type)
-        old_model = _models_with(data_type)[data_type.pk]
+        old_model = models_with(data_type)[data_type.pk]
         old = old_model._meta.get_field(field.name)
         merged = {**definitions.field_definition(field), **raw}
         spec = field_spec(data_type, merged)
@@ -692,7 +692,7 @@ def change_field(
             # the rules keep showing the same field, never another that takes its old name
             rename_field_in_rules(data_type.name, old_name, field.name, change.record)
             field.mentioned_in = field_mentions(old_name)  # for the builder to change
-        new_model = _models_with(data_type)[data_type.pk]
+        new_model = models_with(data_type)[data_type.pk]
         new = new_model._meta.get_field(field.name)
         if not new.many_to_many:
             editor.alter_field(new_model, old, new, strict=True)
@@ -739,7 +739,7 @@ def restore_field(
 def field_alone(field: DataField) -> tuple[type[models.Model], models.Field]:
     """An unregistered model of ``field``'s type holding that field only, and the field:
     to read a deleted field's column (whose name may be a live field's again), or to add
-    one column. Never for a change SQLite makes by copying the table (``_models_with``)."""
+    one column. Never for a change SQLite makes by copying the table (``models_with``)."""
     data_type = field.data_type
     targets = [field.target_type] if field.target_type_id not in (None, data_type.pk) else []
     model = builder.build([data_type, *targets], [field], register=False)[data_type.pk]
@@ -757,7 +757,7 @@ def purge_field(field: DataField, *, user: Any = None, source: str = "code") -> 
             raise SchemaError("delete the field first; purging drops its data", where=str(field))
         before = change.type_before(data_type, deleted=True)
         # the whole table: SQLite drops an indexed column by copying the table without it
-        model = _models_with(data_type)[data_type.pk]
+        model = models_with(data_type)[data_type.pk]
         made = model._meta.get_field(_deleted_name(field))
         if made.many_to_many:
             editor.delete_model(made.remote_field.through)

@@ -21,9 +21,8 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from typing import Any
 
-from django.db import transaction
-
 from ..choices import Commit
+from ..data_model import databases
 from ..exceptions import ExpressionError
 
 
@@ -74,12 +73,12 @@ class RunTransactions:
 
     def _open_run_transaction(self) -> None:
         if not self._open:
-            self._stack.enter_context(transaction.atomic())
+            self._stack.enter_context(databases.atomic())
             self._open = True
 
     @contextmanager
     def _step_transaction(self) -> Iterator[None]:
-        with transaction.atomic():
+        with databases.atomic():
             self._in_step = True
             try:
                 yield
