@@ -32,7 +32,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import admin_pages, dashboard, deploys, pruning, report, runs_admin, schema_changes
+from . import (
+    admin_pages,
+    dashboard,
+    deploys,
+    pruning,
+    report,
+    runs_admin,
+    schema_changes,
+    statements,
+)
 from .common import ROOT, fresh_backend, log, machine, pg_reachable, script
 from .editor import bench_editor
 from .endpoint import bench_endpoint, bench_engine
@@ -59,6 +68,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "runs": {"rows": 500, "writes": 50, "rounds": 1},
         "pruning": 2_000,
         "deploys": {"workflows": 20, "versions": 5},
+        "statements": 50,
     },
     "quick": {
         "endpoint": {"connections": 8, "seconds": 5, "rounds": 3, "warmup": 2},
@@ -76,6 +86,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "runs": {"rows": 100_000, "writes": 500, "rounds": 3},
         "pruning": 100_000,
         "deploys": {"workflows": 200, "versions": 50},
+        "statements": 1000,
     },
     "full": {
         "endpoint": {"connections": 8, "seconds": 15, "rounds": 5, "warmup": 5},
@@ -93,6 +104,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "runs": {"rows": 1_000_000, "writes": 2_000, "rounds": 5},
         "pruning": 1_000_000,
         "deploys": {"workflows": 200, "versions": 200},
+        "statements": 3000,
     },
 }
 BENCHMARKS = (
@@ -111,6 +123,7 @@ BENCHMARKS = (
     "runs",
     "pruning",
     "deploys",
+    "statements",
 )
 
 
@@ -186,6 +199,10 @@ def run_all(profile: str, only: set[str], backends: list[str]) -> dict[str, Any]
             ),
             "pruning": lambda env: script(
                 env, pruning.__name__, f"--rows={sizes['pruning']}", timeout=3600
+            ),
+            # hand-written SQL against the ORM, use by use (bench/statements.py)
+            "statements": lambda env: script(
+                env, statements.__name__, f"--calls={sizes['statements']}", timeout=3600
             ),
             # a deploy of a large backend; a call's cost with many versions kept
             "deploys": lambda env: script(

@@ -1,4 +1,4 @@
-"""The hand-written DRF view the endpoint benchmark compares a workflow against.
+"""The hand-written DRF views the endpoint benchmark compares workflows against.
 
 It does what ``bench-create-customer`` (bench/fixtures.yaml) does, the way a developer would
 write it by hand: validate the two fields with a serializer, insert one
@@ -46,3 +46,29 @@ class CreateCustomerView(APIView):
         with transaction.atomic():
             customer = Customer.objects.create(user=user, **body.validated_data)
         return Response({"status": "success", "response": {"customer": CustomerOut(customer).data}})
+
+
+class EchoView(APIView):
+    """``POST /bench/echo`` ``{"name", "email"}`` → the fields and the ones ``bench-echo``
+    computes from them; no database and no log: what a developer writes for n8n's scenario."""
+
+    authentication_classes: list = []
+    permission_classes: list = []
+
+    def post(self, request: Request) -> Response:
+        body = CustomerIn(data=request.data)
+        body.is_valid(raise_exception=True)
+        name, email = body.validated_data["name"], body.validated_data["email"]
+        return Response(
+            {
+                "status": "success",
+                "response": {
+                    "name": name,
+                    "email": email,
+                    "greeting": f"Hello, {name} <{email}>",
+                    "letters": len(name),
+                    "static": 42,
+                    "received": {"name": name, "email": email},
+                },
+            }
+        )

@@ -4,14 +4,18 @@ hand-written DRF view doing the same ORM work, in the same server.
 One gunicorn worker (``WORKER_CLASS``) serves both URLs, pinned to core 0 with taskset; the
 load generator (wrk, see bench/loadgen.py) runs on core 1 with ``connections``
 concurrent clients (the sync worker closes each connection after its answer, on both sides
-alike). The two sides alternate, ``rounds`` times each after a warm-up, so drift in the
+alike). The sides take turns, ``rounds`` times each after a warm-up, so drift in the
 machine (or in the database's size) touches both alike; each side's figure is its median
 round. Both requests carry the same JSON body and API key; throttling is off.
 
 * ours: ``POST /api/1.1/wf/bench-create-customer`` (bench/fixtures.yaml: ``create_thing``
   of an ``examples.Customer`` then ``return_data`` of it, privacy rule applied, run log
   written);
-* baseline: ``POST /bench/customer`` (bench/baseline.py, mounted by bench/urls.py).
+* baseline: ``POST /bench/customer`` (bench/baseline.py, mounted by bench/urls.py);
+* echo: ``POST /api/1.1/wf/bench-echo``, n8n's own benchmark scenario (a webhook receives a
+  JSON body, fields are computed and answered, the execution logged): unauthenticated, as
+  n8n's webhook is, run log written; against ``N8N_RPS`` and against ``/bench/echo``, a DRF
+  view computing the same answer without a log.
 """
 
 from __future__ import annotations
@@ -40,8 +44,16 @@ SERVER_CPU, CLIENT_CPU = 0, 1
 BODY = {"name": "Ada Lovelace", "email": "ada@example.com"}
 OURS = "/api/1.1/wf/bench-create-customer"
 BASELINE = "/bench/customer"
+#: n8n's scenario (bench/fixtures.yaml: bench-echo) and its DRF view
+ECHO = "/api/1.1/wf/bench-echo"
+ECHO_BASELINE = "/bench/echo"
 GOAL_COST = 1.3  # docs/performance.md: at most 1.3x the baseline's cost per request
 GOAL_RPS = 700  # docs/performance.md: workflow runs/s on one core, run log included
+#: n8n 1.123 on its own scenario, one pinned core, wrk on the other (the best of three
+#: 15 s runs; measured side by side with this project on the benchmark machine, not by
+#: ``make bench``, which does not install n8n): requests/s, and the goal's multiple
+N8N_RPS = 58
+GOAL_N8N = 8
 
 SETUP = """
 import json
@@ -98,36 +110,49 @@ def server(env: Env, port: int, *, workers: int = 1) -> Iterator[Any]:
         yield proc
 
 
+#: the sides measured, each against its baseline: (path, API key sent?)
+SIDES = {
+    "ours": (OURS, True),
+    "baseline": (BASELINE, True),
+    "echo": (ECHO, False),
+    "echo_baseline": (ECHO_BASELINE, False),
+}
+
+
 def bench_endpoint(
     env: Env, *, connections: int = 8, seconds: float = 5, rounds: int = 3, warmup: float = 2
 ) -> dict[str, Any]:
-    """Requests/s and latency of the workflow and of the DRF view, side by side."""
+    """Requests/s and latency of each workflow and of its DRF view, side by side."""
     key = django(env, SETUP)
     port = _free_port()
-    rounds_of: dict[str, list[Load]] = {"ours": [], "baseline": []}
-    paths = {"ours": OURS, "baseline": BASELINE}
+    rounds_of: dict[str, list[Load]] = {side: [] for side in SIDES}
+
+    def load(side: str, duration: float) -> Load:
+        path, with_key = SIDES[side]
+        return run_load(
+            f"http://127.0.0.1:{port}{path}", BODY, key if with_key else None,
+            connections=connections, seconds=duration, cpu=CLIENT_CPU,
+        )  # fmt: skip
+
     with server(env, port) as proc:
-        for path in paths.values() if warmup else ():  # imports, caches, SQLite pages
-            run_load(
-                f"http://127.0.0.1:{port}{path}", BODY, key,
-                connections=connections, seconds=warmup, cpu=CLIENT_CPU,
-            )  # fmt: skip
+        for side in SIDES if warmup else ():  # imports, caches, SQLite pages
+            load(side, warmup)
         runs_before = sql_value(env, COUNT_RUNS)
         for index in range(rounds):
-            order = ("baseline", "ours") if index % 2 == 0 else ("ours", "baseline")
+            # each side after each other once per round, in turn, so drift touches all alike
+            order = list(SIDES)[index % len(SIDES) :] + list(SIDES)[: index % len(SIDES)]
             for side in order:
-                load = run_load(
-                    f"http://127.0.0.1:{port}{paths[side]}", BODY, key,
-                    connections=connections, seconds=seconds, cpu=CLIENT_CPU,
-                )  # fmt: skip
+                measured = load(side, seconds)
                 check_alive(proc)
-                if load.errors:
-                    raise RuntimeError(f"{side}: {load.errors} failed requests at {load.url}")
-                rounds_of[side].append(load)
-                log(f"endpoint {side}: {load.rps} req/s, p50 {load.p50_ms} ms")
+                if measured.errors:
+                    raise RuntimeError(
+                        f"{side}: {measured.errors} failed requests at {measured.url}"
+                    )
+                rounds_of[side].append(measured)
+                log(f"endpoint {side}: {measured.rps} req/s, p50 {measured.p50_ms} ms")
     logged = sql_value(env, COUNT_RUNS) - runs_before
-    ours, base = (_median(rounds_of[s]) for s in ("ours", "baseline"))
-    served = sum(load.requests for load in rounds_of["ours"])
+    ours, base, echo, echo_base = (_median(rounds_of[s]) for s in SIDES)
+    served = sum(measured.requests for measured in rounds_of["ours"])
     return {
         "server": f"gunicorn, 1 worker, {WORKER_CLASS}"
         + (f" ({THREADS} threads)" if WORKER_CLASS == "gthread" else "")
@@ -139,6 +164,10 @@ def bench_endpoint(
         "baseline": base.as_dict(),
         "rps_ratio": round(ours.rps / base.rps, 3),
         "cost_ratio": round(base.rps / ours.rps, 3),
+        "echo": echo.as_dict(),
+        "echo_baseline": echo_base.as_dict(),
+        "echo_ratio": round(echo.rps / echo_base.rps, 3),
+        "n8n_ratio": round(echo.rps / N8N_RPS, 2),
         "runs_logged": logged,
         "requests_served": served,
     }

@@ -263,6 +263,14 @@ _WHY: dict[str, str] = {
         " settings keep database connections open (`CONN_MAX_AGE`, 60 s, on SQLite too): "
         "closing SQLite's last connection checkpoints the WAL, about 3 ms per request."
     ),
+    "endpoint_n8n": (
+        "**8× n8n per core on its own scenario.** n8n spends 16-17 ms of server CPU per "
+        "request on it; 8× means at most about 2.1 ms here, authentication, the run's row "
+        "committed before its work, its step's log and its end included. What is left of a "
+        "call is mostly Django and DRF's request handling (about half, as the DRF view's "
+        "figure shows), the run log's two writes and their commits, and the expressions; "
+        "`python -m bench.engine --profile` shows the split."
+    ),
     "throughput": (
         "**Scheduler throughput against raw `async_task` of the same engine run.** Measured "
         "in-process per run (1,000 `bench-tick` runs, three rounds: a scheduled run's "
@@ -478,3 +486,13 @@ to back):
 | Throughput, ours / raw, SQLite (600 × 3) | 57 / 89 (64%) | 79 / 86 (92%) |
 | Throughput, ours / raw, PostgreSQL + Redis (300 × 3) | 88 / 181 (48%) | 132 / 191 (69%) |
 | Dispatcher: CPU per run handed to django-q2 (SQLite, ORM broker) | 7.6 ms | 0.43 ms |"""
+
+STATEMENTS_METHOD = (
+    "bench/statements.py: each statement `workflows/statements.py` writes by hand, and the "
+    "ORM's way of doing the same (`select_related(...).filter(...).first()`, "
+    "`bulk_create`, `filter(...).update(...)`), timed in-process on the same rows, each "
+    "way after the other, median of five rounds; the difference as a share of the call it "
+    "is part of, measured in the same run (an API call through Django's test client, a "
+    "scheduled run's execution). The project keeps hand-written SQL only where it saves "
+    "more than {kept} of its call on either database."
+)

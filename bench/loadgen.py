@@ -1,6 +1,7 @@
 """Load generators for the endpoint benchmark: wrk, or a small Python one when wrk is missing.
 
-Both send the same request (POST, JSON body, ``Authorization: Bearer``) from ``N``
+Both send the same request (POST, JSON body, ``Authorization: Bearer`` unless the scenario
+has no credentials, as n8n's webhook) from ``N``
 keep-alive connections for a fixed time and answer the same figures: requests, requests/s,
 p50 / p99 latency, non-2xx answers. wrk is preferred: written in C, it takes little of
 the core it is pinned to. The Python fallback (one thread per connection, ``http.client``)
@@ -28,7 +29,8 @@ from .common import percentile
 LUA = """wrk.method = "POST"
 wrk.body = {body}
 wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = {auth}
+"""
+LUA_AUTH = """wrk.headers["Authorization"] = {auth}
 """
 
 
@@ -57,15 +59,16 @@ def wrk_available() -> bool:
 def run_load(
     url: str,
     body: dict[str, Any],
-    key: str,
+    key: str | None,
     *,
     connections: int,
     seconds: float,
     cpu: int | None = None,
     python: bool = False,
 ) -> Load:
-    """``connections`` clients POSTing ``body`` to ``url`` for ``seconds``; wrk when it is
-    installed (pinned to core ``cpu``), else (or with ``python``) the Python generator."""
+    """``connections`` clients POSTing ``body`` to ``url`` for ``seconds``, with API key
+    ``key`` (None: no credentials); wrk when it is installed (pinned to core ``cpu``), else
+    (or with ``python``) the Python generator."""
     if not python and wrk_available() and os.environ.get("BENCH_LOADGEN") != "python":
         return _wrk(url, body, key, connections, seconds, cpu)
     return _python(url, body, key, connections, seconds, cpu)
@@ -82,10 +85,17 @@ def _ms(text: str) -> float:
 
 
 def _wrk(
-    url: str, body: dict[str, Any], key: str, connections: int, seconds: float, cpu: int | None
+    url: str,
+    body: dict[str, Any],
+    key: str | None,
+    connections: int,
+    seconds: float,
+    cpu: int | None,
 ) -> Load:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
-        lua.write(LUA.format(body=_lua(json.dumps(body)), auth=_lua(f"Bearer {key}")))
+        lua.write(LUA.format(body=_lua(json.dumps(body))))
+        if key is not None:
+            lua.write(LUA_AUTH.format(auth=_lua(f"Bearer {key}")))
     try:
         prefix = ["taskset", "-c", str(cpu)] if cpu is not None and shutil.which("taskset") else []
         argv = [
@@ -142,12 +152,19 @@ def _lua(text: str) -> str:
 
 
 def _python(
-    url: str, body: dict[str, Any], key: str, connections: int, seconds: float, cpu: int | None
+    url: str,
+    body: dict[str, Any],
+    key: str | None,
+    connections: int,
+    seconds: float,
+    cpu: int | None,
 ) -> Load:
     match = re.fullmatch(r"http://([^/:]+):(\d+)(/.*)", url)
     host, port, path = match.group(1), int(match.group(2)), match.group(3)
     payload = json.dumps(body).encode()
-    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {key}"}
+    headers = {"Content-Type": "application/json"}
+    if key is not None:
+        headers["Authorization"] = f"Bearer {key}"
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()

@@ -4,6 +4,10 @@ from django.urls import path
 
 from bubble_backend.urls import urlpatterns as project_urlpatterns
 
-from .baseline import CreateCustomerView
+from .baseline import CreateCustomerView, EchoView
 
-urlpatterns = [path("bench/customer", CreateCustomerView.as_view()), *project_urlpatterns]
+urlpatterns = [
+    path("bench/customer", CreateCustomerView.as_view()),
+    path("bench/echo", EchoView.as_view()),
+    *project_urlpatterns,
+]

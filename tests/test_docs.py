@@ -302,3 +302,15 @@ def test_the_import_export_examples_import():
     for number, text in enumerate(files):
         report = import_definitions([WorkflowFile(f"example-{number}.yaml", text)], dry_run=True)
         assert report.results or report.rules
+
+
+def test_the_suite_runs_on_the_django_release_the_readme_supports():
+    """The README names the supported Django release; pyproject pins it and the suite runs
+    on it, so CI tests what users are told to use."""
+    import django
+
+    supported = re.search(r"Django \*\*(\d+)\.(\d+) LTS\*\*", read("README.md"))
+    assert supported, "the README's 'Supported versions' names a Django LTS"
+    major, minor = supported.groups()
+    assert f'"django>={major}.{minor},<{major}.{int(minor) + 1}"' in read("pyproject.toml")
+    assert django.VERSION[:2] == (int(major), int(minor))

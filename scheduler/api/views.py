@@ -78,7 +78,7 @@ class ScheduleView(LimitedBodyView):
                 raise
             raise said_where(exc, compiled.parameters) from None
         row = services.schedule(
-            workflow, to_stored(values), at, actor=request.user, origin="api", validated=True
+            workflow, to_stored(values.values), at, actor=request.user, origin="api", validated=True
         )
         return Response(
             {"id": str(row.pk), "due_at": row.due_at.isoformat(), "status": row.status},

@@ -45,6 +45,13 @@ def test_endpoint(env, loadgen, monkeypatch):
     assert result["ours"]["rps"] > 0 and result["baseline"]["rps"] > 0
     assert result["ours"]["errors"] == result["baseline"]["errors"] == 0
     assert result["runs_logged"] >= result["requests_served"] > 0
+    # n8n's scenario, sent without credentials, beside its DRF view
+    assert result["echo"]["rps"] > 0 and result["echo_baseline"]["rps"] > 0
+    assert result["echo"]["errors"] == result["echo_baseline"]["errors"] == 0
+    assert result["n8n_ratio"] == round(result["echo"]["rps"] / endpoint.N8N_RPS, 2)
+    text = report.markdown({"profile": "tiny", "machine": common.machine(), "endpoint": result})
+    assert "| Endpoint: n8n's scenario (a JSON body echoed with computed fields" in text
+    assert "| n8n's scenario: DRF view |" in text
 
 
 def test_wrk_durations_are_read_in_milliseconds():
@@ -196,6 +203,25 @@ def test_deploys(env):
     assert "| A call with 8 versions kept (SQLite + ORM broker) |" in text
 
 
+def test_statements(env):
+    """Hand-written SQL against the ORM, use by use (bench/statements.py), reported."""
+    result = common.script(env, "bench.statements", "--calls=10")
+    assert result["api_call_us"] > 0 and result["scheduled_run_us"] > 0
+    uses = {use["use"]: use for use in result["uses"]}
+    assert "run's end (UPDATE)" in uses
+    assert all(use["hand_us"] > 0 and use["orm_us"] > 0 for use in uses.values())
+    text = report.markdown(
+        {
+            "profile": "tiny",
+            "machine": common.machine(),
+            "only": ["statements"],
+            "backends": {"sqlite": {"statements": result}},
+        }
+    )
+    assert "## Hand-written SQL against the ORM" in text
+    assert "| run's end (UPDATE) | SQLite + ORM broker |" in text
+
+
 def test_runs_admin(env):
     """The Runs list's benchmark (bench/runs_admin.py): every view answers, its report."""
     result = common.script(
@@ -293,6 +319,7 @@ def test_profiles_cover_every_benchmark():
             "runs",
             "pruning",
             "deploys",
+            "statements",
         }
     assert PROFILES["full"]["csv"]["rows"] == PROFILES["quick"]["csv"]["rows"] == 100_000
     assert PROFILES["full"]["bulk"] == PROFILES["full"]["steadiness"] == 100_000

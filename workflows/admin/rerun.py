@@ -30,7 +30,7 @@ from typing import Any
 
 from django.db import transaction
 
-from .. import engine, statements
+from .. import engine
 from ..choices import ParameterType, RunSource, RunStatus, WorkflowKind
 from ..engine.cache import get_compiled
 from ..engine.compiler import CompiledWorkflow
@@ -152,6 +152,6 @@ def _rerun(run: Run, key: uuid.UUID) -> RunResult:
         # committed at once as the engine's own write is; inside a caller's transaction a
         # savepoint, so a refused duplicate leaves that transaction usable
         with transaction.atomic():
-            statements.insert([row])
+            Run.objects.bulk_create([row])
 
     return engine.run(compiled, params, run.actor, source=RunSource.ADMIN, write_start=write_start)

@@ -22,7 +22,7 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 
 from ..engine.compiler import CompiledWorkflow
-from ..engine.params import MAX_LIST_LENGTH, ParamSpec
+from ..engine.params import MAX_LIST_LENGTH, ParamSpec, Validated
 from ..masking import coerce_params
 from ..privacy.access import DataAccess
 from .params import decode_json_lists
@@ -162,12 +162,13 @@ def workflow_params_serializer(
     return cls
 
 
-def validated_params(compiled: CompiledWorkflow, raw: Mapping[str, Any], actor: Any) -> Any:
+def validated_params(compiled: CompiledWorkflow, raw: Mapping[str, Any], actor: Any) -> Validated:
     """``raw`` validated and typed by ``compiled``'s serializer, things looked up among those
-    ``actor`` may reach (as the run itself will: same privacy, same ``ignore_privacy``)."""
+    ``actor`` may reach (as the run itself will: same privacy, same ``ignore_privacy``);
+    with that access, for ``engine.run`` to use as they are."""
     access = DataAccess(actor, ignore_privacy=compiled.ignore_privacy)
     serializer = workflow_params_serializer(compiled)(
         data=raw, context={"things": access.reachable}
     )
     serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
+    return Validated(serializer.validated_data, access)

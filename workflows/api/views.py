@@ -32,6 +32,7 @@ from ..engine.compiler import NAME_RE, CompiledWorkflow
 from ..engine.context import Caller
 from ..engine.serialize import to_log
 from ..exceptions import InvalidParameter, MissingParameter, Unauthenticated, WorkflowNotFound
+from ..masking import run_scope
 from ..models import Run, Workflow
 from ..request_headers import shown_headers
 from .access import require_access, require_workflow_scope, scoped_workflows
@@ -108,19 +109,22 @@ class WorkflowView(LimitedBodyView):
         # a signature covers the body only: a signed workflow reads nothing else
         query = QueryDict() if workflow.webhook else request.query_params
         raw = request_params(request.data, query, request.FILES, compiled.parameters)
-        try:
-            values = validated_params(compiled, raw, request.user)  # the schema's serializer
-        except MissingParameter as exc:
-            raise said_where(exc, compiled.parameters) from None
-        extra = {"request": {"headers": shown_headers(request.headers)}}
-        result = engine.run(
-            compiled,
-            values,
-            request.user,
-            source=RunSource.API,
-            caller=caller_of(request),
-            extra=extra if compiled.include_headers else None,
-        )
+        # one scope for the coercion and the run: the secret parameters' values the
+        # serializer registers are masked in the run's log
+        with run_scope():
+            try:
+                values = validated_params(compiled, raw, request.user)  # coerced once, here
+            except MissingParameter as exc:
+                raise said_where(exc, compiled.parameters) from None
+            extra = {"request": {"headers": shown_headers(request.headers)}}
+            result = engine.run(
+                compiled,
+                values,
+                request.user,
+                source=RunSource.API,
+                caller=caller_of(request),
+                extra=extra if compiled.include_headers else None,
+            )
         if result.run.status == RunStatus.CONDITION_NOT_MET:
             if compiled.condition_not_met == ConditionNotMet.OK_200:
                 return _success({}, result.run.pk)

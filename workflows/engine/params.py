@@ -31,6 +31,7 @@ from .values_types import ThingList
 __all__ = [
     "MAX_LIST_LENGTH",
     "ParamSpec",
+    "Validated",
     "coerce_params",
     "coerce_value",
     "parse_calendar_date",
@@ -38,6 +39,17 @@ __all__ = [
 ]
 
 MAX_LIST_LENGTH = 10_000
+
+
+@dataclass(frozen=True)
+class Validated:
+    """Parameters coerced already — by the API's serializer of the workflow — with the
+    privacy access (``privacy.access.DataAccess``) their things were looked up through:
+    ``engine.run`` takes them as they are, and runs with that access, so a call's
+    parameters are coerced, and its privacy rules read, once."""
+
+    values: Mapping[str, Any]
+    access: Any
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from .. import conf, failures, statements
+from .. import conf, failures
 from ..choices import RunSource, RunStatus, StepStatus, WorkflowKind
 from ..data_model.registry import scope as data_model_scope
 from ..exceptions import (
@@ -42,7 +42,8 @@ from .cache import get_compiled
 from .compiler import CompiledAction, CompiledWorkflow
 from .context import Caller, RunContext, running
 from .expressions import ANY_PARAMETER
-from .serialize import storable_text, to_log, to_response
+from .params import Validated
+from .serialize import LogForms, storable_text, to_log, to_response
 from .transactions import RunTransactions
 from .values import Dynamic, MapValue, Text
 
@@ -72,12 +73,20 @@ class Recorder:
 
     children: list[Run] = field(default_factory=list)
     steps: list[StepRun] = field(default_factory=list)
+    #: the log forms of the run's values, kept between steps that change nothing
+    forms: LogForms = field(default_factory=LogForms)
 
     def write(self, root: Run) -> None:
-        # prepared statements (workflows/statements.py): the log is written by every run
-        statements.insert(self.children)
-        statements.insert(self.steps)
-        statements.update(Run, root.pk, {name: getattr(root, name) for name in _END_FIELDS})
+        Run.objects.bulk_create(self.children)
+        StepRun.objects.bulk_create(self.steps)
+        _write_end(root)
+
+
+def _write_end(run_row: Run) -> None:
+    """The run's end on its row: one UPDATE of the fields the end changes."""
+    Run.objects.filter(pk=run_row.pk).update(
+        **{name: getattr(run_row, name) for name in _END_FIELDS}
+    )
 
 
 # what a run's end changes on its ``Run`` row
@@ -96,7 +105,7 @@ _END_FIELDS = (
 @logged_run
 def run(
     workflow: Workflow | CompiledWorkflow,
-    params: Mapping[str, Any] | None = None,
+    params: Mapping[str, Any] | Validated | None = None,
     actor: Any = None,
     *,
     source: str = RunSource.CLI,
@@ -112,7 +121,9 @@ def run(
 ) -> RunResult:
     """Run a workflow as ``actor`` (None: anonymous) and return its result.
 
-    Parameter errors (missing, invalid, unknown thing) raise before any run exists, unless
+    ``params``: raw values, coerced here, or ``Validated`` ones (the API's serializer
+    coerced them already). Parameter errors (missing, invalid, unknown thing) raise before
+    any run exists, unless
     ``log_rejected`` asks for a failed ``Run`` instead (runs nobody waits for: scheduled,
     triggered), so the log still says what happened. Everything after is captured in the
     returned ``RunResult`` and the run log.
@@ -156,7 +167,7 @@ def run(
 
 def _run(
     workflow: Workflow | CompiledWorkflow,
-    params: Mapping[str, Any] | None,
+    params: Mapping[str, Any] | Validated | None,
     actor: Any,
     *,
     source: str,
@@ -172,14 +183,19 @@ def _run(
 ) -> RunResult:
     compiled = get_compiled(workflow) if isinstance(workflow, Workflow) else workflow
     on_failure = _failed_for_good(compiled) if final else None
-    access = DataAccess(actor, ignore_privacy=compiled.ignore_privacy or ignore_privacy)
     rejected: WorkflowError | None = None
-    try:
-        values = coerce_params(compiled.parameters, params or {}, things=access.reachable)
-    except WorkflowError as exc:
-        if not log_rejected:
-            raise
-        values, rejected = dict(params or {}), exc
+    if isinstance(params, Validated):  # the API's serializer coerced them
+        access, values = params.access, dict(params.values)
+        if ignore_privacy and not access.unrestricted:
+            access = DataAccess(actor, ignore_privacy=True)
+    else:
+        access = DataAccess(actor, ignore_privacy=compiled.ignore_privacy or ignore_privacy)
+        try:
+            values = coerce_params(compiled.parameters, params or {}, things=access.reachable)
+        except WorkflowError as exc:
+            if not log_rejected:
+                raise
+            values, rejected = dict(params or {}), exc
     run_row = Run(
         workflow_id=compiled.pk,
         workflow_name=compiled.name,
@@ -262,7 +278,7 @@ def _insert_start(run_row: Run, compiled: CompiledWorkflow) -> None:
     since (live until the next deploy), the database refuses the link, and every link of
     this process is looked up again (docs/versions.md)."""
     try:
-        statements.insert([run_row])
+        Run.objects.bulk_create([run_row])
     except IntegrityError:
         if not _deployed(compiled) or connection.in_atomic_block:
             raise
@@ -270,7 +286,7 @@ def _insert_start(run_row: Run, compiled: CompiledWorkflow) -> None:
 
         relink()
         run_row.workflow_id = compiled.pk
-        statements.insert([run_row])
+        Run.objects.bulk_create([run_row])
 
 
 def run_custom_event(ctx: RunContext, name: str, params: Mapping[str, Any]) -> Any:
@@ -374,9 +390,12 @@ def _execute_action(ctx: RunContext, action: CompiledAction) -> None:
                     ctx.steps.record(action.step_id, None)
                     return
             inputs = action.resolve(ctx.scope)
-            step.inputs = to_log(inputs)
+            forms = ctx.recorder.forms
+            step.inputs = to_log(inputs, forms=forms)
             output = action.action.execute(inputs, ctx)
-            step.output = to_log(output)
+            if action.action.writes:
+                forms.forget()  # the things logged so far may have changed
+            step.output = to_log(output, forms=forms)
         step.status = StepStatus.SUCCEEDED
         ctx.steps.record(action.step_id, output)
         if action.action.ends_run:
@@ -451,7 +470,10 @@ def _parameters_behind(action: CompiledAction, field: str | None) -> frozenset[s
 def _finish(run_row: Run, started: float, ctx: RunContext, response: Any) -> None:
     if run_row.status == RunStatus.RUNNING:
         run_row.status = RunStatus.SUCCEEDED
-    run_row.result = to_log(ctx.response) if ctx.response is not None else None
+    if ctx.response is not None:
+        run_row.result = to_log(ctx.response, forms=ctx.recorder.forms)
+    else:
+        run_row.result = None
     run_row.finished_at = timezone.now()
     run_row.duration_ms = (time.perf_counter() - started) * 1000
 
@@ -493,9 +515,7 @@ def _fail(
             f"{type(exc).__name__}: {mask_text(str(exc))[:500]})"
         )[:10_000]
         with transaction.atomic():
-            statements.update(
-                Run, run_row.pk, {name: getattr(run_row, name) for name in _END_FIELDS}
-            )
+            _write_end(run_row)
             if on_failure is not None:
                 on_failure(run_row)
 

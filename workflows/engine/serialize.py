@@ -32,33 +32,58 @@ MAX_LOG_TEXT = _MAX_LOG_TEXT = 10_000
 _MAX_LOG_ITEMS = 200
 
 
-def to_log(value: Any, *, secret_keys: Collection[str] = ()) -> Any:
+def to_log(value: Any, *, secret_keys: Collection[str] = (), forms: LogForms | None = None) -> Any:
     """A JSON-safe, size-capped, masked picture of ``value`` for ``Run``/``StepRun`` rows.
 
     Masked: values under secret-looking keys (``MASKED_KEYS``), values under
     ``secret_keys`` at the top level (a run's secret parameters), and every operator
     secret or secret parameter value wherever it appears in text (``workflows.masking``).
+    ``forms``: the run's log forms already made, reused for the same objects.
     """
     if secret_keys and isinstance(value, Mapping):
         value = {
             k: MASK if k in secret_keys and v not in (None, "") else v for k, v in value.items()
         }
     masked = masking.masked_keys()
-    state = _Masking()
+    state = _Masking(forms)
     logged = _log(value, 0, masked, state)
     if state.learned:  # a secret met under its key: masked everywhere in this value too
-        logged = _log(value, 0, masked, _Masking())
+        logged = _log(value, 0, masked, _Masking(forms))
     return logged
 
 
-class _Masking:
-    """The masker of one ``to_log`` pass, and whether it learned a value to mask."""
+class LogForms:
+    """The log forms of one run's values by identity, so that a value logged twice — a
+    thing created, then returned; a ``return_data`` step's data, then the run's result —
+    is converted once. The runner forgets them after every step that may change things
+    (``forget``); a secret learned meanwhile changes the masker, which starts them again."""
 
-    __slots__ = ("masker", "learned")
+    __slots__ = ("masker", "forms")
 
     def __init__(self) -> None:
+        self.masker: Any = None
+        #: id → (the value, the depth it was made at, whether it was cut there, its form)
+        self.forms: dict[int, tuple[Any, int, bool, Any]] = {}
+
+    def forget(self) -> None:
+        self.forms = {}
+
+
+class _Masking:
+    """The masker of one ``to_log`` pass, whether it learned a value to mask, how many
+    values it cut for depth, and the run's log forms (None: not kept)."""
+
+    __slots__ = ("masker", "learned", "cuts", "forms")
+
+    def __init__(self, forms: LogForms | None = None) -> None:
         self.masker = masking.current_masker()
         self.learned = False
+        self.cuts = 0
+        self.forms: dict[int, tuple[Any, int, bool, Any]] | None = None
+        if forms is not None:
+            if forms.masker is not self.masker:
+                forms.masker, forms.forms = self.masker, {}
+            self.forms = forms.forms
 
     def text(self, value: str) -> str:
         return self.masker.text(value)
@@ -70,6 +95,7 @@ class _Masking:
 
 def _log(value: Any, depth: int, masked: frozenset[str], masker: _Masking) -> Any:
     if depth > 8:
+        masker.cuts += 1
         return "…"
     if isinstance(value, str):
         if len(value) > _MAX_LOG_TEXT:
@@ -86,6 +112,22 @@ def _log(value: Any, depth: int, masked: frozenset[str], masker: _Masking) -> An
         return value if math.isfinite(value) else _non_finite_name(value)
     if isinstance(value, Option):
         return _log(value.display, depth + 1, masked, masker)
+    forms = masker.forms
+    if forms is None or not isinstance(value, _KEPT):
+        return _composite(value, depth, masked, masker)
+    kept = forms.get(id(value))
+    # made at this depth, or deeper without being cut: the same form here
+    if kept is not None and kept[0] is value:
+        made_at, was_cut, form = kept[1:]
+        if made_at == depth or (made_at > depth and not was_cut):
+            return form
+    cuts = masker.cuts
+    logged = _composite(value, depth, masked, masker)
+    forms[id(value)] = (value, depth, masker.cuts != cuts, logged)
+    return logged
+
+
+def _composite(value: Any, depth: int, masked: frozenset[str], masker: _Masking) -> Any:
     if isinstance(value, models.Model):
         return _log(data_types.thing_reference(value), depth + 1, masked, masker)
     if isinstance(value, ThingList):
@@ -114,6 +156,10 @@ def _log(value: Any, depth: int, masked: frozenset[str], masker: _Masking) -> An
             out_list.append(f"… {len(items) - _MAX_LOG_ITEMS} more")
         return out_list
     return _log(_scalar(value), depth + 1, masked, masker)
+
+
+#: the values whose log forms a run keeps (``LogForms``): things and collections
+_KEPT = (models.Model, ThingList, Namespace, Mapping, list, tuple)
 
 
 def storable_text(text: str) -> str:

@@ -34,7 +34,7 @@ from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from .. import conf, statements
+from .. import conf
 from ..choices import RunStatus
 from ..models import Run, RunStatsHour, RunStatsTotal, RunStatsWatermark
 from ..models.stats import COUNT_FIELDS
@@ -55,6 +55,8 @@ KEY = ("workflow_name", "source", "status")
 ERROR_KEPT = 1000
 #: rows deleted per statement when old hours go
 DELETE_BATCH = 5000
+#: rows per INSERT of the rollup's rows (a catch-up writes thousands)
+BULK_BATCH = 500
 
 Key = tuple[str, str, str]
 
@@ -156,7 +158,7 @@ def _close(start: datetime, end: datetime, now: datetime) -> int | None:
         )
         if not moved:
             return None
-        statements.insert(hours)  # SQL built once: a catch-up writes thousands of rows
+        RunStatsHour.objects.bulk_create(hours, batch_size=BULK_BATCH)
         _add_to_totals(hours)
     return sum(row.count for row in hours)
 
@@ -217,5 +219,5 @@ def _add_to_totals(hours: list[RunStatsHour]) -> None:
             new.append(RunStatsTotal(**dict(zip(KEY, key, strict=True)), **counts.fields()))
         else:
             total = Counts.from_row(row).add(counts)
-            statements.update(RunStatsTotal, row["pk"], total.fields())
-    statements.insert(new)
+            RunStatsTotal.objects.filter(pk=row["pk"]).update(**total.fields())
+    RunStatsTotal.objects.bulk_create(new, batch_size=BULK_BATCH)

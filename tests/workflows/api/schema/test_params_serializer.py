@@ -52,7 +52,7 @@ def test_its_fields_are_the_parameters(wf):
 
 
 def test_it_validates_through_coerce_params(wf, order, user):
-    values = validated_params(get_compiled(wf), {"order": str(order.pk), "when": 0}, user)
+    values = validated_params(get_compiled(wf), {"order": str(order.pk), "when": 0}, user).values
     assert values["order"] == order
     assert values["when"] == datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
     assert values["copies"] == 1 and values["note"] is None and values["doc"] is None
@@ -84,7 +84,7 @@ def test_things_are_looked_up_through_the_callers_privacy(wf, user, other_user):
         view_all=True,
         find_in_searches=True,
     )
-    assert validated_params(get_compiled(wf), {"order": mine.pk}, user)["order"] == mine
+    assert validated_params(get_compiled(wf), {"order": mine.pk}, user).values["order"] == mine
     with pytest.raises(ThingNotFound):
         validated_params(get_compiled(wf), {"order": mine.pk}, other_user)
 
