@@ -3,20 +3,20 @@
 Through the ORM, a small query costs more Python (building and compiling it) than the
 database spends on it. The project writes a statement by hand only where
 ``bench/statements.py`` shows it saves more than 10% of the call it is part of on either
-database (docs/performance.md, "Hand-written SQL against the ORM"): every API call reads
-its key and its workflow (``select_one``), and a scheduled run's worker reads the run
-(``select_one``), writes its ``Run`` row (``insert``) and makes guarded status changes
-(``update``; on PostgreSQL the claim and the row in one statement,
-``update_then_insert``). Everything else uses the ORM. The SQL for a given model and set
-of columns is built once; only the values are prepared per call, by the fields' own
+database (docs/performance.md, "Hand-written SQL against the ORM"): the reads every API
+call starts with (its key, its workflow) and a scheduled run's worker starts with (the
+run, with its workflow and user), ``select_one``; the run log every run writes (its
+``Run`` row, its steps, its end), ``insert`` and ``update``; and, on PostgreSQL, a
+worker's claim with its ``Run`` row in one statement, ``update_then_insert``. Everything
+else uses the ORM. Only the values are prepared per call, by the fields' own
 ``pre_save`` and ``get_db_prep_*`` methods, and read rows are converted by the backend's
-and the columns' converters, then ``Model.from_db``: public APIs of Django's fields and
-backends, the ones its compiler uses. tests/workflows/test_statements.py checks the
+and the columns' converters, then ``Model.from_db``: the public APIs of Django's fields
+and backends that its compiler uses. tests/workflows/test_statements.py checks the
 results against the ORM's on each database.
 
 No model signals are sent and no database-generated value is read back (an auto-increment
 primary key stays None on the instance): write with these only rows nobody listens to and
-whose ids are set in Python or not needed afterwards (the run log, scheduled runs).
+whose ids are set in Python or not needed afterwards (the run log).
 """
 
 from __future__ import annotations

@@ -208,7 +208,7 @@ def test_statements(env):
     result = common.script(env, "bench.statements", "--calls=10")
     assert result["api_call_us"] > 0 and result["scheduled_run_us"] > 0
     uses = {use["use"]: use for use in result["uses"]}
-    assert "run's end (UPDATE)" in uses
+    assert "API key with its user (authentication)" in uses
     assert all(use["hand_us"] > 0 and use["orm_us"] > 0 for use in uses.values())
     text = report.markdown(
         {
@@ -219,7 +219,7 @@ def test_statements(env):
         }
     )
     assert "## Hand-written SQL against the ORM" in text
-    assert "| run's end (UPDATE) | SQLite + ORM broker |" in text
+    assert "| API key with its user (authentication) | SQLite + ORM broker |" in text
 
 
 def test_runs_admin(env):

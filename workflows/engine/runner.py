@@ -20,7 +20,7 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from .. import conf, failures
+from .. import conf, failures, statements
 from ..choices import RunSource, RunStatus, StepStatus, WorkflowKind
 from ..data_model.registry import scope as data_model_scope
 from ..exceptions import (
@@ -77,16 +77,15 @@ class Recorder:
     forms: LogForms = field(default_factory=LogForms)
 
     def write(self, root: Run) -> None:
-        Run.objects.bulk_create(self.children)
-        StepRun.objects.bulk_create(self.steps)
+        # hand-written statements (workflows/statements.py): the log is written by every run
+        statements.insert(self.children)
+        statements.insert(self.steps)
         _write_end(root)
 
 
 def _write_end(run_row: Run) -> None:
     """The run's end on its row: one UPDATE of the fields the end changes."""
-    Run.objects.filter(pk=run_row.pk).update(
-        **{name: getattr(run_row, name) for name in _END_FIELDS}
-    )
+    statements.update(Run, run_row.pk, {name: getattr(run_row, name) for name in _END_FIELDS})
 
 
 # what a run's end changes on its ``Run`` row
@@ -278,7 +277,7 @@ def _insert_start(run_row: Run, compiled: CompiledWorkflow) -> None:
     since (live until the next deploy), the database refuses the link, and every link of
     this process is looked up again (docs/versions.md)."""
     try:
-        Run.objects.bulk_create([run_row])
+        statements.insert([run_row])
     except IntegrityError:
         if not _deployed(compiled) or connection.in_atomic_block:
             raise
@@ -286,7 +285,7 @@ def _insert_start(run_row: Run, compiled: CompiledWorkflow) -> None:
 
         relink()
         run_row.workflow_id = compiled.pk
-        Run.objects.bulk_create([run_row])
+        statements.insert([run_row])
 
 
 def run_custom_event(ctx: RunContext, name: str, params: Mapping[str, Any]) -> Any:

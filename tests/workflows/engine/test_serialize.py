@@ -70,14 +70,17 @@ def test_a_run_ends_failed_even_when_its_step_log_cannot_be_written(
     ``running`` forever): without its steps, the run row still gets its final status."""
     from django.db import DataError
 
+    from workflows import statements
     from workflows.models import StepRun
 
-    def refuse_steps(objs, *args, **kwargs):
-        if objs:
-            raise DataError("value out of range for the log")
-        return []
+    real_insert = statements.insert
 
-    monkeypatch.setattr(StepRun.objects, "bulk_create", refuse_steps)
+    def refuse_steps(objs):
+        if objs and isinstance(objs[0], StepRun):
+            raise DataError("value out of range for the log")
+        real_insert(objs)
+
+    monkeypatch.setattr(statements, "insert", refuse_steps)
     wf = make_workflow(actions=[{"type": "log", "message": "hello"}])
     result = engine.run(wf, {}, user)
     run = Run.objects.get(pk=result.run.pk)
