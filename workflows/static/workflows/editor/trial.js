@@ -170,6 +170,9 @@ function thingSearch(ctx, id, p, values, labels = ctx.trial.labels) {
         }
         results.hidden = false;
         input.setAttribute("aria-expanded", "true");
+        // on a short screen the list may open under the Save row: brought above it (the
+        // page's scroll-padding-bottom keeps the row's height free)
+        results.scrollIntoView({block: "nearest"});
     };
     input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(search, 200); });
     input.addEventListener("focus", () => { if (!input.value) { search(); } });
