@@ -51,3 +51,16 @@ def lead_type(data_model):
 
     schema.save_option_set(STAGE)
     return schema.create_data_type(LEAD)
+
+
+def open_leads() -> None:
+    """A privacy rule letting everyone see, find and create a ``Lead`` through the API."""
+    from workflows.models import PrivacyRule
+
+    PrivacyRule.objects.create(
+        data_type="Lead",
+        everyone_else=True,
+        view_all=True,
+        find_in_searches=True,
+        create_via_api=True,
+    )

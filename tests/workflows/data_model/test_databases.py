@@ -12,9 +12,10 @@ from django.db.utils import load_backend
 from django.utils import timezone
 
 from scheduler.models import ScheduledRun, Status
+from tests.workflows.data_model.conftest import open_leads
 from workflows import data_types
 from workflows.data_model import databases, schema
-from workflows.models import PrivacyRule, Run
+from workflows.models import Run
 
 pytestmark = pytest.mark.usefixtures("lead_type")
 
@@ -52,16 +53,6 @@ def development_database(tmp_path, monkeypatch) -> Iterator[str]:
 def leads(alias: str) -> list[str]:
     model = data_types.get_model("Lead")
     return sorted(model.objects.using(alias).values_list("email", flat=True))
-
-
-def open_leads() -> None:
-    PrivacyRule.objects.create(
-        data_type="Lead",
-        everyone_else=True,
-        view_all=True,
-        find_in_searches=True,
-        create_via_api=True,
-    )
 
 
 def make_lead_workflow(make_workflow, *, then: list | None = None) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.workflows.data_model.conftest import open_leads
 from workflows import data_types, engine
 from workflows.models import PrivacyRule
 
@@ -55,13 +56,7 @@ def test_a_required_and_unique_field_is_checked_like_any_other(make_workflow, us
 
 
 def test_the_data_api_reads_and_writes_them_under_bubble_s_names(api, key, user):
-    PrivacyRule.objects.create(
-        data_type="Lead",
-        everyone_else=True,
-        view_all=True,
-        find_in_searches=True,
-        create_via_api=True,
-    )
+    open_leads()
     headers = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
     made = api.post(
         "/api/1.1/obj/lead", {"email": "bob@example.com", "score": 3}, format="json", **headers
