@@ -94,14 +94,9 @@ def deleted_label(name: str) -> str:
     return f"{name} (deleted)"
 
 
-def of_workflow(workflow: Workflow) -> Q:
-    """Rows of ``workflow``, and those a deleted workflow of the same name left: a
-    workflow deleted and made again in development is the same workflow to live."""
-    return Q(workflow=workflow) | Q(workflow__isnull=True, workflow_name=workflow.name)
-
-
 def named(names: Iterable[str]) -> Q:
-    """Rows of the workflows called one of ``names``, deleted ones included."""
+    """Rows of the workflows called one of ``names``, deleted ones included: a workflow
+    deleted and made again in development is the same workflow to live."""
     names = list(names)
     return Q(workflow__name__in=names) | Q(workflow__isnull=True, workflow_name__in=names)
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django.db import models, transaction
@@ -19,16 +21,18 @@ from workflows import conf as workflows_conf
 from workflows import data_types
 from workflows.choices import WorkflowKind
 from workflows.engine.cache import get_compiled
+from workflows.engine.compiler import CompiledWorkflow
 from workflows.exceptions import DepthExceeded, InvalidParameter, WorkflowError, WorkflowNotFound
 from workflows.masking import coerce_params
 from workflows.models import Run, Workflow
 from workflows.privacy.access import DataAccess
 from workflows.versions.edition import testing
+from workflows.versions.serving import find
 
 from . import conf
 from .bulk import insert_scheduled_runs
 from .frequency import Frequency, parse_frequency
-from .models import CANCELLABLE, Origin, RecurringEvent, ScheduledRun, Status, of_workflow
+from .models import CANCELLABLE, Origin, RecurringEvent, ScheduledRun, Status, named
 from .stored import to_stored
 
 SCHEDULABLE_KINDS = (WorkflowKind.API,)
@@ -36,34 +40,82 @@ SCHEDULABLE_KINDS = (WorkflowKind.API,)
 FIRST_RUN_GRACE = datetime.timedelta(minutes=1)
 
 
-def schedulable_workflow(name: str) -> Workflow:
-    """The API workflow called ``name``; custom events and triggers cannot be scheduled."""
-    workflow = Workflow.objects.filter(name=name).first()
-    if workflow is None:
+@dataclass
+class Target:
+    """A workflow to schedule, as the call or run scheduling it is served (docs/versions.md).
+
+    Found by name: a live run scheduling a workflow that development deleted (or changed)
+    schedules live's, by its name, with live's parameters; the rows it makes link
+    development's row of the name when there is one (``row``), else keep only the name,
+    as a deleted workflow's rows do.
+    """
+
+    name: str
+    row: Workflow | None
+
+    @cached_property
+    def compiled(self) -> CompiledWorkflow:
+        """Its definition as served now: what its parameters are coerced against."""
+        if self.row is not None:
+            return get_compiled(self.row)
+        found = find(self.name)
+        if found is None:
+            raise WorkflowNotFound(f"no workflow named {self.name!r}")
+        return found
+
+
+#: what the scheduling functions take: a target, development's row, or a compiled workflow
+Schedulable = Target | Workflow | CompiledWorkflow
+
+
+def target(workflow: Schedulable) -> Target:
+    """``workflow`` as a ``Target``: a row is its own; a compiled workflow (a deployed
+    version's) links development's row of its name, if any."""
+    if isinstance(workflow, Target):
+        return workflow
+    if isinstance(workflow, Workflow):
+        return Target(workflow.name, workflow)
+    found = Target(workflow.name, Workflow.objects.filter(name=workflow.name).first())
+    found.compiled = workflow  # already the served definition
+    return found
+
+
+def schedulable_workflow(name: str) -> Target:
+    """The API workflow called ``name`` as the call or run in progress is served (the live
+    version's for a live one, development's for a test); custom events and triggers
+    cannot be scheduled."""
+    compiled = find(name)
+    if compiled is None:
         raise WorkflowNotFound(f"no workflow named {name!r}")
-    if workflow.kind not in SCHEDULABLE_KINDS:
+    if compiled.kind not in SCHEDULABLE_KINDS:
         raise InvalidParameter(
-            f"{name!r} is a {workflow.get_kind_display()}; only API workflows can be scheduled",
+            f"{name!r} is a {WorkflowKind(compiled.kind).label}; only API workflows can be "
+            "scheduled",
             parameter="workflow",
         )
-    return workflow
+    return target(compiled)
 
 
 def stored_params(
-    workflow: Workflow, raw: Mapping[str, Any], *, actor: Any = None, ignore_privacy: bool = False
+    workflow: Schedulable,
+    raw: Mapping[str, Any],
+    *,
+    actor: Any = None,
+    ignore_privacy: bool = False,
 ) -> dict[str, Any]:
     """Coerce ``raw`` for ``workflow`` now (errors name the parameter) and keep it as JSON.
 
     Things are looked up as the run will look them up: as ``actor`` under the privacy
     rules, so an id the scheduler may not reach is refused now, not when the run fires.
     """
-    access = _access(workflow, actor, ignore_privacy)
-    values = coerce_params(get_compiled(workflow).parameters, raw, things=access.reachable)
+    compiled = target(workflow).compiled
+    access = _access(compiled, actor, ignore_privacy)
+    values = coerce_params(compiled.parameters, raw, things=access.reachable)
     return to_stored(values)
 
 
-def _access(workflow: Workflow, actor: Any, ignore_privacy: bool) -> DataAccess:
-    return DataAccess(actor, ignore_privacy=workflow.ignore_privacy or ignore_privacy)
+def _access(compiled: CompiledWorkflow, actor: Any, ignore_privacy: bool) -> DataAccess:
+    return DataAccess(actor, ignore_privacy=compiled.ignore_privacy or ignore_privacy)
 
 
 def due_time(at: Any, now: datetime.datetime | None = None) -> datetime.datetime:
@@ -85,7 +137,7 @@ def check_depth(depth: int) -> None:
 
 
 def schedule(
-    workflow: Workflow | None,
+    workflow: Schedulable | None,
     params: Mapping[str, Any] | None = None,
     at: Any = None,
     *,
@@ -107,14 +159,15 @@ def schedule(
     ``workflow`` is None (a retry of a run whose workflow development deleted; its
     parameters ``validated`` already)."""
     check_depth(depth)
+    aim = target(workflow) if workflow is not None else Target(workflow_name, None)
     stored = (
         dict(params or {})
         if validated
-        else stored_params(workflow, params or {}, actor=actor, ignore_privacy=ignore_privacy)
+        else stored_params(aim, params or {}, actor=actor, ignore_privacy=ignore_privacy)
     )
     return ScheduledRun.objects.create(
-        workflow=workflow,
-        workflow_name=workflow.name if workflow is not None else workflow_name,
+        workflow=aim.row,
+        workflow_name=aim.name,
         params=stored,
         context=dict(context or {}),
         due_at=due_time(at),
@@ -170,7 +223,7 @@ def retry(row: ScheduledRun, at: Any = None) -> ScheduledRun:
 
 
 def schedule_on_list(
-    workflow: Workflow,
+    workflow: Schedulable,
     items: Sequence[Any],
     params_for: Callable[[Any, int], Mapping[str, Any]],
     *,
@@ -191,8 +244,9 @@ def schedule_on_list(
         raise InvalidParameter(f"list: {len(items):,} items; at most {limit:,} can be scheduled")
     if isinstance(interval, bool) or not isinstance(interval, int | float) or interval < 0:
         raise InvalidParameter("interval: must be a number of seconds, 0 or more")
-    specs = get_compiled(workflow).parameters
-    things = _access(workflow, actor, False).reachable
+    aim = target(workflow)
+    specs = aim.compiled.parameters
+    things = _access(aim.compiled, actor, False).reachable
     start = due_time(at)
     step = datetime.timedelta(seconds=interval)
     rows = []
@@ -204,8 +258,8 @@ def schedule_on_list(
             raise
         rows.append((stored, start + step * index))
     common = {
-        "workflow": workflow,
-        "workflow_name": workflow.name,
+        "workflow": aim.row,
+        "workflow_name": aim.name,
         "origin": Origin.LIST,
         "actor": _user(actor),
         "scheduled_by": scheduled_by,
@@ -268,7 +322,7 @@ def thing_key(thing: Any) -> tuple[str, str]:
 
 @transaction.atomic
 def start_recurring(
-    workflow: Workflow,
+    workflow: Schedulable,
     frequency: Any,
     *,
     thing: Any = None,
@@ -298,11 +352,12 @@ def start_recurring(
     if last is not None and last <= first:
         raise InvalidParameter("end: must be after start")
     data_type, thing_id = thing_key(thing)
-    stored = stored_params(workflow, params or {}, actor=actor)
-    stop_recurring(workflow, data_type, thing_id, test=test)
+    aim = target(workflow)
+    stored = stored_params(aim, params or {}, actor=actor)
+    stop_recurring(aim, data_type, thing_id, test=test)
     event = RecurringEvent.objects.create(
-        workflow=workflow,
-        workflow_name=workflow.name,
+        workflow=aim.row,
+        workflow_name=aim.name,
         data_type=data_type,
         thing_id=thing_id,
         frequency=freq.as_json(),
@@ -319,13 +374,13 @@ def start_recurring(
 
 
 def stop_recurring(
-    workflow: Workflow, data_type: str = "", thing_id: str = "", *, test: bool | None = None
+    workflow: Schedulable, data_type: str = "", thing_id: str = "", *, test: bool | None = None
 ) -> int:
     """Stop the active recurring event(s) of ``workflow`` for the thing (also one left by a
-    workflow of that name deleted in development: ``of_workflow``): a test's, or the live
-    one (``test``; None: as the call or run in progress is a test or not)."""
+    workflow of that name deleted in development: ``named``): a test's, or the live one
+    (``test``; None: as the call or run in progress is a test or not)."""
     events = RecurringEvent.objects.filter(
-        of_workflow(workflow),
+        named([workflow.name]),
         data_type=data_type,
         thing_id=thing_id,
         test=testing() if test is None else test,
@@ -395,7 +450,7 @@ def sync_workflow_schedule(
     schedule = workflow.schedule if definition is None else definition.get("schedule")
     kind = workflow.kind if definition is None else (definition.get("kind") or "api")
     current = RecurringEvent.objects.filter(
-        of_workflow(workflow), data_type="", thing_id="", active=True, test=False
+        named([workflow.name]), data_type="", thing_id="", active=True, test=False
     ).first()
     if not schedule or kind not in SCHEDULABLE_KINDS:
         if current is not None:

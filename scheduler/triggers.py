@@ -48,7 +48,7 @@ WATCH_TTL = 2.0
 @dataclass
 class _Watch:
     loaded_at: float = 0.0
-    by_key: dict[tuple[str, str], list[int]] = field(default_factory=dict)
+    by_key: dict[tuple[str, str], list[str]] = field(default_factory=dict)
 
 
 _watch = _Watch()
@@ -59,20 +59,20 @@ def forget_watched(**_: Any) -> None:
     _watch.loaded_at = 0.0
 
 
-def watching(label: str, event: str) -> list[int]:
-    """Ids of trigger workflows watching ``event`` on data type ``label``: those of the
-    deployed version serving the change (docs/versions.md), else development's."""
+def watching(label: str, event: str) -> list[str]:
+    """Names of the trigger workflows watching ``event`` on data type ``label``: those of
+    the deployed version serving the change (docs/versions.md), else development's."""
     deployed = pinned()
     if deployed is not None:
-        return deployed.trigger_ids(label, event)
+        return deployed.trigger_names(label, event)
     if time.monotonic() - _watch.loaded_at > WATCH_TTL:
-        by_key: dict[tuple[str, str], list[int]] = {}
+        by_key: dict[tuple[str, str], list[str]] = {}
         rows = Workflow.objects.filter(kind=WorkflowKind.TRIGGER).values_list(
-            "pk", "data_type", "trigger_on"
+            "name", "data_type", "trigger_on"
         )
-        for pk, data_type, events in rows:
+        for name, data_type, events in rows:
             for ev in events or []:
-                by_key.setdefault((data_type.lower(), ev), []).append(pk)
+                by_key.setdefault((data_type.lower(), ev), []).append(name)
         _watch.by_key, _watch.loaded_at = by_key, time.monotonic()
     return _watch.by_key.get((label.lower(), event), [])
 
@@ -228,10 +228,10 @@ def fire(batch: _Batch) -> int:
             "thing_after": _snapshot(after) if after is not None else None,
             "thing_before": _snapshot(before) if before is not None else None,
         }
-        for workflow_id in watching(label, event):
+        for name in watching(label, event):
             rows.append(
                 ScheduledRun(
-                    workflow_id=workflow_id,
+                    workflow_name=name,
                     context=context,
                     due_at=now,
                     origin=Origin.TRIGGER,
@@ -242,18 +242,26 @@ def fire(batch: _Batch) -> int:
                 )
             )
     if rows:
-        # the list of watching workflows may be a moment old: one deleted since (in
-        # another process) must not turn the change's commit into an error
-        names = dict(
-            Workflow.objects.filter(
-                pk__in={r.workflow_id for r in rows}, kind=WorkflowKind.TRIGGER
-            ).values_list("pk", "name")
-        )
-        rows = [r for r in rows if r.workflow_id in names]
-        for row in rows:
-            row.workflow_name = names[row.workflow_id]
+        rows = _linked(rows, deployed=pinned() is not None)
         ScheduledRun.objects.bulk_create(rows)
     return len(rows)
+
+
+def _linked(rows: list[Any], *, deployed: bool) -> list[Any]:
+    """``rows`` linked to development's trigger workflow of their name. A deployed
+    version's trigger fires even when development deleted it (the row keeps its name, and
+    runs live's when it fires); development's list may be a moment old, and a trigger
+    deleted since (in another process) fires nothing rather than fail the commit."""
+    pks = dict(
+        Workflow.objects.filter(
+            name__in={r.workflow_name for r in rows}, kind=WorkflowKind.TRIGGER
+        ).values_list("name", "pk")
+    )
+    if not deployed:
+        rows = [r for r in rows if r.workflow_name in pks]
+    for row in rows:
+        row.workflow_id = pks.get(row.workflow_name)
+    return rows
 
 
 def _event(change: _Change) -> tuple[str | None, dict | None, dict | None]:

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from scheduler import services
 from scheduler.models import RecurringEvent, ScheduledRun, Status
-from workflows.models import Run
+from workflows.models import Run, Workflow
 from workflows.versions.deploy import deploy
 
 
@@ -71,10 +71,8 @@ def test_the_scheduler_list_marks_test_runs(make_workflow, api, admin_client):
     assert [r.test for r in only_tests.context["cl"].result_list] == [True]
 
 
-@pytest.mark.django_db(transaction=True)  # triggers are written when the change commits
-def test_database_triggers_of_a_call_are_its_versions(make_workflow, api):
-    """A live call's changes fire the live version's trigger workflows; a test call's,
-    development's."""
+def audited(make_workflow) -> None:
+    """A trigger workflow logging each new customer, and a workflow adding one."""
     make_workflow(
         "audit-customers",
         kind="trigger",
@@ -94,6 +92,13 @@ def test_database_triggers_of_a_call_are_its_versions(make_workflow, api):
             }
         ],
     )
+
+
+@pytest.mark.django_db(transaction=True)  # triggers are written when the change commits
+def test_database_triggers_of_a_call_are_its_versions(make_workflow, api):
+    """A live call's changes fire the live version's trigger workflows; a test call's,
+    development's."""
+    audited(make_workflow)
     deploy(message="1")
     make_workflow(  # development's trigger now watches deletions only
         "audit-customers",
@@ -215,3 +220,107 @@ def test_the_recurring_events_list_marks_test_events(planned, admin_client):
     assert page.count('<span class="sched-badge sched-test">test</span>') == 1
     only_tests = admin_client.get("/admin/scheduler/recurringevent/", {"test__exact": "1"})
     assert [e.test for e in only_tests.context["cl"].result_list] == [True]
+
+
+# --- steps of a live run naming a workflow deleted in development -----------------------
+
+
+def test_a_live_step_schedules_a_workflow_deleted_in_development(make_workflow, api, drain):
+    """Live still has ``later``: the live run schedules it by name, and it runs live's."""
+    make_workflow("later", **later("live"))
+    make_workflow("plan", **scheduling())
+    deploy(message="1")
+    Workflow.objects.get(name="later").delete()
+    response = api.post("/api/1.1/wf/plan", {}, format="json")
+    assert response.status_code == 200, response.content
+    row = ScheduledRun.objects.get()
+    assert (row.workflow_id, row.workflow_name, row.test) == (None, "later", False)
+    assert drain(timezone.now() + datetime.timedelta(seconds=1)) == [Status.SUCCEEDED]
+    assert words() == ["live"]
+    failed = api.post("/version-test/api/1.1/wf/plan", {}, format="json")
+    assert failed.status_code == 400, failed.content  # development's plan names no workflow
+    assert failed.json()["message"].endswith("no workflow named 'later'")
+
+
+def test_a_live_step_coerces_parameters_as_live_declares_them(make_workflow, api):
+    """Development renamed the parameter; the live run's step is checked against live's."""
+    make_workflow("later", parameters=[{"key": "n", "type": "number"}], **later("x"))
+    make_workflow(
+        "plan",
+        expose=True,
+        auth="none",
+        actions=[{"type": "schedule_workflow", "workflow": "later", "params": {"n": "7"}}],
+    )
+    deploy(message="1")
+    make_workflow("later", parameters=[{"key": "m", "type": "text"}], **later("x"))
+    response = api.post("/api/1.1/wf/plan", {}, format="json")
+    assert response.status_code == 200, response.content
+    assert ScheduledRun.objects.get().params == {"n": 7}
+
+
+def test_a_live_step_schedules_on_a_list_a_workflow_deleted_in_development(
+    make_workflow, api, drain
+):
+    make_workflow("later", **later("live"))
+    make_workflow(
+        "plan-many",
+        expose=True,
+        auth="none",
+        actions=[
+            {"type": "schedule_workflow_on_list", "workflow": "later", "list": "{{ [1, 2] }}"}
+        ],
+    )
+    deploy(message="1")
+    Workflow.objects.get(name="later").delete()
+    assert api.post("/api/1.1/wf/plan-many", {}, format="json").status_code == 200
+    rows = ScheduledRun.objects.all()
+    assert [(r.workflow_id, r.workflow_name) for r in rows] == [(None, "later")] * 2
+    assert drain(timezone.now() + datetime.timedelta(seconds=1)) == [Status.SUCCEEDED] * 2
+
+
+def test_a_live_step_starts_and_stops_a_recurring_event_of_a_deleted_workflow(planned, drain):
+    Workflow.objects.get(name="tick").delete()
+    planned("")
+    event = RecurringEvent.objects.get(active=True)
+    assert (event.workflow_id, event.workflow_name, event.test) == (None, "tick", False)
+    assert drain(timezone.now() + datetime.timedelta(seconds=1)) == [Status.SUCCEEDED]
+    assert [r.result["w"] for r in Run.objects.filter(workflow_name="tick")] == ["live"]
+    planned("", "stop-ticking")
+    assert not RecurringEvent.objects.filter(active=True).exists()
+
+
+def test_the_schedule_endpoint_schedules_the_live_workflow(make_workflow, api, drain):
+    make_workflow("later", expose=True, auth="none", **later("live"))
+    deploy(message="1")
+    Workflow.objects.get(name="later").delete()
+    response = api.post("/api/1.1/wf/later/schedule", {"params": {}}, format="json")
+    assert response.status_code == 201, response.content
+    assert ScheduledRun.objects.get().workflow_name == "later"
+    assert drain(timezone.now() + datetime.timedelta(seconds=1)) == [Status.SUCCEEDED]
+
+
+def test_the_schedule_endpoint_links_developments_row_after_a_deploy(make_workflow, api):
+    workflow = make_workflow("later", expose=True, auth="none", **later("live"))
+    deploy(message="1")
+    response = api.post("/api/1.1/wf/later/schedule", {"params": {}}, format="json")
+    assert response.status_code == 201, response.content
+    assert ScheduledRun.objects.get().workflow == workflow
+
+
+@pytest.mark.django_db(transaction=True)  # triggers are written when the change commits
+def test_a_trigger_deleted_in_development_fires_for_live_changes_until_deployed(
+    make_workflow, api, drain
+):
+    audited(make_workflow)
+    deploy(message="1")
+    Workflow.objects.get(name="audit-customers").delete()
+    assert api.post("/api/1.1/wf/add-customer", {}, format="json").status_code == 200
+    fired = ScheduledRun.objects.get(origin="trigger")
+    assert (fired.workflow_id, fired.workflow_name, fired.test) == (None, "audit-customers", False)
+    assert drain(timezone.now() + datetime.timedelta(seconds=1)) == [Status.SUCCEEDED]
+    assert Run.objects.get(workflow_name="audit-customers").version == 1
+    assert api.post("/version-test/api/1.1/wf/add-customer", {}, format="json").status_code == 200
+    assert ScheduledRun.objects.filter(origin="trigger").count() == 1  # development has none
+    deploy(message="2: no audit")
+    assert api.post("/api/1.1/wf/add-customer", {}, format="json").status_code == 200
+    assert ScheduledRun.objects.filter(origin="trigger").count() == 1

@@ -55,7 +55,7 @@ class CompiledVersion:
     definition: Mapping[str, Any]
     workflows: dict[str, CompiledWorkflow | None] = field(default_factory=dict)
     rules: dict[str, list[CompiledRule]] | None = None
-    triggers: dict[tuple[str, str], list[int]] | None = None
+    triggers: dict[tuple[str, str], list[str]] | None = None
 
     def workflow(self, name: str) -> CompiledWorkflow | None:
         """Its workflow ``name`` (None: the version has none). ``pk`` is development's
@@ -103,9 +103,9 @@ class CompiledVersion:
         compiled.version = ("version", self.number)
         return compiled
 
-    def trigger_ids(self, label: str, event: str) -> list[int]:
-        """Development's rows of its trigger workflows watching ``event`` on data type
-        ``label`` (a trigger workflow development no longer has cannot be scheduled)."""
+    def trigger_names(self, label: str, event: str) -> list[str]:
+        """Its trigger workflows watching ``event`` on data type ``label``, by name: one
+        development deleted since fires on until a deploy removes it (docs/versions.md)."""
         if self.triggers is None:
             watching: dict[tuple[str, str], list[str]] = {}
             for w in self.definition.get("workflows") or ():
@@ -114,11 +114,7 @@ class CompiledVersion:
                     for ev in [on] if isinstance(on, str) else on:
                         key = (str(w.get("data_type") or "").lower(), ev)
                         watching.setdefault(key, []).append(w["name"])
-            names = {name for found in watching.values() for name in found}
-            pks = dict(Workflow.objects.filter(name__in=names).values_list("name", "pk"))
-            self.triggers = {
-                key: [pks[n] for n in found if n in pks] for key, found in watching.items()
-            }
+            self.triggers = watching
         return list(self.triggers.get((label.lower(), event), ()))
 
     def rules_for(self, label: str) -> list[CompiledRule]:
