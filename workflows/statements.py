@@ -7,12 +7,14 @@ database (docs/performance.md, "Hand-written SQL against the ORM"): the reads ev
 call starts with (its key, its workflow) and a scheduled run's worker starts with (the
 run, with its workflow and user), ``select_one``; the run log every run writes (its
 ``Run`` row, its steps, its end), ``insert`` and ``update``; and, on PostgreSQL, a
-worker's claim with its ``Run`` row in one statement, ``update_then_insert``. Everything
-else uses the ORM. Only the values are prepared per call, by the fields' own
-``pre_save`` and ``get_db_prep_*`` methods, and read rows are converted by the backend's
-and the columns' converters, then ``Model.from_db``: the public APIs of Django's fields
-and backends that its compiler uses. tests/workflows/test_statements.py checks the
-results against the ORM's on each database.
+worker's claim with its ``Run`` row in one statement, ``update_then_insert``. Only the
+values are prepared per call, by the fields' own ``pre_save`` and ``get_db_prep_*``
+methods, and read rows are converted by the backend's and the columns' converters, then
+``Model.from_db``: the public APIs of Django's fields and backends that its compiler
+uses. tests/workflows/test_statements.py checks the results against the ORM's on each
+database. The numbers every call reads to know whether its caches are current (the live
+version's, the data model's) are ORM queries compiled once, ``FirstValue``. Everything
+else uses the ORM.
 
 No model signals are sent and no database-generated value is read back (an auto-increment
 primary key stays None on the instance): write with these only rows nobody listens to and
@@ -27,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connections, router
-from django.db.models import Field, Model
+from django.db.models import Field, Model, QuerySet
 
 Converter = Callable[[Any, Any, Any], Any]
 
@@ -317,3 +319,25 @@ def select_one(
         if target is not None or getattr(obj, key.attname) is None:
             key.set_cached_value(obj, target)
     return obj
+
+
+class FirstValue:
+    """The first value of a query without parameters that every call makes (``build``: a
+    ``values_list(..., flat=True)`` of integers), compiled to SQL by the ORM once per
+    database and then executed as it is: building and compiling the query each time costs
+    about ten times what the database spends answering it (docs/performance.md)."""
+
+    def __init__(self, model: type[Model], build: Callable[[], QuerySet]) -> None:
+        self.model = model
+        self.build = build
+        self._sql: dict[str, tuple[str, tuple[Any, ...]]] = {}
+
+    def __call__(self) -> Any:
+        db = router.db_for_read(self.model)
+        sql = self._sql.get(db)
+        if sql is None:
+            sql = self._sql[db] = self.build().using(db)[:1].query.sql_with_params()
+        with connections[db].cursor() as cursor:
+            cursor.execute(*sql)
+            row = cursor.fetchone()
+        return None if row is None else row[0]

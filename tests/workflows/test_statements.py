@@ -159,3 +159,22 @@ def test_update_then_insert_inserts_only_when_the_update_changed_a_row(user, gua
 
 def test_update_then_insert_is_offered_on_postgresql_only(db):
     assert statements.can_update_then_insert(Run) is (connection.vendor == "postgresql")
+
+
+def test_first_value_reads_the_current_value_each_time_in_one_query(
+    make_workflow, django_assert_num_queries
+):
+    """Its SQL is compiled once; its answer is never kept: a deploy is seen at once."""
+    from workflows.models import Version
+    from workflows.versions.deploy import deploy
+
+    highest = statements.FirstValue(
+        Version, lambda: Version.objects.order_by("-number").values_list("number", flat=True)
+    )
+    assert highest() is None
+    make_workflow("wf")
+    deploy(message="1")
+    make_workflow("wf", description="changed")
+    deploy(message="2")
+    with django_assert_num_queries(1):
+        assert highest() == 2

@@ -27,6 +27,7 @@ from django.db import DatabaseError, connection
 from django.db.models import Model
 
 from ..models.data_model import DataField, DataType, SchemaVersion
+from ..statements import FirstValue
 from . import builder
 
 logger = logging.getLogger("workflows.data_model")
@@ -64,10 +65,16 @@ def model_for_type(data_type_id: int) -> type[Model] | None:
     return _by_id.get(data_type_id)
 
 
+#: read by every unit of work that touches a data type (``FirstValue``)
+_schema_version = FirstValue(
+    SchemaVersion, lambda: SchemaVersion.objects.values_list("version", flat=True)
+)
+
+
 def stored_version() -> int | None:
     """The data model's version in the database; None before its table exists."""
     try:
-        return SchemaVersion.objects.values_list("version", flat=True).first() or 0
+        return _schema_version() or 0
     except DatabaseError:
         if connection.in_atomic_block:
             raise

@@ -21,6 +21,7 @@ from ..exceptions import ExpressionError, WorkflowError, WorkflowNotFound
 from ..models import Version, Workflow
 from ..privacy.definitions import rule_key
 from ..privacy.rules import CompiledRule, InvalidRule, compile_rule
+from ..statements import FirstValue
 from .deploy import SnapshotCatalog
 from .edition import Edition, current
 
@@ -28,9 +29,15 @@ from .edition import Edition, current
 KEPT_VERSIONS = 4
 
 
+#: read by every call and run (``FirstValue``)
+_highest_number = FirstValue(
+    Version, lambda: Version.objects.order_by("-number").values_list("number", flat=True)
+)
+
+
 def live_number() -> int | None:
     """The live version's number; None before the first deploy."""
-    return Version.objects.order_by("-number").values_list("number", flat=True).first()
+    return _highest_number()
 
 
 def live() -> Edition:
