@@ -132,11 +132,13 @@ def write_runs(workflow_id: int, stop: Any, marks: Any) -> None:
 
     from workflows.models import Run, StepRun
 
-    done: list[tuple[float, float]] = []
+    #: each write: (start, seconds, of which waiting for the lock, of which its commit)
+    done: list[tuple[float, float, float, float]] = []
     try:
         while not stop.is_set():
             start = time.monotonic()
             with transaction.atomic():
+                locked = time.monotonic()  # SQLite: BEGIN IMMEDIATE has the write lock
                 run = Run.objects.create(
                     workflow_id=workflow_id,
                     workflow_name="bench-prune-0",
@@ -144,15 +146,39 @@ def write_runs(workflow_id: int, stop: Any, marks: Any) -> None:
                     finished_at=timezone.now(),
                 )
                 StepRun.objects.create(run=run, position=1, action_type="log", status="succeeded")
-            done.append((start, time.monotonic() - start))
+                written = time.monotonic()
+            end = time.monotonic()
+            done.append((start, end - start, locked - start, end - written))
     finally:
         connection.close()
         marks.put(done)
 
 
-def longest_between(marks: list[tuple[float, float]], start: float, end: float) -> list[float]:
+def longest_between(marks: list[tuple[float, ...]], start: float, end: float) -> list[float]:
     """The durations of the writes running at some moment in [start, end]."""
-    return [s for t, s in marks if t <= end and t + s >= start]
+    return [s for t, s, *_ in marks if t <= end and t + s >= start]
+
+
+def long_writes(marks: list[tuple[float, ...]], start: float, end: float) -> dict[str, Any]:
+    """Where the writes of 10 ms or more in [start, end] spent their time: waiting for the
+    write lock (a batch holding it) or in their own commit (a checkpoint of the write-ahead
+    log made inside it); the ten longest."""
+    found = sorted(
+        (m for m in marks if start <= m[0] <= end and m[1] >= 0.010), key=lambda m: -m[1]
+    )
+    return {
+        "writes_10ms_or_more": len(found),
+        "mostly_waiting_for_the_lock": sum(1 for _, s, w, _ in found if w > s / 2),
+        "mostly_in_their_commit": sum(1 for _, s, _, c in found if c > s / 2),
+        "longest": [
+            {
+                "ms": round(s * 1000, 1),
+                "lock_wait_ms": round(w * 1000, 1),
+                "commit_ms": round(c * 1000, 1),
+            }
+            for _, s, w, c in found[:10]
+        ],
+    }
 
 
 def _summary(waits: list[float]) -> dict[str, Any]:
@@ -262,6 +288,7 @@ def measure(rows: int) -> dict[str, Any]:
         and StepRun.objects.filter(run__in=written).count() == len(done),
         "baseline": _summary(longest_between(done, base_start, base_end)),
         "during": _summary(longest_between(done, prune_start, prune_end)),
+        "long_writes": long_writes(done, prune_start, prune_end),
     }
 
 
