@@ -101,6 +101,8 @@ INSTALLED_APPS = [
     "workflows.data_model.apps.ThingsConfig",
     "scheduler",
     "examples",
+    # manage.py import_bubble_app: a Bubble app's data model and workflows brought over
+    "bubble_import",
 ]
 
 MIDDLEWARE = [
@@ -442,5 +444,9 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # a line per request at INFO: the project logs its own outbound calls
+        "httpx": {"level": "WARNING"},
+    },
 }

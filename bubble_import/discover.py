@@ -1,0 +1,57 @@
+"""Which plan a Bubble app gives: from its Swagger file when it is on, else from
+``/api/1.1/meta``, else from the rows of the types the operator names (``--types``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .plan import Plan, from_meta, from_rows, from_swagger, refine_from_rows
+from .source import BubbleApp, SourceError
+
+#: rows read per type to tell each field's type when neither description is available
+SAMPLE_ROWS = 100
+
+
+class NoPlan(Exception):
+    """Neither description is readable and no type was named; says what was tried."""
+
+
+def discover(app: BubbleApp, types: Sequence[str] = ()) -> tuple[Plan, list[str]]:
+    """The plan, and what was tried before the source it came from (for the operator)."""
+    tried = []
+    for name, read, build in (
+        ("the Swagger file", app.swagger, from_swagger),
+        ("/api/1.1/meta", app.meta, from_meta),
+    ):
+        try:
+            plan = build(read())
+        except (SourceError, ValueError) as exc:
+            tried.append(f"{name}: {exc}")
+            continue
+        if types:
+            plan.types = [t for t in plan.types if t.bubble_name in types]
+        refine_from_rows(plan, _first_rows(app, plan))
+        return plan, tried
+    if not types:
+        raise NoPlan(
+            "neither the Swagger file nor /api/1.1/meta could be read ("
+            + "; ".join(tried)
+            + "): name the types to copy with --types a,b,c"
+        )
+    rows = {name: app.page(name, 0, SAMPLE_ROWS).results for name in types}
+    return from_rows(rows), tried
+
+
+def _first_rows(app: BubbleApp, plan: Plan) -> dict[str, list[dict]]:
+    """Each planned type's first rows, for what only rows show (``refine_from_rows``); a
+    type whose rows cannot be read is said in the plan's notes."""
+    rows = {}
+    for typed in plan.types:
+        try:
+            rows[typed.bubble_name] = app.page(typed.bubble_name, 0, SAMPLE_ROWS).results
+        except SourceError as exc:
+            plan.notes.append(
+                f"{typed.bubble_name}: rows not read ({exc}); file fields and option-set "
+                "candidates are not detected"
+            )
+    return rows
