@@ -154,9 +154,9 @@ def write_runs(workflow_id: int, stop: Any, marks: Any) -> None:
         marks.put(done)
 
 
-def longest_between(marks: list[tuple[float, ...]], start: float, end: float) -> list[float]:
-    """The durations of the writes running at some moment in [start, end]."""
-    return [s for t, s, *_ in marks if t <= end and t + s >= start]
+def writes_between(marks: list[tuple[float, ...]], start: float, end: float) -> list[tuple]:
+    """The writes running at some moment in [start, end]."""
+    return [m for m in marks if m[0] <= end and m[0] + m[1] >= start]
 
 
 def long_writes(marks: list[tuple[float, ...]], start: float, end: float) -> dict[str, Any]:
@@ -181,15 +181,23 @@ def long_writes(marks: list[tuple[float, ...]], start: float, end: float) -> dic
     }
 
 
-def _summary(waits: list[float]) -> dict[str, Any]:
+def _summary(writes: list[tuple[float, ...]]) -> dict[str, Any]:
+    """Their durations; ``blocked``: how many waited the goal or longer for the write lock
+    (a batch holding it), as against ``over_goal``: how many took that long in all, their
+    own commit included (SQLite copying its write-ahead log back, with or without a
+    pruning: docs/performance.md, "Pruning run history")."""
+    waits = [m[1] for m in writes]
     ordered = sorted(waits)
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] if ordered else 0.0
+    lock_waits = [m[2] for m in writes]
     return {
         "writes": len(waits),
         "median_ms": round(statistics.median(waits) * 1000, 2) if waits else None,
         "p99_ms": round(p99 * 1000, 2),
         "longest_ms": round(max(waits, default=0.0) * 1000, 2),
         "over_goal": sum(1 for w in waits if w * 1000 >= GOAL_MS),
+        "longest_lock_wait_ms": round(max(lock_waits, default=0.0) * 1000, 2),
+        "blocked": sum(1 for w in lock_waits if w * 1000 >= GOAL_MS),
     }
 
 
@@ -228,7 +236,9 @@ def _text_index_kept() -> Iterator[None]:
             run_text_index._worker.join()
 
 
-def measure(rows: int) -> dict[str, Any]:
+def measure(rows: int, baseline: float = 3.0, prune: bool = True) -> dict[str, Any]:
+    """Populate ``rows`` runs, run the writer alone for ``baseline`` seconds, then (``prune``)
+    while the history is pruned."""
     from django.db import connection
     from django.utils import timezone
 
@@ -248,12 +258,14 @@ def measure(rows: int) -> dict[str, Any]:
     try:
         time.sleep(2.0)  # the writer is in its stride  # noqa: TID251 - a benchmark's pacing
         base_start = time.monotonic()
-        time.sleep(3.0)  # noqa: TID251
+        with _text_index_kept():
+            time.sleep(baseline)  # noqa: TID251
         base_end = time.monotonic()
         cutoffs = retention().cutoffs(timezone.now())
         prune_start = time.monotonic()
-        with _text_index_kept():
-            pruned = prune_history(cutoffs)
+        if prune:
+            with _text_index_kept():
+                pruned = prune_history(cutoffs)
         prune_end = time.monotonic()
         time.sleep(0.5)  # writes that were waiting finish  # noqa: TID251
     finally:
@@ -262,6 +274,13 @@ def measure(rows: int) -> dict[str, Any]:
         writer.join(timeout=60)
     if not done:
         raise RuntimeError("the writer wrote nothing (its error is on stderr)")
+    alone = {
+        "seconds": baseline,
+        **_summary(writes_between(done, base_start, base_end)),
+        "long_writes": long_writes(done, base_start, base_end),
+    }
+    if not prune:
+        return {"rows": rows, "populate_s": info["populate_s"], "baseline": alone}
     left = {
         "runs": Run.objects.filter(workflow_name__startswith="bench-prune-")
         .exclude(started_at__gte=timezone.now() - datetime.timedelta(days=1))
@@ -286,8 +305,8 @@ def measure(rows: int) -> dict[str, Any]:
         "left_behind": left,
         "writer_rows_kept": written.count() == len(done)
         and StepRun.objects.filter(run__in=written).count() == len(done),
-        "baseline": _summary(longest_between(done, base_start, base_end)),
-        "during": _summary(longest_between(done, prune_start, prune_end)),
+        "baseline": alone,
+        "during": _summary(writes_between(done, prune_start, prune_end)),
         "long_writes": long_writes(done, prune_start, prune_end),
     }
 
@@ -295,9 +314,21 @@ def measure(rows: int) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument(
+        "--baseline",
+        type=float,
+        default=None,
+        help="Seconds of the writer alone first (default: 1 per 10,000 runs, 3 to 60).",
+    )
+    parser.add_argument(
+        "--no-prune", action="store_true", help="Only the writer alone, on the history."
+    )
     args = parser.parse_args()
     django.setup()
-    print(json.dumps(measure(args.rows)))
+    baseline = (
+        args.baseline if args.baseline is not None else min(60.0, max(3.0, args.rows / 10_000))
+    )
+    print(json.dumps(measure(args.rows, baseline, not args.no_prune)))
 
 
 if __name__ == "__main__":

@@ -16,9 +16,9 @@ from __future__ import annotations
 import logging
 
 from workflows import conf as workflows_conf
-from workflows.engine.cache import get_compiled
 from workflows.engine.error_workflows import error_params, problems
-from workflows.models import Run, Workflow
+from workflows.models import Run
+from workflows.versions.serving import find
 
 from . import services
 from .models import Origin, ScheduledRun
@@ -28,11 +28,11 @@ logger = logging.getLogger("scheduler.error_workflows")
 
 def schedule_error_workflow(run: Run, name: str, step: int | None) -> ScheduledRun | None:
     """Schedule error workflow ``name`` for failed ``run`` (whose step ``step`` failed)."""
-    workflow = Workflow.objects.filter(name=name).first()
+    workflow = find(name)  # as the failed run was served: live's, for a live run
     why = (
         [f"there is no workflow named {name!r}"]
         if workflow is None
-        else [f"{name!r} {problem}" for problem in problems(workflow.kind, _parameters(workflow))]
+        else [f"{name!r} {problem}" for problem in problems(workflow.kind, workflow.parameters)]
     )
     if why:
         logger.error(
@@ -44,7 +44,7 @@ def schedule_error_workflow(run: Run, name: str, step: int | None) -> ScheduledR
         return None
     params = error_params(run.pk, run.workflow_name, run.error_code, run.error_message, step)
     return services.schedule(
-        workflow,
+        services.target(workflow),
         params,
         actor=run.actor,
         scheduled_by=run,
@@ -52,6 +52,3 @@ def schedule_error_workflow(run: Run, name: str, step: int | None) -> ScheduledR
         origin=Origin.ERROR_WORKFLOW,
     )
 
-
-def _parameters(workflow: Workflow):
-    return get_compiled(workflow).parameters

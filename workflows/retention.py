@@ -184,7 +184,6 @@ def prune_groups(
                 break
             refused = 0
             if deleted:
-                checkpoint()
                 sleep(pause)
             if deleted < size:
                 break
@@ -214,17 +213,6 @@ def delete_batch(group: Group, size: int, pruned: Pruned, after: Any = None) -> 
     for label, count in counts.items():
         pruned.add(label, count)
     return counts.get(picked.model._meta.label, 0), rows[-1][1]
-
-
-def checkpoint() -> None:
-    """SQLite: copy what the batch just wrote to the write-ahead log back into the database
-    now, from the pruner's connection, without the write lock (``PASSIVE``: writers go on
-    meanwhile). Otherwise the next commit to cross the log's size limit does it inside its
-    own call: a writer's, made to copy the pages a batch dirtied, hundreds of them at
-    1,000,000 runs (docs/performance.md, "Pruning run history")."""
-    if connection.vendor == "sqlite" and not connection.in_atomic_block:  # else: uncommitted
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 SET_NULL = "UPDATE {table} SET {column} = NULL WHERE {column} IN"

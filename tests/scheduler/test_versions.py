@@ -324,3 +324,21 @@ def test_a_trigger_deleted_in_development_fires_for_live_changes_until_deployed(
     deploy(message="2: no audit")
     assert api.post("/api/1.1/wf/add-customer", {}, format="json").status_code == 200
     assert ScheduledRun.objects.filter(origin="trigger").count() == 1
+
+
+def test_a_live_runs_error_workflow_deleted_in_development_still_runs(make_workflow, api, drain):
+    make_workflow("on-fail", parameters=[{"key": "run_id", "type": "text"}], **later("handled"))
+    make_workflow(
+        "fragile",
+        expose=True,
+        auth="none",
+        error_workflow="on-fail",
+        actions=[{"type": "log", "message": "{{ 1 / 0 }}"}],
+    )
+    deploy(message="1")
+    Workflow.objects.get(name="on-fail").delete()
+    assert api.post("/api/1.1/wf/fragile", {}, format="json").status_code == 500
+    row = ScheduledRun.objects.get(origin="error_workflow")
+    assert (row.workflow_id, row.workflow_name) == (None, "on-fail")
+    assert drain(timezone.now() + datetime.timedelta(seconds=1)) == [Status.SUCCEEDED]
+    assert Run.objects.get(workflow_name="on-fail").result == {"w": "handled"}

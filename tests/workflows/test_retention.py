@@ -181,25 +181,3 @@ def test_uncounted_runs_are_kept_until_the_run_statistics_count_them(wf):
     prune_runs(CUTOFFS, sleep=lambda s: None)
     assert remaining(wf) == [(35, "succeeded")]
 
-
-def test_each_batch_is_checkpointed_by_the_pruner_itself(wf, monkeypatch):
-    """On SQLite, what a batch wrote to the write-ahead log is copied back by the pruner
-    after its commit, not by the next writer's commit."""
-    from workflows import retention as module
-
-    for days in range(31, 38):
-        make_run(wf, days)
-    checkpoints: list[str] = []
-    monkeypatch.setattr(module, "checkpoint", lambda: checkpoints.append("after a batch"))
-    prune_runs(CUTOFFS, batch_size=3, sleep=lambda s: None)
-    assert checkpoints == ["after a batch"] * 3
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_checkpoint_outside_a_transaction_runs_on_sqlite(django_assert_num_queries):
-    from django.db import connection
-
-    from workflows.retention import checkpoint
-
-    with django_assert_num_queries(1 if connection.vendor == "sqlite" else 0):
-        checkpoint()
