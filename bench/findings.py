@@ -58,7 +58,10 @@ PRUNING_READING = (
     "about 0.3 s for 500 runs. On SQLite each batch holds the database's write lock, so "
     "its length bounds what a writer waits, plus SQLite's busy-wait steps (up to 25 ms "
     "apart at first); the pause between batches lets waiting writers in. PostgreSQL locks "
-    "only the rows deleted, which nobody else writes: writers wait for nothing."
+    "only the rows deleted, which nobody else writes: writers wait for nothing. A write is "
+    "blocked when it waits for the lock; one slow in its own commit (SQLite copying its "
+    "write-ahead log back every 1,000 pages) is counted apart, and happens with the writer "
+    "alone too on a large history."
 )
 OUTBOUND_READING = (
     "On SQLite a run whose changes commit together holds the database's write lock from its "

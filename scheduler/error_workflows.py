@@ -51,4 +51,3 @@ def schedule_error_workflow(run: Run, name: str, step: int | None) -> ScheduledR
         depth=min(run.depth + 1, workflows_conf.get("MAX_DEPTH")),
         origin=Origin.ERROR_WORKFLOW,
     )
-

@@ -180,4 +180,3 @@ def test_uncounted_runs_are_kept_until_the_run_statistics_count_them(wf):
     make_run(wf, 35)  # past the retention, finished after the watermark: kept
     prune_runs(CUTOFFS, sleep=lambda s: None)
     assert remaining(wf) == [(35, "succeeded")]
-
