@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .plan import Plan, from_meta, from_rows, from_swagger, refine_from_rows
+from .plan import USER, Plan, from_meta, from_rows, from_swagger, refine_from_rows
 from .source import BubbleApp, SourceError
 
 #: rows read per type to tell each field's type when neither description is available
@@ -28,8 +28,11 @@ def discover(app: BubbleApp, types: Sequence[str] = ()) -> tuple[Plan, list[str]
         except (SourceError, ValueError) as exc:
             tried.append(f"{name}: {exc}")
             continue
+        except (TypeError, AttributeError, KeyError, RecursionError) as exc:
+            tried.append(f"{name}: not in the shape expected ({type(exc).__name__})")
+            continue
         if types:
-            plan.types = [t for t in plan.types if t.bubble_name in types]
+            _keep_only(plan, types)
         refine_from_rows(plan, _first_rows(app, plan))
         return plan, tried
     if not types:
@@ -40,6 +43,23 @@ def discover(app: BubbleApp, types: Sequence[str] = ()) -> tuple[Plan, list[str]
         )
     rows = {name: app.page(name, 0, SAMPLE_ROWS).results for name in types}
     return from_rows(rows), tried
+
+
+def _keep_only(plan: Plan, types: Sequence[str]) -> None:
+    """The plan narrowed to ``types``: a name it does not have is refused, naming those it
+    has; a link to a type left out keeps its ids as text."""
+    known = [t.bubble_name for t in plan.types]
+    unknown = [name for name in types if name not in known]
+    if unknown:
+        raise NoPlan(
+            f"--types: {', '.join(unknown)} not among the app's types ({', '.join(known)})"
+        )
+    plan.types = [t for t in plan.types if t.bubble_name in types]
+    for typed in plan.types:
+        for planned in typed.fields:
+            if planned.type == "thing" and planned.data_type not in (*types, USER):
+                planned.why += f"; {planned.data_type} is not among --types: its ids kept as text"
+                planned.type, planned.data_type = "text", ""
 
 
 def _first_rows(app: BubbleApp, plan: Plan) -> dict[str, list[dict]]:

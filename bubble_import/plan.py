@@ -28,7 +28,9 @@ BUILT_IN = {
 USER = "user"
 #: field names this product keeps for its own built-in fields
 RESERVED = frozenset({"id", "pk", "unique_id", "created_date", "modified_date", "created_by"})
-_REFERENCE = re.compile(r"(.*?)\s+represented by (?:a )?unique ids?\b", re.I | re.S)
+_REFERENCE = re.compile(r"\brepresented by (?:a )?unique ids?\b", re.I)
+#: the longest description read for a type's name (Bubble's are one short sentence)
+_LONGEST_DESCRIPTION = 500
 _BUBBLE_ID = re.compile(r"^\d{10,16}x\d{5,24}$")
 
 
@@ -161,8 +163,8 @@ def from_swagger(document: Mapping[str, Any]) -> Plan:
     if not isinstance(document, Mapping) or not str(document.get("swagger", "")).startswith("2"):
         raise ValueError('not a Swagger 2.0 document (no "swagger": "2.0")')
     plan = Plan(source="swagger")
-    definitions = document.get("definitions") or {}
-    paths = document.get("paths") or {}
+    definitions = _mapping(document.get("definitions"))
+    paths = _mapping(document.get("paths"))
     names = _obj_names(paths) or [str(n) for n in definitions]
     known = {bubble_url_name(n) for n in names} | {USER}
     for bubble_name in names:
@@ -199,7 +201,7 @@ def _type_from_schema(
 ) -> TypePlan:
     display = str(schema.get("title") or "")
     typed = TypePlan(bubble_name, type_name(bubble_name, display), users=bubble_name == USER)
-    for key, prop in (schema.get("properties") or {}).items():
+    for key, prop in _mapping(schema.get("properties")).items():
         key = str(key)
         if key in BUILT_IN:
             continue
@@ -223,21 +225,21 @@ def _from_property(key: str, prop: Mapping[str, Any], known: set[str]) -> Mapped
     kind = prop.get("type")
     description = str(prop.get("description") or "")
     if kind == "array":
-        items = prop.get("items") if isinstance(prop.get("items"), Mapping) else {}
+        items = _mapping(prop.get("items"))
+        if items.get("type") == "array":
+            return "text", False, "", "a list of lists: kept as its JSON text"
         inner = _from_property(
             key, {**items, "description": items.get("description") or description}, known
         )
         if isinstance(inner, NotMapped):
             return inner
-        if inner[0] in ("yes_no", "geographic_address"):
-            return NotMapped("", f"a list of {inner[0]} has no field type here")
-        return inner[0], True, inner[2], f"array: a list ({inner[3]})"
+        return _listed(inner[0], inner[2], f"array: a list ({inner[3]})")
     if kind == "number" or kind == "integer":
         return "number", False, "", f"{kind}"
     if kind == "boolean":
         return "yes_no", False, "", "boolean"
     if kind == "object":
-        props = prop.get("properties") or {}
+        props = _mapping(prop.get("properties"))
         if {"address", "lat", "lng"} <= set(props):
             return "geographic_address", False, "", "an object of address, lat and lng"
         return "text", False, "", "an object: kept as its JSON text"
@@ -263,25 +265,28 @@ def _from_property(key: str, prop: Mapping[str, Any], known: set[str]) -> Mapped
 def _referenced(description: str) -> str:
     """The type a field's description says it holds the unique ids of ("This field
     represents a Order Item represented by a unique ID" → ``Order Item``), or ""."""
-    found = _REFERENCE.search(description)
+    found = _REFERENCE.search(description[:_LONGEST_DESCRIPTION])
     if not found:
         return ""
-    return re.split(r"\b(?:an?|the)\s+", found.group(1), flags=re.I)[-1].strip(" .:,")
+    before = description[: found.start()].strip()
+    return re.split(r"\b(?:an?|the)\s+", before, flags=re.I)[-1].strip(" .:,")
 
 
 def _workflow_from_path(
     name: str, operations: Mapping[str, Any], known: set[str], plan: Plan
 ) -> WorkflowPlan:
     shell = WorkflowPlan(name)
-    operation = operations.get("post") or operations.get("get") or {}
-    for parameter in operation.get("parameters") or ():
+    operation = _mapping(operations.get("post")) or _mapping(operations.get("get"))
+    parameters = operation.get("parameters")
+    for parameter in parameters if isinstance(parameters, list) else ():
         if not isinstance(parameter, Mapping):
             continue
         if parameter.get("in") == "body":
-            schema = parameter.get("schema") or {}
-            required = set(schema.get("required") or ())
-            for key, prop in (schema.get("properties") or {}).items():
-                _add_parameter(shell, str(key), prop, key in required, known, plan)
+            schema = _mapping(parameter.get("schema"))
+            listed = schema.get("required")
+            required = {str(r) for r in listed} if isinstance(listed, list) else set()
+            for key, prop in _mapping(schema.get("properties")).items():
+                _add_parameter(shell, str(key), prop, str(key) in required, known, plan)
         elif parameter.get("in") in ("query", "formData"):
             _add_parameter(
                 shell,
@@ -345,6 +350,9 @@ def from_meta(document: Mapping[str, Any]) -> Plan:
         fields = described.get("fields") or []
         if isinstance(fields, Mapping):  # by id rather than in a list
             fields = [dict(v, id=k) for k, v in fields.items() if isinstance(v, Mapping)]
+        if not isinstance(fields, list):
+            plan.not_mapped.append(NotMapped(bubble_name, "its fields are not a list"))
+            fields = []
         for described_field in fields:
             if not isinstance(described_field, Mapping):
                 continue
@@ -365,12 +373,9 @@ def _from_meta_type(bubble_type: str, known: set[str]) -> Mapped:
     inner = bubble_type[len("list.") :] if is_list else bubble_type
     why = f"Bubble's type {bubble_type!r}"
     if inner in _META_TYPES:
-        return (
-            _META_TYPES[inner],
-            is_list and inner not in ("boolean", "geographic_address"),
-            "",
-            why,
-        )
+        if is_list:
+            return _listed(_META_TYPES[inner], "", why)
+        return _META_TYPES[inner], False, "", why
     target = inner[len("custom.") :] if inner.startswith("custom.") else inner
     if target in known:
         return "thing", is_list, target, why
@@ -453,15 +458,37 @@ def _file_kind(values: list[str]) -> str:
     return "image" if images else "file"
 
 
+#: field types that cannot be lists here (docs/data-types.md#field-types)
+_NOT_LISTS = ("yes_no", "geographic_address")
+
+
+def _listed(kind: str, target: str, why: str) -> Mapped:
+    """A list of ``kind``: a list of texts where this product has no such list (yes/no,
+    addresses), said in the reason, so that no value is lost."""
+    if kind in _NOT_LISTS:
+        return "text", True, "", f"{why}; a list of {kind} does not exist here: a list of texts"
+    return kind, True, target, why
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    """``value`` when it is an object, else an empty one: a description read defensively."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def _parses_as_date(text: str) -> bool:
+    try:
+        return parse_datetime(text) is not None
+    except ValueError:
+        return False
+
+
 def _from_values(values: list[Any], ids: Mapping[str, str]) -> Mapped:
     if not values:
         return "text", False, "", "no row has a value: text"
     if all(isinstance(v, list) for v in values):
         items = [item for v in values for item in v]
         kind, _, target, why = _from_values(items, ids)
-        if kind in ("yes_no", "geographic_address"):
-            return "text", True, "", f"lists of {kind}: kept as text"
-        return kind, True, target, f"lists ({why})"
+        return _listed(kind, target, f"lists ({why})")
     if all(isinstance(v, bool) for v in values):
         return "yes_no", False, "", "every value is true or false"
     if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
@@ -482,7 +509,7 @@ def _from_values(values: list[Any], ids: Mapping[str, str]) -> Mapped:
         kind = _file_kind(values)
         if kind:
             return kind, False, "", "Bubble's file URLs (//…)"
-        if all(parse_datetime(v) is not None for v in values):
+        if all("-" in v and _parses_as_date(v) for v in values):
             return "date", False, "", "every value is an ISO date"
         return "text", False, "", "text"
     return "text", False, "", "mixed values: kept as text"

@@ -7,7 +7,9 @@ sent as ``Authorization: Bearer`` and kept nowhere else: never logged, never in 
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -21,10 +23,32 @@ PAGE_SIZE = 100
 RETRIES_429 = 5
 #: the longest wait a ``Retry-After`` is taken for (seconds)
 LONGEST_WAIT = 60.0
+#: the largest answer read (bytes): a Swagger file of a large app is a few MB
+MAX_BODY = 50 * 1024 * 1024
 
 
 class SourceError(Exception):
     """The Bubble app did not answer as expected; the message names the address."""
+
+
+def check_token(token: str) -> str:
+    """``token`` if it can go in a header as it is: printable ASCII, no spaces. Refused
+    without repeating it (an error naming a header would print the token)."""
+    if token and not (token.isascii() and token.isprintable() and " " not in token):
+        raise SourceError(
+            "the token holds spaces, line breaks or characters other than ASCII: check the "
+            "file or variable it comes from (one token, on one line)"
+        )
+    return token
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @dataclass
@@ -50,6 +74,16 @@ class BubbleApp:
         address = address.strip().rstrip("/")
         if not address.startswith(("http://", "https://")):
             address = f"https://{address}"
+        try:
+            url = httpx.URL(address)
+        except (httpx.InvalidURL, ValueError, TypeError):
+            raise SourceError(f"{address!r} is not a web address") from None
+        if token and url.scheme == "http" and not _loopback(url.host):
+            raise SourceError(
+                f"{address}: the token would travel unencrypted; use https:// (plain http is "
+                "taken only for this machine: a local stand-in)"
+            )
+        check_token(token)
         self.address = address
         self.base = f"{address}/version-test/api/1.1" if version_test else f"{address}/api/1.1"
         headers = {"Accept": "application/json"}
@@ -68,17 +102,20 @@ class BubbleApp:
         url = f"{self.base}{path}"
         for attempt in range(RETRIES_429 + 1):
             try:
-                response = self._client.get(url, params=params, headers=self._headers)
-            except httpx.HTTPError as exc:
-                raise SourceError(f"GET {url}: {type(exc).__name__}: {exc}") from None
-            if response.status_code == 429 and attempt < RETRIES_429:
-                self._sleep(_retry_after(response.headers.get("Retry-After"), attempt))
+                with self._client.stream("GET", url, params=params, headers=self._headers) as r:
+                    status, retry_after = r.status_code, r.headers.get("Retry-After")
+                    body = _read_limited(r) if status == 200 else b""
+            except (httpx.HTTPError, httpx.InvalidURL, ValueError, TypeError) as exc:
+                # the type only: some errors quote the request's headers, the token with them
+                raise SourceError(f"GET {url}: {type(exc).__name__}") from None
+            if status == 429 and attempt < RETRIES_429:
+                self._sleep(_retry_after(retry_after, attempt))
                 continue
-            if response.status_code != 200:
-                raise SourceError(f"GET {url}: HTTP {response.status_code}")
+            if status != 200:
+                raise SourceError(f"GET {url}: HTTP {status}")
             try:
-                return response.json()
-            except json.JSONDecodeError:
+                return json.loads(body)
+            except (ValueError, UnicodeError, RecursionError):
                 raise SourceError(f"GET {url}: the answer is not JSON") from None
         raise SourceError(f"GET {url}: still HTTP 429 after {RETRIES_429} waits")
 
@@ -99,10 +136,25 @@ class BubbleApp:
             raise SourceError(f"GET {self.base}/obj/{bubble_name}: no response.results")
         return Page(
             [r for r in answer["results"] if isinstance(r, dict)],
-            int(answer.get("cursor") or cursor),
-            int(answer.get("count") or 0),
-            int(answer.get("remaining") or 0),
+            _whole(answer.get("cursor"), cursor),
+            _whole(answer.get("count"), 0),
+            _whole(answer.get("remaining"), 0),
         )
+
+
+def _whole(value: Any, default: int) -> int:
+    """A page's count as a whole number; anything else is ``default``."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+def _read_limited(response: httpx.Response) -> bytes:
+    chunks, size = [], 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise SourceError(f"GET {response.url}: the answer is over {MAX_BODY:,} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _retry_after(value: str | None, attempt: int) -> float:
@@ -110,5 +162,7 @@ def _retry_after(value: str | None, attempt: int) -> float:
     try:
         wait = float(value) if value is not None else 2.0**attempt
     except ValueError:
+        wait = 2.0**attempt
+    if not math.isfinite(wait):
         wait = 2.0**attempt
     return min(max(wait, 0.0), LONGEST_WAIT)

@@ -220,6 +220,7 @@ class StandIn:
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=_rows)
     requests: list[tuple[str, str, bool]] = field(default_factory=list)
     address: str = ""
+    swagger: Any = None  # what the Swagger file says instead of SWAGGER
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -252,7 +253,8 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlparse(self.path)
         path = url.path.removeprefix("/version-test")
         if path == "/api/1.1/meta/swagger.json":
-            self._answer(200, SWAGGER) if app.swagger_on else self._answer(404, {})
+            body = SWAGGER if app.swagger is None else app.swagger
+            self._answer(200, body) if app.swagger_on else self._answer(404, {})
             return
         if path == "/api/1.1/meta":
             self._answer(200, META) if app.meta_on else self._answer(404, {})
@@ -271,6 +273,9 @@ class _Handler(BaseHTTPRequestHandler):
         cursor = int(query.get("cursor", ["0"])[0])
         limit = min(int(query.get("limit", ["100"])[0]), 100)
         rows = app.rows[name]
+        if not isinstance(rows, list):
+            self._answer(200, {"response": {"results": rows}})
+            return
         page = rows[cursor : cursor + limit]
         self._answer(
             200,

@@ -138,3 +138,90 @@ def test_without_a_token_the_plan_says_what_the_rows_would_have_shown(db, monkey
         out, _ = dry_run(app.address)
     assert "unit: rows not read (GET " in out and "HTTP 401" in out
     assert "file fields and option-set candidates are not detected" in out
+
+
+# --- a hostile or broken app, a broken token ---------------------------------------------
+
+
+def test_a_token_on_two_lines_is_refused_without_being_shown(db, tmp_path):
+    path = tmp_path / "token"
+    path.write_text(f"{TOKEN}\nrotated-2024\n")
+    with running() as app, pytest.raises(CommandError) as refused:
+        dry_run(app.address, "--token-file", str(path))
+    assert "one token, on one line" in str(refused.value)
+    assert TOKEN not in str(refused.value) and app.requests == []
+
+
+def test_the_token_never_travels_unencrypted_but_to_this_machine(db, token):
+    with pytest.raises(CommandError, match="would travel unencrypted; use https://"):
+        dry_run("http://myapp.example.com")
+
+
+def test_unknown_types_are_named_with_those_the_app_has(db, token):
+    with running() as app, pytest.raises(CommandError, match=r"--types: units not among"):
+        dry_run(app.address, "--types", "units")
+
+
+def test_a_link_to_a_type_left_out_keeps_its_ids_as_text(db, token):
+    with running() as app:
+        out, _ = dry_run(app.address, "--types", "review")
+    assert "unit is not among --types: its ids kept as text" in out
+
+
+def test_what_the_app_sends_cannot_drive_the_terminal(db, token):
+    from . import stand_in
+
+    hostile = {**stand_in.SWAGGER, "definitions": dict(stand_in.SWAGGER["definitions"])}
+    hostile["definitions"]["unit"] = {"properties": {"Name\x1b[2J": {"type": "string"}}}
+    with running() as app:
+        app.swagger = hostile
+        out, _ = dry_run(app.address)
+    assert "\x1b" not in out and "Name\\x1b[2J" in out
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"swagger": "2.0", "paths": ["/obj/x"]},
+        {"swagger": "2.0", "definitions": ["x"], "paths": {"/obj/x": {}}},
+        {"swagger": "2.0", "definitions": {"x": {"properties": [1]}}, "paths": {"/obj/x": {}}},
+        {"swagger": "2.0", "paths": {"/wf/a": {"post": "x"}}},
+        {
+            "swagger": "2.0",
+            "paths": {
+                "/wf/a": {
+                    "post": {
+                        "parameters": [
+                            {"in": "body", "schema": {"required": [[1]], "properties": {"p": 5}}}
+                        ]
+                    }
+                }
+            },
+        },
+    ],
+)
+def test_a_malformed_swagger_file_gives_a_plan_or_a_clear_error(db, token, document):
+    with running(StandIn(meta_on=False)) as app:
+        app.swagger = document
+        try:
+            out, _ = dry_run(app.address)
+        except CommandError as exc:
+            assert "neither the Swagger file nor /api/1.1/meta" in str(exc)
+        else:
+            assert "read from its Swagger file" in out
+
+
+def test_a_long_description_is_read_at_once():
+    from bubble_import.plan import _referenced
+
+    assert _referenced(" " * 100_000 + "x") == ""
+    assert _referenced("This field represents a Order Item represented by a unique ID") == (
+        "Order Item"
+    )
+
+
+def test_answers_that_are_not_json_or_pages_are_clear_errors(db, token):
+    with running(StandIn(swagger_on=False, meta_on=False)) as app:
+        app.rows["unit"] = "not a list"
+        with pytest.raises(CommandError, match="no response.results"):
+            dry_run(app.address, "--types", "unit")

@@ -58,21 +58,27 @@ class Command(BaseCommand):
                 "(docs/coming-from-bubble.md)"
             )
         types = [t.strip() for t in options["types"].split(",") if t.strip()]
-        app = BubbleApp(
-            options["address"], token=_token(options), version_test=options["version_test"]
-        )
+        try:
+            app = BubbleApp(
+                options["address"], token=_token(options), version_test=options["version_test"]
+            )
+        except SourceError as exc:
+            raise CommandError(str(exc)) from None
         try:
             plan, tried = discover(app, types)
         except (NoPlan, SourceError) as exc:
-            raise CommandError(str(exc)) from None
+            raise CommandError(shown(str(exc))) from None
         finally:
             app.close()
         for line in tried:
-            self.stderr.write(f"not used: {line}")
+            self.stderr.write(shown(f"not used: {line}"))
         self.stdout.write(describe(plan, app.base))
         if options["report"]:
             report = {"app": app.base, "dry_run": True, "plan": plan.as_json()}
-            Path(options["report"]).write_text(json.dumps(report, indent=2), encoding="utf-8")
+            try:
+                Path(options["report"]).write_text(json.dumps(report, indent=2), encoding="utf-8")
+            except OSError as exc:
+                raise CommandError(f"--report: {exc.strerror}: {options['report']}") from None
         self.stdout.write("\nNothing was written (--dry-run).")
 
 
@@ -82,6 +88,8 @@ def _token(options: dict[str, Any]) -> str:
             return Path(options["token_file"]).read_text(encoding="utf-8").strip()
         except OSError as exc:
             raise CommandError(f"--token-file: {exc.strerror}: {options['token_file']}") from None
+        except UnicodeDecodeError:
+            raise CommandError(f"--token-file: not a text file: {options['token_file']}") from None
     return os.environ.get(TOKEN_VARIABLE, "").strip()
 
 
@@ -92,8 +100,16 @@ SOURCES = {
 }
 
 
+def shown(text: str) -> str:
+    """``text`` from the Bubble app, safe on a terminal: control characters (escape
+    sequences a hostile app could send) as ``\\x1b``-style escapes."""
+    return "".join(
+        c if c.isprintable() or c == "\n" else c.encode("unicode_escape").decode() for c in text
+    )
+
+
 def describe(plan: Plan, base: str) -> str:
-    """The plan as a table an operator reads."""
+    """The plan as a table an operator reads (what the app sent, ``shown`` safely)."""
     lines = [f"Plan for {base}, read from {SOURCES[plan.source]}", ""]
     lines.append(f"Data types ({len(plan.types)})")
     for typed in plan.types:
@@ -120,4 +136,4 @@ def describe(plan: Plan, base: str) -> str:
         lines += [f"  {item.where}: {item.why}" for item in plan.not_mapped]
     if plan.notes:
         lines += ["", "Notes"] + [f"  {note}" for note in plan.notes]
-    return "\n".join(lines)
+    return "\n".join(shown(line) for line in lines)

@@ -1,0 +1,93 @@
+"""Reading a Bubble app (bubble_import/source.py): GET only, answers read defensively, the
+token in no error."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from bubble_import import source
+from bubble_import.source import BubbleApp, SourceError
+
+TOKEN = "t0ken-value"  # noqa: S105 - a test's
+
+
+def app_answering(handler, **kwargs) -> BubbleApp:
+    client = httpx.Client(transport=httpx.MockTransport(handler))
+    return BubbleApp(
+        "https://app.example", token=TOKEN, client=client, sleep=lambda s: None, **kwargs
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"\x80\x81", b"[" * 100_000, b"1" * 5_000, b"<html>maintenance</html>"],
+)
+def test_an_answer_that_is_not_json_is_a_clear_error(body):
+    app = app_answering(lambda request: httpx.Response(200, content=body))
+    with pytest.raises(SourceError, match="the answer is not JSON"):
+        app.get("/meta")
+
+
+def test_an_answer_too_large_is_refused(monkeypatch):
+    monkeypatch.setattr(source, "MAX_BODY", 1_000)
+    app = app_answering(lambda request: httpx.Response(200, content=b"[" + b"1," * 1_000 + b"1]"))
+    with pytest.raises(SourceError, match="over 1,000 bytes"):
+        app.get("/meta")
+
+
+def test_a_retry_after_that_is_not_a_number_waits_by_itself():
+    waits = []
+    answers = iter(
+        [httpx.Response(429, headers={"Retry-After": "nan"}), httpx.Response(200, json={})]
+    )
+    client = httpx.Client(transport=httpx.MockTransport(lambda request: next(answers)))
+    app = BubbleApp("https://app.example", token=TOKEN, client=client, sleep=waits.append)
+    assert app.get("/meta") == {} and waits == [1.0]
+
+
+def test_a_page_with_counts_that_are_not_numbers_is_read():
+    page = {
+        "response": {"results": [{"_id": "1"}, 5], "cursor": "abc", "count": [1], "remaining": None}
+    }
+    app = app_answering(lambda request: httpx.Response(200, json=page))
+    read = app.page("unit")
+    assert (read.results, read.cursor, read.count, read.remaining) == ([{"_id": "1"}], 0, 0, 0)
+
+
+def test_only_get_is_sent_and_the_token_only_in_its_header():
+    seen = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append((request.method, request.headers.get("Authorization"), str(request.url)))
+        return httpx.Response(500)
+
+    app = app_answering(handler)
+    with pytest.raises(SourceError) as failed:
+        app.page("unit")
+    assert seen == [("GET", f"Bearer {TOKEN}", seen[0][2])] and TOKEN not in seen[0][2]
+    assert TOKEN not in str(failed.value) and "HTTP 500" in str(failed.value)
+
+
+def test_a_network_error_names_its_kind_only():
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError(f"refused; headers were Bearer {TOKEN}")
+
+    with pytest.raises(SourceError) as failed:
+        app_answering(handler).get("/meta")
+    assert str(failed.value).endswith("ConnectError") and TOKEN not in str(failed.value)
+
+
+@pytest.mark.parametrize("token", [f"{TOKEN}\nmore", f"{TOKEN} more", "tökén"])
+def test_a_token_that_cannot_be_a_header_is_refused_unshown(token):
+    with pytest.raises(SourceError) as refused:
+        BubbleApp("https://app.example", token=token)
+    assert token not in str(refused.value)
+
+
+def test_plain_http_is_for_this_machine_only():
+    BubbleApp("http://127.0.0.1:8001", token=TOKEN).close()
+    BubbleApp("http://localhost:8001", token=TOKEN).close()
+    BubbleApp("http://myapp.example.com").close()  # no token to protect
+    with pytest.raises(SourceError, match="unencrypted"):
+        BubbleApp("http://myapp.example.com", token=TOKEN)
