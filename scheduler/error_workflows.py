@@ -18,6 +18,7 @@ import logging
 from workflows import conf as workflows_conf
 from workflows.engine.error_workflows import error_params, problems
 from workflows.models import Run
+from workflows.versions.edition import TEST, Edition, serving
 from workflows.versions.serving import find
 
 from . import services
@@ -28,7 +29,10 @@ logger = logging.getLogger("scheduler.error_workflows")
 
 def schedule_error_workflow(run: Run, name: str, step: int | None) -> ScheduledRun | None:
     """Schedule error workflow ``name`` for failed ``run`` (whose step ``step`` failed)."""
-    workflow = find(name)  # as the failed run was served: live's, for a live run
+    # as the failed run was served (its version, development for a test's), wherever the
+    # failure is recorded: in the run, on its worker, or by a reaper outside any
+    with serving(TEST if run.test else Edition(run.version)):
+        workflow = find(name)
     why = (
         [f"there is no workflow named {name!r}"]
         if workflow is None
@@ -50,4 +54,5 @@ def schedule_error_workflow(run: Run, name: str, step: int | None) -> ScheduledR
         scheduled_by=run,
         depth=min(run.depth + 1, workflows_conf.get("MAX_DEPTH")),
         origin=Origin.ERROR_WORKFLOW,
+        test=run.test,
     )

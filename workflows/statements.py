@@ -323,8 +323,9 @@ def select_one(
 
 class FirstValue:
     """The first value of a query without parameters that every call makes (``build``: a
-    ``values_list(..., flat=True)`` of integers), compiled to SQL by the ORM once per
-    database and then executed as it is: building and compiling the query each time costs
+    ``values_list(..., flat=True)`` of integers: the value is returned as the driver reads
+    it, without the ORM's converters), compiled to SQL by the ORM once per database and
+    then executed as it is: building and compiling the query each time costs
     about ten times what the database spends answering it (docs/performance.md)."""
 
     def __init__(self, model: type[Model], build: Callable[[], QuerySet]) -> None:
@@ -336,7 +337,8 @@ class FirstValue:
         db = router.db_for_read(self.model)
         sql = self._sql.get(db)
         if sql is None:
-            sql = self._sql[db] = self.build().using(db)[:1].query.sql_with_params()
+            query = self.build().using(db)[:1].query
+            sql = self._sql[db] = query.get_compiler(using=db).as_sql()
         with connections[db].cursor() as cursor:
             cursor.execute(*sql)
             row = cursor.fetchone()

@@ -326,7 +326,9 @@ def test_a_trigger_deleted_in_development_fires_for_live_changes_until_deployed(
     assert ScheduledRun.objects.filter(origin="trigger").count() == 1
 
 
-def test_a_live_runs_error_workflow_deleted_in_development_still_runs(make_workflow, api, drain):
+def fragile_and_its_error_workflow(make_workflow) -> None:
+    """``fragile`` fails every time; its error workflow ``on-fail`` answers "handled"; a
+    ``plan`` schedules ``fragile``."""
     make_workflow("on-fail", parameters=[{"key": "run_id", "type": "text"}], **later("handled"))
     make_workflow(
         "fragile",
@@ -335,10 +337,44 @@ def test_a_live_runs_error_workflow_deleted_in_development_still_runs(make_workf
         error_workflow="on-fail",
         actions=[{"type": "log", "message": "{{ 1 / 0 }}"}],
     )
+    make_workflow(
+        "plan",
+        expose=True,
+        auth="none",
+        actions=[{"type": "schedule_workflow", "workflow": "fragile"}],
+    )
+
+
+def test_a_live_runs_error_workflow_deleted_in_development_still_runs(make_workflow, api, drain):
+    fragile_and_its_error_workflow(make_workflow)
     deploy(message="1")
     Workflow.objects.get(name="on-fail").delete()
     assert api.post("/api/1.1/wf/fragile", {}, format="json").status_code == 500
     row = ScheduledRun.objects.get(origin="error_workflow")
-    assert (row.workflow_id, row.workflow_name) == (None, "on-fail")
+    assert (row.workflow_id, row.workflow_name, row.test) == (None, "on-fail", False)
     assert drain(timezone.now() + datetime.timedelta(seconds=1)) == [Status.SUCCEEDED]
     assert Run.objects.get(workflow_name="on-fail").result == {"w": "handled"}
+
+
+def test_a_scheduled_live_runs_error_workflow_is_found_in_live_too(make_workflow, api, drain):
+    """The worker records a scheduled run's failure after its run: the error workflow is
+    still looked up in the version the run ran."""
+    fragile_and_its_error_workflow(make_workflow)
+    deploy(message="1")
+    Workflow.objects.get(name="on-fail").delete()
+    assert api.post("/api/1.1/wf/plan", {}, format="json").status_code == 200
+    outcomes = drain(timezone.now() + datetime.timedelta(seconds=1))
+    assert sorted(outcomes) == [Status.FAILED, Status.SUCCEEDED]
+    row = ScheduledRun.objects.get(origin="error_workflow")
+    assert (row.workflow_name, row.test) == ("on-fail", False)
+    assert Run.objects.get(workflow_name="on-fail").version == 1
+
+
+def test_a_test_runs_error_workflow_is_a_test_run(make_workflow, api, drain):
+    fragile_and_its_error_workflow(make_workflow)
+    deploy(message="1")
+    assert api.post("/version-test/api/1.1/wf/plan", {}, format="json").status_code == 200
+    drain(timezone.now() + datetime.timedelta(seconds=1))
+    row = ScheduledRun.objects.get(origin="error_workflow")
+    assert row.test is True
+    assert Run.objects.get(workflow_name="on-fail").test is True
