@@ -13,7 +13,8 @@ SAMPLE_ROWS = 100
 
 
 class NoPlan(Exception):
-    """Neither description is readable and no type was named; says what was tried."""
+    """No plan can be made as asked: neither description is readable and no type was named
+    (the message says what was tried), or ``--types`` names a type the app does not have."""
 
 
 def discover(app: BubbleApp, types: Sequence[str] = ()) -> tuple[Plan, list[str]]:
