@@ -207,21 +207,33 @@ def _type_from_schema(
             continue
         if typed.users and key.lower() == "email":
             continue  # a user account's own email
-        mapped = _from_property(key, prop if isinstance(prop, Mapping) else {}, known)
-        if isinstance(mapped, NotMapped):
-            mapped.where = f"{bubble_name}.{key}"
-            plan.not_mapped.append(mapped)
-            continue
-        kind, is_list, target, why = mapped
-        name = field_name(key, [f.name for f in typed.fields])
-        typed.fields.append(FieldPlan(key, name, kind, why, is_list, target))
+        missing: list[str] = []
+        _add_field(typed, key, _from_property(_mapping(prop), known, missing))
+        _list_missing(plan, f"{bubble_name}.{key}", missing)
     return typed
 
 
+#: a field's type here: (type, a list?, the data type of a thing, why)
 Mapped = tuple[str, bool, str, str]
 
 
-def _from_property(key: str, prop: Mapping[str, Any], known: set[str]) -> Mapped | NotMapped:
+def _add_field(typed: TypePlan, key: str, mapped: Mapped) -> None:
+    kind, is_list, target, why = mapped
+    name = field_name(key, [f.name for f in typed.fields])
+    typed.fields.append(FieldPlan(key, name, kind, why, is_list, target))
+
+
+def _list_missing(plan: Plan, where: str, missing: list[str]) -> None:
+    """A link to a type the app does not expose: its ids are kept as text, and listed."""
+    for name in missing:
+        plan.not_mapped.append(
+            NotMapped(where, f"links to {name!r}, a type not exposed: its ids kept as text")
+        )
+
+
+def _from_property(prop: Mapping[str, Any], known: set[str], missing: list[str]) -> Mapped:
+    """The type of a Swagger property; a link to a type not in ``known`` goes on
+    ``missing``."""
     kind = prop.get("type")
     description = str(prop.get("description") or "")
     if kind == "array":
@@ -229,10 +241,8 @@ def _from_property(key: str, prop: Mapping[str, Any], known: set[str]) -> Mapped
         if items.get("type") == "array":
             return "text", False, "", "a list of lists: kept as its JSON text"
         inner = _from_property(
-            key, {**items, "description": items.get("description") or description}, known
+            {**items, "description": items.get("description") or description}, known, missing
         )
-        if isinstance(inner, NotMapped):
-            return inner
         return _listed(inner[0], inner[2], f"array: a list ({inner[3]})")
     if kind == "number" or kind == "integer":
         return "number", False, "", f"{kind}"
@@ -251,6 +261,7 @@ def _from_property(key: str, prop: Mapping[str, Any], known: set[str]) -> Mapped
             target = bubble_url_name(referenced)
             if target in known:
                 return "thing", False, target, f"a {referenced} represented by a unique id"
+            missing.append(referenced)
             return (
                 "text",
                 False,
@@ -306,11 +317,9 @@ PARAMETER_TYPES = frozenset({"text", "number", "yes_no", "date", "thing", "file"
 def _add_parameter(
     shell: WorkflowPlan, key: str, prop: Any, required: bool, known: set[str], plan: Plan
 ) -> None:
-    mapped = _from_property(key, prop if isinstance(prop, Mapping) else {}, known)
-    if isinstance(mapped, NotMapped):
-        plan.not_mapped.append(NotMapped(f"{shell.name}({key})", mapped.why))
-        return
-    kind, is_list, target, why = mapped
+    missing: list[str] = []
+    kind, is_list, target, why = _from_property(_mapping(prop), known, missing)
+    _list_missing(plan, f"{shell.name}({key})", missing)
     if kind not in PARAMETER_TYPES:
         kind, why = "text", f"{why}; a parameter of that type does not exist here: text"
     shell.parameters.append(ParameterPlan(key, kind, why, is_list, target, required))
@@ -359,16 +368,15 @@ def from_meta(document: Mapping[str, Any]) -> Plan:
             key = str(described_field.get("display") or described_field.get("id") or "")
             if not key or key in BUILT_IN or (typed.users and key.lower() == "email"):
                 continue
-            kind, is_list, target, why = _from_meta_type(
-                str(described_field.get("type") or ""), known
-            )
-            name = field_name(key, [f.name for f in typed.fields])
-            typed.fields.append(FieldPlan(key, name, kind, why, is_list, target))
+            missing: list[str] = []
+            bubble_type = str(described_field.get("type") or "")
+            _add_field(typed, key, _from_meta_type(bubble_type, known, missing))
+            _list_missing(plan, f"{bubble_name}.{key}", missing)
         plan.types.append(typed)
     return plan
 
 
-def _from_meta_type(bubble_type: str, known: set[str]) -> Mapped:
+def _from_meta_type(bubble_type: str, known: set[str], missing: list[str]) -> Mapped:
     is_list = bubble_type.startswith("list.")
     inner = bubble_type[len("list.") :] if is_list else bubble_type
     why = f"Bubble's type {bubble_type!r}"
@@ -381,6 +389,8 @@ def _from_meta_type(bubble_type: str, known: set[str]) -> Mapped:
         return "thing", is_list, target, why
     if inner.startswith("option."):
         return "text", is_list, "", f"{why}: an option set; its displays kept as text"
+    if inner.startswith("custom."):
+        missing.append(target)
     return "text", is_list, "", f"{why} is not known: kept as text"
 
 
@@ -406,9 +416,7 @@ def from_rows(rows_by_type: Mapping[str, list[Mapping[str, Any]]]) -> Plan:
             if key in BUILT_IN or (typed.users and key.lower() == "email"):
                 continue
             values = [row[key] for row in rows if row.get(key) not in (None, "", [])]
-            kind, is_list, target, why = _from_values(values, ids)
-            name = field_name(key, [f.name for f in typed.fields])
-            typed.fields.append(FieldPlan(key, name, kind, why, is_list, target))
+            _add_field(typed, key, _from_values(values, ids))
         plan.types.append(typed)
     refine_from_rows(plan, rows_by_type)
     return plan

@@ -47,6 +47,10 @@ def test_a_link_to_a_type_not_exposed_keeps_its_ids_as_text_and_says_so():
     )
     assert (supplier.type, supplier.data_type) == ("text", "")
     assert "'Supplier', a type the Swagger file does not expose" in supplier.why
+    listed = [(n.where, n.why) for n in from_swagger(SWAGGER).not_mapped]
+    assert listed == [
+        ("order.Supplier", "links to 'Supplier', a type not exposed: its ids kept as text")
+    ]
 
 
 def test_workflows_become_shells_with_their_parameters():
@@ -74,6 +78,7 @@ def test_meta_is_read_defensively():
     assert fields(plan, "unit")["Photo"] == ("photo", "image", False, "")
     assert fields(plan, "unit")["Status"][1] == "text"  # an option set: its displays
     assert fields(plan, "order")["Supplier"][1:] == ("text", False, "")
+    assert [n.where for n in plan.not_mapped] == ["order.Supplier"]  # not the option set
     assert fields(plan, "review")["Odd"][1] == "text"  # a type it cannot read
     with pytest.raises(ValueError, match='no "types"'):
         from_meta({"get": []})
