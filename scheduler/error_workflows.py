@@ -19,7 +19,6 @@ from workflows import conf as workflows_conf
 from workflows.engine.error_workflows import error_params, problems
 from workflows.models import Run
 from workflows.versions.edition import TEST, Edition, serving
-from workflows.versions.serving import find
 
 from . import services
 from .models import Origin, ScheduledRun
@@ -32,11 +31,14 @@ def schedule_error_workflow(run: Run, name: str, step: int | None) -> ScheduledR
     # as the failed run was served (its version, development for a test's), wherever the
     # failure is recorded: in the run, on its worker, or by a reaper outside any
     with serving(TEST if run.test else Edition(run.version)):
-        workflow = find(name)
+        workflow = services.served_target(name)
     why = (
         [f"there is no workflow named {name!r}"]
         if workflow is None
-        else [f"{name!r} {problem}" for problem in problems(workflow.kind, workflow.parameters)]
+        else [
+            f"{name!r} {problem}"
+            for problem in problems(workflow.compiled.kind, workflow.compiled.parameters)
+        ]
     )
     if why:
         logger.error(
@@ -48,7 +50,7 @@ def schedule_error_workflow(run: Run, name: str, step: int | None) -> ScheduledR
         return None
     params = error_params(run.pk, run.workflow_name, run.error_code, run.error_message, step)
     return services.schedule(
-        services.target(workflow),
+        workflow,
         params,
         actor=run.actor,
         scheduled_by=run,

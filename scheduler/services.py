@@ -27,7 +27,7 @@ from workflows.masking import coerce_params
 from workflows.models import Run, Workflow
 from workflows.privacy.access import DataAccess
 from workflows.versions.edition import testing
-from workflows.versions.serving import find
+from workflows.versions.serving import find, find_with_row
 
 from . import conf
 from .bulk import insert_scheduled_runs
@@ -68,32 +68,42 @@ class Target:
 Schedulable = Target | Workflow | CompiledWorkflow
 
 
-def target(workflow: Schedulable) -> Target:
-    """``workflow`` as a ``Target``: a row is its own; a compiled workflow (a deployed
-    version's) links development's row of its name, if any."""
+def target(workflow: Schedulable, row: Workflow | None = None) -> Target:
+    """``workflow`` as a ``Target``: a row is its own; a compiled workflow links ``row``
+    (development's, it was compiled from) or else development's row of its name, if any
+    (a deployed version's)."""
     if isinstance(workflow, Target):
         return workflow
     if isinstance(workflow, Workflow):
         return Target(workflow.name, workflow)
-    found = Target(workflow.name, Workflow.objects.filter(name=workflow.name).first())
+    if row is None:
+        row = Workflow.objects.filter(name=workflow.name).first()
+    found = Target(workflow.name, row)
     found.compiled = workflow  # already the served definition
     return found
 
 
+def served_target(name: str) -> Target | None:
+    """Workflow ``name`` as the call or run in progress is served (the live version's for a
+    live one, development's for a test), as a ``Target``; None when there is none."""
+    compiled, row = find_with_row(name)
+    return None if compiled is None else target(compiled, row)
+
+
 def schedulable_workflow(name: str) -> Target:
-    """The API workflow called ``name`` as the call or run in progress is served (the live
-    version's for a live one, development's for a test); custom events and triggers
-    cannot be scheduled."""
-    compiled = find(name)
-    if compiled is None:
+    """The API workflow called ``name`` as the call or run in progress is served;
+    custom events and triggers cannot be scheduled."""
+    found = served_target(name)
+    if found is None:
         raise WorkflowNotFound(f"no workflow named {name!r}")
+    compiled = found.compiled
     if compiled.kind not in SCHEDULABLE_KINDS:
         raise InvalidParameter(
             f"{name!r} is a {WorkflowKind(compiled.kind).label}; only API workflows can be "
             "scheduled",
             parameter="workflow",
         )
-    return target(compiled)
+    return found
 
 
 def stored_params(

@@ -28,6 +28,13 @@ def scheduling() -> dict:
     }
 
 
+def live_only(name: str) -> None:
+    """Deploy development as version 1, then delete workflow ``name`` in development: live
+    still has it."""
+    deploy(message="1")
+    Workflow.objects.get(name=name).delete()
+
+
 def words(**filters) -> list[str]:
     return [r.result["w"] for r in Run.objects.filter(workflow_name="later", **filters)]
 
@@ -229,8 +236,7 @@ def test_a_live_step_schedules_a_workflow_deleted_in_development(make_workflow, 
     """Live still has ``later``: the live run schedules it by name, and it runs live's."""
     make_workflow("later", **later("live"))
     make_workflow("plan", **scheduling())
-    deploy(message="1")
-    Workflow.objects.get(name="later").delete()
+    live_only("later")
     response = api.post("/api/1.1/wf/plan", {}, format="json")
     assert response.status_code == 200, response.content
     row = ScheduledRun.objects.get()
@@ -270,8 +276,7 @@ def test_a_live_step_schedules_on_a_list_a_workflow_deleted_in_development(
             {"type": "schedule_workflow_on_list", "workflow": "later", "list": "{{ [1, 2] }}"}
         ],
     )
-    deploy(message="1")
-    Workflow.objects.get(name="later").delete()
+    live_only("later")
     assert api.post("/api/1.1/wf/plan-many", {}, format="json").status_code == 200
     rows = ScheduledRun.objects.all()
     assert [(r.workflow_id, r.workflow_name) for r in rows] == [(None, "later")] * 2
@@ -291,8 +296,7 @@ def test_a_live_step_starts_and_stops_a_recurring_event_of_a_deleted_workflow(pl
 
 def test_the_schedule_endpoint_schedules_the_live_workflow(make_workflow, api, drain):
     make_workflow("later", expose=True, auth="none", **later("live"))
-    deploy(message="1")
-    Workflow.objects.get(name="later").delete()
+    live_only("later")
     response = api.post("/api/1.1/wf/later/schedule", {"params": {}}, format="json")
     assert response.status_code == 201, response.content
     assert ScheduledRun.objects.get().workflow_name == "later"
@@ -312,8 +316,7 @@ def test_a_trigger_deleted_in_development_fires_for_live_changes_until_deployed(
     make_workflow, api, drain
 ):
     audited(make_workflow)
-    deploy(message="1")
-    Workflow.objects.get(name="audit-customers").delete()
+    live_only("audit-customers")
     assert api.post("/api/1.1/wf/add-customer", {}, format="json").status_code == 200
     fired = ScheduledRun.objects.get(origin="trigger")
     assert (fired.workflow_id, fired.workflow_name, fired.test) == (None, "audit-customers", False)
@@ -347,8 +350,7 @@ def fragile_and_its_error_workflow(make_workflow) -> None:
 
 def test_a_live_runs_error_workflow_deleted_in_development_still_runs(make_workflow, api, drain):
     fragile_and_its_error_workflow(make_workflow)
-    deploy(message="1")
-    Workflow.objects.get(name="on-fail").delete()
+    live_only("on-fail")
     assert api.post("/api/1.1/wf/fragile", {}, format="json").status_code == 500
     row = ScheduledRun.objects.get(origin="error_workflow")
     assert (row.workflow_id, row.workflow_name, row.test) == (None, "on-fail", False)
@@ -360,8 +362,7 @@ def test_a_scheduled_live_runs_error_workflow_is_found_in_live_too(make_workflow
     """The worker records a scheduled run's failure after its run: the error workflow is
     still looked up in the version the run ran."""
     fragile_and_its_error_workflow(make_workflow)
-    deploy(message="1")
-    Workflow.objects.get(name="on-fail").delete()
+    live_only("on-fail")
     assert api.post("/api/1.1/wf/plan", {}, format="json").status_code == 200
     outcomes = drain(timezone.now() + datetime.timedelta(seconds=1))
     assert sorted(outcomes) == [Status.FAILED, Status.SUCCEEDED]
@@ -378,3 +379,14 @@ def test_a_test_runs_error_workflow_is_a_test_run(make_workflow, api, drain):
     row = ScheduledRun.objects.get(origin="error_workflow")
     assert row.test is True
     assert Run.objects.get(workflow_name="on-fail").test is True
+
+
+def test_finding_a_workflow_to_schedule_reads_developments_row_once(
+    make_workflow, django_assert_num_queries
+):
+    """In development the row it was compiled from is the one the runs link: one read."""
+    row = make_workflow("later", **later("x"))
+    services.schedulable_workflow("later")  # compiled, and kept
+    with django_assert_num_queries(1):
+        found = services.schedulable_workflow("later")
+    assert found.row == row and found.compiled.name == "later"

@@ -200,14 +200,23 @@ def clear() -> None:
 def find(name: str, kind: str | None = None) -> CompiledWorkflow | None:
     """Workflow ``name`` (of ``kind``, when given) as this call or run is served: from the
     pinned deployed version, or development's row; None when there is none."""
+    return find_with_row(name, kind)[0]
+
+
+def find_with_row(
+    name: str, kind: str | None = None
+) -> tuple[CompiledWorkflow | None, Workflow | None]:
+    """``find``, and development's row it was compiled from when development serves
+    (None when a deployed version does: its workflows are not rows)."""
     from ..engine.cache import development_compiled
 
     version = pinned()
+    row = None
     if version is not None:
         found = version.workflow(name)
     else:
         row = Workflow.objects.filter(name=name).first()
         found = development_compiled(row) if row is not None else None
     if found is None or (kind is not None and found.kind != kind):
-        return None
-    return found
+        return None, None
+    return found, row
