@@ -179,7 +179,7 @@ def _checked_values(
     lists only the fields it may write."""
     if not isinstance(data, Mapping):
         raise InvalidParameter("the body must be a JSON object of field names to values")
-    values = {k: v for k, v in data.items() if k not in ("_id", "_type")}
+    values = _by_field_name(model, data)
     named = None if creating else field_filter(access, model)
     for name in values:
         try:
@@ -203,6 +203,23 @@ def _checked_values(
             values[name] = _related(access, field, value)
         elif not field.is_relation:
             values[name] = _plain_value(field, value)
+    return values
+
+
+def _by_field_name(model: type[models.Model], data: Mapping[str, Any]) -> dict[str, Any]:
+    """The body's values by field name: a field is written under its Data API key (Bubble's
+    ``Unit name``, ``data_types.bubble_names``) or its name, not both."""
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in ("_id", "_type"):
+            continue
+        name = data_types.field_by_bubble_name(model, key) or key
+        if name in values:
+            raise InvalidParameter(
+                f"{key}: the field {name!r} is given twice (by its name and its Data API key)",
+                parameter=key,
+            )
+        values[name] = value
     return values
 
 

@@ -124,8 +124,14 @@ def build(
             classes = {t.pk: _plain_class(t) for t in types}
             for data_type in types:
                 cls = classes[data_type.pk]
-                for field in sorted(by_type.get(data_type.pk, []), key=_order):
+                own = sorted(by_type.get(data_type.pk, []), key=_order)
+                for field in own:
                     cls.add_to_class(field.name, model_field(field, classes))
+                # the Data API's keys: Bubble's built-in names, and each field's own
+                cls.BUBBLE_NAMES = {
+                    **ThingModel.BUBBLE_NAMES,
+                    **{f.name: f.bubble_name for f in own if f.bubble_name},
+                }
         except BaseException:
             register = False
             raise

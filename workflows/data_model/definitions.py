@@ -30,6 +30,8 @@ def field_definition(field: DataField) -> dict[str, Any]:
         d["default"] = field.default
     if field.help_text:
         d["help_text"] = field.help_text
+    if field.bubble_name:
+        d["bubble_name"] = field.bubble_name
     return d
 
 

@@ -257,6 +257,52 @@ def _check_field_name(
     return name
 
 
+#: the Data API's keys of every thing (``workflows.bubble_fields``): no field may take one
+BUILT_IN_KEYS = frozenset({"_id", "_type", "created date", "modified date", "created by"})
+
+
+def _bubble_name(value: Any, where: str) -> str:
+    """A field's key in the Data API (``bubble_name``): Bubble's display name, as text a
+    JSON key and a query parameter carry (no control characters, no ``_`` first: Bubble's
+    own keys start so)."""
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, str) or len(value) > 100 or value != value.strip():
+        raise SchemaError(
+            "bubble_name must be text of at most 100 characters, without spaces around it",
+            where=where,
+            key="bubble_name",
+        )
+    if not value.isprintable() or value.startswith("_") or value.lower() in BUILT_IN_KEYS:
+        raise SchemaError(
+            f"bubble_name {value!r} is not usable: printable text, not starting with _ and "
+            "not one of Bubble's built-in keys (Created Date...)",
+            where=where,
+            key="bubble_name",
+        )
+    return value
+
+
+def _check_bubble_name(
+    data_type: DataType, spec: FieldSpec, *, exclude: DataField | None = None
+) -> None:
+    """One key, one field: the field's Data API key (its ``bubble_name``, else its name) is
+    no other live field's name or key, in any case."""
+    key = spec.bubble_name or spec.name
+    others = data_type.fields.filter(deleted_at__isnull=True)
+    if exclude is not None:
+        others = others.exclude(pk=exclude.pk)
+    clash = models.Q(bubble_name__iexact=key)
+    if spec.bubble_name:  # a plain name clashing with a name is ``_check_field_name``'s
+        clash |= models.Q(name__iexact=key)
+    if others.filter(clash).exists():
+        raise SchemaError(
+            f"{data_type.name} has another field whose name or Data API key is {key!r}",
+            where=f"{data_type.name}.{spec.name}",
+            key="bubble_name",
+        )
+
+
 # --- the pieces of a field -----------------------------------------------------------------
 
 
@@ -275,6 +321,7 @@ class FieldSpec:
     indexed: bool = False
     default: Any = None
     help_text: str = ""
+    bubble_name: str = ""
 
     def values(self) -> dict[str, Any]:
         return {
@@ -289,6 +336,7 @@ class FieldSpec:
             "indexed": self.indexed,
             "default": self.default,
             "help_text": self.help_text,
+            "bubble_name": self.bubble_name,
         }
 
 
@@ -310,6 +358,7 @@ def field_spec(
         "indexed",
         "default",
         "help_text",
+        "bubble_name",
         "deleted",
     }
     unknown = sorted(set(raw) - known)
@@ -340,6 +389,7 @@ def field_spec(
             "help_text must be text of at most 500 characters", where=where, key="help_text"
         )
     spec.help_text = help_text
+    spec.bubble_name = _bubble_name(raw.get("bubble_name", ""), where)
     if spec.is_list and not kind.listable:
         raise SchemaError(f"a {kind.label} field cannot be a list", where=where, key="list")
     if spec.is_list and (spec.unique or spec.indexed):
@@ -441,6 +491,7 @@ def create_data_types(
                     )
                 spec = field_spec(data_type, raw_field, pending=made)
                 _check_field_name(data_type, spec.name, kind=spec.type)
+                _check_bubble_name(data_type, spec)
                 new_fields.append(
                     DataField.objects.create(
                         data_type=data_type, position=position, **spec.values()
@@ -638,6 +689,7 @@ def add_field(
         before = change.type_before(data_type)
         spec = field_spec(data_type, raw)
         _check_field_name(data_type, spec.name, kind=spec.type)
+        _check_bubble_name(data_type, spec)
         position = (data_type.fields.aggregate(models.Max("position"))["position__max"] or 0) + 1
         field = DataField.objects.create(data_type=data_type, position=position, **spec.values())
         model, made = _model_adding(editor, field)
@@ -650,7 +702,7 @@ def add_field(
 
 
 #: what ``change_field`` may change; a field's type never changes (as in Bubble)
-CHANGEABLE = ("name", "required", "unique", "indexed", "default", "help_text")
+CHANGEABLE = ("name", "required", "unique", "indexed", "default", "help_text", "bubble_name")
 
 
 def change_field(
@@ -680,6 +732,8 @@ def change_field(
         old_name = field.name
         if spec.name != old_name:
             _check_field_name(data_type, spec.name, exclude=field, kind=field.type)
+        if spec.bubble_name.lower() != field.bubble_name.lower() or spec.name != old_name:
+            _check_bubble_name(data_type, spec, exclude=field)
         for key in CHANGEABLE:
             setattr(field, key, getattr(spec, key))
         field.save()

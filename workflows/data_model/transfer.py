@@ -28,7 +28,7 @@ SECTIONS = ("option_sets", "data_types")
 TYPE_KEYS = ("name", "plural", "display_field", "description", "fields")
 OPTION_SET_KEYS = ("name", "description", "options")
 #: a field's settings an import may change (its type, list, data_type and option_set never)
-FIELD_SETTINGS = ("required", "unique", "indexed", "default", "help_text")
+FIELD_SETTINGS = ("required", "unique", "indexed", "default", "help_text", "bubble_name")
 TYPE_SETTINGS = ("plural", "display_field", "description")
 
 # the statuses of ``workflows.transfer.ImportStatus`` (not imported: it imports this module)

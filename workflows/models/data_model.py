@@ -130,6 +130,13 @@ class DataField(models.Model):
     indexed = models.BooleanField("indexed for searches", default=False)
     default = models.JSONField(null=True, blank=True)
     help_text = models.CharField(max_length=500, blank=True)
+    bubble_name = models.CharField(
+        "name in the Data API",
+        max_length=100,
+        blank=True,
+        help_text="Its key in the Data API when not its name: Bubble's (Unit name), spaces "
+        "and case kept, so Bubble's callers keep working. Empty: its name.",
+    )
     position = models.PositiveIntegerField(default=0)
     deleted_at = models.DateTimeField(
         null=True, blank=True, help_text="Deleted: hidden, its data kept until purged."

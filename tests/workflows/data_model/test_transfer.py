@@ -225,7 +225,8 @@ data_types:
         return f"app.yaml:{line(fields_only, needle)}: data type 'Lead', "
 
     assert refused(fields_only) == [
-        at("requred") + "field 'email': unknown key(s) requred; known: data_type, default, "
+        at("requred")
+        + "field 'email': unknown key(s) requred; known: bubble_name, data_type, default, "
         "help_text, indexed, list, name, option_set, required, type, unique",
         at("Usr") + "field 'owner', data_type: unknown data type 'Usr'",
         at("Stages") + "field 'stage', option_set: unknown option set 'Stages'",

@@ -32,6 +32,7 @@ ROW_KEYS = {
     "indexed": "indexed",
     "default": "default",
     "help_text": "help_text",
+    "bubble_name": "bubble_name",
 }
 #: the keys of a ``SchemaError`` about the type itself
 TYPE_KEYS = ("name", "plural", "display_field", "description")
@@ -131,6 +132,12 @@ class FieldForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"size": 18}),
     )
+    bubble_name = forms.CharField(
+        label="Data API key",
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"size": 12, "autocomplete": "off"}),
+    )
     DELETE = forms.BooleanField(label="delete", required=False)
 
     def __init__(
@@ -203,8 +210,9 @@ class FieldForm(forms.Form):
                 raw[flag] = True
         if data.get("default") is not None:
             raw["default"] = data["default"]
-        if data.get("help_text"):
-            raw["help_text"] = data["help_text"]
+        for text in ("help_text", "bubble_name"):
+            if data.get(text):
+                raw[text] = data[text]
         return raw
 
     def changes(self) -> dict[str, Any]:
@@ -214,7 +222,7 @@ class FieldForm(forms.Form):
         changed = {}
         for key in schema.CHANGEABLE:
             value = data.get(key)
-            if key == "help_text":
+            if key in ("help_text", "bubble_name"):
                 value = value or ""
             if not _same(key, value, getattr(self.field, key)):
                 changed[key] = value
@@ -248,6 +256,7 @@ def field_initial(field: DataField) -> dict[str, Any]:
         "indexed": field.indexed,
         "default": show_default(field.default),
         "help_text": field.help_text,
+        "bubble_name": field.bubble_name,
     }
 
 

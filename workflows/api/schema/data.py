@@ -234,14 +234,19 @@ def written_fields(doc: DataTypeDoc, *, partial: bool) -> list[models.Field]:
 
 def write_schema(doc: DataTypeDoc, *, partial: bool) -> dict[str, Any]:
     fields = written_fields(doc, partial=partial)
+    named = data_types.bubble_names(doc.model)  # the keys reads answer with (a field's
+    # name is taken too, but one key per field keeps a generated client's model whole)
     schema: dict[str, Any] = {
         "type": "object",
         "properties": {
-            f.name: field_schema(f, write=True, names_type=doc.names_type) for f in fields
+            named.get(f.name, f.name): field_schema(f, write=True, names_type=doc.names_type)
+            for f in fields
         },
         "additionalProperties": False,
     }
-    required = [] if partial else [f.name for f in fields if _required_to_create(f)]
+    required = (
+        [] if partial else [named.get(f.name, f.name) for f in fields if _required_to_create(f)]
+    )
     if required:
         schema["required"] = required
     return schema
