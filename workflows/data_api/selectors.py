@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
-from .. import data_types, jsontext
-from ..bubble_fields import CREATED_DATE, UNIQUE_ID, BubbleThing
+from .. import data_types, jsontext, thing_ids
+from ..bubble_fields import CREATED_DATE
 from ..exceptions import InvalidParameter, WorkflowError
 from ..privacy.access import DataAccess
 from ..privacy.audience import Audience, field_filter, opened_labels
@@ -81,13 +81,12 @@ def thing_get(
 
 
 def _by_unique_id(model: type[models.Model], thing_id: Any) -> Q:
-    """A data type with Bubble's built-in fields (``BubbleThing``) is found by its unique
-    id too: callers keep the ids they had from Bubble, once imported into ``unique_id``."""
-    if not (issubclass(model, BubbleThing) and isinstance(thing_id, str)):
+    """A thing is found by the Bubble unique id it kept too (``workflows.thing_ids``):
+    callers keep the ids they had from Bubble."""
+    key = thing_ids.thing_key(model, thing_id) if isinstance(thing_id, str) else None
+    if not isinstance(key, thing_ids.UniqueId):
         return Q()
-    if not UNIQUE_ID.fullmatch(thing_id):
-        return Q()
-    return Q(unique_id=thing_id)
+    return thing_ids.matching(model, key)
 
 
 def thing_payload(access: DataAccess, thing: models.Model) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, router, transaction
 from django.db.models.deletion import Collector
 
-from .. import data_types
+from .. import data_types, thing_ids
 from ..actions.data import InvalidThing, apply_fields, check_field_names, save_thing
 from ..actions.registry import ConfigError
 from ..data_model import databases, options
@@ -274,13 +274,13 @@ def _related(access: DataAccess, field: Any, value: Any) -> Any:
         if isinstance(item, dict) and "_id" in item:
             item = item["_id"]
         try:
-            wanted.append(data_types.pk_value(related, item))
+            wanted.append(thing_ids.thing_key(related, item))
         except ValidationError:
             raise InvalidParameter(
                 f"{field.name}: {item!r} is not a valid {data_types.label_of(related)} id",
                 parameter=field.name,
             ) from None
-    found = access.reachable(related).in_bulk(wanted)
+    found = thing_ids.in_bulk(access.reachable(related), wanted)
     for pk in wanted:
         if pk not in found:
             raise InvalidParameter(

@@ -15,7 +15,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from .. import data_types, jsontext
+from .. import data_types, jsontext, thing_ids
 from ..choices import ParameterType
 from ..exceptions import InvalidParameter, MissingParameter, ThingNotFound
 from .param_types import (
@@ -219,7 +219,7 @@ def _things(
             )
         try:
             text = value.strip() if isinstance(value, str) else value
-            ids.append(data_types.pk_value(model, text))
+            ids.append(thing_ids.thing_key(model, text))
         except ValidationError:
             raise InvalidParameter(
                 f"parameter {where!r}: {str(value)[:60]!r} is not a valid "
@@ -227,7 +227,7 @@ def _things(
                 parameter=spec.key,
             ) from None
     wanted = [v for v in ids if not isinstance(v, models.Model)]
-    found = (things or _all_things)(model).in_bulk(wanted) if wanted else {}
+    found = thing_ids.in_bulk((things or _all_things)(model), wanted) if wanted else {}
     result = []
     for i, value in enumerate(ids):
         if isinstance(value, models.Model):

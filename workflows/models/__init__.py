@@ -11,6 +11,7 @@ from .runs import Run, StepRun
 from .secrets import Secret
 from .stats import RunStatsHour, RunStatsTotal, RunStatsWatermark
 from .tokens import UserToken
+from .unique_ids import UserUniqueId
 from .versions import Version
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "Secret",
     "StepRun",
     "UserToken",
+    "UserUniqueId",
     "Version",
     "Workflow",
 ]
