@@ -72,6 +72,7 @@ class ParameterPlan:
     list: bool = False
     data_type: str = ""
     required: bool = False
+    querystring: bool = False  # sent in the URL's query string (Bubble's GET workflows)
 
     describe = FieldPlan.describe
 
@@ -112,6 +113,24 @@ class Plan:
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Plan:
+        """A plan saved with ``as_json`` (an import continued after a kill keeps its own)."""
+        return cls(
+            source=data["source"],
+            types=[
+                TypePlan(**{**t, "fields": [FieldPlan(**f) for f in t["fields"]]})
+                for t in data.get("types", ())
+            ],
+            workflows=[
+                WorkflowPlan(w["name"], [ParameterPlan(**p) for p in w["parameters"]])
+                for w in data.get("workflows", ())
+            ],
+            not_mapped=[NotMapped(**n) for n in data.get("not_mapped", ())],
+            option_candidates=[OptionCandidate(**o) for o in data.get("option_candidates", ())],
+            notes=list(data.get("notes", ())),
+        )
 
     def type_named(self, bubble_name: str) -> TypePlan | None:
         return next((t for t in self.types if t.bubble_name == bubble_name), None)
@@ -306,6 +325,7 @@ def _workflow_from_path(
                 bool(parameter.get("required")),
                 known,
                 plan,
+                querystring=parameter.get("in") == "query",
             )
     return shell
 
@@ -315,14 +335,23 @@ PARAMETER_TYPES = frozenset({"text", "number", "yes_no", "date", "thing", "file"
 
 
 def _add_parameter(
-    shell: WorkflowPlan, key: str, prop: Any, required: bool, known: set[str], plan: Plan
+    shell: WorkflowPlan,
+    key: str,
+    prop: Any,
+    required: bool,
+    known: set[str],
+    plan: Plan,
+    *,
+    querystring: bool = False,
 ) -> None:
     missing: list[str] = []
     kind, is_list, target, why = _from_property(_mapping(prop), known, missing)
     _list_missing(plan, f"{shell.name}({key})", missing)
     if kind not in PARAMETER_TYPES:
         kind, why = "text", f"{why}; a parameter of that type does not exist here: text"
-    shell.parameters.append(ParameterPlan(key, kind, why, is_list, target, required))
+    shell.parameters.append(
+        ParameterPlan(key, kind, why, is_list, target, required, querystring=querystring)
+    )
 
 
 # --- from /api/1.1/meta -------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import math
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -58,6 +59,38 @@ class Page:
     count: int
     remaining: int
 
+    @property
+    def total(self) -> int:
+        """The rows the search has in all, as this page counts them."""
+        return self.cursor + self.count + self.remaining
+
+
+class Pacer:
+    """At most ``rate`` requests a second, whichever thread sends them (``--max-rps``):
+    each request takes the next free slot and waits for it."""
+
+    def __init__(
+        self,
+        rate: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if not rate > 0:
+            raise ValueError("the rate is a number of requests a second, above 0")
+        self._gap = 1.0 / rate
+        self._clock, self._sleep = clock, sleep
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        with self._lock:
+            now = self._clock()
+            slot = max(now, self._next)
+            self._next = slot + self._gap
+        if slot > now:
+            self._sleep(slot - now)
+
 
 class BubbleApp:
     """A Bubble app at ``address`` (its live version, or ``version_test``'s)."""
@@ -70,6 +103,7 @@ class BubbleApp:
         version_test: bool = False,
         client: httpx.Client | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        pacer: Pacer | None = None,
     ) -> None:
         address = address.strip().rstrip("/")
         if not address.startswith(("http://", "https://")):
@@ -92,6 +126,7 @@ class BubbleApp:
         self._client = client or httpx.Client(timeout=30.0, follow_redirects=False)
         self._headers = headers
         self._sleep = sleep
+        self._pacer = pacer
 
     def close(self) -> None:
         self._client.close()
@@ -101,6 +136,8 @@ class BubbleApp:
         ``Retry-After`` says and tried again; ``SourceError`` for anything else but 200."""
         url = f"{self.base}{path}"
         for attempt in range(RETRIES_429 + 1):
+            if self._pacer is not None:
+                self._pacer.wait()
             try:
                 with self._client.stream("GET", url, params=params, headers=self._headers) as r:
                     status, retry_after = r.status_code, r.headers.get("Retry-After")
@@ -125,12 +162,19 @@ class BubbleApp:
     def meta(self) -> Any:
         return self.get("/meta")
 
-    def page(self, bubble_name: str, cursor: int = 0, limit: int = PAGE_SIZE) -> Page:
-        """One page of type ``bubble_name``'s rows, oldest first."""
-        body = self.get(
-            f"/obj/{bubble_name}",
-            {"cursor": cursor, "limit": limit, "sort_field": "Created Date"},
-        )
+    def page(
+        self,
+        bubble_name: str,
+        cursor: int = 0,
+        limit: int = PAGE_SIZE,
+        constraints: list[dict[str, Any]] | None = None,
+    ) -> Page:
+        """One page of type ``bubble_name``'s rows, oldest first, those that meet
+        ``constraints`` (Bubble's: ``[{"key", "constraint_type", "value"}]``)."""
+        params: dict[str, Any] = {"cursor": cursor, "limit": limit, "sort_field": "Created Date"}
+        if constraints:
+            params["constraints"] = json.dumps(constraints)
+        body = self.get(f"/obj/{bubble_name}", params)
         answer = body.get("response") if isinstance(body, Mapping) else None
         if not isinstance(answer, Mapping) or not isinstance(answer.get("results"), list):
             raise SourceError(f"GET {self.base}/obj/{bubble_name}: no response.results")

@@ -50,7 +50,7 @@ def in_bulk(queryset: models.QuerySet, keys: Iterable[Any]) -> dict[Any, models.
     unique id, as ``QuerySet.in_bulk`` (a key found nowhere is not in the answer)."""
     keys = list(keys)
     pks = [k for k in keys if not isinstance(k, UniqueId)]
-    by_unique_id = _pks_of(queryset.model, [str(k) for k in keys if isinstance(k, UniqueId)])
+    by_unique_id = pks_of(queryset.model, [str(k) for k in keys if isinstance(k, UniqueId)])
     found = queryset.in_bulk([*pks, *by_unique_id.values()]) if keys else {}
     answer: dict[Any, models.Model] = {pk: found[pk] for pk in pks if pk in found}
     for unique_id, pk in by_unique_id.items():
@@ -59,7 +59,8 @@ def in_bulk(queryset: models.QuerySet, keys: Iterable[Any]) -> dict[Any, models.
     return answer
 
 
-def _pks_of(model: type[models.Model], unique_ids: list[str]) -> dict[str, Any]:
+def pks_of(model: type[models.Model], unique_ids: list[str]) -> dict[str, Any]:
+    """The primary keys of ``model``'s things with these unique ids, by unique id."""
     if not unique_ids:
         return {}
     if issubclass(model, BubbleThing):

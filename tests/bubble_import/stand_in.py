@@ -173,6 +173,7 @@ def _rows() -> dict[str, list[dict[str, Any]]]:
             "email": f"user{n}@example.com",
             "Name": f"User {n}",
             "Created Date": f"2024-01-0{n}T10:00:00.000Z",
+            "Modified Date": f"2024-01-0{n}T11:00:00.000Z",
         }
         for n in (1, 2)
     ]
@@ -195,6 +196,9 @@ def _rows() -> dict[str, list[dict[str, Any]]]:
     orders = [
         {
             "_id": _id(20 + n),
+            "Created Date": f"2024-04-0{n}T12:00:00.000Z",
+            "Modified Date": f"2024-04-0{n}T12:30:00.000Z",
+            "Created By": users[0]["_id"],
             "Placed": f"2024-04-0{n}T12:00:00.000Z",
             "Units": [u["_id"] for u in units[:n]],
             "Buyer": users[1]["_id"],
@@ -204,8 +208,17 @@ def _rows() -> dict[str, list[dict[str, Any]]]:
         for n in (1, 2)
     ]
     reviews = [
-        {"_id": _id(30), "Unit": units[0]["_id"], "Stars": 5, "Text": "Great"},
-        {"_id": _id(31), "Unit": _id(77), "Stars": 2, "Text": "Its unit was deleted"},
+        {
+            "_id": _id(30 + n),
+            "Created Date": f"2024-05-0{n + 1}T09:00:00.000Z",
+            "Modified Date": f"2024-05-0{n + 1}T09:00:00.000Z",
+            "Unit": unit,
+            "Stars": stars,
+            "Text": text,
+        }
+        for n, (unit, stars, text) in enumerate(
+            [(units[0]["_id"], 5, "Great"), (_id(77), 2, "Its unit was deleted")]
+        )
     ]
     return {"user": users, "unit": units, "order": orders, "review": reviews}
 
@@ -276,6 +289,7 @@ class _Handler(BaseHTTPRequestHandler):
         if not isinstance(rows, list):
             self._answer(200, {"response": {"results": rows}})
             return
+        rows = _constrained(rows, query.get("constraints", ["[]"])[0])
         page = rows[cursor : cursor + limit]
         self._answer(
             200,
@@ -294,6 +308,29 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer(405, {"message": "the stand-in is read here only"})
 
     do_POST = do_PUT = do_PATCH = do_DELETE = _refuse  # noqa: N815
+
+
+def _constrained(rows: list[dict[str, Any]], constraints: str) -> list[dict[str, Any]]:
+    """The rows meeting Bubble's constraints (the stand-in knows ``equals`` and ``greater
+    than``, on dates as ISO 8601 text, which compares as the moments do)."""
+    kept = rows
+    for constraint in json.loads(constraints):
+        key, kind, value = constraint["key"], constraint["constraint_type"], constraint["value"]
+        if kind == "equals":
+            kept = [r for r in kept if r.get(key) == value]
+        elif kind == "greater than":
+            moment = _utc_text(value)
+            kept = [r for r in kept if key in r and _utc_text(r[key]) > moment]
+        else:
+            raise ValueError(f"the stand-in does not know {kind!r}")
+    return kept
+
+
+def _utc_text(text: str) -> str:
+    from datetime import datetime, timezone
+
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
 @contextmanager

@@ -113,11 +113,6 @@ def test_the_token_is_never_taken_on_the_command_line(db):
         call_command("import_bubble_app", "https://x.example", "--dry-run", "--token", TOKEN)
 
 
-def test_only_the_dry_run_is_offered_yet(db):
-    with pytest.raises(CommandError, match="only --dry-run is available"):
-        call_command("import_bubble_app", "https://x.example")
-
-
 def test_an_app_that_does_not_answer_is_a_clear_error(db, token):
     with running() as app:
         address = app.address

@@ -261,7 +261,7 @@ def _check_field_name(
 BUILT_IN_KEYS = frozenset({"_id", "_type", "created date", "modified date", "created by"})
 
 
-def _bubble_name(value: Any, where: str) -> str:
+def checked_bubble_name(value: Any, where: str) -> str:
     """A field's key in the Data API (``bubble_name``): Bubble's display name, as text a
     JSON key and a query parameter carry (no control characters, no ``_`` first: Bubble's
     own keys start so)."""
@@ -389,7 +389,7 @@ def field_spec(
             "help_text must be text of at most 500 characters", where=where, key="help_text"
         )
     spec.help_text = help_text
-    spec.bubble_name = _bubble_name(raw.get("bubble_name", ""), where)
+    spec.bubble_name = checked_bubble_name(raw.get("bubble_name", ""), where)
     if spec.is_list and not kind.listable:
         raise SchemaError(f"a {kind.label} field cannot be a list", where=where, key="list")
     if spec.is_list and (spec.unique or spec.indexed):

@@ -1,0 +1,108 @@
+"""``--download-files``: each file and image the rows point to is copied into the project's
+file storage (Django's storage API: local disk by default, object storage when configured)
+and the field points there, since Bubble's copies go when the Bubble app is closed.
+
+A file on the Bubble app's own address is read as the app is (the operator typed it);
+any other (Bubble's S3 bucket, a CDN) through the outbound-address guard every workflow
+request goes through. The Data API token is never sent with a file. A file read twice (an
+import continued) is stored under the same name and not read again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+
+from workflows.actions.outbound import BlockedDestination, build_client
+
+from .copying import Target
+from .problems import Problems
+from .source import MAX_BODY, BubbleApp
+
+#: where copied files go in the storage
+FOLDER = "bubble"
+#: seconds for one file
+TIMEOUT = 120.0
+
+
+def download_files(app: BubbleApp, targets: list[Target], problems: Problems) -> dict[str, Any]:
+    """Copy every file the targets' file and image fields point to; counts."""
+    copied = failed = 0
+    for target in targets:
+        model = target.model
+        if model is None:
+            continue
+        for key, name in _file_fields(target):
+            field = model._meta.get_field(name)
+            rows = model._default_manager.exclude(**{f"{name}__isnull": True})
+            for thing in rows.only("pk", "unique_id", name).iterator():
+                value = getattr(thing, field.attname)
+                urls = value if isinstance(value, list) else [value]
+                moved = []
+                for url in urls:
+                    if not _remote(url):
+                        moved.append(url)
+                        continue
+                    try:
+                        moved.append(_copy(app, url, target.typed.bubble_name, thing.unique_id))
+                        copied += 1
+                    except (FileNotCopied, BlockedDestination) as exc:
+                        problems.value_not_kept(
+                            target.typed.bubble_name, thing.unique_id, key, f"file: {exc}"
+                        )
+                        moved.append(url)
+                        failed += 1
+                new = moved if isinstance(value, list) else moved[0]
+                if new != value:
+                    model._default_manager.filter(pk=thing.pk).update(**{name: new})
+    return {"copied": copied, "failed": failed}
+
+
+class FileNotCopied(Exception):
+    pass
+
+
+def _file_fields(target: Target) -> list[tuple[str, str]]:
+    kinds = {p.key: p.type for p in target.typed.fields}
+    return [(key, name) for key, name, _ in target.readers if kinds.get(key) in ("file", "image")]
+
+
+def _remote(url: Any) -> bool:
+    return isinstance(url, str) and url.startswith(("http://", "https://"))
+
+
+def _copy(app: BubbleApp, url: str, bubble_name: str, unique_id: str) -> str:
+    """The file at ``url`` stored here; its URL here."""
+    digest = hashlib.sha256(url.encode()).hexdigest()[:16]
+    base = posixpath.basename(urlsplit(url).path) or "file"
+    base = re.sub(r"[^A-Za-z0-9._-]+", "_", base)[-100:] or "file"
+    name = f"{FOLDER}/{bubble_name}/{unique_id}/{digest}-{base}"
+    if default_storage.exists(name):
+        return default_storage.url(name)
+    data = _read(app, url)
+    return default_storage.url(default_storage.save(name, ContentFile(data)))
+
+
+def _read(app: BubbleApp, url: str) -> bytes:
+    own = urlsplit(url).netloc == urlsplit(app.address).netloc
+    client = httpx.Client(timeout=TIMEOUT, follow_redirects=False) if own else build_client(TIMEOUT)
+    try:
+        with client, client.stream("GET", url) as response:
+            if response.status_code != 200:
+                raise FileNotCopied(f"HTTP {response.status_code}")
+            chunks, size = [], 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > MAX_BODY:
+                    raise FileNotCopied(f"over {MAX_BODY:,} bytes")
+                chunks.append(chunk)
+            return b"".join(chunks)
+    except httpx.HTTPError as exc:
+        raise FileNotCopied(type(exc).__name__) from None
