@@ -100,6 +100,14 @@ class WorkflowNotFound(WorkflowError):
     http_status = 404
 
 
+class NotBuilt(WorkflowError):
+    """An API workflow with no steps, called live: a shell waiting to be built (one brought
+    over from Bubble, whose steps Bubble does not publish), never a silent success."""
+
+    code = "NOT_BUILT"
+    http_status = 501
+
+
 class Unauthenticated(WorkflowError):
     code = "UNAUTHENTICATED"
     http_status = 401

@@ -26,14 +26,21 @@ def keeps_unique_ids(model: type[models.Model]) -> bool:
     return issubclass(model, BubbleThing) or is_user_model(model)
 
 
-def thing_key(model: type[models.Model], value: Any) -> Any:
-    """``value`` as a key of ``model``'s things: a ``UniqueId`` when it has Bubble's shape
-    and the model keeps them, else its primary key (``ValidationError`` if not one)."""
+def unique_id_in(model: type[models.Model], value: Any) -> UniqueId | None:
+    """``value`` as a unique id of ``model``'s things, if it has Bubble's shape and the
+    model keeps them."""
     if isinstance(value, str) and keeps_unique_ids(model):
         text = value.strip()
         if UNIQUE_ID.fullmatch(text):
             return UniqueId(text)
-    return data_types.pk_value(model, value)
+    return None
+
+
+def thing_key(model: type[models.Model], value: Any) -> Any:
+    """``value`` as a key of ``model``'s things: a ``UniqueId`` when it has Bubble's shape
+    and the model keeps them, else its primary key (``ValidationError`` if not one)."""
+    unique_id = unique_id_in(model, value)
+    return unique_id if unique_id is not None else data_types.pk_value(model, value)
 
 
 def matching(model: type[models.Model], key: Any) -> Q:

@@ -18,7 +18,7 @@ from tests.workflows.data_model.conftest import data_model  # noqa: F401
 from workflows import data_types
 from workflows.models import PrivacyRule, Workflow
 
-from .stand_in import TOKEN, StandIn, _id, running
+from .stand_in import TOKEN, _id, running
 
 
 @pytest.fixture
@@ -123,7 +123,9 @@ def test_the_report_counts_each_type_bubbles_against_here(data_model, token, tmp
     with running() as app:
         bring_over(app.address, "--report", str(report))
     written = json.loads(report.read_text())
-    counts = {t["bubble_name"]: (t["bubble_count"], t["copied"], t["here"]) for t in written["types"]}
+    counts = {
+        t["bubble_name"]: (t["bubble_count"], t["copied"], t["here"]) for t in written["types"]
+    }
     assert counts == {"user": (2, 2, 2), "unit": (4, 4, 4), "order": (2, 2, 2), "review": (2, 2, 2)}
     assert written["workflows_to_build"] == ["process-order", "send-digest"]
     missing = written["problems"]["missing_links"]

@@ -31,10 +31,17 @@ from ..engine.cache import get_compiled
 from ..engine.compiler import NAME_RE, CompiledWorkflow
 from ..engine.context import Caller
 from ..engine.serialize import to_log
-from ..exceptions import InvalidParameter, MissingParameter, Unauthenticated, WorkflowNotFound
+from ..exceptions import (
+    InvalidParameter,
+    MissingParameter,
+    NotBuilt,
+    Unauthenticated,
+    WorkflowNotFound,
+)
 from ..masking import run_scope
 from ..models import Run, Workflow
 from ..request_headers import shown_headers
+from ..versions.edition import current as current_edition
 from .access import require_access, require_workflow_scope, scoped_workflows
 from .errors import PayloadTooLarge, error_response
 from .params import request_params, said_where
@@ -116,6 +123,7 @@ class WorkflowView(LimitedBodyView):
                 values = validated_params(compiled, raw, request.user)  # coerced once, here
             except MissingParameter as exc:
                 raise said_where(exc, compiled.parameters) from None
+            _require_built(compiled)  # after the parameters: a caller learns both
             extra = {"request": {"headers": shown_headers(request.headers)}}
             result = engine.run(
                 compiled,
@@ -135,6 +143,18 @@ class WorkflowView(LimitedBodyView):
                 response["Retry-After"] = str(result.error.retry_after)
             return response
         return _answer(result)
+
+
+def _require_built(compiled: CompiledWorkflow) -> None:
+    """A workflow with no steps answers live callers that it is not built yet; at
+    /version-test/ it runs, so its builder can try its parameters."""
+    edition = current_edition()
+    if compiled.actions or (edition is not None and edition.test):
+        return
+    raise NotBuilt(
+        f"workflow {compiled.name!r} has no steps yet: it is not built (build it in the "
+        "editor, try it at /version-test/, then deploy)"
+    )
 
 
 _DETECTED = {

@@ -83,10 +83,8 @@ def thing_get(
 def _by_unique_id(model: type[models.Model], thing_id: Any) -> Q:
     """A thing is found by the Bubble unique id it kept too (``workflows.thing_ids``):
     callers keep the ids they had from Bubble."""
-    key = thing_ids.thing_key(model, thing_id) if isinstance(thing_id, str) else None
-    if not isinstance(key, thing_ids.UniqueId):
-        return Q()
-    return thing_ids.matching(model, key)
+    key = thing_ids.unique_id_in(model, thing_id)
+    return Q() if key is None else thing_ids.matching(model, key)
 
 
 def thing_payload(access: DataAccess, thing: models.Model) -> dict[str, Any]:

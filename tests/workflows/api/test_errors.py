@@ -30,7 +30,9 @@ def test_a_missing_parameter_is_bubbles_missing_data(call, make_workflow):
 
 
 def test_a_condition_not_met_is_bubbles_not_run(call, make_workflow):
-    make_workflow("never", expose=True, auth="none", only_when="false")
+    make_workflow(
+        "never", expose=True, auth="none", only_when="false", actions=[{"type": "terminate"}]
+    )
     body = bubble_keys(call("never", {}))
     assert (body["statusCode"], body["body"]["status"]) == (400, "NOT_RUN")
 

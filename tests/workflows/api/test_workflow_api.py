@@ -209,7 +209,12 @@ def test_condition_not_met(call, make_workflow, db):
 
 def test_condition_not_met_can_answer_200(call, make_workflow, db):
     make_workflow(
-        "cond200", expose=True, auth="none", only_when="false", condition_not_met=200, actions=[]
+        "cond200",
+        expose=True,
+        auth="none",
+        only_when="false",
+        condition_not_met=200,
+        actions=[{"type": "terminate"}],
     )
     response = call("cond200")
     assert response.status_code == 200 and response.json() == {"status": "success", "response": {}}
