@@ -18,6 +18,7 @@ import re
 from typing import Any
 
 import yaml
+from django.contrib.auth import get_user_model
 
 from workflows.data_model.definitions import USER_TYPE
 from workflows.data_model.schema import SchemaError, checked_bubble_name
@@ -46,10 +47,11 @@ def profile_link(users: TypePlan) -> str:
     return field_name(PROFILE_FIELD, [f.name for f in users.fields])
 
 
-def data_type_of(plan: Plan, bubble_name: str) -> str:
-    """The data type here of a Bubble type (by its URL name): user accounts for users."""
+def data_type_of(plan: Plan, bubble_name: str, *, parameter: bool = False) -> str:
+    """The data type here of a Bubble type (by its URL name): user accounts for users
+    (``User`` in a data type's field, the user model's label in a workflow parameter)."""
     if bubble_name == USER:
-        return USER_TYPE
+        return get_user_model()._meta.label if parameter else USER_TYPE
     typed = plan.type_named(bubble_name)
     return typed.name if typed else ""
 
@@ -149,7 +151,7 @@ def _shell_definition(plan: Plan, shell: WorkflowPlan, notes: list[NotMapped]) -
         if parameter.list:
             made["list"] = True
         if parameter.type == "thing":
-            made["data_type"] = data_type_of(plan, parameter.data_type)
+            made["data_type"] = data_type_of(plan, parameter.data_type, parameter=True)
         if not parameter.required:
             made["optional"] = True
         if parameter.querystring:

@@ -13,6 +13,7 @@ import datetime
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -20,6 +21,7 @@ from django.utils import timezone
 from workflows import data_types
 from workflows.data_model import registry
 from workflows.models import UserUniqueId
+from workflows.transfer import ImportRefused
 
 from . import definitions
 from .copying import Target, copy_rows
@@ -98,9 +100,19 @@ def run(
     plan = Plan.from_json(bubble_import.plan)
     try:
         made = definitions.apply(plan, user=user)
+    except ImportRefused as exc:  # nothing was copied: the next import makes a new plan
+        bubble_import.status = BubbleImport.Status.FAILED
+        bubble_import.error = str(exc)[:2000]
+        bubble_import.finished_at = timezone.now()
+        bubble_import.save()
+        raise
+    try:
         registry.ensure_current()
         problems = Problems.of(bubble_import)
-        targets = [_target(bubble_import, plan, typed, n) for n, typed in enumerate(_ordered(plan))]
+        scheme = urlsplit(app.address).scheme
+        targets = [
+            _target(bubble_import, plan, typed, n, scheme) for n, typed in enumerate(_ordered(plan))
+        ]
         constraints = _changed_since(bubble_import.since)
         for target in targets:
             copy_rows(
@@ -131,7 +143,9 @@ def _ordered(plan: Plan) -> list[TypePlan]:
     return sorted(plan.types, key=lambda t: not t.users)
 
 
-def _target(bubble_import: BubbleImport, plan: Plan, typed: TypePlan, position: int) -> Target:
+def _target(
+    bubble_import: BubbleImport, plan: Plan, typed: TypePlan, position: int, scheme: str
+) -> Target:
     name = (definitions.profile_name(typed) if typed.fields else "") if typed.users else typed.name
     progress, _ = ImportedType.objects.get_or_create(
         bubble_import=bubble_import,
@@ -149,7 +163,7 @@ def _target(bubble_import: BubbleImport, plan: Plan, typed: TypePlan, position: 
         if is_link(planned):
             target.links.append((planned.key, here, planned.list))
         else:
-            target.readers.append((planned.key, here, reader(planned)))
+            target.readers.append((planned.key, here, reader(planned, scheme=scheme)))
     return target
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from workflows.engine.param_types import Invalid, param_type
@@ -22,9 +23,13 @@ class NotKept(Exception):
     """A value that does not fit its field: the message says why."""
 
 
-def reader(planned: FieldPlan) -> Reader:
-    """How a value of ``planned`` (not a link) is read; ``NotKept`` when it does not fit."""
+def reader(planned: FieldPlan, *, scheme: str = "https") -> Reader:
+    """How a value of ``planned`` (not a link) is read; ``NotKept`` when it does not fit.
+    ``scheme``: the app's, for Bubble's file addresses without one (``//s3...``), read as
+    a browser on the app's pages reads them."""
     one = _READERS[planned.type]
+    if planned.type in ("file", "image"):
+        one = partial(file_url, scheme=scheme)
     if not planned.list:
         return lambda value: _storable(one(value))
 
@@ -48,12 +53,12 @@ def link_ids(value: Any, *, many: bool) -> Any:
     return value if isinstance(value, str) and value else None
 
 
-def file_url(value: Any) -> str:
+def file_url(value: Any, *, scheme: str = "https") -> str:
     """A file as Bubble serves it (``//s3.amazonaws.com/...``: no scheme) as a URL."""
     if not isinstance(value, str) or not value.strip():
         raise NotKept("expected a file's address")
     text = value.strip()
-    return f"https:{text}" if text.startswith("//") else text
+    return f"{scheme}:{text}" if text.startswith("//") else text
 
 
 def _typed(name: str) -> Reader:

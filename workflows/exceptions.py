@@ -105,7 +105,7 @@ class NotBuilt(WorkflowError):
     over from Bubble, whose steps Bubble does not publish), never a silent success."""
 
     code = "NOT_BUILT"
-    http_status = 501
+    http_status = 404  # not there yet; a 5xx would say the server failed
 
 
 class Unauthenticated(WorkflowError):

@@ -66,7 +66,8 @@ SWAGGER = {
         "/wf/send-digest": {
             "get": {
                 "parameters": [
-                    {"in": "query", "name": "since", "type": "string", "format": "date-time"}
+                    {"in": "query", "name": "since", "type": "string", "format": "date-time"},
+                    {"in": "query", "name": "for", "required": True, **_ref("User")},
                 ]
             }
         },
@@ -234,6 +235,10 @@ class StandIn:
     requests: list[tuple[str, str, bool]] = field(default_factory=list)
     address: str = ""
     swagger: Any = None  # what the Swagger file says instead of SWAGGER
+    #: (type, cursor) pages answered 500 once (a network failure mid-copy)
+    fail_once: set[tuple[str, int]] = field(default_factory=set)
+    #: files served at /files/<name>
+    files: dict[str, bytes] = field(default_factory=dict)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -265,6 +270,16 @@ class _Handler(BaseHTTPRequestHandler):
             return
         url = urlparse(self.path)
         path = url.path.removeprefix("/version-test")
+        if path.startswith("/files/"):
+            content = app.files.get(path.removeprefix("/files/"))
+            if content is None:
+                self._answer(404, {})
+                return
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(content)))
+            self.end_headers()
+            self.wfile.write(content)
+            return
         if path == "/api/1.1/meta/swagger.json":
             body = SWAGGER if app.swagger is None else app.swagger
             self._answer(200, body) if app.swagger_on else self._answer(404, {})
@@ -284,6 +299,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         query = parse_qs(url.query)
         cursor = int(query.get("cursor", ["0"])[0])
+        if (name, cursor) in app.fail_once:
+            app.fail_once.discard((name, cursor))
+            self._answer(500, {"message": "the stand-in failed on purpose"})
+            return
         limit = min(int(query.get("limit", ["100"])[0]), 100)
         rows = app.rows[name]
         if not isinstance(rows, list):
@@ -348,3 +367,15 @@ def running(stand_in: StandIn | None = None) -> Iterator[StandIn]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+def unit_row(n: int, **changes: Any) -> dict[str, Any]:
+    """One more unit (numbered past the app's own), for apps of many rows."""
+    row = {
+        "_id": _id(1000 + n),
+        "Created Date": "2024-06-01T00:00:00.000Z",
+        "Modified Date": "2024-06-02T00:00:00.000Z",
+        "Unit name": f"Unit {1000 + n}",
+        "Price": n,
+    }
+    return {**row, **changes}

@@ -18,7 +18,7 @@ from tests.workflows.data_model.conftest import data_model  # noqa: F401
 from workflows import data_types
 from workflows.models import PrivacyRule, Workflow
 
-from .stand_in import TOKEN, _id, running
+from .stand_in import TOKEN, StandIn, _id, running
 
 
 @pytest.fixture
@@ -43,6 +43,14 @@ def utc(text: str) -> datetime.datetime:
     return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
+def open_to_everyone(*names: str) -> None:
+    """Privacy denies by default: the tests reading through the API open the types."""
+    for name in names:
+        PrivacyRule.objects.create(
+            data_type=name, everyone_else=True, view_all=True, find_in_searches=True
+        )
+
+
 def test_every_row_arrives_with_its_id_dates_and_links(data_model, token):  # noqa: F811
     with running() as app:
         out, status = bring_over(app.address)
@@ -60,7 +68,9 @@ def test_every_row_arrives_with_its_id_dates_and_links(data_model, token):  # no
     assert unit.modified_date == utc(first["Modified Date"])
     assert unit.unit_name == "Unit 1" and unit.price == 10.5 and unit.active is False
     assert unit.location == {"address": "1 Main St", "lat": 49.85, "lng": 2.35}
-    assert unit.photo == "https://s3.amazonaws.com/appforest_uf/f1/unit1.png"
+    # Bubble's address without a scheme, read as the app's pages read it (the stand-in is
+    # served over http; a Bubble app over https)
+    assert unit.photo == "http://s3.amazonaws.com/appforest_uf/f1/unit1.png"
     creator = get_user_model().objects.get(bubble_unique_id__unique_id=first["Created By"])
     assert unit.created_by_id == creator.pk
     assert unit.owner.bubble_unique_id.unique_id == rows["user"][0]["_id"]
@@ -103,10 +113,7 @@ def test_callers_keep_bubbles_ids(data_model, token, api, key):  # noqa: F811
     with running() as app:
         bring_over(app.address)
         rows = app.rows
-    for name in ("Unit", "Order"):
-        PrivacyRule.objects.create(
-            data_type=name, everyone_else=True, view_all=True, find_in_searches=True
-        )
+    open_to_everyone("Unit", "Order")
     headers = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
     first = rows["unit"][0]
     answer = api.get(f"/api/1.1/obj/unit/{first['_id']}", **headers)
@@ -132,3 +139,86 @@ def test_the_report_counts_each_type_bubbles_against_here(data_model, token, tmp
     assert missing["count"] == 1 and missing["first"][0]["missing"] == _id(77)
     assert BubbleImport.objects.get().status == BubbleImport.Status.FINISHED
     assert TOKEN not in report.read_text()
+
+
+def test_a_shell_is_not_built_live_and_takes_bubbles_ids_in_a_test(data_model, token, api, key):  # noqa: F811
+    with running() as app:
+        bring_over(app.address)
+        order_id = app.rows["order"][0]["_id"]
+    open_to_everyone("Order")
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    live = api.post("/api/1.1/wf/process-order", {"order": order_id}, format="json", **headers)
+    assert live.status_code == 404, live.content
+    assert live.json()["code"] == "NOT_BUILT"
+    assert "has no steps yet" in live.json()["body"]["message"]
+    tried = api.post(
+        "/version-test/api/1.1/wf/process-order", {"order": order_id}, format="json", **headers
+    )
+    assert tried.status_code == 200, tried.content
+    unknown = api.post(
+        "/version-test/api/1.1/wf/process-order", {"order": _id(404)}, format="json", **headers
+    )
+    assert unknown.status_code == 400 and _id(404) in unknown.json()["body"]["message"]
+
+
+def test_a_workflow_parameter_takes_a_bubble_id_of_a_user_or_a_thing(
+    data_model,
+    token,
+    api,
+    key,
+    make_workflow,  # noqa: F811
+):
+    with running() as app:
+        bring_over(app.address)
+        user_id, unit_id = app.rows["user"][1]["_id"], app.rows["unit"][2]["_id"]
+    open_to_everyone("Unit")
+    make_workflow(
+        "who",
+        expose=True,
+        parameters=[
+            {"key": "person", "type": "thing", "data_type": "auth.User"},
+            {"key": "unit", "type": "thing", "data_type": "Unit"},
+        ],
+        actions=[
+            {
+                "type": "return_data",
+                "data": {
+                    "email": "{{ params.person.email }}",
+                    "unit": "{{ params.unit.unit_name }}",
+                },
+            }
+        ],
+    )
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    answer = api.post(
+        "/api/1.1/wf/who", {"person": user_id, "unit": unit_id}, format="json", **headers
+    )
+    assert answer.status_code == 200, answer.content
+    assert answer.json()["response"] == {"email": "user2@example.com", "unit": "Unit 3"}
+
+
+def test_files_are_copied_into_the_projects_storage(data_model, token, settings, tmp_path):  # noqa: F811
+    settings.MEDIA_ROOT = str(tmp_path)
+    stand_in = StandIn()
+    with running(stand_in) as app:
+        host = app.address.removeprefix("http:")
+        stand_in.files["unit1.png"] = b"\x89PNG one"
+        stand_in.rows["unit"][0]["Photo"] = f"{host}/files/unit1.png"
+        stand_in.rows["unit"][1]["Photo"] = f"{host}/files/gone.png"
+        out, status = bring_over(app.address, "--download-files")
+        unit = model("Unit").objects.get(unique_id=stand_in.rows["unit"][0]["_id"])
+        assert unit.photo.startswith("/media/bubble/unit/")
+        stored = tmp_path / unit.photo.removeprefix("/media/")
+        assert stored.read_bytes() == b"\x89PNG one"
+        # a file Bubble no longer has keeps its address, and is reported
+        kept = model("Unit").objects.get(unique_id=stand_in.rows["unit"][1]["_id"])
+        assert kept.photo.endswith("/files/gone.png")
+        assert "HTTP 404" in out
+        # no file is read twice
+        again = [p for _, p, _ in stand_in.requests if p.startswith("/files/")]
+        bring_over(app.address, "--download-files")
+        assert (
+            len([p for _, p, _ in stand_in.requests if p.startswith("/files/")]) == len(again) + 1
+        )
+    tokens = [had for _, path, had in stand_in.requests if path.startswith("/files/")]
+    assert not any(tokens)  # the token never goes with a file

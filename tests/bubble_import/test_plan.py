@@ -62,7 +62,10 @@ def test_workflows_become_shells_with_their_parameters():
         ("rush", "yes_no", "", False),
         ("note", "text", "", False),
     ]
-    assert [(p.key, p.type) for p in shells["send-digest"].parameters] == [("since", "date")]
+    assert [(p.key, p.type, p.querystring) for p in shells["send-digest"].parameters] == [
+        ("since", "date", True),
+        ("for", "thing", True),
+    ]
 
 
 def test_a_document_that_is_not_swagger_2_is_refused():
