@@ -369,6 +369,7 @@ BUBBLE = {
     "HTTP_ALLOW_PRIVATE": env.bool("BUBBLE_HTTP_ALLOW_PRIVATE", default=False),
     "ALLOW_TOKEN_IN_URL": env.bool("BUBBLE_ALLOW_TOKEN_IN_URL", default=False),
     "HTTP_ALLOWED_NETWORKS": env.list("BUBBLE_HTTP_ALLOWED_NETWORKS", default=[]),
+    "IMPORT_ALLOWED_HOSTS": env.list("BUBBLE_IMPORT_ALLOWED_HOSTS", default=[]),
     # Encrypts admin-stored secrets instead of SECRET_KEY; "new,old" while rotating.
     "SECRETS_KEY": env.list("BUBBLE_SECRETS_KEY", default=[]),
     # User tokens from sign_up / log_user_in: seconds valid (Bubble: 24 hours, a year with

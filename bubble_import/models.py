@@ -28,8 +28,9 @@ class BubbleImport(models.Model):
     plan = models.JSONField(default=dict, blank=True)
     report = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
-    #: the background task running it (an import started in the admin)
-    task_id = models.CharField(max_length=64, blank=True)
+    #: the Data API token of an import started in the admin, encrypted as the project's
+    #: secrets are (``workflows.secrets``), for its background task; wiped when it ends
+    token = models.TextField(blank=True, editable=False)
 
     class Meta:
         ordering = ["-started_at", "-id"]

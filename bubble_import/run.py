@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -49,6 +49,11 @@ class ImportNotPossible(Exception):
 
 @dataclass
 class Options:
+    """How an import runs (kept with it: a continued import runs as it began)."""
+
+    address: str = ""  # as the operator typed it
+    version_test: bool = False
+    types: list[str] = field(default_factory=list)  # their names in Bubble's URLs (all: [])
     since_last: bool = False
     apply_deletions: bool = False
     download_files: bool = False

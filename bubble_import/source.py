@@ -18,6 +18,8 @@ from typing import Any
 
 import httpx
 
+from workflows.actions.outbound import BlockedDestination
+
 #: the Data API's largest page (Bubble's limit)
 PAGE_SIZE = 100
 #: how often a 429 is waited out and tried again before the import gives up
@@ -142,6 +144,8 @@ class BubbleApp:
                 with self._client.stream("GET", url, params=params, headers=self._headers) as r:
                     status, retry_after = r.status_code, r.headers.get("Retry-After")
                     body = _read_limited(r) if status == 200 else b""
+            except BlockedDestination as exc:  # the admin's imports: the outbound guard
+                raise SourceError(f"GET {url}: {exc.message}") from None
             except (httpx.HTTPError, httpx.InvalidURL, ValueError, TypeError) as exc:
                 # the type only: some errors quote the request's headers, the token with them
                 raise SourceError(f"GET {url}: {type(exc).__name__}") from None

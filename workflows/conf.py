@@ -35,6 +35,10 @@ DEFAULTS: dict[str, Any] = {
     # cannot be changed yet); off: a credential in a URL is refused (docs/security.md).
     "ALLOW_TOKEN_IN_URL": False,
     "HTTP_ALLOWED_NETWORKS": [],
+    # Hosts the admin's "Bring a Bubble app over" may read without the outbound-address
+    # guard (a Bubble app reachable on a private network, a local stand-in); the command
+    # import_bubble_app trusts the address its operator types.
+    "IMPORT_ALLOWED_HOSTS": [],
     # Fields never shown in logs, responses or expressions, whatever the model.
     "HIDDEN_FIELDS": ["password"],
     # Fields no workflow may write (create_thing, make_changes...), per data type: a

@@ -15,11 +15,6 @@ from workflows.models import DataType, Workflow
 from .stand_in import TOKEN, StandIn, running
 
 
-@pytest.fixture
-def token(monkeypatch):
-    monkeypatch.setenv("BUBBLE_SOURCE_API_TOKEN", TOKEN)
-
-
 def dry_run(address: str, *args: str) -> tuple[str, str]:
     import io
 

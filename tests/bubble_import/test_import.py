@@ -9,21 +9,14 @@ import datetime
 import io
 import json
 
-import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from bubble_import.models import BubbleImport, PendingLinks
-from tests.workflows.data_model.conftest import data_model  # noqa: F401
 from workflows import data_types
 from workflows.models import PrivacyRule, Workflow
 
 from .stand_in import TOKEN, StandIn, _id, running
-
-
-@pytest.fixture
-def token(monkeypatch):
-    monkeypatch.setenv("BUBBLE_SOURCE_API_TOKEN", TOKEN)
 
 
 def bring_over(address: str, *args: str) -> tuple[str, int]:
@@ -51,7 +44,7 @@ def open_to_everyone(*names: str) -> None:
         )
 
 
-def test_every_row_arrives_with_its_id_dates_and_links(data_model, token):  # noqa: F811
+def test_every_row_arrives_with_its_id_dates_and_links(data_model, token):
     with running() as app:
         out, status = bring_over(app.address)
         rows = app.rows
@@ -83,7 +76,7 @@ def test_every_row_arrives_with_its_id_dates_and_links(data_model, token):  # no
     assert not PendingLinks.objects.exists()
 
 
-def test_users_arrive_as_accounts_without_a_password(data_model, token):  # noqa: F811
+def test_users_arrive_as_accounts_without_a_password(data_model, token):
     with running() as app:
         bring_over(app.address)
         users = app.rows["user"]
@@ -95,7 +88,7 @@ def test_users_arrive_as_accounts_without_a_password(data_model, token):  # noqa
     assert profile.name == "User 2" and profile.user == accounts[1]
 
 
-def test_the_api_workflows_arrive_as_shells_in_development(data_model, token):  # noqa: F811
+def test_the_api_workflows_arrive_as_shells_in_development(data_model, token):
     with running() as app:
         out, _ = bring_over(app.address)
     shell = Workflow.objects.get(name="process-order")
@@ -109,7 +102,7 @@ def test_the_api_workflows_arrive_as_shells_in_development(data_model, token):  
     assert "process-order" in out.split("API workflows to rebuild")[1]
 
 
-def test_callers_keep_bubbles_ids(data_model, token, api, key):  # noqa: F811
+def test_callers_keep_bubbles_ids(data_model, token, api, key):
     with running() as app:
         bring_over(app.address)
         rows = app.rows
@@ -125,7 +118,7 @@ def test_callers_keep_bubbles_ids(data_model, token, api, key):  # noqa: F811
     assert utc(thing["Created Date"]) == utc(first["Created Date"])
 
 
-def test_the_report_counts_each_type_bubbles_against_here(data_model, token, tmp_path):  # noqa: F811
+def test_the_report_counts_each_type_bubbles_against_here(data_model, token, tmp_path):
     report = tmp_path / "report.json"
     with running() as app:
         bring_over(app.address, "--report", str(report))
@@ -141,7 +134,7 @@ def test_the_report_counts_each_type_bubbles_against_here(data_model, token, tmp
     assert TOKEN not in report.read_text()
 
 
-def test_a_shell_is_not_built_live_and_takes_bubbles_ids_in_a_test(data_model, token, api, key):  # noqa: F811
+def test_a_shell_is_not_built_live_and_takes_bubbles_ids_in_a_test(data_model, token, api, key):
     with running() as app:
         bring_over(app.address)
         order_id = app.rows["order"][0]["_id"]
@@ -166,7 +159,7 @@ def test_a_workflow_parameter_takes_a_bubble_id_of_a_user_or_a_thing(
     token,
     api,
     key,
-    make_workflow,  # noqa: F811
+    make_workflow,
 ):
     with running() as app:
         bring_over(app.address)
@@ -197,7 +190,7 @@ def test_a_workflow_parameter_takes_a_bubble_id_of_a_user_or_a_thing(
     assert answer.json()["response"] == {"email": "user2@example.com", "unit": "Unit 3"}
 
 
-def test_files_are_copied_into_the_projects_storage(data_model, token, settings, tmp_path):  # noqa: F811
+def test_files_are_copied_into_the_projects_storage(data_model, token, settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)
     stand_in = StandIn()
     with running(stand_in) as app:

@@ -11,16 +11,10 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError
 
 from bubble_import.models import BubbleImport
-from tests.workflows.data_model.conftest import data_model  # noqa: F401
 from workflows import data_types
 
-from .stand_in import TOKEN, StandIn, running, unit_row
+from .stand_in import StandIn, running, unit_row
 from .test_import import bring_over
-
-
-@pytest.fixture
-def token(monkeypatch):
-    monkeypatch.setenv("BUBBLE_SOURCE_API_TOKEN", TOKEN)
 
 
 def units():
@@ -37,7 +31,7 @@ def unit_pages(app: StandIn) -> list[str]:
     return [path for _, path, _ in app.requests if path.endswith("/obj/unit")]
 
 
-def test_a_stopped_import_continues_where_it_stopped(data_model, token):  # noqa: F811
+def test_a_stopped_import_continues_where_it_stopped(data_model, token):
     stand_in = many_units(250)
     stand_in.fail_once = {("unit", 200)}
     with running(stand_in) as app:
@@ -56,7 +50,7 @@ def test_a_stopped_import_continues_where_it_stopped(data_model, token):  # noqa
     assert BubbleImport.objects.get().status == BubbleImport.Status.FINISHED
 
 
-def test_pages_read_ahead_in_threads_write_every_row_once(data_model, token):  # noqa: F811
+def test_pages_read_ahead_in_threads_write_every_row_once(data_model, token):
     with running(many_units(1234)) as app:
         out, status = bring_over(app.address, "--pages-in-flight", "8")
     assert status == 0, out
@@ -65,7 +59,7 @@ def test_pages_read_ahead_in_threads_write_every_row_once(data_model, token):  #
     assert len(prices) == 1234
 
 
-def test_the_same_import_again_changes_nothing_and_doubles_nothing(data_model, token):  # noqa: F811
+def test_the_same_import_again_changes_nothing_and_doubles_nothing(data_model, token):
     with running() as app:
         bring_over(app.address)
         first = list(units().order_by("unique_id").values())
@@ -76,7 +70,7 @@ def test_the_same_import_again_changes_nothing_and_doubles_nothing(data_model, t
     assert BubbleImport.objects.count() == 2
 
 
-def test_since_last_copies_what_changed_and_reports_deletions(data_model, token):  # noqa: F811
+def test_since_last_copies_what_changed_and_reports_deletions(data_model, token):
     stand_in = StandIn()
     with running(stand_in) as app:
         bring_over(app.address)
@@ -101,17 +95,17 @@ def test_since_last_copies_what_changed_and_reports_deletions(data_model, token)
     assert "review: 1 rows deleted on Bubble, deleted here" in out
 
 
-def test_since_last_needs_an_earlier_import(data_model, token):  # noqa: F811
+def test_since_last_needs_an_earlier_import(data_model, token):
     with running() as app, pytest.raises(CommandError, match="never imported here"):
         bring_over(app.address, "--since-last")
 
 
-def test_apply_deletions_goes_with_since_last(data_model, token):  # noqa: F811
+def test_apply_deletions_goes_with_since_last(data_model, token):
     with pytest.raises(CommandError, match="goes with --since-last"):
         bring_over("https://app.example", "--apply-deletions")
 
 
-def test_rate_limits_are_waited_out(data_model, token):  # noqa: F811
+def test_rate_limits_are_waited_out(data_model, token):
     stand_in = StandIn(throttle=3)
     with running(stand_in) as app:
         out, status = bring_over(app.address)
@@ -119,7 +113,7 @@ def test_rate_limits_are_waited_out(data_model, token):  # noqa: F811
     assert units().count() == 4
 
 
-def test_a_users_deleted_on_bubble_are_deactivated_not_deleted(data_model, token):  # noqa: F811
+def test_a_users_deleted_on_bubble_are_deactivated_not_deleted(data_model, token):
     stand_in = StandIn()
     with running(stand_in) as app:
         bring_over(app.address)

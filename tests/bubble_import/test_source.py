@@ -91,3 +91,33 @@ def test_plain_http_is_for_this_machine_only():
     BubbleApp("http://myapp.example.com").close()  # no token to protect
     with pytest.raises(SourceError, match="unencrypted"):
         BubbleApp("http://myapp.example.com", token=TOKEN)
+
+
+def test_the_pacer_spaces_requests_across_threads_as_max_rps_says():
+    import threading
+
+    from bubble_import.source import Pacer
+
+    now = [100.0]
+    waits: list[float] = []
+    lock = threading.Lock()
+
+    def sleep(seconds: float) -> None:
+        with lock:
+            waits.append(round(seconds, 6))
+
+    pacer = Pacer(4, clock=lambda: now[0], sleep=sleep)
+    threads = [threading.Thread(target=pacer.wait) for _ in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # the first goes at once; the next four wait a quarter of a second more each
+    assert sorted(waits) == [0.25, 0.5, 0.75, 1.0]
+
+
+def test_the_pacer_refuses_a_rate_that_is_not_above_zero():
+    from bubble_import.source import Pacer
+
+    with pytest.raises(ValueError, match="above 0"):
+        Pacer(0)

@@ -1,0 +1,62 @@
+"""Imports started in the admin run here, in a django-q2 worker (``start``), reading the
+Bubble app through the outbound-address guard unless the operator allows its host
+(``BUBBLE_IMPORT_ALLOWED_HOSTS``). The token travels encrypted in the import's row and is
+wiped when the import ends; an import whose worker stopped is continued from the admin."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlsplit
+
+import httpx
+from django_q.tasks import async_task
+
+from workflows import conf, secrets
+from workflows.actions.outbound import GuardedTransport
+
+from .models import BubbleImport
+from .run import run
+from .source import BubbleApp
+
+TASK = "bubble_import.tasks.run_import"
+#: how long the guarded connections of one import may live (its requests time out alone)
+_LONGEST_IMPORT = 7 * 24 * 3600.0
+
+
+def guarded_app(address: str, token: str, *, version_test: bool) -> BubbleApp:
+    """The app at ``address`` as the admin may read it."""
+    app = BubbleApp(address, token=token, version_test=version_test)  # checks the address
+    host = (urlsplit(app.address).hostname or "").lower()
+    allowed = {h.lower() for h in conf.get("IMPORT_ALLOWED_HOSTS")}
+    if host not in allowed:
+        app.close()
+        client = httpx.Client(
+            timeout=30.0,
+            follow_redirects=False,
+            transport=GuardedTransport(time.monotonic() + _LONGEST_IMPORT),
+        )
+        app = BubbleApp(address, token=token, version_test=version_test, client=client)
+    return app
+
+
+def start(bubble_import: BubbleImport, token: str) -> None:
+    """Keep the token (encrypted) and hand the import to a worker."""
+    bubble_import.token = secrets.encrypt(token) if token else ""
+    bubble_import.error = ""
+    bubble_import.save(update_fields=["token", "error"])
+    async_task(TASK, bubble_import.pk, task_name=f"bubble-import-{bubble_import.pk}")
+
+
+def run_import(pk: int) -> None:
+    bubble_import = BubbleImport.objects.filter(pk=pk).first()
+    if bubble_import is None or bubble_import.status != BubbleImport.Status.RUNNING:
+        return
+    options = bubble_import.options
+    token = secrets.decrypt(bubble_import.token, "import token") if bubble_import.token else ""
+    app = guarded_app(options["address"], token, version_test=options["version_test"])
+    try:
+        run(app, bubble_import)
+    finally:
+        app.close()
+        ended = BubbleImport.objects.filter(pk=pk).exclude(status=BubbleImport.Status.RUNNING)
+        ended.update(token="")

@@ -1,0 +1,114 @@
+"""The admin's "Bring a Bubble app over": superusers only; the plan as a table (the token
+never in the page); the start hands the import to a django-q2 worker; its page shows a
+progress bar per type while it runs and the report when it ends; the outbound guard
+applies unless the operator allows the host (docs/coming-from-bubble.md)."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.utils import timezone
+from django_q.models import OrmQ
+
+from bubble_import import tasks
+from bubble_import.models import BubbleImport, ImportedType
+
+from .stand_in import TOKEN, running
+
+ADD = "/admin/bubble_import/bubbleimport/add/"
+
+
+@pytest.fixture
+def allowed(settings):
+    settings.BUBBLE = {**settings.BUBBLE, "IMPORT_ALLOWED_HOSTS": ["127.0.0.1"]}
+
+
+def form(address: str, **more):
+    return {"address": address, "token": TOKEN, "pages_in_flight": 4, **more}
+
+
+def test_only_superusers_see_it(client, django_user_model):
+    staff = django_user_model.objects.create_user("staff", password="pw", is_staff=True)
+    client.force_login(staff)
+    assert client.get(ADD).status_code == 403
+    assert client.get("/admin/bubble_import/bubbleimport/").status_code == 403
+
+
+def test_the_plan_is_a_table_and_the_token_stays_out_of_the_page(admin_client, allowed):
+    with running() as app:
+        page = admin_client.post(ADD, form(app.address, plan="1"))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "The plan, read from its Swagger file" in html
+    assert "unit → data type Unit, at <code>/api/1.1/obj/unit</code>" in html
+    assert "<td>Unit name</td><td><code>unit_name</code></td>" in html
+    assert "process-order" in html and 'id="start-import"' in html
+    assert TOKEN not in html
+    assert "BUBBLE_SOURCE_API_TOKEN=… python manage.py import_bubble_app" in html
+    assert not BubbleImport.objects.exists()
+
+
+def test_the_guard_refuses_a_private_address_unless_allowed(admin_client):
+    with running() as app:
+        page = admin_client.post(ADD, form(app.address, plan="1"))
+    assert "not allowed" in page.content.decode() or "private" in page.content.decode()
+    assert app.requests == []
+
+
+def test_start_hands_the_import_to_a_worker(admin_client, allowed, data_model):
+    with running() as app:
+        answer = admin_client.post(ADD, form(app.address, start="1"))
+    bubble_import = BubbleImport.objects.get()
+    assert answer.status_code == 302 and answer["Location"].endswith(f"/{bubble_import.pk}/change/")
+    assert OrmQ.objects.count() == 1  # waiting for a worker
+    assert bubble_import.token and TOKEN not in bubble_import.token  # kept encrypted
+
+
+def test_the_worker_runs_it_and_the_page_shows_the_report(
+    admin_client, allowed, data_model, monkeypatch
+):
+    monkeypatch.setattr(tasks, "async_task", lambda task, pk, **kw: tasks.run_import(pk))
+    with running() as app:
+        answer = admin_client.post(ADD, form(app.address, start="1"))
+        page = admin_client.get(answer["Location"])
+    html = page.content.decode()
+    bubble_import = BubbleImport.objects.get()
+    assert bubble_import.status == BubbleImport.Status.FINISHED
+    assert bubble_import.token == ""  # wiped once it ended
+    assert "Finished: every row arrived" in html
+    assert "<code>/api/1.1/obj/unit</code></td><td>4</td><td>4</td><td>4</td>" in html
+    assert "Links to rows that no longer exist, left out (1)" in html
+    assert 'http-equiv="refresh"' not in html
+
+
+def test_a_running_import_shows_each_types_progress(admin_client):
+    bubble_import = BubbleImport.objects.create(app="https://app.example/api/1.1")
+    now = timezone.now()
+    ImportedType.objects.create(
+        bubble_import=bubble_import,
+        bubble_name="unit",
+        data_type="Unit",
+        bubble_count=1000,
+        copied=400,
+        started_at=now - datetime.timedelta(seconds=40),
+    )
+    html = admin_client.get(f"/admin/bubble_import/bubbleimport/{bubble_import.pk}/change/")
+    html = html.content.decode()
+    assert '<progress max="100" value="40"' in html
+    assert "400 of 1000" in html
+    assert 'http-equiv="refresh"' in html
+    # about 10 rows a second, 600 rows left: about a minute
+    assert "1 min 0" in html
+
+
+def test_a_stopped_import_is_continued_from_its_page(admin_client, monkeypatch):
+    started = []
+    monkeypatch.setattr(tasks, "async_task", lambda task, pk, **kw: started.append(pk))
+    bubble_import = BubbleImport.objects.create(
+        app="https://app.example/api/1.1", error="SourceError: GET …: HTTP 500"
+    )
+    url = f"/admin/bubble_import/bubbleimport/{bubble_import.pk}/change/"
+    assert "It stopped: SourceError" in admin_client.get(url).content.decode()
+    admin_client.post(url, {"continue": "1"})
+    assert started == [bubble_import.pk]
