@@ -37,7 +37,7 @@ class BubbleImport(models.Model):
         verbose_name = "Bubble app import"
 
     def __str__(self) -> str:
-        return f"import of {self.app} ({self.get_status_display()})"
+        return f"Import of {self.app} ({self.get_status_display()})"
 
 
 class ImportedType(models.Model):
