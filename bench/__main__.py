@@ -34,6 +34,7 @@ from typing import Any
 
 from . import (
     admin_pages,
+    app_import,
     dashboard,
     deploys,
     pruning,
@@ -67,6 +68,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "dashboard": {"runs": 2_000, "writes": 200},
         "runs": {"rows": 500, "writes": 50, "rounds": 1},
         "pruning": 2_000,
+        "app_import": 2_000,
         "deploys": {"workflows": 20, "versions": 5},
         "statements": 50,
     },
@@ -85,6 +87,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "dashboard": {"runs": 100_000, "writes": 2_000},
         "runs": {"rows": 100_000, "writes": 500, "rounds": 3},
         "pruning": 100_000,
+        "app_import": 100_000,
         "deploys": {"workflows": 200, "versions": 50},
         "statements": 1000,
     },
@@ -103,6 +106,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "dashboard": {"runs": 1_000_000, "writes": 3_000},
         "runs": {"rows": 1_000_000, "writes": 2_000, "rounds": 5},
         "pruning": 1_000_000,
+        "app_import": 100_000,
         "deploys": {"workflows": 200, "versions": 200},
         "statements": 3000,
     },
@@ -122,6 +126,7 @@ BENCHMARKS = (
     "dashboard",
     "runs",
     "pruning",
+    "app_import",
     "deploys",
     "statements",
 )
@@ -199,6 +204,10 @@ def run_all(profile: str, only: set[str], backends: list[str]) -> dict[str, Any]
             ),
             "pruning": lambda env: script(
                 env, pruning.__name__, f"--rows={sizes['pruning']}", timeout=3600
+            ),
+            # a Bubble app brought over from a local stand-in (bench/app_import.py)
+            "app_import": lambda env: script(
+                env, app_import.__name__, f"--rows={sizes['app_import']}", timeout=3600
             ),
             # hand-written SQL against the ORM, use by use (bench/statements.py)
             "statements": lambda env: script(

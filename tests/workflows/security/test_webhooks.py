@@ -303,6 +303,7 @@ def test_base64_sha512_and_sha1(make_workflow, post):
                 "algorithm": algorithm,
                 "encoding": "base64",
             },
+            actions=[{"type": "return_data", "data": {"ok": True}}],
         )
         body = b"payload=1"
         signature = base64.b64encode(hmac.new(HUB_SECRET.encode(), body, digest).digest()).decode()
@@ -328,6 +329,7 @@ def test_hmac_with_a_timestamp_header(make_workflow, post):
             "payload": "v0:{timestamp}:{body}",
             "tolerance": 60,
         },
+        actions=[{"type": "return_data", "data": {"ok": True}}],
     )
     body = b"command=/deploy&text={timestamp}"
 
