@@ -208,12 +208,12 @@ def thing_to_dict(
 
     ``fields`` limits them to those a privacy rule shows (None: every visible field); a
     related thing appears as its id, a list of things as a list of ids (one query per
-    list unless ``prefetch_lists`` read them for many things at once); an option as its
+    list unless ``prefetch_links`` read them for many things at once); an option as its
     display, a list of options as their displays (``data_model.options``).
     """
     from .data_model import options
 
-    data: dict[str, Any] = {"_id": plain(thing.pk), "_type": label_of(thing)}
+    data: dict[str, Any] = {"_id": wire_id(thing), "_type": label_of(thing)}
     named = bubble_names(type(thing))
     for f in visible_fields(type(thing)):
         if f.primary_key or (fields is not None and f.name not in fields):
@@ -221,6 +221,8 @@ def thing_to_dict(
         value = getattr(thing, f.attname)
         if options.is_option_field(f):
             value = options.display(value)
+        elif f.is_relation and value is not None and shows_unique_id(f.related_model):
+            value = _linked_unique_id(thing, f, value)
         elif isinstance(value, list):  # a list of texts, numbers or dates
             value = [plain(item) for item in value]
         data[named.get(f.name, f.name)] = plain(value)
@@ -233,17 +235,44 @@ def thing_to_dict(
     return data
 
 
+def shows_unique_id(model: type[models.Model]) -> bool:
+    """Whether the APIs name ``model``'s things by their unique id (a data type defined
+    without code: Bubble's ids) rather than their primary key."""
+    return bool(getattr(model, "UNIQUE_ID_ON_THE_WIRE", False))
+
+
+def wire_id(thing: models.Model) -> Any:
+    """A thing's ``_id`` in the APIs' answers: its unique id where ``shows_unique_id``
+    (``1503408875694x944431186090727200``), else its primary key. Both are taken wherever
+    an id is given (``workflows.thing_ids``); logs and the admin use the primary key."""
+    return thing.unique_id if shows_unique_id(type(thing)) else plain(thing.pk)
+
+
+def _linked_unique_id(thing: models.Model, field: models.Field, pk: Any) -> Any:
+    """The unique id of the thing ``field`` points to: the one read with it
+    (``prefetch_links``), else one query; None when it no longer exists (references are
+    soft: a deleted thing reads as empty)."""
+    if field.is_cached(thing):
+        linked = field.get_cached_value(thing)
+        return linked.unique_id if linked is not None else None
+    model = field.related_model
+    return model._default_manager.filter(pk=pk).values_list("unique_id", flat=True).first()
+
+
 def _list_ids(thing: models.Model, field: models.ManyToManyField) -> list[Any]:
     if thing.pk is None:
         return []
+    unique = shows_unique_id(field.related_model)
     prefetched = getattr(thing, "_prefetched_objects_cache", {})
     if field.name in prefetched:
-        return [plain(item.pk) for item in prefetched[field.name]]
-    return [plain(pk) for pk in getattr(thing, field.name).values_list("pk", flat=True)]
+        return [item.unique_id if unique else plain(item.pk) for item in prefetched[field.name]]
+    values = getattr(thing, field.name).values_list("unique_id" if unique else "pk", flat=True)
+    return [plain(value) for value in values]
 
 
-def prefetch_lists(things: list[models.Model]) -> None:
-    """Read the lists of things of many things in one query per list field, so that
+def prefetch_links(things: list[models.Model]) -> None:
+    """Read the lists of things of many things in one query per list field, and the things
+    their references point to where the answer names them by unique id, so that
     ``thing_to_dict`` on a page of results does not query once per thing."""
     by_model: dict[type[models.Model], list[models.Model]] = {}
     for thing in things:
@@ -251,6 +280,11 @@ def prefetch_lists(things: list[models.Model]) -> None:
             by_model.setdefault(type(thing), []).append(thing)
     for model, group in by_model.items():
         names = [f.name for f in list_fields(model)]
+        names += [
+            f.name
+            for f in visible_fields(model)
+            if f.is_relation and not f.many_to_many and shows_unique_id(f.related_model)
+        ]
         if names:
             models.prefetch_related_objects(group, *names)
 

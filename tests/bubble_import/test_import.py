@@ -14,6 +14,7 @@ from django.core.management import call_command
 
 from bubble_import.models import BubbleImport, PendingLinks
 from workflows import data_types
+from workflows.bubble_fields import UNIQUE_ID
 from workflows.models import PrivacyRule, Workflow
 
 from .stand_in import TOKEN, StandIn, _id, running
@@ -114,8 +115,25 @@ def test_callers_keep_bubbles_ids(data_model, token, api, key):
     thing = answer.json()["response"]
     for key_ in ("Unit name", "Price", "Active", "Location", "Created Date", "Modified Date"):
         assert key_ in thing
+    assert thing["_id"] == first["_id"]
     assert thing["Unit name"] == first["Unit name"] and thing["Price"] == first["Price"]
     assert utc(thing["Created Date"]) == utc(first["Created Date"])
+    # links and lists by Bubble's ids, as the callers stored them
+    order = rows["order"][1]
+    answer = api.get(f"/api/1.1/obj/order/{order['_id']}", **headers).json()["response"]
+    assert answer["_id"] == order["_id"] and answer["Units"] == order["Units"]
+    constraints = json.dumps(
+        [{"key": "Units", "constraint_type": "contains", "value": first["_id"]}]
+    )
+    found = api.get("/api/1.1/obj/order", {"constraints": constraints}, **headers).json()
+    assert {t["_id"] for t in found["response"]["results"]} == {o["_id"] for o in rows["order"]}
+    # a thing made here gets an id of the same shape
+    rule = PrivacyRule.objects.get(data_type="Unit")
+    rule.create_via_api = True
+    rule.save()
+    made = api.post("/api/1.1/obj/unit", {"Unit name": "New"}, format="json", **headers)
+    assert made.status_code == 201, made.content
+    assert UNIQUE_ID.fullmatch(made.json()["id"])
 
 
 def test_the_report_counts_each_type_bubbles_against_here(data_model, token, tmp_path):

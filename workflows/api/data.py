@@ -13,6 +13,7 @@ from django.http import HttpResponse
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from .. import data_types
 from ..data_api import bulk, selectors, services
 from ..privacy.access import DataAccess
 from ..privacy.audience import audience_of
@@ -58,7 +59,7 @@ class ThingListView(_DataView):
         thing = services.thing_create(
             access=self.access(request), model=self.model(request, data_type), data=request.data
         )
-        return Response({"status": "success", "id": thing.pk}, status=201)
+        return Response({"status": "success", "id": data_types.wire_id(thing)}, status=201)
 
 
 class ThingBulkView(_DataView):

@@ -66,7 +66,7 @@ def _create_line(access: DataAccess, model: type[models.Model], line: str) -> di
         if exc.parameter:
             result["parameter"] = exc.parameter
         return result
-    return {"status": "success", "id": data_types.plain(thing.pk)}
+    return {"status": "success", "id": data_types.wire_id(thing)}
 
 
 def _object(line: str) -> Mapping[str, Any]:

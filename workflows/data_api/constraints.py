@@ -17,9 +17,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Subquery
 
-from .. import data_types, jsontext
+from .. import data_types, jsontext, thing_ids
 from ..bubble_fields import ListField
 from ..data_model import options
 from ..engine.params import parse_calendar_date, parse_date, unstorable_text
@@ -129,7 +129,9 @@ def _value(field: models.Field, value: Any) -> Any:
     if field.is_relation:
         if isinstance(value, dict) and "_id" in value:
             value = value["_id"]
-        return data_types.pk_value(field.related_model, value)
+        return _thing_pk(field.related_model, value)
+    if field.primary_key:
+        return _thing_pk(field.model, value)
     if isinstance(field, models.DateTimeField):
         return parse_date(value)
     if isinstance(field, models.DateField):
@@ -137,6 +139,15 @@ def _value(field: models.Field, value: Any) -> Any:
     if isinstance(value, list | dict):
         raise ValueError("expected one value, not a list or an object")
     return data_types.field_value(field, value)
+
+
+def _thing_pk(model: type[models.Model], value: Any) -> Any:
+    """The primary key a thing's id stands for: itself, or the thing's whose unique id it
+    is (a subquery: no thing, no match)."""
+    key = thing_ids.thing_key(model, value)
+    if not isinstance(key, thing_ids.UniqueId):
+        return key
+    return Subquery(model._default_manager.filter(thing_ids.matching(model, key)).values("pk")[:1])
 
 
 def _values(field: models.Field, value: Any) -> list[Any]:

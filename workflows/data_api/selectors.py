@@ -146,7 +146,7 @@ def things_search(
         # a page that is not full is the last one: nothing to count
         full = len(things) == limit
         remaining = max(queryset.count() - cursor - len(things), 0) if full else 0
-    data_types.prefetch_lists(things)
+    data_types.prefetch_links(things)
     fields_of = access.serializer(things)
     results = [data_types.thing_to_dict(t, fields=fields_of(t)) for t in things]
     return Page(cursor, results, remaining)

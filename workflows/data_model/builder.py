@@ -39,6 +39,10 @@ class ThingModel(BubbleThing):
     BUBBLE_TYPE_NAME = ""
     #: the ``DataType`` row it was built from
     DATA_TYPE_ID = 0
+    #: the APIs name a thing by its unique id (Bubble's ``1503408875694x...``), as Bubble
+    #: does: things brought over from Bubble keep the ids callers stored
+    #: (``data_types.wire_id``)
+    UNIQUE_ID_ON_THE_WIRE = True
     DISPLAY_FIELD = ""
 
     id = models.BigAutoField(primary_key=True)

@@ -235,7 +235,15 @@ FILE_CONTENTS_COMPONENT = "FileContents"
 
 
 def pk_schema(model: Any) -> dict[str, Any]:
-    """The OpenAPI type of a model's primary key (things are sent as their id)."""
+    """The OpenAPI type of a thing's id as the APIs name it: its unique id for a data type
+    defined without code (``data_types.shows_unique_id``), else its primary key."""
+    if data_types.shows_unique_id(model):
+        # Bubble's unique id; its primary key is taken too
+        return {
+            "type": "string",
+            "pattern": r"^[0-9]{1,20}(x[0-9]{1,20})?$",
+            "example": "1503408875694x944431186090727200",
+        }
     pk = model._meta.pk
     while pk.is_relation:  # a one-to-one primary key: the related model's key
         pk = pk.target_field

@@ -197,7 +197,7 @@ def to_response(value: Any, *, access: Any = None) -> Any:
     privacy rules let the caller see, worked out for all the things at once.
     """
     things = _things_in(value)
-    data_types.prefetch_lists(things)
+    data_types.prefetch_links(things)
     fields_of = access.serializer(things) if access is not None else None
     return _response(value, fields_of, 0, "")
 

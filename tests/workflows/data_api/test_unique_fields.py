@@ -38,7 +38,8 @@ def hidden_lead(lead_type, user) -> Any:  # noqa: F811
 
 
 def secrets_of(lead: Any) -> list[str]:
-    return [str(lead.pk), lead.unique_id, "555-0199", "7321"]
+    # the APIs name a Lead by its unique id (its primary key is in no answer)
+    return [lead.unique_id, "555-0199", "7321"]
 
 
 def assert_reveals_nothing_of(lead: Any, text: str) -> None:

@@ -120,7 +120,7 @@ def test_a_thing_is_created_and_read_back_in_bubble_s_shape(leads, send, user):
 def test_an_option_is_written_by_its_display_in_any_case(types, send):
     thing = made(send, "lead", {"email": "dee@example.com", "stage": "qualified"})
     assert read(send, f"lead/{thing}")["stage"] == "Qualified"
-    stored = data_types.get_model("Lead").objects.get(pk=thing).stage
+    stored = data_types.get_model("Lead").objects.get(unique_id=thing).stage
     assert stored == Option.objects.get(display="Qualified")
 
 

@@ -100,9 +100,9 @@ def test_the_fields_of_lead_with_their_json_types(types, document):
     doc = document()
     lead = component(doc, "Lead")["properties"]
     assert lead["_type"] == {"type": "string", "enum": ["Lead"]}
-    assert lead["_id"]["type"] == "integer"
+    assert lead["_id"]["type"] == "string"  # its unique id, Bubble's 1503408875694x...
     assert lead["email"]["type"] == "string" and lead["score"]["type"] == "number"
-    assert lead["owner"]["type"] == "integer"  # a thing by its id
+    assert lead["owner"]["type"] == "integer"  # a user account by its id
     assert lead["tags"] == {"type": "array", "items": {"type": "string"}, "description": ANY}
     # an option by its display, as the Data API reads and writes it
     assert lead["stage"]["type"] == "string" and lead["stage"]["nullable"] is True
@@ -133,7 +133,7 @@ def test_every_other_field_type(types, document):
     assert item["calls"]["items"] == {"type": "string", "format": "date-time"}
     assert item["amounts"]["items"] == {"type": "number"}
     assert item["photos"]["items"] == {"type": "string"}
-    assert item["leads"]["type"] == "array" and item["leads"]["items"]["type"] == "integer"
+    assert item["leads"]["type"] == "array" and item["leads"]["items"]["type"] == "string"
     assert item["stages"]["items"] == {"type": "string", "enum": STAGES}
 
 
