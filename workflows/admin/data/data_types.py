@@ -41,6 +41,7 @@ from .data_type_forms import (
     target_choices,
 )
 from .deleted_fields import DeletedFieldsMixin
+from .option_set_from_text import OptionSetFromTextMixin
 from .permissions import DataModelPermissionsMixin
 
 FIELDS_PREFIX = "fields"
@@ -66,7 +67,9 @@ def count_things(data_type: DataType) -> int | None:
 
 
 @admin.register(DataType)
-class DataTypeAdmin(DeletedFieldsMixin, DataModelPermissionsMixin, admin.ModelAdmin):
+class DataTypeAdmin(
+    OptionSetFromTextMixin, DeletedFieldsMixin, DataModelPermissionsMixin, admin.ModelAdmin
+):
     """Data types and their fields (see the module's docstring)."""
 
     list_display = ("name", "plural_shown", "display_field", "field_count", "things", "summary")
