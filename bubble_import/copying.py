@@ -15,40 +15,21 @@ import datetime
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from workflows.bubble_fields import UNIQUE_ID
 from workflows.engine.param_types import parse_date
 
+from .links import link_now
 from .models import BubbleImport, ImportedType, PendingLinks
-from .plan import TypePlan
 from .problems import Problems
 from .source import PAGE_SIZE, BubbleApp, Page
+from .targets import CREATED_BY, Target
 from .users import write_accounts
-from .values import NotKept, Reader, link_ids
-
-#: where a row's ``Created By`` waits among its links
-CREATED_BY = "created_by"
-
-
-@dataclass
-class Target:
-    """One Bubble type and where its rows go here: a data type's model (for users: the
-    profile's, or None when the user type has no fields of its own)."""
-
-    typed: TypePlan
-    model: type[models.Model] | None
-    progress: ImportedType
-    #: (Bubble key, field here, how its values are read)
-    readers: list[tuple[str, str, Reader]] = field(default_factory=list)
-    #: (Bubble key, field here, a list?) of the links
-    links: list[tuple[str, str, bool]] = field(default_factory=list)
-    #: users: the profile's field pointing at the account
-    profile_link: str = ""
+from .values import NotKept, link_ids
 
 
 def copy_rows(
@@ -162,9 +143,12 @@ def _write_things(
     rows: list[tuple[str, dict[str, Any], datetime.datetime, datetime.datetime]],
     problems: Problems,
 ) -> None:
+    """The rows written by their Bubble id. Links to rows already here are written with
+    them; the others (a type that comes later, a row that no longer exists) wait in
+    ``PendingLinks`` until every type has arrived."""
     assert target.model is not None
     name = target.typed.bubble_name
-    things, pending = [], []
+    things, links = [], []
     for unique_id, row, created, modified in rows:
         values: dict[str, Any] = {}
         for key, field_name, read in target.readers:
@@ -177,28 +161,38 @@ def _write_things(
             except NotKept as exc:
                 values[field_name] = None
                 problems.value_not_kept(name, unique_id, key, str(exc))
-        links = {f: link_ids(row.get(key), many=many) for key, f, many in target.links}
-        links[CREATED_BY] = link_ids(row.get("Created By"), many=False)
+        found = {f: link_ids(row.get(key), many=many) for key, f, many in target.links}
+        found[CREATED_BY] = link_ids(row.get("Created By"), many=False)
         if target.profile_link:
-            links[target.profile_link] = unique_id  # the profile's account: the same id
+            found[target.profile_link] = unique_id  # the profile's account: the same id
+        links.append(found)
         things.append(
             target.model(
                 unique_id=unique_id, created_date=created, modified_date=modified, **values
             )
         )
-        pending.append(
-            PendingLinks(
-                bubble_import=bubble_import, bubble_name=name, unique_id=unique_id, links=links
-            )
-        )
     if not things:
         return
+    now = link_now(target, things, links)
     target.model._default_manager.bulk_create(
         things,
         update_conflicts=True,
         unique_fields=["unique_id"],
-        update_fields=["created_date", "modified_date", *(f for _, f, _ in target.readers)],
+        update_fields=[
+            "created_date",
+            "modified_date",
+            *(f for _, f, _ in target.readers),
+            *now.references,
+        ],
     )
+    now.write_lists(target.model)
+    pending = [
+        PendingLinks(
+            bubble_import=bubble_import, bubble_name=name, unique_id=thing.unique_id, links=left
+        )
+        for thing, left in zip(things, now.later, strict=True)
+        if left
+    ]
     PendingLinks.objects.bulk_create(
         pending,
         update_conflicts=True,

@@ -13,10 +13,11 @@ from django.contrib.auth import get_user_model
 
 from workflows.models import UserUniqueId
 
-from .copying import Target, pages
+from .copying import pages
 from .models import BubbleImport
 from .problems import KEPT
 from .source import BubbleApp
+from .targets import Target
 
 #: rows deleted per statement
 BATCH = 500

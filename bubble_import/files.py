@@ -22,9 +22,9 @@ from django.core.files.storage import default_storage
 
 from workflows.actions.outbound import BlockedDestination, build_client
 
-from .copying import Target
 from .problems import Problems
 from .source import MAX_BODY, BubbleApp
+from .targets import Target
 
 #: where copied files go in the storage
 FOLDER = "bubble"

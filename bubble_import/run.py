@@ -24,7 +24,7 @@ from workflows.models import UserUniqueId
 from workflows.transfer import ImportRefused
 
 from . import definitions
-from .copying import Target, copy_rows
+from .copying import copy_rows
 from .deletions import find_deleted
 from .files import download_files
 from .links import resolve_links
@@ -32,6 +32,7 @@ from .models import BubbleImport, ImportedType
 from .plan import Plan, TypePlan
 from .problems import Problems
 from .source import BubbleApp
+from .targets import Target
 from .values import is_link, reader
 
 #: how users set a password, for the report

@@ -233,3 +233,31 @@ def test_files_are_copied_into_the_projects_storage(data_model, token, settings,
         )
     tokens = [had for _, path, had in stand_in.requests if path.startswith("/files/")]
     assert not any(tokens)  # the token never goes with a file
+
+
+def test_links_to_a_type_copied_later_are_resolved_after(data_model, token):
+    from .stand_in import SWAGGER
+
+    paths = dict(reversed(list(SWAGGER["paths"].items())))  # review and order before unit
+    with running(StandIn(swagger={**SWAGGER, "paths": paths})) as app:
+        out, status = bring_over(app.address)
+        rows = app.rows
+    assert status == 0, out
+    assert "Links to rows that no longer exist (left out) (1)" in out
+    order = model("Order").objects.get(unique_id=rows["order"][1]["_id"])
+    assert [u.unique_id for u in order.units.order_by("pk")] == rows["order"][1]["Units"]
+    review = model("Review").objects.get(unique_id=rows["review"][0]["_id"])
+    assert review.unit.unique_id == rows["unit"][0]["_id"]
+    assert not PendingLinks.objects.exists()
+
+
+def test_an_account_with_the_same_email_is_the_users_not_a_second_one(data_model, token):
+    existing = get_user_model().objects.create_user("ann", email="User1@Example.com")
+    with running() as app:
+        out, status = bring_over(app.address)
+        first = app.rows["user"][0]["_id"]
+    assert status == 0, out
+    existing.refresh_from_db()
+    assert existing.bubble_unique_id.unique_id == first
+    assert existing.has_usable_password() is False or existing.password  # left as it was
+    assert get_user_model().objects.filter(email__iexact="user1@example.com").count() == 1
