@@ -168,6 +168,23 @@ def test_csv_import(env):
     assert "| < 30 s |" in text
 
 
+def test_app_import(env):
+    result = common.script(env, "bench.app_import", "--rows=300")
+    assert result["counts"] == {"user": 6, "unit": 84, "order": 90, "review": 60, "payment": 60}
+    assert result["ours_s"] > 0 and result["baseline_s"] > 0
+    text = report.markdown(
+        {
+            "profile": "tiny",
+            "machine": common.machine(),
+            "only": ["app_import"],
+            "backends": {"pg": {"app_import": result}},
+        }
+    )
+    assert "## Bringing a Bubble app over" in text and "## Scheduler" not in text
+    assert "| Bubble app import, 100,000 rows over 5 linked types (PostgreSQL + Redis) (300" in text
+    assert "| < 120 s |" in text
+
+
 def test_pruning():
     # a database of its own: the other benchmarks' runs would be pruned with its history
     with common.fresh_backend("sqlite") as own:
@@ -318,10 +335,12 @@ def test_profiles_cover_every_benchmark():
             "dashboard",
             "runs",
             "pruning",
+            "app_import",
             "deploys",
             "statements",
         }
     assert PROFILES["full"]["csv"]["rows"] == PROFILES["quick"]["csv"]["rows"] == 100_000
+    assert PROFILES["full"]["app_import"] == PROFILES["quick"]["app_import"] == 100_000
     assert PROFILES["full"]["bulk"] == PROFILES["full"]["steadiness"] == 100_000
     assert PROFILES["full"]["admin_rows"] == PROFILES["quick"]["schema"] == 1_000_000
 
