@@ -21,6 +21,7 @@ from django.utils import timezone
 from workflows import secrets
 from workflows.exceptions import WorkflowError
 
+from . import lease
 from .discover import NoPlan, discover
 from .display import SOURCES, TOKEN_VARIABLE
 from .models import BubbleImport, ImportedType
@@ -176,7 +177,10 @@ class BubbleImportAdmin(admin.ModelAdmin):
 
     def _start(self, request: HttpRequest, form: ImportForm, app: Any, plan: Plan) -> HttpResponse:
         bubble_import = start_or_continue(app, plan, form.options())
-        start(bubble_import, form.cleaned_data["token"])
+        if lease.state(bubble_import) == "carried out":
+            messages.info(request, "This app's import is running: here is where it stands.")
+        else:
+            start(bubble_import, form.cleaned_data["token"])
         return HttpResponseRedirect(
             reverse("admin:bubble_import_bubbleimport_change", args=[bubble_import.pk])
         )
@@ -194,6 +198,7 @@ class BubbleImportAdmin(admin.ModelAdmin):
         now = timezone.now()
         progress = [_progress_row(p, now) for p in bubble_import.types.all()]
         running = bubble_import.status == BubbleImport.Status.RUNNING
+        state = lease.state(bubble_import, now) if running else ""
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -201,15 +206,17 @@ class BubbleImportAdmin(admin.ModelAdmin):
             "title": str(bubble_import),
             "progress": progress,
             "running": running,
-            "stalled": running and bool(bubble_import.error),
-            "refresh": REFRESH if running and not bubble_import.error else None,
+            "stalled": state == "stopped",
+            "waiting": state == "waiting",
+            "refresh": REFRESH if state in ("carried out", "waiting") else None,
             "report": bubble_import.report if not running else None,
             "command": command_line(Options(**bubble_import.options)),
         }
         return TemplateResponse(request, "admin/bubble_import/bubbleimport/progress.html", context)
 
     def _continue(self, request: HttpRequest, bubble_import: BubbleImport) -> HttpResponse:
-        if bubble_import.status == BubbleImport.Status.RUNNING:
+        running = bubble_import.status == BubbleImport.Status.RUNNING
+        if running and lease.state(bubble_import) == "stopped":
             token = ""
             if bubble_import.token:
                 try:

@@ -23,6 +23,7 @@ from django.utils import timezone
 from workflows.bubble_fields import UNIQUE_ID
 from workflows.engine.param_types import parse_date
 
+from . import lease
 from .links import link_now
 from .models import BubbleImport, ImportedType, PendingLinks
 from .problems import Problems
@@ -62,6 +63,7 @@ def copy_rows(
                 progress.finished_at = timezone.now()
             progress.save()
             problems.save(bubble_import)
+            lease.beat(bubble_import)
         on_page(progress)
     if not progress.copied_all:  # no page at all: the type is empty
         progress.copied_all, progress.finished_at = True, timezone.now()

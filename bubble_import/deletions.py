@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 
 from workflows.models import UserUniqueId
 
+from . import lease
 from .copying import pages
 from .models import BubbleImport
 from .problems import KEPT
@@ -33,12 +34,10 @@ def find_deleted(
     in_flight = int(bubble_import.options.get("pages_in_flight") or 4)
     for target in targets:
         name = target.typed.bubble_name
-        on_bubble = {
-            row["_id"]
-            for page in pages(app, name, 0, in_flight, None)
-            for row in page.results
-            if isinstance(row.get("_id"), str)
-        }
+        on_bubble: set[str] = set()
+        for page in pages(app, name, 0, in_flight, None):
+            on_bubble.update(r["_id"] for r in page.results if isinstance(r.get("_id"), str))
+            lease.beat(bubble_import)
         gone = sorted(set(_earlier_ids(target, since)) - on_bubble)
         if apply:
             _apply(target, gone)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import posixpath
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -32,8 +33,14 @@ FOLDER = "bubble"
 TIMEOUT = 120.0
 
 
-def download_files(app: BubbleApp, targets: list[Target], problems: Problems) -> dict[str, Any]:
-    """Copy every file the targets' file and image fields point to; counts."""
+def download_files(
+    app: BubbleApp,
+    targets: list[Target],
+    problems: Problems,
+    beat: Callable[[], None] = lambda: None,
+) -> dict[str, Any]:
+    """Copy every file the targets' file and image fields point to; counts. ``beat`` is
+    called after each thing (the import's lease)."""
     copied = failed = 0
     for target in targets:
         model = target.model
@@ -62,6 +69,7 @@ def download_files(app: BubbleApp, targets: list[Target], problems: Problems) ->
                 new = moved if isinstance(value, list) else moved[0]
                 if new != value:
                     model._default_manager.filter(pk=thing.pk).update(**{name: new})
+                beat()
     return {"copied": copied, "failed": failed}
 
 

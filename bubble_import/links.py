@@ -21,6 +21,7 @@ from django.db import models, transaction
 
 from workflows import thing_ids
 
+from . import lease
 from .models import BubbleImport, PendingLinks
 from .problems import Problems
 from .targets import Target
@@ -100,6 +101,7 @@ def resolve_links(
             _resolve(model, rows, keys, target.typed.bubble_name, problems)
             PendingLinks.objects.filter(pk__in=[r.pk for r in rows]).delete()
             problems.save(bubble_import)
+            lease.beat(bubble_import)
         done += len(rows)
         on_batch(done)
 

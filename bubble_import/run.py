@@ -23,7 +23,7 @@ from workflows.data_model import registry
 from workflows.models import UserUniqueId
 from workflows.transfer import ImportRefused
 
-from . import definitions
+from . import definitions, lease
 from .copying import copy_rows
 from .deletions import find_deleted
 from .files import download_files
@@ -104,6 +104,22 @@ def run(
     """Carry ``bubble_import`` out to its end; its status says whether every row arrived."""
     options = Options(**bubble_import.options)
     plan = Plan.from_json(bubble_import.plan)
+    lease.claim(bubble_import)
+    try:
+        return _carry_out(app, bubble_import, plan, options, user=user, on_progress=on_progress)
+    finally:
+        lease.release(bubble_import)
+
+
+def _carry_out(
+    app: BubbleApp,
+    bubble_import: BubbleImport,
+    plan: Plan,
+    options: Options,
+    *,
+    user: Any,
+    on_progress: Callable[[ImportedType], None],
+) -> BubbleImport:
     try:
         made = definitions.apply(plan, user=user)
     except ImportRefused as exc:  # nothing was copied: the next import makes a new plan
@@ -137,7 +153,11 @@ def run(
             if bubble_import.since is not None
             else None
         )
-        files = download_files(app, targets, problems) if options.download_files else None
+        files = (
+            download_files(app, targets, problems, beat=lambda: lease.beat(bubble_import))
+            if options.download_files
+            else None
+        )
     except BaseException as exc:
         _failed(bubble_import, exc)
         raise

@@ -309,6 +309,15 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer(200, {"response": {"results": rows}})
             return
         rows = _constrained(rows, query.get("constraints", ["[]"])[0])
+        sort_field = query.get("sort_field", [""])[0]
+        if sort_field:  # Bubble's sort: rows without the field last
+            descending = query.get("descending", ["false"])[0] == "true"
+            present = [r for r in rows if r.get(sort_field) is not None]
+            present.sort(
+                key=lambda r: _utc_text(r[sort_field]) if "Date" in sort_field else r[sort_field],
+                reverse=descending,
+            )
+            rows = present + [r for r in rows if r.get(sort_field) is None]
         page = rows[cursor : cursor + limit]
         self._answer(
             200,

@@ -216,6 +216,8 @@ def test_files_are_copied_into_the_projects_storage(data_model, token, settings,
         stand_in.files["unit1.png"] = b"\x89PNG one"
         stand_in.rows["unit"][0]["Photo"] = f"{host}/files/unit1.png"
         stand_in.rows["unit"][1]["Photo"] = f"{host}/files/gone.png"
+        for row in stand_in.rows["unit"][2:]:  # no file on the internet in a test
+            del row["Photo"]
         out, status = bring_over(app.address, "--download-files")
         unit = model("Unit").objects.get(unique_id=stand_in.rows["unit"][0]["_id"])
         assert unit.photo.startswith("/media/bubble/unit/")
@@ -261,3 +263,15 @@ def test_an_account_with_the_same_email_is_the_users_not_a_second_one(data_model
     assert existing.bubble_unique_id.unique_id == first
     assert existing.has_usable_password() is False or existing.password  # left as it was
     assert get_user_model().objects.filter(email__iexact="user1@example.com").count() == 1
+
+
+def test_the_token_is_in_no_log_and_only_gets_reached_bubble(data_model, token, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    with running() as app:
+        out, status = bring_over(app.address)
+    assert status == 0
+    assert TOKEN not in out + caplog.text
+    assert {method for method, _, _ in app.requests} == {"GET"}
+    assert TOKEN not in json.dumps(BubbleImport.objects.get().report)

@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from bubble_import.discover import NoPlan, discover
 from bubble_import.display import TOKEN_VARIABLE, describe, shown, summary
+from bubble_import.lease import ImportBusy
 from bubble_import.models import BubbleImport, ImportedType
 from bubble_import.run import ImportNotPossible, Options, run, start_or_continue, stopped_import
 from bubble_import.source import BubbleApp, Pacer, SourceError
@@ -144,7 +145,7 @@ class Command(BaseCommand):
                 ),
             )
             bubble_import = run(app, bubble_import, on_progress=self._progress)
-        except ImportNotPossible as exc:
+        except (ImportNotPossible, ImportBusy) as exc:
             raise CommandError(str(exc)) from None
         except ImportRefused as exc:
             raise CommandError(shown(f"the data model could not be made: {exc}")) from None
