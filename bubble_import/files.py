@@ -24,7 +24,7 @@ from django.core.files.storage import default_storage
 from workflows.actions.outbound import BlockedDestination, build_client
 
 from .problems import Problems
-from .source import MAX_BODY, BubbleApp
+from .source import MAX_BODY, BubbleApp, body_within
 from .targets import Target
 
 #: where copied files go in the storage
@@ -105,12 +105,9 @@ def _read(app: BubbleApp, url: str) -> bytes:
         with client, client.stream("GET", url) as response:
             if response.status_code != 200:
                 raise FileNotCopied(f"HTTP {response.status_code}")
-            chunks, size = [], 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > MAX_BODY:
-                    raise FileNotCopied(f"over {MAX_BODY:,} bytes")
-                chunks.append(chunk)
-            return b"".join(chunks)
+            body = body_within(response)
+            if body is None:
+                raise FileNotCopied(f"over {MAX_BODY:,} bytes")
+            return body
     except httpx.HTTPError as exc:
         raise FileNotCopied(type(exc).__name__) from None

@@ -195,14 +195,24 @@ def _whole(value: Any, default: int) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else default
 
 
-def _read_limited(response: httpx.Response) -> bytes:
+def body_within(response: httpx.Response, limit: int | None = None) -> bytes | None:
+    """The response's body, read as it streams in; None once it goes past ``limit`` bytes
+    (``MAX_BODY`` by default): what a hostile server sends is never all held."""
+    limit = MAX_BODY if limit is None else limit
     chunks, size = [], 0
     for chunk in response.iter_bytes():
         size += len(chunk)
-        if size > MAX_BODY:
-            raise SourceError(f"GET {response.url}: the answer is over {MAX_BODY:,} bytes")
+        if size > limit:
+            return None
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _read_limited(response: httpx.Response) -> bytes:
+    body = body_within(response)
+    if body is None:
+        raise SourceError(f"GET {response.url}: the answer is over {MAX_BODY:,} bytes")
+    return body
 
 
 def _retry_after(value: str | None, attempt: int) -> float:

@@ -4,6 +4,8 @@ tables are dropped after each test, since flushing the database does not."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.db import connection
 
@@ -64,3 +66,19 @@ def open_leads() -> None:
         find_in_searches=True,
         create_via_api=True,
     )
+
+
+@pytest.fixture
+def send(api, key):
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+
+    def call(method: str, path: str, data=None, **query):
+        url = f"/api/1.1/obj/{path}"
+        if method == "get":
+            return api.get(url, query, **headers)
+        if method == "bulk":
+            body = "\n".join(json.dumps(line) for line in data).encode()
+            return api.generic("POST", f"{url}/bulk", body, content_type="text/plain", **headers)
+        return getattr(api, method)(url, data, format="json", **headers)
+
+    return call

@@ -36,19 +36,6 @@ def unit_type(data_model):
     return made
 
 
-@pytest.fixture
-def send(api, key):
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
-
-    def call(method: str, path: str, data=None, **query):
-        url = f"/api/1.1/obj/{path}"
-        if method == "get":
-            return api.get(url, query, **headers)
-        return getattr(api, method)(url, data, format="json", **headers)
-
-    return call
-
-
 def test_the_data_api_reads_writes_and_searches_by_the_bubble_key(unit_type, send):
     created = send("post", "unit", {"Unit name": "Loft", "Price": 12})
     assert created.status_code == 201, created.content

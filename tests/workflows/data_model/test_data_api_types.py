@@ -48,22 +48,6 @@ def types(lead_type):
     return lead_type
 
 
-@pytest.fixture
-def send(api, key):
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
-
-    def call(method: str, path: str, data=None, **query):
-        url = f"/api/1.1/obj/{path}"
-        if method == "get":
-            return api.get(url, query, **headers)
-        if method == "bulk":
-            body = "\n".join(json.dumps(line) for line in data).encode()
-            return api.generic("POST", f"{url}/bulk", body, content_type="text/plain", **headers)
-        return getattr(api, method)(url, data, format="json", **headers)
-
-    return call
-
-
 def made(send, path: str, data: dict) -> int:
     response = send("post", path, data)
     assert response.status_code == 201, response.content

@@ -39,7 +39,9 @@ def test_the_values_become_options_and_each_thing_keeps_its_own(units):
         "Status",
         "Where it is",
     )
-    options = list(OptionSet.objects.get(name="UnitStatus").options.values_list("display", flat=True))
+    options = list(
+        OptionSet.objects.get(name="UnitStatus").options.values_list("display", flat=True)
+    )
     assert options == ["open", "closed", "sold"]  # most used first
     model = data_types.get_model("Unit")
     kept = {t.title: (t.status.display if t.status else None) for t in model.objects.all()}
