@@ -221,7 +221,7 @@ def thing_to_dict(
         value = getattr(thing, f.attname)
         if options.is_option_field(f):
             value = options.display(value)
-        elif f.is_relation and value is not None and shows_unique_id(f.related_model):
+        elif f.is_relation and value is not None and _names_by_unique_id(thing, f):
             value = _linked_unique_id(thing, f, value)
         elif isinstance(value, list):  # a list of texts, numbers or dates
             value = [plain(item) for item in value]
@@ -241,33 +241,74 @@ def shows_unique_id(model: type[models.Model]) -> bool:
     return bool(getattr(model, "UNIQUE_ID_ON_THE_WIRE", False))
 
 
+def is_user_model(model: type[models.Model]) -> bool:
+    return model._meta.label_lower == settings.AUTH_USER_MODEL.lower()
+
+
 def wire_id(thing: models.Model) -> Any:
     """A thing's ``_id`` in the APIs' answers: its unique id where ``shows_unique_id``
-    (``1503408875694x944431186090727200``), else its primary key. Both are taken wherever
+    (``1503408875694x944431186090727200``); a user account's Bubble id when it was brought
+    over from Bubble (``UserUniqueId``); else its primary key. Every form is taken wherever
     an id is given (``workflows.thing_ids``); logs and the admin use the primary key."""
-    return thing.unique_id if shows_unique_id(type(thing)) else plain(thing.pk)
+    if shows_unique_id(type(thing)):
+        return thing.unique_id
+    if is_user_model(type(thing)):
+        kept = _kept_unique_id(thing)
+        if kept is not None:
+            return kept
+    return plain(thing.pk)
+
+
+def _kept_unique_id(user: models.Model) -> str | None:
+    """A user's Bubble id, if it has one (read with it by ``prefetch_links``, else one
+    query)."""
+    from django.core.exceptions import ObjectDoesNotExist
+
+    try:
+        return user.bubble_unique_id.unique_id  # type: ignore[attr-defined]
+    except ObjectDoesNotExist:
+        return None
+
+
+def _names_by_unique_id(thing: models.Model, field: models.Field) -> bool:
+    """Whether ``field`` of ``thing`` answers with the linked thing's ``wire_id`` rather
+    than its primary key: a link to a data type defined without code, and a link to a user
+    from one (the things brought over from Bubble, which point at users brought with them;
+    a data type defined in code keeps its developer's numbers)."""
+    target = field.related_model
+    return shows_unique_id(target) or (shows_unique_id(type(thing)) and is_user_model(target))
 
 
 def _linked_unique_id(thing: models.Model, field: models.Field, pk: Any) -> Any:
-    """The unique id of the thing ``field`` points to: the one read with it
+    """The ``wire_id`` of the thing ``field`` points to: from the one read with it
     (``prefetch_links``), else one query; None when it no longer exists (references are
     soft: a deleted thing reads as empty)."""
     if field.is_cached(thing):
         linked = field.get_cached_value(thing)
-        return linked.unique_id if linked is not None else None
+        return wire_id(linked) if linked is not None else None
     model = field.related_model
-    return model._default_manager.filter(pk=pk).values_list("unique_id", flat=True).first()
+    if shows_unique_id(model):
+        return model._default_manager.filter(pk=pk).values_list("unique_id", flat=True).first()
+    found = model._default_manager.filter(pk=pk).values_list("bubble_unique_id__unique_id", "pk")
+    row = found.first()
+    return None if row is None else (row[0] or plain(row[1]))
 
 
 def _list_ids(thing: models.Model, field: models.ManyToManyField) -> list[Any]:
     if thing.pk is None:
         return []
-    unique = shows_unique_id(field.related_model)
+    named = _names_by_unique_id(thing, field)
     prefetched = getattr(thing, "_prefetched_objects_cache", {})
     if field.name in prefetched:
-        return [item.unique_id if unique else plain(item.pk) for item in prefetched[field.name]]
-    values = getattr(thing, field.name).values_list("unique_id" if unique else "pk", flat=True)
-    return [plain(value) for value in values]
+        return [wire_id(item) if named else plain(item.pk) for item in prefetched[field.name]]
+    items = getattr(thing, field.name)
+    if not named:
+        return [plain(pk) for pk in items.values_list("pk", flat=True)]
+    if shows_unique_id(field.related_model):
+        return list(items.values_list("unique_id", flat=True))
+    return [
+        kept or plain(pk) for kept, pk in items.values_list("bubble_unique_id__unique_id", "pk")
+    ]
 
 
 def prefetch_links(things: list[models.Model]) -> None:
@@ -285,6 +326,14 @@ def prefetch_links(things: list[models.Model]) -> None:
             for f in visible_fields(model)
             if f.is_relation and not f.many_to_many and shows_unique_id(f.related_model)
         ]
+        if shows_unique_id(model):  # the users they point at: with their Bubble ids
+            names += [
+                f"{f.name}__bubble_unique_id"
+                for f in [*visible_fields(model), *list_fields(model)]
+                if f.is_relation and is_user_model(f.related_model)
+            ]
+        if is_user_model(model):
+            names.append("bubble_unique_id")
         if names:
             models.prefetch_related_objects(group, *names)
 

@@ -116,6 +116,10 @@ def test_callers_keep_bubbles_ids(data_model, token, api, key):
     for key_ in ("Unit name", "Price", "Active", "Location", "Created Date", "Modified Date"):
         assert key_ in thing
     assert thing["_id"] == first["_id"]
+    # its users too: the accounts brought over answer with their Bubble ids
+    assert thing["Created By"] == first["Created By"] and thing["Owner"] == first["Owner"]
+    user = api.get(f"/api/1.1/obj/user/{first['Owner']}", **headers)
+    assert user.status_code == 200 and user.json()["response"]["_id"] == first["Owner"]
     assert thing["Unit name"] == first["Unit name"] and thing["Price"] == first["Price"]
     assert utc(thing["Created Date"]) == utc(first["Created Date"])
     # links and lists by Bubble's ids, as the callers stored them

@@ -239,11 +239,23 @@ def pk_schema(model: Any) -> dict[str, Any]:
     defined without code (``data_types.shows_unique_id``), else its primary key."""
     if data_types.shows_unique_id(model):
         # Bubble's unique id; its primary key is taken too
-        return {
-            "type": "string",
-            "pattern": r"^[0-9]{1,20}(x[0-9]{1,20})?$",
-            "example": "1503408875694x944431186090727200",
-        }
+        return {**UNIQUE_ID_SCHEMA}
+    number = primary_key_schema(model)
+    if data_types.is_user_model(model):  # an account brought over from Bubble: its Bubble id
+        return {"oneOf": [number, {**UNIQUE_ID_SCHEMA}]}
+    return number
+
+
+#: a thing's id in Bubble's shape (``1503408875694x944431186090727200``; a number is taken)
+UNIQUE_ID_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "pattern": r"^[0-9]{1,20}(x[0-9]{1,20})?$",
+    "example": "1503408875694x944431186090727200",
+}
+
+
+def primary_key_schema(model: Any) -> dict[str, Any]:
+    """The OpenAPI type of a model's primary key itself."""
     pk = model._meta.pk
     while pk.is_relation:  # a one-to-one primary key: the related model's key
         pk = pk.target_field

@@ -30,7 +30,7 @@ from ...data_api.selectors import DEFAULT_LIMIT, MAX_CURSOR, MAX_LIMIT
 from ...data_api.services import _writable_fields as writable_fields  # the API's own rule
 from ...data_model import options
 from ...data_model.fields import AddressField, FileUrlField
-from ...engine.param_types import pk_schema
+from ...engine.param_types import pk_schema, primary_key_schema
 from ...privacy.audience import EVERYTHING, Exposure
 from .components import error_responses, register
 from .endpoints import BEARER
@@ -157,13 +157,13 @@ def field_schema(
         things = f"{data_types.label_of(related)} things" if named(related) else "things"
         schema: dict[str, Any] = {
             "type": "array",
-            "items": pk_schema(related),
+            "items": _link_schema(field),
             "description": f"Ids of {things}.",
         }
         return schema
     if field.is_relation:
         related = field.related_model
-        schema = {**pk_schema(related)}
+        schema = _link_schema(field)
         thing = data_types.label_of(related) if named(related) else "thing"
         schema["description"] = f"The id of a {thing}."
     elif isinstance(field, ListField):
@@ -186,6 +186,16 @@ def field_schema(
     if field.null:
         schema["nullable"] = True
     return schema
+
+
+def _link_schema(field: models.Field) -> dict[str, Any]:
+    """The id a link answers with (``data_types.thing_to_dict``): a data type defined in
+    code names the users it points at by their number; one defined without code by their
+    Bubble id where they kept one."""
+    related = field.related_model
+    if data_types.is_user_model(related) and not data_types.shows_unique_id(field.model):
+        return primary_key_schema(related)
+    return {**pk_schema(related)}
 
 
 def thing_schema(doc: DataTypeDoc) -> dict[str, Any]:
