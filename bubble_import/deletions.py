@@ -60,7 +60,10 @@ def _apply(target: Target, gone: list[str]) -> None:
         chunk = gone[start : start + BATCH]
         if target.model is not None:
             target.model._default_manager.filter(unique_id__in=chunk).delete()
-        if target.typed.users:
-            get_user_model()._default_manager.filter(bubble_unique_id__unique_id__in=chunk).update(
-                is_active=False
+        if target.typed.users:  # never a staff account: an app must not lock admins out
+            accounts = get_user_model()._default_manager.filter(
+                bubble_unique_id__unique_id__in=chunk
             )
+            if hasattr(get_user_model(), "is_staff"):
+                accounts = accounts.filter(is_staff=False, is_superuser=False)
+            accounts.update(is_active=False)

@@ -3,10 +3,12 @@ where Bubble's privacy rules let the token read it, the date it joined, and no u
 password — Bubble never exports one; each user sets theirs through the password reset
 (docs/coming-from-bubble.md#bring-your-app-over).
 
-An account that exists already with the same email (and no Bubble id yet) is the user's:
-it is given the id rather than doubled. A user Bubble shows without an email gets an
-account without one, which the admin can complete. A page's accounts are written in bulk:
-a few queries a page, not a few per user.
+An account that exists here already is never taken over, whatever its email: the app
+being read could name anyone's address. A Bubble user whose email an account here holds
+gets an account of its own without that email (reported), as does one Bubble shows without
+an email; the admin can complete them. An import changes the email of the accounts
+imports made only, and never of a staff or superuser account. A page's accounts are
+written in bulk: a few queries a page, not a few per user.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ def write_accounts(rows: Sequence[Row], note: Callable[[dict[str, str]], None]) 
     )
     holders = _holders(model, [e for e in emails.values() if e])
     answer: dict[str, Any] = {}
-    claims: list[UserUniqueId] = []
+    ids: list[UserUniqueId] = []
     made: list[tuple[str, Any]] = []
     for unique_id, _row, created in rows:
         email = emails[unique_id]
@@ -44,22 +46,19 @@ def write_accounts(rows: Sequence[Row], note: Callable[[dict[str, str]], None]) 
             _update_email(model, known[unique_id], email, holders)
             answer[unique_id] = known[unique_id]
             continue
-        holder = holders.get(email) if email else None
-        if holder is not None and not holder[1]:  # an account of this email, unclaimed
-            holders[email] = (holder[0], True)
-            claims.append(UserUniqueId(user_id=holder[0], unique_id=unique_id))
-            answer[unique_id] = holder[0]
-            continue
-        made.append((unique_id, _new_account(model, email if holder is None else "", created)))
-        if email and holder is None:
-            holders[email] = (None, True)
+        taken = bool(email) and email in holders
+        if taken:
+            note({"id": unique_id, "field": "email", "why": "an account here has this email"})
+        made.append((unique_id, _new_account(model, "" if taken else email, created)))
+        if email and not taken:
+            holders[email] = None
     if made:
         _set_usernames(model, [account for _, account in made])
         model._default_manager.bulk_create([account for _, account in made])
         for unique_id, account in made:
-            claims.append(UserUniqueId(user_id=account.pk, unique_id=unique_id))
+            ids.append(UserUniqueId(user_id=account.pk, unique_id=unique_id))
             answer[unique_id] = account.pk
-    UserUniqueId.objects.bulk_create(claims)
+    UserUniqueId.objects.bulk_create(ids)
     return answer
 
 
@@ -78,29 +77,28 @@ def _email(row: Mapping[str, Any], unique_id: str, note: Callable[[dict[str, str
         return ""
 
 
-def _holders(model: type[models.Model], emails: list[str]) -> dict[str, tuple[Any, bool]]:
-    """The accounts holding these emails (in any case): email → (its pk, claimed by a
-    Bubble user already)."""
+def _holders(model: type[models.Model], emails: list[str]) -> dict[str, Any]:
+    """The accounts holding these emails (in any case): email → its pk."""
     if not emails:
         return {}
     rows = (
         model._default_manager.annotate(lower_email=Lower(email_field()))
         .filter(lower_email__in=emails)
-        .values_list("lower_email", "pk", "bubble_unique_id")
+        .values_list("lower_email", "pk")
     )
-    return {email: (pk, claimed is not None) for email, pk, claimed in rows}
+    return dict(rows)
 
 
-def _update_email(
-    model: type[models.Model], pk: Any, email: str, holders: dict[str, tuple[Any, bool]]
-) -> None:
-    """A user whose email changed on Bubble gets it here too, unless another has it."""
-    if not email:
+def _update_email(model: type[models.Model], pk: Any, email: str, holders: dict[str, Any]) -> None:
+    """A user whose email changed on Bubble gets it here too, unless another has it or the
+    account was made staff here since (an app must not move an admin's email)."""
+    if not email or email in holders:
         return
-    holder = holders.get(email)
-    if holder is None:
-        model._default_manager.filter(pk=pk).update(**{email_field(): email})
-        holders[email] = (pk, True)
+    ordinary = model._default_manager.filter(pk=pk)
+    if hasattr(model, "is_staff"):
+        ordinary = ordinary.filter(is_staff=False, is_superuser=False)
+    if ordinary.update(**{email_field(): email}):
+        holders[email] = pk
 
 
 def _new_account(model: type[models.Model], email: str, created: datetime.datetime) -> Any:

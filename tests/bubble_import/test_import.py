@@ -15,7 +15,7 @@ from django.core.management import call_command
 from bubble_import.models import BubbleImport, PendingLinks
 from workflows import data_types
 from workflows.bubble_fields import UNIQUE_ID
-from workflows.models import PrivacyRule, Workflow
+from workflows.models import PrivacyRule, UserUniqueId, Workflow
 
 from .stand_in import TOKEN, StandIn, _id, running
 
@@ -257,16 +257,42 @@ def test_links_to_a_type_copied_later_are_resolved_after(data_model, token):
     assert not PendingLinks.objects.exists()
 
 
-def test_an_account_with_the_same_email_is_the_users_not_a_second_one(data_model, token):
-    existing = get_user_model().objects.create_user("ann", email="User1@Example.com")
-    with running() as app:
+def test_an_account_here_is_never_taken_over_whatever_its_email(data_model, token):
+    boss = get_user_model().objects.create_superuser("boss", email="User1@Example.com")
+    email = boss.email
+    stand_in = StandIn()
+    with running(stand_in) as app:
         out, status = bring_over(app.address)
-        first = app.rows["user"][0]["_id"]
+        first = stand_in.rows["user"][0]["_id"]
+        stand_in.rows["user"][0]["email"] = "attacker@evil.example"
+        bring_over(app.address)  # the next import changes the user's email...
+        stand_in.rows["user"].pop(0)
+        bring_over(app.address, "--since-last", "--apply-deletions")
     assert status == 0, out
-    existing.refresh_from_db()
-    assert existing.bubble_unique_id.unique_id == first
-    assert existing.has_usable_password() is False or existing.password  # left as it was
-    assert get_user_model().objects.filter(email__iexact="user1@example.com").count() == 1
+    assert "an account here has this email" in out
+    boss.refresh_from_db()
+    assert not UserUniqueId.objects.filter(user=boss).exists()
+    assert boss.email == email and boss.is_active and boss.is_superuser
+    theirs = get_user_model().objects.get(bubble_unique_id__unique_id=first)
+    assert theirs.pk != boss.pk and not theirs.is_staff
+    assert theirs.email == "attacker@evil.example"  # ...of the account the import made
+    assert theirs.is_active is False  # deleted on Bubble: deactivated
+
+
+def test_a_staff_account_brought_over_keeps_its_email_and_stays_active(data_model, token):
+    stand_in = StandIn()
+    with running(stand_in) as app:
+        bring_over(app.address)
+        first = stand_in.rows["user"][0]["_id"]
+        account = get_user_model().objects.get(bubble_unique_id__unique_id=first)
+        account.is_staff = True
+        account.save()
+        stand_in.rows["user"][0]["email"] = "attacker@evil.example"
+        bring_over(app.address)
+        stand_in.rows["user"].pop(0)
+        bring_over(app.address, "--since-last", "--apply-deletions")
+    account.refresh_from_db()
+    assert account.email == "user1@example.com" and account.is_active
 
 
 def test_the_token_is_in_no_log_and_only_gets_reached_bubble(data_model, token, caplog):
