@@ -151,7 +151,18 @@ def _shell_definition(plan: Plan, shell: WorkflowPlan, notes: list[NotMapped]) -
         if parameter.list:
             made["list"] = True
         if parameter.type == "thing":
-            made["data_type"] = data_type_of(plan, parameter.data_type, parameter=True)
+            target = data_type_of(plan, parameter.data_type, parameter=True)
+            if target:
+                made["data_type"] = target
+            else:  # a type left out of the import (--types): its ids, as text
+                made["type"] = "text"
+                notes.append(
+                    NotMapped(
+                        f"{shell.name}({parameter.key})",
+                        f"{parameter.data_type} is not imported: the parameter takes its ids "
+                        "as text",
+                    )
+                )
         if not parameter.required:
             made["optional"] = True
         if parameter.querystring:

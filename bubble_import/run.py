@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from workflows import data_types
 from workflows.data_model import registry
-from workflows.models import UserUniqueId
+from workflows.models import DataType, UserUniqueId
 from workflows.transfer import ImportRefused
 
 from . import definitions, lease
@@ -121,8 +121,9 @@ def _carry_out(
     on_progress: Callable[[ImportedType], None],
 ) -> BubbleImport:
     try:
+        _claim_types(bubble_import, plan)
         made = definitions.apply(plan, user=user)
-    except ImportRefused as exc:  # nothing was copied: the next import makes a new plan
+    except (ImportRefused, ImportNotPossible) as exc:  # nothing copied: the next one replans
         bubble_import.status = BubbleImport.Status.FAILED
         bubble_import.error = str(exc)[:2000]
         bubble_import.finished_at = timezone.now()
@@ -132,9 +133,7 @@ def _carry_out(
         registry.ensure_current()
         problems = Problems.of(bubble_import)
         scheme = urlsplit(app.address).scheme
-        targets = [
-            _target(bubble_import, plan, typed, n, scheme) for n, typed in enumerate(_ordered(plan))
-        ]
+        targets = [_target(bubble_import, typed, scheme) for typed in _ordered(plan)]
         constraints = _changed_since(bubble_import.since)
         for target in targets:
             copy_rows(
@@ -169,15 +168,41 @@ def _ordered(plan: Plan) -> list[TypePlan]:
     return sorted(plan.types, key=lambda t: not t.users)
 
 
-def _target(
-    bubble_import: BubbleImport, plan: Plan, typed: TypePlan, position: int, scheme: str
-) -> Target:
-    name = (definitions.profile_name(typed) if typed.fields else "") if typed.users else typed.name
-    progress, _ = ImportedType.objects.get_or_create(
-        bubble_import=bubble_import,
-        bubble_name=typed.bubble_name,
-        defaults={"data_type": name or "User", "position": position},
-    )
+def _type_here(typed: TypePlan) -> str:
+    """The data type a Bubble type's rows go to ("" for users without fields of their own)."""
+    if typed.users:
+        return definitions.profile_name(typed) if typed.fields else ""
+    return typed.name
+
+
+def _claim_types(bubble_import: BubbleImport, plan: Plan) -> None:
+    """Each type's progress row, made before anything else; refused (``ImportNotPossible``)
+    when a data type of the plan's names exists here and no import of this app made it:
+    its things would be overwritten by rows the app chooses (a builder's ``Order``)."""
+    ours = ImportedType.objects.filter(bubble_import__app=bubble_import.app)
+    taken = [
+        name
+        for name in filter(None, map(_type_here, plan.types))
+        if DataType.objects.filter(name__iexact=name).exists()
+        and not ours.filter(data_type__iexact=name).exists()
+    ]
+    if taken:
+        raise ImportNotPossible(
+            f"data type{'s' * (len(taken) > 1)} {', '.join(taken)} exist{'s' * (len(taken) == 1)}"
+            " here and no import of this app made it: rename it here first, or leave its "
+            "Bubble type out (--types)"
+        )
+    for position, typed in enumerate(_ordered(plan)):
+        ImportedType.objects.get_or_create(
+            bubble_import=bubble_import,
+            bubble_name=typed.bubble_name,
+            defaults={"data_type": _type_here(typed) or "User", "position": position},
+        )
+
+
+def _target(bubble_import: BubbleImport, typed: TypePlan, scheme: str) -> Target:
+    name = _type_here(typed)
+    progress = ImportedType.objects.get(bubble_import=bubble_import, bubble_name=typed.bubble_name)
     model = data_types.get_model(name) if name else None
     target = Target(typed, model, progress)
     if model is None:

@@ -9,8 +9,9 @@ import datetime
 import io
 import json
 
+import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from bubble_import.models import BubbleImport, PendingLinks
 from workflows import data_types
@@ -305,3 +306,18 @@ def test_the_token_is_in_no_log_and_only_gets_reached_bubble(data_model, token, 
     assert TOKEN not in out + caplog.text
     assert {method for method, _, _ in app.requests} == {"GET"}
     assert TOKEN not in json.dumps(BubbleImport.objects.get().report)
+
+
+def test_a_data_type_of_the_same_name_made_here_is_never_written_into(data_model, token):
+    from workflows.data_model import schema
+
+    schema.create_data_type({"name": "Order", "fields": [{"name": "total", "type": "number"}]})
+    mine = model("Order").objects.create(total=1)
+    with running() as app, pytest.raises(CommandError, match="Order exists here and no import"):
+        bring_over(app.address)
+    assert list(model("Order").objects.values_list("pk", flat=True)) == [mine.pk]
+    assert BubbleImport.objects.get().status == BubbleImport.Status.FAILED
+    # an import of this app made its own types: the next import of it writes into them
+    with running() as app:
+        out, status = bring_over(app.address, "--types", "unit,review")
+    assert status == 0, out
