@@ -106,6 +106,8 @@ class BubbleApp:
         client: httpx.Client | None = None,
         sleep: Callable[[float], None] = time.sleep,
         pacer: Pacer | None = None,
+        trusted: bool = True,
+        client_factory: Callable[[], httpx.Client] | None = None,
     ) -> None:
         address = address.strip().rstrip("/")
         if not address.startswith(("http://", "https://")):
@@ -129,6 +131,11 @@ class BubbleApp:
         self._headers = headers
         self._sleep = sleep
         self._pacer = pacer
+        #: a new client for each request (the admin's: each under its own deadline)
+        self._client_factory = client_factory
+        #: the operator typed this address (the command): files on its host are read as
+        #: the app is; the admin's imports read everything through the outbound guard
+        self.trusted = trusted
 
     def close(self) -> None:
         self._client.close()
@@ -140,8 +147,9 @@ class BubbleApp:
         for attempt in range(RETRIES_429 + 1):
             if self._pacer is not None:
                 self._pacer.wait()
+            client = self._client_factory() if self._client_factory else self._client
             try:
-                with self._client.stream("GET", url, params=params, headers=self._headers) as r:
+                with client.stream("GET", url, params=params, headers=self._headers) as r:
                     status, retry_after = r.status_code, r.headers.get("Retry-After")
                     body = _read_limited(r) if status == 200 else b""
             except BlockedDestination as exc:  # the admin's imports: the outbound guard
@@ -149,6 +157,9 @@ class BubbleApp:
             except (httpx.HTTPError, httpx.InvalidURL, ValueError, TypeError) as exc:
                 # the type only: some errors quote the request's headers, the token with them
                 raise SourceError(f"GET {url}: {type(exc).__name__}") from None
+            finally:
+                if client is not self._client:
+                    client.close()
             if status == 429 and attempt < RETRIES_429:
                 self._sleep(_retry_after(retry_after, attempt))
                 continue

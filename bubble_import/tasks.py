@@ -19,24 +19,35 @@ from .run import run
 from .source import BubbleApp
 
 TASK = "bubble_import.tasks.run_import"
-#: how long the guarded connections of one import may live (its requests time out alone)
-_LONGEST_IMPORT = 7 * 24 * 3600.0
+#: seconds one request of an admin's import may take, whole (a server dripping bytes
+#: cannot hold a worker)
+REQUEST_DEADLINE = 120.0
 
 
 def guarded_app(address: str, token: str, *, version_test: bool) -> BubbleApp:
-    """The app at ``address`` as the admin may read it."""
+    """The app at ``address`` as the admin may read it: through the outbound-address
+    guard, each request under its own deadline, unless the operator allows its host
+    (``BUBBLE_IMPORT_ALLOWED_HOSTS``)."""
     app = BubbleApp(address, token=token, version_test=version_test)  # checks the address
     host = (urlsplit(app.address).hostname or "").lower()
-    allowed = {h.lower() for h in conf.get("IMPORT_ALLOWED_HOSTS")}
-    if host not in allowed:
-        app.close()
-        client = httpx.Client(
-            timeout=30.0,
-            follow_redirects=False,
-            transport=GuardedTransport(time.monotonic() + _LONGEST_IMPORT),
-        )
-        app = BubbleApp(address, token=token, version_test=version_test, client=client)
-    return app
+    if host in {h.lower() for h in conf.get("IMPORT_ALLOWED_HOSTS")}:
+        return app
+    app.close()
+    return BubbleApp(
+        address,
+        token=token,
+        version_test=version_test,
+        trusted=False,
+        client_factory=_guarded_client,
+    )
+
+
+def _guarded_client() -> httpx.Client:
+    return httpx.Client(
+        timeout=30.0,
+        follow_redirects=False,
+        transport=GuardedTransport(time.monotonic() + REQUEST_DEADLINE),
+    )
 
 
 def start(bubble_import: BubbleImport, token: str) -> None:

@@ -121,3 +121,21 @@ def test_the_pacer_refuses_a_rate_that_is_not_above_zero():
 
     with pytest.raises(ValueError, match="above 0"):
         Pacer(0)
+
+
+def test_an_admin_import_reads_files_on_the_apps_own_host_through_the_guard(settings):
+    """The command trusts the address its operator typed, files on its host included; an
+    import started in the admin does not (the app's DNS could point anywhere later)."""
+    from bubble_import.files import _read
+    from workflows.actions.outbound import BlockedDestination
+
+    from .stand_in import StandIn, running
+
+    stand_in = StandIn(files={"a.png": b"png"})
+    with running(stand_in) as app:
+        url = f"{app.address}/files/a.png"
+        assert _read(BubbleApp(app.address), url) == b"png"
+        with pytest.raises(BlockedDestination):
+            _read(BubbleApp(app.address, trusted=False), url)
+        settings.BUBBLE = {**settings.BUBBLE, "IMPORT_ALLOWED_HOSTS": ["127.0.0.1"]}
+        assert _read(BubbleApp(app.address, trusted=False), url) == b"png"
