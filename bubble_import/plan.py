@@ -32,6 +32,13 @@ _REFERENCE = re.compile(r"\brepresented by (?:a )?unique ids?\b", re.I)
 #: the longest description read for a type's name (Bubble's are one short sentence)
 _LONGEST_DESCRIPTION = 500
 _BUBBLE_ID = re.compile(r"^\d{10,16}x\d{5,24}$")
+#: a type's name in Bubble's URLs (``/obj/<it>``): what a storage path and a URL may hold
+_URL_NAME = re.compile(r"[A-Za-z0-9_-]{1,100}")
+#: the most types, fields of a type and API workflows a plan reads (Bubble's largest apps
+#: have a few hundred types; a file past these is read in parts, with --types)
+MAX_TYPES = 1000
+MAX_FIELDS = 1000
+MAX_WORKFLOWS = 2000
 
 
 @dataclass
@@ -184,35 +191,44 @@ def from_swagger(document: Mapping[str, Any]) -> Plan:
     plan = Plan(source="swagger")
     definitions = _mapping(document.get("definitions"))
     paths = _mapping(document.get("paths"))
-    names = _obj_names(paths) or [str(n) for n in definitions]
+    names = _obj_names(paths) or [n for n in map(str, definitions) if _URL_NAME.fullmatch(n)]
+    names = _at_most(names, MAX_TYPES, "types", plan)
     known = {bubble_url_name(n) for n in names} | {USER}
+    by_url_name: dict[str, Any] = {}
+    for name, schema in definitions.items():
+        by_url_name.setdefault(bubble_url_name(str(name)), schema)
     for bubble_name in names:
-        schema = definitions.get(bubble_name) or _definition_for(definitions, bubble_name)
+        schema = definitions.get(bubble_name) or by_url_name.get(bubble_name)
         if not isinstance(schema, Mapping):
             plan.not_mapped.append(NotMapped(bubble_name, "no definition in the Swagger file"))
             continue
         plan.types.append(_type_from_schema(bubble_name, schema, known, plan))
-    for path, operations in sorted(paths.items()):
-        match = re.fullmatch(r"/wf/([^/]+)/?", str(path))
-        if match and isinstance(operations, Mapping):
-            plan.workflows.append(_workflow_from_path(match.group(1), operations, known, plan))
+    shells = [
+        (match.group(1), operations)
+        for path, operations in sorted(paths.items(), key=lambda item: str(item[0]))
+        if (match := re.fullmatch(r"/wf/([^/]+)/?", str(path))) and isinstance(operations, Mapping)
+    ]
+    for name, operations in _at_most(shells, MAX_WORKFLOWS, "API workflows", plan):
+        plan.workflows.append(_workflow_from_path(name, operations, known, plan))
     return plan
 
 
 def _obj_names(paths: Mapping[str, Any]) -> list[str]:
-    found = []
+    """The types of ``/obj/<name>`` paths, in order, each once."""
+    found: dict[str, None] = {}
     for path in paths:
         match = re.fullmatch(r"/obj/([^/{}]+)/?", str(path))
-        if match and match.group(1) not in found:
-            found.append(match.group(1))
-    return found
+        if match and _URL_NAME.fullmatch(match.group(1)):
+            found.setdefault(match.group(1))
+    return list(found)
 
 
-def _definition_for(definitions: Mapping[str, Any], bubble_name: str) -> Any:
-    for name, schema in definitions.items():
-        if bubble_url_name(str(name)) == bubble_name:
-            return schema
-    return None
+def _at_most(items: list[Any], most: int, what: str, plan: Plan) -> list[Any]:
+    """The first ``most`` of ``items``; the rest said in the plan's notes (an app this large
+    is read in parts, with ``--types``)."""
+    if len(items) > most:
+        plan.notes.append(f"only the first {most} of {len(items)} {what} are read")
+    return items[:most]
 
 
 def _type_from_schema(
@@ -220,7 +236,8 @@ def _type_from_schema(
 ) -> TypePlan:
     display = str(schema.get("title") or "")
     typed = TypePlan(bubble_name, type_name(bubble_name, display), users=bubble_name == USER)
-    for key, prop in _mapping(schema.get("properties")).items():
+    properties = list(_mapping(schema.get("properties")).items())
+    for key, prop in _at_most(properties, MAX_FIELDS, f"fields of {bubble_name}", plan):
         key = str(key)
         if key in BUILT_IN:
             continue
@@ -378,8 +395,11 @@ def from_meta(document: Mapping[str, Any]) -> Plan:
     plan = Plan(source="meta")
     types = document["types"]
     known = {str(n) for n in types} | {USER}
-    for bubble_name, described in types.items():
+    for bubble_name, described in _at_most(list(types.items()), MAX_TYPES, "types", plan):
         bubble_name = str(bubble_name)
+        if not _URL_NAME.fullmatch(bubble_name):
+            plan.not_mapped.append(NotMapped(bubble_name[:100], "not a name Bubble's URLs use"))
+            continue
         if not isinstance(described, Mapping):
             plan.not_mapped.append(NotMapped(bubble_name, "not described as an object"))
             continue
@@ -391,7 +411,7 @@ def from_meta(document: Mapping[str, Any]) -> Plan:
         if not isinstance(fields, list):
             plan.not_mapped.append(NotMapped(bubble_name, "its fields are not a list"))
             fields = []
-        for described_field in fields:
+        for described_field in _at_most(fields, MAX_FIELDS, f"fields of {bubble_name}", plan):
             if not isinstance(described_field, Mapping):
                 continue
             key = str(described_field.get("display") or described_field.get("id") or "")

@@ -132,3 +132,27 @@ def test_the_rows_show_files_and_option_set_candidates():
     assert [(c.data_type, c.key, c.values) for c in plan.option_candidates] == [
         ("unit", "Status", ["closed", "open"])
     ]  # not the supplier's ids, not the unit names (each held once)
+
+
+def test_a_huge_swagger_file_is_read_in_time_and_capped():
+    """A hostile or enormous file: the first MAX_TYPES types read, the rest said."""
+    from bubble_import.plan import MAX_TYPES
+
+    count = MAX_TYPES + 500
+    document = {
+        "swagger": "2.0",
+        "paths": {f"/obj/t{n}": {"get": {}} for n in range(count)},
+        "definitions": {f"T{n}": {"properties": {"x": {"type": "number"}}} for n in range(count)},
+    }
+    plan = from_swagger(document)
+    assert len(plan.types) == MAX_TYPES
+    assert f"only the first {MAX_TYPES} of {count} types are read" in plan.notes
+
+
+def test_a_type_name_no_url_would_hold_is_left_out():
+    document = {
+        "swagger": "2.0",
+        "paths": {"/obj/..": {"get": {}}, "/obj/ok": {"get": {}}, "/obj/\x1b]52": {"get": {}}},
+        "definitions": {"ok": {"properties": {}}},
+    }
+    assert [t.bubble_name for t in from_swagger(document).types] == ["ok"]
