@@ -11,13 +11,14 @@ field's error lists only the fields it may name.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q, Subquery
+from django.db.models import Q
 
 from .. import data_types, jsontext, thing_ids
 from ..bubble_fields import ListField
@@ -143,11 +144,28 @@ def _value(field: models.Field, value: Any) -> Any:
 
 def _thing_pk(model: type[models.Model], value: Any) -> Any:
     """The primary key a thing's id stands for: itself, or the thing's whose unique id it
-    is (a subquery: no thing, no match)."""
+    is. A unique id of no thing stands for a key no thing has, never NULL: a search must
+    answer the same whether a thing the caller may not see has that id or no thing has
+    (``not equal`` to NULL would match nothing, and tell them apart)."""
     key = thing_ids.thing_key(model, value)
     if not isinstance(key, thing_ids.UniqueId):
         return key
-    return Subquery(model._default_manager.filter(thing_ids.matching(model, key)).values("pk")[:1])
+    found = thing_ids.pks_of(model, [key]).get(key)
+    return found if found is not None else _no_pk(model)
+
+
+def _no_pk(model: type[models.Model]) -> Any:
+    """A primary key no thing of ``model`` has."""
+    kind = (
+        model._meta.pk.target_field.get_internal_type()
+        if model._meta.pk.is_relation
+        else (model._meta.pk.get_internal_type())
+    )
+    if "Auto" in kind or "Integer" in kind:
+        return -1  # ids count up from 1
+    if kind == "UUIDField":
+        return uuid.UUID(int=0)
+    return ""
 
 
 def _values(field: models.Field, value: Any) -> list[Any]:
@@ -205,6 +223,10 @@ def _text_contains(field: models.Field, value: Any) -> Q:
 
 def _compare(lookup: str) -> Callable[[models.Field, Any], Q]:
     def build(field: models.Field, value: Any) -> Q:
+        if field.primary_key or field.is_relation:
+            model = field.model if field.primary_key else field.related_model
+            if thing_ids.unique_id_in(model, value) is not None:  # where a hidden one sits
+                raise ValueError("ids given as unique ids are compared with equals only")
         value = _value(field, value)
         if value is None:
             raise ValueError("expected a value to compare with")
