@@ -83,3 +83,19 @@ def test_the_admin_shows_the_values_then_makes_the_set(units, admin_client):
     done = admin_client.post(url, {"set_name": "UnitStatus"})
     assert done.status_code == 302
     assert DataField.objects.get(name="status", deleted_at__isnull=True).type == "option"
+
+
+def test_changing_the_data_model_alone_does_not_show_the_values(units, client, django_user_model):
+    from django.contrib.auth.models import Permission
+
+    editor = django_user_model.objects.create_user("editor", password="pw", is_staff=True)
+    editor.user_permissions.add(Permission.objects.get(codename="change_data_model"))
+    client.force_login(editor)
+    field = DataField.objects.get(name="status")
+    assert "Make an option set…" not in client.get(
+        f"/admin/workflows/datatype/{field.data_type_id}/change/"
+    ).content.decode()
+    url = f"/admin/workflows/datatype/{field.data_type_id}/fields/{field.pk}/option-set/"
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"set_name": "UnitStatus"}).status_code == 403
+    assert DataField.objects.get(pk=field.pk).type == "text"

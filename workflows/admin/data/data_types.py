@@ -155,6 +155,9 @@ class DataTypeAdmin(
             "deleted_fields": deleted,
             "plan_notes": plan,
             "can_change": can_change,
+            # "Make an option set…" shows and rewrites the things' values
+            "can_change_things": obj is not None
+            and request.user.has_perms([f"things.view_t{obj.pk}", f"things.change_t{obj.pk}"]),
             "field_type_info": field_type_info(),
             "things_url": things_url(obj) if obj else None,
             "things_count": count_things(obj) if obj else None,

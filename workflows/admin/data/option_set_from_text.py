@@ -51,6 +51,11 @@ class OptionSetFromTextMixin:
         field = get_object_or_404(
             DataField, pk=field_id, data_type=data_type, deleted_at__isnull=True, type="text"
         )
+        # the page shows the field's values, and the change rewrites every thing: the
+        # things' own permissions too (changing the data model alone shows no thing)
+        things = f"things.{{}}_t{data_type.pk}"
+        if not request.user.has_perms([things.format("view"), things.format("change")]):
+            raise PermissionDenied
         name, error = default_set_name(field), ""
         if request.method == "POST":
             name = (request.POST.get("set_name") or "").strip()
