@@ -18,15 +18,13 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 
-from workflows import secrets
-from workflows.exceptions import WorkflowError
-
 from . import lease
 from .discover import NoPlan, discover
 from .display import SOURCES, TOKEN_VARIABLE
 from .models import BubbleImport, ImportedType
 from .plan import Plan
 from .run import ImportNotPossible, Options, start_or_continue, stopped_import
+from .sealed import PAGE_MAX_AGE, NotSealed, seal, unseal
 from .source import SourceError, check_token
 from .tasks import guarded_app, start
 
@@ -79,11 +77,13 @@ class ImportForm(forms.Form):
                 "apply_deletions", "Goes with “only what changed since the last import”."
             )
         token = data.get("token") or ""
-        if not token and data.get("sealed"):
+        if not token and data.get("sealed"):  # the plan's page carried it, sealed
             try:
-                token = secrets.decrypt(data["sealed"], "import token")
-            except WorkflowError:
-                self.add_error("token", "Give the token again.")
+                token = unseal(
+                    data["sealed"], (data.get("address") or "").strip(), max_age=PAGE_MAX_AGE
+                )
+            except NotSealed as exc:
+                self.add_error("token", str(exc))
         try:
             data["token"] = check_token(token)
         except SourceError as exc:
@@ -155,10 +155,8 @@ class BubbleImportAdmin(admin.ModelAdmin):
                 if "start" in request.POST:
                     return self._start(request, form, app, plan)
                 context.update(plan=plan, tried=tried, source=SOURCES[plan.source])
-                context["sealed"] = (
-                    secrets.encrypt(form.cleaned_data["token"])
-                    if form.cleaned_data["token"]
-                    else ""
+                context["sealed"] = seal(
+                    form.cleaned_data["token"], form.cleaned_data["address"].strip()
                 )
                 context["stopped"] = stopped_import(app)
                 context["command"] = command_line(form.options())
@@ -217,12 +215,15 @@ class BubbleImportAdmin(admin.ModelAdmin):
     def _continue(self, request: HttpRequest, bubble_import: BubbleImport) -> HttpResponse:
         running = bubble_import.status == BubbleImport.Status.RUNNING
         if running and lease.state(bubble_import) == "stopped":
-            token = ""
-            if bubble_import.token:
-                try:
-                    token = secrets.decrypt(bubble_import.token, "import token")
-                except WorkflowError:
-                    token = ""
+            try:
+                token = unseal(bubble_import.token, bubble_import.app)
+            except NotSealed:
+                messages.error(
+                    request,
+                    "Its token cannot be read any more: start it again with the token (Add, "
+                    "the same address); it continues where it stopped.",
+                )
+                return HttpResponseRedirect(request.path)
             start(bubble_import, token)
             messages.info(request, "The import continues where it stopped.")
         return HttpResponseRedirect(request.path)

@@ -163,8 +163,13 @@ def _write_things(
             except NotKept as exc:
                 values[field_name] = None
                 problems.value_not_kept(name, unique_id, key, str(exc))
-        found = {f: link_ids(row.get(key), many=many) for key, f, many in target.links}
-        found[CREATED_BY] = link_ids(row.get("Created By"), many=False)
+        found = {}
+        for key, field_name, many in [*target.links, ("Created By", CREATED_BY, False)]:
+            try:
+                found[field_name] = link_ids(row.get(key), many=many)
+            except NotKept as exc:
+                found[field_name] = [] if many else None
+                problems.value_not_kept(name, unique_id, key, str(exc))
         if target.profile_link:
             found[target.profile_link] = unique_id  # the profile's account: the same id
         links.append(found)

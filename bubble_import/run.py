@@ -127,6 +127,7 @@ def _carry_out(
         bubble_import.status = BubbleImport.Status.FAILED
         bubble_import.error = str(exc)[:2000]
         bubble_import.finished_at = timezone.now()
+        bubble_import.token = ""  # it ended: the token goes
         bubble_import.save()
         raise
     try:
@@ -278,6 +279,7 @@ def _finish(
     )
     bubble_import.finished_at = timezone.now()
     bubble_import.error = ""
+    bubble_import.token = ""  # it ended: the token goes
     bubble_import.save()
     return bubble_import
 

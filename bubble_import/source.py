@@ -194,7 +194,7 @@ class BubbleApp:
         if not isinstance(answer, Mapping) or not isinstance(answer.get("results"), list):
             raise SourceError(f"GET {self.base}/obj/{bubble_name}: no response.results")
         return Page(
-            [r for r in answer["results"] if isinstance(r, dict)],
+            [r for r in answer["results"][:limit] if isinstance(r, dict)],
             _whole(answer.get("cursor"), cursor),
             _whole(answer.get("count"), 0),
             _whole(answer.get("remaining"), 0),

@@ -11,11 +11,12 @@ from urllib.parse import urlsplit
 import httpx
 from django_q.tasks import async_task
 
-from workflows import conf, secrets
+from workflows import conf
 from workflows.actions.outbound import GuardedTransport
 
 from .models import BubbleImport
 from .run import run
+from .sealed import NotSealed, seal, unseal
 from .source import BubbleApp
 
 TASK = "bubble_import.tasks.run_import"
@@ -52,7 +53,7 @@ def _guarded_client() -> httpx.Client:
 
 def start(bubble_import: BubbleImport, token: str) -> None:
     """Keep the token (encrypted) and hand the import to a worker."""
-    bubble_import.token = secrets.encrypt(token) if token else ""
+    bubble_import.token = seal(token, bubble_import.app)
     bubble_import.error = ""
     bubble_import.save(update_fields=["token", "error"])
     async_task(TASK, bubble_import.pk, task_name=f"bubble-import-{bubble_import.pk}")
@@ -63,7 +64,12 @@ def run_import(pk: int) -> None:
     if bubble_import is None or bubble_import.status != BubbleImport.Status.RUNNING:
         return
     options = bubble_import.options
-    token = secrets.decrypt(bubble_import.token, "import token") if bubble_import.token else ""
+    try:
+        token = unseal(bubble_import.token, bubble_import.app)
+    except NotSealed as exc:
+        again = "start it again with its token (Add, the same address): it continues"
+        BubbleImport.objects.filter(pk=pk).update(error=f"{exc}; {again}")
+        return
     app = guarded_app(options["address"], token, version_test=options["version_test"])
     try:
         run(app, bubble_import)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+from workflows.bubble_fields import UNIQUE_ID
 from workflows.engine.param_types import Invalid, param_type
 from workflows.engine.params import unstorable_text
 
@@ -46,11 +47,19 @@ def is_link(planned: FieldPlan) -> bool:
 
 
 def link_ids(value: Any, *, many: bool) -> Any:
-    """A link's Bubble ids as text (a list of them for a list); anything else is None."""
+    """A link's Bubble ids (a list of them for a list); ``NotKept`` for anything that is
+    not one (an id is short: a hostile app's megabyte of text never reaches the report)."""
+    if value is None:
+        return [] if many else None
     if many:
-        items = value if isinstance(value, list) else []
-        return [item for item in items if isinstance(item, str) and item]
-    return value if isinstance(value, str) and value else None
+        if not isinstance(value, list):
+            raise NotKept("expected a list of Bubble ids")
+        if not all(isinstance(item, str) and UNIQUE_ID.fullmatch(item) for item in value):
+            raise NotKept("expected a list of Bubble ids (1503408875694x944431186090727200)")
+        return list(value)
+    if not isinstance(value, str) or not UNIQUE_ID.fullmatch(value):
+        raise NotKept("expected a Bubble id (1503408875694x944431186090727200)")
+    return value
 
 
 def file_url(value: Any, *, scheme: str = "https") -> str:

@@ -115,3 +115,37 @@ def test_a_stopped_import_is_continued_from_its_page(admin_client, monkeypatch):
     assert "It stopped: SourceError" in admin_client.get(url).content.decode()
     admin_client.post(url, {"continue": "1"})
     assert started == [bubble_import.pk]
+
+
+def test_a_sealed_token_is_good_for_its_app_and_an_hour_only(time_machine):
+    import time
+
+    from bubble_import.sealed import NotSealed, seal, unseal
+    from workflows import secrets
+
+    time_machine.move_to(timezone.now(), tick=False)
+    sealed = seal(TOKEN, "https://app.example")
+    assert unseal(sealed, "https://app.example", max_age=3600) == TOKEN
+    with pytest.raises(NotSealed, match="another address"):
+        unseal(sealed, "https://evil.example")
+    for secret in (TOKEN, '{"token": "x"}'):  # another ciphertext of the project's key
+        with pytest.raises(NotSealed, match="cannot be read|not a sealed import token"):
+            unseal(secrets.encrypt(secret), "https://app.example")
+    time_machine.shift(3601)
+    with pytest.raises(NotSealed, match="too old"):
+        unseal(sealed, "https://app.example", max_age=3600)
+    assert time.time()  # the clock was moved, not waited for
+
+
+def test_the_token_is_wiped_when_the_import_ends_however_it_ends(
+    admin_client, allowed, data_model, monkeypatch
+):
+    monkeypatch.setattr(tasks, "async_task", lambda task, pk, **kw: tasks.run_import(pk))
+    with running() as app:
+        admin_client.post(ADD, form(app.address, start="1"))
+    assert BubbleImport.objects.get().token == ""  # finished
+    with running() as other:  # another app (another port) whose types exist here: refused
+        admin_client.post(ADD, form(other.address, start="1"))
+    refused = BubbleImport.objects.get(app=f"{other.address}/api/1.1")
+    assert refused.status == BubbleImport.Status.FAILED and refused.token == ""
+    assert "no import of this app made it" in refused.error
