@@ -160,7 +160,7 @@ class Command(BaseCommand):
 
     def _progress(self, progress: ImportedType) -> None:
         total = progress.bubble_count if progress.bubble_count is not None else "?"
-        self.stdout.write(f"  {progress.bubble_name}: {progress.copied} of {total}")
+        self.stdout.write(shown(f"  {progress.bubble_name}: {progress.copied} of {total}"))
 
 
 def _write_report(options: dict[str, Any], report: dict[str, Any]) -> None:
