@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
+from copy import deepcopy
 from decimal import Decimal
 from typing import Any
 
@@ -470,6 +471,83 @@ class MakeChangesToList(ActionType):
             later = apply_fields(thing, inputs["changes"])
             save_thing(thing, later, changed=inputs["changes"])
         return things
+
+
+#: the names a copy's ``fields`` may use besides the run's: the thing copied, its position
+_ITEM_NAMES = frozenset({"item", "index"})
+
+
+@register
+class CopyList(ActionType):
+    name = "copy_list"
+    summary_template = "Copy the list {list}"
+    label = "Copy a list of things"
+    family = "data"
+    description = (
+        "Makes a new thing of each thing of a list, with the same fields, or some set anew "
+        "(item and index: the thing copied and its position); later steps get the copies, "
+        "in the list's order."
+    )
+    example = """- id: copies
+  type: copy_list
+  list: "{{ search('examples.Product', price__gt=10) }}"
+  fields: {name: "{{ item.name }} (copy)"}"""
+    fields = (
+        ConfigField(
+            "list",
+            expects="list",
+            help_text="The things to copy.",
+            example="{{ search('examples.Product') }}",
+        ),
+        ConfigField(
+            "fields",
+            FieldKind.MAPPING,
+            required=False,
+            keys_of="fields_of:list",
+            extra_names=_ITEM_NAMES,
+            per_item=True,
+            help_text="Fields set anew on each copy, name: value per line; item is the thing "
+            "copied, index its position.",
+            example='name: "{{ item.name }} (copy)"',
+        ),
+    )
+
+    def result_kind(self, config: dict[str, Any], scope: Any) -> Kind:
+        things = scope.kind_of(config.get("list"))
+        return things.plain() if things.name == "list" else Kind.list_of(kinds.ANY)
+
+    def execute(self, inputs: dict[str, Any], run: Any) -> list[models.Model]:
+        overrides = inputs.get("fields")
+        copies = []
+        for index, item in enumerate(_as_things(inputs["list"], "list")):
+            values = overrides.resolve(item=item, index=index) if overrides is not None else {}
+            if not isinstance(values, Mapping):
+                raise WorkflowError(f"fields: expected name: value pairs, got {values!r}")
+            copy, later = _copy_of(item)
+            given = apply_fields(copy, values)
+            replaced = {f.name for f, _ in given}
+            save_thing(copy, [*(p for p in later if p[0].name not in replaced), *given])
+            copies.append(copy)
+        return copies
+
+
+def _copy_of(thing: models.Model) -> tuple[models.Model, list[tuple[Any, Any]]]:
+    """A new, unsaved thing with ``thing``'s fields (its built-in fields its own: a new
+    unique id, now as its dates, the run's user as its creator), and the lists to set once
+    it is saved: a list in the copy holds the same things, as in Bubble."""
+    model = type(thing)
+    skipped = data_types.protected_field_names(model) | data_types.hidden_field_names()
+    copy = model()
+    for f in data_types.visible_fields(model):
+        if f.editable and not f.primary_key and f.name not in skipped:
+            # a JSON value (a list of texts, an address) of its own, not shared with thing
+            setattr(copy, f.attname, deepcopy(getattr(thing, f.attname)))
+    later = [
+        (f, list(getattr(thing, f.name).all()))
+        for f in model._meta.many_to_many
+        if f.editable and f.name not in skipped
+    ]
+    return copy, later
 
 
 @register
