@@ -276,7 +276,7 @@ SPECTACULAR_SETTINGS = {
         }
     },
     # Enums stay inline: each belongs to one field, and naming shared enums only warns.
-    "POSTPROCESSING_HOOKS": [],
+    "POSTPROCESSING_HOOKS": ["workflows.api.schema.hooks.add_idempotency_key"],
     "TAGS": [
         {"name": "workflows", "description": "Run an exposed API workflow."},
         {"name": "scheduler", "description": "Schedule workflows; list and cancel runs."},
@@ -380,6 +380,7 @@ BUBBLE = {
     ),
     "USER_TOKEN_IDLE": env.int("BUBBLE_USER_TOKEN_IDLE", default=30 * 24 * 3600),
     "USER_TOKEN_KEEP": env.int("BUBBLE_USER_TOKEN_KEEP", default=7 * 24 * 3600),
+    "IDEMPOTENCY_TTL": env.int("BUBBLE_IDEMPOTENCY_TTL", default=24 * 3600),
     # Failed log-ins allowed per email and per client address ("0" turns one off).
     "LOGIN_THROTTLE_EMAIL": env.str("BUBBLE_THROTTLE_LOGIN_EMAIL", default="10/hour"),
     "LOGIN_THROTTLE_ADDRESS": env.str("BUBBLE_THROTTLE_LOGIN_ADDRESS", default="100/hour"),

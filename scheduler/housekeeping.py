@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from workflows import idempotency
 from workflows.stats.rollup import run_stats_chore
 from workflows.tokens import user_tokens_purge
 
@@ -17,6 +18,7 @@ logger = logging.getLogger("scheduler.housekeeping")
 #: name -> a function doing one chore, returning how many rows it removed
 CHORES: dict[str, Callable[[], int]] = {
     "user tokens that stopped working": user_tokens_purge,
+    "Idempotency-Key answers past BUBBLE_IDEMPOTENCY_TTL": idempotency.prune,
     # closes finished hours of run statistics first (before any pruning of runs)
     "hours of run statistics past RUN_STATS_KEEP_DAYS": run_stats_chore,
     # in a thread of its own, which logs what it deleted (docs/operations.md#run-history)

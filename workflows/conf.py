@@ -105,6 +105,11 @@ DEFAULTS: dict[str, Any] = {
     "FAILED_RUN_RETENTION": "90d",
     "PRUNE_BATCH_SIZE": 100,
     "PRUNE_PAUSE": 0.05,
+    # Idempotent calls (docs/api.md#idempotent-calls): seconds a POST's answer is kept for
+    # repeats of its Idempotency-Key, and seconds a repeat waits for the first call still
+    # running before it answers 409.
+    "IDEMPOTENCY_TTL": 24 * 3600,
+    "IDEMPOTENCY_WAIT": 10.0,
     # Emails to the admins (docs/operations.md#failure-emails): to ALERT_EMAILS, else the
     # addresses of Django's ADMINS, when a workflow has ALERT_FAILURES failed runs within
     # ALERT_WINDOW (0: never) or a run goes deeper than MAX_DEPTH; at most one email of

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from workflows import selectors
 from workflows.api.access import require_access, require_workflow_scope, scoped_workflows
+from workflows.api.idempotent import IdempotentPosts
 from workflows.api.params import request_params, said_where
 from workflows.api.params_serializer import validated_params
 from workflows.api.views import LimitedBodyView
@@ -86,7 +87,7 @@ class ScheduleView(LimitedBodyView):
         )
 
 
-class _CallerView(APIView):
+class _CallerView(IdempotentPosts, APIView):
     def visible(self, request: Request) -> QuerySet[ScheduledRun]:
         user = request.user
         if not getattr(user, "is_authenticated", False):

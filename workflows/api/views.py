@@ -44,13 +44,14 @@ from ..request_headers import shown_headers
 from ..versions.edition import current as current_edition
 from .access import require_access, require_workflow_scope, scoped_workflows
 from .errors import PayloadTooLarge, error_response
+from .idempotent import IdempotentPosts
 from .params import request_params, said_where
 from .params_serializer import validated_params
 from .schema.components import error_responses
 from .throttling import AddressRateThrottle
 
 
-class LimitedBodyView(APIView):
+class LimitedBodyView(IdempotentPosts, APIView):
     """Refuses bodies over DATA_UPLOAD_MAX_MEMORY_SIZE with 413 before parsing them."""
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
@@ -205,6 +206,8 @@ class InitializeView(LimitedBodyView):
     """``/api/1.1/wf/<name>/initialize``: "Detect data". While a builder waits for it in the
     admin, the request is kept (credentials left out) and answered 200; nothing runs. Any
     other time there is nothing here (404)."""
+
+    idempotent = False  # a captured request for the builder: nothing runs
 
     def get(self, request: Request, name: str) -> Response:
         return self._capture(request, name)

@@ -5,6 +5,7 @@ from .audit import DefinitionChange
 from .captures import DataCapture
 from .data_model import DataField, DataType, Option, OptionSet, SchemaVersion
 from .definitions import Action, Parameter, Workflow
+from .idempotency import IdempotentRequest
 from .keys import ApiKey
 from .privacy import PrivacyRule
 from .runs import Run, StepRun
@@ -22,6 +23,7 @@ __all__ = [
     "DataType",
     "DefinitionChange",
     "FailureAlert",
+    "IdempotentRequest",
     "Option",
     "OptionSet",
     "Parameter",

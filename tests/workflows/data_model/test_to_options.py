@@ -92,9 +92,12 @@ def test_changing_the_data_model_alone_does_not_show_the_values(units, client, d
     editor.user_permissions.add(Permission.objects.get(codename="change_data_model"))
     client.force_login(editor)
     field = DataField.objects.get(name="status")
-    assert "Make an option set…" not in client.get(
-        f"/admin/workflows/datatype/{field.data_type_id}/change/"
-    ).content.decode()
+    assert (
+        "Make an option set…"
+        not in client.get(
+            f"/admin/workflows/datatype/{field.data_type_id}/change/"
+        ).content.decode()
+    )
     url = f"/admin/workflows/datatype/{field.data_type_id}/fields/{field.pk}/option-set/"
     assert client.get(url).status_code == 403
     assert client.post(url, {"set_name": "UnitStatus"}).status_code == 403

@@ -131,3 +131,31 @@ def expand_endpoints(endpoints: list[Endpoint], **kwargs: Any) -> list[Endpoint]
         else:
             expanded.append((path, path_regex, method, callback))
     return expanded
+
+
+#: the header of idempotent calls (workflows/idempotency.py), on every POST that honours it
+IDEMPOTENCY_PARAMETER = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "schema": {"type": "string", "maxLength": 255},
+    "description": (
+        "Any text (a UUID): a repeat of this POST with the same key, by the same caller, "
+        "within 24 hours gets the first call's answer (same status and body, with the "
+        "header Idempotent-Replayed: true) without running anything again; 409 while the "
+        "first is still running, 422 if the key came with another request."
+    ),
+}
+
+
+def add_idempotency_key(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """The ``Idempotency-Key`` header on each POST that honours it (all under /api/1.1/
+    but Detect data's ``/initialize``)."""
+    for path, operations in result.get("paths", {}).items():
+        post = operations.get("post")
+        if post is None or path.endswith("/initialize"):
+            continue
+        parameters = post.setdefault("parameters", [])
+        if not any(p.get("name") == "Idempotency-Key" for p in parameters):
+            parameters.append(dict(IDEMPOTENCY_PARAMETER))
+    return result

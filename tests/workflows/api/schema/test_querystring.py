@@ -30,7 +30,7 @@ def shop(make_workflow):
 
 def test_post_takes_them_in_the_query_string(shop, document):
     operation = document()["paths"][PATH]["post"]
-    params = {p["name"]: p for p in operation["parameters"]}
+    params = {p["name"]: p for p in operation["parameters"] if p["in"] == "query"}
     assert set(params) == {"shop", "tags"}
     assert params["shop"]["in"] == "query" and params["shop"]["required"] is True
     assert params["shop"]["description"] == (
@@ -76,14 +76,17 @@ def test_all_in_the_query_string_means_no_body(make_workflow, document):
     )
     operation = document()["paths"]["/api/1.1/wf/lookup"]["post"]
     assert "requestBody" not in operation
-    assert [(p["name"], p["in"]) for p in operation["parameters"]] == [("q", "query")]
+    assert [(p["name"], p["in"]) for p in operation["parameters"]] == [
+        ("q", "query"),
+        ("Idempotency-Key", "header"),  # every POST's (docs/api.md#idempotent-calls)
+    ]
 
 
 def test_without_querystring_parameters_nothing_changes(make_workflow, document):
     make_workflow("plain", expose=True, parameters=[{"key": "x", "type": "text"}])
     doc = document()
     operation = doc["paths"]["/api/1.1/wf/plain"]["post"]
-    assert "parameters" not in operation
+    assert [p["in"] for p in operation["parameters"]] == ["header"]  # Idempotency-Key only
     body = operation["requestBody"]["content"]["application/json"]["schema"]
     assert body == {"$ref": "#/components/schemas/PlainRequest"}
     assert not any(name.startswith("PlainBody") for name in doc["components"]["schemas"])
