@@ -381,6 +381,9 @@ BUBBLE = {
     "USER_TOKEN_IDLE": env.int("BUBBLE_USER_TOKEN_IDLE", default=30 * 24 * 3600),
     "USER_TOKEN_KEEP": env.int("BUBBLE_USER_TOKEN_KEEP", default=7 * 24 * 3600),
     "IDEMPOTENCY_TTL": env.int("BUBBLE_IDEMPOTENCY_TTL", default=24 * 3600),
+    "EMAIL_ATTACHMENTS_MAX_BYTES": env.int(
+        "BUBBLE_EMAIL_ATTACHMENTS_MAX_BYTES", default=10 * 1024 * 1024
+    ),
     # Failed log-ins allowed per email and per client address ("0" turns one off).
     "LOGIN_THROTTLE_EMAIL": env.str("BUBBLE_THROTTLE_LOGIN_EMAIL", default="10/hour"),
     "LOGIN_THROTTLE_ADDRESS": env.str("BUBBLE_THROTTLE_LOGIN_ADDRESS", default="100/hour"),

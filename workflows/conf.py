@@ -27,6 +27,8 @@ DEFAULTS: dict[str, Any] = {
     # Default and largest timeout of the http_request action, in seconds.
     "HTTP_TIMEOUT": 30.0,
     "HTTP_MAX_RESPONSE_BYTES": 5 * 1024 * 1024,
+    # The most bytes send_email attaches to one email, all its files together.
+    "EMAIL_ATTACHMENTS_MAX_BYTES": 10 * 1024 * 1024,
     # http_request refuses loopback, private, link-local (cloud metadata) and other
     # non-public addresses, checked on every resolved address and redirect, unless this is
     # True or the address is in one of HTTP_ALLOWED_NETWORKS (CIDRs, e.g. "10.1.2.0/24").

@@ -7,6 +7,7 @@ written onto the step in the run log.
 from __future__ import annotations
 
 import logging
+from email.utils import formataddr, parseaddr
 from functools import partial
 from typing import Any
 
@@ -23,10 +24,20 @@ from ..engine.outbox import current_outbox
 from ..engine.values_types import ThingList
 from ..exceptions import WorkflowError
 from ..masking import mask_text
-from .registry import ActionType, ConfigField, FieldKind, register
+from .attachments import attachments
+from .registry import ActionType, ConfigError, ConfigField, FieldKind, register
 
 logger = logging.getLogger("workflows.email")
 MAX_RECIPIENTS = 100
+#: the keys holding addresses, each checked alike
+RECIPIENT_KEYS = ("to", "cc", "bcc", "reply_to")
+
+
+def sender(name: Any) -> str:
+    """``DEFAULT_FROM_EMAIL``, under ``name`` when one is given ("Acme support" <...>)."""
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1] or settings.DEFAULT_FROM_EMAIL
+    text = " ".join(str(name or "").split())[:200]  # one line: no header can be added
+    return formataddr((text, address)) if text else settings.DEFAULT_FROM_EMAIL
 
 
 def recipients(value: Any, key: str) -> list[str]:
@@ -95,29 +106,77 @@ class SendEmail(ActionType):
             help_text="Optional HTML body, sent as an alternative.",
         ),
         ConfigField("cc", required=False, help_text="Copy to (same forms as 'to')."),
+        ConfigField(
+            "bcc", required=False, help_text="Blind copy to: recipients the others do not see."
+        ),
         ConfigField("reply_to", required=False, help_text="Reply-to address(es)."),
+        ConfigField(
+            "sender_name",
+            FieldKind.TEXT,
+            required=False,
+            help_text="The name the email comes from (its address is DEFAULT_FROM_EMAIL's).",
+            example="Acme support",
+        ),
+        ConfigField(
+            "attachments",
+            required=False,
+            help_text="Files to attach: a file (a file parameter, a thing's file field), a "
+            "URL, or a list of them; at most EMAIL_ATTACHMENTS_MAX_BYTES in all.",
+            example="{{ params.invoice }}",
+        ),
     )
 
+    def check(self, config: dict[str, Any], ctx: Any) -> None:
+        """Addresses written out (no expression) are checked when the workflow is saved."""
+        for key in RECIPIENT_KEYS:
+            value = config.get(key)
+            if isinstance(value, str) and value.strip() and "{{" not in value:
+                try:
+                    recipients(value, key)
+                except WorkflowError as exc:
+                    raise ConfigError(key, exc.message.split(": ", 1)[-1]) from None
+
     def result_kind(self, config: dict[str, Any], scope: Any) -> Kind:
-        return Kind.object({"to": Kind.list_of(kinds.TEXT), "subject": kinds.TEXT})
+        addresses = Kind.list_of(kinds.TEXT)
+        files = Kind.list_of(Kind.object({"name": kinds.TEXT, "size": kinds.WHOLE_NUMBER}))
+        return Kind.object(
+            {
+                "to": addresses,
+                "cc": addresses,
+                "bcc": addresses,
+                "subject": kinds.TEXT,
+                "attachments": files,
+            }
+        )
 
     def execute(self, inputs: dict[str, Any], run: Any) -> dict[str, Any]:
         to = recipients(inputs["to"], "to")
         if not to:
             raise WorkflowError("to: no recipient (the value is empty)")
         subject = " ".join(str(inputs["subject"]).splitlines())[:998]
+        cc, bcc = recipients(inputs.get("cc"), "cc"), recipients(inputs.get("bcc"), "bcc")
+        files = attachments(inputs.get("attachments"))
         message = EmailMultiAlternatives(
             subject=subject,
             body=str(inputs["body"]),
-            from_email=settings.DEFAULT_FROM_EMAIL,
+            from_email=sender(inputs.get("sender_name")),
             to=to,
-            cc=recipients(inputs.get("cc"), "cc"),
+            cc=cc,
+            bcc=bcc,
             reply_to=recipients(inputs.get("reply_to"), "reply_to"),
         )
         if inputs.get("html"):
             message.attach_alternative(str(inputs["html"]), "text/html")
+        for file in files:
+            message.attach(file.name, file.content, file.mimetype)
         send_on_commit(message, run)
-        return {"to": to, "subject": subject}
+        return {
+            "to": to,
+            "cc": cc,
+            "bcc": bcc,
+            "subject": subject,
+            "attachments": [file.logged() for file in files],  # never their content
+        }
 
 
 def send_on_commit(message: EmailMultiAlternatives, run: Any, *, masked: bool = False) -> None:
@@ -131,8 +190,10 @@ def send_on_commit(message: EmailMultiAlternatives, run: Any, *, masked: bool = 
             {
                 "to": message.to,
                 "cc": message.cc,
+                "bcc": message.bcc,
                 "subject": show(message.subject),
                 "body": show(message.body),
+                "attachments": [a[0] for a in message.attachments if isinstance(a, tuple)],
             }
         )
         if outbox.send:

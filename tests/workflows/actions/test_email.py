@@ -42,7 +42,15 @@ def test_sent_on_commit_with_rendered_fields(
     assert message.reply_to == ["help@example.com"]
     assert message.subject == "Hi alice" and message.body == "Body for alice@example.com"
     assert message.alternatives[0][0] == "<p>Hi</p>"
-    assert result.response == {"mail": {"to": ["alice@example.com"], "subject": "Hi alice"}}
+    assert result.response == {
+        "mail": {
+            "to": ["alice@example.com"],
+            "cc": ["boss@example.com", "other@example.com"],
+            "bcc": [],
+            "subject": "Hi alice",
+            "attachments": [],
+        }
+    }
 
 
 def test_nothing_is_sent_when_the_run_fails(
@@ -84,3 +92,124 @@ def test_delivery_failure_after_commit_is_written_on_the_step(
         result = engine.run(wf, {}, user)
     assert result.ok
     assert "email not delivered" in result.run.steps.get().error
+
+
+INVOICE = [{"key": "invoice", "type": "file"}]
+
+
+def test_bcc_a_sender_name_and_two_attachments_as_bubble_sends_them(
+    make_workflow, user, django_capture_on_commit_callbacks, httpserver, settings, tmp_path
+):
+    """One attachment is a file uploaded to this project, the other a URL fetched through
+    the outbound guard (pytest-httpserver listens on 127.0.0.1: allowed here)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from workflows.models import StepRun
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    settings.BUBBLE = {**settings.BUBBLE, "HTTP_ALLOW_PRIVATE": True}
+    settings.DEFAULT_FROM_EMAIL = "noreply@example.com"
+    httpserver.expect_request("/terms.pdf").respond_with_data(b"%PDF terms", status=200)
+    wf = make_workflow(
+        parameters=INVOICE,
+        actions=[
+            {
+                "id": "mail",
+                "type": "send_email",
+                "to": "ann@example.com",
+                "bcc": "audit@example.com, archive@example.com",
+                "sender_name": "Acme\r\nBcc: evil@example.com support",
+                "reply_to": "help@example.com, sales@example.com",
+                "subject": "Your invoice",
+                "body": "Plain text",
+                "html": "<p>HTML</p>",
+                "attachments": ["{{ params.invoice }}", httpserver.url_for("/terms.pdf")],
+            }
+        ],
+    )
+    upload = SimpleUploadedFile("invoice.txt", b"invoice 42", content_type="text/plain")
+    with django_capture_on_commit_callbacks(execute=True):
+        result = engine.run(wf, {"invoice": upload}, user)
+    assert result.ok, result.error
+    [message] = mail.outbox
+    assert message.to == ["ann@example.com"]
+    assert message.bcc == ["audit@example.com", "archive@example.com"]
+    assert message.from_email == '"Acme Bcc: evil@example.com support" <noreply@example.com>'
+    assert message.reply_to == ["help@example.com", "sales@example.com"]
+    assert message.body == "Plain text" and message.alternatives[0][0] == "<p>HTML</p>"
+    as_bytes = [
+        (a[0], a[1] if isinstance(a[1], bytes) else a[1].encode(), a[2])
+        for a in message.attachments
+    ]
+    assert as_bytes == [
+        ("invoice.txt", b"invoice 42", "text/plain"),
+        ("terms.pdf", b"%PDF terms", "application/pdf"),
+    ]
+    logged = StepRun.objects.get().output
+    assert logged["bcc"] == ["audit@example.com", "archive@example.com"]
+    assert logged["attachments"] == [
+        {"name": "invoice.txt", "size": 10},
+        {"name": "terms.pdf", "size": 10},
+    ]
+    assert "invoice 42" not in str(logged) and "PDF" not in str(logged)
+
+
+def test_attachments_past_the_limit_fail_the_step_clearly(
+    make_workflow, user, httpserver, settings
+):
+    settings.BUBBLE = {
+        **settings.BUBBLE,
+        "HTTP_ALLOW_PRIVATE": True,
+        "EMAIL_ATTACHMENTS_MAX_BYTES": 1000,
+    }
+    httpserver.expect_request("/big.zip").respond_with_data(b"x" * 1500)
+    wf = make_workflow(
+        actions=[
+            {
+                "type": "send_email",
+                "to": "ann@example.com",
+                "subject": "s",
+                "body": "b",
+                "attachments": httpserver.url_for("/big.zip"),
+            }
+        ]
+    )
+    result = engine.run(wf, {}, user)
+    assert not result.ok
+    assert "attachments: big.zip: the attachments are over 1,000 bytes in all" in (
+        result.error.message
+    )
+    assert mail.outbox == []
+
+
+def test_an_attachment_on_a_private_address_is_refused_by_the_guard(make_workflow, user):
+    wf = make_workflow(
+        actions=[
+            {
+                "type": "send_email",
+                "to": "ann@example.com",
+                "subject": "s",
+                "body": "b",
+                "attachments": "http://169.254.169.254/latest/meta-data/",
+            }
+        ]
+    )
+    result = engine.run(wf, {}, user)
+    assert not result.ok and "attachments:" in result.error.message and mail.outbox == []
+
+
+def test_a_written_out_address_is_checked_when_the_workflow_is_saved(make_workflow):
+    from workflows.exceptions import DefinitionError
+
+    with pytest.raises(DefinitionError, match="bcc"):
+        make_workflow(
+            actions=[
+                {
+                    "type": "send_email",
+                    "to": "ann@example.com",
+                    "bcc": "not an address",
+                    "subject": "s",
+                    "body": "b",
+                }
+            ]
+        )
