@@ -19,6 +19,7 @@ from .engine.sandbox import environment
 from .models import Action, Parameter, Workflow
 
 WORKFLOW_DEFAULTS: dict[str, Any] = {
+    "folder": "",
     "description": "",
     "expose": False,
     "auth": AuthMode.USER.value,
@@ -38,6 +39,8 @@ WORKFLOW_DEFAULTS: dict[str, Any] = {
 def workflow_definition(workflow: Workflow) -> dict[str, Any]:
     """A saved workflow as a definition (docs/workflow-format.md), parts in their order."""
     d: dict[str, Any] = {"name": workflow.name, "kind": workflow.kind}
+    if workflow.folder:
+        d["folder"] = workflow.folder
     if workflow.description:
         d["description"] = workflow.description
     d["expose"] = workflow.expose
@@ -131,6 +134,7 @@ def normalized(definition: Mapping[str, Any]) -> dict[str, Any]:
     d["parameters"] = [_with_defaults(PARAMETER_DEFAULTS, p) for p in (d.get("parameters") or [])]
     d["actions"] = [_with_defaults(ACTION_DEFAULTS, a) for a in (d.get("actions") or [])]
     d["data_type"] = d.get("data_type") or ""
+    d["folder"] = str(d.get("folder") or "").strip()
     on = d.get("on") or []
     d["on"] = [on] if isinstance(on, str) else list(on)
     d.setdefault("schedule", None)
@@ -150,6 +154,7 @@ def save_definition(definition: Mapping[str, Any]) -> tuple[Workflow, bool]:
     d = normalized(definition)
     fields = {
         "kind": d.get("kind") or WorkflowKind.API,
+        "folder": (d["folder"] or "").strip(),
         "description": d["description"] or "",
         "expose": d["expose"],
         "auth": d["auth"],

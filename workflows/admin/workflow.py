@@ -34,8 +34,8 @@ class WorkflowAdmin(
     admin.ModelAdmin,
 ):
     audit_kind = audit.Kind.WORKFLOW
-    list_display = ("name", "kind", "expose", "auth", "updated_at")
-    list_filter = ("kind", "expose", "auth")
+    list_display = ("name", "folder", "kind", "expose", "auth", "updated_at")
+    list_filter = ("folder", "kind", "expose", "auth")
     search_fields = ("name", "description")
 
     def audit_name(self, obj: Workflow) -> str:

@@ -46,6 +46,7 @@ KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,99}$")
 WORKFLOW_KEYS = (
     "name",
     "kind",
+    "folder",
     "description",
     "expose",
     "auth",
@@ -289,6 +290,9 @@ def compile_definition(
     if not isinstance(description, str):
         problem(("description",), "must be text")
         description = ""
+    folder = d.get("folder") or ""
+    if not isinstance(folder, str) or len(folder) > 100 or not folder.isprintable():
+        problem(("folder",), "must be text of at most 100 characters, on one line")
 
     data_type, trigger_on = _trigger(d, kind, problem)
     extra = TRIGGER_NAMES if kind == WorkflowKind.TRIGGER else frozenset()

@@ -36,6 +36,13 @@ class Workflow(models.Model):
         help_text="URL-safe name; an exposed API workflow answers at /api/1.1/wf/<name>.",
     )
     kind = models.CharField(max_length=20, choices=WorkflowKind.choices, default=WorkflowKind.API)
+    folder = models.CharField(
+        max_length=100,
+        blank=True,
+        db_index=True,
+        help_text="Groups workflows in the admin and the editor, as Bubble's folders of "
+        "backend workflows do.",
+    )
     description = models.TextField(blank=True)
     expose = models.BooleanField(
         "expose as a public API workflow",

@@ -223,7 +223,13 @@ def test_the_check_summarises_each_step_and_says_what_is_in_scope(root_client):
     at_step_3 = {e["expression"]: e for e in answer["scopes"][2]}
     assert at_step_3["params.order"]["type"]["data_type"] == "examples.Order"
     assert at_step_3["steps.paid"]["label"] == "Result of step 1 (paid)"
-    assert at_step_3["steps[2]"]["type"]["keys"].keys() == {"to", "subject"}
+    assert at_step_3["steps[2]"]["type"]["keys"].keys() == {
+        "to",
+        "cc",
+        "bcc",
+        "subject",
+        "attachments",
+    }
     assert "now" in at_step_3 and "current_user" in at_step_3
     assert "name: process" in answer["text"]  # the definition view follows
 

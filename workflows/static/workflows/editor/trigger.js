@@ -44,6 +44,9 @@ export function triggerBox(ctx) {
         }), {id: fieldId(["name"]), help: d.kind === "api" || !d.kind ? "An exposed API workflow answers at /api/1.1/wf/<name>." : "How other workflows name it."}),
         row("Kind", choose(fieldId(["kind"]), ctx.catalog.choices.kind, d.kind || "api",
             (v) => { set("kind", v); ctx.render(); }, {disabled: ro}), {id: fieldId(["kind"])}),
+        row("Folder", text(fieldId(["folder"]), d.folder || "", (v) => set("folder", v.trim() || undefined), {
+            readonly: ro || null, placeholder: "Orders", maxlength: 100,
+        }), {id: fieldId(["folder"]), help: "Groups it with others in the Workflows list, as Bubble's folders do."}),
     );
     box.append(general);
     const description = h("textarea", {id: fieldId(["description"]), rows: 2, class: "vLargeTextField", readonly: ro || null});
