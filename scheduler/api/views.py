@@ -52,6 +52,9 @@ class ScheduledRunNotFound(WorkflowError):
 class ScheduleView(LimitedBodyView):
     """``POST /api/1.1/wf/<name>/schedule`` ``{"at": a date, "params": {...}}`` → 201."""
 
+    def check_repeat(self, request: Request, name: str) -> None:
+        require_workflow_scope(request, name)
+
     def post(self, request: Request, name: str) -> Response:
         require_workflow_scope(request, name)
         workflow = selectors.exposed_workflow(name)
@@ -148,6 +151,9 @@ class ScheduledDetailView(_CallerView):
 
 
 class ScheduledCancelView(_CallerView):
+    def check_repeat(self, request: Request, pk: Any) -> None:
+        self.get_row(request, pk)  # still the caller's to see
+
     def post(self, request: Request, pk: Any) -> Response:
         row = self.get_row(request, pk)
         if not services.cancel([row.pk]):

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import mimetypes
 import posixpath
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import httpx
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import default_storage
 
 from .. import conf
@@ -45,12 +47,13 @@ def attachments(value: Any, key: str = "attachments") -> list[Attachment]:
     if len(items) > MAX_FILES:
         raise WorkflowError(f"{key}: {len(items)} files; at most {MAX_FILES} in one email")
     limit = int(conf.get("EMAIL_ATTACHMENTS_MAX_BYTES"))
+    deadline = time.monotonic() + float(conf.get("HTTP_TIMEOUT"))  # for all the URLs
     files: list[Attachment] = []
     left = limit
     for item in items:
         url, name = _url_and_name(item, key)
-        name = name or unquote(posixpath.basename(urlsplit(url).path)) or "attachment"
-        content = _read(url, name, left, key, limit)
+        name = _clean(name or unquote(posixpath.basename(urlsplit(url).path))) or "attachment"
+        content = _read(url, name, left, key, limit, deadline)
         left -= len(content)
         mimetype = mimetypes.guess_type(name)[0] or "application/octet-stream"
         files.append(Attachment(name, content, mimetype))
@@ -67,7 +70,12 @@ def _url_and_name(item: Any, key: str) -> tuple[str, str]:
     raise WorkflowError(f"{key}: expected a file or a URL, got {type(item).__name__}")
 
 
-def _read(url: str, name: str, left: int, key: str, limit: int) -> bytes:
+def _clean(name: str) -> str:
+    """A file name an email header carries: one line, printable, at most 200 characters."""
+    return "".join(c for c in name if c.isprintable()).strip()[:200]
+
+
+def _read(url: str, name: str, left: int, key: str, limit: int, deadline: float) -> bytes:
     shown = name
     too_big = WorkflowError(
         f"{key}: {shown}: the attachments are over {limit:,} bytes in all "
@@ -78,12 +86,12 @@ def _read(url: str, name: str, left: int, key: str, limit: int) -> bytes:
         try:
             with default_storage.open(stored) as handle:
                 content = handle.read(left + 1)
-        except OSError:
+        except (OSError, ValueError, SuspiciousFileOperation):
             raise WorkflowError(f"{key}: {shown}: not found in the file storage") from None
     else:
         if not url.lower().startswith(("http://", "https://")):
             raise WorkflowError(f"{key}: {shown}: not a file of this project nor an http(s) URL")
-        content = _fetch(url, shown, left, key)
+        content = _fetch(url, shown, left, key, deadline)
     if len(content) > left:
         raise too_big
     return content
@@ -100,16 +108,22 @@ def _storage_name(url: str) -> str | None:
     return name
 
 
-def _fetch(url: str, shown: str, left: int, key: str) -> bytes:
+def _fetch(url: str, shown: str, left: int, key: str, deadline: float) -> bytes:
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise WorkflowError(f"{key}: {shown}: no time left to fetch it (HTTP_TIMEOUT in all)")
+    identity = {"Accept-Encoding": "identity"}  # the bytes as they come: no zip bomb
     try:
         with (
-            build_client(float(conf.get("HTTP_TIMEOUT"))) as client,
-            client.stream("GET", url) as response,
+            build_client(remaining) as client,
+            client.stream("GET", url, headers=identity) as response,
         ):
             if response.status_code != 200:
                 raise WorkflowError(f"{key}: {shown}: HTTP {response.status_code}")
+            if response.headers.get("Content-Encoding", "identity").lower() != "identity":
+                raise WorkflowError(f"{key}: {shown}: sent compressed; a file is wanted")
             chunks, size = [], 0
-            for chunk in response.iter_bytes():
+            for chunk in response.iter_raw():
                 size += len(chunk)
                 chunks.append(chunk)
                 if size > left:

@@ -126,6 +126,11 @@ class SendEmail(ActionType):
         ),
     )
 
+    def waits_for_network(self, config: dict[str, Any]) -> bool:
+        """Attachments given as URLs are fetched while the step runs (its transaction open:
+        on SQLite other writes wait); files of this project's storage are read locally."""
+        return bool(config.get("attachments"))
+
     def check(self, config: dict[str, Any], ctx: Any) -> None:
         """Addresses written out (no expression) are checked when the workflow is saved."""
         for key in RECIPIENT_KEYS:

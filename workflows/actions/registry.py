@@ -124,6 +124,12 @@ class ActionType:
     #: {thing}: {changes}"); a key left empty is dropped with what surrounds it
     summary_template: ClassVar[str] = ""
 
+    def waits_for_network(self, config: dict[str, Any]) -> bool:
+        """Whether a step of this action with ``config`` waits on another server (an
+        email with attachments to fetch): ``waits_on_network`` unless the action knows
+        better."""
+        return self.waits_on_network
+
     def check(self, config: dict[str, Any], ctx: CompileContext) -> None:
         """Checks beyond each field's own (e.g. field names of a data type).
 

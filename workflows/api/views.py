@@ -7,6 +7,7 @@ who may call it in ``access``.
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,7 +31,7 @@ from ..choices import ConditionNotMet, RunSource, RunStatus, WorkflowKind
 from ..engine.cache import get_compiled
 from ..engine.compiler import NAME_RE, CompiledWorkflow
 from ..engine.context import Caller
-from ..engine.serialize import to_log
+from ..engine.serialize import MASK, to_log
 from ..exceptions import (
     InvalidParameter,
     MissingParameter,
@@ -44,7 +45,7 @@ from ..request_headers import shown_headers
 from ..versions.edition import current as current_edition
 from .access import require_access, require_workflow_scope, scoped_workflows
 from .errors import PayloadTooLarge, error_response
-from .idempotent import IdempotentPosts
+from .idempotent import IdempotentPosts, keep_no_answer
 from .params import request_params, said_where
 from .params_serializer import validated_params
 from .schema.components import error_responses
@@ -108,6 +109,11 @@ class WorkflowView(LimitedBodyView):
     def post(self, request: Request, name: str) -> Response:
         return self._run(request, name)
 
+    def check_repeat(self, request: Request, name: str) -> None:
+        """A repeat's checks, as a first call's: the key's scope, the workflow's auth."""
+        require_workflow_scope(request, name)
+        require_access(selectors.exposed_workflow(name).auth, request.user)
+
     def _run(self, request: Request, name: str) -> Response:
         require_workflow_scope(request, name)
         workflow = selectors.exposed_workflow(name)
@@ -134,6 +140,8 @@ class WorkflowView(LimitedBodyView):
                 caller=caller_of(request),
                 extra=extra if compiled.include_headers else None,
             )
+            if _holds_secrets(result):  # a log-in's token: never kept for a repeat
+                keep_no_answer(request)
         if result.run.status == RunStatus.CONDITION_NOT_MET:
             if compiled.condition_not_met == ConditionNotMet.OK_200:
                 return _success({}, result.run.pk)
@@ -144,6 +152,13 @@ class WorkflowView(LimitedBodyView):
                 response["Retry-After"] = str(result.error.retry_after)
             return response
         return _answer(result)
+
+
+def _holds_secrets(result: Any) -> bool:
+    """Whether the run's answer holds a credential it made (a log-in's token) or a value
+    the run masks (a secret parameter, an operator secret, a temporary password): its log
+    shows it masked."""
+    return MASK in json.dumps(result.run.result, default=str)
 
 
 def _require_built(compiled: CompiledWorkflow) -> None:

@@ -34,7 +34,7 @@ def workflow_advice(compiled: CompiledWorkflow, *, vendor: str | None = None) ->
     advice: list[str] = []
     first_write = None
     for action in compiled.actions:
-        if action.action.waits_on_network and first_write is not None:
+        if action.action.waits_for_network(action.config) and first_write is not None:
             advice.append(
                 f"Workflow {compiled.name!r}, step {action.position} ({action.title}) waits "
                 f"for another server after step {first_write.position} "

@@ -213,3 +213,44 @@ def test_a_written_out_address_is_checked_when_the_workflow_is_saved(make_workfl
                 }
             ]
         )
+
+
+def test_a_compressed_answer_and_a_name_with_line_breaks_are_handled(httpserver, settings):
+    """A server sending gzip despite 'identity' is refused (no zip bomb in memory); a
+    name that would break the header is cleaned."""
+    from workflows.actions.attachments import attachments
+    from workflows.exceptions import WorkflowError
+
+    settings.BUBBLE = {**settings.BUBBLE, "HTTP_ALLOW_PRIVATE": True}
+    httpserver.expect_request("/bomb.bin").respond_with_data(
+        b"\x1f\x8b...", headers={"Content-Encoding": "gzip"}
+    )
+    with pytest.raises(WorkflowError, match="sent compressed"):
+        attachments(httpserver.url_for("/bomb.bin"))
+    httpserver.expect_request("/ok.txt").respond_with_data(b"fine")
+    [file] = attachments({"url": httpserver.url_for("/ok.txt"), "name": "a\r\nBcc: x.txt"})
+    assert file.name == "aBcc: x.txt" and file.content == b"fine"
+
+
+def test_an_email_with_attachments_is_said_to_wait_on_the_network(make_workflow):
+    from workflows.engine.advice import workflow_advice
+    from workflows.engine.cache import get_compiled
+
+    wf = make_workflow(
+        actions=[
+            {
+                "type": "create_thing",
+                "data_type": "examples.Product",
+                "fields": {"name": "x", "price": 1},
+            },
+            {
+                "type": "send_email",
+                "to": "a@example.com",
+                "subject": "s",
+                "body": "b",
+                "attachments": "https://example.com/terms.pdf",
+            },
+        ]
+    )
+    advice = workflow_advice(get_compiled(wf), vendor="sqlite")
+    assert any("waits for another server" in a for a in advice)

@@ -196,3 +196,99 @@ def test_the_openapi_document_shows_the_header(signup, api):
     for path in ("/api/1.1/wf/add-customer", "/api/1.1/obj/examples.customer"):
         names = [p["name"] for p in document["paths"][path]["post"].get("parameters", [])]
         assert "Idempotency-Key" in names, path
+
+
+def test_a_failed_run_is_answered_again_and_not_run_twice(make_workflow, api, key):
+    make_workflow(
+        "half-done",
+        expose=True,
+        commit="each_step",
+        actions=[
+            {
+                "type": "create_thing",
+                "data_type": "examples.Customer",
+                "fields": {"name": "Half", "email": "h@example.com"},
+            },
+            {"type": "http_request", "method": "GET", "url": "http://169.254.169.254/"},
+        ],
+    )
+    path = "/api/1.1/wf/half-done"
+    first = post(api, key, {}, path=path)
+    again = post(api, key, {}, path=path)
+    assert first.status_code == again.status_code == 500 and first.has_header("X-Run-Id")
+    assert again.content == first.content and again["Idempotent-Replayed"] == "true"
+    assert Customer.objects.filter(name="Half").count() == 1 and Run.objects.count() == 1
+
+
+def test_an_answer_holding_a_users_token_is_never_kept(make_workflow, api, django_user_model):
+    django_user_model.objects.create_user("ann", email="ann@example.com", password="s3cret-pw!")
+    make_workflow(
+        "login",
+        expose=True,
+        auth="none",
+        parameters=[{"key": "email", "type": "text"}, {"key": "password", "type": "text"}],
+        actions=[
+            {
+                "type": "log_user_in",
+                "email": "{{ params.email }}",
+                "password": "{{ params.password }}",
+            }
+        ],
+    )
+    body = {"email": "ann@example.com", "password": "s3cret-pw!"}
+    path = "/api/1.1/wf/login"
+    first = api.post(path, body, format="json", HTTP_IDEMPOTENCY_KEY="login-1")
+    assert first.status_code == 200 and "token" in first.json()["response"]
+    assert not IdempotentRequest.objects.exists()
+    again = api.post(path, body, format="json", HTTP_IDEMPOTENCY_KEY="login-1")
+    assert "Idempotent-Replayed" not in again  # ran again: a token of its own
+    assert again.json()["response"]["token"] != first.json()["response"]["token"]
+
+
+def test_a_repeat_passes_the_keys_scope_again(signup, api, user, make_key):
+    from workflows.models import ApiKey
+
+    scoped = make_key(user)
+    assert post(api, scoped, {"name": "Ann"}).status_code == 200
+    ApiKey.objects.filter(prefix=scoped.split(".")[0]).update(allowed_workflows=["other"])
+    assert post(api, scoped, {"name": "Ann"}).status_code == 403
+
+
+def test_not_found_and_a_failure_to_keep_the_answer_free_the_key(signup, api, key, monkeypatch):
+    assert post(api, key, {}, path="/api/1.1/wf/nope").status_code == 404
+    assert not IdempotentRequest.objects.exists()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away while keeping the answer")
+
+    monkeypatch.setattr(idempotency, "settle", broken)
+    with pytest.raises(RuntimeError):  # the test client raises what a server answers 500
+        post(api, key, {"name": "Ann"}, idempotency_key="k-broken")
+    assert not IdempotentRequest.objects.filter(key="k-broken").exists()  # a retry runs
+
+
+def test_a_retried_upload_with_a_new_boundary_is_the_same_request(make_workflow, api, key):
+    make_workflow(
+        "upload",
+        expose=True,
+        parameters=[{"key": "doc", "type": "file"}],
+        actions=[{"type": "return_data", "data": {"ok": True}}],
+    )
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {key}", "HTTP_IDEMPOTENCY_KEY": "up-1"}
+
+    def upload(boundary: str):
+        body = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="doc"; filename="a.txt"'
+            f"\r\nContent-Type: text/plain\r\n\r\nhello\r\n--{boundary}--\r\n"
+        ).encode()
+        return api.generic(
+            "POST",
+            "/api/1.1/wf/upload",
+            body,
+            content_type=f"multipart/form-data; boundary={boundary}",
+            **headers,
+        )
+
+    first, again = upload("b0und4ry1"), upload("another-b0und4ry")
+    assert first.status_code == again.status_code == 200
+    assert again["Idempotent-Replayed"] == "true" and Run.objects.count() == 1
