@@ -180,7 +180,9 @@ def _claim_types(bubble_import: BubbleImport, plan: Plan) -> None:
     """Each type's progress row, made before anything else; refused (``ImportNotPossible``)
     when a data type of the plan's names exists here and no import of this app made it:
     its things would be overwritten by rows the app chooses (a builder's ``Order``)."""
-    ours = ImportedType.objects.filter(bubble_import__app=bubble_import.app)
+    ours = ImportedType.objects.filter(bubble_import__app=bubble_import.app).exclude(
+        bubble_import__status=BubbleImport.Status.FAILED  # refused: it made no type
+    )
     taken = [
         name
         for name in filter(None, map(_type_here, plan.types))
