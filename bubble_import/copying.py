@@ -27,7 +27,7 @@ from . import lease
 from .links import link_now
 from .models import BubbleImport, ImportedType, PendingLinks
 from .problems import Problems
-from .source import PAGE_SIZE, BubbleApp, Page
+from .source import PAGE_SIZE, BubbleApp, Page, SourceError
 from .targets import CREATED_BY, Target
 from .users import write_accounts
 from .values import NotKept, link_ids
@@ -83,7 +83,10 @@ def pages(
     deleted meanwhile) makes the reading start again right after it."""
 
     def read(cursor: int) -> Page:
-        return app.page(name, cursor, PAGE_SIZE, constraints)
+        page = app.page(name, cursor, PAGE_SIZE, constraints)
+        if not page.results and page.remaining > 0:  # it would be asked again for ever
+            raise SourceError(f"{name}: no rows at cursor {cursor} though {page.remaining} remain")
+        return page
 
     first = read(start)
     yield first

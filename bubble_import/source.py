@@ -195,7 +195,7 @@ class BubbleApp:
             raise SourceError(f"GET {self.base}/obj/{bubble_name}: no response.results")
         return Page(
             [r for r in answer["results"][:limit] if isinstance(r, dict)],
-            _whole(answer.get("cursor"), cursor),
+            cursor,  # where it was asked from: the app's own word is not needed
             _whole(answer.get("count"), 0),
             _whole(answer.get("remaining"), 0),
         )

@@ -305,8 +305,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         limit = min(int(query.get("limit", ["100"])[0]), 100)
         rows = app.rows[name]
-        if not isinstance(rows, list):
-            self._answer(200, {"response": {"results": rows}})
+        if not isinstance(rows, list):  # a broken app: a dict is its whole response
+            self._answer(200, {"response": rows if isinstance(rows, dict) else {"results": rows}})
             return
         rows = _constrained(rows, query.get("constraints", ["[]"])[0])
         sort_field = query.get("sort_field", [""])[0]

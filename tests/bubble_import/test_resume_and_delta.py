@@ -121,3 +121,11 @@ def test_a_users_deleted_on_bubble_are_deactivated_not_deleted(data_model, token
         bring_over(app.address, "--since-last", "--apply-deletions")
     account = get_user_model().objects.get(bubble_unique_id__unique_id=gone)
     assert account.is_active is False
+
+
+def test_an_app_answering_no_rows_though_some_remain_is_a_clear_error(data_model, token):
+    stand_in = StandIn()
+    stand_in.rows["unit"] = {"results": [], "remaining": 5}  # served as is (not a list)
+    with running(stand_in) as app:
+        with pytest.raises(CommandError, match="no rows at cursor 0 though 5 remain"):
+            bring_over(app.address, "--types", "unit")
