@@ -17,6 +17,7 @@ from workflows.actions.flow import check_target_params
 from workflows.actions.registry import ActionType, ConfigError, ConfigField, FieldKind, register
 from workflows.choices import WorkflowKind
 from workflows.engine import kinds
+from workflows.engine.functions import is_time_zone
 from workflows.engine.kinds import Kind
 from workflows.engine.values import PerItem
 from workflows.engine.values_types import Namespace, ThingList
@@ -343,6 +344,14 @@ class ScheduleRecurring(ActionType):
         ConfigField("start", required=False, help_text="The first run. Empty: now."),
         ConfigField("end", required=False, help_text="No run after this. Empty: never ends."),
         ConfigField(
+            "time_zone",
+            FieldKind.TEXT,
+            required=False,
+            help_text="The IANA time zone its days are counted in (Europe/Paris): every day "
+            "at 09:00 stays at 09:00 there across daylight saving. Empty: the workflow's.",
+            example="Europe/Paris",
+        ),
+        ConfigField(
             "params",
             FieldKind.MAPPING,
             required=False,
@@ -359,6 +368,9 @@ class ScheduleRecurring(ActionType):
                 parse_frequency(frequency)
             except ValueError as exc:
                 raise ConfigError("frequency", str(exc)) from None
+        zone = config.get("time_zone")
+        if isinstance(zone, str) and zone and "{{" not in zone and not is_time_zone(zone):
+            raise ConfigError("time_zone", f"{zone[:60]!r} is not an IANA time zone")
 
     def result_kind(self, config: dict[str, Any], scope: Any) -> Kind:
         return RECURRING_EVENT_KIND
@@ -375,6 +387,7 @@ class ScheduleRecurring(ActionType):
             actor=run.actor,
             created_by=run.run,
             depth=run.depth + 1,
+            time_zone=str(inputs.get("time_zone") or ""),
         )
         return recurring_value(event)
 

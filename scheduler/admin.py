@@ -37,6 +37,7 @@ from __future__ import annotations
 import datetime
 import json
 import uuid
+import zoneinfo
 from collections.abc import Iterator
 from typing import Any
 
@@ -1093,11 +1094,18 @@ class RecurringEventAdmin(CappedCountMixin, ReadOnlyDetailMixin, admin.ModelAdmi
         if not obj.active:
             return format_html("<em>{}</em>", "stopped")
         try:
-            due = parse_frequency(obj.frequency).first_at_or_after(obj.start, timezone.now())
+            frequency = parse_frequency(obj.frequency)
+            due = frequency.first_at_or_after(obj.start, timezone.now())
         except (ValueError, TypeError):
             return "-"
         if obj.end is not None and due > obj.end:
             return format_html("<em>{}</em>", "none: ends before")
+        if frequency.time_zone:  # its own clock's time, beside the server's
+            there = zoneinfo.ZoneInfo(frequency.time_zone)
+            return (
+                f"{timezone.localtime(due):%Y-%m-%d %H:%M} "
+                f"({timezone.localtime(due, there):%H:%M} {frequency.time_zone})"
+            )
         return f"{timezone.localtime(due):%Y-%m-%d %H:%M}"
 
     @admin.display(description="frequency")

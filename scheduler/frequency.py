@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import datetime
 import re
+import zoneinfo
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from croniter import croniter
 from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
+from workflows.engine.functions import is_time_zone
 from workflows.engine.params import ParamSpec, coerce_params, parse_date
 
 UNITS = ("minute", "hour", "day", "week", "month", "quarter", "year")
@@ -51,19 +53,32 @@ _TICK = datetime.timedelta(microseconds=1)
 
 @dataclass(frozen=True)
 class Frequency:
-    """Either ``cron`` or ``count`` × ``unit``."""
+    """Either ``cron`` or ``count`` × ``unit``, in ``time_zone`` (an IANA name; "": the
+    project's TIME_ZONE for cron, and absolute steps for the others, as before zones)."""
 
     cron: str = ""
     count: int = 0
     unit: str = ""
+    time_zone: str = ""
 
     def __str__(self) -> str:
-        if self.cron:
-            return f"cron {self.cron}"
-        return f"every {self.count} {self.unit}{'s' if self.count != 1 else ''}"
+        text = (
+            f"cron {self.cron}"
+            if self.cron
+            else f"every {self.count} {self.unit}{'s' if self.count != 1 else ''}"
+        )
+        return f"{text} ({self.time_zone})" if self.time_zone else text
 
     def as_json(self) -> dict[str, Any]:
-        return {"cron": self.cron} if self.cron else {"every": f"{self.count} {self.unit}"}
+        made: dict[str, Any] = (
+            {"cron": self.cron} if self.cron else {"every": f"{self.count} {self.unit}"}
+        )
+        if self.time_zone:
+            made["time_zone"] = self.time_zone
+        return made
+
+    def _zone(self) -> zoneinfo.ZoneInfo | None:
+        return zoneinfo.ZoneInfo(self.time_zone) if self.time_zone else None
 
     def first_at_or_after(
         self, start: datetime.datetime, moment: datetime.datetime
@@ -74,9 +89,12 @@ class Frequency:
         occurrences stay on the grid laid by ``start`` however late the previous one ran.
         """
         moment = max(moment, start)
+        zone = self._zone()
         if self.cron:
-            local = timezone.localtime(moment)
+            local = timezone.localtime(moment, zone)
             return croniter(self.cron, local - _TICK).get_next(datetime.datetime)
+        if zone is not None and self.unit not in ("minute", "hour"):
+            return self._on_the_wall(start, moment, zone)
         if self.unit in _FIXED:
             period = _FIXED[self.unit] * self.count
             k = -(-(moment - start) // period)  # ceiling division of timedeltas
@@ -88,17 +106,54 @@ class Frequency:
             k += 1
         return start + relativedelta(months=months * k)
 
+    def _on_the_wall(
+        self, start: datetime.datetime, moment: datetime.datetime, zone: zoneinfo.ZoneInfo
+    ) -> datetime.datetime:
+        """Days, weeks and months counted on the zone's clock: every day at 09:00 Paris time
+        stays at 09:00 across daylight saving (23- and 25-hour days)."""
+        wall = start.astimezone(zone).replace(tzinfo=None)
+
+        def at(k: int) -> datetime.datetime:
+            if self.unit in _FIXED:
+                local = wall + _FIXED[self.unit] * self.count * k
+            else:
+                local = wall + relativedelta(months=_MONTHS[self.unit] * self.count * k)
+            return local.replace(tzinfo=zone)
+
+        if self.unit in _FIXED:
+            k = max(0, (moment - start) // (_FIXED[self.unit] * self.count) - 1)
+        else:
+            months = _MONTHS[self.unit] * self.count
+            delta = relativedelta(moment.astimezone(zone).replace(tzinfo=None), wall)
+            k = max(0, (delta.years * 12 + delta.months) // months - 1)
+        while at(k) < moment:
+            k += 1
+        return at(k)
+
     def first_after(self, start: datetime.datetime, moment: datetime.datetime) -> datetime.datetime:
         """The first due time strictly after ``moment``."""
         return self.first_at_or_after(start, moment + _TICK)
 
 
-def parse_frequency(value: Any) -> Frequency:
+def parse_frequency(value: Any, *, time_zone: str = "") -> Frequency:
     """``"0 3 * * *"``, ``"every 2 weeks"``, ``"1 day"``, ``"daily"``, ``{"cron": ...}`` or
-    ``{"every": ...}`` (which takes a word too: ``{"every": "weekly"}``).
+    ``{"every": ...}`` (which takes a word too: ``{"every": "weekly"}``), in the mapping's
+    ``time_zone``, else ``time_zone`` (an IANA name; "": the project's).
 
     Raises ``ValueError`` saying what is wrong.
     """
+    if isinstance(value, dict) and value.get("time_zone"):
+        time_zone = value["time_zone"]
+        value = {k: v for k, v in value.items() if k != "time_zone"}
+    frequency = _parse(value)
+    if not time_zone or frequency.time_zone:
+        return frequency
+    if not is_time_zone(time_zone):
+        raise ValueError(f"{str(time_zone)[:60]!r} is not an IANA time zone (Europe/Paris)")
+    return replace(frequency, time_zone=time_zone)
+
+
+def _parse(value: Any) -> Frequency:
     if isinstance(value, Frequency):
         return value
     if isinstance(value, dict):

@@ -344,8 +344,12 @@ def start_recurring(
     depth: int = 0,
     now: datetime.datetime | None = None,
     test: bool | None = None,
+    time_zone: str = "",
 ) -> RecurringEvent:
-    """Start (or restart) the recurring event of ``workflow`` for ``thing``.
+    """Start (or restart) the recurring event of ``workflow`` for ``thing``, its times in
+    ``time_zone`` (else the frequency's own, else the workflow's ``time_zone``, else the
+    project's TIME_ZONE): "every day" from 09:00 stays at 09:00 there across daylight
+    saving.
 
     As in Bubble, a thing has at most one recurring event per workflow: scheduling it again
     replaces the previous one and its upcoming run. ``test``: set up by a test of
@@ -356,7 +360,7 @@ def start_recurring(
     check_depth(depth)
     test = testing() if test is None else test
     now = now or timezone.now()
-    freq = _frequency(frequency)
+    freq = _frequency(frequency, time_zone or target(workflow).compiled.time_zone)
     first = _moment(start, "start") or now
     last = _moment(end, "end")
     if last is not None and last <= first:
@@ -483,9 +487,9 @@ def sync_workflow_schedule(
     )
 
 
-def _frequency(value: Any) -> Frequency:
+def _frequency(value: Any, time_zone: str = "") -> Frequency:
     try:
-        return parse_frequency(value)
+        return parse_frequency(value, time_zone=time_zone)
     except ValueError as exc:
         raise InvalidParameter(f"frequency: {exc}") from None
 

@@ -20,6 +20,7 @@ from .models import Action, Parameter, Workflow
 
 WORKFLOW_DEFAULTS: dict[str, Any] = {
     "folder": "",
+    "time_zone": "",
     "description": "",
     "expose": False,
     "auth": AuthMode.USER.value,
@@ -41,6 +42,8 @@ def workflow_definition(workflow: Workflow) -> dict[str, Any]:
     d: dict[str, Any] = {"name": workflow.name, "kind": workflow.kind}
     if workflow.folder:
         d["folder"] = workflow.folder
+    if workflow.time_zone:
+        d["time_zone"] = workflow.time_zone
     if workflow.description:
         d["description"] = workflow.description
     d["expose"] = workflow.expose
@@ -155,6 +158,7 @@ def save_definition(definition: Mapping[str, Any]) -> tuple[Workflow, bool]:
     fields = {
         "kind": d.get("kind") or WorkflowKind.API,
         "folder": (d["folder"] or "").strip(),
+        "time_zone": d["time_zone"] or "",
         "description": d["description"] or "",
         "expose": d["expose"],
         "auth": d["auth"],

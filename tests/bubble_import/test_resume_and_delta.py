@@ -126,6 +126,6 @@ def test_a_users_deleted_on_bubble_are_deactivated_not_deleted(data_model, token
 def test_an_app_answering_no_rows_though_some_remain_is_a_clear_error(data_model, token):
     stand_in = StandIn()
     stand_in.rows["unit"] = {"results": [], "remaining": 5}  # served as is (not a list)
-    with running(stand_in) as app:
-        with pytest.raises(CommandError, match="no rows at cursor 0 though 5 remain"):
-            bring_over(app.address, "--types", "unit")
+    refused = pytest.raises(CommandError, match="no rows at cursor 0 though 5 remain")
+    with running(stand_in) as app, refused:
+        bring_over(app.address, "--types", "unit")

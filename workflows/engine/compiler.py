@@ -27,6 +27,7 @@ from ..choices import (
 from ..exceptions import DefinitionError, Issue, WorkflowError
 from . import error_workflows
 from .expressions import Expression, ScopeSpec, compile_condition, compile_template, is_dynamic
+from .functions import is_time_zone
 from .param_types import param_type, param_type_names
 from .params import ParamSpec, coerce_value
 from .values import (
@@ -47,6 +48,7 @@ WORKFLOW_KEYS = (
     "name",
     "kind",
     "folder",
+    "time_zone",
     "description",
     "expose",
     "auth",
@@ -189,6 +191,8 @@ class CompiledWorkflow:
     missed_after: int | None = None
     #: the API workflow run when a run of this one fails for good ("" none)
     error_workflow: str = ""
+    #: the IANA time zone its dates are read and shown in ("": the project's TIME_ZONE)
+    time_zone: str = ""
     data_type: str = ""
     trigger_on: tuple[str, ...] = ()
     schedule: Any = None
@@ -293,6 +297,10 @@ def compile_definition(
     folder = d.get("folder") or ""
     if not isinstance(folder, str) or len(folder) > 100 or not folder.isprintable():
         problem(("folder",), "must be text of at most 100 characters, on one line")
+    time_zone = d.get("time_zone") or ""
+    if time_zone and not is_time_zone(time_zone):
+        problem(("time_zone",), f"{str(time_zone)[:60]!r} is not an IANA time zone (Europe/Paris)")
+        time_zone = ""
 
     data_type, trigger_on = _trigger(d, kind, problem)
     extra = TRIGGER_NAMES if kind == WorkflowKind.TRIGGER else frozenset()
@@ -345,6 +353,7 @@ def compile_definition(
         retry_delay=retry_delay,
         missed_after=missed_after,
         error_workflow=error_workflow,
+        time_zone=time_zone,
         data_type=data_type,
         trigger_on=trigger_on,
         schedule=schedule,

@@ -12,6 +12,7 @@ import datetime
 import re
 import secrets
 import string
+import zoneinfo
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -322,8 +323,10 @@ _DATE_FORMAT = re.compile(r"^(?:[^%]|%[aAbBcdDfHIjmMpSUwWxXyYzZ%GuV])*$")
 
 
 @expression_filter("format_date")
-def format_date(value: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """Format a date with strftime codes: ``now|format_date('%d %B %Y')``."""
+def format_date(value: Any, fmt: str = "%Y-%m-%d %H:%M", zone: str | None = None) -> str:
+    """Format a date with strftime codes: ``now|format_date('%d %B %Y')``, in the run's
+    time zone (its workflow's ``time_zone``, else TIME_ZONE) or the one named, as Bubble's
+    "time zone selection": ``now|format_date('%H:%M', 'America/New_York')``."""
     if not isinstance(value, datetime.date):
         if isinstance(value, str) and parse_datetime(value):
             value = parse_datetime(value)
@@ -331,6 +334,19 @@ def format_date(value: Any, fmt: str = "%Y-%m-%d %H:%M") -> str:
             raise TypeError(f"format_date needs a date, not {type(value).__name__}")
     if len(fmt) > 200 or not _DATE_FORMAT.match(fmt):
         raise ValueError("format_date accepts plain strftime codes such as %Y-%m-%d only")
+    if zone is not None and not is_time_zone(zone):
+        raise ValueError(f"{str(zone)[:60]!r} is not an IANA time zone (Europe/Paris)")
     if isinstance(value, datetime.datetime) and timezone.is_aware(value):
-        value = timezone.localtime(value)
+        value = timezone.localtime(value, zoneinfo.ZoneInfo(zone) if zone else None)
     return value.strftime(fmt)
+
+
+def is_time_zone(name: Any) -> bool:
+    """Whether ``name`` is an IANA time zone this machine knows (``Europe/Paris``)."""
+    if not isinstance(name, str) or not name or len(name) > 64 or ".." in name:
+        return False
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True

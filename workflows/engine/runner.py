@@ -146,7 +146,9 @@ def run(
     A run is a unit of work for the data model (``data_model.registry.scope``): from the
     moment it touches a data type it uses the current one.
     """
-    with data_model_scope():
+    compiled = get_compiled(workflow) if isinstance(workflow, Workflow) else workflow
+    # its dates are shown and read in its time zone (format_date, date(...), now's hour)
+    with data_model_scope(), timezone.override(compiled.time_zone or None):
         return _run(
             workflow,
             params,

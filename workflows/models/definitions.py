@@ -43,6 +43,12 @@ class Workflow(models.Model):
         help_text="Groups workflows in the admin and the editor, as Bubble's folders of "
         "backend workflows do.",
     )
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="The IANA time zone its dates are shown and read in (Europe/Paris); "
+        "empty: the project's TIME_ZONE.",
+    )
     description = models.TextField(blank=True)
     expose = models.BooleanField(
         "expose as a public API workflow",
