@@ -99,3 +99,17 @@ def test_the_scheduler_shows_the_zones_time_beside_the_next_occurrence(
     services.start_recurring(workflow, "every 1 day", start=paris(2026, 3, 28, 9, 0))
     page = admin_client.get("/admin/scheduler/recurringevent/").content.decode()
     assert "(09:00 Europe/Paris)" in page and "every 1 day (Europe/Paris)" in page
+
+
+def test_a_date_written_without_a_zone_is_read_in_the_workflows(make_workflow, user):
+    wf = make_workflow(
+        "reader",
+        time_zone="Europe/Paris",
+        actions=[
+            {
+                "type": "return_data",
+                "data": {"utc": "{{ date('2026-07-01T09:00')|format_date('%H:%M', 'UTC') }}"},
+            }
+        ],
+    )
+    assert engine.run(wf, {}, user).response == {"utc": "07:00"}

@@ -325,7 +325,8 @@ def parse_date(value: Any) -> datetime.datetime:
 def parse_calendar_date(value: Any) -> datetime.date:
     """A calendar date (a ``DateField``: no time, no zone) in the forms ``parse_date``
     reads. ``2016-01-13`` is that day whatever the range (a calendar date has no zone to
-    move it out of range); a moment is the day it falls on in ``TIME_ZONE``."""
+    move it out of range); a moment is the day it falls on in the run's time zone (its
+    workflow's ``time_zone``, else ``TIME_ZONE``)."""
     if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
         return value
     if isinstance(value, str):
@@ -336,13 +337,14 @@ def parse_calendar_date(value: Any) -> datetime.date:
         if day is not None:
             return day
     moment = parse_date(value)
-    return timezone.localtime(moment, timezone.get_default_timezone()).date()
+    return timezone.localtime(moment, timezone.get_current_timezone()).date()
 
 
 def _date(value: Any) -> datetime.datetime:
     """ISO 8601 text (date or date-time), epoch milliseconds (a number, or text of at least
     five digits), or one of Bubble's text forms (``dates.read_date_text``). Without a zone,
-    the value is read in ``TIME_ZONE`` (UTC unless set), whichever form it has. Refused out
+    the value is read in the run's time zone (its workflow's ``time_zone``; outside a run,
+    ``TIME_ZONE``, UTC unless set), whichever form it has. Refused out
     of the range every database can store (``data_types.check_date``)."""
     if isinstance(value, datetime.datetime):
         result = value
@@ -356,7 +358,7 @@ def _date(value: Any) -> datetime.datetime:
         raise Invalid(f"expected a date, got {describe_value(value)}")
     try:
         if timezone.is_naive(result):
-            result = timezone.make_aware(result, timezone.get_default_timezone())
+            result = timezone.make_aware(result, timezone.get_current_timezone())
         data_types.check_date(result)
     except (OverflowError, ValueError) as exc:
         raise Invalid(str(exc)) from None
