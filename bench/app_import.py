@@ -32,14 +32,12 @@ from typing import Any
 
 import django
 
+from tests.bubble_import.stand_in import _ref  # a link, as Bubble's Swagger writes it
+
 #: docs/performance.md: 100,000 rows over five types on PostgreSQL in under two minutes
 GOAL_S = 120.0
 TARGET_ROWS = 100_000
 SHARES = {"user": 0.02, "unit": 0.28, "order": 0.30, "review": 0.20, "payment": 0.20}
-
-
-def _ref(display: str) -> dict[str, Any]:
-    return {"type": "string", "description": f"A {display} represented by a unique ID"}
 
 
 SWAGGER = {

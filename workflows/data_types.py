@@ -22,7 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, models
 from django.utils import timezone
 
-from . import conf
+from . import accounts, conf
 from .exceptions import WorkflowError
 
 
@@ -241,10 +241,6 @@ def shows_unique_id(model: type[models.Model]) -> bool:
     return bool(getattr(model, "UNIQUE_ID_ON_THE_WIRE", False))
 
 
-def is_user_model(model: type[models.Model]) -> bool:
-    return model._meta.label_lower == settings.AUTH_USER_MODEL.lower()
-
-
 def wire_id(thing: models.Model) -> Any:
     """A thing's ``_id`` in the APIs' answers: its unique id where ``shows_unique_id``
     (``1503408875694x944431186090727200``); a user account's Bubble id when it was brought
@@ -252,7 +248,7 @@ def wire_id(thing: models.Model) -> Any:
     an id is given (``workflows.thing_ids``); logs and the admin use the primary key."""
     if shows_unique_id(type(thing)):
         return thing.unique_id
-    if is_user_model(type(thing)):
+    if accounts.is_user_model(type(thing)):
         kept = _kept_unique_id(thing)
         if kept is not None:
             return kept
@@ -276,7 +272,9 @@ def _names_by_unique_id(thing: models.Model, field: models.Field) -> bool:
     from one (the things brought over from Bubble, which point at users brought with them;
     a data type defined in code keeps its developer's numbers)."""
     target = field.related_model
-    return shows_unique_id(target) or (shows_unique_id(type(thing)) and is_user_model(target))
+    return shows_unique_id(target) or (
+        shows_unique_id(type(thing)) and accounts.is_user_model(target)
+    )
 
 
 def _linked_unique_id(thing: models.Model, field: models.Field, pk: Any) -> Any:
@@ -330,9 +328,9 @@ def prefetch_links(things: list[models.Model]) -> None:
             names += [
                 f"{f.name}__bubble_unique_id"
                 for f in [*visible_fields(model), *list_fields(model)]
-                if f.is_relation and is_user_model(f.related_model)
+                if f.is_relation and accounts.is_user_model(f.related_model)
             ]
-        if is_user_model(model):
+        if accounts.is_user_model(model):
             names.append("bubble_unique_id")
         if names:
             models.prefetch_related_objects(group, *names)

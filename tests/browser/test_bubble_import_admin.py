@@ -73,8 +73,12 @@ def test_a_running_import_shows_a_bar_rows_a_second_and_time_left(
     admin_page: Page, screenshot: Callable[..., Path]
 ) -> None:
     page = admin_page
-    bubble_import = BubbleImport.objects.create(app="https://myapp.example/api/1.1")
     now = timezone.now()
+    bubble_import = BubbleImport.objects.create(  # a worker is at it: its page just moved
+        app="https://myapp.example/api/1.1",
+        options={"address": "https://myapp.example"},
+        heartbeat=now,
+    )
     for position, (name, copied, total) in enumerate(
         [("user", 2000, 2000), ("unit", 30000, 60000), ("order", 0, None)]
     ):
@@ -99,4 +103,8 @@ def test_a_running_import_shows_a_bar_rows_a_second_and_time_left(
     expect(unit.locator("td").nth(5)).to_have_text(re.compile(r"^\d+ min \d\d s$"))
     expect(page.locator("tr.import-type[data-type=user]")).to_contain_text("done")
     expect(page.locator("tr.import-type[data-type=order]")).to_contain_text("0 of ?")
+    expect(page.get_by_text("Waiting for a worker")).to_have_count(0)
+    expect(page.locator(".import-command")).to_contain_text(
+        "import_bubble_app https://myapp.example"
+    )
     screenshot(page.locator("#content"), "bubble-import-progress")

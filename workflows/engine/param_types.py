@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date as django_parse_date
 from django.utils.dateparse import parse_datetime
 
-from .. import data_types
+from .. import accounts, data_types
 from . import kinds
 from .dates import TEXT_EXAMPLES, DateTextError, read_date_text
 from .kinds import Kind
@@ -241,7 +241,7 @@ def pk_schema(model: Any) -> dict[str, Any]:
         # Bubble's unique id; its primary key is taken too
         return {**UNIQUE_ID_SCHEMA}
     number = primary_key_schema(model)
-    if data_types.is_user_model(model):  # an account brought over from Bubble: its Bubble id
+    if accounts.is_user_model(model):  # an account brought over from Bubble: its Bubble id
         return {"oneOf": [number, {**UNIQUE_ID_SCHEMA}]}
     return number
 

@@ -146,28 +146,29 @@ def run(
     A run is a unit of work for the data model (``data_model.registry.scope``): from the
     moment it touches a data type it uses the current one.
     """
-    compiled = get_compiled(workflow) if isinstance(workflow, Workflow) else workflow
-    # its dates are shown and read in its time zone (format_date, date(...), now's hour)
-    with data_model_scope(), timezone.override(compiled.time_zone or None):
-        return _run(
-            workflow,
-            params,
-            actor,
-            source=source,
-            extra=extra,
-            parent=parent,
-            depth=depth,
-            ignore_privacy=ignore_privacy,
-            log_rejected=log_rejected,
-            write_start=write_start,
-            before_commit=before_commit,
-            caller=caller,
-            final=final,
-        )
+    with data_model_scope():
+        compiled = get_compiled(workflow) if isinstance(workflow, Workflow) else workflow
+        # its dates are shown and read in its time zone (format_date, date(...))
+        with timezone.override(compiled.time_zone or None):
+            return _run(
+                compiled,
+                params,
+                actor,
+                source=source,
+                extra=extra,
+                parent=parent,
+                depth=depth,
+                ignore_privacy=ignore_privacy,
+                log_rejected=log_rejected,
+                write_start=write_start,
+                before_commit=before_commit,
+                caller=caller,
+                final=final,
+            )
 
 
 def _run(
-    workflow: Workflow | CompiledWorkflow,
+    compiled: CompiledWorkflow,
     params: Mapping[str, Any] | Validated | None,
     actor: Any,
     *,
@@ -182,7 +183,6 @@ def _run(
     caller: Caller | None,
     final: bool,
 ) -> RunResult:
-    compiled = get_compiled(workflow) if isinstance(workflow, Workflow) else workflow
     on_failure = _failed_for_good(compiled) if final else None
     rejected: WorkflowError | None = None
     if isinstance(params, Validated):  # the API's serializer coerced them

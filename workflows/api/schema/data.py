@@ -23,7 +23,7 @@ from django.db import models
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
-from ... import data_types
+from ... import accounts, data_types
 from ...bubble_fields import ListField
 from ...data_api.bulk import MAX_LINES
 from ...data_api.selectors import DEFAULT_LIMIT, MAX_CURSOR, MAX_LIMIT
@@ -193,7 +193,7 @@ def _link_schema(field: models.Field) -> dict[str, Any]:
     code names the users it points at by their number; one defined without code by their
     Bubble id where they kept one."""
     related = field.related_model
-    if data_types.is_user_model(related) and not data_types.shows_unique_id(field.model):
+    if accounts.is_user_model(related) and not data_types.shows_unique_id(field.model):
         return primary_key_schema(related)
     return {**pk_schema(related)}
 
