@@ -24,6 +24,7 @@ from jinja2 import pass_context, pass_eval_context
 from jinja2.exceptions import SecurityError
 from jinja2.runtime import Undefined
 
+from .calendar_steps import MAX_MONTHS, CalendarDays, Months
 from .limits import SCALARS, allocate, check_deadline, check_weight, materialize, weigh
 
 
@@ -142,15 +143,29 @@ def expression_filter(name: str):
 _MAX_DAYS = 365 * 200
 
 
-def _duration(unit: str, amount: Any) -> datetime.timedelta | None:
+def _duration(
+    unit: str, amount: Any, kind: type[datetime.timedelta] = datetime.timedelta
+) -> datetime.timedelta | None:
     if amount is None:
         return None  # empty: ``now + days(params.n)`` with n left out is empty
     if isinstance(amount, bool) or not isinstance(amount, int | float):
         raise TypeError(f"{unit}() takes a number, not {type(amount).__name__}")
-    delta = datetime.timedelta(**{unit: amount})
+    delta = kind(**{unit: amount})
     if abs(delta.days) > _MAX_DAYS:
         raise SecurityError(f"{unit}({amount}) is longer than 200 years")
     return delta
+
+
+def _months(name: str, amount: Any, per: int) -> Months | None:
+    if amount is None:
+        return None
+    if isinstance(amount, bool) or not isinstance(amount, int | float):
+        raise TypeError(f"{name}() takes a number, not {type(amount).__name__}")
+    if amount != int(amount):
+        raise TypeError(f"{name}() takes a whole number, not {amount}")
+    if abs(amount * per) > MAX_MONTHS:
+        raise SecurityError(f"{name}({amount}) is longer than 200 years")
+    return Months(int(amount) * per)
 
 
 @expression_function("seconds")
@@ -173,14 +188,28 @@ def hours(n: float) -> datetime.timedelta | None:
 
 @expression_function("days")
 def days(n: float) -> datetime.timedelta | None:
-    """A duration of n days: ``now + days(7)``."""
-    return _duration("days", n)
+    """n calendar days: ``now + days(7)`` is the same time of day a week later in the run's
+    time zone, across daylight saving (see ``calendar_steps``)."""
+    return _duration("days", n, CalendarDays)
 
 
 @expression_function("weeks")
 def weeks(n: float) -> datetime.timedelta | None:
-    """A duration of n weeks."""
-    return _duration("weeks", n)
+    """n calendar weeks, as ``days(7 * n)``."""
+    return _duration("weeks", n, CalendarDays)
+
+
+@expression_function("months")
+def months(n: int) -> Months | None:
+    """n calendar months, to add to or subtract from a date: Jan 31 + ``months(1)`` is the
+    last day of February."""
+    return _months("months", n, 1)
+
+
+@expression_function("years")
+def years(n: int) -> Months | None:
+    """n calendar years (12 months each): Feb 29 + ``years(1)`` is Feb 28."""
+    return _months("years", n, 12)
 
 
 @expression_function("date")

@@ -48,6 +48,7 @@ from .. import data_types
 from ..data_model.options import same_option
 from ..models.data_model import Option
 from ..privacy.grants import FIND
+from .calendar_steps import is_calendar_step, shift
 from .functions import FILTERS
 from .kinds import OPTION_KEYS
 from .limits import allocate, check_deadline, check_size, check_weight, weigh
@@ -251,6 +252,10 @@ class SandboxEnvironment(ImmutableSandboxedEnvironment):
                 allocate(weigh(left) + weigh(right) - 2, "concatenation")
         elif operator == "%" and isinstance(left, str | bytes):
             raise SecurityError("'%' formatting of text is not available; use ~ to join text")
+        if operator in ("+", "-") and is_calendar_step(right) and isinstance(left, datetime.date):
+            return shift(left, right, 1 if operator == "+" else -1)
+        if operator == "+" and is_calendar_step(left) and isinstance(right, datetime.date):
+            return shift(right, left)
         return self.binop_table[operator](left, right)
 
     def call_unop(self, context: Any, operator: str, arg: Any) -> Any:
