@@ -64,6 +64,23 @@ def _check_schedulable(config: dict[str, Any], ctx: Any, *, params_key: str = "p
     if not isinstance(params, Mapping):
         raise ConfigError(params_key, "must be a mapping of parameter names to values")
     check_target_params(target, params, params_key)
+    zone = config.get("time_zone")
+    if isinstance(zone, str) and zone and "{{" not in zone and not is_time_zone(zone):
+        raise ConfigError("time_zone", f"{zone[:60]!r} is not an IANA time zone (Europe/Paris)")
+
+
+def _time_zone_field(help_text: str) -> ConfigField:
+    return ConfigField(
+        "time_zone", FieldKind.TEXT, required=False, help_text=help_text, example="Europe/Paris"
+    )
+
+
+#: a run's own zone (schedule_api_workflow, schedule_workflow_on_list)
+_RUN_TIME_ZONE_HELP = (
+    "The IANA time zone it runs in (Europe/Paris): its dates are shown and read there and "
+    "its days counted there; 'at' written without a zone is read there too. Empty: the "
+    "workflow's."
+)
 
 
 def scheduled_value(row: ScheduledRun) -> Namespace:
@@ -122,6 +139,7 @@ class ScheduleWorkflow(ActionType):
             default=False,
             help_text="true: run it ignoring privacy rules, whatever its own setting.",
         ),
+        _time_zone_field(_RUN_TIME_ZONE_HELP),
     )
 
     def check(self, config: dict[str, Any], ctx: Any) -> None:
@@ -142,6 +160,7 @@ class ScheduleWorkflow(ActionType):
             scheduled_by=run.run,
             depth=run.depth + 1,
             ignore_privacy=bool(inputs.get("ignore_privacy")),
+            time_zone=inputs.get("time_zone") or "",
         )
         return scheduled_value(row)
 
@@ -192,6 +211,7 @@ class ScheduleWorkflowOnList(ActionType):
             default=0,
             help_text="Seconds between one item's run and the next (0: all at once).",
         ),
+        _time_zone_field(_RUN_TIME_ZONE_HELP),
     )
 
     def check(self, config: dict[str, Any], ctx: Any) -> None:
@@ -225,6 +245,7 @@ class ScheduleWorkflowOnList(ActionType):
             actor=run.actor,
             scheduled_by=run.run,
             depth=run.depth + 1,
+            time_zone=inputs.get("time_zone") or "",
         )
         return {"count": len(ids), "ids": ids}
 
@@ -343,13 +364,10 @@ class ScheduleRecurring(ActionType):
         ),
         ConfigField("start", required=False, help_text="The first run. Empty: now."),
         ConfigField("end", required=False, help_text="No run after this. Empty: never ends."),
-        ConfigField(
-            "time_zone",
-            FieldKind.TEXT,
-            required=False,
-            help_text="The IANA time zone its days are counted in (Europe/Paris): every day "
-            "at 09:00 stays at 09:00 there across daylight saving. Empty: the workflow's.",
-            example="Europe/Paris",
+        _time_zone_field(
+            "The IANA time zone its days are counted in and its runs run in (Europe/Paris): "
+            "every day at 09:00 stays at 09:00 there across daylight saving. Empty: the "
+            "workflow's."
         ),
         ConfigField(
             "params",
@@ -368,9 +386,6 @@ class ScheduleRecurring(ActionType):
                 parse_frequency(frequency)
             except ValueError as exc:
                 raise ConfigError("frequency", str(exc)) from None
-        zone = config.get("time_zone")
-        if isinstance(zone, str) and zone and "{{" not in zone and not is_time_zone(zone):
-            raise ConfigError("time_zone", f"{zone[:60]!r} is not an IANA time zone")
 
     def result_kind(self, config: dict[str, Any], scope: Any) -> Kind:
         return RECURRING_EVENT_KIND

@@ -37,11 +37,11 @@ from __future__ import annotations
 import datetime
 import json
 import uuid
-import zoneinfo
 from collections.abc import Iterator
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
@@ -75,6 +75,7 @@ from .frequency import parse_frequency
 from .models import CANCELLABLE, KeepsWorkflowName, Pause, RecurringEvent, ScheduledRun, Status
 from .paused import forget_pauses, pauses_for
 from .thing_names import bound_thing, name_things
+from .zone_time import with_zone_time, zone_of
 
 CANCEL_PERMISSION = "scheduler.change_scheduledrun"
 PAUSE_PERMISSION = "scheduler.add_pause"
@@ -533,6 +534,7 @@ class ScheduledRunAdmin(
                     "workflow_link",
                     "status_badge",
                     "due_at",
+                    "time_zone_shown",
                     "origin",
                     "runs_as_link",
                     "scheduled_by_link",
@@ -582,11 +584,19 @@ class ScheduledRunAdmin(
 
     @admin.display(description="due", ordering="due_at")
     def due(self, obj: ScheduledRun) -> Any:
-        """The due time to the second, marked when a run that has not started is late."""
-        text = f"{timezone.localtime(obj.due_at):%Y-%m-%d %H:%M:%S}"
+        """The due time to the second (and on the clock of the zone it runs in, when it has
+        one), marked when a run that has not started is late."""
+        text = with_zone_time(obj.due_at, "%Y-%m-%d %H:%M:%S", zone_of(obj))
         if obj.status in CANCELLABLE and obj.due_at < timezone.now():
             return format_html('<span class="sched-late" title="past due">{}</span>', text)
         return text
+
+    @admin.display(description="time zone")
+    def time_zone_shown(self, obj: ScheduledRun) -> str:
+        zone = zone_of(obj)
+        if not zone:
+            return f"{settings.TIME_ZONE} (the server's)"
+        return zone if obj.time_zone else f"{zone} (its workflow's)"
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, obj: ScheduledRun) -> Any:
@@ -1100,13 +1110,7 @@ class RecurringEventAdmin(CappedCountMixin, ReadOnlyDetailMixin, admin.ModelAdmi
             return "-"
         if obj.end is not None and due > obj.end:
             return format_html("<em>{}</em>", "none: ends before")
-        if frequency.time_zone:  # its own clock's time, beside the server's
-            there = zoneinfo.ZoneInfo(frequency.time_zone)
-            return (
-                f"{timezone.localtime(due):%Y-%m-%d %H:%M} "
-                f"({timezone.localtime(due, there):%H:%M} {frequency.time_zone})"
-            )
-        return f"{timezone.localtime(due):%Y-%m-%d %H:%M}"
+        return with_zone_time(due, "%Y-%m-%d %H:%M", frequency.time_zone)
 
     @admin.display(description="frequency")
     def frequency_display(self, obj: RecurringEvent) -> str:

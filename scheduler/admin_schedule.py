@@ -27,7 +27,6 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllow
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 
 from workflows import data_types
@@ -41,7 +40,14 @@ from workflows.models import Workflow
 from . import services
 from .admin_confirm import action_fields, confirm_page, confirmed, plural, touched
 from .models import Origin, ScheduledRun, Status
-from .schedule_form import DUE_FIELD, RUN_AS_FIELD, RUN_AS_OTHERS_PERMISSION, schedule_form
+from .schedule_form import (
+    DUE_FIELD,
+    RUN_AS_FIELD,
+    RUN_AS_OTHERS_PERMISSION,
+    ZONE_FIELD,
+    schedule_form,
+)
+from .zone_time import with_zone_time, zone_of
 
 SCHEDULE_PERMISSION = "scheduler.add_scheduledrun"
 SCHEDULE_TEMPLATE = "admin/scheduler/scheduledrun/schedule.html"
@@ -150,7 +156,7 @@ class ScheduleAdminMixin:
             things_url=reverse(self._url_name("things")),
             searchable=lambda label: self._may_view_things(request, label),
             users_url=reverse(self._url_name("users")),
-            time_zone=settings.TIME_ZONE,
+            time_zone=compiled.time_zone or settings.TIME_ZONE,
         )
         if request.method != "POST":
             context["form"] = form_class(user=request.user)
@@ -165,6 +171,7 @@ class ScheduleAdminMixin:
                     form.raw_params(),
                     form.cleaned_data[DUE_FIELD] or None,
                     actor=actor,
+                    time_zone=form.cleaned_data[ZONE_FIELD],
                     origin=Origin.ADMIN,
                 )
             except WorkflowError as exc:
@@ -177,7 +184,7 @@ class ScheduleAdminMixin:
         self.log_addition(request, row, [{"added": {}}])
         self.counts_changed()
         who = row.actor.get_username() if row.actor else "nobody (anonymous)"
-        due = f"{timezone.localtime(row.due_at):%Y-%m-%d %H:%M:%S}"
+        due = with_zone_time(row.due_at, "%Y-%m-%d %H:%M:%S", zone_of(row))
         page = reverse(self._url_name("change"), args=[row.pk])
         messages.success(request, f"Scheduled {row.workflow.name}, due {due}, to run as {who}.")
         if self.has_view_permission(request, row):

@@ -228,6 +228,7 @@ def _run(
         before_commit=mark_succeeded,
         write_start=write_in_one_statement if one_statement else write_start,
         final=False,  # retried or failed for good: decided by the caller
+        time_zone=row.time_zone,
     )
 
 
@@ -337,6 +338,7 @@ def describe(row: ScheduledRun) -> dict[str, Any]:
         "workflow": row.current_workflow_name,
         "status": row.status,
         "due_at": row.due_at.isoformat(),
+        "time_zone": row.time_zone,
         "params": shown_params(row),
         "attempts": row.attempts,
         "run": str(row.run_id) if row.run_id else None,

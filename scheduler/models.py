@@ -168,6 +168,9 @@ class ScheduledRun(KeepsWorkflowName, models.Model):
     )
     depth = models.PositiveSmallIntegerField(default=0)
     ignore_privacy = models.BooleanField(default=False)
+    #: the IANA zone it runs in (its dates shown and read there, days counted there), named
+    #: when it was scheduled; empty: its workflow's ``time_zone``, else TIME_ZONE
+    time_zone = models.CharField(max_length=64, blank=True, default="")
     #: scheduled by a test run (/version-test/): runs the development version when it fires;
     #: otherwise the version live when it fires (docs/versions.md)
     test = models.BooleanField(default=testing)

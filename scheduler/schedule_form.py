@@ -14,6 +14,7 @@ million things. "Run as" is a username (or email, or id), searched the same way.
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Callable
 from typing import Any
 
@@ -27,6 +28,7 @@ from workflows.exceptions import WorkflowError
 
 #: the form's own inputs; a parameter key is an identifier, never holding "-"
 DUE_FIELD = "due-at"
+ZONE_FIELD = "time-zone"
 RUN_AS_FIELD = "run-as"
 #: the permission to pick a user other than oneself in "run as"
 RUN_AS_OTHERS_PERMISSION = "scheduler.schedule_as_other_user"
@@ -193,8 +195,16 @@ def schedule_form(
         label="Due",
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": 1}),
-        help_text=f"When it runs, in {time_zone or 'the server’s time zone'}. Empty, or a "
-        "moment already past: as soon as the scheduler picks it up.",
+        help_text="When it runs, on the clock of the time zone below. Empty, or a moment "
+        "already past: as soon as the scheduler picks it up.",
+    )
+    fields[ZONE_FIELD] = forms.ChoiceField(
+        label="Time zone",
+        required=False,
+        choices=[("", f"{time_zone} (its workflow’s)" if compiled.time_zone else time_zone)]
+        + [(name, name) for name in sorted(zoneinfo.available_timezones())],
+        help_text="The zone it runs in: its due time and dates are read there, and the run "
+        "shows dates and counts days there.",
     )
     fields[RUN_AS_FIELD] = UserField(
         label="Run as",

@@ -22,6 +22,7 @@ from workflows import data_types
 from workflows.choices import WorkflowKind
 from workflows.engine.cache import get_compiled
 from workflows.engine.compiler import CompiledWorkflow
+from workflows.engine.functions import is_time_zone
 from workflows.exceptions import DepthExceeded, InvalidParameter, WorkflowError, WorkflowNotFound
 from workflows.masking import coerce_params
 from workflows.models import Run, Workflow
@@ -137,6 +138,29 @@ def due_time(at: Any, now: datetime.datetime | None = None) -> datetime.datetime
     return max(moment, now)
 
 
+def checked_time_zone(value: Any) -> str:
+    """``value`` as a run's time zone: "" (none named) or an IANA name, else a clear error."""
+    if value in (None, ""):
+        return ""
+    if not is_time_zone(value):
+        raise InvalidParameter(
+            f"time_zone: {str(value)[:60]!r} is not an IANA time zone (Europe/Paris)",
+            parameter="time_zone",
+        )
+    return str(value)
+
+
+def run_zone(zone: str, aim: Target) -> Any:
+    """The zone a scheduled run runs in, where its ``at`` and date parameters written without
+    one are read: its own ``zone``, else its workflow's, else the current one."""
+    if zone:
+        return zone
+    try:
+        return aim.compiled.time_zone or timezone.get_current_timezone()
+    except WorkflowNotFound:  # a retry by name of a workflow gone from every version
+        return timezone.get_current_timezone()
+
+
 def check_depth(depth: int) -> None:
     limit = workflows_conf.get("MAX_DEPTH")
     if depth > limit:
@@ -162,25 +186,31 @@ def schedule(
     retry_of: ScheduledRun | None = None,
     test: bool | None = None,
     workflow_name: str = "",
+    time_zone: str = "",
 ) -> ScheduledRun:
     """Schedule one run of ``workflow``; returns the saved ``ScheduledRun``. ``test``: it
     runs development when it fires (None: whether the call or run scheduling it is a test
     of development, docs/versions.md). ``workflow_name``: the name it runs by, when
     ``workflow`` is None (a retry of a run whose workflow development deleted; its
-    parameters ``validated`` already)."""
+    parameters ``validated`` already). ``time_zone``: the IANA zone it runs in (else its
+    workflow's); ``at`` and date parameters written without a zone are read there."""
     check_depth(depth)
+    zone = checked_time_zone(time_zone)
     aim = target(workflow) if workflow is not None else Target(workflow_name, None)
-    stored = (
-        dict(params or {})
-        if validated
-        else stored_params(aim, params or {}, actor=actor, ignore_privacy=ignore_privacy)
-    )
+    with timezone.override(run_zone(zone, aim)):
+        stored = (
+            dict(params or {})
+            if validated
+            else stored_params(aim, params or {}, actor=actor, ignore_privacy=ignore_privacy)
+        )
+        due_at = due_time(at)
     return ScheduledRun.objects.create(
         workflow=aim.row,
         workflow_name=aim.name,
         params=stored,
         context=dict(context or {}),
-        due_at=due_time(at),
+        due_at=due_at,
+        time_zone=zone,
         origin=origin,
         actor=_user(actor),
         scheduled_by=scheduled_by,
@@ -228,6 +258,7 @@ def retry(row: ScheduledRun, at: Any = None) -> ScheduledRun:
         validated=True,
         retry_of=row,
         test=row.test,
+        time_zone=row.time_zone,
         workflow_name=row.current_workflow_name,
     )
 
@@ -242,13 +273,16 @@ def schedule_on_list(
     actor: Any = None,
     scheduled_by: Run | None = None,
     depth: int = 1,
+    time_zone: str = "",
 ) -> list[str]:
     """One run per item, the N-th due at ``at + N × interval``, written in bulk; their ids.
 
     ``params_for(item, index)`` gives each run's raw parameters; all are coerced before any
-    row is written, so one bad item refuses the whole list and names it.
+    row is written, so one bad item refuses the whole list and names it. ``time_zone``: as
+    for ``schedule``.
     """
     check_depth(depth)
+    zone = checked_time_zone(time_zone)
     limit = conf.get("MAX_LIST_ITEMS")
     if len(items) > limit:
         raise InvalidParameter(f"list: {len(items):,} items; at most {limit:,} can be scheduled")
@@ -257,16 +291,17 @@ def schedule_on_list(
     aim = target(workflow)
     specs = aim.compiled.parameters
     things = _access(aim.compiled, actor, False).reachable
-    start = due_time(at)
     step = datetime.timedelta(seconds=interval)
     rows = []
-    for index, item in enumerate(items):
-        try:
-            stored = to_stored(coerce_params(specs, params_for(item, index), things=things))
-        except WorkflowError as exc:
-            exc.message = f"item {index}: {exc.message}"
-            raise
-        rows.append((stored, start + step * index))
+    with timezone.override(run_zone(zone, aim)):
+        start = due_time(at)
+        for index, item in enumerate(items):
+            try:
+                stored = to_stored(coerce_params(specs, params_for(item, index), things=things))
+            except WorkflowError as exc:
+                exc.message = f"item {index}: {exc.message}"
+                raise
+            rows.append((stored, start + step * index))
     common = {
         "workflow": aim.row,
         "workflow_name": aim.name,
@@ -275,6 +310,7 @@ def schedule_on_list(
         "scheduled_by": scheduled_by,
         "depth": depth,
         "created_at": timezone.now(),
+        "time_zone": zone,
     }
     return insert_scheduled_runs(common, rows, conf.get("BULK_BATCH_SIZE"))
 
@@ -453,6 +489,8 @@ def schedule_next_occurrence(
         recurring=event,
         depth=event.depth,
         test=event.test,
+        # an event on a zone's clock runs there: "every day at 09:00 Paris" reads Paris
+        time_zone=freq.time_zone,
     )
 
 

@@ -47,6 +47,9 @@ class ScheduledRunSerializer(serializers.Serializer):
     workflow = serializers.CharField()
     status = serializers.ChoiceField(choices=Status.values)
     due_at = serializers.DateTimeField()
+    time_zone = serializers.CharField(
+        help_text="The IANA time zone it runs in; empty: its workflow's, else the server's."
+    )
     params = serializers.DictField(help_text="The parameters it will run with (secrets masked).")
     attempts = serializers.IntegerField()
     run = serializers.UUIDField(allow_null=True, help_text="The run it made, once it ran.")
@@ -140,6 +143,12 @@ class WorkflowScheduleSchema(WorkflowSchema):
                 help_text=f"When to run ({DATE_EXPECTED}); default: now.",
             ),
             "params": params(required=required, help_text="The workflow's parameters."),
+            "time_zone": serializers.CharField(
+                required=False,
+                help_text="The IANA time zone it runs in (Europe/Paris): `at` and dates "
+                "without a zone are read there, and the run shows dates and counts days "
+                "there. Default: the workflow's time zone, else the server's.",
+            ),
         }
         return type(f"{self.doc.component}Schedule", (serializers.Serializer,), fields)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -50,7 +51,8 @@ class ScheduledRunNotFound(WorkflowError):
 
 
 class ScheduleView(LimitedBodyView):
-    """``POST /api/1.1/wf/<name>/schedule`` ``{"at": a date, "params": {...}}`` → 201."""
+    """``POST /api/1.1/wf/<name>/schedule`` ``{"at": a date, "params": {...},
+    "time_zone": "Europe/Paris"}`` → 201."""
 
     def check_repeat(self, request: Request, name: str) -> None:
         require_workflow_scope(request, name)
@@ -65,7 +67,8 @@ class ScheduleView(LimitedBodyView):
         require_access(workflow.auth, request.user)
         compiled = get_compiled(workflow)
         data = request.data
-        at = _moment(data.get("at") if hasattr(data, "get") else None, "at")
+        given = data.get if hasattr(data, "get") else lambda key: None
+        zone = services.checked_time_zone(given("time_zone"))
         from_url = False  # the run's own way of reading (querystring parameters)
         if isinstance(data, dict) and isinstance(data.get("params"), dict):
             raw = data["params"]
@@ -74,15 +77,24 @@ class ScheduleView(LimitedBodyView):
         else:
             raw = request_params(data, request.query_params, request.FILES, compiled.parameters)
             from_url = True
-        # the workflow's own serializer (the one the schema shows), as the run will see them
-        try:
-            values = validated_params(compiled, raw, request.user)
-        except MissingParameter as exc:
-            if not from_url:
-                raise
-            raise said_where(exc, compiled.parameters) from None
+        # dates written without a zone are read in the run's (its own, else its workflow's)
+        with timezone.override(zone or compiled.time_zone or None):
+            at = _moment(given("at"), "at")
+            # the workflow's own serializer (the one the schema shows), as the run sees them
+            try:
+                values = validated_params(compiled, raw, request.user, time_zone=zone)
+            except MissingParameter as exc:
+                if not from_url:
+                    raise
+                raise said_where(exc, compiled.parameters) from None
         row = services.schedule(
-            workflow, to_stored(values.values), at, actor=request.user, origin="api", validated=True
+            workflow,
+            to_stored(values.values),
+            at,
+            actor=request.user,
+            origin="api",
+            validated=True,
+            time_zone=zone,
         )
         return Response(
             {"id": str(row.pk), "due_at": row.due_at.isoformat(), "status": row.status},

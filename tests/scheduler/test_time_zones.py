@@ -113,3 +113,26 @@ def test_a_date_written_without_a_zone_is_read_in_the_workflows(make_workflow, u
         ],
     )
     assert engine.run(wf, {}, user).response == {"utc": "07:00"}
+
+
+def test_a_callers_date_without_a_zone_is_read_in_the_workflows(make_workflow, api, key):
+    make_workflow(
+        "paris_reader",
+        expose=True,
+        time_zone="Europe/Paris",
+        parameters=[{"key": "when", "type": "date"}],
+        actions=[
+            {
+                "type": "return_data",
+                "data": {"utc": "{{ params.when|format_date('%H:%M', 'UTC') }}"},
+            }
+        ],
+    )
+    response = api.post(
+        "/api/1.1/wf/paris_reader",
+        {"when": "2026-07-01T09:00"},
+        format="json",
+        HTTP_AUTHORIZATION=f"Bearer {key}",
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["response"] == {"utc": "07:00"}

@@ -17,6 +17,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
@@ -162,13 +163,17 @@ def workflow_params_serializer(
     return cls
 
 
-def validated_params(compiled: CompiledWorkflow, raw: Mapping[str, Any], actor: Any) -> Validated:
+def validated_params(
+    compiled: CompiledWorkflow, raw: Mapping[str, Any], actor: Any, *, time_zone: str = ""
+) -> Validated:
     """``raw`` validated and typed by ``compiled``'s serializer, things looked up among those
     ``actor`` may reach (as the run itself will: same privacy, same ``ignore_privacy``);
-    with that access, for ``engine.run`` to use as they are."""
+    with that access, for ``engine.run`` to use as they are. Dates without a zone are read
+    in the run's: ``time_zone`` (a scheduled run's own), else the workflow's."""
     access = DataAccess(actor, ignore_privacy=compiled.ignore_privacy)
     serializer = workflow_params_serializer(compiled)(
         data=raw, context={"things": access.reachable}
     )
-    serializer.is_valid(raise_exception=True)
+    with timezone.override(time_zone or compiled.time_zone or None):
+        serializer.is_valid(raise_exception=True)
     return Validated(serializer.validated_data, access)

@@ -7,8 +7,10 @@ it cannot offer what a save would refuse.
 
 from __future__ import annotations
 
+import zoneinfo
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 
 from .. import conf, data_types, secrets
@@ -123,7 +125,10 @@ def editor_catalog() -> dict[str, Any]:
             # a schedule's `every`, as scheduler/frequency.py reads it (UNITS, WORDS)
             "every_units": ["minutes", "hours", "days", "weeks", "months", "quarters", "years"],
             "every_words": EVERY_WORDS,
+            # a workflow's time_zone: any IANA name (offered as the field is typed in)
+            "time_zones": sorted(zoneinfo.available_timezones()),
         },
+        "server_time_zone": settings.TIME_ZONE,
     }
 
 

@@ -117,6 +117,7 @@ def run(
     before_commit: Callable[[Run], None] | None = None,
     caller: Caller | None = None,
     final: bool = True,
+    time_zone: str = "",
 ) -> RunResult:
     """Run a workflow as ``actor`` (None: anonymous) and return its result.
 
@@ -143,13 +144,16 @@ def run(
     False for callers that decide that themselves (the scheduler, which may retry) or
     undo the run (the editor's test run).
 
+    ``time_zone``: the IANA zone a scheduled run named (checked when scheduled); empty:
+    the workflow's ``time_zone``, else TIME_ZONE.
+
     A run is a unit of work for the data model (``data_model.registry.scope``): from the
     moment it touches a data type it uses the current one.
     """
     with data_model_scope():
         compiled = get_compiled(workflow) if isinstance(workflow, Workflow) else workflow
-        # its dates are shown and read in its time zone (format_date, date(...))
-        with timezone.override(compiled.time_zone or None):
+        # its dates are shown and read in its time zone (format_date, date(...), days(1))
+        with timezone.override(time_zone or compiled.time_zone or None):
             return _run(
                 compiled,
                 params,

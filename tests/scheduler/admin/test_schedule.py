@@ -106,6 +106,7 @@ def test_the_form_has_an_input_per_parameter(root_client, remind):
         "since",
         "others",
         "due-at",
+        "time-zone",
         "run-as",
     ]
     html = response.content.decode()

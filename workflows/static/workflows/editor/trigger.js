@@ -47,6 +47,10 @@ export function triggerBox(ctx) {
         row("Folder", text(fieldId(["folder"]), d.folder || "", (v) => set("folder", v.trim() || undefined), {
             readonly: ro || null, placeholder: "Orders", maxlength: 100,
         }), {id: fieldId(["folder"]), help: "Groups it with others in the Workflows list, as Bubble's folders do."}),
+        row("Time zone", zoneInput(ctx, d, set, ro), {
+            id: fieldId(["time_zone"]),
+            help: `Its runs show and read dates, and count days, in this zone (Europe/Paris). Empty: the server's (${ctx.catalog.server_time_zone}).`,
+        }),
     );
     box.append(general);
     const description = h("textarea", {id: fieldId(["description"]), rows: 2, class: "vLargeTextField", readonly: ro || null});
@@ -73,6 +77,16 @@ export function triggerBox(ctx) {
         onChange: (v) => set("only_when", v.trim() || undefined),
     }), {id: conditionId, help: conditionHelp(d.kind)}));
     return box;
+}
+
+/** An IANA zone name typed in, every zone offered as it is typed (a datalist). */
+function zoneInput(ctx, d, set, ro) {
+    const listId = "wf-time-zones";
+    const input = text(fieldId(["time_zone"]), d.time_zone || "", (v) => set("time_zone", v.trim() || undefined), {
+        readonly: ro || null, placeholder: ctx.catalog.server_time_zone, list: listId, autocomplete: "off",
+    });
+    const options = h("datalist", {id: listId}, ctx.catalog.choices.time_zones.map((name) => h("option", {value: name})));
+    return h("span", null, input, options);
 }
 
 function apiSettings(ctx, d, set, ro) {
