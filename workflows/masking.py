@@ -23,6 +23,7 @@ them: masking every "42" inside longer text would destroy the log without protec
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -219,14 +220,25 @@ def mask_in_run(*values: Any) -> None:
 
 
 def masked_keys() -> frozenset[str]:
-    return frozenset(k.lower() for k in conf.get("MASKED_KEYS"))
+    return _lowered(tuple(conf.get("MASKED_KEYS")))
+
+
+# Every run asks these of the same few keys many times (each logged value's keys): the
+# answers depend only on the key and the setting, so each is worked out once.
+@functools.lru_cache(maxsize=8)
+def _lowered(keys: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(k.lower() for k in keys)
 
 
 def is_secret_key(key: str, masked: frozenset[str] | None = None) -> bool:
     """Whether a key's value is masked where it appears, by its name: a ``MASKED_KEYS``
     entry, or a name containing "password", "secret" or "token" (when those are listed).
     Generous on purpose: hiding a ``max_tokens`` count costs little."""
-    masked = masked_keys() if masked is None else masked
+    return _is_secret_key(key, masked_keys() if masked is None else masked)
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_secret_key(key: str, masked: frozenset[str]) -> bool:
     lowered = key.lower()
     return lowered in masked or any(
         part in lowered for part in ("password", "secret", "token") if part in masked
@@ -240,8 +252,13 @@ def is_secret_name(key: str) -> bool:
     """Whether a key names a secret value, word by word (``access_token``, ``X-Auth-Token``,
     ``clientSecret``; not ``max_tokens`` or ``secretary``): the stricter test for learning
     a value to mask everywhere (``learn``)."""
+    return _is_secret_name(key, masked_keys())
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_secret_name(key: str, masked: frozenset[str]) -> bool:
     lowered = key.lower()
-    if lowered in masked_keys() - {"token", "secret", "password"}:
+    if lowered in masked - {"token", "secret", "password"}:
         return True  # whole names listed: authorization, x-api-key, cookie...
     words = [w.lower() for w in _WORD.findall(key)]
     joined = {a + b for a, b in zip(words, words[1:], strict=False)}  # api + key

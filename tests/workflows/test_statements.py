@@ -30,6 +30,40 @@ def test_insert_writes_every_field_as_the_orm_reads_it(user):
     assert Run.objects.filter(pk=run.pk, result__isnull=True).exists()  # SQL NULL, not JSON null
 
 
+def test_values_taken_as_they_are_are_written_as_the_orm_writes_them(user):
+    """Text, whole numbers, nothing and a link go as they are; a choice's enum member and a
+    number in text take the field's own way."""
+    from workflows.choices import RunSource, RunStatus
+
+    run = _run(
+        actor_id=user.pk,
+        status=RunStatus.FAILED,  # a str enum member: converted by the field
+        source="api",
+        depth="2",  # text in a number field: the field's conversion makes it 2
+        error_message="",
+        result=None,  # nothing: SQL NULL
+    )
+    statements.insert([run])
+    by_orm = _run(
+        actor_id=user.pk, status="failed", source=RunSource.API, depth=2, error_message=""
+    )
+    by_orm.save()
+    picked = ("actor_id", "status", "source", "depth", "error_message", "result")
+    ours, theirs = (Run.objects.filter(pk=r.pk).values(*picked).get() for r in (run, by_orm))
+    assert (
+        ours
+        == theirs
+        == {
+            "actor_id": user.pk,
+            "status": "failed",
+            "source": "api",
+            "depth": 2,
+            "error_message": "",
+            "result": None,
+        }
+    )
+
+
 def test_insert_of_rows_with_database_ids_in_batches(db, monkeypatch):
     """Steps have auto-increment ids: left to the database and not read back; more rows
     than one statement may carry are split."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Mapping
+from functools import cached_property
 from typing import Any
 
 from django.conf import settings
@@ -257,15 +258,30 @@ def _plain(values: Mapping[str, Any]) -> dict[str, Any]:
     return dict(values)
 
 
+class _RequestCaller(Caller):
+    """A ``Caller`` whose address and site root are read from the request only if an
+    action asks (the account actions): most runs never do, and reading them is a share of
+    a short call."""
+
+    def __init__(self, request: Request) -> None:
+        # not the dataclass's __init__, which would set both to "" in the instance
+        object.__setattr__(self, "credential", request.auth)
+        object.__setattr__(self, "_request", request)
+
+    @cached_property
+    def address(self) -> str:  # type: ignore[override]
+        return AddressRateThrottle().get_ident(self._request) or ""
+
+    @cached_property
+    def site_root(self) -> str:  # type: ignore[override]
+        return self._request.build_absolute_uri("/")
+
+
 def caller_of(request: Request) -> Caller:
     """What a run needs to know of its request: the credential it authenticated with (so
     ``log_user_out`` revokes that token), the client's address as the throttles see it
     (``NUM_PROXIES``), and the address it came to (for links in emails)."""
-    return Caller(
-        credential=request.auth,
-        address=AddressRateThrottle().get_ident(request) or "",
-        site_root=request.build_absolute_uri("/"),
-    )
+    return _RequestCaller(request)
 
 
 class RunView(APIView):
