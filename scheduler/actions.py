@@ -65,7 +65,9 @@ def _check_schedulable(config: dict[str, Any], ctx: Any, *, params_key: str = "p
         raise ConfigError(params_key, "must be a mapping of parameter names to values")
     check_target_params(target, params, params_key)
     zone = config.get("time_zone")
-    if isinstance(zone, str) and zone and "{{" not in zone and not is_time_zone(zone):
+    if zone is not None and not isinstance(zone, str):
+        raise ConfigError("time_zone", "must be text: an IANA time zone name (Europe/Paris)")
+    if zone and "{{" not in zone and not is_time_zone(zone):
         raise ConfigError("time_zone", f"{zone[:60]!r} is not an IANA time zone (Europe/Paris)")
 
 

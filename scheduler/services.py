@@ -292,12 +292,15 @@ def schedule_on_list(
     specs = aim.compiled.parameters
     things = _access(aim.compiled, actor, False).reachable
     step = datetime.timedelta(seconds=interval)
+    # the caller's expressions for each item run in the caller's zone; what they give is
+    # read in the runs' zone
+    raw = [params_for(item, index) for index, item in enumerate(items)]
     rows = []
     with timezone.override(run_zone(zone, aim)):
         start = due_time(at)
-        for index, item in enumerate(items):
+        for index, item_params in enumerate(raw):
             try:
-                stored = to_stored(coerce_params(specs, params_for(item, index), things=things))
+                stored = to_stored(coerce_params(specs, item_params, things=things))
             except WorkflowError as exc:
                 exc.message = f"item {index}: {exc.message}"
                 raise
@@ -397,13 +400,15 @@ def start_recurring(
     test = testing() if test is None else test
     now = now or timezone.now()
     freq = _frequency(frequency, time_zone or target(workflow).compiled.time_zone)
-    first = _moment(start, "start") or now
-    last = _moment(end, "end")
+    aim = target(workflow)
+    # its start, end and dates written without a zone are read on its clock, as it runs
+    with timezone.override(run_zone(freq.time_zone, aim)):
+        first = _moment(start, "start") or now
+        last = _moment(end, "end")
+        stored = stored_params(aim, params or {}, actor=actor)
     if last is not None and last <= first:
         raise InvalidParameter("end: must be after start")
     data_type, thing_id = thing_key(thing)
-    aim = target(workflow)
-    stored = stored_params(aim, params or {}, actor=actor)
     stop_recurring(aim, data_type, thing_id, test=test)
     event = RecurringEvent.objects.create(
         workflow=aim.row,

@@ -68,9 +68,12 @@ class ScheduleView(LimitedBodyView):
         compiled = get_compiled(workflow)
         data = request.data
         given = data.get if hasattr(data, "get") else lambda key: None
-        zone = services.checked_time_zone(given("time_zone"))
+        structured = isinstance(data, dict) and isinstance(data.get("params"), dict)
+        # in a flat body (form fields), a parameter named time_zone is the parameter
+        own = structured or all(spec.key != "time_zone" for spec in compiled.parameters)
+        zone = services.checked_time_zone(given("time_zone") if own else None)
         from_url = False  # the run's own way of reading (querystring parameters)
-        if isinstance(data, dict) and isinstance(data.get("params"), dict):
+        if structured:
             raw = data["params"]
         elif isinstance(data, dict) and data.get("params") is not None:
             raise InvalidParameter("params: must be an object of parameter names to values")

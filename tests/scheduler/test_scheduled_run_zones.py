@@ -199,3 +199,91 @@ def test_a_recurring_events_occurrences_run_on_its_clock(make_workflow, user, ti
     assert row.time_zone == "Asia/Tokyo"
     time_machine.move_to(row.due_at, tick=False)
     assert _ran(row) == {"at": "09:00"}
+
+
+def test_a_lists_items_are_worked_out_in_the_callers_zone(make_workflow, user, time_machine):
+    time_machine.move_to(datetime.datetime(2030, 1, 1, 12, 0, tzinfo=UTC), tick=False)
+    make_workflow(
+        "labelled",
+        expose=True,
+        parameters=[{"key": "label", "type": "text"}],
+        actions=[{"type": "terminate"}],
+    )
+    caller = make_workflow(
+        "labels",
+        actions=[
+            {
+                "type": "schedule_workflow_on_list",
+                "list": "{{ [1] }}",
+                "workflow": "labelled",
+                "time_zone": "Asia/Tokyo",
+                "params": {"label": "{{ now|format_date('%H:%M') }}"},
+            }
+        ],
+    )
+    assert engine.run(caller, {}, user).status == "succeeded"
+    assert ScheduledRun.objects.get().params == {"label": "12:00"}  # the caller's clock (UTC)
+
+
+def test_a_recurring_events_start_and_dates_are_read_on_its_clock(make_workflow, clock):
+    services.start_recurring(
+        clock,
+        "every 1 day",
+        start=FUTURE_TEXT,
+        params={"when": FUTURE_TEXT},
+        time_zone="Asia/Tokyo",
+    )
+    row = ScheduledRun.objects.get()
+    assert row.due_at == FUTURE_TOKYO
+    assert row.params["when"] == FUTURE_TOKYO.astimezone(UTC).isoformat()
+
+
+def test_a_parameter_named_time_zone_stays_the_parameter_in_form_fields(make_workflow, api, key):
+    make_workflow(
+        "greet",
+        expose=True,
+        parameters=[{"key": "time_zone", "type": "text"}],
+        actions=[{"type": "terminate"}],
+    )
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    flat = api.post("/api/1.1/wf/greet/schedule", {"time_zone": "GMT+2"}, **auth)
+    assert flat.status_code == 201, flat.json()
+    row = ScheduledRun.objects.get()
+    assert row.params == {"time_zone": "GMT+2"} and row.time_zone == ""
+    structured = api.post(
+        "/api/1.1/wf/greet/schedule",
+        {"time_zone": "Asia/Tokyo", "params": {"time_zone": "GMT+2"}},
+        format="json",
+        **auth,
+    )
+    assert structured.status_code == 201
+    assert ScheduledRun.objects.get(pk=structured.json()["id"]).time_zone == "Asia/Tokyo"
+
+
+@pytest.mark.parametrize("name", ["right/Europe/Paris", "posix/Asia/Tokyo", "localtime", "Factory"])
+def test_only_the_databases_zone_names_are_zones(clock, name):
+    with pytest.raises(InvalidParameter, match="not an IANA time zone"):
+        services.schedule(clock, {"when": FUTURE_TEXT}, time_zone=name)
+
+
+def test_a_zone_written_as_a_number_is_refused_when_saved(make_workflow, clock):
+    with pytest.raises(DefinitionError, match="time_zone: must be text"):
+        make_workflow(
+            "numbered",
+            actions=[
+                {
+                    "type": "schedule_workflow",
+                    "workflow": "clock",
+                    "time_zone": 5,
+                    "params": {"when": FUTURE_TEXT},
+                }
+            ],
+        )
+
+
+def test_a_stored_zone_this_machine_no_longer_knows_runs_in_time_zone(clock, caplog):
+    row = services.schedule(clock, {"when": FUTURE_TEXT}, FUTURE_TEXT, time_zone="Asia/Tokyo")
+    ScheduledRun.objects.filter(pk=row.pk).update(time_zone="Gone/Away")
+    row.refresh_from_db()
+    assert _ran(row) == {"when": "00:00", "tomorrow": "25 00:00"}  # TIME_ZONE (UTC)
+    assert "time zone 'Gone/Away' is unknown here" in caplog.text

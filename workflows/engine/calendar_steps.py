@@ -29,9 +29,37 @@ MAX_MONTHS = 12 * 200
 
 class CalendarDays(datetime.timedelta):
     """A duration made by ``days()`` or ``weeks()``: its whole days move a date's calendar
-    day, the rest (``days(1.5)``'s 12 hours) is added as time."""
+    day, the rest (``days(1.5)``'s 12 hours) is added as time. Negated or multiplied by a
+    number it stays one (``-days(1)``, ``days(1) * 2``)."""
 
     __slots__ = ()
+
+    def __neg__(self) -> CalendarDays:
+        return _calendar(-datetime.timedelta(self.days, self.seconds, self.microseconds))
+
+    def __pos__(self) -> CalendarDays:
+        return self
+
+    def __mul__(self, other: Any) -> Any:
+        product = datetime.timedelta(self.days, self.seconds, self.microseconds) * other
+        return _calendar(product) if isinstance(product, datetime.timedelta) else product
+
+    __rmul__ = __mul__
+
+
+def _calendar(delta: datetime.timedelta) -> CalendarDays:
+    return CalendarDays(delta.days, delta.seconds, delta.microseconds)
+
+
+_DAY = datetime.timedelta(days=1)
+
+
+def _whole_days(delta: datetime.timedelta) -> tuple[int, datetime.timedelta]:
+    """``delta`` as whole days and the rest, both of its sign: -1.5 days is -1 day and -12
+    hours (timedelta itself says -2 days and +12 hours)."""
+    whole = abs(delta) // _DAY
+    whole = whole if delta >= datetime.timedelta(0) else -whole
+    return whole, delta - whole * _DAY
 
 
 @dataclass(frozen=True)
@@ -68,14 +96,21 @@ def is_calendar_step(value: Any) -> bool:
 def shift(moment: datetime.date, step: CalendarDays | Months, sign: int = 1) -> datetime.date:
     """``moment`` plus (``sign`` 1) or minus (-1) ``step``, days and months counted on the
     active zone's calendar; the result is in ``moment``'s own zone."""
+    if not isinstance(moment, datetime.datetime):  # a calendar date: as Python does
+        if isinstance(step, Months):
+            return moment + relativedelta(months=sign * step.count)
+        plain = datetime.timedelta(step.days, step.seconds, step.microseconds)
+        return moment + plain if sign > 0 else moment - plain
     if isinstance(step, Months):
-        calendar_part = relativedelta(months=sign * step.count)
-        rest = datetime.timedelta(0)
+        calendar_part, rest = relativedelta(months=sign * step.count), datetime.timedelta(0)
+        moved = step.count != 0
     else:
-        calendar_part = relativedelta(days=sign * step.days)
-        rest = sign * datetime.timedelta(seconds=step.seconds, microseconds=step.microseconds)
-    if not isinstance(moment, datetime.datetime):  # a calendar date: whole days, as Python
-        return moment + calendar_part + datetime.timedelta(days=rest.days)
+        days, rest = _whole_days(
+            sign * datetime.timedelta(step.days, step.seconds, step.microseconds)
+        )
+        calendar_part, moved = relativedelta(days=days), days != 0
+    if not moved:  # no day to move: the moment itself (which of a repeated hour's two it is)
+        return moment + rest
     if moment.tzinfo is None:  # a naive date is already wall-clock time
         return moment + calendar_part + rest
     zone = timezone.get_current_timezone()

@@ -9,6 +9,7 @@ bound to the run when the scope is built.
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 import secrets
 import string
@@ -371,11 +372,13 @@ def format_date(value: Any, fmt: str = "%Y-%m-%d %H:%M", zone: str | None = None
 
 
 def is_time_zone(name: Any) -> bool:
-    """Whether ``name`` is an IANA time zone this machine knows (``Europe/Paris``)."""
-    if not isinstance(name, str) or not name or len(name) > 64 or ".." in name:
-        return False
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
+    """Whether ``name`` is an IANA time zone this machine knows (``Europe/Paris``): one the
+    time zone database lists, not any file zoneinfo can open (``posix/…``, ``right/…`` read
+    other offsets; ``localtime`` is whatever the host's is)."""
+    return isinstance(name, str) and name in time_zone_names()
+
+
+@functools.cache
+def time_zone_names() -> frozenset[str]:
+    """Every IANA zone name (``zoneinfo.available_timezones``), without the host's own."""
+    return frozenset(zoneinfo.available_timezones() - {"localtime", "Factory"})

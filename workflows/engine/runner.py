@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+import zoneinfo
 from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -153,7 +154,7 @@ def run(
     with data_model_scope():
         compiled = get_compiled(workflow) if isinstance(workflow, Workflow) else workflow
         # its dates are shown and read in its time zone (format_date, date(...), days(1))
-        with timezone.override(time_zone or compiled.time_zone or None):
+        with timezone.override(_zone(time_zone or compiled.time_zone)):
             return _run(
                 compiled,
                 params,
@@ -169,6 +170,18 @@ def run(
                 caller=caller,
                 final=final,
             )
+
+
+def _zone(name: str) -> Any:
+    """The zone named, None (TIME_ZONE) for none; a name checked when it was saved that this
+    machine's time zone database no longer has falls back to TIME_ZONE, said in the log."""
+    if not name:
+        return None
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        logger.warning("time zone %r is unknown here: the run uses TIME_ZONE", name[:64])
+        return None
 
 
 def _run(

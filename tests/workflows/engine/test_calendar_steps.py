@@ -105,3 +105,53 @@ def test_outside_dates_a_day_is_the_duration_it_always_was(make_workflow, user):
         "logged": 604800.0,
         "birthday": "2025-02-28",
     }
+
+
+def test_written_any_way_a_day_is_a_calendar_day(make_workflow, user, time_machine):
+    time_machine.move_to(paris(2026, 3, 29, 9, 0), tick=False)  # the short day itself
+    assert _clock_after(make_workflow, user, "now + -days(1)") == "2026-03-28 09:00"
+    assert _clock_after(make_workflow, user, "now - days(1) * 2") == "2026-03-27 09:00"
+    assert _clock_after(make_workflow, user, "now - 2 * days(1)") == "2026-03-27 09:00"
+    # minus half a day either way is 12 hours back
+    assert _clock_after(make_workflow, user, "now + days(-0.5)") == "2026-03-28 20:00"
+    assert _clock_after(make_workflow, user, "now - days(0.5)") == "2026-03-28 20:00"
+
+
+def test_no_day_to_move_keeps_the_moment_in_a_repeated_hour(make_workflow, user, time_machine):
+    # 01:30 UTC on 25 October 2026 is the second 02:30 in Paris (+01:00)
+    time_machine.move_to(datetime.datetime(2026, 10, 25, 1, 30, tzinfo=UTC), tick=False)
+    wf = make_workflow(
+        "repeated",
+        time_zone="Europe/Paris",
+        actions=[
+            {
+                "type": "return_data",
+                "data": {
+                    "zero": "{{ (now + days(0))|format_date('%H:%M', 'UTC') }}",
+                    "months": "{{ (now + months(0))|format_date('%H:%M', 'UTC') }}",
+                    "half": "{{ (now + days(0.5))|format_date('%H:%M', 'UTC') }}",
+                },
+            }
+        ],
+    )
+    assert engine.run(wf, {}, user).response == {
+        "zero": "01:30",
+        "months": "01:30",
+        "half": "13:30",
+    }
+
+
+def test_a_calendar_date_steps_as_python_steps_it(make_workflow, user):
+    wf = make_workflow(
+        "plain",
+        actions=[
+            {
+                "type": "return_data",
+                "data": {
+                    "minus": "{{ (date('2026-01-10').date() - days(1.5)).isoformat() }}",
+                    "plus": "{{ (date('2026-01-10').date() + days(1.5)).isoformat() }}",
+                },
+            }
+        ],
+    )
+    assert engine.run(wf, {}, user).response == {"minus": "2026-01-09", "plus": "2026-01-11"}
