@@ -135,13 +135,18 @@ def insert(objs: Sequence[Model]) -> None:
         obj._state.db = connection.alias
 
 
+@functools.cache
+def _fields(model: type[Model], names: tuple[str, ...]) -> tuple[Field, ...]:
+    return tuple(model._meta.get_field(name) for name in names)
+
+
 def _update_parts(
     model: type[Model], pk: Any, changes: Mapping[str, Any], guards: Mapping[str, Any]
 ) -> tuple[str, list[Any]]:
     connection = _connection(model)
     meta = model._meta
-    fields = [meta.get_field(name) for name in changes]
-    guard_fields = [meta.get_field(name) for name in guards]
+    fields = _fields(model, tuple(changes))
+    guard_fields = _fields(model, tuple(guards))
     values = [
         f.get_db_prep_save(value.pk if isinstance(value, Model) else value, connection)
         for f, value in zip(fields, changes.values(), strict=True)
