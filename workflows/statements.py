@@ -28,7 +28,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connections, models, router
+from django.db import connections, router
 from django.db.models import Field, Model, QuerySet
 
 Converter = Callable[[Any, Any, Any], Any]
@@ -70,49 +70,6 @@ def _written_fields(model: type[Model]) -> list[Field]:
     return [f for f in model._meta.concrete_fields if not (f is pk and f.db_returning)]
 
 
-#: field classes whose value, read from the instance, goes to the database as it is when
-#: it has one of these exact types (their ``pre_save`` reads the attribute; their
-#: ``get_db_prep_save`` returns such a value unchanged, and None for None)
-_AS_IS: dict[type[Field], tuple[type, ...]] = {
-    models.CharField: (str,),
-    models.TextField: (str,),
-    models.BooleanField: (bool,),
-    models.IntegerField: (int,),
-    models.PositiveIntegerField: (int,),
-    models.PositiveSmallIntegerField: (int,),
-    models.SmallIntegerField: (int,),
-    models.BigIntegerField: (int,),
-    models.BigAutoField: (int,),
-    models.AutoField: (int,),
-}
-
-
-@functools.cache
-def _preparers(model: type[Model]) -> tuple[tuple[Field, str, tuple[type, ...]], ...]:
-    """Each written field of ``model``, its attribute, and the value types it takes as they
-    are (none: always through ``pre_save`` and ``get_db_prep_save``). A foreign key takes
-    what its target field takes."""
-    plan = []
-    for f in _written_fields(model):
-        target = f.target_field if isinstance(f, models.ForeignKey) else f
-        plan.append((f, f.attname, _AS_IS.get(type(target), ())))
-    return tuple(plan)
-
-
-def _prepared(
-    obj: Model, plan: Sequence[tuple[Field, str, tuple[type, ...]]], connection: Any
-) -> list[Any]:
-    values = []
-    for f, attname, as_is in plan:
-        if as_is:
-            value = getattr(obj, attname)
-            if value is None or type(value) in as_is:
-                values.append(value)
-                continue
-        values.append(f.get_db_prep_save(f.pre_save(obj, add=True), connection))
-    return values
-
-
 def insert(objs: Sequence[Model]) -> None:
     """INSERT ``objs`` (instances of one model) as ``Model.save(force_insert=True)`` or
     ``bulk_create`` would, in as few statements as the database's parameter limit allows;
@@ -121,13 +78,16 @@ def insert(objs: Sequence[Model]) -> None:
         return
     model = type(objs[0])
     connection = _connection(model)
-    plan = _preparers(model)
-    fields = [f for f, _, _ in plan]
+    fields = _written_fields(model)
     columns = tuple(f.column for f in fields)
     batch = max(1, connection.ops.bulk_batch_size(fields, objs))
     for start in range(0, len(objs), batch):
         chunk = objs[start : start + batch]
-        values = [value for obj in chunk for value in _prepared(obj, plan, connection)]
+        values = [
+            f.get_db_prep_save(f.pre_save(obj, add=True), connection)
+            for obj in chunk
+            for f in fields
+        ]
         with connection.cursor() as cursor:
             cursor.execute(_insert_sql(model, connection.vendor, columns, len(chunk)), values)
     for obj in objs:
@@ -135,18 +95,13 @@ def insert(objs: Sequence[Model]) -> None:
         obj._state.db = connection.alias
 
 
-@functools.cache
-def _fields(model: type[Model], names: tuple[str, ...]) -> tuple[Field, ...]:
-    return tuple(model._meta.get_field(name) for name in names)
-
-
 def _update_parts(
     model: type[Model], pk: Any, changes: Mapping[str, Any], guards: Mapping[str, Any]
 ) -> tuple[str, list[Any]]:
     connection = _connection(model)
     meta = model._meta
-    fields = _fields(model, tuple(changes))
-    guard_fields = _fields(model, tuple(guards))
+    fields = [meta.get_field(name) for name in changes]
+    guard_fields = [meta.get_field(name) for name in guards]
     values = [
         f.get_db_prep_save(value.pk if isinstance(value, Model) else value, connection)
         for f, value in zip(fields, changes.values(), strict=True)

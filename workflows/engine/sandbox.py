@@ -52,9 +52,7 @@ from .calendar_steps import is_calendar_step, shift
 from .functions import FILTERS
 from .kinds import OPTION_KEYS
 from .limits import allocate, check_deadline, check_size, check_weight, weigh
-from .values_types import FileValue, Namespace, Steps, ThingList, namespace_get
-
-_MISSING = object()
+from .values_types import FileValue, Namespace, Steps, ThingList
 
 _SAFE_METHODS: dict[type, frozenset[str]] = {
     str: frozenset(
@@ -336,12 +334,6 @@ class SandboxEnvironment(ImmutableSandboxedEnvironment):
             return None  # Bubble's "empty": an empty customer's email is empty, not an error
         if isinstance(obj, models.Model):
             return self._thing_attribute(obj, attribute)
-        if type(obj) is Namespace and not attribute.startswith("_"):
-            # params.x, settings.x: what the checks below allow, without them (the commonest
-            # read of all); a name it does not hold takes the usual way to its error
-            value = namespace_get(obj, attribute, _MISSING)
-            if value is not _MISSING and not callable(value):
-                return _wrap(value)
         return _wrap(super().getattr(obj, attribute))
 
     def getitem(self, obj: Any, argument: Any) -> Any:
