@@ -77,7 +77,7 @@ def _time_zone_field(help_text: str) -> ConfigField:
     )
 
 
-#: a run's own zone (schedule_api_workflow, schedule_workflow_on_list)
+#: a run's own zone (schedule_workflow, schedule_workflow_on_list)
 _RUN_TIME_ZONE_HELP = (
     "The IANA time zone it runs in (Europe/Paris): its dates are shown and read there and "
     "its days counted there; 'at' written without a zone is read there too. Empty: the "

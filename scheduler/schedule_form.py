@@ -14,7 +14,6 @@ million things. "Run as" is a username (or email, or id), searched the same way.
 
 from __future__ import annotations
 
-import zoneinfo
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +22,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 
 from workflows.engine.compiler import CompiledWorkflow
+from workflows.engine.functions import time_zone_names
 from workflows.engine.params import ParamSpec
 from workflows.exceptions import WorkflowError
 
@@ -202,7 +202,7 @@ def schedule_form(
         label="Time zone",
         required=False,
         choices=[("", f"{time_zone} (its workflow’s)" if compiled.time_zone else time_zone)]
-        + [(name, name) for name in sorted(zoneinfo.available_timezones())],
+        + [(name, name) for name in sorted(time_zone_names())],
         help_text="The zone it runs in: its due time and dates are read there, and the run "
         "shows dates and counts days there.",
     )

@@ -7,7 +7,6 @@ it cannot offer what a save would refuse.
 
 from __future__ import annotations
 
-import zoneinfo
 from typing import Any
 
 from django.conf import settings
@@ -19,7 +18,7 @@ from ..actions.registry import ActionType, ConfigField
 from ..choices import AuthMode, Commit, ConditionNotMet, TriggerEvent, WorkflowKind
 from ..data_model import options
 from ..engine import kinds
-from ..engine.functions import FUNCTIONS
+from ..engine.functions import FUNCTIONS, time_zone_names
 from ..engine.param_types import all_param_types
 from ..engine.scope import current_user_kind
 
@@ -126,7 +125,7 @@ def editor_catalog() -> dict[str, Any]:
             "every_units": ["minutes", "hours", "days", "weeks", "months", "quarters", "years"],
             "every_words": EVERY_WORDS,
             # a workflow's time_zone: any IANA name (offered as the field is typed in)
-            "time_zones": sorted(zoneinfo.available_timezones()),
+            "time_zones": sorted(time_zone_names()),
         },
         "server_time_zone": settings.TIME_ZONE,
     }
