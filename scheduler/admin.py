@@ -75,7 +75,7 @@ from .frequency import parse_frequency
 from .models import CANCELLABLE, KeepsWorkflowName, Pause, RecurringEvent, ScheduledRun, Status
 from .paused import forget_pauses, pauses_for
 from .thing_names import bound_thing, name_things
-from .zone_time import with_zone_time, zone_of
+from .zone_time import with_zone_time, zone_of, zone_time_parts
 
 CANCEL_PERMISSION = "scheduler.change_scheduledrun"
 PAUSE_PERMISSION = "scheduler.add_pause"
@@ -586,9 +586,13 @@ class ScheduledRunAdmin(
     def due(self, obj: ScheduledRun) -> Any:
         """The due time to the second (and on the clock of the zone it runs in, when it has
         one), marked when a run that has not started is late."""
-        text = with_zone_time(obj.due_at, "%Y-%m-%d %H:%M:%S", zone_of(obj))
+        here, there = zone_time_parts(obj.due_at, "%Y-%m-%d %H:%M:%S", zone_of(obj))
         if obj.status in CANCELLABLE and obj.due_at < timezone.now():
-            return format_html('<span class="sched-late" title="past due">{}</span>', text)
+            text = format_html('<span class="sched-late" title="past due">{}</span>', here)
+        else:
+            text = format_html('<span class="sched-due">{}</span>', here)
+        if there:  # the zone it runs in, on a line of its own
+            return format_html('{}<br><span class="sched-zone">{}</span>', text, there)
         return text
 
     @admin.display(description="time zone")

@@ -16,14 +16,21 @@ from .models import ScheduledRun
 def with_zone_time(moment: datetime.datetime, shown: str, zone: str) -> str:
     """``moment`` on the server's clock, then on ``zone``'s (an IANA name) when it has one
     and it reads otherwise: ``2026-03-29 09:00 (11:00 Asia/Dubai)``."""
+    here, there = zone_time_parts(moment, shown, zone)
+    return f"{here} ({there})" if there else here
+
+
+def zone_time_parts(moment: datetime.datetime, shown: str, zone: str) -> tuple[str, str]:
+    """``moment`` on the server's clock, and on ``zone``'s ("" when it reads the same):
+    ``("2026-03-29 09:00", "11:00 Asia/Dubai")``, the day too when it is another there."""
     here = timezone.localtime(moment)
-    text = f"{here:{shown}}"
-    if zone and is_time_zone(zone):
-        there = timezone.localtime(moment, zoneinfo.ZoneInfo(zone))
-        if there.utcoffset() != here.utcoffset():
-            day = "" if there.date() == here.date() else f"{there:%Y-%m-%d} "
-            text += f" ({day}{there:%H:%M} {zone})"
-    return text
+    if not zone or not is_time_zone(zone):
+        return f"{here:{shown}}", ""
+    there = timezone.localtime(moment, zoneinfo.ZoneInfo(zone))
+    if there.utcoffset() == here.utcoffset():
+        return f"{here:{shown}}", ""
+    day = "" if there.date() == here.date() else f"{there:%Y-%m-%d} "
+    return f"{here:{shown}}", f"{day}{there:%H:%M} {zone}"
 
 
 def zone_of(row: ScheduledRun) -> str:

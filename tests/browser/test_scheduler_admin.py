@@ -169,3 +169,19 @@ def test_a_failed_run_is_retried_now_after_asking(
     )
     expect(page.locator(".field-retry_links")).to_contain_text("retry of")
     screenshot(page, "sched-retried-run-1366")
+
+
+def test_a_run_in_another_zone_shows_its_own_clock_beside_the_servers(
+    admin_page: Page, make_workflow, screenshot: Callable[..., Path]
+) -> None:
+    page = admin_page
+    wf = make_workflow("remind-tokyo", expose=True, actions=[{"type": "log", "message": "x"}])
+    row = services.schedule(wf, {}, "2030-12-24T09:00", time_zone="Asia/Tokyo")
+    page.goto(reverse("admin:scheduler_scheduledrun_changelist"))
+    due = page.locator("#result_list td.field-due")
+    expect(due.locator(".sched-due")).to_have_text("2030-12-24 00:00:00")
+    expect(due.locator(".sched-zone")).to_have_text("09:00 Asia/Tokyo")
+    assert_no_horizontal_scroll(page)
+    screenshot(page, "sched-zone-list-1366", full_page=False)
+    page.goto(reverse("admin:scheduler_scheduledrun_change", args=[row.pk]))
+    expect(page.locator(".field-time_zone_shown")).to_contain_text("Asia/Tokyo")
