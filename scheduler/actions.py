@@ -17,7 +17,7 @@ from workflows.actions.flow import check_target_params
 from workflows.actions.registry import ActionType, ConfigError, ConfigField, FieldKind, register
 from workflows.choices import WorkflowKind
 from workflows.engine import kinds
-from workflows.engine.functions import is_time_zone
+from workflows.engine.functions import is_time_zone, not_a_time_zone
 from workflows.engine.kinds import Kind
 from workflows.engine.values import PerItem
 from workflows.engine.values_types import Namespace, ThingList
@@ -68,7 +68,7 @@ def _check_schedulable(config: dict[str, Any], ctx: Any, *, params_key: str = "p
     if zone is not None and not isinstance(zone, str):
         raise ConfigError("time_zone", "must be text: an IANA time zone name (Europe/Paris)")
     if zone and "{{" not in zone and not is_time_zone(zone):
-        raise ConfigError("time_zone", f"{zone[:60]!r} is not an IANA time zone (Europe/Paris)")
+        raise ConfigError("time_zone", not_a_time_zone(zone))
 
 
 def _time_zone_field(help_text: str) -> ConfigField:

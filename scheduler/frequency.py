@@ -24,7 +24,7 @@ from croniter import croniter
 from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
-from workflows.engine.functions import is_time_zone
+from workflows.engine.functions import is_time_zone, not_a_time_zone
 from workflows.engine.params import ParamSpec, coerce_params, parse_date
 
 UNITS = ("minute", "hour", "day", "week", "month", "quarter", "year")
@@ -149,7 +149,7 @@ def parse_frequency(value: Any, *, time_zone: str = "") -> Frequency:
     if not time_zone or frequency.time_zone:
         return frequency
     if not is_time_zone(time_zone):
-        raise ValueError(f"{str(time_zone)[:60]!r} is not an IANA time zone (Europe/Paris)")
+        raise ValueError(not_a_time_zone(time_zone))
     return replace(frequency, time_zone=time_zone)
 
 

@@ -22,7 +22,7 @@ from workflows import data_types
 from workflows.choices import WorkflowKind
 from workflows.engine.cache import get_compiled
 from workflows.engine.compiler import CompiledWorkflow
-from workflows.engine.functions import is_time_zone
+from workflows.engine.functions import is_time_zone, not_a_time_zone
 from workflows.exceptions import DepthExceeded, InvalidParameter, WorkflowError, WorkflowNotFound
 from workflows.masking import coerce_params
 from workflows.models import Run, Workflow
@@ -144,7 +144,7 @@ def checked_time_zone(value: Any) -> str:
         return ""
     if not is_time_zone(value):
         raise InvalidParameter(
-            f"time_zone: {str(value)[:60]!r} is not an IANA time zone (Europe/Paris)",
+            f"time_zone: {not_a_time_zone(value)}",
             parameter="time_zone",
         )
     return str(value)

@@ -30,9 +30,9 @@ def test_insert_writes_every_field_as_the_orm_reads_it(user):
     assert Run.objects.filter(pk=run.pk, result__isnull=True).exists()  # SQL NULL, not JSON null
 
 
-def test_values_taken_as_they_are_are_written_as_the_orm_writes_them(user):
-    """Text, whole numbers, nothing and a link go as they are; a choice's enum member and a
-    number in text take the field's own way."""
+def test_an_enum_member_and_a_number_in_text_are_written_as_the_orm_writes_them(user):
+    """Each value goes through its field's own preparation, as ``save()`` does: a choice's
+    enum member is written as its text, ``"2"`` in a number field as 2, nothing as NULL."""
     from workflows.choices import RunSource, RunStatus
 
     run = _run(

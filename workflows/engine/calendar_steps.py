@@ -34,14 +34,18 @@ class CalendarDays(datetime.timedelta):
 
     __slots__ = ()
 
+    def plain(self) -> datetime.timedelta:
+        """The same duration as a plain ``timedelta`` (its own operators give those)."""
+        return datetime.timedelta(self.days, self.seconds, self.microseconds)
+
     def __neg__(self) -> CalendarDays:
-        return _calendar(-datetime.timedelta(self.days, self.seconds, self.microseconds))
+        return _calendar(-self.plain())
 
     def __pos__(self) -> CalendarDays:
         return self
 
     def __mul__(self, other: Any) -> Any:
-        product = datetime.timedelta(self.days, self.seconds, self.microseconds) * other
+        product = self.plain() * other
         return _calendar(product) if isinstance(product, datetime.timedelta) else product
 
     __rmul__ = __mul__
@@ -99,15 +103,12 @@ def shift(moment: datetime.date, step: CalendarDays | Months, sign: int = 1) -> 
     if not isinstance(moment, datetime.datetime):  # a calendar date: as Python does
         if isinstance(step, Months):
             return moment + relativedelta(months=sign * step.count)
-        plain = datetime.timedelta(step.days, step.seconds, step.microseconds)
-        return moment + plain if sign > 0 else moment - plain
+        return moment + step.plain() if sign > 0 else moment - step.plain()
     if isinstance(step, Months):
         calendar_part, rest = relativedelta(months=sign * step.count), datetime.timedelta(0)
         moved = step.count != 0
     else:
-        days, rest = _whole_days(
-            sign * datetime.timedelta(step.days, step.seconds, step.microseconds)
-        )
+        days, rest = _whole_days(sign * step.plain())
         calendar_part, moved = relativedelta(days=days), days != 0
     if not moved:  # no day to move: the moment itself (which of a repeated hour's two it is)
         return moment + rest

@@ -27,7 +27,7 @@ from ..choices import (
 from ..exceptions import DefinitionError, Issue, WorkflowError
 from . import error_workflows
 from .expressions import Expression, ScopeSpec, compile_condition, compile_template, is_dynamic
-from .functions import is_time_zone
+from .functions import is_time_zone, not_a_time_zone
 from .param_types import param_type, param_type_names
 from .params import ParamSpec, coerce_value
 from .values import (
@@ -299,7 +299,7 @@ def compile_definition(
         problem(("folder",), "must be text of at most 100 characters, on one line")
     time_zone = d.get("time_zone") or ""
     if time_zone and not is_time_zone(time_zone):
-        problem(("time_zone",), f"{str(time_zone)[:60]!r} is not an IANA time zone (Europe/Paris)")
+        problem(("time_zone",), not_a_time_zone(time_zone))
         time_zone = ""
 
     data_type, trigger_on = _trigger(d, kind, problem)

@@ -149,19 +149,22 @@ def _duration(
 ) -> datetime.timedelta | None:
     if amount is None:
         return None  # empty: ``now + days(params.n)`` with n left out is empty
-    if isinstance(amount, bool) or not isinstance(amount, int | float):
-        raise TypeError(f"{unit}() takes a number, not {type(amount).__name__}")
+    _check_number(unit, amount)
     delta = kind(**{unit: amount})
     if abs(delta.days) > _MAX_DAYS:
         raise SecurityError(f"{unit}({amount}) is longer than 200 years")
     return delta
 
 
+def _check_number(name: str, amount: Any) -> None:
+    if isinstance(amount, bool) or not isinstance(amount, int | float):
+        raise TypeError(f"{name}() takes a number, not {type(amount).__name__}")
+
+
 def _months(name: str, amount: Any, per: int) -> Months | None:
     if amount is None:
         return None
-    if isinstance(amount, bool) or not isinstance(amount, int | float):
-        raise TypeError(f"{name}() takes a number, not {type(amount).__name__}")
+    _check_number(name, amount)
     if amount != int(amount):
         raise TypeError(f"{name}() takes a whole number, not {amount}")
     if abs(amount * per) > MAX_MONTHS:
@@ -365,7 +368,7 @@ def format_date(value: Any, fmt: str = "%Y-%m-%d %H:%M", zone: str | None = None
     if len(fmt) > 200 or not _DATE_FORMAT.match(fmt):
         raise ValueError("format_date accepts plain strftime codes such as %Y-%m-%d only")
     if zone is not None and not is_time_zone(zone):
-        raise ValueError(f"{str(zone)[:60]!r} is not an IANA time zone (Europe/Paris)")
+        raise ValueError(not_a_time_zone(zone))
     if isinstance(value, datetime.datetime) and timezone.is_aware(value):
         value = timezone.localtime(value, zoneinfo.ZoneInfo(zone) if zone else None)
     return value.strftime(fmt)
@@ -376,6 +379,11 @@ def is_time_zone(name: Any) -> bool:
     time zone database lists, not any file zoneinfo can open (``posix/…``, ``right/…`` read
     other offsets; ``localtime`` is whatever the host's is)."""
     return isinstance(name, str) and name in time_zone_names()
+
+
+def not_a_time_zone(name: Any) -> str:
+    """What every refusal of a time zone says (the workflow's, a run's, a format's)."""
+    return f"{str(name)[:60]!r} is not an IANA time zone (Europe/Paris)"
 
 
 @functools.cache
