@@ -400,7 +400,7 @@ def _execute_action(ctx: RunContext, action: CompiledAction) -> None:
     ctx.current_step = step
     try:
         ctx.remaining()
-        with ctx.transactions.step(action.action):
+        with ctx.transactions.step(action.action, action.config):
             if action.condition is not None:
                 step.condition_result = _truthy(action.condition.evaluate(ctx.scope))
                 if not step.condition_result:

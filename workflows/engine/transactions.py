@@ -44,13 +44,17 @@ class RunTransactions:
         self._open = False
         self._in_step = False
 
-    def step(self, action: Any) -> AbstractContextManager[Any]:
-        """Enter around one step of ``action``'s type (condition, inputs and work).
+    def step(self, action: Any, config: dict[str, Any]) -> AbstractContextManager[Any]:
+        """Enter around one step of ``action``'s type with its ``config`` (condition, inputs
+        and work).
 
-        With ``each_step`` every step but one waiting on another server is its own
-        transaction (a locking search in a ``log`` step still has one to lock in)."""
+        With ``each_step`` every step but one waiting on another server (``waits_for_network``:
+        an HTTP call, an email fetching its attachments) is its own transaction (a locking
+        search in a ``log`` step still has one to lock in)."""
         if self._each_step:
-            return nullcontext() if action.waits_on_network else self._step_transaction()
+            if action.waits_for_network(config):
+                return nullcontext()
+            return self._step_transaction()
         if action.writes:
             self._open_run_transaction()
         return nullcontext()

@@ -66,6 +66,31 @@ def test_each_step_commits_before_the_call(make_workflow, user, outside):
     assert seen == [False]
 
 
+def test_each_step_fetches_an_emails_attachments_outside_any_transaction(
+    make_workflow, user, httpserver, settings
+):
+    settings.BUBBLE = {**settings.BUBBLE, "HTTP_ALLOW_PRIVATE": True}
+    seen: list[bool] = []
+    run_connection = connections["default"]
+
+    def answer(request):
+        seen.append(run_connection.in_atomic_block)
+        return Response(b"%PDF-1.4", content_type="application/pdf")
+
+    httpserver.expect_request("/invoice.pdf").respond_with_handler(answer)
+    email = {
+        "type": "send_email",
+        "to": "ann@example.com",
+        "subject": "Your invoice",
+        "body": "attached",
+        "attachments": httpserver.url_for("/invoice.pdf"),
+    }
+    wf = make_workflow(commit="each_step", actions=[CREATE, email])
+    result = engine.run(wf, {}, user)
+    assert result.ok, result.error
+    assert seen == [False] and len(mail.outbox[0].attachments) == 1
+
+
 def test_each_step_keeps_what_earlier_steps_saved_when_a_later_one_fails(make_workflow, user):
     steps = [
         CREATE,
