@@ -93,7 +93,7 @@ class RunTransactions:
 class NestedTransactions:
     """A custom event's steps: they run inside the calling step's transaction."""
 
-    def step(self, action: Any) -> AbstractContextManager[Any]:
+    def step(self, action: Any, config: dict[str, Any]) -> AbstractContextManager[Any]:
         return nullcontext()
 
     def for_locking(self) -> None:
