@@ -518,8 +518,10 @@ class CopyList(ActionType):
 
     def execute(self, inputs: dict[str, Any], run: Any) -> list[models.Model]:
         overrides = inputs.get("fields")
+        things = _as_things(inputs["list"], "list")
+        _read_lists(things)
         copies = []
-        for index, item in enumerate(_as_things(inputs["list"], "list")):
+        for index, item in enumerate(things):
             values = overrides.resolve(item=item, index=index) if overrides is not None else {}
             if not isinstance(values, Mapping):
                 raise WorkflowError(f"fields: expected name: value pairs, got {values!r}")
@@ -544,10 +546,23 @@ def _copy_of(thing: models.Model) -> tuple[models.Model, list[tuple[Any, Any]]]:
             setattr(copy, f.attname, deepcopy(getattr(thing, f.attname)))
     later = [
         (f, list(getattr(thing, f.name).all()))
-        for f in model._meta.many_to_many
-        if f.editable and f.name not in skipped
+        for f in _copied_lists(model)
+        if f.name not in skipped
     ]
     return copy, later
+
+
+def _copied_lists(model: type[models.Model]) -> list[models.ManyToManyField]:
+    return [f for f in data_types.list_fields(model) if f.editable]
+
+
+def _read_lists(things: list[models.Model]) -> None:
+    """The lists of every thing to copy, read in one query per list field (not per thing)."""
+    by_model: dict[type[models.Model], list[models.Model]] = {}
+    for thing in things:
+        by_model.setdefault(type(thing), []).append(thing)
+    for model, group in by_model.items():
+        models.prefetch_related_objects(group, *(f.name for f in _copied_lists(model)))
 
 
 @register

@@ -7,6 +7,9 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
 from examples.models import Order, Product, Review
 from workflows import engine
 
@@ -78,3 +81,24 @@ def test_a_copy_a_data_type_refuses_fails_the_step_and_keeps_nothing(make_workfl
     result = engine.run(wf, {}, user)
     assert not result.ok and "total" in result.error.message
     assert Order.objects.count() == 1
+
+
+def test_the_lists_of_the_things_copied_are_read_once_not_per_thing(make_workflow, customer, user):
+    shirt = Product.objects.create(name="Shirt", price="10.00")
+    originals = []
+    for n in range(5):
+        originals.append(Order.objects.create(customer=customer, total=n))
+        originals[-1].products.set([shirt])
+    wf = make_workflow(actions=[{"type": "copy_list", "list": "{{ search('examples.Order') }}"}])
+    with CaptureQueriesContext(connection) as queries:
+        assert engine.run(wf, {}, user).ok
+    reads = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith("SELECT") and "examples_order_products" in q["sql"]
+    ]
+    # the originals' lists in one read; each copy's list is only written
+    one_read = [sql for sql in reads if "_prefetch_related_val" in sql]
+    assert len(one_read) == 1 and all('"order_id" IN' in sql for sql in one_read)
+    assert not [sql for sql in reads for o in originals if f'"order_id" = {o.pk} ' in sql], reads
+    assert all(list(o.products.all()) == [shirt] for o in Order.objects.all())
