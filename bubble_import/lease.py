@@ -45,12 +45,12 @@ def release(bubble_import: BubbleImport) -> None:
 
 
 def state(bubble_import: BubbleImport, now: datetime.datetime | None = None) -> str:
-    """``carried out`` (a process is at it), ``waiting`` (just started, for a worker) or
+    """``carried out`` (a process is at it), ``waiting`` (just handed to a worker) or
     ``stopped`` (nobody is: it may be continued)."""
     now = now or timezone.now()
     if bubble_import.heartbeat is not None and bubble_import.heartbeat >= now - STALE:
         return "carried out"
-    fresh = bubble_import.started_at >= now - STALE
+    fresh = (bubble_import.queued_at or bubble_import.started_at) >= now - STALE
     if bubble_import.heartbeat is None and not bubble_import.error and fresh:
         return "waiting"
     return "stopped"

@@ -31,6 +31,9 @@ class BubbleImport(models.Model):
     #: moved by the process carrying the import out, at each page: a second process
     #: leaves it alone while it is recent (``bubble_import.lease``)
     heartbeat = models.DateTimeField(null=True, blank=True, editable=False)
+    #: when it was last handed to a worker (the admin's start or *Continue*): until a worker
+    #: takes it, it is waiting, not stopped
+    queued_at = models.DateTimeField(null=True, blank=True, editable=False)
     #: the Data API token of an import started in the admin, encrypted as the project's
     #: secrets are (``workflows.secrets``), for its background task; wiped when it ends
     token = models.TextField(blank=True, editable=False)

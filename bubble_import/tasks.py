@@ -5,19 +5,24 @@ wiped when the import ends; an import whose worker stopped is continued from the
 
 from __future__ import annotations
 
+import logging
 import time
 from urllib.parse import urlsplit
 
 import httpx
+from django.utils import timezone
 from django_q.tasks import async_task
 
 from workflows import conf
 from workflows.actions.outbound import GuardedTransport
 
+from .lease import ImportBusy
 from .models import BubbleImport
 from .run import run
 from .sealed import NotSealed, seal, unseal
 from .source import BubbleApp
+
+logger = logging.getLogger(__name__)
 
 TASK = "bubble_import.tasks.run_import"
 #: seconds one request of an admin's import may take, whole (a server dripping bytes
@@ -55,7 +60,8 @@ def start(bubble_import: BubbleImport, token: str) -> None:
     """Keep the token (encrypted) and hand the import to a worker."""
     bubble_import.token = seal(token, bubble_import.app)
     bubble_import.error = ""
-    bubble_import.save(update_fields=["token", "error"])
+    bubble_import.queued_at = timezone.now()
+    bubble_import.save(update_fields=["token", "error", "queued_at"])
     async_task(TASK, bubble_import.pk, task_name=f"bubble-import-{bubble_import.pk}")
 
 
@@ -73,6 +79,8 @@ def run_import(pk: int) -> None:
     app = guarded_app(options["address"], token, version_test=options["version_test"])
     try:
         run(app, bubble_import)
+    except ImportBusy:
+        logger.info("import %s: another process is carrying it out; this task stops", pk)
     finally:
         app.close()
         ended = BubbleImport.objects.filter(pk=pk).exclude(status=BubbleImport.Status.RUNNING)

@@ -61,3 +61,46 @@ def test_the_states_the_admin_shows(db, time_machine):
     assert lease.state(fresh, later) == "stopped"
     fresh.heartbeat, fresh.error = None, "SourceError: HTTP 500"
     assert lease.state(fresh) == "stopped"
+
+
+def test_an_old_import_handed_to_a_worker_again_waits_and_is_not_offered_twice(
+    admin_client, monkeypatch, time_machine
+):
+    from bubble_import import tasks
+
+    now = timezone.now()
+    time_machine.move_to(now, tick=False)
+    queued = []
+    monkeypatch.setattr(tasks, "async_task", lambda task, pk, **kw: queued.append(pk))
+    old = BubbleImport.objects.create(
+        app="https://app.example/api/1.1",
+        started_at=now - datetime.timedelta(days=2),
+        error="SourceError: HTTP 500",
+    )
+    url = f"/admin/bubble_import/bubbleimport/{old.pk}/change/"
+    admin_client.post(url, {"continue": "1"})
+    old.refresh_from_db()
+    assert lease.state(old) == "waiting"  # not "stopped", though it started two days ago
+    admin_client.post(url, {"continue": "1"})  # a second click queues nothing
+    assert queued == [old.pk]
+
+
+def test_a_task_finding_another_process_at_the_import_stops_quietly(db, monkeypatch):
+    from bubble_import import tasks
+
+    bubble_import = BubbleImport.objects.create(
+        app="https://app.example/api/1.1",
+        options={"address": "https://app.example", "version_test": False},
+        plan={"source": "swagger"},
+        token=tasks.seal("t0ken-value", "https://app.example/api/1.1"),
+    )
+    lease.claim(bubble_import)  # a worker is at it
+    monkeypatch.setattr(tasks, "guarded_app", lambda *a, **kw: _Closable())
+    tasks.run_import(bubble_import.pk)  # the duplicate task: no exception, nothing done
+    bubble_import.refresh_from_db()
+    assert bubble_import.status == BubbleImport.Status.RUNNING and bubble_import.heartbeat
+
+
+class _Closable:
+    def close(self) -> None:
+        pass
