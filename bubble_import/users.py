@@ -21,7 +21,7 @@ from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models.functions import Lower
 
-from workflows.accounts import email_field, normalize_email, random_text
+from workflows.accounts import email_field, fits_as_username, made_up_username, normalize_email
 from workflows.exceptions import InvalidData
 from workflows.models import UserUniqueId
 
@@ -114,7 +114,6 @@ def _new_account(model: type[models.Model], email: str, created: datetime.dateti
 def _set_usernames(model: type[models.Model], accounts: list[Any]) -> None:
     """Each new account's username: its email where that fits and is free, else a made-up
     one (the email is what logs in), as a sign-up's (``accounts.default_username``)."""
-    field = model._meta.get_field(model.USERNAME_FIELD)
     name = email_field()
     wanted = [getattr(a, name) for a in accounts if getattr(a, name)]
     taken = set(
@@ -124,7 +123,7 @@ def _set_usernames(model: type[models.Model], accounts: list[Any]) -> None:
     )
     for account in accounts:
         email = getattr(account, name)
-        fits = email and len(email) <= (field.max_length or len(email)) and email not in taken
-        username = email if fits else f"user-{random_text(12).lower()}"
+        fits = email and email not in taken and fits_as_username(email)
+        username = email if fits else made_up_username()
         taken.add(username)
         setattr(account, model.USERNAME_FIELD, username)

@@ -109,15 +109,25 @@ def default_username(email: str) -> str:
     """A username for a user signed up by email: the email where it fits the username field,
     else a unique made-up one (the email is what logs in)."""
     model = get_user_model()
+    if fits_as_username(email):
+        taken = model._default_manager.filter(**{model.USERNAME_FIELD: email}).exists()
+        if not taken:
+            return email
+    return made_up_username()
+
+
+def fits_as_username(email: str) -> bool:
+    """Whether ``email`` is a valid username as it is (the field's validators and length)."""
+    model = get_user_model()
     field = model._meta.get_field(model.USERNAME_FIELD)
     try:
         field.run_validators(email)
-        if len(email) <= (field.max_length or len(email)):
-            taken = model._default_manager.filter(**{model.USERNAME_FIELD: email}).exists()
-            if not taken:
-                return email
     except ValidationError:
-        pass
+        return False
+    return len(email) <= (field.max_length or len(email))
+
+
+def made_up_username() -> str:
     return f"user-{random_text(12).lower()}"
 
 

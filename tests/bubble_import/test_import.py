@@ -321,3 +321,18 @@ def test_a_data_type_of_the_same_name_made_here_is_never_written_into(data_model
     with running() as app:
         out, status = bring_over(app.address, "--types", "unit,review")
     assert status == 0, out
+
+
+def test_an_email_that_is_no_valid_username_gets_a_made_up_one(db):
+    """As a sign-up's (workflows.accounts.default_username): the username field's own
+    validators decide, so the admin can later save the account."""
+    from django.contrib.auth import get_user_model
+
+    from bubble_import.users import _new_account, _set_usernames
+
+    model = get_user_model()
+    when = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    accounts = [_new_account(model, email, when) for email in ("o'brien@x.com", "ann@x.com")]
+    _set_usernames(model, accounts)
+    odd, plain = (a.get_username() for a in accounts)
+    assert odd.startswith("user-") and plain == "ann@x.com"
