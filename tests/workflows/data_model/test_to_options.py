@@ -102,3 +102,23 @@ def test_changing_the_data_model_alone_does_not_show_the_values(units, client, d
     assert client.get(url).status_code == 403
     assert client.post(url, {"set_name": "UnitStatus"}).status_code == 403
     assert DataField.objects.get(pk=field.pk).type == "text"
+
+
+def test_with_the_things_own_permissions_too_the_values_are_shown(units, client, django_user_model):
+    from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
+
+    from workflows.data_model.registry import model_for_type
+
+    field = DataField.objects.get(name="status")
+    things = ContentType.objects.get_for_model(model_for_type(field.data_type_id))
+    editor = django_user_model.objects.create_user("editor", password="pw", is_staff=True)
+    editor.user_permissions.add(
+        Permission.objects.get(codename="change_data_model"),
+        *Permission.objects.filter(content_type=things, codename__regex=r"^(view|change)_"),
+    )
+    client.force_login(editor)
+    page = client.get(f"/admin/workflows/datatype/{field.data_type_id}/change/").content.decode()
+    assert "Make an option set…" in page
+    url = f"/admin/workflows/datatype/{field.data_type_id}/fields/{field.pk}/option-set/"
+    assert client.get(url).status_code == 200

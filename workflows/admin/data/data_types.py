@@ -41,7 +41,7 @@ from .data_type_forms import (
     target_choices,
 )
 from .deleted_fields import DeletedFieldsMixin
-from .option_set_from_text import OptionSetFromTextMixin
+from .option_set_from_text import OptionSetFromTextMixin, may_rewrite_things
 from .permissions import DataModelPermissionsMixin
 
 FIELDS_PREFIX = "fields"
@@ -156,8 +156,7 @@ class DataTypeAdmin(
             "plan_notes": plan,
             "can_change": can_change,
             # "Make an option set…" shows and rewrites the things' values
-            "can_change_things": obj is not None
-            and request.user.has_perms([f"things.view_t{obj.pk}", f"things.change_t{obj.pk}"]),
+            "can_change_things": obj is not None and may_rewrite_things(request.user, obj),
             "field_type_info": field_type_info(),
             "things_url": things_url(obj) if obj else None,
             "things_count": count_things(obj) if obj else None,

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
+from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -17,14 +18,28 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from ...data_model import schema
+from ...data_model.registry import model_for_type
 from ...data_model.to_options import MAX_OPTIONS, distinct_values, text_to_option_set
-from ...models.data_model import DataField
+from ...models.data_model import DataField, DataType
 
 
 def default_set_name(field: DataField) -> str:
     """``Unit`` + ``status`` → ``UnitStatus``."""
     words = re.split(r"[_\W]+", field.name)
     return field.data_type.name + "".join(w[:1].upper() + w[1:] for w in words if w)
+
+
+def may_rewrite_things(user: Any, data_type: DataType) -> bool:
+    """Whether ``user`` may see and change the things of ``data_type``: "Make an option
+    set…" shows a field's values and rewrites every thing, so changing the data model alone
+    (which shows no thing) is not enough."""
+    model = model_for_type(data_type.pk)
+    if model is None:
+        return False
+    opts = model._meta
+    return user.has_perms(
+        [f"{opts.app_label}.{get_permission_codename(a, opts)}" for a in ("view", "change")]
+    )
 
 
 class OptionSetFromTextMixin:
@@ -51,10 +66,7 @@ class OptionSetFromTextMixin:
         field = get_object_or_404(
             DataField, pk=field_id, data_type=data_type, deleted_at__isnull=True, type="text"
         )
-        # the page shows the field's values, and the change rewrites every thing: the
-        # things' own permissions too (changing the data model alone shows no thing)
-        things = f"things.{{}}_t{data_type.pk}"
-        if not request.user.has_perms([things.format("view"), things.format("change")]):
+        if not may_rewrite_things(request.user, data_type):
             raise PermissionDenied
         name, error = default_set_name(field), ""
         if request.method == "POST":
