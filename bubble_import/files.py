@@ -22,10 +22,10 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from workflows import conf
-from workflows.actions.outbound import BlockedDestination, build_client
+from workflows.actions.outbound import BlockedDestination, body_within, build_client
 
 from .problems import Problems
-from .source import MAX_BODY, BubbleApp, body_within
+from .source import MAX_BODY, BubbleApp
 from .targets import Target
 
 #: where copied files go in the storage
@@ -123,7 +123,7 @@ def _read(app: BubbleApp, url: str) -> bytes:
         with client, client.stream("GET", url) as response:
             if response.status_code != 200:
                 raise FileNotCopied(f"HTTP {response.status_code}")
-            body = body_within(response)
+            body = body_within(response, MAX_BODY)
             if body is None:
                 raise FileNotCopied(f"over {MAX_BODY:,} bytes")
             return body

@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from workflows.actions.outbound import BlockedDestination
+from workflows.actions.outbound import BlockedDestination, body_within
 
 #: the Data API's largest page (Bubble's limit)
 PAGE_SIZE = 100
@@ -206,21 +206,8 @@ def _whole(value: Any, default: int) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else default
 
 
-def body_within(response: httpx.Response, limit: int | None = None) -> bytes | None:
-    """The response's body, read as it streams in; None once it goes past ``limit`` bytes
-    (``MAX_BODY`` by default): what a hostile server sends is never all held."""
-    limit = MAX_BODY if limit is None else limit
-    chunks, size = [], 0
-    for chunk in response.iter_bytes():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def _read_limited(response: httpx.Response) -> bytes:
-    body = body_within(response)
+    body = body_within(response, MAX_BODY)
     if body is None:
         raise SourceError(f"GET {response.url}: the answer is over {MAX_BODY:,} bytes")
     return body

@@ -20,7 +20,7 @@ from django.core.files.storage import default_storage
 from .. import conf
 from ..engine.values_types import FileValue, ThingList
 from ..exceptions import WorkflowError
-from .outbound import BlockedDestination, build_client
+from .outbound import BlockedDestination, body_within, build_client
 
 #: the most files one email carries
 MAX_FILES = 20
@@ -92,7 +92,7 @@ def _read(url: str, name: str, left: int, key: str, limit: int, deadline: float)
         if not url.lower().startswith(("http://", "https://")):
             raise WorkflowError(f"{key}: {shown}: not a file of this project nor an http(s) URL")
         content = _fetch(url, shown, left, key, deadline)
-    if len(content) > left:
+    if content is None or len(content) > left:
         raise too_big
     return content
 
@@ -108,7 +108,8 @@ def _storage_name(url: str) -> str | None:
     return name
 
 
-def _fetch(url: str, shown: str, left: int, key: str, deadline: float) -> bytes:
+def _fetch(url: str, shown: str, left: int, key: str, deadline: float) -> bytes | None:
+    """The file at ``url``, or None past ``left`` bytes."""
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         raise WorkflowError(f"{key}: {shown}: no time left to fetch it (HTTP_TIMEOUT in all)")
@@ -122,13 +123,7 @@ def _fetch(url: str, shown: str, left: int, key: str, deadline: float) -> bytes:
                 raise WorkflowError(f"{key}: {shown}: HTTP {response.status_code}")
             if response.headers.get("Content-Encoding", "identity").lower() != "identity":
                 raise WorkflowError(f"{key}: {shown}: sent compressed; a file is wanted")
-            chunks, size = [], 0
-            for chunk in response.iter_raw():
-                size += len(chunk)
-                chunks.append(chunk)
-                if size > left:
-                    break
-            return b"".join(chunks)
+            return body_within(response, left)
     except BlockedDestination as exc:
         raise WorkflowError(f"{key}: {shown}: {exc.message}") from None
     except httpx.HTTPError as exc:

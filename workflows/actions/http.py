@@ -15,7 +15,7 @@ from ..engine.kinds import Kind
 from ..engine.outbox import current_outbox
 from ..engine.sandbox import _finalize
 from ..exceptions import WorkflowError
-from .outbound import build_client
+from .outbound import body_within, build_client
 from .registry import ActionType, ConfigError, ConfigField, FieldKind, register
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
@@ -89,12 +89,10 @@ def request_headers(headers: Mapping[str, Any]) -> dict[str, str]:
 
 
 def read_limited(response: httpx.Response, limit: int) -> bytes:
-    body = bytearray()
-    for chunk in response.iter_bytes():
-        body.extend(chunk)
-        if len(body) > limit:
-            raise WorkflowError(f"the response is larger than {limit:,} bytes")
-    return bytes(body)
+    body = body_within(response, limit)
+    if body is None:
+        raise WorkflowError(f"the response is larger than {limit:,} bytes")
+    return body
 
 
 @register

@@ -172,3 +172,15 @@ def build_client(timeout: float) -> httpx.Client:
         headers={"User-Agent": "bubble-backend"},
         transport=GuardedTransport(time.monotonic() + timeout),
     )
+
+
+def body_within(response: httpx.Response, limit: int) -> bytes | None:
+    """The response's body, read as it streams in; None once it goes past ``limit`` bytes:
+    what a hostile server sends is never all held."""
+    chunks, size = [], 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
