@@ -26,7 +26,9 @@ def claim(bubble_import: BubbleImport) -> None:
     now = timezone.now()
     free = Q(heartbeat__isnull=True) | Q(heartbeat__lt=now - STALE)
     running = BubbleImport.objects.filter(pk=bubble_import.pk, status=BubbleImport.Status.RUNNING)
-    if not running.filter(free).update(heartbeat=now):
+    if running.filter(free).update(heartbeat=now):
+        bubble_import.heartbeat = now
+    else:
         last = running.values_list("heartbeat", flat=True).first()
         when = timezone.localtime(last).strftime("%H:%M:%S") if last else "?"
         raise ImportBusy(
@@ -36,12 +38,23 @@ def claim(bubble_import: BubbleImport) -> None:
         )
 
 
+#: how often the heartbeat is written at most (every page, every file would be a write each)
+BEAT_EVERY = datetime.timedelta(seconds=30)
+
+
 def beat(bubble_import: BubbleImport) -> None:
-    BubbleImport.objects.filter(pk=bubble_import.pk).update(heartbeat=timezone.now())
+    """Move the lease on: at most every ``BEAT_EVERY``, well within ``STALE``."""
+    now = timezone.now()
+    last = bubble_import.heartbeat
+    if last is not None and now - BEAT_EVERY < last <= now:
+        return
+    BubbleImport.objects.filter(pk=bubble_import.pk).update(heartbeat=now)
+    bubble_import.heartbeat = now
 
 
 def release(bubble_import: BubbleImport) -> None:
     BubbleImport.objects.filter(pk=bubble_import.pk).update(heartbeat=None)
+    bubble_import.heartbeat = None
 
 
 def state(bubble_import: BubbleImport, now: datetime.datetime | None = None) -> str:

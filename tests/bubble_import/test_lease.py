@@ -104,3 +104,21 @@ def test_a_task_finding_another_process_at_the_import_stops_quietly(db, monkeypa
 class _Closable:
     def close(self) -> None:
         pass
+
+
+def test_the_heartbeat_is_written_at_most_every_half_minute(
+    db, time_machine, django_assert_num_queries
+):
+    now = timezone.now()
+    time_machine.move_to(now, tick=False)
+    bubble_import = BubbleImport.objects.create(app="https://app.example/api/1.1")
+    lease.claim(bubble_import)
+    time_machine.move_to(now + datetime.timedelta(seconds=10), tick=False)
+    with django_assert_num_queries(0):
+        for _ in range(100):  # a page, or a file, each
+            lease.beat(bubble_import)
+    time_machine.move_to(now + lease.BEAT_EVERY + datetime.timedelta(seconds=1), tick=False)
+    with django_assert_num_queries(1):
+        lease.beat(bubble_import)
+    stored = BubbleImport.objects.get(pk=bubble_import.pk).heartbeat
+    assert stored == now + lease.BEAT_EVERY + datetime.timedelta(seconds=1)
