@@ -44,7 +44,7 @@ class PageLinks:
     def write_lists(self, model: type[models.Model]) -> None:
         """Each thing's lists as they were given, in their order (after its row exists)."""
         unique_ids = {u for members in self.lists.values() for u, _ in members}
-        pks = thing_ids.pks_of(model, sorted(unique_ids)) if unique_ids else {}
+        pks = thing_ids.pks_of(model, sorted(unique_ids))
         for name, members in self.lists.items():
             _replace_lists(model._meta.get_field(name), [(pks[u], items) for u, items in members])
 
@@ -115,7 +115,7 @@ def _found(fields: dict[str, Any], links: Sequence[Links]) -> dict[str, dict[str
             if name in wanted and ids:
                 wanted[name].update(ids if isinstance(ids, list) else [ids])
     return {
-        name: thing_ids.pks_of(fields[name].related_model, sorted(ids)) if ids else {}
+        name: thing_ids.pks_of(fields[name].related_model, sorted(ids))
         for name, ids in wanted.items()
     }
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
@@ -66,13 +65,7 @@ def fingerprint(method: str, path: str, query: str, content_type: str, body: byt
     return digest.hexdigest()
 
 
-def claim(
-    caller: str,
-    key: str,
-    print_: str,
-    *,
-    clock: Callable[[], datetime] = timezone.now,
-) -> IdempotentRequest:
+def claim(caller: str, key: str, print_: str) -> IdempotentRequest:
     """This request's row: a new claim (``state`` running: answer it, then ``settle``) or
     the first request's answer (``state`` done: repeat it). ``KeyReused`` when the key came
     with another request; ``KeyInUse`` when the first is still running after the wait."""
@@ -81,14 +74,14 @@ def claim(
         try:
             with transaction.atomic():
                 return IdempotentRequest.objects.create(
-                    caller=caller, key=key, fingerprint=print_, created_at=clock()
+                    caller=caller, key=key, fingerprint=print_, created_at=timezone.now()
                 )
         except IntegrityError:
             pass
         row = IdempotentRequest.objects.filter(caller=caller, key=key).first()
         if row is None:  # dropped or pruned meanwhile: claim it again
             continue
-        now = clock()
+        now = timezone.now()
         if row.created_at < now - ttl() or (
             row.state == IdempotentRequest.State.RUNNING and row.created_at < now - STALE_RUNNING
         ):
