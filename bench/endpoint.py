@@ -15,7 +15,10 @@ round. Both requests carry the same JSON body and API key; throttling is off.
 * echo: ``POST /api/1.1/wf/bench-echo``, n8n's own benchmark scenario (a webhook receives a
   JSON body, fields are computed and answered, the execution logged): unauthenticated, as
   n8n's webhook is, run log written; against ``N8N_RPS`` and against ``/bench/echo``, a DRF
-  view computing the same answer without a log.
+  view computing the same answer without a log;
+* floor: ``POST /bench/floor``, the baseline plus the statements a logged run of
+  ``bench-create-customer`` must make, written by hand: the most a workflow with a run log
+  can reach against the baseline.
 """
 
 from __future__ import annotations
@@ -47,6 +50,8 @@ BASELINE = "/bench/customer"
 #: n8n's scenario (bench/fixtures.yaml: bench-echo) and its DRF view
 ECHO = "/api/1.1/wf/bench-echo"
 ECHO_BASELINE = "/bench/echo"
+#: the DRF view plus the run log's statements by hand (bench/baseline.py: RunLogFloorView)
+FLOOR = "/bench/floor"
 GOAL_COST = 1.3  # docs/performance.md: at most 1.3x the baseline's cost per request
 GOAL_RPS = 700  # docs/performance.md: workflow runs/s on one core, run log included
 #: n8n 1.123 on its own scenario, one pinned core, wrk on the other (the best of three
@@ -66,7 +71,7 @@ print(json.dumps(key))
 
 COUNT_RUNS = (
     "SELECT count(*) FROM workflows_run "
-    "WHERE workflow_name = 'bench-create-customer' AND status = 'succeeded'"
+    "WHERE workflow_name = 'bench-create-customer' AND status = 'succeeded' AND source = 'api'"
 )
 
 
@@ -116,6 +121,7 @@ SIDES = {
     "baseline": (BASELINE, True),
     "echo": (ECHO, False),
     "echo_baseline": (ECHO_BASELINE, False),
+    "floor": (FLOOR, True),
 }
 
 
@@ -151,7 +157,7 @@ def bench_endpoint(
                 rounds_of[side].append(measured)
                 log(f"endpoint {side}: {measured.rps} req/s, p50 {measured.p50_ms} ms")
     logged = sql_value(env, COUNT_RUNS) - runs_before
-    ours, base, echo, echo_base = (_median(rounds_of[s]) for s in SIDES)
+    ours, base, echo, echo_base, floor = (_median(rounds_of[s]) for s in SIDES)
     served = sum(measured.requests for measured in rounds_of["ours"])
     return {
         "server": f"gunicorn, 1 worker, {WORKER_CLASS}"
@@ -168,6 +174,8 @@ def bench_endpoint(
         "echo_baseline": echo_base.as_dict(),
         "echo_ratio": round(echo.rps / echo_base.rps, 3),
         "n8n_ratio": round(echo.rps / N8N_RPS, 2),
+        "floor": floor.as_dict(),
+        "floor_ratio": round(floor.rps / base.rps, 3),
         "runs_logged": logged,
         "requests_served": served,
     }

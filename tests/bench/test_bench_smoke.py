@@ -52,6 +52,18 @@ def test_endpoint(env, loadgen, monkeypatch):
     text = report.markdown({"profile": "tiny", "machine": common.machine(), "endpoint": result})
     assert "| Endpoint: n8n's scenario (a JSON body echoed with computed fields" in text
     assert "| n8n's scenario: DRF view |" in text
+    # the run log's floor: the DRF view plus a logged run's statements by hand
+    assert result["floor"]["rps"] > 0 and result["floor"]["errors"] == 0
+    assert result["floor_ratio"] == round(result["floor"]["rps"] / result["baseline"]["rps"], 3)
+    assert "| the run log's floor: DRF view + a logged run's statements |" in text
+    assert "extra: the run log's floor" in text
+    floor_runs = common.sql_value(
+        env,
+        "SELECT count(*) FROM workflows_run r WHERE r.source = 'bench-floor' "
+        "AND r.status = 'succeeded' AND r.finished_at IS NOT NULL "
+        "AND (SELECT count(*) FROM workflows_steprun s WHERE s.run_id = r.id) = 2",
+    )
+    assert floor_runs >= result["floor"]["requests"] > 0  # each ended, with its two steps
 
 
 def test_wrk_durations_are_read_in_milliseconds():
