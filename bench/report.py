@@ -138,7 +138,8 @@ def _endpoint_rows(table: Table, ep: dict[str, Any], engine: dict[str, Any]) -> 
                     "Endpoint: n8n's scenario (a JSON body echoed with computed fields, run "
                     "logged, no credentials), requests/s on one core",
                     f"{echo['rps']:.0f}/s",
-                    f"{N8N_RPS}/s (n8n 1.123; not measured by this run, see below)",
+                    f"{N8N_RPS}/s (n8n 1.123.81, measured beside it on 2026-12-07; "
+                    "not by this run, see below)",
                     f"{ep['n8n_ratio']:.1f}×",
                     f"≥ {GOAL_N8N}×",
                     ep["n8n_ratio"] >= GOAL_N8N,
@@ -855,12 +856,16 @@ def _endpoint_details(ep: dict[str, Any], engine: dict[str, Any]) -> list[str]:
             "answers them, the execution is logged) as `POST /api/1.1/wf/bench-echo` "
             "(bench/fixtures.yaml: one `return_data` echoing the two fields with a greeting, "
             "a length, a constant and an object; no credentials, as n8n's webhook; run log "
-            f"written). n8n's figure, {N8N_RPS} requests/s, is n8n 1.123 on the same scenario "
-            "measured side by side with this project on this machine (one pinned core, wrk "
-            "on the other, the best of three 15 s runs: 54-58 requests/s, 16-17 ms of server "
-            "CPU per request); `make bench` does not install n8n, so it is not measured again "
-            "here. The DRF view (bench/baseline.py, `EchoView`) computes the same answer "
-            "with a serializer and writes nothing.",
+            f"written). n8n's figure, {N8N_RPS} requests/s, is n8n 1.123.81 (Node 22, SQLite, "
+            "executions saved, its own scenario's workflow) measured side by side with this "
+            "project on this machine on 2026-12-07: each server in turn pinned to one core, "
+            "wrk (8 connections) on the other, three alternating 15 s rounds per side after a "
+            "warm-up, medians: n8n 46.8 requests/s (16.3 ms of server CPU per request), this "
+            "project 459.0 (2.05 ms): 9.8×. That is with `N8N_EXPRESSION_ENGINE=legacy`; the "
+            "release's default engine (`vm`, a V8 isolate per execution) gave 7.2 requests/s "
+            "(60×). `make bench` does not install n8n, so it is not measured again here. The "
+            "DRF view (bench/baseline.py, `EchoView`) computes the same answer with a "
+            "serializer and writes nothing.",
         ]
     if "engine_us" in engine:
         lines += [
