@@ -10,7 +10,9 @@ Python's ``json`` accepts two things that later fail as 500s instead of a clear 
   not Unicode text. PostgreSQL refuses them (a run's insert fails) and so does writing the
   response as UTF-8.
 
-``loads`` refuses both, saying where; ``check`` does the same for a value parsed otherwise
+It also reads ``1e999`` as infinity, which no field stores (a 500 in the Data API), and
+turns a whole number of more than 4,300 digits into an error naming a Python setting.
+``loads`` refuses all of these, saying where; ``check`` does the same for a value parsed otherwise
 (YAML files). Every place that decodes JSON text from outside goes through them
 (docs/api.md, "Errors").
 """
@@ -18,6 +20,7 @@ Python's ``json`` accepts two things that later fail as 500s instead of a clear 
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -27,6 +30,10 @@ from .exceptions import InvalidParameter
 #: Containers (lists, objects) inside each other. Real payloads use a handful of levels;
 #: the limit stays far below the interpreter's recursion limit, whoever walks the value.
 MAX_DEPTH = 64
+
+#: digits of a whole number: Python's own limit for text to ``int`` (its message names
+#: a Python setting, no use to a caller)
+MAX_DIGITS = 4300
 
 #: keys and indexes from the top; YAML mappings may also have number or boolean keys
 KeyPath = tuple[Any, ...]
@@ -50,6 +57,7 @@ def loads(text: str | bytes, *, root: str = "$", **kwargs: Any) -> Any:
     Raises ``UnsafeJson`` (a ``ValueError``) for those, ``json.JSONDecodeError`` for
     malformed text; ``root`` names the whole value in messages (``constraints[0].value``).
     """
+    kwargs.setdefault("parse_int", _whole_number)
     try:
         value = json.loads(text, **kwargs)
     except RecursionError:
@@ -69,9 +77,16 @@ def load_parameter(text: str, name: str, *, malformed: str = "not valid JSON") -
         raise InvalidParameter(f"{name}: {malformed}", parameter=name) from None
 
 
+def _whole_number(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_DIGITS:
+        raise UnsafeJson(f"a whole number longer than {MAX_DIGITS:,} digits")
+    return int(digits)
+
+
 def check(value: Any, *, root: str = "$") -> None:
-    """Refuse containers nested deeper than ``MAX_DEPTH`` and text (keys included) holding
-    a surrogate code point; walks without recursion, so any depth is safe to check."""
+    """Refuse containers nested deeper than ``MAX_DEPTH``, text (keys included) holding a
+    surrogate code point, and numbers that are not finite (``1e999`` reads as infinity:
+    no field can store it); walks without recursion, so any depth is safe to check."""
     # (value, depth of its container, link to the path: (parent link, key) or None)
     stack: list[tuple[Any, int, Any]] = [(value, 0, None)]
     while stack:
@@ -79,6 +94,9 @@ def check(value: Any, *, root: str = "$") -> None:
         if isinstance(item, str):
             if found := _SURROGATE.search(item):
                 raise _surrogate(found.group(), _path(link), root)
+        elif isinstance(item, float) and not math.isfinite(item):
+            at = where(_path(link), root)
+            raise UnsafeJson(f"the number at {at} is not finite (too large, or NaN)", _path(link))
         elif isinstance(item, Mapping):
             if depth >= MAX_DEPTH:
                 raise too_deep(_path(link))

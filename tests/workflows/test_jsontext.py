@@ -95,3 +95,27 @@ def test_a_parameter_is_refused_naming_it():
     )
     with pytest.raises(InvalidParameter, match="^constraints: not valid JSON$"):
         jsontext.load_parameter("[", "constraints")
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "path"),
+    [
+        ("1e999", "the number at $ is not finite (too large, or NaN)", ()),
+        ('{"rating": -1e999}', "the number at $.rating is not finite", ("rating",)),
+        ('{"a": [1, 2e400]}', "the number at $.a[1] is not finite", ("a", 1)),
+    ],
+)
+def test_numbers_too_large_to_be_finite_are_refused_saying_where(text, message, path):
+    """``json`` reads 1e999 as infinity, which no field can store (a 500 in the Data API)."""
+    with pytest.raises(UnsafeJson) as exc:
+        jsontext.loads(text)
+    assert message in str(exc.value)
+    assert exc.value.path == path
+
+
+def test_a_whole_number_past_pythons_digit_limit_is_refused_in_plain_words():
+    assert jsontext.loads("9" * jsontext.MAX_DIGITS) == int("9" * jsontext.MAX_DIGITS)
+    for text in ("9" * (jsontext.MAX_DIGITS + 1), "-" + "9" * (jsontext.MAX_DIGITS + 1)):
+        with pytest.raises(UnsafeJson, match="a whole number longer than 4,300 digits"):
+            jsontext.loads(text)
+    assert jsontext.loads("1.5e3") == 1500.0  # finite floats read as before

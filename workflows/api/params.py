@@ -20,6 +20,7 @@ def request_params(
     other from the query string and the body, the body winning."""
     in_body = [spec for spec in specs if not spec.querystring]
     url_only = {spec.key for spec in specs if spec.querystring}
+    refuse_secrets_in_url(query, specs)
     raw: dict[str, Any] = {}
     _merge(raw, query, specs)
     if isinstance(data, QueryDict):
@@ -34,6 +35,23 @@ def request_params(
                 uploads = files.getlist(spec.key)
                 raw[spec.key] = uploads if spec.is_list else uploads[-1]
     return raw
+
+
+def kept_out_of_urls(spec: ParamSpec) -> bool:
+    """A secret parameter (a password, a token) is never read from a URL, which servers,
+    proxies and browsers keep in their logs, unless its builder asked for the query string
+    (Bubble's "Querystring" option)."""
+    return spec.secret and not spec.querystring
+
+
+def refuse_secrets_in_url(query: QueryDict, specs: Sequence[ParamSpec]) -> None:
+    for spec in specs:
+        if kept_out_of_urls(spec) and spec.key in query:
+            raise InvalidParameter(
+                f"{spec.key}: a secret parameter is not read from the URL, which servers and "
+                "proxies keep in their logs: send it in the request body (POST)",
+                parameter=spec.key,
+            )
 
 
 def said_where(error: MissingParameter, specs: Sequence[ParamSpec]) -> MissingParameter:

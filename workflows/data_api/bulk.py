@@ -14,6 +14,7 @@ between lines rather than waiting for the whole request; the price is one commit
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,6 +24,8 @@ from .. import data_types, jsontext
 from ..exceptions import InvalidParameter, WorkflowError
 from ..privacy.access import DataAccess
 from .services import require_create_rule, thing_create
+
+logger = logging.getLogger(__name__)
 
 #: Bubble's limit on the lines of one request
 MAX_LINES = 1000
@@ -58,6 +61,8 @@ def things_bulk_create(
 
 
 def _create_line(access: DataAccess, model: type[models.Model], line: str) -> dict[str, Any]:
+    """A line's result; a fault of ours on one line is that line's error, not a 500 that
+    would hide which earlier lines were created (a retry would create them twice)."""
     try:
         data = _object(line)
         thing = thing_create(access=access, model=model, data=data)
@@ -66,6 +71,9 @@ def _create_line(access: DataAccess, model: type[models.Model], line: str) -> di
         if exc.parameter:
             result["parameter"] = exc.parameter
         return result
+    except Exception:  # a bug: logged with its traceback, the other lines go on
+        logger.exception("bulk create of %s: a line failed", model._meta.label)
+        return {"status": "error", "message": "internal error", "code": "SERVER_ERROR"}
     return {"status": "success", "id": data_types.wire_id(thing)}
 
 

@@ -93,6 +93,9 @@ def test_more_than_a_thousand_lines_creates_nothing(bulk, customer):
         ('{"total": 1}', "customer"),
         ('{"customer": CUSTOMER, "total": 1, "note": "\\ud800"}', "lone surrogate"),
         ('{"customer": CUSTOMER, "total": 1, "note": "a\\u0000b"}', "NUL"),
+        ('{"customer": CUSTOMER, "total": 1e999}', "the number at $.total is not finite"),
+        ('{"customer": CUSTOMER, "total": 1, "note": -1e999}', "at $.note is not finite"),
+        ('{"customer": CUSTOMER, "total": ' + "9" * 5000 + "}", "longer than 4,300 digits"),
     ],
 )
 def test_a_bad_line_fails_alone(bulk, customer, line, message):
@@ -329,3 +332,25 @@ def test_triggers_fire_once_per_created_thing(bulk, make_workflow, customer, use
     assert {r.actor_id for r in fired} == {user.pk}
     assert drain() == [Status.SUCCEEDED, Status.SUCCEEDED]
     assert set(Order.objects.values_list("note", flat=True)) == {"seen by alice"}
+
+
+def test_a_fault_of_ours_on_one_line_fails_that_line_alone(bulk, customer, monkeypatch, caplog):
+    """An unexpected error is that line's error (and logged): a 500 would hide which lines
+    were created before it, and a retry would create them twice."""
+    from workflows.data_api import bulk as bulk_module
+
+    real = bulk_module.thing_create
+
+    def flaky(*, access, model, data):
+        if data.get("note") == "boom":
+            raise RuntimeError("a bug")
+        return real(access=access, model=model, data=data)
+
+    monkeypatch.setattr(bulk_module, "thing_create", flaky)
+    out = results(
+        bulk(lines(*({"customer": customer.pk, "total": 1, "note": n} for n in ("a", "boom", "c"))))
+    )
+    assert [r["status"] for r in out] == ["success", "error", "success"]
+    assert out[1] == {"status": "error", "message": "internal error", "code": "SERVER_ERROR"}
+    assert sorted(Order.objects.values_list("note", flat=True)) == ["a", "c"]
+    assert "a line failed" in caplog.text

@@ -54,8 +54,9 @@ WRITES = [("post", LIST), ("patch", "{item}"), ("put", "{item}")]
         ('{"name": ' + DEEP_LISTS + "}", f"nested deeper than {MAX_DEPTH} levels"),
         ('{"name": "x\\ud800y"}', "the text at $.name holds a lone surrogate (\\ud800)"),
         ('{"name": "x", "\\udc00": true}', "a key in $ holds a lone surrogate (\\udc00)"),
+        ('{"name": 1e999}', "the number at $.name is not finite (too large, or NaN)"),
     ],
-    ids=["lists", "objects", "in-a-field", "surrogate", "surrogate-key"],
+    ids=["lists", "objects", "in-a-field", "surrogate", "surrogate-key", "infinite"],
 )
 def test_a_body_nested_too_deep_or_with_a_lone_surrogate_writes_nothing(
     setting, send, method, url, body, message

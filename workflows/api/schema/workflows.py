@@ -24,6 +24,7 @@ from rest_framework import serializers
 from ...choices import AuthMode, ConditionNotMet, ParameterType
 from ...engine.compiler import CompiledWorkflow
 from ...engine.params import ParamSpec
+from ..params import kept_out_of_urls
 from ..params_serializer import (
     is_required,
     param_description,
@@ -135,12 +136,22 @@ class WorkflowRunSchema(WorkflowSchema):
         notes = self.notes()
         if self.compiled.condition_not_met == ConditionNotMet.OK_200:
             notes.append("When its condition is not met it answers 200 with an empty response.")
+        if self._get and (
+            secret := [p.key for p in self.compiled.parameters if kept_out_of_urls(p)]
+        ):
+            notes.append(
+                f"Its secret parameters ({', '.join(secret)}) are refused in the query string "
+                "(URLs are kept in logs): send them in a POST body."
+            )
         return "\n\n".join(notes)
 
     def get_override_parameters(self) -> list[OpenApiParameter]:
         """The query string's parameters: all of them with GET, the ``querystring`` ones
         (Bubble's "Querystring" option) with POST."""
-        specs = self.compiled.parameters if self._get else self.doc.in_query
+        if self._get:  # a secret one only in a body (workflows/api/params.py)
+            specs = tuple(p for p in self.compiled.parameters if not kept_out_of_urls(p))
+        else:
+            specs = self.doc.in_query
         return [
             OpenApiParameter(
                 spec.key,
