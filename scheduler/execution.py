@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from workflows import engine, failures, statements
 from workflows.choices import RunSource, RunStatus
+from workflows.data_model.registry import scope as data_model_scope
 from workflows.engine.cache import get_compiled
 from workflows.engine.compiler import CompiledWorkflow
 from workflows.engine.serialize import to_log
@@ -34,6 +35,7 @@ from workflows.versions.edition import run_marks, serving
 from . import conf, processes, recurring, services, triggers
 from .loading import load_scheduled_run
 from .models import Origin, RecurringEvent, ScheduledRun, Status
+from .sealed import is_sealed, unseal
 from .target import edition_of, served_workflow, settings_of
 from .transitions import transition
 
@@ -155,13 +157,19 @@ def run_claimed(row: ScheduledRun, now: datetime.datetime | None = None) -> str:
     the one of its name in the version serving it (``target``): a test's runs run
     development, the others the version live now (docs/versions.md); when that version
     has none, the run fails for good without running (``_not_runnable``)."""
+    with data_model_scope():  # one unit of work: its compile, its run, what follows a failure
+        return _run_claimed(row, now)
+
+
+def _run_claimed(row: ScheduledRun, now: datetime.datetime | None) -> str:
     quiet = triggers.suppressed() if row.origin == Origin.TRIGGER else nullcontext()
     with quiet, serving(edition_of(row)):
         try:
             workflow = served_workflow(row)
+            params = unseal(row.params)
         except WorkflowError as exc:
             return _not_runnable(row, exc, now)
-        result = _run(row, workflow, now)
+        result = _run(row, workflow, params, now)
     attempt = row.attempts
     if isinstance(result.error, ClaimLost):
         status = "lost"
@@ -175,7 +183,7 @@ def run_claimed(row: ScheduledRun, now: datetime.datetime | None = None) -> str:
 
 
 def _run(
-    row: ScheduledRun, workflow: CompiledWorkflow, now: datetime.datetime | None
+    row: ScheduledRun, workflow: CompiledWorkflow, params: Any, now: datetime.datetime | None
 ) -> engine.RunResult:
     """``workflow`` run for ``row`` through the engine, the claim (or, claimed beforehand,
     the link to the log) written with the ``Run`` row and "succeeded" with its effects."""
@@ -216,7 +224,7 @@ def _run(
     )
     return engine.run(
         workflow,
-        row.params,
+        params,
         row.actor,
         source=_source(row),
         extra=triggers.scope_from_context(row.context) if row.context else None,
@@ -328,6 +336,8 @@ def shown_params(row: ScheduledRun | Any) -> Any:
     if row.workflow_id is not None:
         with suppress(WorkflowError):
             secret = get_compiled(row.workflow).secret_keys
+    if isinstance(row.params, dict):  # sealed ones: secret when scheduled, whatever now
+        secret |= {key for key, value in row.params.items() if is_sealed(value)}
     return to_log(row.params, secret_keys=secret)
 
 

@@ -34,6 +34,7 @@ from . import conf
 from .bulk import insert_scheduled_runs
 from .frequency import Frequency, parse_frequency
 from .models import CANCELLABLE, Origin, RecurringEvent, ScheduledRun, Status, named
+from .sealed import seal, unseal
 from .stored import to_stored
 
 SCHEDULABLE_KINDS = (WorkflowKind.API,)
@@ -114,7 +115,8 @@ def stored_params(
     actor: Any = None,
     ignore_privacy: bool = False,
 ) -> dict[str, Any]:
-    """Coerce ``raw`` for ``workflow`` now (errors name the parameter) and keep it as JSON.
+    """Coerce ``raw`` for ``workflow`` now (errors name the parameter) and keep it as JSON,
+    its secret parameters sealed (``sealed``).
 
     Things are looked up as the run will look them up: as ``actor`` under the privacy
     rules, so an id the scheduler may not reach is refused now, not when the run fires.
@@ -122,7 +124,7 @@ def stored_params(
     compiled = target(workflow).compiled
     access = _access(compiled, actor, ignore_privacy)
     values = coerce_params(compiled.parameters, raw, things=access.reachable)
-    return to_stored(values)
+    return seal(to_stored(values), compiled.secret_keys)
 
 
 def _access(compiled: CompiledWorkflow, actor: Any, ignore_privacy: bool) -> DataAccess:
@@ -300,7 +302,10 @@ def schedule_on_list(
         start = due_time(at)
         for index, item_params in enumerate(raw):
             try:
-                stored = to_stored(coerce_params(specs, item_params, things=things))
+                stored = seal(
+                    to_stored(coerce_params(specs, item_params, things=things)),
+                    aim.compiled.secret_keys,
+                )
             except WorkflowError as exc:
                 exc.message = f"item {index}: {exc.message}"
                 raise
@@ -522,7 +527,7 @@ def sync_workflow_schedule(
         and current.frequency == freq.as_json()
         and (start is None or current.start == start)
         and current.end == end
-        and current.params == to_stored(params)
+        and unseal(current.params) == to_stored(params)
     ):
         return current
     return start_recurring(

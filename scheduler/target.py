@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from workflows.choices import WorkflowKind
+from workflows.data_model.registry import scope as data_model_scope
 from workflows.engine.cache import development_compiled
 from workflows.engine.compiler import CompiledWorkflow
 from workflows.exceptions import WorkflowError, WorkflowNotFound
@@ -29,7 +30,14 @@ def edition_of(row: ScheduledRun) -> Edition:
 def served_workflow(row: ScheduledRun) -> CompiledWorkflow:
     """``row``'s workflow as the edition in force serves it (call it inside
     ``serving(edition_of(row))``); ``WorkflowNotFound`` saying why when there is none, or
-    the compiler's error when it no longer compiles."""
+    the compiler's error when it no longer compiles. Compiled with the data model as it is
+    now: a worker that built its models before a data type was made sees it (its own unit
+    of work, or the run's it is part of: ``data_model.registry.scope``)."""
+    with data_model_scope():
+        return _served(row)
+
+
+def _served(row: ScheduledRun) -> CompiledWorkflow:
     version = pinned()
     if version is None and row.workflow_id is not None:
         return development_compiled(row.workflow)  # read with the row: no query

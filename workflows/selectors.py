@@ -20,12 +20,25 @@ def exposed_workflow(name: str) -> Workflow | CompiledWorkflow:
     if version is not None:
         compiled = version.workflow(name)
         if compiled is None or compiled.kind != WorkflowKind.API or not compiled.expose:
-            raise WorkflowNotFound(f"no exposed API workflow named {name!r}")
+            raise WorkflowNotFound(_not_live(name, version.number))
         return compiled
     workflow = select_one(Workflow, {"name": name, "kind": WorkflowKind.API, "expose": True})
     if workflow is None:
         raise WorkflowNotFound(f"no exposed API workflow named {name!r}")
     return workflow
+
+
+def _not_live(name: str, number: int) -> str:
+    """Why the live version has no exposed workflow ``name``; a builder who saved one in
+    development (exposed) learns that it is not deployed yet, and where it answers."""
+    message = f"no exposed API workflow named {name!r}"
+    if Workflow.objects.filter(name=name, kind=WorkflowKind.API, expose=True).exists():
+        message += (
+            f" in the live version {number}: it is saved in development, not deployed yet — "
+            f"call /version-test/api/1.1/wf/{name} to try it, or deploy it "
+            "(Workflows → Versions → Deploy to live)"
+        )
+    return message
 
 
 def run_for_caller(run_id: Any, user: Any) -> Run:

@@ -34,6 +34,7 @@ from workflows.exceptions import (
 from .. import services
 from ..execution import describe
 from ..models import ScheduledRun, Status, named
+from ..sealed import seal
 from ..stored import to_stored
 
 DEFAULT_LIMIT = 100
@@ -92,7 +93,7 @@ class ScheduleView(LimitedBodyView):
                 raise said_where(exc, compiled.parameters) from None
         row = services.schedule(
             workflow,
-            to_stored(values.values),
+            seal(to_stored(values.values), compiled.secret_keys),
             at,
             actor=request.user,
             origin="api",

@@ -132,7 +132,7 @@ FIELDS = ConfigField(
     "fields",
     FieldKind.MAPPING,
     required=False,
-    help_text="Other fields of the new user, one per line as name: value.",
+    help_text="Other fields of the new user: a field and its value on each row.",
     example='first_name: "{{ params.first_name }}"',
 )
 

@@ -372,7 +372,7 @@ class CreateThing(ActionType):
             FieldKind.MAPPING,
             required=False,
             keys_of="fields_of:data_type",
-            help_text="Field values, one per line as name: value.",
+            help_text="The new thing's fields: a field and its value on each row.",
             example='status: new\ntotal: "{{ params.total }}"',
         ),
     )
@@ -411,7 +411,7 @@ class MakeChanges(ActionType):
             "changes",
             FieldKind.MAPPING,
             keys_of="fields_of:thing",
-            help_text="New field values, one per line as name: value.",
+            help_text="The fields to change: a field and its new value on each row.",
             example="status: paid",
         ),
     )

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -272,18 +273,41 @@ class WorkflowEditorMixin:
 
 def things_named(model: type[models.Model], text: str, user: Any) -> list[models.Model]:
     """Things the user may find whose id is ``text`` or whose text fields contain it (a
-    thing is shown by its name, ``str(thing)``, as Bubble shows it)."""
+    thing is shown by its name, ``str(thing)``, as Bubble shows it). A thing without a name
+    of its own is shown as its type and id (``Order #12``): typed that way, or as the
+    type's name alone (``Order``: every one the user may find), it is found too."""
     queryset = DataAccess(user, ignore_privacy=False).restrict(model._default_manager.all(), FIND)
     text = text.strip()
+    shown = _SHOWN_AS_ID.fullmatch(text)
+    if shown and shown["type"].strip().lower() in _names_of(model) and not shown["id"]:
+        text = ""  # the type's own name: all of them
     if text:
         match = Q()
         for field in data_types.visible_fields(model):
             if isinstance(field, models.CharField | models.TextField):
                 match |= Q(**{f"{field.name}__icontains": text})
-        with contextlib.suppress(ValidationError):  # not an id: only the text fields match
-            match |= Q(pk=data_types.pk_value(model, text))
+        ids = {text, shown["id"]} if shown and shown["id"] else {text}
+        for written in ids:
+            with contextlib.suppress(ValidationError):  # not an id: only the text fields match
+                match |= Q(pk=data_types.pk_value(model, written))
         queryset = queryset.filter(match)
     return list(queryset.order_by("-pk")[:THINGS_FOUND])
+
+
+#: ``Order #12``, ``#12``, ``order`` (a type's name, then maybe ``#`` and an id)
+_SHOWN_AS_ID = re.compile(r"(?P<type>[^#]*?)\s*(?:#\s*(?P<id>\S+))?", re.DOTALL)
+
+
+def _names_of(model: type[models.Model]) -> set[str]:
+    """What a type is called where its things are shown: its label, model and verbose name."""
+    meta = model._meta
+    return {
+        "",
+        data_types.label_of(model).lower(),
+        meta.model_name,
+        str(meta.verbose_name).lower(),
+        str(meta.verbose_name_plural).lower(),
+    }
 
 
 def _posted_definition(request: HttpRequest) -> dict[str, Any]:

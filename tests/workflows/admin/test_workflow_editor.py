@@ -360,6 +360,24 @@ def test_things_are_found_by_name_or_id(root_client, customer):
     assert unknown.status_code == 400
 
 
+def test_a_thing_without_a_name_is_found_as_it_is_shown(root_client, customer):
+    """An order is shown as ``Order #12``: typed that way, as ``#12``, or as ``Order`` (all
+    of them), it is found; another order's number finds only that one."""
+    first, second = (Order.objects.create(customer=customer, total=Decimal(t)) for t in "12")
+
+    def found(q: str) -> list[int]:
+        answer = root_client.get(THINGS, {"data_type": "examples.Order", "q": q}).json()
+        return [r["id"] for r in answer["results"]]
+
+    assert found(f"Order #{first.pk}") == [first.pk]
+    assert found(f"#{second.pk}") == [second.pk]
+    assert found(f"order # {second.pk}") == [second.pk]
+    assert found("Order") == found("") == [second.pk, first.pk]
+    assert found("Orders") == [second.pk, first.pk]
+    assert found("Ann") == []  # a word it is not shown by finds nothing
+    assert found("#nope") == []
+
+
 def test_the_page_preloads_every_module_of_the_editor(root_client):
     """editor.js imports modules in chains; the page fetches them all at once
     (``EDITOR_MODULES``): a new module left out would be fetched a round trip later."""

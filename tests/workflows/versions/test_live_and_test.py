@@ -54,8 +54,20 @@ def test_a_workflow_made_in_development_is_not_live_until_deployed(make_workflow
     make_workflow("greet", **greeting("hello"))
     deploy(message="first")
     make_workflow("other", **greeting("new"))
-    assert api.post("/api/1.1/wf/other", {}, format="json").status_code == 404
+    answer = api.post("/api/1.1/wf/other", {}, format="json")
+    assert answer.status_code == 404
+    # the builder learns why, and where it answers meanwhile
+    assert answer.json()["message"] == (
+        "no exposed API workflow named 'other' in the live version 1: it is saved in "
+        "development, not deployed yet — call /version-test/api/1.1/wf/other to try it, or "
+        "deploy it (Workflows → Versions → Deploy to live)"
+    )
     assert said(api, "/version-test/api/1.1/wf/other") == "new"
+    # a name development has no exposed workflow of says no more than before
+    make_workflow("hidden", **greeting("x", expose=False))
+    for name in ("hidden", "nothing"):
+        missing = api.post(f"/api/1.1/wf/{name}", {}, format="json").json()
+        assert missing["message"] == f"no exposed API workflow named {name!r}"
 
 
 def test_a_workflow_deleted_in_development_stays_live_until_deployed(make_workflow, api):
