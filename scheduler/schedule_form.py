@@ -195,7 +195,7 @@ def schedule_form(
         label="Due",
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": 1}),
-        help_text="When it runs, on the clock of the time zone below. Empty, or a moment "
+        help_text="When it runs, on the clock of the run's time zone. Empty, or a moment "
         "already past: as soon as the scheduler picks it up.",
     )
     fields[ZONE_FIELD] = forms.ChoiceField(

@@ -48,7 +48,8 @@ class ScheduledRunSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.values)
     due_at = serializers.DateTimeField()
     time_zone = serializers.CharField(
-        help_text="The IANA time zone it runs in; empty: its workflow's, else the server's."
+        allow_blank=True,
+        help_text="The IANA time zone it runs in; empty: its workflow's, else the server's.",
     )
     params = serializers.DictField(help_text="The parameters it will run with (secrets masked).")
     attempts = serializers.IntegerField()
@@ -145,9 +146,11 @@ class WorkflowScheduleSchema(WorkflowSchema):
             "params": params(required=required, help_text="The workflow's parameters."),
             "time_zone": serializers.CharField(
                 required=False,
+                allow_blank=True,
                 help_text="The IANA time zone it runs in (Europe/Paris): `at` and dates "
                 "without a zone are read there, and the run shows dates and counts days "
-                "there. Default: the workflow's time zone, else the server's.",
+                "there. Default (absent or empty): the workflow's time zone, else the "
+                "server's.",
             ),
         }
         return type(f"{self.doc.component}Schedule", (serializers.Serializer,), fields)

@@ -155,8 +155,12 @@ def test_the_api_takes_a_zone_and_answers_with_it(api, key, clock):
     assert "time_zone" in bad.json()["body"]["message"]
     assert ScheduledRun.objects.count() == 1
     components = api.get("/api/schema/?format=json").json()["components"]["schemas"]
-    assert "time_zone" in components["ClockScheduleRequest"]["properties"]  # the request's body
-    assert "time_zone" in components["ScheduledRun"]["properties"]  # what the API answers
+    asked = components["ClockScheduleRequest"]["properties"]["time_zone"]  # the request's body
+    answered = components["ScheduledRun"]["properties"]["time_zone"]  # what the API answers
+    # empty is accepted (the workflow's zone) and answered (none of its own): no minLength
+    assert "minLength" not in asked and "minLength" not in answered
+    empty = api.post("/api/1.1/wf/clock/schedule", {**body, "time_zone": ""}, format="json", **auth)
+    assert empty.status_code == 201 and empty.json()["status"] == "scheduled"
 
 
 def test_the_scheduler_shows_its_due_time_on_its_zones_clock(admin_client, clock):

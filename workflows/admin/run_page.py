@@ -106,8 +106,8 @@ class RunView:
 
 
 def _run_link(run: Run) -> Any:
-    text = f"{run.workflow_name} · {run.started_at:%Y-%m-%d %H:%M:%S} · {run.get_status_display()}"
-    return format_html("{} {}", admin_link(run, text), status_badge(run.status))
+    text = f"{run.workflow_name} · {run.started_at:%Y-%m-%d %H:%M:%S}"
+    return format_html("{} {}", admin_link(run, text), status_badge(run.status))  # says it once
 
 
 def _user(request: HttpRequest, user: Any) -> Any:

@@ -246,6 +246,7 @@ def test_linked_runs_are_links(root_client, wf, make_run):
     for other in (parent, child, again):
         assert f'href="/admin/workflows/run/{other.pk}/change/"' in links
     assert "Runs it started" in links and "Re-runs" in links and "Started by the run" in links
+    assert text_of(links).count("Succeeded") == 3  # each linked run's status said once
     html = page(root_client, again)
     assert "Re-run of" in html and f"/admin/workflows/run/{run.pk}/change/" in html
     assert "Started by the admin (Run now or Re-run): a re-run" in text_of(html)
