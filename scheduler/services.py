@@ -527,12 +527,21 @@ def sync_workflow_schedule(
         and current.frequency == freq.as_json()
         and (start is None or current.start == start)
         and current.end == end
-        and unseal(current.params) == to_stored(params)
+        and _same_params(current.params, params)
     ):
         return current
     return start_recurring(
         workflow, freq, start=start or timezone.now(), end=end, params=params, test=False
     )
+
+
+def _same_params(stored: Any, params: Mapping[str, Any]) -> bool:
+    """Whether an event's stored parameters are ``params`` (one sealed with a key no longer
+    configured is not: the event is started again with them)."""
+    try:
+        return unseal(stored) == to_stored(params)
+    except WorkflowError:
+        return False
 
 
 def _frequency(value: Any, time_zone: str = "") -> Frequency:

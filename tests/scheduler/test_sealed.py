@@ -111,3 +111,21 @@ def test_seal_and_unseal(vault):
     assert unseal(sealed) == {"who": "x", "token": ["a", 1], "none": None}
     assert seal(sealed, secret) == sealed  # never twice
     assert json.dumps(sealed).count(SEALED) == 1
+
+
+def test_a_workflows_own_schedule_keeps_its_secret_sealed(vault):
+    """A workflow's own recurring schedule (``schedule.params``): sealed; synced again
+    unchanged it keeps its event; a sealed value no key opens any more starts it again
+    (no error saving the workflow)."""
+    vault.schedule = {"every": "1 day", "params": {"who": "n", "token": TOKEN}}
+    vault.save()
+    event = services.sync_workflow_schedule(vault)
+    assert TOKEN not in _stored_text() and set(event.params["token"]) == {SEALED}
+    assert services.sync_workflow_schedule(vault) == event  # the same parameters
+    RecurringEvent.objects.filter(pk=event.pk).update(
+        params={"who": "n", "token": {SEALED: "not-a-token"}}
+    )
+    again = services.sync_workflow_schedule(vault)
+    assert again.pk != event.pk and again.active
+    event.refresh_from_db()
+    assert event.active is False
