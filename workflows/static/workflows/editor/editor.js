@@ -40,6 +40,9 @@ function start() {
         selected: null,
         trial: {params: {}, labels: {}, things: {}, thingLabels: {}, result: null, open: false, send: false},
         textDirty: false,
+        // a blank new workflow lists what saving needs without marking it as errors until
+        // the builder changes something (a refused save comes back with its issues: marked)
+        quiet: !(data.definition && data.definition.name) && !(data.issues || []).length,
         checking: 0,
         action: (name) => data.catalog.actions.find((a) => a.name === name),
         scopeAt: (index) => (ctx.check.scopes && ctx.check.scopes[index]) || [],
@@ -67,6 +70,7 @@ function start() {
         },
         changed: () => {
             ctx.dirty = true;
+            ctx.quiet = false;
             if (!settle) {
                 settledPromise = new Promise((resolve) => { settle = resolve; });
             }
@@ -305,7 +309,12 @@ function issuesPanel(ctx) {
         panel.append(h("p", {class: "wf-issues-ok"}, "✓ No problems found."));
         return panel;
     }
-    panel.append(h("p", {class: "wf-issues-title"}, `${issues.length} problem${issues.length > 1 ? "s" : ""} to fix before saving:`));
+    if (ctx.quiet) {
+        panel.classList.remove("has-issues");
+        panel.append(h("p", {class: "wf-issues-title wf-todo"}, "Before it can be saved:"));
+    } else {
+        panel.append(h("p", {class: "wf-issues-title"}, `${issues.length} problem${issues.length > 1 ? "s" : ""} to fix before saving:`));
+    }
     const list = h("ul", null);
     for (const issue of issues) {
         const where = issue.step ? `Step ${issue.step}${issue.field ? ", " + issue.field.replace(/\./g, " › ") : ""}` : issue.where || "Workflow";
@@ -352,7 +361,7 @@ function markIssues(ctx) {
     document.querySelectorAll(".wf-error").forEach((element) => { element.textContent = ""; });
     document.querySelectorAll("[aria-invalid=true]").forEach((element) => element.removeAttribute("aria-invalid"));
     document.querySelectorAll(".wf-row.has-error").forEach((element) => element.classList.remove("has-error"));
-    for (const issue of ctx.issues) {
+    for (const issue of ctx.quiet ? [] : ctx.issues) {
         const element = findField(issue.path);
         if (!element || element.id.startsWith("wf-card-")) {
             continue;
