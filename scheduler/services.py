@@ -124,6 +124,11 @@ def stored_params(
     compiled = target(workflow).compiled
     access = _access(compiled, actor, ignore_privacy)
     values = coerce_params(compiled.parameters, raw, things=access.reachable)
+    return storable(compiled, values)
+
+
+def storable(compiled: CompiledWorkflow, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Coerced ``values`` as a scheduled run keeps them: JSON, secret parameters sealed."""
     return seal(to_stored(values), compiled.secret_keys)
 
 
@@ -302,10 +307,7 @@ def schedule_on_list(
         start = due_time(at)
         for index, item_params in enumerate(raw):
             try:
-                stored = seal(
-                    to_stored(coerce_params(specs, item_params, things=things)),
-                    aim.compiled.secret_keys,
-                )
+                stored = storable(aim.compiled, coerce_params(specs, item_params, things=things))
             except WorkflowError as exc:
                 exc.message = f"item {index}: {exc.message}"
                 raise

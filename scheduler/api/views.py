@@ -34,8 +34,6 @@ from workflows.exceptions import (
 from .. import services
 from ..execution import describe
 from ..models import ScheduledRun, Status, named
-from ..sealed import seal
-from ..stored import to_stored
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -93,7 +91,7 @@ class ScheduleView(LimitedBodyView):
                 raise said_where(exc, compiled.parameters) from None
         row = services.schedule(
             workflow,
-            seal(to_stored(values.values), compiled.secret_keys),
+            services.storable(compiled, values.values),
             at,
             actor=request.user,
             origin="api",

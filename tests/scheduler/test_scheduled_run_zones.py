@@ -10,9 +10,8 @@ import zoneinfo
 import pytest
 
 from scheduler import services
-from scheduler.dispatch import dispatch_due
-from scheduler.execution import execute_scheduled_run
-from scheduler.models import ScheduledRun, Status
+from scheduler.models import ScheduledRun
+from tests.scheduler.due import ran
 from workflows import engine
 from workflows.exceptions import DefinitionError, InvalidParameter
 
@@ -42,13 +41,6 @@ def clock(make_workflow):
     )
 
 
-def _ran(row: ScheduledRun) -> dict:
-    assert str(row.pk) in dispatch_due(row.due_at, enqueue=False).queued
-    assert execute_scheduled_run(str(row.pk), now=row.due_at) == Status.SUCCEEDED
-    row.refresh_from_db()
-    return row.run.result
-
-
 def test_a_run_scheduled_in_tokyo_reads_and_runs_there(make_workflow, clock, user):
     scheduler = make_workflow(
         "plan",
@@ -66,7 +58,7 @@ def test_a_run_scheduled_in_tokyo_reads_and_runs_there(make_workflow, clock, use
     row = ScheduledRun.objects.get()
     assert row.time_zone == "Asia/Tokyo" and row.due_at == FUTURE_TOKYO
     assert row.params["when"] == FUTURE_TOKYO.astimezone(UTC).isoformat()
-    assert _ran(row) == {"when": "09:00", "tomorrow": "25 09:00"}
+    assert ran(row) == {"when": "09:00", "tomorrow": "25 09:00"}
 
 
 def test_without_a_zone_of_its_own_it_runs_in_its_workflows(make_workflow, user):
@@ -200,7 +192,7 @@ def test_a_recurring_events_occurrences_run_on_its_clock(make_workflow, user, ti
     row = ScheduledRun.objects.get()
     assert row.time_zone == "Asia/Tokyo"
     time_machine.move_to(row.due_at, tick=False)
-    assert _ran(row) == {"at": "09:00"}
+    assert ran(row) == {"at": "09:00"}
 
 
 def test_a_lists_items_are_worked_out_in_the_callers_zone(make_workflow, user, time_machine):
@@ -287,5 +279,5 @@ def test_a_stored_zone_this_machine_no_longer_knows_runs_in_time_zone(clock, cap
     row = services.schedule(clock, {"when": FUTURE_TEXT}, FUTURE_TEXT, time_zone="Asia/Tokyo")
     ScheduledRun.objects.filter(pk=row.pk).update(time_zone="Gone/Away")
     row.refresh_from_db()
-    assert _ran(row) == {"when": "00:00", "tomorrow": "25 00:00"}  # TIME_ZONE (UTC)
+    assert ran(row) == {"when": "00:00", "tomorrow": "25 00:00"}  # TIME_ZONE (UTC)
     assert "time zone 'Gone/Away' is unknown here" in caplog.text

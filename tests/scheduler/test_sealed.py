@@ -11,10 +11,10 @@ import pytest
 from django.db import connection
 
 from scheduler import services
-from scheduler.dispatch import dispatch_due
-from scheduler.execution import execute_scheduled_run, shown_params
+from scheduler.execution import shown_params
 from scheduler.models import RecurringEvent, ScheduledRun, Status
 from scheduler.sealed import SEALED, seal, unseal
+from tests.scheduler.due import ran, run_when_due
 from workflows.engine.cache import get_compiled
 
 TOKEN = "tok-Sealed-9f3c"
@@ -50,13 +50,6 @@ def _stored_text() -> str:
     return "\n".join(rows)
 
 
-def _ran(row: ScheduledRun) -> dict:
-    assert str(row.pk) in dispatch_due(row.due_at, enqueue=False).queued
-    assert execute_scheduled_run(str(row.pk), now=row.due_at) == Status.SUCCEEDED
-    row.refresh_from_db()
-    return row.run.result
-
-
 def test_scheduled_through_the_api_the_row_holds_it_sealed_and_the_run_gets_it(api, key, vault):
     body = {"at": LATER, "params": {"who": "ada", "token": TOKEN}}
     auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
@@ -66,7 +59,7 @@ def test_scheduled_through_the_api_the_row_holds_it_sealed_and_the_run_gets_it(a
     row = ScheduledRun.objects.get()
     assert set(row.params["token"]) == {SEALED} and row.params["who"] == "ada"
     assert shown_params(row) == {"who": "ada", "token": "********"}
-    assert _ran(row) == {"who": "ada", "length": len(TOKEN)}
+    assert ran(row) == {"who": "ada", "length": len(TOKEN)}
     assert row.run.params["token"] == "********"  # the run log masks it, as ever
     assert TOKEN not in _stored_text()
 
@@ -80,7 +73,7 @@ def test_scheduled_by_a_workflow_on_a_list_and_as_a_recurring_event(vault, user)
     assert ScheduledRun.objects.count() >= 3 and RecurringEvent.objects.count() == 1
     assert TOKEN not in _stored_text()
     item = ScheduledRun.objects.filter(params__who="b").get()
-    assert _ran(item) == {"who": "b", "length": len(f"{TOKEN}-1")}
+    assert ran(item) == {"who": "b", "length": len(f"{TOKEN}-1")}
 
 
 def test_a_retry_keeps_it_sealed_and_runs_with_it(vault, user):
@@ -89,7 +82,7 @@ def test_a_retry_keeps_it_sealed_and_runs_with_it(vault, user):
     row.refresh_from_db()
     again = services.retry(row, LATER)
     assert again.params["token"] == row.params["token"]  # copied, not sealed twice
-    assert _ran(again) == {"who": "d", "length": len(TOKEN)}
+    assert ran(again) == {"who": "d", "length": len(TOKEN)}
 
 
 def test_a_value_the_keys_cannot_open_fails_the_run_naming_it(vault, user, settings):
@@ -98,8 +91,7 @@ def test_a_value_the_keys_cannot_open_fails_the_run_naming_it(vault, user, setti
         params={"who": "d", "token": {SEALED: "not-a-token"}}
     )
     row.refresh_from_db()
-    assert str(row.pk) in dispatch_due(row.due_at, enqueue=False).queued
-    assert execute_scheduled_run(str(row.pk), now=row.due_at) == Status.FAILED
+    assert run_when_due(row) == Status.FAILED
     row.refresh_from_db()
     assert "token: this secret parameter was stored encrypted" in row.last_error
 

@@ -295,14 +295,13 @@ def things_named(model: type[models.Model], text: str, user: Any) -> list[models
 
 
 #: ``Order #12``, ``#12``, ``order`` (a type's name, then maybe ``#`` and an id)
-_SHOWN_AS_ID = re.compile(r"(?P<type>[^#]*?)\s*(?:#\s*(?P<id>\S+))?", re.DOTALL)
+_SHOWN_AS_ID = re.compile(r"(?P<type>[^#]*?)\s*(?:#\s*(?P<id>\S+))?")
 
 
 def _names_of(model: type[models.Model]) -> set[str]:
     """What a type is called where its things are shown: its label, model and verbose name."""
     meta = model._meta
     return {
-        "",
         data_types.label_of(model).lower(),
         meta.model_name,
         str(meta.verbose_name).lower(),

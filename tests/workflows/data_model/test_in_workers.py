@@ -6,9 +6,7 @@ does in the web process."""
 from __future__ import annotations
 
 from scheduler import services
-from scheduler.dispatch import dispatch_due
-from scheduler.execution import execute_scheduled_run
-from scheduler.models import ScheduledRun, Status
+from tests.scheduler.due import ran
 from workflows import data_types
 from workflows.data_model import registry
 from workflows.engine import cache
@@ -40,8 +38,5 @@ def test_a_scheduled_run_of_a_workflow_using_a_new_type_runs(
         services.schedulable_workflow("add-lead"), {"email": "a@example.com"}, None, actor=user
     )
     _as_a_process_built_before_it()
-    assert str(row.pk) in dispatch_due(row.due_at, enqueue=False).queued
-    assert execute_scheduled_run(str(row.pk), now=row.due_at) == Status.SUCCEEDED, (
-        ScheduledRun.objects.get(pk=row.pk).last_error
-    )
+    ran(row)
     assert data_types.get_model("Lead").objects.filter(email="a@example.com").exists()
